@@ -1,0 +1,3 @@
+namespace Derecho.Tests;
+
+public sealed class CliTests() : CliConventionTests("Derecho.Cli", "derecho");

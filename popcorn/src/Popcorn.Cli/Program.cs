@@ -1,0 +1,4 @@
+using Systems.Cli;
+
+var root = CommandHost.CreateRoot("popcorn", "Popcorn: run C programs on emulated aarch64 and riscv64 nodes and migrate their threads between the ISAs while they run.");
+return await CommandHost.RunAsync(root, args);

@@ -1,0 +1,3 @@
+namespace Popcorn.Tests;
+
+public sealed class CliTests() : CliConventionTests("Popcorn.Cli", "popcorn");

@@ -1,0 +1,3 @@
+namespace Serval.Tests;
+
+public sealed class CliTests() : CliConventionTests("Serval.Cli", "serval");
