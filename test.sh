@@ -24,6 +24,7 @@ done
 [ ${#systems[@]} -gt 0 ] || systems=(derecho serval popcorn)
 
 ./setup.sh || exit 1
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # Each system's suite gets its own time budget, so that one hung suite cannot eat CI's 90 minutes.
 budget=${TEST_BUDGET_SECONDS:-540}
