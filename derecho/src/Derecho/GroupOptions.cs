@@ -1,0 +1,137 @@
+using System.Net;
+
+namespace Derecho;
+
+/// <summary>
+/// Everything a member needs to start or join a group. Build it in code or load it from Derecho's configuration
+/// files with <see cref="Configuration.DerechoConfiguration"/>; <see cref="Validate"/> names the configuration key of
+/// any bad value.
+/// </summary>
+public sealed record GroupOptions
+{
+    /// <summary>The default <c>DERECHO/gms_port</c> (membership and joins), as in Derecho.</summary>
+    public const int DefaultGmsPort = 23580;
+
+    /// <summary>
+    /// The default <c>DERECHO/sst_port</c> (member-to-member traffic). Derecho's 37683 lies in Linux's ephemeral range,
+    /// where a retried connect can meet itself; this one stays below 32768.
+    /// </summary>
+    public const int DefaultSstPort = 23583;
+
+    /// <summary>The default <c>DERECHO/rdmc_port</c>, as in Derecho.</summary>
+    public const int DefaultRdmcPort = 31675;
+
+    /// <summary>This member's node id (<c>DERECHO/local_id</c>).</summary>
+    public uint LocalId { get; init; }
+
+    /// <summary>The address this member listens on and gives to its peers (<c>DERECHO/local_ip</c>).</summary>
+    public IPAddress LocalIp { get; init; } = IPAddress.Loopback;
+
+    /// <summary>The port for joins and contact requests (<c>DERECHO/gms_port</c>); 0 lets the system choose.</summary>
+    public int GmsPort { get; init; } = DefaultGmsPort;
+
+    /// <summary>The port peers connect to for protocol traffic (<c>DERECHO/sst_port</c>); 0 lets the system choose.</summary>
+    public int SstPort { get; init; } = DefaultSstPort;
+
+    /// <summary>
+    /// Derecho's RDMC port (<c>DERECHO/rdmc_port</c>). Large messages share the peer connection here, so the port is
+    /// validated but not bound.
+    /// </summary>
+    public int RdmcPort { get; init; } = DefaultRdmcPort;
+
+    /// <summary>The member to contact to join (<c>DERECHO/contact_ip</c>).</summary>
+    public IPAddress ContactIp { get; init; } = IPAddress.Loopback;
+
+    /// <summary>
+    /// The contact's <c>gms_port</c> (<c>DERECHO/contact_port</c>). The member whose own <see cref="LocalIp"/> and
+    /// <see cref="GmsPort"/> equal the contact's starts the group; every other member joins through the contact.
+    /// </summary>
+    public int ContactPort { get; init; } = DefaultGmsPort;
+
+    /// <summary>How often a member refreshes its heartbeat (<c>DERECHO/heartbeat_ms</c>).</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// How long a peer may stay silent before it is suspected (<c>DERECHO/sst_poll_cq_timeout_ms</c>). Many
+    /// heartbeats long, so that busy shared cores do not raise false suspicions.
+    /// </summary>
+    public TimeSpan SuspicionTimeout { get; init; } = TimeSpan.FromMilliseconds(1000);
+
+    /// <summary>
+    /// Whether a side without a majority of the previous view stops (the inverse of
+    /// <c>DERECHO/disable_partitioning_safety</c>). On by default, unlike Derecho.
+    /// </summary>
+    public bool PartitionSafety { get; init; } = true;
+
+    /// <summary>The largest message an application may send (<c>SUBGROUP/DEFAULT/max_payload_size</c>).</summary>
+    public int MaxPayloadSize { get; init; } = 1 << 20;
+
+    /// <summary>
+    /// The largest message sent whole through the small-message ring (<c>SUBGROUP/DEFAULT/max_smc_payload_size</c>);
+    /// larger ones travel in blocks.
+    /// </summary>
+    public int MaxSmcPayloadSize { get; init; } = 10240;
+
+    /// <summary>How many of its messages a sender may have undelivered (<c>SUBGROUP/DEFAULT/window_size</c>).</summary>
+    public int WindowSize { get; init; } = 256;
+
+    /// <summary>The endpoint peers reach this member's protocol traffic at.</summary>
+    public IPEndPoint SstEndPoint => new(LocalIp, SstPort);
+
+    /// <summary>The endpoint joiners reach this member at.</summary>
+    public IPEndPoint GmsEndPoint => new(LocalIp, GmsPort);
+
+    /// <summary>The contact's endpoint.</summary>
+    public IPEndPoint ContactEndPoint => new(ContactIp, ContactPort);
+
+    /// <summary>Whether this member starts the group rather than joining it: its gms endpoint is the contact.</summary>
+    public bool IsContact => GmsPort == ContactPort && LocalIp.Equals(ContactIp);
+
+    /// <summary>Checks every value and their combinations.</summary>
+    /// <exception cref="ArgumentException">A value is out of range; the message names its configuration key.</exception>
+    public void Validate()
+    {
+        CheckPort(GmsPort, "DERECHO/gms_port");
+        CheckPort(SstPort, "DERECHO/sst_port");
+        CheckPort(RdmcPort, "DERECHO/rdmc_port");
+        CheckPort(ContactPort, "DERECHO/contact_port");
+        if (ContactPort == 0)
+        {
+            throw new ArgumentException("DERECHO/contact_port must name a port, not 0");
+        }
+        if (GmsPort != 0 && GmsPort == SstPort)
+        {
+            throw new ArgumentException($"DERECHO/gms_port and DERECHO/sst_port are both {GmsPort}; they must differ");
+        }
+        if (HeartbeatInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"DERECHO/heartbeat_ms must be positive, not {HeartbeatInterval.TotalMilliseconds}");
+        }
+        if (SuspicionTimeout < 2 * HeartbeatInterval)
+        {
+            throw new ArgumentException(
+                $"DERECHO/sst_poll_cq_timeout_ms ({SuspicionTimeout.TotalMilliseconds}) must be at least twice DERECHO/heartbeat_ms ({HeartbeatInterval.TotalMilliseconds})");
+        }
+        if (MaxPayloadSize <= 0)
+        {
+            throw new ArgumentException($"SUBGROUP/DEFAULT/max_payload_size must be positive, not {MaxPayloadSize}");
+        }
+        if (MaxSmcPayloadSize <= 0 || MaxSmcPayloadSize > MaxPayloadSize)
+        {
+            throw new ArgumentException(
+                $"SUBGROUP/DEFAULT/max_smc_payload_size ({MaxSmcPayloadSize}) must be positive and at most max_payload_size ({MaxPayloadSize})");
+        }
+        if (WindowSize <= 0)
+        {
+            throw new ArgumentException($"SUBGROUP/DEFAULT/window_size must be positive, not {WindowSize}");
+        }
+    }
+
+    private static void CheckPort(int port, string key)
+    {
+        if (port is < 0 or > 65535)
+        {
+            throw new ArgumentException($"{key} must be a port between 0 and 65535, not {port}");
+        }
+    }
+}
