@@ -1,0 +1,150 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Hashing;
+
+namespace Derecho.Transport;
+
+/// <summary>What a frame carries.</summary>
+public enum FrameType : byte
+{
+    /// <summary>The handshake: node id and incarnation of the sender (<see cref="Hello"/>).</summary>
+    Hello = 1,
+
+    /// <summary>A protocol message whose body the protocol core encodes.</summary>
+    Protocol = 2,
+
+    /// <summary>Raw bytes with no meaning to the protocol (the loopback ceiling measurement).</summary>
+    Raw = 3,
+}
+
+/// <summary>
+/// The portable wire format: a 12-byte little-endian header (magic <c>"DR"</c>, version, type, payload length,
+/// CRC-32 of the first 8 header bytes and the payload) followed by the payload. Independent of the peers' endianness
+/// and layout.
+/// </summary>
+public static class Frame
+{
+    /// <summary>The header's size in bytes.</summary>
+    public const int HeaderSize = 12;
+
+    /// <summary>The wire format's version; a peer speaking another version is dropped.</summary>
+    public const byte Version = 1;
+
+    private const byte MagicD = (byte)'D';
+    private const byte MagicR = (byte)'R';
+
+    /// <summary>Appends one frame to <paramref name="writer"/>.</summary>
+    public static void Write(IBufferWriter<byte> writer, FrameType type, ReadOnlySpan<byte> payload)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var span = writer.GetSpan(HeaderSize + payload.Length);
+        WriteHeaderAndPayload(span, type, payload);
+        writer.Advance(HeaderSize + payload.Length);
+    }
+
+    /// <summary>The frame for <paramref name="payload"/> as a new array (tests, handshakes).</summary>
+    public static byte[] Encode(FrameType type, ReadOnlySpan<byte> payload)
+    {
+        var bytes = new byte[HeaderSize + payload.Length];
+        WriteHeaderAndPayload(bytes, type, payload);
+        return bytes;
+    }
+
+    /// <summary>
+    /// Takes one whole frame from the start of <paramref name="buffer"/> if it is there. Returns false when more bytes
+    /// are needed; <paramref name="buffer"/> then stays as it was.
+    /// </summary>
+    /// <param name="buffer">Received bytes; on success, advanced past the frame.</param>
+    /// <param name="maxPayloadSize">The largest payload accepted; a larger length fails at once, before its bytes arrive.</param>
+    /// <param name="type">The frame's type.</param>
+    /// <param name="payload">The frame's payload, a slice of <paramref name="buffer"/>.</param>
+    /// <exception cref="MalformedFrameException">Wrong magic or version, unknown type, oversized length, or bad checksum.</exception>
+    public static bool TryRead(ref ReadOnlySequence<byte> buffer, int maxPayloadSize, out FrameType type, out ReadOnlySequence<byte> payload)
+    {
+        type = default;
+        payload = default;
+        if (buffer.Length < HeaderSize)
+        {
+            // Reject garbage as soon as its first bytes show it, rather than waiting for a whole header.
+            Span<byte> prefix = stackalloc byte[HeaderSize];
+            buffer.CopyTo(prefix);
+            CheckPrefix(prefix[..(int)buffer.Length]);
+            return false;
+        }
+        Span<byte> header = stackalloc byte[HeaderSize];
+        buffer.Slice(0, HeaderSize).CopyTo(header);
+        CheckPrefix(header);
+        type = (FrameType)header[3];
+        var length = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
+        if (length > (uint)maxPayloadSize)
+        {
+            throw new MalformedFrameException($"frame of {length} bytes exceeds the limit of {maxPayloadSize}");
+        }
+        if (buffer.Length < HeaderSize + length)
+        {
+            return false;
+        }
+        payload = buffer.Slice(HeaderSize, length);
+        var crc = new Crc32();
+        crc.Append(header[..8]);
+        foreach (var segment in payload)
+        {
+            crc.Append(segment.Span);
+        }
+        if (crc.GetCurrentHashAsUInt32() != BinaryPrimitives.ReadUInt32LittleEndian(header[8..]))
+        {
+            throw new MalformedFrameException("frame checksum mismatch");
+        }
+        buffer = buffer.Slice(HeaderSize + length);
+        return true;
+    }
+
+    private static void WriteHeaderAndPayload(Span<byte> span, FrameType type, ReadOnlySpan<byte> payload)
+    {
+        span[0] = MagicD;
+        span[1] = MagicR;
+        span[2] = Version;
+        span[3] = (byte)type;
+        BinaryPrimitives.WriteUInt32LittleEndian(span[4..], (uint)payload.Length);
+        payload.CopyTo(span[HeaderSize..]);
+        var crc = new Crc32();
+        crc.Append(span[..8]);
+        crc.Append(payload);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[8..], crc.GetCurrentHashAsUInt32());
+    }
+
+    private static void CheckPrefix(ReadOnlySpan<byte> header)
+    {
+        if ((header.Length > 0 && header[0] != MagicD) || (header.Length > 1 && header[1] != MagicR))
+        {
+            throw new MalformedFrameException("bad magic: not a Derecho frame");
+        }
+        if (header.Length > 2 && header[2] != Version)
+        {
+            throw new MalformedFrameException($"unsupported wire format version {header[2]} (this member speaks {Version})");
+        }
+        if (header.Length > 3 && !Enum.IsDefined((FrameType)header[3]))
+        {
+            throw new MalformedFrameException($"unknown frame type {header[3]}");
+        }
+    }
+}
+
+/// <summary>Bytes from a peer that are not a valid frame; the connection they came on is dropped.</summary>
+public sealed class MalformedFrameException : Exception
+{
+    /// <summary>Creates the exception with a message describing the defect.</summary>
+    public MalformedFrameException(string message) : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with a message and the error behind it.</summary>
+    public MalformedFrameException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+
+    /// <summary>Creates the exception with a generic message.</summary>
+    public MalformedFrameException() : base("malformed frame")
+    {
+    }
+}
