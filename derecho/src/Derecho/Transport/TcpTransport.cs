@@ -123,9 +123,10 @@ public sealed class TcpTransport : IAsyncDisposable
         socket.NoDelay = true;
         try
         {
+            // Both sides send their handshake at once, so a self-connect is seen by the side that made it too.
+            await socket.SendAsync(_self.ToFrame(), SocketFlags.None, _stopping.Token).ConfigureAwait(false);
             var input = CreateReader(socket);
             var remote = await ReadHelloAsync(input, _stopping.Token).ConfigureAwait(false);
-            await socket.SendAsync(_self.ToFrame(), SocketFlags.None, _stopping.Token).ConfigureAwait(false);
             _handler.OnAccepted(Establish(socket, input, remote));
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)

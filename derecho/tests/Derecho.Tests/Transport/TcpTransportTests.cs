@@ -1,0 +1,179 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Derecho.Transport;
+
+namespace Derecho.Tests.Transport;
+
+[Integration]
+public sealed class TcpTransportTests
+{
+    private static readonly IPEndPoint AnyLoopbackPort = new(IPAddress.Loopback, 0);
+
+    [Fact(Timeout = 30_000)]
+    public async Task Frames_flow_both_ways_in_order_and_the_handshake_names_each_side()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var serverEvents = new RecordingHandler();
+        var clientEvents = new RecordingHandler();
+        await using var server = new TcpTransport(new Hello(1, 100), serverEvents, 1 << 20);
+        await using var client = new TcpTransport(new Hello(2, 200), clientEvents, 1 << 20);
+        var endPoint = server.Listen(AnyLoopbackPort);
+
+        using var toServer = await client.ConnectAsync(endPoint, ct);
+        var accepted = await serverEvents.Accepted.Reader.ReadAsync(ct);
+        Assert.Equal(new Hello(2, 200), accepted.Remote);
+        Assert.Equal(new Hello(1, 100), toServer.Remote);
+
+        const int Count = 5000;
+        var payload = new byte[100];
+        for (var i = 0; i < Count; i++)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(payload, i);
+            toServer.Send(FrameType.Protocol, payload);
+            accepted.Send(FrameType.Protocol, payload.AsSpan(0, 4 + (i % 50)));
+            if (i % 100 == 99)
+            {
+                toServer.Flush();
+                accepted.Flush();
+            }
+        }
+        toServer.Flush();
+        accepted.Flush();
+
+        for (var i = 0; i < Count; i++)
+        {
+            Assert.Equal(i, BinaryPrimitives.ReadInt32LittleEndian(await serverEvents.Frames.Reader.ReadAsync(ct)));
+            var back = await clientEvents.Frames.Reader.ReadAsync(ct);
+            Assert.Equal(4 + (i % 50), back.Length);
+            Assert.Equal(i, BinaryPrimitives.ReadInt32LittleEndian(back));
+        }
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_connection_to_oneself_is_refused()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var transport = new TcpTransport(new Hello(5, 55), new RecordingHandler(), 1 << 20);
+        var endPoint = transport.Listen(AnyLoopbackPort);
+        var error = await Assert.ThrowsAsync<IOException>(() => transport.ConnectAsync(endPoint, ct));
+        Assert.Contains("itself", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Garbage_drops_only_its_connection_and_the_member_keeps_serving()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var events = new RecordingHandler();
+        await using var member = new TcpTransport(new Hello(1, 1), events, 64 * 1024);
+        var endPoint = member.Listen(AnyLoopbackPort);
+        var random = new Random(20191027);
+        Console.WriteLine("fuzz seed 20191027");
+
+        for (var round = 0; round < 60; round++)
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(endPoint, ct);
+            var handshaken = round % 2 == 0;
+            if (handshaken)
+            {
+                await socket.SendAsync(new Hello((uint)(100 + round), 7).ToFrame(), SocketFlags.None, ct);
+                await ReadExactlyAsync(socket, Frame.HeaderSize + Hello.Size, ct);
+                Assert.Equal((uint)(100 + round), (await events.Accepted.Reader.ReadAsync(ct)).Remote.NodeId);
+            }
+            var garbage = (round % 3) switch
+            {
+                0 => RandomBytes(random, random.Next(1, 2000)),
+                1 => Oversized(),
+                _ => Truncated(random),
+            };
+            await socket.SendAsync(garbage, SocketFlags.None, ct);
+            if (round % 3 == 2)
+            {
+                // A truncated frame is only known to be one when the peer goes away mid-frame.
+                socket.Shutdown(SocketShutdown.Send);
+            }
+
+            // The member closes the connection: our read sees the end of the stream (or a reset).
+            await WaitForCloseAsync(socket, ct);
+            if (handshaken)
+            {
+                var (closed, reason) = await events.Closed.Reader.ReadAsync(ct);
+                Assert.Equal((uint)(100 + round), closed.Remote.NodeId);
+                Assert.True(reason.Contains("malformed", StringComparison.Ordinal) || reason.Contains("middle of a frame", StringComparison.Ordinal), reason);
+            }
+        }
+
+        // Still serving: a proper peer connects and talks.
+        var peerEvents = new RecordingHandler();
+        await using var peer = new TcpTransport(new Hello(2, 2), peerEvents, 1 << 20);
+        using var connection = await peer.ConnectAsync(endPoint, ct);
+        connection.Send(FrameType.Protocol, [1, 2, 3]);
+        connection.Flush();
+        Assert.Equal([1, 2, 3], await events.Frames.Reader.ReadAsync(ct));
+    }
+
+    private static byte[] RandomBytes(Random random, int length)
+    {
+        var bytes = new byte[length];
+        random.NextBytes(bytes);
+        return bytes;
+    }
+
+    private static byte[] Oversized()
+    {
+        var frame = Frame.Encode(FrameType.Protocol, new byte[16]);
+        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), 1 << 30);
+        return frame;
+    }
+
+    private static byte[] Truncated(Random random)
+    {
+        var frame = Frame.Encode(FrameType.Protocol, RandomBytes(random, 500));
+        return frame[..random.Next(1, frame.Length - 1)];
+    }
+
+    private static async Task ReadExactlyAsync(Socket socket, int count, CancellationToken ct)
+    {
+        var buffer = new byte[count];
+        var read = 0;
+        while (read < count)
+        {
+            var n = await socket.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, ct);
+            Assert.NotEqual(0, n);
+            read += n;
+        }
+    }
+
+    private static async Task WaitForCloseAsync(Socket socket, CancellationToken ct)
+    {
+        var buffer = new byte[4096];
+        try
+        {
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None, ct) > 0)
+            {
+            }
+        }
+        catch (SocketException)
+        {
+            // Reset by the member: closed as well.
+        }
+    }
+
+    private sealed class RecordingHandler : ITransportHandler
+    {
+        public Channel<PeerConnection> Accepted { get; } = Channel.CreateUnbounded<PeerConnection>();
+
+        public Channel<byte[]> Frames { get; } = Channel.CreateUnbounded<byte[]>();
+
+        public Channel<(PeerConnection, string)> Closed { get; } = Channel.CreateUnbounded<(PeerConnection, string)>();
+
+        public void OnAccepted(PeerConnection connection) => Accepted.Writer.TryWrite(connection);
+
+        public void OnFrame(PeerConnection connection, FrameType type, ReadOnlySequence<byte> payload) => Frames.Writer.TryWrite(payload.ToArray());
+
+        public void OnClosed(PeerConnection connection, string reason) => Closed.Writer.TryWrite((connection, reason));
+    }
+}
