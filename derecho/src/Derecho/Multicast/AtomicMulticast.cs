@@ -1,0 +1,350 @@
+using Derecho.Protocol;
+using Derecho.Sst;
+
+namespace Derecho.Multicast;
+
+/// <summary>Receives what <see cref="AtomicMulticast"/> delivers.</summary>
+internal interface IDeliverySink
+{
+    /// <summary>An application message, in the total order.</summary>
+    void Deliver(int senderRank, long senderIndex, long orderIndex, ReadOnlyMemory<byte> payload);
+
+    /// <summary>One of this member's own messages was delivered.</summary>
+    void Completed(long messageId);
+}
+
+/// <summary>An application message waiting to be sent or delivered, with the id its sender was given.</summary>
+internal readonly record struct PendingMessage(long MessageId, ReadOnlyMemory<byte> Payload);
+
+/// <summary>Where a message leaves to: every other member, or one rank (the next link of a relay chain).</summary>
+internal readonly record struct Transmission(int ToRank, ProtocolMessage Message)
+{
+    public const int Everyone = -1;
+}
+
+/// <summary>
+/// Atomic multicast within one view over the view's Shared State Table. Each sender numbers its messages 0, 1, …;
+/// the total order is round-robin over ranks (order index = index × members + rank). Small messages travel whole
+/// in batches, each occupying one slot of the sender's window; the window is bounded by the slowest receiver's
+/// received count. Larger messages are relayed in blocks along the chain of ranks starting at the sender
+/// (pipelined, so the sender's link is not the bottleneck). A message is delivered once every member's row shows
+/// it received (the minimum over the rows), in batches. An idle sender sends null messages so the round never
+/// waits on it. After <see cref="Freeze"/> (the wedge) nothing is sent, received or delivered except by the trim.
+/// </summary>
+internal sealed class AtomicMulticast
+{
+    private readonly SharedStateTable _table;
+    private readonly int _viewId;
+    private readonly int _members;
+    private readonly int _myRank;
+    private readonly int _window;
+    private readonly int _maxSmcPayload;
+    private readonly int _blockSize;
+    private readonly int _maxPayload;
+    private readonly SenderLog[] _logs;
+    private readonly Dictionary<(int Sender, long Index), Assembly> _assemblies = [];
+    private readonly Queue<PendingMessage> _queue = new();
+    private readonly Queue<(long Index, PendingMessage Message)> _inFlight = new();
+    private long _sent;
+    private long _nextOrder;
+
+    public AtomicMulticast(SharedStateTable table, int viewId, int window, int maxSmcPayload, int blockSize, int maxPayload)
+    {
+        _table = table;
+        _viewId = viewId;
+        _members = table.Count;
+        _myRank = table.MyRank;
+        _window = window;
+        _maxSmcPayload = maxSmcPayload;
+        _blockSize = blockSize;
+        _maxPayload = maxPayload;
+        _logs = new SenderLog[_members];
+        for (var i = 0; i < _members; i++)
+        {
+            _logs[i] = new SenderLog();
+        }
+    }
+
+    public bool Frozen { get; private set; }
+
+    /// <summary>Messages delivered so far in this view (the next order index).</summary>
+    public long DeliveredCount => _nextOrder;
+
+    /// <summary>Application messages queued or in flight, not yet delivered.</summary>
+    public int PendingCount => _queue.Count + _inFlight.Count;
+
+    private long[] Received => _table.Own.Received;
+
+    public void Enqueue(PendingMessage message) => _queue.Enqueue(message);
+
+    /// <summary>Stops sending, receiving and delivering by stability: the row's counters are final for this view.</summary>
+    public void Freeze() => Frozen = true;
+
+    /// <summary>Sends what the window allows: queued messages, then null messages if others are ahead.</summary>
+    public void CollectSends(List<Transmission> output)
+    {
+        if (Frozen)
+        {
+            return;
+        }
+        var limit = _table.MinReceived(_myRank) + _window;
+        var target = 0L;
+        foreach (var received in Received)
+        {
+            target = Math.Max(target, received);
+        }
+        List<ReadOnlyMemory<byte>?>? batch = null;
+        var batchStart = _sent;
+        while (_sent < limit && (_queue.Count > 0 || _sent < target))
+        {
+            ReadOnlyMemory<byte>? payload = null;
+            if (_queue.TryDequeue(out var message))
+            {
+                payload = message.Payload;
+                _inFlight.Enqueue((_sent, message));
+            }
+            ref var slot = ref _logs[_myRank].At(_sent);
+            slot.Present = true;
+            slot.IsNull = payload is null;
+            slot.Payload = payload ?? default;
+            if (payload is { Length: var length } large && length > _maxSmcPayload && _members > 1)
+            {
+                Flush(output, ref batch, batchStart);
+                SendChunks(output, _sent, large);
+                _sent++;
+                batchStart = _sent;
+                continue;
+            }
+            (batch ??= []).Add(payload);
+            _sent++;
+        }
+        Flush(output, ref batch, batchStart);
+        if (_sent != Received[_myRank])
+        {
+            Received[_myRank] = _sent;
+            _table.MarkDirty();
+        }
+    }
+
+    /// <summary>Stores a batch from a peer; false when it was ignored (frozen, out of window).</summary>
+    public bool OnBatch(DataBatch batch)
+    {
+        if (Frozen || batch.SenderRank == _myRank)
+        {
+            return false;
+        }
+        var log = _logs[batch.SenderRank];
+        var limit = Received[batch.SenderRank] + _window;
+        for (var i = 0; i < batch.Entries.Length; i++)
+        {
+            var index = batch.FirstIndex + i;
+            if (index < log.Base || index >= limit)
+            {
+                continue;
+            }
+            ref var slot = ref log.At(index);
+            slot.Present = true;
+            slot.IsNull = batch.Entries[i] is null;
+            slot.Payload = batch.Entries[i] ?? default;
+        }
+        return Advance(batch.SenderRank);
+    }
+
+    /// <summary>Stores a block of a large message; returns the rank to relay it to, or -1.</summary>
+    public int OnChunk(DataChunk chunk, out bool receivedChanged)
+    {
+        receivedChanged = false;
+        var sender = chunk.SenderRank;
+        if (Frozen || sender == _myRank || chunk.TotalLength > _maxPayload
+            || chunk.Index < Received[sender] || chunk.Index >= Received[sender] + _window)
+        {
+            return -1;
+        }
+        var key = (sender, chunk.Index);
+        if (!_assemblies.TryGetValue(key, out var assembly))
+        {
+            assembly = new Assembly(new byte[chunk.TotalLength]);
+            _assemblies.Add(key, assembly);
+        }
+        if (assembly.Buffer.Length != chunk.TotalLength || chunk.Offset != assembly.Filled)
+        {
+            return -1;
+        }
+        chunk.Bytes.Span.CopyTo(assembly.Buffer.AsSpan(chunk.Offset));
+        assembly.Filled += chunk.Bytes.Length;
+        if (assembly.Filled == assembly.Buffer.Length)
+        {
+            _assemblies.Remove(key);
+            ref var slot = ref _logs[sender].At(chunk.Index);
+            slot.Present = true;
+            slot.IsNull = false;
+            slot.Payload = assembly.Buffer;
+            receivedChanged = Advance(sender);
+        }
+        var next = (_myRank + 1) % _members;
+        return next == sender ? -1 : next;
+    }
+
+    /// <summary>True when the next message in the total order is stable (received by every member).</summary>
+    public bool HasStable()
+    {
+        if (Frozen)
+        {
+            return false;
+        }
+        var sender = (int)(_nextOrder % _members);
+        return _table.MinReceived(sender) > _nextOrder / _members;
+    }
+
+    /// <summary>Delivers every stable message in order.</summary>
+    public void DeliverStable(IDeliverySink sink)
+    {
+        Span<long> stable = _members <= 64 ? stackalloc long[_members] : new long[_members];
+        for (var s = 0; s < _members; s++)
+        {
+            stable[s] = _table.MinReceived(s);
+        }
+        while (true)
+        {
+            var sender = (int)(_nextOrder % _members);
+            var index = _nextOrder / _members;
+            if (index >= stable[sender])
+            {
+                break;
+            }
+            DeliverNext(sink, sender, index);
+        }
+        SetDelivered();
+    }
+
+    /// <summary>
+    /// Delivers, in round-robin order, every message within the ragged trim (per sender rank, how many of its
+    /// messages survive) that is not delivered yet; returns how many received messages the trim discards.
+    /// </summary>
+    public long DeliverUpToTrim(long[] trim, IDeliverySink sink)
+    {
+        for (var s = 0; s < _members; s++)
+        {
+            if (Received[s] < trim[s])
+            {
+                throw new InvalidOperationException(
+                    $"trim of view {_viewId} asks for {trim[s]} messages of rank {s}; only {Received[s]} were received");
+            }
+        }
+        var end = 0L;
+        for (var s = 0; s < _members; s++)
+        {
+            if (trim[s] > 0)
+            {
+                end = Math.Max(end, ((trim[s] - 1) * _members) + s + 1);
+            }
+        }
+        while (_nextOrder < end)
+        {
+            var sender = (int)(_nextOrder % _members);
+            var index = _nextOrder / _members;
+            if (index < trim[sender])
+            {
+                DeliverNext(sink, sender, index);
+            }
+            else
+            {
+                _nextOrder++;
+            }
+        }
+        SetDelivered();
+        var discarded = 0L;
+        for (var s = 0; s < _members; s++)
+        {
+            discarded += Received[s] - trim[s];
+        }
+        return discarded;
+    }
+
+    /// <summary>This member's application messages not delivered in this view, in order: to send again in the next.</summary>
+    public List<PendingMessage> TakeUndelivered()
+    {
+        var result = new List<PendingMessage>(_inFlight.Count + _queue.Count);
+        foreach (var (_, message) in _inFlight)
+        {
+            result.Add(message);
+        }
+        result.AddRange(_queue);
+        _inFlight.Clear();
+        _queue.Clear();
+        return result;
+    }
+
+    private void DeliverNext(IDeliverySink sink, int sender, long index)
+    {
+        var log = _logs[sender];
+        ref var slot = ref log.At(index);
+        if (!slot.Present)
+        {
+            throw new InvalidOperationException($"message {index} of rank {sender} is stable but missing");
+        }
+        if (!slot.IsNull)
+        {
+            sink.Deliver(sender, index, _nextOrder, slot.Payload);
+            if (sender == _myRank)
+            {
+                var (_, message) = _inFlight.Dequeue();
+                sink.Completed(message.MessageId);
+            }
+        }
+        log.Release();
+        _nextOrder++;
+    }
+
+    private void SetDelivered()
+    {
+        if (_table.Own.Delivered != _nextOrder)
+        {
+            _table.Own.Delivered = _nextOrder;
+            _table.MarkDirty();
+        }
+    }
+
+    private bool Advance(int sender)
+    {
+        var log = _logs[sender];
+        var received = Received[sender];
+        while (log.At(received).Present)
+        {
+            received++;
+        }
+        if (received == Received[sender])
+        {
+            return false;
+        }
+        Received[sender] = received;
+        _table.MarkDirty();
+        return true;
+    }
+
+    private void Flush(List<Transmission> output, ref List<ReadOnlyMemory<byte>?>? batch, long start)
+    {
+        if (batch is { Count: > 0 })
+        {
+            output.Add(new Transmission(Transmission.Everyone, new DataBatch(_viewId, _myRank, start, [.. batch])));
+            batch.Clear();
+        }
+    }
+
+    private void SendChunks(List<Transmission> output, long index, ReadOnlyMemory<byte> payload)
+    {
+        var next = (_myRank + 1) % _members;
+        for (var offset = 0; offset < payload.Length; offset += _blockSize)
+        {
+            var length = Math.Min(_blockSize, payload.Length - offset);
+            output.Add(new Transmission(next, new DataChunk(_viewId, _myRank, index, payload.Length, offset, payload.Slice(offset, length))));
+        }
+    }
+
+    private sealed class Assembly(byte[] buffer)
+    {
+        public byte[] Buffer { get; } = buffer;
+
+        public int Filled { get; set; }
+    }
+}

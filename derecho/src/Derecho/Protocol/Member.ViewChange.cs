@@ -1,0 +1,513 @@
+using Derecho.Membership;
+using Derecho.Multicast;
+using Derecho.Sst;
+
+namespace Derecho.Protocol;
+
+/// <summary>
+/// Membership: suspicion, wedging, the leader's proposal with the ragged trim, commit by a majority, installation.
+/// </summary>
+/// <remarks>
+/// The view change is single-decree Paxos inside the table, with the proposer's rank as ballot. A member promises
+/// a leader by suspecting every lower rank; it accepts a proposal (copying it into its own row) from a leader it
+/// does not suspect whose ballot is at least the one it accepted. A leader proposes only when every member it does
+/// not suspect is wedged (its received counters final) and has promised; it adopts the accepted proposal of the
+/// highest ballot if any, else computes the next membership and the ragged trim (per sender, the minimum received
+/// over those members). It commits once a majority of the view accepted. Nobody delivers by a trim before it is
+/// committed, so a leader that takes over mid-change adopts the same trim.
+/// </remarks>
+public sealed partial class Member
+{
+    private const int CommitHistory = 16;
+    private const int MaxBuffered = 100_000;
+    private readonly Dictionary<uint, DateTimeOffset> _lastHeard = [];
+    private readonly Dictionary<uint, DateTimeOffset> _lostAt = [];
+    private readonly Dictionary<int, ViewProposal> _commits = [];
+    private readonly HashSet<(uint Node, int ViewId)> _caughtUp = [];
+    private readonly List<(uint From, int ViewId, ProtocolMessage Message)> _future = [];
+    private readonly Dictionary<uint, ViewMember> _pendingJoins = [];
+    private View? _view;
+    private int _myRank;
+    private SharedStateTable _table = null!;
+    private AtomicMulticast _multicast = null!;
+    private DateTimeOffset _nextHeartbeat;
+    private bool _leaving;
+    private bool _proposed;
+
+    private int LeaderRank()
+    {
+        for (var rank = 0; rank < _table.Count; rank++)
+        {
+            if (!_own.Suspected[rank])
+            {
+                return rank;
+            }
+        }
+        return -1;
+    }
+
+    private int RankInView(uint nodeId) => _view?.RankOf(nodeId) ?? -1;
+
+    private int LiveCount()
+    {
+        var live = 0;
+        foreach (var suspected in _own.Suspected)
+        {
+            live += suspected ? 0 : 1;
+        }
+        return live;
+    }
+
+    private DateTimeOffset ActiveDeadline()
+    {
+        var deadline = _nextHeartbeat;
+        var members = _view!.Members;
+        for (var rank = 0; rank < members.Count; rank++)
+        {
+            if (rank != _myRank && !_own.Suspected[rank] && _lastHeard.TryGetValue(members[rank].NodeId, out var heard))
+            {
+                var suspectAt = heard + _options.SuspicionTimeout + TimeSpan.FromTicks(1);
+                deadline = suspectAt < deadline ? suspectAt : deadline;
+            }
+        }
+        return deadline;
+    }
+
+    private void SuspectSilentMembers(DateTimeOffset now)
+    {
+        var members = _view!.Members;
+        for (var rank = 0; rank < members.Count && Status == MemberStatus.Active; rank++)
+        {
+            if (rank != _myRank && !_own.Suspected[rank]
+                && now - _lastHeard.GetValueOrDefault(members[rank].NodeId, now) > _options.SuspicionTimeout)
+            {
+                Suspect(rank);
+            }
+        }
+    }
+
+    private void Heard(uint nodeId) => _lastHeard[nodeId] = _time.GetUtcNow();
+
+    /// <summary>Suspects a member for good (in this view): wedges, and the suspicion spreads with the row.</summary>
+    private void Suspect(int rank)
+    {
+        if (_own.Suspected[rank])
+        {
+            return;
+        }
+        _own.Suspected[rank] = true;
+        _table.MarkDirty();
+        Wedge();
+    }
+
+    private void Wedge()
+    {
+        if (_own.Wedged)
+        {
+            return;
+        }
+        _own.Wedged = true;
+        _multicast.Freeze();
+        _table.MarkDirty();
+    }
+
+    private void HandleRow(uint from, SstRow row)
+    {
+        if (row.NodeId != from)
+        {
+            return;
+        }
+        if (Status == MemberStatus.Joining)
+        {
+            Buffer(from, row.ViewId, new RowMessage(row));
+            return;
+        }
+        var viewId = _view!.Id;
+        if (row.ViewId < viewId)
+        {
+            CatchUp(from, row.ViewId);
+            return;
+        }
+        Heard(from);
+        if (row.ViewId > viewId)
+        {
+            Buffer(from, row.ViewId, new RowMessage(row));
+            return;
+        }
+        var rank = _view.RankOf(from);
+        if (rank < 0 || rank == _myRank || _view.Members[rank].Incarnation != row.Incarnation
+            || !_table.Apply(rank, row) || _own.Suspected[rank])
+        {
+            return;
+        }
+        for (var r = 0; r < row.Suspected.Length; r++)
+        {
+            if (!row.Suspected[r] || _own.Suspected[r])
+            {
+                continue;
+            }
+            if (r == _myRank && !_leaving)
+            {
+                Stop(Protocol.StopReason.Removed);
+                return;
+            }
+            Suspect(r);
+        }
+        if (row.Wedged)
+        {
+            Wedge();
+        }
+        if (row.AcceptedBallot == rank && row.AcceptedProposal is { } proposal && rank >= _own.AcceptedBallot
+            && !_own.Suspected[rank] && _own.AcceptedBallot != rank)
+        {
+            Wedge();
+            _own.AcceptedBallot = rank;
+            _own.AcceptedProposal = proposal;
+            _table.MarkDirty();
+        }
+    }
+
+    private void HandleData(uint from, int viewId, int senderRank, ProtocolMessage message)
+    {
+        if (Status == MemberStatus.Joining)
+        {
+            Buffer(from, viewId, message);
+            return;
+        }
+        if (viewId < _view!.Id)
+        {
+            return;
+        }
+        Heard(from);
+        if (viewId > _view.Id)
+        {
+            Buffer(from, viewId, message);
+            return;
+        }
+        var fromRank = _view.RankOf(from);
+        if (fromRank < 0 || senderRank >= _view.Count || _own.Suspected[fromRank])
+        {
+            return;
+        }
+        if (message is DataBatch batch)
+        {
+            if (fromRank == senderRank)
+            {
+                _multicast.OnBatch(batch);
+            }
+        }
+        else if (message is DataChunk chunk && fromRank == (_myRank + _view.Count - 1) % _view.Count)
+        {
+            var next = _multicast.OnChunk(chunk, out _);
+            if (next >= 0)
+            {
+                SendToRank(next, MessageCodec.Encode(chunk, _writer));
+            }
+        }
+    }
+
+    private void HandleCommit(uint from, CommitMessage message)
+    {
+        if (Status != MemberStatus.Active)
+        {
+            return;
+        }
+        var endingView = message.Proposal.NextViewId - 1;
+        if (endingView > _view!.Id)
+        {
+            Buffer(from, endingView, message);
+        }
+        else if (endingView == _view.Id && message.Proposal.Trim.Length == _view.Count)
+        {
+            Heard(from);
+            ApplyCommit(message.Proposal, admitJoiners: false);
+        }
+    }
+
+    /// <summary>A member still in an earlier view gets the commit that ended it (once per view it reports).</summary>
+    private void CatchUp(uint from, int theirViewId)
+    {
+        if (_commits.TryGetValue(theirViewId + 1, out var proposal) && _caughtUp.Add((from, theirViewId))
+            && FindMember(from, proposal, theirViewId) is { } member)
+        {
+            Stats.CatchUpsSent++;
+            SendTo(member, new CommitMessage(proposal));
+        }
+    }
+
+    private ViewMember? FindMember(uint nodeId, ViewProposal proposal, int viewId)
+    {
+        foreach (var member in proposal.Members)
+        {
+            if (member.NodeId == nodeId)
+            {
+                return member;
+            }
+        }
+        return _commits.TryGetValue(viewId, out var earlier) ? FindMember(nodeId, earlier, viewId - 1) : null;
+    }
+
+    private void Buffer(uint from, int viewId, ProtocolMessage message)
+    {
+        if (_future.Count < MaxBuffered)
+        {
+            _future.Add((from, viewId, message));
+        }
+    }
+
+    private void RegisterPredicates()
+    {
+        var predicates = _table.Predicates;
+        predicates.AddRecurrent(_multicast.HasStable, () => _multicast.DeliverStable(this));
+        predicates.AddTransition(
+            () => _options.PartitionSafety && !_leaving && LiveCount() < _view!.Majority,
+            () => Stop(Protocol.StopReason.LostMajority));
+        predicates.AddTransition(() => _pendingJoins.Count > 0 && !_own.Wedged && IsLeader, Wedge);
+        predicates.AddRecurrent(() => !_proposed && _own.Wedged && IsLeader && ReadyToPropose(), Propose);
+        predicates.AddOneTime(() => _proposed && Accepted() >= AcceptanceNeeded(), Commit);
+    }
+
+    /// <summary>Every member the leader does not suspect has wedged and suspects every rank below the leader.</summary>
+    private bool ReadyToPropose()
+    {
+        for (var rank = 0; rank < _table.Count; rank++)
+        {
+            if (rank == _myRank || _own.Suspected[rank])
+            {
+                continue;
+            }
+            if (_table[rank] is not { Wedged: true } row)
+            {
+                return false;
+            }
+            for (var lower = 0; lower < _myRank; lower++)
+            {
+                if (!row.Suspected[lower])
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private void Propose()
+    {
+        var ballot = _own.AcceptedBallot;
+        var proposal = _own.AcceptedProposal;
+        for (var rank = 0; rank < _table.Count; rank++)
+        {
+            if (rank != _myRank && !_own.Suspected[rank] && _table[rank] is { } row && row.AcceptedBallot > ballot)
+            {
+                ballot = row.AcceptedBallot;
+                proposal = row.AcceptedProposal;
+            }
+        }
+        if (proposal is null)
+        {
+            proposal = FreshProposal();
+            Stats.ProposalsMade++;
+        }
+        else
+        {
+            Stats.ProposalsAdopted++;
+        }
+        _proposed = true;
+        _own.AcceptedBallot = _myRank;
+        _own.AcceptedProposal = proposal;
+        _table.MarkDirty();
+    }
+
+    private ViewProposal FreshProposal()
+    {
+        var view = _view!;
+        var members = new List<ViewMember>();
+        var departed = new List<uint>();
+        var trim = new long[view.Count];
+        Array.Fill(trim, long.MaxValue);
+        for (var rank = 0; rank < view.Count; rank++)
+        {
+            if (_own.Suspected[rank])
+            {
+                departed.Add(view.Members[rank].NodeId);
+                continue;
+            }
+            members.Add(view.Members[rank]);
+            var row = _table[rank]!;
+            for (var sender = 0; sender < view.Count; sender++)
+            {
+                trim[sender] = Math.Min(trim[sender], row.Received[sender]);
+            }
+        }
+        var joined = new List<uint>();
+        foreach (var joiner in _pendingJoins.Values)
+        {
+            if (!members.Exists(m => m.NodeId == joiner.NodeId))
+            {
+                members.Add(joiner);
+                joined.Add(joiner.NodeId);
+            }
+        }
+        return new ViewProposal(view.Id + 1, [.. members], [.. joined], [.. departed], trim);
+    }
+
+    private int Accepted()
+    {
+        var accepted = 0;
+        for (var rank = 0; rank < _table.Count; rank++)
+        {
+            if (rank == _myRank || (!_own.Suspected[rank] && _table[rank]?.AcceptedBallot == _myRank))
+            {
+                accepted++;
+            }
+        }
+        return accepted;
+    }
+
+    private int AcceptanceNeeded() => _options.PartitionSafety ? _view!.Majority : LiveCount();
+
+    private void Commit()
+    {
+        var proposal = _own.AcceptedProposal!;
+        var members = _view!.Members;
+        var body = MessageCodec.Encode(new CommitMessage(proposal), _writer);
+        for (var rank = 0; rank < members.Count; rank++)
+        {
+            if (rank != _myRank)
+            {
+                SendToRank(rank, body);
+            }
+        }
+        ApplyCommit(proposal, admitJoiners: true);
+    }
+
+    /// <summary>Delivers up to the committed trim, then installs the next view or stops if excluded from it.</summary>
+    private void ApplyCommit(ViewProposal proposal, bool admitJoiners)
+    {
+        Wedge();
+        _commits[proposal.NextViewId] = proposal;
+        _commits.Remove(proposal.NextViewId - CommitHistory);
+        var discarded = _multicast.DeliverUpToTrim(proposal.Trim, this);
+        if (discarded > 0)
+        {
+            Stats.DiscardedByTrim += discarded;
+            Stats.TrimsDiscarding++;
+        }
+        var carried = _multicast.TakeUndelivered();
+        if (!proposal.Includes(_options.NodeId, _options.Incarnation))
+        {
+            foreach (var message in carried)
+            {
+                _outputs.Add(new SendFailed(message.MessageId));
+            }
+            Stop(_leaving ? Protocol.StopReason.Left : Protocol.StopReason.Removed);
+            return;
+        }
+        if (admitJoiners && proposal.Joined.Length > 0)
+        {
+            var state = _options.StateTransfer?.Capture() ?? [];
+            foreach (var member in proposal.Members)
+            {
+                if (Array.IndexOf(proposal.Joined, member.NodeId) >= 0)
+                {
+                    SendTo(member, new WelcomeMessage(proposal, state));
+                }
+            }
+        }
+        InstallView(proposal.ToView(), carried);
+    }
+
+    private void InstallView(View view, List<PendingMessage> carried)
+    {
+        var previous = _view;
+        var previousSuspects = new List<ViewMember>();
+        if (previous is not null)
+        {
+            for (var rank = 0; rank < previous.Count; rank++)
+            {
+                if (_own.Suspected[rank])
+                {
+                    previousSuspects.Add(previous.Members[rank]);
+                }
+            }
+        }
+        _view = view;
+        _myRank = view.RankOf(_options.NodeId);
+        _own.Reset(view.Id, view.Count);
+        _table = new SharedStateTable(_myRank, _own, view.Count);
+        _table.MarkDirty();
+        _multicast = new AtomicMulticast(_table, view.Id, _options.WindowSize, _options.MaxSmcPayloadSize, _options.BlockSize, _options.MaxPayloadSize);
+        foreach (var message in carried)
+        {
+            _multicast.Enqueue(message);
+        }
+        RegisterPredicates();
+        _proposed = false;
+        _caughtUp.Clear();
+        Status = MemberStatus.Active;
+        Stats.ViewsInstalled++;
+        var now = _time.GetUtcNow();
+        _nextHeartbeat = now + _options.HeartbeatInterval;
+        if (!IsLeaderAfterInstall())
+        {
+            _pendingJoins.Clear();
+        }
+        foreach (var member in view.Members)
+        {
+            _pendingJoins.Remove(member.NodeId);
+            if (member.NodeId != _options.NodeId && (!_lastHeard.ContainsKey(member.NodeId) || view.Joined.Contains(member.NodeId)))
+            {
+                _lastHeard[member.NodeId] = now;
+            }
+        }
+        _outputs.Add(new ViewInstalled(view));
+        if (_leaving)
+        {
+            _own.Leaving = true;
+            Suspect(_myRank);
+        }
+        for (var rank = 0; rank < view.Count; rank++)
+        {
+            var member = view.Members[rank];
+            var lost = _lostAt.TryGetValue(member.NodeId, out var lostAt) && lostAt > _lastHeard.GetValueOrDefault(member.NodeId);
+            if (rank != _myRank && (previousSuspects.Contains(member) || lost))
+            {
+                Suspect(rank);
+            }
+        }
+        ReplayBuffered();
+    }
+
+    private bool IsLeaderAfterInstall() => _myRank == 0;
+
+    private void ReplayBuffered()
+    {
+        if (_future.Count == 0)
+        {
+            return;
+        }
+        var buffered = _future.ToArray();
+        _future.Clear();
+        var viewId = _view!.Id;
+        foreach (var (from, messageViewId, message) in buffered)
+        {
+            if (Status != MemberStatus.Active || _view.Id != viewId)
+            {
+                // A replayed commit installed a later view: keep the rest for it.
+                if (messageViewId >= _view!.Id)
+                {
+                    _future.Add((from, messageViewId, message));
+                }
+                continue;
+            }
+            if (messageViewId == viewId)
+            {
+                Handle(from, message);
+            }
+            else if (messageViewId > viewId)
+            {
+                _future.Add((from, messageViewId, message));
+            }
+        }
+    }
+}

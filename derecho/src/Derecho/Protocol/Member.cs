@@ -1,0 +1,334 @@
+using Derecho.Membership;
+using Derecho.Multicast;
+using Derecho.Sst;
+
+namespace Derecho.Protocol;
+
+/// <summary>
+/// One group member's protocol, sans I/O: virtual-synchrony membership and atomic multicast as a plain state
+/// machine. The host feeds it inputs — <see cref="Receive"/> (a message body from a peer),
+/// <see cref="ConnectionLost"/>, <see cref="Tick"/> (reads the <see cref="TimeProvider"/>), <see cref="Send"/>
+/// and <see cref="Leave"/> — and after each input collects the outputs with <see cref="DrainOutputs"/>: bodies to
+/// send to peers, deliveries, installed views, send completions and a stop signal. It calls <see cref="Tick"/> no
+/// later than <see cref="NextDeadline"/>. Not thread-safe: one caller at a time. No sockets, threads, locks or
+/// clocks inside, so the same code runs over TCP and in deterministic simulation.
+/// </summary>
+/// <remarks>
+/// Start the first member with <see cref="StartGroup"/>; every other member with <see cref="Join"/> and the
+/// endpoint of any member (the contact), which redirects it to the leader.
+/// </remarks>
+public sealed partial class Member : IDeliverySink
+{
+    private readonly MemberOptions _options;
+    private readonly TimeProvider _time;
+    private readonly List<MemberOutput> _outputs = [];
+    private readonly List<Transmission> _transmissions = [];
+    private readonly WireWriter _writer = new();
+    private readonly SstRow _own;
+    private readonly List<PendingMessage> _beforeFirstView = [];
+    private long _nextMessageId;
+
+    private Member(MemberOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        options.Validate();
+        _options = options;
+        _time = time;
+        _own = new SstRow(options.NodeId, options.Incarnation, 0, 1);
+        _contact = options.Endpoint;
+        _joinTarget = options.Endpoint;
+    }
+
+    /// <summary>This member's node id.</summary>
+    public uint NodeId => _options.NodeId;
+
+    /// <summary>Joining, active or stopped.</summary>
+    public MemberStatus Status { get; private set; }
+
+    /// <summary>Why the member stopped, once <see cref="Status"/> is <see cref="MemberStatus.Stopped"/>.</summary>
+    public StopReason? StopReason { get; private set; }
+
+    /// <summary>The installed view, or null while joining.</summary>
+    public View? View => _view;
+
+    /// <summary>True when this member is the lowest-ranked member it does not suspect.</summary>
+    public bool IsLeader => Status == MemberStatus.Active && LeaderRank() == _myRank;
+
+    /// <summary>True while the current view is wedged (a view change is under way).</summary>
+    public bool IsWedged => Status == MemberStatus.Active && _own.Wedged;
+
+    /// <summary>When <see cref="Tick"/> must be called next (heartbeat, suspicion, join retry).</summary>
+    public DateTimeOffset NextDeadline => Status switch
+    {
+        MemberStatus.Joining => _nextJoinAttempt,
+        MemberStatus.Active => ActiveDeadline(),
+        _ => DateTimeOffset.MaxValue,
+    };
+
+    /// <summary>Counters the simulation's coverage checks read.</summary>
+    internal ProtocolStats Stats { get; } = new();
+
+    /// <summary>Starts a new group whose only member is this one (view 0).</summary>
+    public static Member StartGroup(MemberOptions options, TimeProvider time)
+    {
+        var member = new Member(options, time);
+        var self = new ViewMember(options.NodeId, options.Incarnation, options.Endpoint);
+        member.InstallView(new View(0, [self], [options.NodeId], []), []);
+        return member;
+    }
+
+    /// <summary>
+    /// Creates a member that asks the member at <paramref name="contactEndpoint"/> to admit it; the first join
+    /// request is in the outputs at once, and it repeats every <see cref="MemberOptions.JoinRetryInterval"/>.
+    /// </summary>
+    public static Member Join(MemberOptions options, string contactEndpoint, TimeProvider time)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(contactEndpoint);
+        var member = new Member(options, time)
+        {
+            _contact = contactEndpoint,
+            _joinTarget = contactEndpoint,
+        };
+        member.SendJoinRequest();
+        return member;
+    }
+
+    /// <summary>A message body from peer <paramref name="from"/> (its node id, as the transport's handshake established).</summary>
+    /// <exception cref="ProtocolFormatException">The body is malformed; nothing changed, drop the connection.</exception>
+    public void Receive(uint from, ReadOnlySpan<byte> body)
+    {
+        if (Status == MemberStatus.Stopped)
+        {
+            return;
+        }
+        var message = MessageCodec.Decode(body);
+        Handle(from, message);
+        AfterInput();
+    }
+
+    /// <summary>The connection to <paramref name="peer"/> broke: a member of the view is suspected at once.</summary>
+    public void ConnectionLost(uint peer)
+    {
+        if (Status == MemberStatus.Stopped)
+        {
+            return;
+        }
+        _lostAt[peer] = _time.GetUtcNow();
+        if (Status == MemberStatus.Active && RankInView(peer) is var rank and >= 0 && rank != _myRank)
+        {
+            Suspect(rank);
+        }
+        AfterInput();
+    }
+
+    /// <summary>Time passed: heartbeats, suspicion by timeout, join retries. Call it at <see cref="NextDeadline"/>.</summary>
+    public void Tick()
+    {
+        var now = _time.GetUtcNow();
+        switch (Status)
+        {
+            case MemberStatus.Joining when now >= _nextJoinAttempt:
+                SendJoinRequest();
+                break;
+            case MemberStatus.Active:
+                if (now >= _nextHeartbeat)
+                {
+                    _own.Heartbeat++;
+                    _table.MarkDirty();
+                    _nextHeartbeat = now + _options.HeartbeatInterval;
+                }
+                SuspectSilentMembers(now);
+                break;
+        }
+        AfterInput();
+    }
+
+    /// <summary>
+    /// Multicasts <paramref name="payload"/> (copied) to the group; returns the id that a later
+    /// <see cref="SendCompleted"/> or <see cref="SendFailed"/> names. Messages not delivered in the view they were
+    /// sent in are sent again in the next view, so only a failure of this member loses them.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The member stopped or is leaving.</exception>
+    /// <exception cref="ArgumentException">The payload exceeds <see cref="MemberOptions.MaxPayloadSize"/>.</exception>
+    public long Send(ReadOnlyMemory<byte> payload)
+    {
+        if (Status == MemberStatus.Stopped || _leaving)
+        {
+            throw new InvalidOperationException($"member {NodeId} is {(_leaving ? "leaving" : "stopped")}");
+        }
+        if (payload.Length > _options.MaxPayloadSize)
+        {
+            throw new ArgumentException(
+                $"payload of {payload.Length} bytes exceeds MaxPayloadSize {_options.MaxPayloadSize}", nameof(payload));
+        }
+        var message = new PendingMessage(_nextMessageId++, payload.ToArray());
+        if (Status == MemberStatus.Joining)
+        {
+            _beforeFirstView.Add(message);
+        }
+        else
+        {
+            _multicast.Enqueue(message);
+        }
+        AfterInput();
+        return message.MessageId;
+    }
+
+    /// <summary>
+    /// Leaves gracefully: the member stops sending, and the group installs a view without it; then it stops with
+    /// <see cref="StopReason.Left"/>. Its messages not delivered by then fail.
+    /// </summary>
+    public void Leave()
+    {
+        if (Status == MemberStatus.Stopped || _leaving)
+        {
+            return;
+        }
+        _leaving = true;
+        if (Status == MemberStatus.Joining || _view!.Count == 1)
+        {
+            Stop(Protocol.StopReason.Left);
+            return;
+        }
+        _own.Leaving = true;
+        Suspect(_myRank);
+        AfterInput();
+    }
+
+    /// <summary>Moves the outputs produced so far, in order, to <paramref name="into"/> (pushing the own row if it changed).</summary>
+    public void DrainOutputs(List<MemberOutput> into)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        FlushRow();
+        into.AddRange(_outputs);
+        _outputs.Clear();
+    }
+
+    void IDeliverySink.Deliver(int senderRank, long senderIndex, long orderIndex, ReadOnlyMemory<byte> payload) =>
+        _outputs.Add(new Delivery(_view!.Members[senderRank].NodeId, _view.Id, senderIndex, orderIndex, payload));
+
+    void IDeliverySink.Completed(long messageId) => _outputs.Add(new SendCompleted(messageId, _view!.Id));
+
+    private void Handle(uint from, ProtocolMessage message)
+    {
+        switch (message)
+        {
+            case RowMessage m:
+                HandleRow(from, m.Row);
+                break;
+            case DataBatch m:
+                HandleData(from, m.ViewId, m.SenderRank, m);
+                break;
+            case DataChunk m:
+                HandleData(from, m.ViewId, m.SenderRank, m);
+                break;
+            case JoinRequest m:
+                HandleJoinRequest(m.Joiner);
+                break;
+            case JoinRedirect m:
+                HandleRedirect(m);
+                break;
+            case CommitMessage m:
+                HandleCommit(from, m);
+                break;
+            case WelcomeMessage m:
+                HandleWelcome(m);
+                break;
+        }
+    }
+
+    /// <summary>After every input: run the table's predicates, then send what the multicast window allows.</summary>
+    private void AfterInput()
+    {
+        if (Status != MemberStatus.Active)
+        {
+            return;
+        }
+        _table.Predicates.Evaluate(() => Status != MemberStatus.Active);
+        if (Status != MemberStatus.Active)
+        {
+            return;
+        }
+        _multicast.CollectSends(_transmissions);
+        foreach (var transmission in _transmissions)
+        {
+            var body = MessageCodec.Encode(transmission.Message, _writer);
+            if (transmission.ToRank == Transmission.Everyone)
+            {
+                SendToOthers(body);
+            }
+            else
+            {
+                SendToRank(transmission.ToRank, body);
+            }
+        }
+        _transmissions.Clear();
+    }
+
+    private void FlushRow()
+    {
+        if (Status == MemberStatus.Active && _table.TryTakePush())
+        {
+            SendToOthers(MessageCodec.Encode(new RowMessage(_own), _writer));
+        }
+    }
+
+    private void SendToOthers(byte[] body)
+    {
+        var members = _view!.Members;
+        for (var rank = 0; rank < members.Count; rank++)
+        {
+            if (rank != _myRank)
+            {
+                _outputs.Add(new SendToPeer(members[rank].NodeId, members[rank].Endpoint, body));
+            }
+        }
+    }
+
+    private void SendToRank(int rank, byte[] body)
+    {
+        var member = _view!.Members[rank];
+        _outputs.Add(new SendToPeer(member.NodeId, member.Endpoint, body));
+    }
+
+    private void SendTo(ViewMember member, ProtocolMessage message) =>
+        _outputs.Add(new SendToPeer(member.NodeId, member.Endpoint, MessageCodec.Encode(message, _writer)));
+
+    private void Stop(StopReason reason)
+    {
+        if (Status == MemberStatus.Stopped)
+        {
+            return;
+        }
+        var pending = new List<PendingMessage>(_beforeFirstView);
+        _beforeFirstView.Clear();
+        if (Status == MemberStatus.Active)
+        {
+            pending.AddRange(_multicast.TakeUndelivered());
+        }
+        Status = MemberStatus.Stopped;
+        StopReason = reason;
+        foreach (var message in pending)
+        {
+            _outputs.Add(new SendFailed(message.MessageId));
+        }
+        _outputs.Add(new MemberStopped(reason));
+    }
+}
+
+/// <summary>What happened inside a member, for the simulation's coverage checks and for metrics.</summary>
+internal sealed class ProtocolStats
+{
+    public int ViewsInstalled { get; set; }
+
+    public int ProposalsAdopted { get; set; }
+
+    public int ProposalsMade { get; set; }
+
+    public long DiscardedByTrim { get; set; }
+
+    public int TrimsDiscarding { get; set; }
+
+    public int CatchUpsSent { get; set; }
+}

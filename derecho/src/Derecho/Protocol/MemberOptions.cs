@@ -1,0 +1,83 @@
+namespace Derecho.Protocol;
+
+/// <summary>
+/// Settings of one <see cref="Member"/>. Defaults suit shared cores: a heartbeat of tens of milliseconds and
+/// suspicion only after many heartbeats are missed.
+/// </summary>
+public sealed record MemberOptions
+{
+    /// <summary>This member's node id (Derecho's <c>local_id</c>).</summary>
+    public required uint NodeId { get; init; }
+
+    /// <summary>Distinct for every start of the process, so that a restarted member rejoins as a new incarnation.</summary>
+    public required ulong Incarnation { get; init; }
+
+    /// <summary>How peers reach this member; opaque to the protocol, carried in views for the transport.</summary>
+    public required string Endpoint { get; init; }
+
+    /// <summary>How often the member pushes its row even when nothing changed (Derecho's <c>heartbeat_ms</c>).</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Silence from a member after which it is suspected (Derecho's <c>sst_poll_cq_timeout_ms</c>).</summary>
+    public TimeSpan SuspicionTimeout { get; init; } = TimeSpan.FromMilliseconds(1000);
+
+    /// <summary>How often a joining member repeats its join request until it is admitted.</summary>
+    public TimeSpan JoinRetryInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Messages a sender may have in flight beyond the slowest receiver (Derecho's <c>window_size</c>).</summary>
+    public int WindowSize { get; init; } = 256;
+
+    /// <summary>The largest payload sent whole in a ring slot; larger ones are relayed in chunks (<c>max_smc_payload_size</c>).</summary>
+    public int MaxSmcPayloadSize { get; init; } = 10240;
+
+    /// <summary>The largest payload <see cref="Member.Send"/> accepts (<c>max_payload_size</c>).</summary>
+    public int MaxPayloadSize { get; init; } = 1 << 20;
+
+    /// <summary>The size of the chunks a large message is relayed in (<c>block_size</c>).</summary>
+    public int BlockSize { get; init; } = 64 * 1024;
+
+    /// <summary>
+    /// When true (the default), a member that can no longer see a majority of its current view wedges and stops
+    /// (<see cref="StopReason.LostMajority"/>) rather than risk a split brain. False is Derecho's
+    /// <c>disable_partitioning_safety = true</c>: the side that remains goes on alone.
+    /// </summary>
+    public bool PartitionSafety { get; init; } = true;
+
+    /// <summary>Moves application state to joiners; none by default.</summary>
+    public IStateTransfer? StateTransfer { get; init; }
+
+    /// <summary>Checks the settings.</summary>
+    /// <exception cref="ArgumentException">A setting is out of range; the message names it.</exception>
+    public void Validate()
+    {
+        Require(HeartbeatInterval > TimeSpan.Zero, nameof(HeartbeatInterval), "must be positive");
+        Require(SuspicionTimeout > HeartbeatInterval, nameof(SuspicionTimeout), "must exceed the heartbeat interval");
+        Require(JoinRetryInterval > TimeSpan.Zero, nameof(JoinRetryInterval), "must be positive");
+        Require(WindowSize >= 1, nameof(WindowSize), "must be at least 1");
+        Require(MaxSmcPayloadSize >= 0, nameof(MaxSmcPayloadSize), "must not be negative");
+        Require(MaxPayloadSize >= MaxSmcPayloadSize, nameof(MaxPayloadSize), "must be at least MaxSmcPayloadSize");
+        Require(BlockSize >= 1, nameof(BlockSize), "must be at least 1");
+        Require(!string.IsNullOrEmpty(Endpoint), nameof(Endpoint), "must not be empty");
+    }
+
+    private static void Require(bool condition, string name, string what)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException($"{name} {what}", name);
+        }
+    }
+}
+
+/// <summary>
+/// Moves application state to a joiner: the leader that admits it captures the state once every message of the
+/// previous view is delivered, and the joiner applies it before it delivers anything.
+/// </summary>
+public interface IStateTransfer
+{
+    /// <summary>The state after the last delivery of the ending view (called on the leader).</summary>
+    byte[] Capture();
+
+    /// <summary>Replaces the state with <paramref name="state"/> (called on the joiner before its first delivery).</summary>
+    void Apply(ReadOnlySpan<byte> state);
+}

@@ -1,0 +1,66 @@
+using Derecho.Membership;
+
+namespace Derecho.Protocol;
+
+/// <summary>What a <see cref="Member"/> asks its host to do or tells it happened, in order.</summary>
+public abstract record MemberOutput;
+
+/// <summary>
+/// Send <paramref name="Body"/> to a peer, in order with every earlier body to the same peer (one reliable FIFO
+/// channel per peer, like a TCP connection). The same body instance may go to several peers: do not mutate it.
+/// </summary>
+/// <param name="To">The peer's node id, or null when only its endpoint is known (a join request to the contact).</param>
+/// <param name="Endpoint">Where the peer listens.</param>
+/// <param name="Body">The encoded message body; the transport adds its own framing.</param>
+public sealed record SendToPeer(uint? To, string Endpoint, ReadOnlyMemory<byte> Body) : MemberOutput;
+
+/// <summary>A message delivered in the group's total order.</summary>
+/// <param name="Sender">The sending member's node id.</param>
+/// <param name="ViewId">The view it was delivered in.</param>
+/// <param name="SenderIndex">Its index among the sender's messages in that view (0, 1, … without gaps for this sender's application messages and null messages together).</param>
+/// <param name="OrderIndex">Its position in the view's total order (round-robin over ranks).</param>
+/// <param name="Payload">The application payload.</param>
+public sealed record Delivery(uint Sender, int ViewId, long SenderIndex, long OrderIndex, ReadOnlyMemory<byte> Payload) : MemberOutput;
+
+/// <summary>A view was installed; deliveries that follow belong to it.</summary>
+/// <param name="View">The new view.</param>
+public sealed record ViewInstalled(View View) : MemberOutput;
+
+/// <summary>A message this member sent was delivered (here and, by the protocol, at every survivor).</summary>
+/// <param name="MessageId">The id <see cref="Member.Send"/> returned.</param>
+/// <param name="ViewId">The view it was delivered in.</param>
+public sealed record SendCompleted(long MessageId, int ViewId) : MemberOutput;
+
+/// <summary>A message this member sent will never be delivered: the member left or stopped first.</summary>
+/// <param name="MessageId">The id <see cref="Member.Send"/> returned.</param>
+public sealed record SendFailed(long MessageId) : MemberOutput;
+
+/// <summary>The member stopped for good; it produces nothing more and ignores every input.</summary>
+/// <param name="Reason">Why.</param>
+public sealed record MemberStopped(StopReason Reason) : MemberOutput;
+
+/// <summary>Why a member stopped.</summary>
+public enum StopReason
+{
+    /// <summary>It left gracefully (<see cref="Member.Leave"/>) and the group installed a view without it.</summary>
+    Left,
+
+    /// <summary>The group removed it (suspected by others, or excluded by a committed view change).</summary>
+    Removed,
+
+    /// <summary>It could no longer see a majority of its view and partition safety is on.</summary>
+    LostMajority,
+}
+
+/// <summary>A member's life cycle.</summary>
+public enum MemberStatus
+{
+    /// <summary>Asking a contact to be admitted; no view yet.</summary>
+    Joining,
+
+    /// <summary>In a view, sending and delivering.</summary>
+    Active,
+
+    /// <summary>Stopped for good (see <see cref="Member.StopReason"/>).</summary>
+    Stopped,
+}

@@ -1,0 +1,307 @@
+using Derecho.Membership;
+using Derecho.Sst;
+
+namespace Derecho.Protocol;
+
+/// <summary>
+/// The compact binary encoding of message bodies: a kind byte, then LEB128 varints (zigzag when signed),
+/// length-prefixed byte strings and UTF-8 strings. Decoding checks every length and count against what remains,
+/// so garbage yields <see cref="ProtocolFormatException"/> and never a large allocation.
+/// </summary>
+internal static class MessageCodec
+{
+    /// <summary>The most members a view may have.</summary>
+    public const int MaxMembers = 1024;
+
+    public static byte[] Encode(ProtocolMessage message, WireWriter writer)
+    {
+        writer.Reset();
+        switch (message)
+        {
+            case RowMessage m:
+                WriteRow(writer, m.Row);
+                break;
+            case DataBatch m:
+                writer.Byte((byte)MessageKind.Data);
+                writer.UInt((uint)m.ViewId);
+                writer.UInt((uint)m.SenderRank);
+                writer.UInt((ulong)m.FirstIndex);
+                writer.UInt((uint)m.Entries.Length);
+                foreach (var entry in m.Entries)
+                {
+                    if (entry is { } payload)
+                    {
+                        writer.UInt((ulong)payload.Length + 1);
+                        writer.Raw(payload.Span);
+                    }
+                    else
+                    {
+                        writer.UInt(0);
+                    }
+                }
+                break;
+            case DataChunk m:
+                writer.Byte((byte)MessageKind.Chunk);
+                writer.UInt((uint)m.ViewId);
+                writer.UInt((uint)m.SenderRank);
+                writer.UInt((ulong)m.Index);
+                writer.UInt((uint)m.TotalLength);
+                writer.UInt((uint)m.Offset);
+                writer.Bytes(m.Bytes.Span);
+                break;
+            case JoinRequest m:
+                writer.Byte((byte)MessageKind.JoinRequest);
+                WriteMember(writer, m.Joiner);
+                break;
+            case JoinRedirect m:
+                writer.Byte((byte)MessageKind.JoinRedirect);
+                writer.UInt(m.LeaderId);
+                writer.String(m.LeaderEndpoint);
+                break;
+            case CommitMessage m:
+                writer.Byte((byte)MessageKind.Commit);
+                WriteProposal(writer, m.Proposal);
+                break;
+            case WelcomeMessage m:
+                writer.Byte((byte)MessageKind.Welcome);
+                WriteProposal(writer, m.Proposal);
+                writer.Bytes(m.State.Span);
+                break;
+            default:
+                throw new ArgumentException($"unknown message {message.GetType().Name}", nameof(message));
+        }
+        return writer.ToArray();
+    }
+
+    /// <summary>Decodes a body. Payloads of data messages are copied: the result does not refer to <paramref name="body"/>.</summary>
+    /// <exception cref="ProtocolFormatException">The body is malformed.</exception>
+    public static ProtocolMessage Decode(ReadOnlySpan<byte> body)
+    {
+        var reader = new WireReader(body);
+        var kind = (MessageKind)reader.Byte();
+        ProtocolMessage message = kind switch
+        {
+            MessageKind.Row => new RowMessage(ReadRow(ref reader)),
+            MessageKind.Data => ReadBatch(ref reader, body),
+            MessageKind.Chunk => ReadChunk(ref reader),
+            MessageKind.JoinRequest => new JoinRequest(ReadMember(ref reader)),
+            MessageKind.JoinRedirect => new JoinRedirect(ReadNodeId(ref reader), reader.String()),
+            MessageKind.Commit => new CommitMessage(ReadProposal(ref reader)),
+            MessageKind.Welcome => new WelcomeMessage(ReadProposal(ref reader), reader.Bytes().ToArray()),
+            _ => throw new ProtocolFormatException($"unknown message kind {(byte)kind}"),
+        };
+        reader.End();
+        return message;
+    }
+
+    private static void WriteRow(WireWriter writer, SstRow row)
+    {
+        writer.Byte((byte)MessageKind.Row);
+        writer.UInt(row.NodeId);
+        writer.UInt(row.Incarnation);
+        writer.UInt((uint)row.ViewId);
+        writer.UInt((ulong)row.Version);
+        writer.UInt((ulong)row.Heartbeat);
+        writer.UInt((ulong)row.Delivered);
+        writer.UInt((ulong)row.Persisted);
+        writer.Byte((byte)((row.Wedged ? 1 : 0) | (row.Leaving ? 2 : 0)));
+        var n = row.Received.Length;
+        writer.UInt((uint)n);
+        foreach (var received in row.Received)
+        {
+            writer.UInt((ulong)received);
+        }
+        for (var i = 0; i < n; i += 8)
+        {
+            byte bits = 0;
+            for (var j = i; j < Math.Min(n, i + 8); j++)
+            {
+                bits |= (byte)(row.Suspected[j] ? 1 << (j - i) : 0);
+            }
+            writer.Byte(bits);
+        }
+        writer.Int(row.AcceptedBallot);
+        if (row.AcceptedProposal is { } proposal)
+        {
+            WriteProposal(writer, proposal);
+        }
+    }
+
+    private static SstRow ReadRow(ref WireReader reader)
+    {
+        var nodeId = ReadNodeId(ref reader);
+        var incarnation = reader.UInt();
+        var viewId = ReadViewId(ref reader);
+        var row = new SstRow(nodeId, incarnation, viewId, 0)
+        {
+            Version = ReadCounter(ref reader, "row version"),
+            Heartbeat = ReadCounter(ref reader, "heartbeat"),
+            Delivered = ReadCounter(ref reader, "delivered count"),
+            Persisted = ReadCounter(ref reader, "persisted count"),
+        };
+        var flags = reader.Byte();
+        if (flags > 3)
+        {
+            throw new ProtocolFormatException($"unknown row flags {flags}");
+        }
+        row.Wedged = (flags & 1) != 0;
+        row.Leaving = (flags & 2) != 0;
+        var n = reader.Count(Math.Min(MaxMembers, reader.Remaining), "member count");
+        var received = new long[n];
+        for (var i = 0; i < n; i++)
+        {
+            received[i] = ReadCounter(ref reader, "received count");
+        }
+        var suspected = new bool[n];
+        for (var i = 0; i < n; i += 8)
+        {
+            var bits = reader.Byte();
+            for (var j = i; j < Math.Min(n, i + 8); j++)
+            {
+                suspected[j] = (bits & (1 << (j - i))) != 0;
+            }
+        }
+        row.SetColumns(received, suspected);
+        row.AcceptedBallot = (int)reader.Int(-1, n - 1, "accepted ballot");
+        if (row.AcceptedBallot >= 0)
+        {
+            row.AcceptedProposal = ReadProposal(ref reader);
+            if (row.AcceptedProposal.Trim.Length != n || row.AcceptedProposal.NextViewId != viewId + 1)
+            {
+                throw new ProtocolFormatException("accepted proposal does not match the row's view");
+            }
+        }
+        return row;
+    }
+
+    private static void WriteProposal(WireWriter writer, ViewProposal proposal)
+    {
+        writer.UInt((uint)proposal.NextViewId);
+        writer.UInt((uint)proposal.Members.Length);
+        foreach (var member in proposal.Members)
+        {
+            WriteMember(writer, member);
+        }
+        WriteIds(writer, proposal.Joined);
+        WriteIds(writer, proposal.Departed);
+        writer.UInt((uint)proposal.Trim.Length);
+        foreach (var trim in proposal.Trim)
+        {
+            writer.UInt((ulong)trim);
+        }
+    }
+
+    private static ViewProposal ReadProposal(ref WireReader reader)
+    {
+        var nextViewId = ReadViewId(ref reader);
+        if (nextViewId == 0)
+        {
+            throw new ProtocolFormatException("a proposal cannot start view 0");
+        }
+        var count = reader.Count(Math.Min(MaxMembers, reader.Remaining), "member count");
+        if (count == 0)
+        {
+            throw new ProtocolFormatException("a proposal has at least one member");
+        }
+        var members = new ViewMember[count];
+        for (var i = 0; i < count; i++)
+        {
+            members[i] = ReadMember(ref reader);
+            for (var j = 0; j < i; j++)
+            {
+                if (members[j].NodeId == members[i].NodeId)
+                {
+                    throw new ProtocolFormatException($"node {members[i].NodeId} appears twice in a view");
+                }
+            }
+        }
+        var joined = ReadIds(ref reader);
+        var departed = ReadIds(ref reader);
+        var trimCount = reader.Count(Math.Min(MaxMembers, reader.Remaining), "trim length");
+        var trim = new long[trimCount];
+        for (var i = 0; i < trimCount; i++)
+        {
+            trim[i] = ReadCounter(ref reader, "trim");
+        }
+        return new ViewProposal(nextViewId, members, joined, departed, trim);
+    }
+
+    private static void WriteMember(WireWriter writer, ViewMember member)
+    {
+        writer.UInt(member.NodeId);
+        writer.UInt(member.Incarnation);
+        writer.String(member.Endpoint);
+    }
+
+    private static ViewMember ReadMember(ref WireReader reader) =>
+        new(ReadNodeId(ref reader), reader.UInt(), reader.String());
+
+    private static void WriteIds(WireWriter writer, uint[] ids)
+    {
+        writer.UInt((uint)ids.Length);
+        foreach (var id in ids)
+        {
+            writer.UInt(id);
+        }
+    }
+
+    private static uint[] ReadIds(ref WireReader reader)
+    {
+        var ids = new uint[reader.Count(Math.Min(MaxMembers, reader.Remaining), "id count")];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = ReadNodeId(ref reader);
+        }
+        return ids;
+    }
+
+    private static DataBatch ReadBatch(ref WireReader reader, ReadOnlySpan<byte> body)
+    {
+        var viewId = ReadViewId(ref reader);
+        var senderRank = reader.Count(MaxMembers - 1, "sender rank");
+        var firstIndex = ReadCounter(ref reader, "first index");
+        var count = reader.Count(reader.Remaining, "entry count");
+        // One copy of the body; entries are slices of it.
+        var copy = body.ToArray();
+        var entries = new ReadOnlyMemory<byte>?[count];
+        for (var i = 0; i < count; i++)
+        {
+            var length = reader.Count(reader.Remaining + 1, "payload length");
+            if (length > 0)
+            {
+                entries[i] = copy.AsMemory(reader.Position, length - 1);
+                reader.Skip(length - 1);
+            }
+        }
+        return new DataBatch(viewId, senderRank, firstIndex, entries);
+    }
+
+    private static DataChunk ReadChunk(ref WireReader reader)
+    {
+        var viewId = ReadViewId(ref reader);
+        var senderRank = reader.Count(MaxMembers - 1, "sender rank");
+        var index = ReadCounter(ref reader, "message index");
+        var total = reader.Count(int.MaxValue, "message length");
+        var offset = reader.Count(int.MaxValue, "chunk offset");
+        var bytes = reader.Bytes();
+        if ((long)offset + bytes.Length > total || bytes.Length == 0)
+        {
+            throw new ProtocolFormatException($"chunk [{offset}, +{bytes.Length}) outside a message of {total} bytes");
+        }
+        return new DataChunk(viewId, senderRank, index, total, offset, bytes.ToArray());
+    }
+
+    private static uint ReadNodeId(ref WireReader reader)
+    {
+        var value = reader.UInt();
+        return value <= uint.MaxValue ? (uint)value : throw new ProtocolFormatException($"node id {value} out of range");
+    }
+
+    private static int ReadViewId(ref WireReader reader) => reader.Count(int.MaxValue - 1, "view id");
+
+    private static long ReadCounter(ref WireReader reader, string what)
+    {
+        var value = reader.UInt();
+        return value <= long.MaxValue ? (long)value : throw new ProtocolFormatException($"{what} {value} out of range");
+    }
+}

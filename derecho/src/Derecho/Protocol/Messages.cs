@@ -1,0 +1,43 @@
+using Derecho.Membership;
+using Derecho.Sst;
+
+namespace Derecho.Protocol;
+
+/// <summary>The kinds of message body; the first byte of every body.</summary>
+internal enum MessageKind : byte
+{
+    Row = 1,
+    Data = 2,
+    Chunk = 3,
+    JoinRequest = 4,
+    JoinRedirect = 5,
+    Commit = 6,
+    Welcome = 7,
+}
+
+/// <summary>A decoded message body.</summary>
+internal abstract record ProtocolMessage;
+
+/// <summary>A pushed row of the Shared State Table.</summary>
+internal sealed record RowMessage(SstRow Row) : ProtocolMessage;
+
+/// <summary>
+/// Consecutive small messages of one sender in one view, starting at <paramref name="FirstIndex"/>; a null entry
+/// is a null message (it keeps the round-robin order moving and delivers nothing).
+/// </summary>
+internal sealed record DataBatch(int ViewId, int SenderRank, long FirstIndex, ReadOnlyMemory<byte>?[] Entries) : ProtocolMessage;
+
+/// <summary>A block of a large message, relayed along the chain of ranks that starts at its sender.</summary>
+internal sealed record DataChunk(int ViewId, int SenderRank, long Index, int TotalLength, int Offset, ReadOnlyMemory<byte> Bytes) : ProtocolMessage;
+
+/// <summary>A process asks to be admitted.</summary>
+internal sealed record JoinRequest(ViewMember Joiner) : ProtocolMessage;
+
+/// <summary>The contact is not the leader: ask this member instead.</summary>
+internal sealed record JoinRedirect(uint LeaderId, string LeaderEndpoint) : ProtocolMessage;
+
+/// <summary>The proposal ending view <see cref="ViewProposal.NextViewId"/> − 1 is committed.</summary>
+internal sealed record CommitMessage(ViewProposal Proposal) : ProtocolMessage;
+
+/// <summary>Admits a joiner: the view it starts in and the application state as of the end of the previous view.</summary>
+internal sealed record WelcomeMessage(ViewProposal Proposal, ReadOnlyMemory<byte> State) : ProtocolMessage;
