@@ -1,0 +1,400 @@
+using System.Net;
+using System.Net.Sockets;
+using Derecho.Membership;
+using Derecho.Protocol;
+using Derecho.Transport;
+
+namespace Derecho;
+
+/// <summary>The event loop: the only thread that touches the protocol core and the connection tables.</summary>
+public sealed partial class Group
+{
+    private const int MaxInputsPerBatch = 4096;
+
+    private readonly Dictionary<PeerConnection, uint> _connections = [];
+    private readonly Dictionary<uint, PeerConnection> _sendConnections = [];
+    private readonly Dictionary<string, List<(uint? To, ReadOnlyMemory<byte> Body)>> _waitingForConnect = [];
+    private readonly Dictionary<string, uint> _endpointNodes = [];
+    private readonly Dictionary<long, SendInput> _pendingSends = [];
+    private readonly HashSet<PeerConnection> _dirty = [];
+    private readonly List<MemberOutput> _outputs = [];
+    private DateTimeOffset _armedDeadline = DateTimeOffset.MaxValue;
+
+    private async Task RunLoopAsync()
+    {
+        var reader = _inputs.Reader;
+        try
+        {
+            CarryOutOutputs();
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                for (var count = 0; count < MaxInputsPerBatch && reader.TryRead(out var input); count++)
+                {
+                    Handle(input);
+                }
+                if (_member.Status != MemberStatus.Stopped && _time.GetUtcNow() >= _member.NextDeadline)
+                {
+                    _member.Tick();
+                }
+                CarryOutOutputs();
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _logger.Stopped(NodeId, $"event loop failed: {e}");
+            Fail(new GroupStoppedException("the member's event loop failed", e));
+        }
+    }
+
+    private void Handle(Input input)
+    {
+        switch (input)
+        {
+            case FrameInput frame:
+                Receive(frame.Connection, frame.Body);
+                break;
+            case SendInput send:
+                StartSend(send);
+                break;
+            case TickInput:
+                _armedDeadline = DateTimeOffset.MaxValue;
+                _member.Tick();
+                break;
+            case ConnectedInput connected:
+                Register(connected.Connection, connected.Endpoint);
+                break;
+            case ClosedInput closed:
+                Closed(closed.Connection, closed.Reason);
+                break;
+            case ConnectFailedInput failed:
+                ConnectFailed(failed.Endpoint, failed.Reason);
+                break;
+            case LeaveInput:
+                _member.Leave();
+                break;
+        }
+    }
+
+    private void Receive(PeerConnection connection, byte[] body)
+    {
+        if (!_connections.TryGetValue(connection, out var node))
+        {
+            if (connection.IsClosed)
+            {
+                return;
+            }
+            // Frames of a fresh connection may overtake the event announcing it.
+            node = Register(connection, null);
+        }
+        try
+        {
+            _member.Receive(node, body);
+        }
+        catch (ProtocolFormatException e)
+        {
+            _logger.DroppingConnection(connection.ToString(), e.Message);
+            _connections.Remove(connection);
+            Forget(connection);
+            connection.Close($"malformed message: {e.Message}");
+            _member.ConnectionLost(node);
+        }
+    }
+
+    private void StartSend(SendInput send)
+    {
+        long id;
+        try
+        {
+            id = _member.Send(send.Payload);
+        }
+        catch (InvalidOperationException)
+        {
+            send.Completion.TrySetException(new GroupStoppedException(_member.StopReason ?? StopReason.Left));
+            return;
+        }
+        catch (ArgumentException e)
+        {
+            send.Completion.TrySetException(e);
+            return;
+        }
+        _pendingSends.Add(id, send);
+        _pendingSendCount = _pendingSends.Count;
+    }
+
+    private uint Register(PeerConnection connection, string? endpoint)
+    {
+        var node = connection.Remote.NodeId;
+        if (connection.IsClosed)
+        {
+            return node;
+        }
+        _connections.TryAdd(connection, node);
+        if (endpoint is not null)
+        {
+            _endpointNodes[endpoint] = node;
+        }
+        if (!_sendConnections.TryGetValue(node, out var current) || current.IsClosed)
+        {
+            _sendConnections[node] = connection;
+        }
+        else if (current.Remote.Incarnation != connection.Remote.Incarnation)
+        {
+            // The node restarted: its old incarnation's connection is dead weight.
+            _connections.Remove(current);
+            current.Close("replaced by a newer incarnation");
+            _sendConnections[node] = connection;
+        }
+        // Bodies that waited for a connection to this node go first, in their order.
+        var target = _sendConnections[node];
+        foreach (var (waitingEndpoint, waiting) in _waitingForConnect.ToList())
+        {
+            var mine = waitingEndpoint == endpoint;
+            if (!mine && !waiting.Any(w => w.To == node))
+            {
+                continue;
+            }
+            var keep = new List<(uint?, ReadOnlyMemory<byte>)>();
+            foreach (var (to, body) in waiting)
+            {
+                if (to == node || (mine && to is null))
+                {
+                    target.Send(FrameType.Protocol, body.Span);
+                    _dirty.Add(target);
+                }
+                else if (mine && to is not null)
+                {
+                    // The endpoint answered with another node's id: the one we wanted is not there.
+                    _member.ConnectionLost(to.Value);
+                }
+                else
+                {
+                    keep.Add((to, body));
+                }
+            }
+            if (keep.Count == 0 || mine)
+            {
+                _waitingForConnect.Remove(waitingEndpoint);
+            }
+            else
+            {
+                _waitingForConnect[waitingEndpoint] = keep;
+            }
+        }
+        return node;
+    }
+
+    private void Closed(PeerConnection connection, string reason)
+    {
+        if (!_connections.Remove(connection, out var node))
+        {
+            return;
+        }
+        _logger.ConnectionLost(connection.ToString(), reason);
+        Forget(connection);
+        _member.ConnectionLost(node);
+    }
+
+    private void Forget(PeerConnection connection)
+    {
+        var node = connection.Remote.NodeId;
+        if (_sendConnections.TryGetValue(node, out var current) && current == connection)
+        {
+            _sendConnections.Remove(node);
+            // Another live connection to the same incarnation can carry on.
+            foreach (var (other, otherNode) in _connections)
+            {
+                if (otherNode == node && !other.IsClosed && other.Remote == connection.Remote)
+                {
+                    _sendConnections[node] = other;
+                    break;
+                }
+            }
+        }
+    }
+
+    private void ConnectFailed(string endpoint, string reason)
+    {
+        _logger.ConnectFailed(endpoint, reason);
+        if (!_waitingForConnect.Remove(endpoint, out var waiting))
+        {
+            return;
+        }
+        foreach (var to in waiting.Where(w => w.To is not null).Select(w => w.To!.Value).Distinct())
+        {
+            _member.ConnectionLost(to);
+        }
+    }
+
+    private void SendToPeer(SendToPeer send)
+    {
+        if (send.To is { } to && _sendConnections.TryGetValue(to, out var connection) && !connection.IsClosed)
+        {
+            connection.Send(FrameType.Protocol, send.Body.Span);
+            _dirty.Add(connection);
+            return;
+        }
+        if (send.To is null && _endpointNodes.TryGetValue(send.Endpoint, out var known) &&
+            _sendConnections.TryGetValue(known, out connection) && !connection.IsClosed)
+        {
+            connection.Send(FrameType.Protocol, send.Body.Span);
+            _dirty.Add(connection);
+            return;
+        }
+        if (_waitingForConnect.TryGetValue(send.Endpoint, out var waiting))
+        {
+            waiting.Add((send.To, send.Body));
+            return;
+        }
+        _waitingForConnect[send.Endpoint] = [(send.To, send.Body)];
+        _ = ConnectAsync(send.Endpoint);
+    }
+
+    private async Task ConnectAsync(string endpoint)
+    {
+        try
+        {
+            if (!IPEndPoint.TryParse(endpoint, out var address))
+            {
+                throw new IOException($"'{endpoint}' is not an address:port");
+            }
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
+            timeout.CancelAfter(_options.SuspicionTimeout + TcpTransport.HandshakeTimeout);
+            var connection = await _transport.ConnectAsync(address, timeout.Token).ConfigureAwait(false);
+            if (!_inputs.Writer.TryWrite(new ConnectedInput(connection, endpoint)))
+            {
+                connection.Close("member stopped");
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            _inputs.Writer.TryWrite(new ConnectFailedInput(endpoint, e.Message));
+        }
+    }
+
+    private void CarryOutOutputs()
+    {
+        _member.DrainOutputs(_outputs);
+        foreach (var output in _outputs)
+        {
+            switch (output)
+            {
+                case SendToPeer send:
+                    SendToPeer(send);
+                    break;
+                case Delivery delivery:
+                    Deliver(delivery);
+                    break;
+                case ViewInstalled installed:
+                    Install(installed.View);
+                    break;
+                case SendCompleted completed when _pendingSends.Remove(completed.MessageId, out var send):
+                    send.Completion.TrySetResult(completed.ViewId);
+                    break;
+                case SendFailed failed when _pendingSends.Remove(failed.MessageId, out var send):
+                    send.Completion.TrySetException(new GroupStoppedException(_member.StopReason ?? StopReason.Left));
+                    break;
+                case MemberStopped stopped:
+                    _logger.Stopped(NodeId, stopped.Reason.ToString());
+                    Fail(new GroupStoppedException(stopped.Reason));
+                    _stopped.TrySetResult(stopped.Reason);
+                    break;
+            }
+        }
+        _outputs.Clear();
+        _pendingSendCount = _pendingSends.Count;
+        foreach (var connection in _dirty)
+        {
+            connection.Flush();
+        }
+        _dirty.Clear();
+        Rearm();
+    }
+
+    private void Deliver(Delivery delivery)
+    {
+        var message = new DeliveredMessage(delivery.Sender, delivery.SenderIndex, delivery.ViewId, delivery.OrderIndex, delivery.Payload);
+        _handlers.Delivered?.Invoke(message);
+        foreach (var subscriber in _subscribers)
+        {
+            subscriber.TryWrite(message);
+        }
+        _metrics.Delivered.Add(1, _metrics.Node);
+        _metrics.DeliveredBytes.Add(delivery.Payload.Length, _metrics.Node);
+    }
+
+    private void Install(View view)
+    {
+        _view = view;
+        _logger.ViewInstalled(NodeId, view.ToString());
+        _metrics.ViewChanges.Add(1, _metrics.Node);
+        foreach (var (connection, node) in _connections.ToList())
+        {
+            var rank = view.RankOf(node);
+            if (view.Departed.Contains(node) && (rank < 0 || view.Members[rank].Incarnation != connection.Remote.Incarnation))
+            {
+                _connections.Remove(connection);
+                Forget(connection);
+                connection.Close($"node {node} left the view");
+            }
+        }
+        _handlers.ViewInstalled?.Invoke(view);
+        _joined.TrySetResult();
+    }
+
+    private void Fail(GroupStoppedException error)
+    {
+        foreach (var send in _pendingSends.Values)
+        {
+            send.Completion.TrySetException(error);
+        }
+        _pendingSends.Clear();
+        _joined.TrySetException(error);
+        _stopped.TrySetException(error);
+        foreach (var subscriber in _subscribers)
+        {
+            subscriber.TryComplete();
+        }
+    }
+
+    private void Rearm()
+    {
+        var deadline = _member.NextDeadline;
+        if (deadline == _armedDeadline)
+        {
+            return;
+        }
+        _armedDeadline = deadline;
+        if (deadline == DateTimeOffset.MaxValue)
+        {
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            return;
+        }
+        var due = deadline - _time.GetUtcNow();
+        _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+    }
+
+    private abstract record Input;
+
+    private sealed record FrameInput(PeerConnection Connection, byte[] Body) : Input;
+
+    private sealed record ConnectedInput(PeerConnection Connection, string? Endpoint) : Input;
+
+    private sealed record ClosedInput(PeerConnection Connection, string Reason) : Input;
+
+    private sealed record ConnectFailedInput(string Endpoint, string Reason) : Input;
+
+    private sealed record TickInput : Input
+    {
+        public static readonly TickInput Instance = new();
+    }
+
+    private sealed record LeaveInput : Input
+    {
+        public static readonly LeaveInput Instance = new();
+    }
+
+    private sealed record SendInput(ReadOnlyMemory<byte> Payload) : Input
+    {
+        public TaskCompletionSource<int> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

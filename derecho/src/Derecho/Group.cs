@@ -1,0 +1,250 @@
+using System.Buffers;
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using Derecho.Membership;
+using Derecho.Protocol;
+using Derecho.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Derecho;
+
+/// <summary>
+/// A member of a Derecho group running over TCP: virtual-synchrony membership and totally ordered atomic multicast.
+/// One event loop per member feeds the sans-IO <see cref="Member"/> from a channel of inputs (frames from peers,
+/// broken connections, timer ticks, sends, a leave) and carries out its outputs; nothing on that path takes a lock.
+/// </summary>
+public sealed partial class Group : IAsyncDisposable
+{
+    private readonly GroupOptions _options;
+    private readonly GroupHandlers _handlers;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Channel<Input> _inputs = Channel.CreateUnbounded<Input>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TcpTransport _transport;
+    private readonly GroupMetrics _metrics;
+    private readonly TaskCompletionSource _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<StopReason> _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly ITimer _timer;
+    private Member _member = null!;
+    private Task _loop = Task.CompletedTask;
+    private ChannelWriter<DeliveredMessage>[] _subscribers = [];
+    private volatile View? _view;
+    private int _pendingSendCount;
+
+    private Group(GroupOptions options, GroupHandlers handlers)
+    {
+        _options = options;
+        _handlers = handlers;
+        _logger = handlers.LoggerFactory?.CreateLogger<Group>() ?? NullLogger<Group>.Instance;
+        _time = handlers.Time ?? TimeProvider.System;
+        Incarnation = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+        var maxFrame = (int)Math.Min(int.MaxValue / 2L,
+            Math.Max(options.MaxPayloadSize, (long)options.WindowSize * (options.MaxSmcPayloadSize + 64)) + (1 << 20));
+        _transport = new TcpTransport(new Hello(options.LocalId, Incarnation), new TransportEvents(this), maxFrame);
+        _metrics = new GroupMetrics(options.LocalId, () => Volatile.Read(ref _pendingSendCount));
+        _timer = _time.CreateTimer(_ => _inputs.Writer.TryWrite(TickInput.Instance), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>This member's node id.</summary>
+    public uint NodeId => _options.LocalId;
+
+    /// <summary>This process's incarnation: distinct at every start, so a restarted member is a new one.</summary>
+    public ulong Incarnation { get; }
+
+    /// <summary>The endpoint peers reach this member's protocol traffic at (with the real port if 0 was asked).</summary>
+    public IPEndPoint SstEndPoint { get; private set; } = null!;
+
+    /// <summary>The endpoint joiners reach this member at (with the real port if 0 was asked).</summary>
+    public IPEndPoint GmsEndPoint { get; private set; } = null!;
+
+    /// <summary>The view installed last.</summary>
+    public View CurrentView => _view ?? throw new InvalidOperationException("not joined yet");
+
+    /// <summary>Completes when this member stops: it left, was removed, or lost a majority.</summary>
+#pragma warning disable VSTHRD003 // The task completes on the event loop; awaiting it cannot deadlock.
+    public Task<StopReason> Stopped => _stopped.Task;
+#pragma warning restore VSTHRD003
+
+    /// <summary>
+    /// Starts the group (when this member's gms endpoint is the contact) or joins it through the contact, and
+    /// returns once the first view is installed.
+    /// </summary>
+    /// <exception cref="ArgumentException">The options are invalid; the message names the configuration key.</exception>
+    /// <exception cref="System.Net.Sockets.SocketException">A port cannot be bound.</exception>
+    public static Task<Group> JoinAsync(GroupOptions options, CancellationToken cancellationToken) =>
+        JoinAsync(options, new GroupHandlers(), cancellationToken);
+
+    /// <inheritdoc cref="JoinAsync(GroupOptions, CancellationToken)"/>
+    /// <param name="options">Where this member listens, whom it contacts, and the protocol's settings.</param>
+    /// <param name="handlers">Callbacks for deliveries and views, logging, clock.</param>
+    /// <param name="cancellationToken">Abandons the join.</param>
+    public static async Task<Group> JoinAsync(GroupOptions options, GroupHandlers handlers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(handlers);
+        options.Validate();
+        var group = new Group(options, handlers);
+        try
+        {
+            group.Start();
+            await group._joined.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return group;
+        }
+        catch
+        {
+            await group.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Multicasts <paramref name="payload"/> to the group and completes when it is delivered (in whichever view).
+    /// The bytes must not change until then.
+    /// </summary>
+    /// <returns>The view it was delivered in.</returns>
+    /// <exception cref="ArgumentException">The payload exceeds <see cref="GroupOptions.MaxPayloadSize"/>.</exception>
+    /// <exception cref="GroupStoppedException">This member left or stopped before the message was delivered.</exception>
+    /// <exception cref="OperationCanceledException">Waiting was canceled (the message may still be delivered).</exception>
+    public Task<int> SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        if (payload.Length > _options.MaxPayloadSize)
+        {
+            throw new ArgumentException($"payload of {payload.Length} bytes exceeds max_payload_size {_options.MaxPayloadSize}", nameof(payload));
+        }
+        var request = new SendInput(payload);
+        if (!_inputs.Writer.TryWrite(request))
+        {
+            throw new GroupStoppedException("this member has been disposed");
+        }
+        return cancellationToken.CanBeCanceled ? request.Completion.Task.WaitAsync(cancellationToken) : request.Completion.Task;
+    }
+
+    /// <summary>
+    /// Deliveries from now on, as they happen. Each call is an independent subscription; deliveries before it are
+    /// not included (use <see cref="GroupHandlers.Delivered"/> to see every one). The sequence ends when the member stops.
+    /// </summary>
+    public async IAsyncEnumerable<DeliveredMessage> ReadDeliveriesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var channel = Channel.CreateUnbounded<DeliveredMessage>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = true });
+        ImmutableInterlockedAdd(channel.Writer);
+        if (_stopped.Task.IsCompleted)
+        {
+            channel.Writer.TryComplete();
+        }
+        try
+        {
+            await foreach (var message in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return message;
+            }
+        }
+        finally
+        {
+            ImmutableInterlockedRemove(channel.Writer);
+        }
+    }
+
+    /// <summary>Leaves the group gracefully and returns once a view without this member is installed (or it stopped).</summary>
+    public async Task LeaveAsync(CancellationToken cancellationToken = default)
+    {
+        _inputs.Writer.TryWrite(LeaveInput.Instance);
+        await Stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the member at once, without leaving: to the others it looks like a crash.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _inputs.Writer.TryComplete();
+        await _shutdown.CancelAsync().ConfigureAwait(false);
+#pragma warning disable VSTHRD003 // The loop was started by this instance.
+        await _loop.ConfigureAwait(false);
+#pragma warning restore VSTHRD003
+        await _timer.DisposeAsync().ConfigureAwait(false);
+        await _transport.DisposeAsync().ConfigureAwait(false);
+        foreach (var connection in _connections.Keys.ToList())
+        {
+            connection.Close("member stopped");
+        }
+        _metrics.Dispose();
+        _shutdown.Dispose();
+        _joined.TrySetException(new GroupStoppedException("the member was disposed before it joined"));
+        _stopped.TrySetResult(StopReason.Left);
+        foreach (var subscriber in _subscribers)
+        {
+            subscriber.TryComplete();
+        }
+    }
+
+    private void Start()
+    {
+        SstEndPoint = _transport.Listen(_options.SstEndPoint);
+        GmsEndPoint = _transport.Listen(_options.GmsEndPoint);
+        _logger.Listening(NodeId, SstEndPoint.ToString(), GmsEndPoint.ToString());
+        var memberOptions = new MemberOptions
+        {
+            NodeId = _options.LocalId,
+            Incarnation = Incarnation,
+            Endpoint = SstEndPoint.ToString(),
+            HeartbeatInterval = _options.HeartbeatInterval,
+            SuspicionTimeout = _options.SuspicionTimeout,
+            WindowSize = _options.WindowSize,
+            MaxSmcPayloadSize = _options.MaxSmcPayloadSize,
+            MaxPayloadSize = _options.MaxPayloadSize,
+            PartitionSafety = _options.PartitionSafety,
+            StateTransfer = _handlers.StateTransfer,
+        };
+        // The contact is this member itself when its own gms endpoint (with the port it really bound) is the contact.
+        var isContact = _options.ContactIp.Equals(_options.LocalIp) &&
+                        (_options.ContactPort == GmsEndPoint.Port || _options.ContactPort == SstEndPoint.Port);
+        _member = isContact
+            ? Member.StartGroup(memberOptions, _time)
+            : Member.Join(memberOptions, _options.ContactEndPoint.ToString(), _time);
+        _loop = Task.Run(RunLoopAsync);
+    }
+
+    private void ImmutableInterlockedAdd(ChannelWriter<DeliveredMessage> writer)
+    {
+        ChannelWriter<DeliveredMessage>[] before, after;
+        do
+        {
+            before = Volatile.Read(ref _subscribers);
+            after = [.. before, writer];
+        }
+        while (Interlocked.CompareExchange(ref _subscribers, after, before) != before);
+    }
+
+    private void ImmutableInterlockedRemove(ChannelWriter<DeliveredMessage> writer)
+    {
+        ChannelWriter<DeliveredMessage>[] before, after;
+        do
+        {
+            before = Volatile.Read(ref _subscribers);
+            after = [.. before.Where(w => w != writer)];
+        }
+        while (Interlocked.CompareExchange(ref _subscribers, after, before) != before);
+    }
+
+    /// <summary>Forwards the transport's events (on its threads) to the event loop.</summary>
+    private sealed class TransportEvents(Group group) : ITransportHandler
+    {
+        public void OnAccepted(PeerConnection connection) => group._inputs.Writer.TryWrite(new ConnectedInput(connection, null));
+
+        public void OnFrame(PeerConnection connection, FrameType type, ReadOnlySequence<byte> payload)
+        {
+            if (type == FrameType.Protocol)
+            {
+                group._inputs.Writer.TryWrite(new FrameInput(connection, payload.ToArray()));
+            }
+            else
+            {
+                connection.Close($"unexpected {type} frame");
+            }
+        }
+
+        public void OnClosed(PeerConnection connection, string reason) => group._inputs.Writer.TryWrite(new ClosedInput(connection, reason));
+    }
+}

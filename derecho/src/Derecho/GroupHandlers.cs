@@ -1,0 +1,27 @@
+using Derecho.Membership;
+using Derecho.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Derecho;
+
+/// <summary>
+/// What a member calls back and the services it uses, given to <see cref="Group.JoinAsync(GroupOptions, GroupHandlers, CancellationToken)"/>.
+/// Callbacks run on the member's event loop, in order: keep them short and never block in them.
+/// </summary>
+public sealed class GroupHandlers
+{
+    /// <summary>Called for every delivered message, from the first view on.</summary>
+    public Action<DeliveredMessage>? Delivered { get; init; }
+
+    /// <summary>Called for every installed view, the first included; deliveries after it belong to it.</summary>
+    public Action<View>? ViewInstalled { get; init; }
+
+    /// <summary>Moves application state to joiners.</summary>
+    public IStateTransfer? StateTransfer { get; init; }
+
+    /// <summary>Where the member logs; nothing when null.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>The clock; the system's when null.</summary>
+    public TimeProvider? Time { get; init; }
+}
