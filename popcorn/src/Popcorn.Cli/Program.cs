@@ -1,4 +1,5 @@
 using Systems.Cli;
 
 var root = CommandHost.CreateRoot("popcorn", "Popcorn: run C programs on emulated aarch64 and riscv64 nodes and migrate their threads between the ISAs while they run.");
+root.Subcommands.Add(Popcorn.Cli.CcCommand.Create());
 return await CommandHost.RunAsync(root, args);

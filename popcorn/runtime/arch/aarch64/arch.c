@@ -1,0 +1,57 @@
+/* aarch64 start-up, system calls, thread pointer and clone for the Popcorn runtime. */
+#include "../../src/internal.h"
+
+__attribute__((naked, noreturn)) void _start(void)
+{
+    __asm__ volatile(
+        "mov x29, #0\n"
+        "mov x30, #0\n"
+        "mov x0, sp\n"
+        "and x1, x0, #-16\n"
+        "mov sp, x1\n"
+        "bl __pc_start_c\n"
+        "brk #1\n");
+}
+
+long __pc_syscall(long number, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+    register long x8 __asm__("x8") = number;
+    register long x0 __asm__("x0") = a0;
+    register long x1 __asm__("x1") = a1;
+    register long x2 __asm__("x2") = a2;
+    register long x3 __asm__("x3") = a3;
+    register long x4 __asm__("x4") = a4;
+    register long x5 __asm__("x5") = a5;
+    __asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5) : "memory");
+    return x0;
+}
+
+void __pc_set_thread_pointer(void *tp)
+{
+    __asm__ volatile("msr tpidr_el0, %0" : : "r"(tp) : "memory");
+}
+
+unsigned long __pc_thread_pointer_bias(unsigned long tls_align)
+{
+    return (16 + tls_align - 1) & ~(tls_align - 1);
+}
+
+__attribute__((naked)) long __pc_clone(unsigned long flags, void *stack, int *parent_tid, void *tls, int *child_tid,
+                                       int (*fn)(void *), void *arg)
+{
+    __asm__ volatile(
+        "and x1, x1, #-16\n"
+        "stp x5, x6, [x1, #-16]!\n"
+        "mov x8, #220\n"
+        "svc #0\n"
+        "cbz x0, 1f\n"
+        "ret\n"
+        "1:\n"
+        "ldp x1, x0, [sp], #16\n"
+        "mov x29, #0\n"
+        "mov x30, #0\n"
+        "blr x1\n"
+        "mov x8, #93\n"
+        "svc #0\n"
+        "brk #1\n");
+}

@@ -1,0 +1,510 @@
+/* Buffered streams over file descriptors and the printf family. */
+#include "internal.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct __pc_file {
+    int fd;
+    int mode;       /* _IOFBF, _IOLBF or _IONBF */
+    int readable, writable;
+    int eof, error;
+    int pushback;   /* ungetc character or EOF */
+    volatile int lock;
+    char *buffer;
+    size_t capacity;
+    size_t length;  /* bytes pending output, or bytes buffered for input */
+    size_t position; /* read position in an input buffer */
+    int owns_buffer;
+    struct __pc_file *next;
+};
+
+static char stdout_buffer[BUFSIZ], stdin_buffer[BUFSIZ];
+static struct __pc_file stdin_file = {0, _IOFBF, 1, 0, 0, 0, EOF, 0, stdin_buffer, BUFSIZ, 0, 0, 0, 0};
+static struct __pc_file stdout_file = {1, _IOLBF, 0, 1, 0, 0, EOF, 0, stdout_buffer, BUFSIZ, 0, 0, 0, &stdin_file};
+static struct __pc_file stderr_file = {2, _IONBF, 0, 1, 0, 0, EOF, 0, 0, 0, 0, 0, 0, &stdout_file};
+FILE *stdin = &stdin_file;
+FILE *stdout = &stdout_file;
+FILE *stderr = &stderr_file;
+static struct __pc_file *open_files = &stderr_file;
+static volatile int open_files_lock;
+
+static int write_all(int fd, const char *data, size_t length)
+{
+    while (length > 0) {
+        ssize_t written = write(fd, data, length);
+        if (written < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        data += written;
+        length -= (size_t)written;
+    }
+    return 0;
+}
+
+static int flush_locked(FILE *stream)
+{
+    if (stream->writable && stream->length > 0) {
+        int result = write_all(stream->fd, stream->buffer, stream->length);
+        stream->length = 0;
+        if (result < 0) {
+            stream->error = 1;
+            return EOF;
+        }
+    }
+    return 0;
+}
+
+static size_t write_locked(FILE *stream, const char *data, size_t length)
+{
+    if (!stream->writable) {
+        stream->error = 1;
+        return 0;
+    }
+    if (stream->mode == _IONBF || stream->capacity == 0) {
+        if (write_all(stream->fd, data, length) < 0) {
+            stream->error = 1;
+            return 0;
+        }
+        return length;
+    }
+    size_t done = 0;
+    while (done < length) {
+        size_t room = stream->capacity - stream->length;
+        size_t n = length - done < room ? length - done : room;
+        memcpy(stream->buffer + stream->length, data + done, n);
+        stream->length += n;
+        done += n;
+        if (stream->length == stream->capacity && flush_locked(stream) == EOF)
+            return done;
+    }
+    if (stream->mode == _IOLBF && memchr(data, '\n', length) && flush_locked(stream) == EOF)
+        return 0;
+    return length;
+}
+
+size_t fwrite(const void *buffer, size_t size, size_t count, FILE *stream)
+{
+    size_t total = size * count;
+    if (total == 0)
+        return 0;
+    __pc_lock(&stream->lock);
+    size_t written = write_locked(stream, buffer, total);
+    __pc_unlock(&stream->lock);
+    return written / size;
+}
+
+int fflush(FILE *stream)
+{
+    if (!stream) {
+        __pc_stdio_flush_all();
+        return 0;
+    }
+    __pc_lock(&stream->lock);
+    int result = flush_locked(stream);
+    __pc_unlock(&stream->lock);
+    return result;
+}
+
+void __pc_stdio_flush_all(void)
+{
+    __pc_lock(&open_files_lock);
+    for (FILE *f = open_files; f; f = f->next)
+        fflush(f);
+    __pc_unlock(&open_files_lock);
+}
+
+static int fill_locked(FILE *stream)
+{
+    if (stream == stdin)
+        fflush(stdout);
+    ssize_t n;
+    do
+        n = read(stream->fd, stream->buffer, stream->capacity);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+        if (n < 0)
+            stream->error = 1;
+        else
+            stream->eof = 1;
+        return EOF;
+    }
+    stream->length = (size_t)n;
+    stream->position = 0;
+    return 0;
+}
+
+static int getc_locked(FILE *stream)
+{
+    if (stream->pushback != EOF) {
+        int c = stream->pushback;
+        stream->pushback = EOF;
+        return c;
+    }
+    if (!stream->readable) {
+        stream->error = 1;
+        return EOF;
+    }
+    if (stream->position >= stream->length && fill_locked(stream) == EOF)
+        return EOF;
+    return (unsigned char)stream->buffer[stream->position++];
+}
+
+int fgetc(FILE *stream)
+{
+    __pc_lock(&stream->lock);
+    int c = getc_locked(stream);
+    __pc_unlock(&stream->lock);
+    return c;
+}
+
+int getc(FILE *stream)
+{
+    return fgetc(stream);
+}
+
+int getchar(void)
+{
+    return fgetc(stdin);
+}
+
+int ungetc(int c, FILE *stream)
+{
+    if (c == EOF)
+        return EOF;
+    stream->pushback = (unsigned char)c;
+    stream->eof = 0;
+    return (unsigned char)c;
+}
+
+char *fgets(char *buffer, int size, FILE *stream)
+{
+    if (size <= 0)
+        return 0;
+    __pc_lock(&stream->lock);
+    int n = 0;
+    while (n < size - 1) {
+        int c = getc_locked(stream);
+        if (c == EOF)
+            break;
+        buffer[n++] = (char)c;
+        if (c == '\n')
+            break;
+    }
+    __pc_unlock(&stream->lock);
+    if (n == 0)
+        return 0;
+    buffer[n] = '\0';
+    return buffer;
+}
+
+size_t fread(void *buffer, size_t size, size_t count, FILE *stream)
+{
+    size_t total = size * count, done = 0;
+    if (total == 0)
+        return 0;
+    unsigned char *out = buffer;
+    __pc_lock(&stream->lock);
+    while (done < total) {
+        int c = getc_locked(stream);
+        if (c == EOF)
+            break;
+        out[done++] = (unsigned char)c;
+        size_t available = stream->length - stream->position;
+        size_t n = total - done < available ? total - done : available;
+        memcpy(out + done, stream->buffer + stream->position, n);
+        stream->position += n;
+        done += n;
+    }
+    __pc_unlock(&stream->lock);
+    return done / size;
+}
+
+int fputc(int c, FILE *stream)
+{
+    char ch = (char)c;
+    return fwrite(&ch, 1, 1, stream) == 1 ? (unsigned char)c : EOF;
+}
+
+int putc(int c, FILE *stream)
+{
+    return fputc(c, stream);
+}
+
+int putchar(int c)
+{
+    return fputc(c, stdout);
+}
+
+int fputs(const char *text, FILE *stream)
+{
+    size_t length = strlen(text);
+    return fwrite(text, 1, length, stream) == length ? 0 : EOF;
+}
+
+int puts(const char *text)
+{
+    __pc_lock(&stdout->lock);
+    size_t length = strlen(text);
+    int ok = write_locked(stdout, text, length) == length && write_locked(stdout, "\n", 1) == 1;
+    __pc_unlock(&stdout->lock);
+    return ok ? 0 : EOF;
+}
+
+FILE *fopen(const char *path, const char *mode)
+{
+    int flags;
+    int plus = strchr(mode, '+') != 0;
+    switch (mode[0]) {
+    case 'r':
+        flags = plus ? O_RDWR : O_RDONLY;
+        break;
+    case 'w':
+        flags = (plus ? O_RDWR : O_WRONLY) | O_CREAT | O_TRUNC;
+        break;
+    case 'a':
+        flags = (plus ? O_RDWR : O_WRONLY) | O_CREAT | O_APPEND;
+        break;
+    default:
+        errno = EINVAL;
+        return 0;
+    }
+    int fd = open(path, flags, 0644);
+    if (fd < 0)
+        return 0;
+    FILE *stream = calloc(1, sizeof *stream + BUFSIZ);
+    if (!stream) {
+        close(fd);
+        return 0;
+    }
+    stream->fd = fd;
+    stream->mode = _IOFBF;
+    stream->readable = mode[0] == 'r' || plus;
+    stream->writable = mode[0] != 'r' || plus;
+    stream->pushback = EOF;
+    stream->buffer = (char *)(stream + 1);
+    stream->capacity = BUFSIZ;
+    __pc_lock(&open_files_lock);
+    stream->next = open_files;
+    open_files = stream;
+    __pc_unlock(&open_files_lock);
+    return stream;
+}
+
+int fclose(FILE *stream)
+{
+    int result = fflush(stream);
+    if (close(stream->fd) < 0)
+        result = EOF;
+    __pc_lock(&open_files_lock);
+    for (FILE **link = &open_files; *link; link = &(*link)->next) {
+        if (*link == stream) {
+            *link = stream->next;
+            break;
+        }
+    }
+    __pc_unlock(&open_files_lock);
+    if (stream != stdin && stream != stdout && stream != stderr)
+        free(stream);
+    return result;
+}
+
+int fseek(FILE *stream, long offset, int whence)
+{
+    __pc_lock(&stream->lock);
+    flush_locked(stream);
+    if (whence == SEEK_CUR && stream->readable)
+        offset -= (long)(stream->length - stream->position) + (stream->pushback != EOF);
+    stream->length = stream->position = 0;
+    stream->pushback = EOF;
+    stream->eof = 0;
+    long result = lseek(stream->fd, offset, whence);
+    __pc_unlock(&stream->lock);
+    return result < 0 ? -1 : 0;
+}
+
+long ftell(FILE *stream)
+{
+    __pc_lock(&stream->lock);
+    long position = lseek(stream->fd, 0, SEEK_CUR);
+    if (position >= 0) {
+        if (stream->writable)
+            position += (long)stream->length;
+        else
+            position -= (long)(stream->length - stream->position) + (stream->pushback != EOF);
+    }
+    __pc_unlock(&stream->lock);
+    return position;
+}
+
+void rewind(FILE *stream)
+{
+    fseek(stream, 0, SEEK_SET);
+    stream->error = 0;
+}
+
+int feof(FILE *stream)
+{
+    return stream->eof;
+}
+
+int ferror(FILE *stream)
+{
+    return stream->error;
+}
+
+void clearerr(FILE *stream)
+{
+    stream->eof = stream->error = 0;
+}
+
+int fileno(FILE *stream)
+{
+    return stream->fd;
+}
+
+int setvbuf(FILE *stream, char *buffer, int mode, size_t size)
+{
+    fflush(stream);
+    stream->mode = mode;
+    if (buffer && size > 0) {
+        stream->buffer = buffer;
+        stream->capacity = size;
+    }
+    return 0;
+}
+
+int remove(const char *path)
+{
+    return unlink(path);
+}
+
+void perror(const char *prefix)
+{
+    if (prefix && *prefix)
+        fprintf(stderr, "%s: %s\n", prefix, strerror(errno));
+    else
+        fprintf(stderr, "%s\n", strerror(errno));
+}
+
+/* printf family */
+
+struct stream_sink {
+    struct __pc_sink base;
+    FILE *stream;
+};
+
+static void put_stream(struct __pc_sink *sink, const char *text, size_t length)
+{
+    write_locked(((struct stream_sink *)sink)->stream, text, length);
+}
+
+int vfprintf(FILE *stream, const char *format, va_list args)
+{
+    struct stream_sink sink = {{put_stream, 0}, stream};
+    __pc_lock(&stream->lock);
+    int n = __pc_format(&sink.base, format, args);
+    __pc_unlock(&stream->lock);
+    return n;
+}
+
+int fprintf(FILE *stream, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    int n = vfprintf(stream, format, args);
+    va_end(args);
+    return n;
+}
+
+int vprintf(const char *format, va_list args)
+{
+    return vfprintf(stdout, format, args);
+}
+
+int printf(const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    int n = vfprintf(stdout, format, args);
+    va_end(args);
+    return n;
+}
+
+struct buffer_sink {
+    struct __pc_sink base;
+    char *buffer;
+    size_t size;
+};
+
+static void put_buffer(struct __pc_sink *sink, const char *text, size_t length)
+{
+    struct buffer_sink *b = (struct buffer_sink *)sink;
+    size_t at = sink->count;
+    if (b->size == 0 || at >= b->size - 1)
+        return;
+    size_t room = b->size - 1 - at;
+    memcpy(b->buffer + at, text, length < room ? length : room);
+}
+
+int vsnprintf(char *buffer, size_t size, const char *format, va_list args)
+{
+    struct buffer_sink sink = {{put_buffer, 0}, buffer, size};
+    int n = __pc_format(&sink.base, format, args);
+    if (size > 0)
+        buffer[(size_t)n < size ? (size_t)n : size - 1] = '\0';
+    return n;
+}
+
+int snprintf(char *buffer, size_t size, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    int n = vsnprintf(buffer, size, format, args);
+    va_end(args);
+    return n;
+}
+
+int vsprintf(char *buffer, const char *format, va_list args)
+{
+    return vsnprintf(buffer, (size_t)-1 / 2, format, args);
+}
+
+int sprintf(char *buffer, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    int n = vsprintf(buffer, format, args);
+    va_end(args);
+    return n;
+}
+
+struct fd_sink {
+    struct __pc_sink base;
+    int fd;
+};
+
+static void put_fd(struct __pc_sink *sink, const char *text, size_t length)
+{
+    write_all(((struct fd_sink *)sink)->fd, text, length);
+}
+
+int vdprintf(int fd, const char *format, va_list args)
+{
+    struct fd_sink sink = {{put_fd, 0}, fd};
+    return __pc_format(&sink.base, format, args);
+}
+
+int dprintf(int fd, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    int n = vdprintf(fd, format, args);
+    va_end(args);
+    return n;
+}

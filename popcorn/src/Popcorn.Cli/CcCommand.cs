@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Globalization;
+using Popcorn.Toolchain;
+using Systems.Cli;
+
+namespace Popcorn.Cli;
+
+/// <summary><c>popcorn cc</c>: compiles C into an aligned multi-ISA binary (aarch64 + riscv64).</summary>
+internal static class CcCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var sources = new Argument<string[]>("sources") { Description = "C source files", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("-o") { Description = "Output multi-ISA binary (OUT.aarch64 and OUT.riscv64 are written beside it)", DefaultValueFactory = _ => "a.out" };
+        var o0 = new Option<bool>("-O0") { Description = "No optimization (the default)" };
+        var o1 = new Option<bool>("-O1") { Description = "Optimize" };
+        var o2 = new Option<bool>("-O2") { Description = "Optimize more" };
+        var include = new Option<string[]>("-I") { Description = "Add an include directory", AllowMultipleArgumentsPerToken = false };
+        var define = new Option<string[]>("-D") { Description = "Define a macro: NAME or NAME=VALUE" };
+        var libm = new Option<bool>("-lm") { Description = "Accepted for compatibility: the math library is part of the runtime" };
+        var libpthread = new Option<bool>("-lpthread") { Description = "Accepted for compatibility: pthreads are part of the runtime" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Report the alignment result and padding on stderr" };
+
+        var command = new Command("cc", "Compile C programs into a multi-ISA binary: one IR lowered for aarch64 and riscv64, every symbol at the same address on both")
+        {
+            sources, output, o0, o1, o2, include, define, libm, libpthread, verbose,
+        };
+        command.SetAction(parse =>
+        {
+            var level = parse.GetValue(o2) ? 2 : parse.GetValue(o1) ? 1 : 0;
+            var options = new CompileOptions
+            {
+                Sources = parse.GetValue(sources) ?? [],
+                Output = parse.GetValue(output)!,
+                OptimizationLevel = level,
+                IncludeDirectories = parse.GetValue(include) ?? [],
+                Defines = parse.GetValue(define) ?? [],
+            };
+            CompileResult result;
+            try
+            {
+                result = MultiIsaCompiler.Compile(options);
+            }
+            catch (CompileException e)
+            {
+                throw new UsageException(e.Message, e);
+            }
+            if (parse.GetValue(verbose))
+            {
+                var error = parse.InvocationConfiguration.Error;
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"popcorn cc: {result.Alignment.CommonSymbols} symbols aligned; padding {string.Join(", ", result.Padding.Select(p => $"{p.Key.Name()} {p.Value} bytes"))}"));
+            }
+            return ExitCode.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,53 @@
+namespace Popcorn.Toolchain;
+
+/// <summary>What <c>popcorn cc</c> builds: sources, optimization level, preprocessor options and the output path.</summary>
+public sealed record CompileOptions
+{
+    /// <summary>The C source files (at least one).</summary>
+    public required IReadOnlyList<string> Sources { get; init; }
+
+    /// <summary>The output path of the multi-ISA binary; the per-ISA ELFs go beside it as <c>OUT.aarch64</c>, <c>OUT.riscv64</c>.</summary>
+    public required string Output { get; init; }
+
+    /// <summary>The optimization level, 0 to 2 (clang's default is 0).</summary>
+    public int OptimizationLevel { get; init; }
+
+    /// <summary>Extra include directories (<c>-I</c>).</summary>
+    public IReadOnlyList<string> IncludeDirectories { get; init; } = [];
+
+    /// <summary>Preprocessor definitions (<c>-D NAME</c> or <c>-D NAME=VALUE</c>).</summary>
+    public IReadOnlyList<string> Defines { get; init; } = [];
+
+    /// <summary>Checks the options, naming the bad one.</summary>
+    /// <exception cref="CompileException">No source, a missing source file, or an optimization level outside 0–2.</exception>
+    public void Validate()
+    {
+        if (Sources.Count == 0)
+        {
+            throw new CompileException("no input files");
+        }
+        foreach (var source in Sources)
+        {
+            if (!File.Exists(source))
+            {
+                throw new CompileException($"no such file: {source}");
+            }
+        }
+        if (OptimizationLevel is < 0 or > 2)
+        {
+            throw new CompileException($"unsupported optimization level -O{OptimizationLevel}; use -O0, -O1 or -O2");
+        }
+        if (string.IsNullOrWhiteSpace(Output))
+        {
+            throw new CompileException("no output file (-o)");
+        }
+    }
+}
+
+/// <summary>What a build produced.</summary>
+/// <param name="Output">The multi-ISA binary.</param>
+/// <param name="Executables">The aligned per-ISA static ELF executables beside it.</param>
+/// <param name="Alignment">The check-align report (always aligned: a misaligned build throws).</param>
+/// <param name="Padding">Per ISA, bytes of padding the alignment added to code and data regions.</param>
+public sealed record CompileResult(string Output, IReadOnlyDictionary<TargetIsa, string> Executables, AlignmentReport Alignment,
+    IReadOnlyDictionary<TargetIsa, long> Padding);

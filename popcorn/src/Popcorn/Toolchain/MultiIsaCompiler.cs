@@ -1,0 +1,167 @@
+using System.Globalization;
+
+namespace Popcorn.Toolchain;
+
+/// <summary>
+/// The <c>popcorn cc</c> driver. Compiles C once to LLVM IR for one triple and optimizes it there, lowers that same IR
+/// for aarch64 and riscv64, links each with the runtime and the cross libgcc, aligns every common symbol with
+/// generated lld scripts (see <see cref="LayoutPlanner"/>), verifies the result with <see cref="AlignmentChecker"/>,
+/// and writes the multi-ISA binary with the per-ISA executables beside it.
+/// </summary>
+public static class MultiIsaCompiler
+{
+    /// <summary>Builds <paramref name="options"/>.</summary>
+    /// <exception cref="CompileException">A compile error (with clang's diagnostics), a missing file, a layout
+    /// refusal, or a misaligned symbol.</exception>
+    public static CompileResult Compile(CompileOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        LayoutCheck.CheckTargets();
+        var runtime = BuildRuntime(options.OptimizationLevel);
+
+        var work = Path.Combine(Path.GetTempPath(), $"popcorn-cc-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(work);
+        try
+        {
+            var bitcode = options.Sources.Select((source, i) =>
+                CompileToBitcode(source, Path.Combine(work, $"{i}-{Path.GetFileNameWithoutExtension(source)}.bc"), options.OptimizationLevel,
+                    options.IncludeDirectories, options.Defines, freestanding: false)).ToList();
+            var ir = LinkAndNormalize(bitcode, Path.Combine(work, "user"));
+            var objects = new Dictionary<TargetIsa, List<string>>();
+            foreach (var isa in TargetIsas.All)
+            {
+                var dir = Directory.CreateDirectory(Path.Combine(work, isa.Name())).FullName;
+                var user = Lower(ir, isa, options.OptimizationLevel, Path.Combine(dir, "pc-user.o"));
+                objects[isa] = [user, Path.Combine(runtime, isa.Name(), RuntimeLibrary.PortableObject), Path.Combine(runtime, isa.Name(), RuntimeLibrary.ArchObject)];
+            }
+            return LinkAligned(objects, options.Output, work);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>Builds (or finds in the cache) the runtime objects for an optimization level; returns the cache
+    /// entry holding <c>ISA/pc-rt.o</c> and <c>ISA/pc-rtarch.o</c>.</summary>
+    public static string BuildRuntime(int optimizationLevel)
+    {
+        var key = BuildCache.Hash([.. RuntimeLibrary.HashInputs(), $"O{optimizationLevel}", .. Tools.AlignableOptions, "runtime-v1"]);
+        return BuildCache.GetOrBuild("runtime", key, staging =>
+        {
+            var bitcode = RuntimeLibrary.PortableSources.Select(source =>
+                CompileToBitcode(source, Path.Combine(staging, Path.GetFileNameWithoutExtension(source) + ".bc"), optimizationLevel, [], [], freestanding: true)).ToList();
+            var ir = LinkAndNormalize(bitcode, Path.Combine(staging, "runtime"));
+            foreach (var isa in TargetIsas.All)
+            {
+                var dir = Directory.CreateDirectory(Path.Combine(staging, isa.Name())).FullName;
+                Lower(ir, isa, optimizationLevel, Path.Combine(dir, RuntimeLibrary.PortableObject));
+                ToolRunner.Run(Tools.Clang, [.. isa.ClangTargetOptions(), $"-O{Math.Max(optimizationLevel, 1)}", .. Tools.AlignableOptions,
+                    "-ffreestanding", "-isystem", RuntimeLibrary.IncludeDirectory, "-c", RuntimeLibrary.ArchSource(isa), "-o", Path.Combine(dir, RuntimeLibrary.ArchObject)]);
+            }
+            foreach (var file in Directory.GetFiles(staging, "*.bc"))
+            {
+                File.Delete(file);
+            }
+        });
+    }
+
+    private static string CompileToBitcode(string source, string output, int optimizationLevel, IReadOnlyList<string> includes,
+        IReadOnlyList<string> defines, bool freestanding)
+    {
+        List<string> arguments = [$"--target={IrRetargeter.IrTriple.Triple()}", $"-O{optimizationLevel}", .. Tools.AlignableOptions,
+            "-isystem", RuntimeLibrary.IncludeDirectory];
+        if (freestanding)
+        {
+            arguments.AddRange(["-ffreestanding", "-fno-builtin", "-D__POPCORN_RUNTIME__"]);
+        }
+        foreach (var include in includes)
+        {
+            arguments.AddRange(["-I", include]);
+        }
+        foreach (var define in defines)
+        {
+            arguments.Add("-D" + define);
+        }
+        arguments.AddRange(["-emit-llvm", "-c", source, "-o", output]);
+        ToolRunner.Run(Tools.Clang, arguments);
+        return output;
+    }
+
+    private static string LinkAndNormalize(IReadOnlyList<string> bitcode, string stem)
+    {
+        var linked = stem + ".bc";
+        ToolRunner.Run(Tools.LlvmLink, [.. bitcode, "-o", linked]);
+        var text = ToolRunner.Run(Tools.LlvmDis, [linked, "-o", "-"]);
+        LayoutCheck.CheckIr(text);
+        var normalized = IrRetargeter.Normalize(text);
+        var path = stem + ".ll";
+        File.WriteAllText(path, normalized);
+        return path;
+    }
+
+    private static string Lower(string irPath, TargetIsa isa, int optimizationLevel, string objectPath)
+    {
+        var retargeted = Path.ChangeExtension(objectPath, $".{isa.Name()}.ll");
+        File.WriteAllText(retargeted, IrRetargeter.Retarget(File.ReadAllText(irPath), isa));
+        ToolRunner.Run(Tools.Llc, [$"-O{optimizationLevel}", $"-mtriple={isa.Triple()}", .. isa.LlcOptions(), .. Tools.LlcCommon, retargeted, "-o", objectPath]);
+        return objectPath;
+    }
+
+    private static CompileResult LinkAligned(Dictionary<TargetIsa, List<string>> objects, string output, string work)
+    {
+        var maps = new Dictionary<TargetIsa, IReadOnlyList<LinkMapSection>>();
+        foreach (var isa in TargetIsas.All)
+        {
+            var map = Path.Combine(work, $"{isa.Name()}.first.map");
+            Link(isa, objects[isa], Path.Combine(work, $"{isa.Name()}.first"), map, script: null);
+            maps[isa] = LinkMap.Parse(File.ReadAllText(map));
+        }
+
+        var scripts = LayoutPlanner.Plan(maps);
+        var executables = new Dictionary<TargetIsa, string>();
+        var padding = new Dictionary<TargetIsa, long>();
+        var outputDirectory = Path.GetDirectoryName(Path.GetFullPath(output))!;
+        Directory.CreateDirectory(outputDirectory);
+        foreach (var isa in TargetIsas.All)
+        {
+            var script = Path.Combine(work, $"{isa.Name()}.ld");
+            File.WriteAllText(script, scripts[isa]);
+            var executable = $"{output}.{isa.Name()}";
+            Link(isa, objects[isa], executable, Path.Combine(work, $"{isa.Name()}.map"), script);
+            executables[isa] = executable;
+            var placed = maps[isa].Where(s => LayoutPlanner.RegionOf(s.Name) is not null).Sum(s => (long)s.Size);
+            var regions = ElfSymbolTable.Read(executable).Sections.Where(s => LayoutPlanner.RegionOf(s.Name) is not null).Sum(s => (long)s.Size);
+            padding[isa] = regions - placed;
+        }
+
+        var report = AlignmentChecker.Check(executables.ToDictionary(p => p.Key, p => ElfSymbolTable.Read(p.Value)));
+        if (!report.IsAligned)
+        {
+            var problems = report.Misaligned.Select(m => $"{m.Name} at " + string.Join(", ",
+                    m.Addresses.Select(a => string.Create(CultureInfo.InvariantCulture, $"0x{a.Value:x} on {a.Key.Name()}"))))
+                .Concat(report.Overlapping);
+            throw new CompileException("check-align failed: " + string.Join("; ", problems.Take(10)));
+        }
+        new MultiIsaBinary(executables.ToDictionary(p => p.Key, p => File.ReadAllBytes(p.Value))).Write(output);
+        return new CompileResult(output, executables, report, padding);
+    }
+
+    private static void Link(TargetIsa isa, IReadOnlyList<string> objects, string output, string map, string? script)
+    {
+        List<string> arguments = ["-static", "-nostdlib", "--gc-sections", "-e", "_start", "-z", "max-page-size=4096", "-z", "norelro",
+            "--build-id=none", "-Map", map, "-o", output];
+        if (isa == TargetIsa.Riscv64)
+        {
+            arguments.Add("--no-relax");
+        }
+        if (script is not null)
+        {
+            arguments.AddRange(["-T", script]);
+        }
+        arguments.AddRange(objects);
+        arguments.Add(isa.LibGcc());
+        ToolRunner.Run(Tools.Lld, arguments);
+    }
+}

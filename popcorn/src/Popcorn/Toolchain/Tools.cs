@@ -1,0 +1,28 @@
+namespace Popcorn.Toolchain;
+
+/// <summary>The Debian LLVM 19 tools the toolchain drives.</summary>
+internal static class Tools
+{
+    public const string Clang = "clang-19";
+    public const string Llc = "llc-19";
+    public const string LlvmLink = "llvm-link-19";
+    public const string LlvmDis = "llvm-dis-19";
+    public const string Lld = "ld.lld-19";
+
+    /// <summary>
+    /// The options that make clang's IR alignable and identical in meaning on every ISA: one section per function
+    /// and object, a frame pointer everywhere, no vectorization, unsigned <c>char</c>, no FP contraction, no sibling
+    /// calls, inline atomics, static local-exec TLS, DWARF 4.
+    /// </summary>
+    public static IReadOnlyList<string> AlignableOptions { get; } =
+    [
+        "-g", "-gdwarf-4", "-fno-common", "-ffunction-sections", "-fdata-sections", "-funsigned-char", "-ffp-contract=off",
+        "-fno-omit-frame-pointer", "-mno-omit-leaf-frame-pointer", "-fno-vectorize", "-fno-slp-vectorize",
+        "-fno-optimize-sibling-calls", "-mno-outline-atomics", "-fno-pic", "-fno-pie", "-ftls-model=local-exec",
+        "-fno-math-errno", "-fno-stack-protector", "-fno-jump-tables", "-funwind-tables", "-nostdlibinc",
+    ];
+
+    /// <summary>The llc options shared by every ISA.</summary>
+    public static IReadOnlyList<string> LlcCommon { get; } =
+        ["-function-sections", "-data-sections", "-relocation-model=static", "-filetype=obj"];
+}
