@@ -125,8 +125,24 @@ internal static class A64Float
         {
             fpsr |= Underflow;
         }
-        return (fpcr & (3UL << 22)) == 0 ? r : Directed(r, error, Mode(fpcr));
+        if ((fpcr & (3UL << 22)) == 0)
+        {
+            return r;
+        }
+        var directed = Directed(r, error, Mode(fpcr));
+        if (T.IsInfinity(directed))
+        {
+            fpsr |= Overflow;
+        }
+        return directed;
     }
+
+    /// <summary>
+    /// Below this magnitude the FMA residual of a product or quotient can itself underflow, so exactness is
+    /// decided by <see cref="TinyError"/> instead: 2^-968 for double, 2^-101 for single (MinNormal × 2^(p+1)).
+    /// </summary>
+    private static T ResidualLimit<T>() where T : IBinaryFloatingPointIeee754<T> =>
+        typeof(T) == typeof(double) ? FromBits<T>(0x0370_0000_0000_0000UL) : FromBits<T>(0x0D00_0000UL);
 
     private static T MinNormal<T>() where T : IBinaryFloatingPointIeee754<T> =>
         typeof(T) == typeof(double) ? FromBits<T>(0x0010_0000_0000_0000UL) : FromBits<T>(0x0080_0000UL);
@@ -155,8 +171,8 @@ internal static class A64Float
         var bb = r - a;
         var error = (a - (r - bb)) + (b - bb);
         var result = Finish(r, T.IsFinite(error) ? error : T.Zero, T.IsFinite(a) && T.IsFinite(b), fpcr, ref fpsr);
-        // An exact zero sum is -0 only when rounding towards minus infinity (x + -x).
-        return T.IsZero(result) && error == T.Zero && !(T.IsNegative(a) && T.IsNegative(b)) && !(T.IsZero(a) && T.IsZero(b))
+        // An exact zero sum of operands of opposite signs is +0, or -0 when rounding towards minus infinity.
+        return T.IsZero(result) && error == T.Zero && T.IsNegative(a) != T.IsNegative(b)
             ? (Mode(fpcr) == Rounding.MinusInfinity ? -T.Zero : T.Zero)
             : result;
     }
@@ -168,11 +184,9 @@ internal static class A64Float
         {
             return NaNResult(a, b, b, 2, fpcr, ref fpsr);
         }
-        var error = T.IsFinite(r) ? T.FusedMultiplyAdd(a, b, -r) : T.Zero;
-        if (error == T.Zero && T.IsZero(r) && !T.IsZero(a) && !T.IsZero(b))
-        {
-            error = T.CopySign(T.Epsilon, r);
-        }
+        var error = !T.IsFinite(r) ? T.Zero
+            : T.Abs(r) < ResidualLimit<T>() && !T.IsZero(a) && !T.IsZero(b) ? TinyError(a, b, r, divide: false)
+            : T.FusedMultiplyAdd(a, b, -r);
         return Finish(r, error, T.IsFinite(a) && T.IsFinite(b), fpcr, ref fpsr);
     }
 
@@ -194,14 +208,47 @@ internal static class A64Float
         var error = T.Zero;
         if (T.IsFinite(r) && T.IsFinite(a) && T.IsFinite(b))
         {
-            var remainder = T.FusedMultiplyAdd(-r, b, a);
-            error = remainder == T.Zero ? T.Zero : T.CopySign(T.Epsilon, remainder) * T.CopySign(T.One, b);
-            if (error == T.Zero && T.IsZero(r) && !T.IsZero(a))
+            if ((T.Abs(r) < ResidualLimit<T>() || T.Abs(a) < ResidualLimit<T>()) && !T.IsZero(a))
             {
-                error = T.CopySign(T.Epsilon, r);
+                error = TinyError(a, b, r, divide: true);
+            }
+            else
+            {
+                var remainder = T.FusedMultiplyAdd(-r, b, a);
+                error = remainder == T.Zero ? T.Zero : T.CopySign(T.Epsilon, remainder) * T.CopySign(T.One, b);
             }
         }
         return Finish(r, error, T.IsFinite(a) && T.IsFinite(b), fpcr, ref fpsr);
+    }
+
+    /// <summary>
+    /// The sign of (exact − r) as ±Epsilon, or zero when exact, for a product or quotient of finite non-zero
+    /// operands whose rounded result <paramref name="r"/> is subnormal or zero: there the FMA residual itself
+    /// underflows, so singles are checked in double precision and doubles after scaling by 2^600.
+    /// </summary>
+    private static T TinyError<T>(T a, T b, T r, bool divide) where T : IBinaryFloatingPointIeee754<T>
+    {
+        double difference;
+        if (typeof(T) == typeof(float))
+        {
+            double da = double.CreateTruncating(a), db = double.CreateTruncating(b), dr = double.CreateTruncating(r);
+            // Products of singles are exact in double; a quotient is exact when r × b (exact in double) equals a.
+            difference = divide ? (da - (dr * db)) * Math.Sign(db) : (da * db) - dr;
+        }
+        else
+        {
+            double da = double.CreateTruncating(a), db = double.CreateTruncating(b), dr = double.CreateTruncating(r);
+            var scaled = Math.ScaleB(da, 600);
+            var high = divide ? scaled / db : scaled * db;
+            if (!double.IsNormal(high))
+            {
+                return T.CopySign(T.Epsilon, r);
+            }
+            var low = divide ? Math.FusedMultiplyAdd(-high, db, scaled) * Math.Sign(db) : Math.FusedMultiplyAdd(scaled, db, -high);
+            var rounded = Math.ScaleB(dr, 600);
+            difference = high != rounded ? high - rounded : low;
+        }
+        return difference == 0 ? T.Zero : T.CopySign(T.Epsilon, T.CreateTruncating(difference));
     }
 
     public static T Sqrt<T>(T a, ulong fpcr, ref ulong fpsr) where T : IBinaryFloatingPointIeee754<T>
@@ -211,8 +258,10 @@ internal static class A64Float
         {
             return NaNResult(a, a, a, 1, fpcr, ref fpsr);
         }
-        var remainder = T.IsFinite(r) ? T.FusedMultiplyAdd(-r, r, a) : T.Zero;
-        return Finish(r, remainder == T.Zero ? T.Zero : T.CopySign(T.Epsilon, remainder), true, fpcr, ref fpsr);
+        // r × r can underflow for small a: check a × 2^600 against (r × 2^300)^2 in double, exact for both widths.
+        var (da, dr) = (Math.ScaleB(double.CreateTruncating(a), 600), Math.ScaleB(double.CreateTruncating(r), 300));
+        var remainder = T.IsFinite(r) ? T.CreateTruncating(typeof(T) == typeof(double) ? Math.FusedMultiplyAdd(-dr, dr, da) : da - (dr * dr)) : T.Zero;
+        return Finish(r, remainder == T.Zero ? T.Zero : T.CopySign(T.Epsilon, remainder), T.IsFinite(a), fpcr, ref fpsr);
     }
 
     /// <summary>FPMulAdd: <paramref name="addend"/> + n × m with one rounding; NaN priority addend, n, m.</summary>
@@ -229,21 +278,44 @@ internal static class A64Float
             }
             return NaNResult(addend, n, m, 3, fpcr, ref fpsr);
         }
-        var error = T.Zero;
-        if (T.IsFinite(r))
+        var error = T.IsFinite(r) && T.IsFinite(n) && T.IsFinite(m) && T.IsFinite(addend)
+            ? T.CreateTruncating(ExactSign(double.CreateTruncating(n), double.CreateTruncating(m), double.CreateTruncating(addend), double.CreateTruncating(r))) * T.Epsilon
+            : T.Zero;
+        if (T.IsZero(r) && error == T.Zero && Mode(fpcr) == Rounding.MinusInfinity
+            && !(T.IsZero(addend) && (T.IsZero(n) || T.IsZero(m)) && T.IsNegative(addend) == (T.IsNegative(n) != T.IsNegative(m))))
         {
-            var p = n * m;
-            var pe = T.IsFinite(p) ? T.FusedMultiplyAdd(n, m, -p) : T.Zero;
-            var s = p + addend;
-            var bb = s - p;
-            var se = (p - (s - bb)) + (addend - bb);
-            error = (s - r) + (se + pe);
-            if (!T.IsFinite(error))
-            {
-                error = T.Zero;
-            }
+            // An exact zero from terms of opposite signs is -0 when rounding towards minus infinity.
+            return -T.Zero;
         }
         return Finish(r, error, T.IsFinite(addend) && T.IsFinite(n) && T.IsFinite(m), fpcr, ref fpsr);
+    }
+
+    /// <summary>The sign of the exact value n × m + a − r, computed with integers (FMA is rare; this is exact).</summary>
+    private static int ExactSign(double n, double m, double a, double r)
+    {
+        static (BigInteger Mantissa, int Exponent) Split(double x)
+        {
+            var bits = BitConverter.DoubleToInt64Bits(x);
+            var exponent = (int)((bits >> 52) & 0x7FF);
+            var mantissa = bits & 0xF_FFFF_FFFF_FFFF;
+            if (exponent == 0)
+            {
+                exponent = 1;
+            }
+            else
+            {
+                mantissa |= 1L << 52;
+            }
+            return (bits < 0 ? -mantissa : mantissa, exponent - 1075);
+        }
+        var (mn, en) = Split(n);
+        var (mm, em) = Split(m);
+        var (ma, ea) = Split(a);
+        var (mr, er) = Split(r);
+        var ep = en + em;
+        var e0 = Math.Min(Math.Min(ep, ea), er);
+        var sum = ((mn * mm) << (ep - e0)) + (ma << (ea - e0)) - (mr << (er - e0));
+        return sum.Sign;
     }
 
     /// <summary>FMAX/FMIN (<paramref name="max"/>), or FMAXNM/FMINNM when <paramref name="numberWins"/>.</summary>
