@@ -1,0 +1,221 @@
+using System.Buffers.Binary;
+using System.CommandLine;
+using System.Diagnostics;
+using System.IO.Hashing;
+using Derecho.Configuration;
+using Derecho.Membership;
+using Microsoft.Extensions.Logging;
+using Systems.Cli;
+
+namespace Derecho.Cli;
+
+/// <summary>
+/// <c>derecho node</c>: runs one member. Prints every installed view as <c>view VID members ID,… leader ID</c>, and
+/// before it the digest of what this member delivered in the view that ended (<c>digest VID COUNT HASH</c>), so
+/// that survivors can be compared line by line. Optionally streams messages (<c>--send</c>) and measures
+/// (<c>--duration</c>). A line <c>leave</c> on standard input leaves gracefully.
+/// </summary>
+internal static class NodeCommand
+{
+    public static Command Create(IReadOnlyList<ConfigurationEntry> overrides)
+    {
+        var config = new Option<string?>("--config") { Description = "The group configuration file (derecho.cfg); default: $DERECHO_CONF_FILE or ./derecho.cfg." };
+        var nodeConfig = new Option<string?>("--node-config") { Description = "The node configuration file (derecho_node.cfg); its keys win over --config's." };
+        var send = new Option<long>("--send") { Description = "Messages to multicast (-1: until stopped).", DefaultValueFactory = _ => 0 };
+        var size = new Option<int>("--size") { Description = "Payload size in bytes of each message sent.", DefaultValueFactory = _ => 64 };
+        var window = new Option<int>("--window") { Description = "Sends in flight at once.", DefaultValueFactory = _ => 64 };
+        var waitMembers = new Option<int>("--wait-members") { Description = "Start sending once a view has this many members.", DefaultValueFactory = _ => 1 };
+        var duration = new Option<double>("--duration") { Description = "Measure for this many seconds after --wait-members is reached, print a 'result' line, stop sending, and exit when standard input closes.", DefaultValueFactory = _ => 0 };
+        var verbose = new Option<bool>("--verbose") { Description = "Log protocol events on standard error." };
+        var command = new Command("node", "Run one member of a group; the member whose gms endpoint is the contact starts it. Derecho's --SECTION/key=value overrides are accepted.")
+        {
+            config, nodeConfig, send, size, window, waitMembers, duration, verbose,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            LoadedConfiguration loaded;
+            try
+            {
+                loaded = DerechoConfiguration.Load(parse.GetValue(config), parse.GetValue(nodeConfig), overrides);
+            }
+            catch (ConfigurationException e)
+            {
+                throw new UsageException(e.Message, e);
+            }
+            foreach (var warning in loaded.Warnings)
+            {
+                await Console.Error.WriteLineAsync($"derecho: warning: {warning}");
+            }
+            var run = new NodeRun(loaded.Options, parse.GetValue(send), parse.GetValue(size), parse.GetValue(window),
+                parse.GetValue(waitMembers), TimeSpan.FromSeconds(parse.GetValue(duration)), parse.GetValue(verbose));
+            return await run.RunAsync(ct);
+        });
+        return command;
+    }
+
+    private sealed class NodeRun(GroupOptions options, long sendCount, int size, int window, int waitMembers, TimeSpan duration, bool verbose)
+    {
+        private readonly XxHash64 _viewDigest = new();
+        private readonly TaskCompletionSource _enoughMembers = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly List<long> _latencies = [];
+        private int _digestView = -1;
+        private long _viewCount;
+        private long _delivered;
+        private long _windowStart = long.MaxValue;
+        private long _windowEnd = long.MaxValue;
+        private long _deliveredInWindow;
+
+        public async Task<int> RunAsync(CancellationToken ct)
+        {
+            if (size < 16 || size > options.MaxPayloadSize)
+            {
+                throw new UsageException($"--size must be between 16 and max_payload_size ({options.MaxPayloadSize}), not {size}");
+            }
+            using var loggers = LoggerFactory.Create(b => b
+                .AddSimpleConsole(o => o.SingleLine = true)
+                .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning)
+                .AddFilter("Microsoft", LogLevel.Warning));
+            var handlers = new GroupHandlers { Delivered = OnDelivered, ViewInstalled = OnViewInstalled, LoggerFactory = loggers };
+            await using var group = await Group.JoinAsync(options, handlers, ct);
+            var stdin = Task.Run(() => ReadCommandsAsync(group, ct), ct);
+            using var stopSending = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var sending = Task.CompletedTask;
+            if (sendCount != 0)
+            {
+                sending = SendLoopAsync(group, stopSending.Token);
+            }
+            if (duration > TimeSpan.Zero)
+            {
+                await _enoughMembers.Task.WaitAsync(ct);
+                await Task.Delay(duration, ct);
+                Interlocked.Exchange(ref _windowEnd, Stopwatch.GetTimestamp());
+                await stopSending.CancelAsync();
+                PrintResult();
+                await stdin; // the benchmark closes standard input once every member has reported
+                return ExitCode.Success;
+            }
+            try
+            {
+                var reason = await group.Stopped.WaitAsync(ct);
+                await Console.Out.WriteLineAsync($"stopped {reason}");
+                return reason == Protocol.StopReason.Left ? ExitCode.Success : ExitCode.Negative;
+            }
+            catch (GroupStoppedException e)
+            {
+                await Console.Out.WriteLineAsync($"stopped {e.Message}");
+                return ExitCode.Negative;
+            }
+        }
+
+        private static async Task ReadCommandsAsync(Group group, CancellationToken ct)
+        {
+            using var input = new StreamReader(Console.OpenStandardInput());
+            while (await input.ReadLineAsync(ct) is { } line)
+            {
+                if (line.Trim() == "leave")
+                {
+                    await group.LeaveAsync(ct);
+                }
+            }
+        }
+
+        private async Task SendLoopAsync(Group group, CancellationToken ct)
+        {
+            await _enoughMembers.Task.WaitAsync(ct);
+            using var slots = new SemaphoreSlim(window);
+            var inFlight = new List<Task>();
+            try
+            {
+                for (long i = 0; sendCount < 0 || i < sendCount; i++)
+                {
+                    await slots.WaitAsync(ct);
+                    var payload = new byte[size];
+                    BinaryPrimitives.WriteUInt32LittleEndian(payload, options.LocalId);
+                    BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(4), i);
+                    inFlight.Add(SendOneAsync(group, payload, slots));
+                    if (inFlight.Count > 4 * window)
+                    {
+                        inFlight.RemoveAll(t => t.IsCompleted);
+                    }
+                }
+                await Task.WhenAll(inFlight);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            catch (GroupStoppedException)
+            {
+            }
+        }
+
+        private async Task SendOneAsync(Group group, byte[] payload, SemaphoreSlim slots)
+        {
+            var start = Stopwatch.GetTimestamp();
+            try
+            {
+                await group.SendAsync(payload);
+                var end = Stopwatch.GetTimestamp();
+                if (start >= Interlocked.Read(ref _windowStart) && end <= Interlocked.Read(ref _windowEnd))
+                {
+                    lock (_latencies)
+                    {
+                        _latencies.Add(end - start);
+                    }
+                }
+            }
+            catch (GroupStoppedException)
+            {
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }
+
+        private void OnDelivered(DeliveredMessage message)
+        {
+            _delivered++;
+            _viewCount++;
+            Span<byte> header = stackalloc byte[12];
+            BinaryPrimitives.WriteUInt32LittleEndian(header, message.Sender);
+            BinaryPrimitives.WriteInt64LittleEndian(header[4..], message.Index);
+            _viewDigest.Append(header);
+            _viewDigest.Append(message.Payload.Span);
+            var now = Stopwatch.GetTimestamp();
+            if (now >= _windowStart && now <= Interlocked.Read(ref _windowEnd))
+            {
+                _deliveredInWindow++;
+            }
+        }
+
+        private void OnViewInstalled(View view)
+        {
+            if (_digestView >= 0)
+            {
+                Console.Out.WriteLine($"digest {_digestView} {_viewCount} {_viewDigest.GetCurrentHashAsUInt64():x16}");
+            }
+            _digestView = view.Id;
+            _viewCount = 0;
+            _viewDigest.Reset();
+            Console.Out.WriteLine(view.ToString());
+            if (view.Count >= waitMembers && !_enoughMembers.Task.IsCompleted)
+            {
+                Interlocked.Exchange(ref _windowStart, Stopwatch.GetTimestamp());
+                _enoughMembers.TrySetResult();
+            }
+        }
+
+        private void PrintResult()
+        {
+            var seconds = Stopwatch.GetElapsedTime(_windowStart, _windowEnd).TotalSeconds;
+            long[] sorted;
+            lock (_latencies)
+            {
+                sorted = [.. _latencies.Order()];
+            }
+            double Micros(double q) => sorted.Length == 0 ? 0 : Stopwatch.GetElapsedTime(0, sorted[(int)Math.Min(sorted.Length - 1, q * sorted.Length)]).TotalMicroseconds;
+            Console.Out.WriteLine(FormattableString.Invariant(
+                $"result node {options.LocalId} delivered {Interlocked.Read(ref _deliveredInWindow)} seconds {seconds:F3} sent {sorted.Length} p50us {Micros(0.5):F0} p99us {Micros(0.99):F0} maxus {Micros(1.0):F0}"));
+        }
+    }
+}
