@@ -2,4 +2,5 @@ using Systems.Cli;
 
 var root = CommandHost.CreateRoot("popcorn", "Popcorn: run C programs on emulated aarch64 and riscv64 nodes and migrate their threads between the ISAs while they run.");
 root.Subcommands.Add(Popcorn.Cli.CcCommand.Create());
+root.Subcommands.Add(Popcorn.Cli.RunCommand.Create());
 return await CommandHost.RunAsync(root, args);
