@@ -73,6 +73,16 @@ public readonly struct Bool : IMergeable<Bool>, IEquatable<Bool>
     /// <summary>A concrete boolean.</summary>
     public static implicit operator Bool(bool value) => new(value);
 
+    /// <summary>
+    /// Whether the value is concretely true. Together with <see cref="op_False(Bool)"/> this makes <c>a &amp;&amp; b</c> and
+    /// <c>a || b</c> short-circuit on concrete operands and build a term otherwise. Beware: <c>if (b)</c> on a
+    /// symbolic <c>b</c> takes the else branch; branch on symbolic values with <see cref="Sym.If{T}(Bool, Func{T}, Func{T}, string, string, int)"/>.
+    /// </summary>
+    public static bool operator true(Bool a) => a.IsTrue;
+
+    /// <summary>Whether the value is concretely false (see <see cref="op_True(Bool)"/>).</summary>
+    public static bool operator false(Bool a) => a.IsFalse;
+
     /// <summary>Negation.</summary>
     public static Bool operator !(Bool a) => a._term is null ? new Bool(!a._value) : new Bool(Term.Not(a._term));
 

@@ -30,12 +30,12 @@ public static class Sym
     public static VerificationConditions Current => _vc ??= new VerificationConditions();
 
     /// <summary>Assumes <paramref name="condition"/> on the current path.</summary>
-    /// <exception cref="PathFailedException">The assumption is false on this path.</exception>
+    /// <exception cref="PathFailedException">The assumption is concretely false: the path is infeasible.</exception>
     public static void Assume(Bool condition)
     {
         var guarded = PathCondition.Implies(condition);
         Current.AddAssumption(guarded);
-        if (guarded.IsFalse)
+        if (condition.IsFalse)
         {
             throw new PathFailedException("assumed false");
         }
@@ -47,7 +47,9 @@ public static class Sym
     /// <param name="location">The interpreter's location (program counter, source line), if any.</param>
     /// <param name="callerFile">Filled in by the compiler.</param>
     /// <param name="callerLine">Filled in by the compiler.</param>
-    /// <exception cref="PathFailedException">The assertion is false on this path (it stays recorded).</exception>
+    /// <exception cref="PathFailedException">
+    /// The condition is concretely false: the path fails (the failure stays recorded as <c>¬pc</c>).
+    /// </exception>
     public static void Assert(Bool condition, string message = "assertion", Location? location = null,
         [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0)
     {
@@ -57,7 +59,7 @@ public static class Sym
         }
         var guarded = PathCondition.Implies(condition);
         Current.AddAssertion(new Assertion(guarded, message, location, callerFile, callerLine));
-        if (guarded.IsFalse)
+        if (condition.IsFalse)
         {
             throw new PathFailedException($"assertion failed: {message}" + (location is null ? "" : $" at {location}"));
         }

@@ -535,10 +535,20 @@ public sealed partial class Term
 
     /// <summary>
     /// The term <paramref name="op"/>(<paramref name="args"/>) exactly as given, without folding or simplification
-    /// (for checking the simplifier against the unsimplified form). Extract/extensions are not built here.
+    /// (for checking the simplifier against the unsimplified form).
     /// </summary>
-    internal static Term Unsimplified(Op op, params Term[] args)
+    internal static Term Unsimplified(Op op, params Term[] args) => Unsimplified(op, 0, 0, args);
+
+    /// <summary>The indexed term (extract, extensions) <paramref name="op"/> exactly as given.</summary>
+    internal static Term Unsimplified(Op op, int high, int low, params Term[] args)
     {
+        switch (op)
+        {
+            case Op.Extract:
+                return Intern(new Term(op, Sort.BitVec(high - low + 1), args, high: high, low: low));
+            case Op.ZeroExtend or Op.SignExtend:
+                return Intern(new Term(op, Sort.BitVec(args[0].Width + high), args, high: high));
+        }
         var sort = op switch
         {
             Op.Not or Op.And or Op.Or or Op.Xor or Op.Eq or Op.BvUlt or Op.BvUle or Op.BvSlt or Op.BvSle => Sort.Bool,

@@ -12,7 +12,6 @@ namespace Serval.Symbolic;
 public sealed partial class Term
 {
     private static readonly HashSet<Term> Table = new(StructuralComparer.Instance);
-    private static readonly Dictionary<string, Sort> VariableSorts = [];
     private static readonly Lock TableLock = new();
     private static long _nextId;
     private static long _freshCounter;
@@ -121,22 +120,13 @@ public sealed partial class Term
         Intern(new Term(Op.Const, Sort.BitVec(width), [], width >= 64 ? value : value & BitMath.Mask64(width)));
 
     /// <summary>
-    /// The free variable named <paramref name="name"/> of sort <paramref name="sort"/>; the same name always gives the
-    /// same variable. A name may carry only one sort in a process.
+    /// The free variable named <paramref name="name"/> of sort <paramref name="sort"/>; the same name and sort always
+    /// give the same variable. Do not use one name with two sorts in one query (prefer <see cref="Fresh"/>).
     /// </summary>
-    /// <exception cref="ArgumentException">The name is already a variable of another sort.</exception>
     public static Term Var(string name, Sort sort)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(sort);
-        lock (TableLock)
-        {
-            if (VariableSorts.TryGetValue(name, out var existing) && existing != sort)
-            {
-                throw new ArgumentException($"Variable '{name}' already has sort {existing}, not {sort}.", nameof(name));
-            }
-            VariableSorts[name] = sort;
-        }
         return Intern(new Term(Op.Var, sort, [], name: name));
     }
 
