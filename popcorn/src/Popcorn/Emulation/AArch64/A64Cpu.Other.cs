@@ -186,13 +186,14 @@ public sealed partial class A64Cpu
                     var signed = i.Op == A64Op.Scvtf;
                     var raw = Reg(x, i.Rn);
                     var value = i.Sf ? raw : signed ? (ulong)(int)raw : (uint)raw;
+                    // Fixed-point forms scale by 2^-fbits afterwards, exactly: the result stays a normal number.
                     if (dbl)
                     {
-                        SetD(v, d, A64Float.FromInteger<double>(value, signed, fpcr, ref fpsr));
+                        SetD(v, d, Math.ScaleB(A64Float.FromInteger<double>(value, signed, fpcr, ref fpsr), -i.Amount));
                     }
                     else
                     {
-                        SetS(v, d, A64Float.FromInteger<float>(value, signed, fpcr, ref fpsr));
+                        SetS(v, d, MathF.ScaleB(A64Float.FromInteger<float>(value, signed, fpcr, ref fpsr), -i.Amount));
                     }
                     return true;
                 }
@@ -202,8 +203,8 @@ public sealed partial class A64Cpu
                     var signed = i.Op == A64Op.FcvtToSigned;
                     var bits = i.Sf ? 64 : 32;
                     Reg(x, i.Rd) = dbl
-                        ? A64Float.ToInteger(D(v, n), (Rounding)i.Shift, signed, bits, ref fpsr)
-                        : A64Float.ToInteger(S(v, n), (Rounding)i.Shift, signed, bits, ref fpsr);
+                        ? A64Float.ToInteger(Math.ScaleB(D(v, n), i.Amount), (Rounding)i.Shift, signed, bits, ref fpsr)
+                        : A64Float.ToInteger(MathF.ScaleB(S(v, n), i.Amount), (Rounding)i.Shift, signed, bits, ref fpsr);
                     return true;
                 }
             case A64Op.ScvtfScalar:

@@ -152,6 +152,7 @@ internal static class A64DecodeTable
         ("00011110 xx1xxxxx xxxx11xx xxxxxxxx", A64Op.Fcsel, FloatConditionalSelect),
         ("00011110 xx1xxxxx xxx10000 000xxxxx", A64Op.FmovImm, FloatImmediate),
         ("x0011110 xx1xxxxx 000000xx xxxxxxxx", A64Op.Unknown, FloatInteger),
+        ("x0011110 xx0xxxxx xxxxxxxx xxxxxxxx", A64Op.Unknown, FloatFixedPoint),
         ("01011110 0x100001 110110xx xxxxxxxx", A64Op.ScvtfScalar, ScalarConversion),
         ("01111110 0x100001 110110xx xxxxxxxx", A64Op.UcvtfScalar, ScalarConversion),
         ("01011110 1x100001 101110xx xxxxxxxx", A64Op.FcvtzsScalar, ScalarConversion),
@@ -689,6 +690,37 @@ internal static class A64DecodeTable
                 }
                 i.Rn = toGeneral ? (byte)rn : Src(rn);
                 i.Rd = toGeneral ? Dst(rd) : (byte)rd;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>SCVTF/UCVTF/FCVTZS/FCVTZU (scalar, fixed-point): the fraction bits travel in Amount.</summary>
+    private static bool FloatFixedPoint(uint w, ulong pc, ref A64Instruction i)
+    {
+        i.Sf = Bit(w, 31);
+        i.Size = FloatSize(w);
+        var scale = Bits(w, 15, 10);
+        if (i.Size == 0 || (!i.Sf && scale < 32))
+        {
+            return false;
+        }
+        i.Amount = (byte)(64 - scale);
+        var rd = Bits(w, 4, 0);
+        var rn = Bits(w, 9, 5);
+        switch ((Bits(w, 20, 19), Bits(w, 18, 16)))
+        {
+            case (0, 2) or (0, 3):
+                i.Op = Bits(w, 18, 16) == 2 ? A64Op.Scvtf : A64Op.Ucvtf;
+                i.Rn = Src(rn);
+                i.Rd = (byte)rd;
+                return true;
+            case (3, 0) or (3, 1):
+                i.Op = Bits(w, 18, 16) == 0 ? A64Op.FcvtToSigned : A64Op.FcvtToUnsigned;
+                i.Shift = (byte)Rounding.Zero;
+                i.Rn = (byte)rn;
+                i.Rd = Dst(rd);
                 return true;
             default:
                 return false;
