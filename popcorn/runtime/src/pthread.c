@@ -29,6 +29,12 @@ static void futex_wait(volatile int *word, int expected)
     __pc_syscall4(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, 0);
 }
 
+/* The kernel wakes a CLONE_CHILD_CLEARTID word with a shared futex operation, so join waits the shared way. */
+static void futex_wait_shared(volatile int *word, int expected)
+{
+    __pc_syscall4(SYS_futex, word, 0, expected, 0);
+}
+
 static void futex_wake(volatile int *word, int count)
 {
     __pc_syscall3(SYS_futex, word, FUTEX_WAKE_PRIVATE, count);
@@ -92,7 +98,7 @@ int pthread_join(pthread_t thread, void **result)
 {
     int tid;
     while ((tid = __atomic_load_n(&thread->tid, __ATOMIC_ACQUIRE)) != 0)
-        futex_wait(&thread->tid, tid);
+        futex_wait_shared(&thread->tid, tid);
     if (result)
         *result = thread->result;
     munmap(thread->mapping, thread->mapping_size);

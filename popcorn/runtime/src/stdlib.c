@@ -292,10 +292,18 @@ void *bsearch(const void *key, const void *base, size_t count, size_t size, int 
 
 static unsigned long long random_state = 1;
 
+/* Three steps of the classic ANSI C generator, 11 + 10 + 10 bits (the same sequence as glibc's rand_r). */
 int rand_r(unsigned *state)
 {
-    *state = *state * 1103515245u + 12345u;
-    return (int)((*state >> 1) & RAND_MAX);
+    unsigned next = *state;
+    next = next * 1103515245u + 12345u;
+    unsigned result = (next / 65536) % 2048;
+    next = next * 1103515245u + 12345u;
+    result = (result << 10) ^ ((next / 65536) % 1024);
+    next = next * 1103515245u + 12345u;
+    result = (result << 10) ^ ((next / 65536) % 1024);
+    *state = next;
+    return (int)result;
 }
 
 /* A 64-bit linear congruential generator (Knuth's MMIX constants); the high 31 bits are the result. */

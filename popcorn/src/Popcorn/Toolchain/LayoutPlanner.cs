@@ -39,7 +39,8 @@ internal static class LayoutPlanner
 
     private const ulong RegionAlignment = 0x10000;
 
-    /// <summary>Objects whose sections are placed one by one: those the toolchain compiled from the one IR.</summary>
+    /// <summary>The prefix of the objects the toolchain compiles (from the one IR, or the per-ISA runtime start-up);
+    /// their sections, and those of archive members both ISAs link, are placed one by one.</summary>
     public const string OwnObjectPrefix = "pc-";
 
     /// <summary>Writes one linker script per ISA from the first link's maps.</summary>
@@ -117,7 +118,7 @@ internal static class LayoutPlanner
         return null;
     }
 
-    private sealed record Placement(string File, IReadOnlyDictionary<TargetIsa, string> Names, ulong Offset);
+    private sealed record Placement(string Pattern, IReadOnlyDictionary<TargetIsa, string> Names, ulong Offset);
 
     private sealed record RegionPlan(IReadOnlyList<Placement> Common, IReadOnlyDictionary<TargetIsa, ulong> OnlyStart, ulong Size, ulong Alignment);
 
@@ -130,7 +131,7 @@ internal static class LayoutPlanner
             .ToDictionary(g => g.Key, g => g.ToList()));
         var first = byIsa[isas[0]];
         var commonKeys = maps[isas[0]]
-            .Where(s => RegionOf(s.Name) == region && s.FileName.StartsWith(OwnObjectPrefix, StringComparison.Ordinal))
+            .Where(s => RegionOf(s.Name) == region && (s.IsArchiveMember || s.FileName.StartsWith(OwnObjectPrefix, StringComparison.Ordinal)))
             .Select(s => (s.FileName, Key: FoldSmallData(s.Name)))
             .Distinct()
             .Where(k => first[k].Count == 1 && isas.All(isa => byIsa[isa].TryGetValue(k, out var list) && list.Count == 1))
@@ -146,7 +147,7 @@ internal static class LayoutPlanner
             var alignment = sections.Max(s => s.Alignment);
             regionAlignment = Math.Max(regionAlignment, alignment);
             offset = AlignUp(offset, alignment);
-            placements.Add(new Placement(key.FileName, isas.Zip(sections).ToDictionary(p => p.First, p => p.Second.Name), offset));
+            placements.Add(new Placement(sections[0].ScriptPattern, isas.Zip(sections).ToDictionary(p => p.First, p => p.Second.Name), offset));
             offset += sections.Max(s => s.Size);
         }
 
@@ -183,7 +184,7 @@ internal static class LayoutPlanner
         script.Append(CultureInfo.InvariantCulture, $"  {name} {at}: ALIGN(0x{plan.Alignment:x})\n  {{\n");
         foreach (var placement in plan.Common)
         {
-            script.Append(CultureInfo.InvariantCulture, $"    . = ADDR({name}) + 0x{placement.Offset:x};\n    *{placement.File}({placement.Names[isa]})\n");
+            script.Append(CultureInfo.InvariantCulture, $"    . = ADDR({name}) + 0x{placement.Offset:x};\n    {placement.Pattern}({placement.Names[isa]})\n");
         }
         script.Append(CultureInfo.InvariantCulture, $"    . = ADDR({name}) + 0x{plan.OnlyStart[isa]:x};\n    {catchAll}\n");
         script.Append(CultureInfo.InvariantCulture, $"    . = ADDR({name}) + 0x{plan.Size:x};\n  }}\n");

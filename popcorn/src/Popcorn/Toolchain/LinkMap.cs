@@ -11,8 +11,36 @@ namespace Popcorn.Toolchain;
 /// <param name="Alignment">Its required alignment in bytes.</param>
 internal sealed record LinkMapSection(string File, string Name, string OutputSection, ulong Address, ulong Size, ulong Alignment)
 {
-    /// <summary>The file's name without its directory (archive members keep their archive name).</summary>
-    public string FileName => File.Contains('(', StringComparison.Ordinal) ? File : Path.GetFileName(File);
+    /// <summary>True for a member of an archive (<c>libgcc.a(_udivdi3.o)</c>).</summary>
+    public bool IsArchiveMember => File.EndsWith(')') && File.Contains('(', StringComparison.Ordinal);
+
+    /// <summary>The file's name without directories: <c>pc-user.o</c>, or <c>libgcc.a(_udivdi3.o)</c> for an archive member.</summary>
+    public string FileName
+    {
+        get
+        {
+            if (!IsArchiveMember)
+            {
+                return Path.GetFileName(File);
+            }
+            var open = File.LastIndexOf('(');
+            return Path.GetFileName(File[..open]) + File[open..];
+        }
+    }
+
+    /// <summary>The lld file pattern that selects this input file in a linker script.</summary>
+    public string ScriptPattern
+    {
+        get
+        {
+            if (!IsArchiveMember)
+            {
+                return "*" + Path.GetFileName(File);
+            }
+            var open = File.LastIndexOf('(');
+            return $"*{Path.GetFileName(File[..open])}:{File[(open + 1)..^1]}";
+        }
+    }
 }
 
 /// <summary>Parses the map lld writes with <c>-Map</c> (columns VMA, LMA, Size, Align, Out, In, Symbol).</summary>
