@@ -26,10 +26,12 @@ internal static class NodeCommand
         var window = new Option<int>("--window") { Description = "Sends in flight at once.", DefaultValueFactory = _ => 64 };
         var waitMembers = new Option<int>("--wait-members") { Description = "Start sending once a view has this many members.", DefaultValueFactory = _ => 1 };
         var duration = new Option<double>("--duration") { Description = "Measure for this many seconds after --wait-members is reached, print a 'result' line, stop sending, and exit when standard input closes.", DefaultValueFactory = _ => 0 };
+        var rate = new Option<double>("--rate") { Description = "Messages per second this member sends at most (0: as fast as the window allows).", DefaultValueFactory = _ => 0 };
+        var reportEvery = new Option<long>("--report-every") { Description = "Print 'delivered N' after every N deliveries (0: never).", DefaultValueFactory = _ => 0 };
         var verbose = new Option<bool>("--verbose") { Description = "Log protocol events on standard error." };
         var command = new Command("node", "Run one member of a group; the member whose gms endpoint is the contact starts it. Derecho's --SECTION/key=value overrides are accepted.")
         {
-            config, nodeConfig, send, size, window, waitMembers, duration, verbose,
+            config, nodeConfig, send, size, window, rate, waitMembers, duration, reportEvery, verbose,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -46,14 +48,14 @@ internal static class NodeCommand
             {
                 await Console.Error.WriteLineAsync($"derecho: warning: {warning}");
             }
-            var run = new NodeRun(loaded.Options, parse.GetValue(send), parse.GetValue(size), parse.GetValue(window),
-                parse.GetValue(waitMembers), TimeSpan.FromSeconds(parse.GetValue(duration)), parse.GetValue(verbose));
+            var run = new NodeRun(loaded.Options, parse.GetValue(send), parse.GetValue(size), parse.GetValue(window), parse.GetValue(rate),
+                parse.GetValue(waitMembers), TimeSpan.FromSeconds(parse.GetValue(duration)), parse.GetValue(reportEvery), parse.GetValue(verbose));
             return await run.RunAsync(ct);
         });
         return command;
     }
 
-    private sealed class NodeRun(GroupOptions options, long sendCount, int size, int window, int waitMembers, TimeSpan duration, bool verbose)
+    private sealed class NodeRun(GroupOptions options, long sendCount, int size, int window, double rate, int waitMembers, TimeSpan duration, long reportEvery, bool verbose)
     {
         private readonly XxHash64 _viewDigest = new();
         private readonly TaskCompletionSource _enoughMembers = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -124,10 +126,16 @@ internal static class NodeCommand
             await _enoughMembers.Task.WaitAsync(ct);
             using var slots = new SemaphoreSlim(window);
             var inFlight = new List<Task>();
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 for (long i = 0; sendCount < 0 || i < sendCount; i++)
                 {
+                    var ahead = rate > 0 ? TimeSpan.FromSeconds(i / rate) - Stopwatch.GetElapsedTime(started) : TimeSpan.Zero;
+                    if (ahead > TimeSpan.Zero)
+                    {
+                        await Task.Delay(ahead, ct);
+                    }
                     await slots.WaitAsync(ct);
                     var payload = new byte[size];
                     BinaryPrimitives.WriteUInt32LittleEndian(payload, options.LocalId);
@@ -176,6 +184,10 @@ internal static class NodeCommand
         {
             _delivered++;
             _viewCount++;
+            if (reportEvery > 0 && _delivered % reportEvery == 0)
+            {
+                Console.Out.WriteLine($"delivered {_delivered}");
+            }
             Span<byte> header = stackalloc byte[12];
             BinaryPrimitives.WriteUInt32LittleEndian(header, message.Sender);
             BinaryPrimitives.WriteInt64LittleEndian(header[4..], message.Index);

@@ -10,11 +10,13 @@ namespace Derecho;
 public sealed partial class Group
 {
     private const int MaxInputsPerBatch = 4096;
+    private static readonly TimeSpan ConnectRetryInterval = TimeSpan.FromMilliseconds(500);
 
     private readonly Dictionary<PeerConnection, uint> _connections = [];
     private readonly Dictionary<uint, PeerConnection> _sendConnections = [];
     private readonly Dictionary<string, List<(uint? To, ReadOnlyMemory<byte> Body)>> _waitingForConnect = [];
     private readonly Dictionary<string, uint> _endpointNodes = [];
+    private readonly Dictionary<string, DateTimeOffset> _failedConnects = [];
     private readonly Dictionary<long, SendInput> _pendingSends = [];
     private readonly HashSet<PeerConnection> _dirty = [];
     private readonly List<MemberOutput> _outputs = [];
@@ -215,6 +217,7 @@ public sealed partial class Group
     private void ConnectFailed(string endpoint, string reason)
     {
         _logger.ConnectFailed(endpoint, reason);
+        _failedConnects[endpoint] = _time.GetUtcNow();
         if (!_waitingForConnect.Remove(endpoint, out var waiting))
         {
             return;
@@ -245,6 +248,16 @@ public sealed partial class Group
             waiting.Add((send.To, send.Body));
             return;
         }
+        if (_failedConnects.TryGetValue(send.Endpoint, out var failedAt) && _time.GetUtcNow() - failedAt < ConnectRetryInterval)
+        {
+            // The peer refused a moment ago: do not hammer it; the protocol already suspects it.
+            if (send.To is { } peer)
+            {
+                _member.ConnectionLost(peer);
+            }
+            return;
+        }
+        _failedConnects.Remove(send.Endpoint);
         _waitingForConnect[send.Endpoint] = [(send.To, send.Body)];
         _ = ConnectAsync(send.Endpoint);
     }

@@ -1,3 +1,51 @@
 namespace Derecho.Tests;
 
 public sealed class CliTests() : CliConventionTests("Derecho.Cli", "derecho");
+
+public sealed class NodeCommandTests
+{
+    [Theory]
+    [InlineData("--DERECHO/no_such_key=1", "no_such_key")]
+    [InlineData("--DERECHO/gms_port=http", "gms_port")]
+    [InlineData("--DERECHO/local_id", "--DERECHO/local_id")]
+    public async Task Bad_configuration_exits_2_naming_the_key(string token, string named)
+    {
+        var (code, stdout, stderr) = await ChildProcess.RunDotnetAsync("Derecho.Cli", ["node", token], TestContext.Current.CancellationToken);
+        Assert.Equal(2, code);
+        Assert.StartsWith("derecho:", stderr, StringComparison.Ordinal);
+        Assert.Contains(named, stderr, StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+    }
+
+    [Fact]
+    public async Task Malformed_configuration_file_exits_2_naming_file_and_line()
+    {
+        using var dir = new TempDirectory("derecho-cli");
+        var path = dir.Combine("derecho.cfg");
+        await File.WriteAllTextAsync(path, "[DERECHO]\nlocal_id = 1\nthis is not a setting\n", TestContext.Current.CancellationToken);
+        var (code, _, stderr) = await ChildProcess.RunDotnetAsync("Derecho.Cli", ["node", "--config", path], TestContext.Current.CancellationToken);
+        Assert.Equal(2, code);
+        Assert.Contains("derecho.cfg:3", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unused_derecho_keys_are_warned_about_and_the_member_starts()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var ports = FreePort.Next(2);
+        await using var member = ChildProcess.StartDotnet("Derecho.Cli",
+            ["node", "--RDMA/provider=verbs", "--DERECHO/local_id=0", $"--DERECHO/gms_port={ports[0]}", $"--DERECHO/sst_port={ports[1]}", $"--DERECHO/contact_port={ports[0]}"]);
+        var view = await member.WaitForLineAsync(l => l.StartsWith("view ", StringComparison.Ordinal), ct);
+        Assert.Equal("view 0 members 0 leader 0", view);
+        Assert.Contains("RDMA/provider", member.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 90_000)]
+    [Integration]
+    public async Task Demo_kills_a_member_and_reports_agreement()
+    {
+        var (code, stdout, stderr) = await ChildProcess.RunDotnetAsync("Derecho.Cli", ["demo", "--seconds", "1"], TestContext.Current.CancellationToken);
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.Contains("virtual synchrony held", stdout, StringComparison.Ordinal);
+    }
+}
