@@ -71,6 +71,12 @@ public static class Sym
         [CallerFilePath] string callerFile = "", [CallerLineNumber] int callerLine = 0) =>
         Assert(!bug, message, location, callerFile, callerLine);
 
+    /// <summary>
+    /// Forgets the assumptions and assertions recorded at the top level of the calling thread (Rosette's
+    /// <c>clear-vc!</c>); scopes opened by <see cref="WithVc(Action)"/> are unaffected.
+    /// </summary>
+    public static void ClearVc() => _vc = null;
+
     /// <summary>Runs <paramref name="body"/> in a fresh scope and returns the conditions it recorded (not added outside).</summary>
     public static VerificationConditions WithVc(Action body)
     {

@@ -43,7 +43,7 @@ public sealed class SemanticsTests
                 AssertEqual(expected, Terms(op, x.ToTerm(), y.ToTerm()), $"{op} folding");
                 AssertEqual(expected, Evaluated(o.Width, o.A, o.B, (p, q) => Terms(op, p, q)), $"{op} symbolic");
             }
-        }, iter: 600);
+        }, iter: 400);
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class SemanticsTests
                 var model = new Model(new Dictionary<Term, Term> { [p] = x.ToTerm(), [q] = y.ToTerm() });
                 Assert.Equal(expected, model.Evaluate(Compare(op, p, q)).IsTrue);
             }
-        }, iter: 600);
+        }, iter: 400);
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public sealed class SemanticsTests
                 var lowPart = o.B & Reference.Mask(lowWidth);
                 AssertEqual((o.A << lowWidth) | lowPart, x.Concat(Of(lowPart, lowWidth)), "concat");
             }
-        }, iter: 600);
+        }, iter: 400);
     }
 
     [Fact]
