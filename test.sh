@@ -45,6 +45,8 @@ for system in "${systems[@]}"; do
   timeout --kill-after=30 "$budget" dotnet test --project "$project" -c Release --no-build \
     --minimum-expected-tests 1 "${filters[@]}" "${runner_args[@]}" >"$log" 2>&1
   code=$?
+  # Orphans the suite left behind (a crashed test host cannot kill its children) go now.
+  pkill -KILL -P 1 -f "$PWD/artifacts/bin/" 2>/dev/null || true
   seconds=$(( $(date +%s) - start ))
   grep -E "^(failed|  [A-Za-z].*Failure|    at )" "$log" | head -n 200
   t=$(grep -E "^  total: " "$log" | tail -n 1 | awk '{print $2}')

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;
@@ -6,10 +7,24 @@ namespace Systems.Testing;
 
 /// <summary>
 /// A child process started by a test. Its standard output and error are collected line by line; disposing it kills
-/// the process and everything it started, so a failed or timed-out test leaves nothing running.
+/// the process and everything it started, so a failed or timed-out test leaves nothing running. Children still
+/// running when the test process is asked to end (SIGTERM, as <c>timeout</c> sends) are killed too.
 /// </summary>
 public sealed class ChildProcess : IAsyncDisposable
 {
+    private static readonly ConcurrentDictionary<ChildProcess, byte> Live = new();
+
+    static ChildProcess()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            foreach (var child in Live.Keys)
+            {
+                child.Kill();
+            }
+        };
+    }
+
     private readonly Process _process;
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
@@ -51,6 +66,7 @@ public sealed class ChildProcess : IAsyncDisposable
             }
         };
         _process.Start();
+        Live.TryAdd(this, 0);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
@@ -185,6 +201,7 @@ public sealed class ChildProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Kill();
+        Live.TryRemove(this, out _);
         try
         {
             await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
