@@ -1,0 +1,132 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Serval.Binary;
+using Serval.Smt;
+using Serval.Symbolic;
+using Serval.Verification;
+using Systems.Cli;
+
+namespace Serval.Cli;
+
+/// <summary><c>serval verify toymon</c>: build the tutorial's monitor and prove it, or show why not.</summary>
+internal static class VerifyCommand
+{
+    public static Command Create()
+    {
+        var verify = new Command("verify", "Verify a system's machine code against its specification.");
+        var target = new Argument<string>("target") { Description = "What to verify: toymon." };
+        var cc = new Option<string>("--cc") { Description = "Compiler: gcc (default) or clang.", DefaultValueFactory = _ => "gcc" };
+        var o0 = new Option<bool>("-O0") { Description = "Build at -O0 (the default, as the tutorial)." };
+        var o1 = new Option<bool>("-O1") { Description = "Build at -O1." };
+        var o2 = new Option<bool>("-O2") { Description = "Build at -O2." };
+        var elf = new Option<string?>("--elf") { Description = "Verify this ELF build of the monitor's sources instead of building." };
+        var inject = new Option<string?>("--inject") { Description = "Build a tutorial exercise: bounds, lost-store or leak." };
+        var jobs = new Option<int>("--jobs") { Description = "Checks run at once (default: the number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var json = new Option<bool>("--json") { Description = "Print the results as JSON." };
+        var noCache = new Option<bool>("--no-cache") { Description = "Re-run every check, ignoring remembered proofs." };
+        var cacheDir = new Option<string?>("--cache-dir") { Description = "Cache directory (default $XDG_CACHE_HOME/serval or ~/.cache/serval)." };
+        var solver = new Option<string>("--solver") { Description = "z3 (default), cvc5, boolector or portfolio.", DefaultValueFactory = _ => "z3" };
+        var timeout = new Option<double?>("--timeout") { Description = "Seconds per solver query." };
+        foreach (var option in new Option[] { cc, o0, o1, o2, elf, inject, jobs, json, noCache, cacheDir, solver, timeout })
+        {
+            verify.Options.Add(option);
+        }
+        verify.Arguments.Add(target);
+        verify.SetAction((parse, token) => Task.Run(() =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(target) != "toymon")
+            {
+                throw new UsageException($"unknown target '{parse.GetValue(target)}'; the target is toymon");
+            }
+            var levels = new[] { (parse.GetValue(o0), 0), (parse.GetValue(o1), 1), (parse.GetValue(o2), 2) }.Where(l => l.Item1).ToList();
+            if (levels.Count > 1)
+            {
+                throw new UsageException("give at most one of -O0, -O1, -O2");
+            }
+            var compiler = parse.GetValue(cc) switch
+            {
+                "gcc" => Compiler.Gcc,
+                "clang" => Compiler.Clang,
+                var other => throw new UsageException($"unknown compiler '{other}'; use gcc or clang"),
+            };
+            var bug = parse.GetValue(inject) switch
+            {
+                null => InjectedBug.None,
+                "bounds" => InjectedBug.Bounds,
+                "lost-store" => InjectedBug.LostStore,
+                "leak" => InjectedBug.Leak,
+                var other => throw new UsageException($"unknown exercise '{other}'; use bounds, lost-store or leak"),
+            };
+            var elfPath = parse.GetValue(elf);
+            if (elfPath is not null && bug != InjectedBug.None)
+            {
+                throw new UsageException("--inject builds a variant of the sources; it cannot be combined with --elf");
+            }
+            if (parse.GetValue(jobs) < 1)
+            {
+                throw new UsageException("--jobs must be at least 1");
+            }
+            var cache = parse.GetValue(cacheDir) ?? Verifier.DefaultCacheDirectory();
+            var clock = Stopwatch.StartNew();
+            if (elfPath is null)
+            {
+                var sources = ToymonBuild.FindSourceDirectory()
+                    ?? throw new UsageException("cannot find serval/samples/toymon; run from the repository or pass --elf");
+                try
+                {
+                    elfPath = ToymonBuild.Build(sources, compiler, levels.Count == 0 ? 0 : levels[0].Item2, bug, cache);
+                }
+                catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+                {
+                    throw new UsageException(e.Message);
+                }
+            }
+            Toymon monitor;
+            try
+            {
+                monitor = new Toymon(ElfImage.Load(elfPath));
+            }
+            catch (BadElfException e)
+            {
+                throw new UsageException(e.Message);
+            }
+            var solverName = parse.GetValue(solver)!;
+            if (!SolverPool.Names.Contains(solverName))
+            {
+                throw new UsageException($"unknown solver '{solverName}'; use one of {string.Join(", ", SolverPool.Names)}");
+            }
+            var seconds = parse.GetValue(timeout);
+            var options = new VerifierOptions(parse.GetValue(jobs), parse.GetValue(noCache) ? null : cache, solverName,
+                seconds is { } t ? TimeSpan.FromSeconds(t) : null);
+            var results = Verifier.Run(monitor.Image, monitor.Checks(), options, token);
+            var total = clock.Elapsed.TotalSeconds;
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(Verifier.ToJson(elfPath, results, total));
+            }
+            else
+            {
+                output.WriteLine($"toymon: {elfPath}");
+                foreach (var result in results)
+                {
+                    var verdict = result.Outcome switch
+                    {
+                        VerifyOutcome.Proved => "proved",
+                        VerifyOutcome.Counterexample => "COUNTEREXAMPLE",
+                        _ => "UNKNOWN",
+                    };
+                    output.WriteLine($"  {result.Name,-28} {verdict,-15} {result.Seconds,6:0.000} s{(result.Cached ? " (cached)" : "")}");
+                    if (result.Report.Length > 0)
+                    {
+                        output.WriteLine(string.Join('\n', result.Report.TrimEnd().Split('\n').Select(l => "      " + l)));
+                    }
+                }
+                output.WriteLine($"{results.Count(r => r.Outcome == VerifyOutcome.Proved)}/{results.Count} checks proved in {total:0.000} s");
+            }
+            return results.Any(r => r.Outcome == VerifyOutcome.Counterexample) ? ExitCode.Negative
+                : results.Any(r => r.Outcome == VerifyOutcome.Unknown) ? ExitCode.NoAnswer : ExitCode.Success;
+        }, token));
+        return verify;
+    }
+}

@@ -1,0 +1,223 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Serval.Binary;
+
+/// <summary>A symbol of an ELF image: name, address, size in bytes, and whether it names code or data.</summary>
+/// <param name="Name">The symbol's name.</param>
+/// <param name="Address">Its address.</param>
+/// <param name="Size">Its size in bytes (0 when the producer gave none, as for assembly labels).</param>
+/// <param name="IsFunction">Whether it is a function (STT_FUNC) rather than an object or label.</param>
+/// <param name="IsData">Whether it is a data object (STT_OBJECT).</param>
+public sealed record ElfSymbol(string Name, ulong Address, ulong Size, bool IsFunction, bool IsData);
+
+/// <summary>A section of an ELF image that occupies memory at run time.</summary>
+/// <param name="Name">The section's name.</param>
+/// <param name="Address">Its load address.</param>
+/// <param name="Size">Its size in bytes.</param>
+/// <param name="IsExecutable">Whether it holds code.</param>
+/// <param name="IsZeroFilled">Whether it is NOBITS (.bss): no bytes in the file.</param>
+public sealed record ElfSection(string Name, ulong Address, ulong Size, bool IsExecutable, bool IsZeroFilled);
+
+/// <summary>The error for a file that is not an ELF image this verifier can read; the message names the file and why.</summary>
+public sealed class BadElfException(string message) : Exception(message);
+
+/// <summary>
+/// A RISC-V ELF executable read directly: its entry point, allocated sections and their bytes, the symbol table with
+/// sizes, and the DWARF line table (versions 2 to 4) for mapping addresses to source lines.
+/// </summary>
+public sealed class ElfImage
+{
+    private const ushort MachineRiscV = 243;
+    private readonly byte[] _file;
+    private readonly List<(ElfSection Section, long Offset)> _loaded = [];
+
+    private ElfImage(string path, byte[] file)
+    {
+        Path = path;
+        _file = file;
+        if (file.Length < 64 || file[0] != 0x7F || file[1] != 'E' || file[2] != 'L' || file[3] != 'F')
+        {
+            throw new BadElfException($"{path} is not an ELF file (no ELF magic number).");
+        }
+        Is64Bit = file[4] switch
+        {
+            1 => false,
+            2 => true,
+            _ => throw new BadElfException($"{path} has an unknown ELF class {file[4]}."),
+        };
+        if (file[5] != 1)
+        {
+            throw new BadElfException($"{path} is big-endian; RISC-V images are little-endian.");
+        }
+        var machine = U16(18);
+        if (machine != MachineRiscV)
+        {
+            throw new BadElfException($"{path} is for ELF machine {machine}, not RISC-V ({MachineRiscV}).");
+        }
+        Entry = Is64Bit ? U64(24) : U32(24);
+        var sectionOffset = (long)(Is64Bit ? U64(40) : U32(32));
+        var sectionSize = U16(Is64Bit ? 58 : 46);
+        var sectionCount = U16(Is64Bit ? 60 : 48);
+        var namesIndex = U16(Is64Bit ? 62 : 50);
+        if (sectionCount == 0 || sectionOffset + ((long)sectionCount * sectionSize) > file.Length || namesIndex >= sectionCount)
+        {
+            throw new BadElfException($"{path} has a section header table outside the file.");
+        }
+        var headers = new (uint Name, uint Type, ulong Flags, ulong Address, long Offset, ulong Size, uint Link)[sectionCount];
+        for (var i = 0; i < sectionCount; i++)
+        {
+            var at = sectionOffset + ((long)i * sectionSize);
+            headers[i] = Is64Bit
+                ? (U32(at), U32(at + 4), U64(at + 8), U64(at + 16), (long)U64(at + 24), U64(at + 32), U32(at + 40))
+                : (U32(at), U32(at + 4), U32(at + 8), U32(at + 12), U32(at + 16), U32(at + 20), U32(at + 24));
+            if (headers[i].Type != 8 && headers[i].Offset + (long)headers[i].Size > file.Length)
+            {
+                throw new BadElfException($"{path}: section {i} extends past the end of the file.");
+            }
+        }
+        var names = headers[namesIndex];
+        string NameAt(long table, uint offset) => CString(table + offset);
+        byte[]? debugLine = null;
+        for (var i = 0; i < sectionCount; i++)
+        {
+            var h = headers[i];
+            var name = NameAt(names.Offset, h.Name);
+            const ulong Alloc = 2, Exec = 4;
+            if ((h.Flags & Alloc) != 0 && h.Size > 0)
+            {
+                _loaded.Add((new ElfSection(name, h.Address, h.Size, (h.Flags & Exec) != 0, h.Type == 8), h.Offset));
+            }
+            if (name == ".debug_line")
+            {
+                debugLine = file.AsSpan((int)h.Offset, (int)h.Size).ToArray();
+            }
+            if (h.Type == 2 && h.Link < sectionCount)
+            {
+                ReadSymbols(h.Offset, h.Size, headers[h.Link].Offset);
+            }
+        }
+        Lines = debugLine is null ? LineTable.Empty : LineTable.Parse(debugLine, path);
+    }
+
+    /// <summary>The file this image came from.</summary>
+    public string Path { get; }
+
+    /// <summary>Whether this is ELFCLASS64 (RV64) rather than ELFCLASS32 (RV32).</summary>
+    public bool Is64Bit { get; }
+
+    /// <summary>The entry point address.</summary>
+    public ulong Entry { get; }
+
+    /// <summary>The symbols of the symbol table, by name (the first of duplicate names).</summary>
+    public IReadOnlyDictionary<string, ElfSymbol> Symbols => _symbols;
+
+    private readonly Dictionary<string, ElfSymbol> _symbols = new(StringComparer.Ordinal);
+
+    /// <summary>The sections loaded at run time.</summary>
+    public IEnumerable<ElfSection> Sections => _loaded.Select(l => l.Section);
+
+    /// <summary>The source line table (empty when the image has no DWARF line information).</summary>
+    public LineTable Lines { get; }
+
+    /// <summary>Reads and checks an ELF image.</summary>
+    /// <exception cref="BadElfException">The file is not a readable RISC-V ELF image.</exception>
+    public static ElfImage Load(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (IOException e)
+        {
+            throw new BadElfException($"cannot read {path}: {e.Message}");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new BadElfException($"cannot read {path}: {e.Message}");
+        }
+        return new ElfImage(path, bytes);
+    }
+
+    /// <summary>The symbol named <paramref name="name"/>.</summary>
+    /// <exception cref="BadElfException">The image has no such symbol.</exception>
+    public ElfSymbol Symbol(string name) => _symbols.TryGetValue(name, out var symbol) ? symbol
+        : throw new BadElfException($"{Path} has no symbol '{name}'.");
+
+    /// <summary>The function or label containing <paramref name="address"/> and the offset into it, for traces.</summary>
+    public string Describe(ulong address)
+    {
+        ElfSymbol? best = null;
+        foreach (var symbol in _symbols.Values)
+        {
+            if (!symbol.IsData && symbol.Address <= address && (best is null || symbol.Address > best.Address)
+                && _loaded.Any(l => l.Section.IsExecutable && symbol.Address >= l.Section.Address && symbol.Address < l.Section.Address + l.Section.Size))
+            {
+                best = symbol;
+            }
+        }
+        return best is null ? "?" : address == best.Address ? best.Name : $"{best.Name}+0x{address - best.Address:x}";
+    }
+
+    /// <summary>Copies the loaded bytes at <paramref name="address"/> into <paramref name="destination"/>.</summary>
+    /// <returns>Whether every byte lies in a section with file contents.</returns>
+    public bool TryRead(ulong address, Span<byte> destination)
+    {
+        foreach (var (section, offset) in _loaded)
+        {
+            if (!section.IsZeroFilled && address >= section.Address && address + (ulong)destination.Length <= section.Address + section.Size)
+            {
+                _file.AsSpan((int)(offset + (long)(address - section.Address)), destination.Length).CopyTo(destination);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>The bytes of every executable section, in address order (what a result cache hashes).</summary>
+    public byte[] CodeBytes()
+    {
+        using var all = new MemoryStream();
+        foreach (var (section, offset) in _loaded.Where(l => l.Section.IsExecutable).OrderBy(l => l.Section.Address))
+        {
+            all.Write(_file, (int)offset, (int)section.Size);
+        }
+        return all.ToArray();
+    }
+
+    private void ReadSymbols(long offset, ulong size, long stringTable)
+    {
+        var entrySize = Is64Bit ? 24 : 16;
+        for (long at = offset + entrySize; at + entrySize <= offset + (long)size; at += entrySize)
+        {
+            var name = CString(stringTable + U32(at));
+            var info = _file[at + (Is64Bit ? 4 : 12)];
+            var shndx = U16(at + (Is64Bit ? 6 : 14));
+            var value = Is64Bit ? U64(at + 8) : U32(at + 4);
+            var symbolSize = Is64Bit ? U64(at + 16) : U32(at + 8);
+            var type = info & 0xF;
+            if (name.Length == 0 || shndx == 0 || type is 3 or 4 || name.StartsWith(".L", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            _symbols.TryAdd(name, new ElfSymbol(name, value, symbolSize, type == 2, type == 1));
+        }
+    }
+
+    private string CString(long at)
+    {
+        if (at < 0 || at >= _file.Length)
+        {
+            throw new BadElfException($"{Path} has a string table reference outside the file.");
+        }
+        var end = Array.IndexOf(_file, (byte)0, (int)at);
+        return Encoding.UTF8.GetString(_file, (int)at, (end < 0 ? _file.Length : end) - (int)at);
+    }
+
+    private ushort U16(long at) => BinaryPrimitives.ReadUInt16LittleEndian(_file.AsSpan((int)at));
+
+    private uint U32(long at) => BinaryPrimitives.ReadUInt32LittleEndian(_file.AsSpan((int)at));
+
+    private ulong U64(long at) => BinaryPrimitives.ReadUInt64LittleEndian(_file.AsSpan((int)at));
+}

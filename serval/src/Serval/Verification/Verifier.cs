@@ -1,0 +1,267 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Serval.Binary;
+using Serval.RiscV;
+using Serval.Smt;
+using Serval.Spec;
+using Serval.Symbolic;
+using Systems.RiscV;
+
+namespace Serval.Verification;
+
+/// <summary>The result of one check.</summary>
+/// <param name="Name">The check.</param>
+/// <param name="Outcome">Proved, counterexample or unknown.</param>
+/// <param name="Report">What a person reads: the failing goals, the model, the replayed trace.</param>
+/// <param name="Seconds">Wall time of the check.</param>
+/// <param name="Cached">Whether the result came from the cache.</param>
+public sealed record CheckResult(string Name, VerifyOutcome Outcome, string Report, double Seconds, bool Cached);
+
+/// <summary>How to run checks: parallelism, cache, solver options.</summary>
+/// <param name="Jobs">Checks run at once.</param>
+/// <param name="CacheDirectory">Where proved results are remembered (null: no cache).</param>
+/// <param name="Solver">The solver back end by name (z3, cvc5, boolector, portfolio); one instance per worker.</param>
+/// <param name="Timeout">The limit per solver query (null: none).</param>
+public sealed record VerifierOptions(int Jobs, string? CacheDirectory, string Solver = "z3", TimeSpan? Timeout = null);
+
+/// <summary>
+/// Runs checks in parallel, each with its own solver, remembering proofs by a hash of the code bytes, the
+/// specification and the verifier's version; turns counterexamples into readable reports by replaying the model
+/// concretely through the same interpreter.
+/// </summary>
+public static class Verifier
+{
+    /// <summary>Bumped whenever the interpreter, memory model or specification changes meaning.</summary>
+    public const string Version = "serval-riscv-1";
+
+    /// <summary>Runs every check.</summary>
+    public static IReadOnlyList<CheckResult> Run(ElfImage image, IReadOnlyList<CheckDefinition> checks, VerifierOptions options,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(checks);
+        ArgumentNullException.ThrowIfNull(options);
+        var codeHash = Convert.ToHexStringLower(SHA256.HashData(image.CodeBytes()));
+        var results = new CheckResult[checks.Count];
+        using var solvers = new ThreadLocal<ISolver>(() => SolverPool.Create(options.Solver), trackAllValues: true);
+        try
+        {
+            Parallel.For(0, checks.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Jobs), CancellationToken = cancellationToken },
+                index => results[index] = RunOne(image, checks[index], codeHash,
+                    new VerifyOptions { Solver = solvers.Value, Timeout = options.Timeout }, options.CacheDirectory, cancellationToken));
+        }
+        finally
+        {
+            foreach (var solver in solvers.Values)
+            {
+                solver.Dispose();
+            }
+        }
+        return results;
+    }
+
+    /// <summary>The default cache directory: $XDG_CACHE_HOME/serval or ~/.cache/serval.</summary>
+    public static string DefaultCacheDirectory()
+    {
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        var root = string.IsNullOrEmpty(xdg)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache")
+            : xdg;
+        return Path.Combine(root, "serval");
+    }
+
+    private static CheckResult RunOne(ElfImage image, CheckDefinition check, string codeHash, VerifyOptions solverOptions,
+        string? cacheDirectory, CancellationToken token)
+    {
+        var clock = Stopwatch.StartNew();
+        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{Version}\n{codeHash}\n{check.Name}\n{LayoutOf(image)}")))[..32];
+        var cacheFile = cacheDirectory is null ? null : Path.Combine(cacheDirectory, "results", key + ".proved");
+        if (cacheFile is not null && File.Exists(cacheFile))
+        {
+            return new CheckResult(check.Name, VerifyOutcome.Proved, "", clock.Elapsed.TotalSeconds, true);
+        }
+        IReadOnlyList<Obligation> obligations;
+        try
+        {
+            obligations = check.Obligations();
+        }
+        catch (UnsupportedInstructionException e)
+        {
+            return new CheckResult(check.Name, VerifyOutcome.Unknown, $"cannot verify: {e.Message}", clock.Elapsed.TotalSeconds, false);
+        }
+        foreach (var obligation in obligations)
+        {
+            token.ThrowIfCancellationRequested();
+            var result = Sym.Verify(obligation.Claim, solverOptions, token);
+            if (result.Outcome == VerifyOutcome.Unknown)
+            {
+                return new CheckResult(check.Name, VerifyOutcome.Unknown, $"{obligation.Kind}: solver gave no answer ({result.Reason})", clock.Elapsed.TotalSeconds, false);
+            }
+            if (result.Outcome == VerifyOutcome.Counterexample)
+            {
+                var report = Explain(image, check, obligation, result.Model!);
+                return new CheckResult(check.Name, VerifyOutcome.Counterexample, report, clock.Elapsed.TotalSeconds, false);
+            }
+        }
+        if (cacheFile is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(cacheFile)!);
+            File.WriteAllText(cacheFile, check.Name + "\n");
+        }
+        return new CheckResult(check.Name, VerifyOutcome.Proved, "", clock.Elapsed.TotalSeconds, false);
+    }
+
+    // The data layout the proofs depend on besides the code: the addresses and sizes of the globals.
+    private static string LayoutOf(ElfImage image) => string.Join(';', image.Symbols.Values.OrderBy(s => s.Name, StringComparer.Ordinal)
+        .Select(s => $"{s.Name}@{s.Address:x}+{s.Size:x}"));
+
+    private static string Explain(ElfImage image, CheckDefinition check, Obligation obligation, Model model)
+    {
+        var text = new StringBuilder();
+        var failed = obligation.Goals.Where(g => model.Evaluate(g.Holds).IsFalse).ToList();
+        text.AppendLine(CultureInfo.InvariantCulture, $"{obligation.Kind} fails:");
+        foreach (var goal in failed.Take(8))
+        {
+            var where = goal.Pc is { } pc ? $" at 0x{pc:x} ({image.Describe(pc)}, {image.Lines.Lookup(pc)?.ToString() ?? "no line"})" : "";
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {(goal.Pc is null ? "" : "undefined behaviour: ")}{goal.Description}{where}");
+        }
+        var initials = check.Initials.Select(make => make()).ToArray();
+        text.AppendLine("model (initial values that matter):");
+        foreach (var line in ModelLines(initials, model))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {line}");
+        }
+        var concrete = initials.Select(s => Concretize(s, model)).ToArray();
+        for (var k = 0; k < concrete.Length; k++)
+        {
+            text.AppendLine(concrete.Length > 1 ? $"replay of state {k + 1}:" : "replay:");
+            text.Append(Replay(image, concrete, k, model));
+        }
+        return text.ToString();
+    }
+
+    private static IEnumerable<string> ModelLines(MachineState[] initials, Model model)
+    {
+        foreach (var s in initials)
+        {
+            foreach (var name in new[] { "a0", "a7" })
+            {
+                yield return $"{s.Prefix}{name} = {Hex(model.Evaluate(s[name]))}";
+            }
+            yield return $"{s.Prefix}user_pc = {Hex(model.Evaluate(BitVec.Var(s.Prefix + "user_pc", 64)))}";
+            foreach (var region in s.Memory.Regions.Where(r => r.Name != "cpu_stack"))
+            {
+                var cells = region.Cells.Select(c => Hex(model.Evaluate(c)));
+                yield return $"{s.Prefix}{region.Name} = [{string.Join(", ", cells)}]";
+            }
+        }
+    }
+
+    private static string Hex(BitVec value) => value.TryGetValue(out var v) ? $"0x{v:x}" : value.ToString();
+
+    // The initial state with every symbolic constant replaced by its value in the model.
+    private static MachineState Concretize(MachineState s, Model model)
+    {
+        var memory = s.Memory.Clone();
+        foreach (var region in memory.Regions)
+        {
+            for (var i = 0; i < region.Cells.Length; i++)
+            {
+                region.Cells[i] = model.Evaluate(region.Cells[i]);
+            }
+        }
+        var registers = s.Registers.Select(model.Evaluate).ToArray();
+        var csrs = s.Csrs.ToDictionary(p => p.Key, p => model.Evaluate(p.Value));
+        var concrete = new MachineState(s.Xlen, s.Pc, registers, csrs, s.Mode, memory, Bool.True) { Prefix = s.Prefix };
+        return concrete;
+    }
+
+    // Re-runs the step on concrete state k, printing each instruction, its source line and what it changed, up to
+    // the first undefined behaviour or the return to the caller.
+    private static string Replay(ElfImage image, MachineState[] states, int k, Model model)
+    {
+        var text = new StringBuilder();
+        var steps = new List<TraceStep>();
+        var tracer = new Interpreter(image) { OnStep = steps.Add };
+        var state = states[k].Clone();
+        if (state.Mode != Privilege.Machine)
+        {
+            Interpreter.TakeTrap(state, 9, model.Evaluate(BitVec.Var(state.Prefix + "user_pc", 64)));
+        }
+        var bugs = new List<Bug>();
+        try
+        {
+            while (state.Returns == 0 && steps.Count < tracer.MaxSteps && !bugs.Any(b => b.Condition.IsTrue))
+            {
+                tracer.Step(state, bugs, []);
+            }
+        }
+        catch (UnsupportedInstructionException e)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  (replay stopped: {e.Message})");
+        }
+        foreach (var step in steps)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"  0x{step.Pc:x}  {Disassembler.Format(step.Instruction, step.Pc),-28} {image.Lines.Lookup(step.Pc)?.ToString() ?? "",-14} {string.Join(' ', Changes(step))}");
+        }
+        foreach (var bug in bugs.Where(b => b.Condition.IsTrue))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  ^ undefined behaviour: {bug.Message}");
+        }
+        if (state.Returns > 0 && states[k].Mode != Privilege.Machine)
+        {
+            var call = states[k]["a7"].TryGetValue(out var n) ? n : 0;
+            var expected = Toymon.Specification(call, Toymon.Abstraction(states[k]), states[k]["a0"]);
+            text.AppendLine(CultureInfo.InvariantCulture, $"  implementation: {Describe(Toymon.Abstraction(state))}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  specification:  {Describe(expected)}");
+        }
+        return text.ToString();
+    }
+
+    private static IEnumerable<string> Changes(TraceStep step)
+    {
+        for (var r = 1; r < 32; r++)
+        {
+            if (!step.Before.Registers[r].Equals(step.After.Registers[r]))
+            {
+                yield return $"{Disassembler.IntegerRegisterName(r)}={Hex(step.After.Registers[r])}";
+            }
+        }
+        foreach (var region in step.After.Memory.Regions)
+        {
+            var old = step.Before.Memory.Region(region.Name);
+            for (var c = 0; c < region.Cells.Length; c++)
+            {
+                if (!old.Cells[c].Equals(region.Cells[c]))
+                {
+                    yield return $"{region.Name}+{c * 8}={Hex(region.Cells[c])}";
+                }
+            }
+        }
+    }
+
+    private static string Describe(ToymonSpecState s) =>
+        $"a0={Hex(s.Result)} current_user={Hex(s.CurrentUser)} dictionary=[{string.Join(", ", s.Dictionary.Select(Hex))}]";
+
+    /// <summary>The results as JSON.</summary>
+    public static string ToJson(string elf, IReadOnlyList<CheckResult> results, double totalSeconds) =>
+        JsonSerializer.Serialize(new
+        {
+            elf,
+            total_seconds = totalSeconds,
+            checks = results.Select(r => new
+            {
+                name = r.Name,
+                outcome = r.Outcome.ToString().ToLowerInvariant(),
+                seconds = r.Seconds,
+                cached = r.Cached,
+                report = r.Report,
+            }),
+        }, JsonOptions);
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+}
