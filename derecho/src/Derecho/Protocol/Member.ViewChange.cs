@@ -66,7 +66,7 @@ public sealed partial class Member
         {
             if (rank != _myRank && !_own.Suspected[rank] && _lastHeard.TryGetValue(members[rank].NodeId, out var heard))
             {
-                var suspectAt = heard + _options.SuspicionTimeout + TimeSpan.FromTicks(1);
+                var suspectAt = heard + _options.SuspicionTimeout;
                 deadline = suspectAt < deadline ? suspectAt : deadline;
             }
         }
@@ -79,7 +79,7 @@ public sealed partial class Member
         for (var rank = 0; rank < members.Count && Status == MemberStatus.Active; rank++)
         {
             if (rank != _myRank && !_own.Suspected[rank]
-                && now - _lastHeard.GetValueOrDefault(members[rank].NodeId, now) > _options.SuspicionTimeout)
+                && now - _lastHeard.GetValueOrDefault(members[rank].NodeId, now) >= _options.SuspicionTimeout)
             {
                 Suspect(rank);
             }
@@ -387,6 +387,12 @@ public sealed partial class Member
         Wedge();
         _commits[proposal.NextViewId] = proposal;
         _commits.Remove(proposal.NextViewId - CommitHistory);
+        if (!proposal.Includes(_options.NodeId, _options.Incarnation))
+        {
+            // Excluded: its deliveries in this view stay a prefix of the survivors' (it may lack messages the trim keeps).
+            Stop(_leaving ? Protocol.StopReason.Left : Protocol.StopReason.Removed);
+            return;
+        }
         var discarded = _multicast.DeliverUpToTrim(proposal.Trim, this);
         if (discarded > 0)
         {
@@ -394,15 +400,6 @@ public sealed partial class Member
             Stats.TrimsDiscarding++;
         }
         var carried = _multicast.TakeUndelivered();
-        if (!proposal.Includes(_options.NodeId, _options.Incarnation))
-        {
-            foreach (var message in carried)
-            {
-                _outputs.Add(new SendFailed(message.MessageId));
-            }
-            Stop(_leaving ? Protocol.StopReason.Left : Protocol.StopReason.Removed);
-            return;
-        }
         if (admitJoiners && proposal.Joined.Length > 0)
         {
             var state = _options.StateTransfer?.Capture() ?? [];

@@ -266,11 +266,12 @@ internal static class MessageCodec
         var entries = new ReadOnlyMemory<byte>?[count];
         for (var i = 0; i < count; i++)
         {
-            var length = reader.Count(reader.Remaining + 1, "payload length");
+            var length = reader.Count(int.MaxValue, "payload length");
             if (length > 0)
             {
-                entries[i] = copy.AsMemory(reader.Position, length - 1);
+                var start = reader.Position;
                 reader.Skip(length - 1);
+                entries[i] = copy.AsMemory(start, length - 1);
             }
         }
         return new DataBatch(viewId, senderRank, firstIndex, entries);

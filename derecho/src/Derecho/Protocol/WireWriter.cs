@@ -147,9 +147,13 @@ internal ref struct WireReader
 
     public ReadOnlySpan<byte> Bytes()
     {
-        var count = Count(Remaining, "byte count");
-        var result = _span.Slice(_position, count);
-        _position += count;
+        var count = UInt();
+        if (count > (ulong)Remaining)
+        {
+            throw new ProtocolFormatException($"byte string of {count} bytes with {Remaining} left");
+        }
+        var result = _span.Slice(_position, (int)count);
+        _position += (int)count;
         return result;
     }
 

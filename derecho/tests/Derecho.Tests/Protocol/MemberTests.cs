@@ -1,0 +1,185 @@
+using Derecho.Protocol;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Derecho.Tests.Protocol;
+
+/// <summary>Members wired by an instant in-memory FIFO network, for focused checks of ordering and membership.</summary>
+public sealed class MemberTests
+{
+    private readonly FakeTimeProvider _time = new();
+    private readonly Dictionary<uint, Member> _members = [];
+    private readonly Dictionary<uint, List<Delivery>> _deliveries = [];
+    private readonly Dictionary<uint, List<long>> _completed = [];
+    private readonly Queue<(uint From, uint To, ReadOnlyMemory<byte> Body)> _network = new();
+
+    [Fact]
+    public void Three_members_deliver_the_same_total_order_and_senders_learn_delivery()
+    {
+        Form(3);
+        for (var i = 0; i < 50; i++)
+        {
+            foreach (var (id, member) in _members)
+            {
+                if (i % (int)id == 0)
+                {
+                    member.Send(new[] { (byte)id, (byte)i });
+                    Pump(id);
+                }
+            }
+            Run();
+        }
+        var orders = _deliveries.Values.Select(d => d.Select(x => (x.Sender, x.ViewId, x.OrderIndex)).ToList()).ToList();
+        Assert.All(orders, o => Assert.Equal(orders[0], o));
+        Assert.Equal(50 + 25 + 17, orders[0].Count);
+        Assert.All(_members.Keys, id => Assert.Equal(_deliveries[1].Count(d => d.Sender == id), _completed[id].Count));
+    }
+
+    [Fact]
+    public void An_idle_sender_does_not_stall_the_round()
+    {
+        Form(3);
+        _members[2].Send(new byte[] { 42 });
+        Pump(2);
+        Run();
+        Assert.All(_deliveries.Values, d => Assert.Single(d, x => x.Payload.Span[0] == 42));
+    }
+
+    [Fact]
+    public void Large_messages_are_relayed_in_blocks_and_keep_their_place_in_the_order()
+    {
+        Form(3, maxSmc: 16, block: 7);
+        var large = Enumerable.Range(0, 100).Select(i => (byte)i).ToArray();
+        _members[1].Send(new byte[] { 1 });
+        _members[1].Send(large);
+        _members[1].Send(new byte[] { 2 });
+        Pump(1);
+        Run();
+        Assert.All(_deliveries.Values, d =>
+        {
+            Assert.Equal(3, d.Count);
+            Assert.Equal(large, d[1].Payload.ToArray());
+        });
+    }
+
+    [Fact]
+    public void A_failed_member_is_removed_and_the_survivors_agree_on_what_was_delivered()
+    {
+        Form(3);
+        for (var i = 0; i < 10; i++)
+        {
+            _members[3].Send(new byte[] { 3, (byte)i });
+            Pump(3);
+        }
+        Run();
+        _members[1].ConnectionLost(3);
+        _members[2].ConnectionLost(3);
+        _members.Remove(3);
+        Pump(1);
+        Pump(2);
+        Run();
+        Assert.Equal([1u, 2u], _members[1].View!.Members.Select(m => m.NodeId));
+        Assert.Equal(_members[1].View!.Id, _members[2].View!.Id);
+        Assert.Equal(_deliveries[1].Select(d => d.Payload.ToArray()), _deliveries[2].Select(d => d.Payload.ToArray()));
+        _members[2].Send(new byte[] { 9 });
+        Pump(2);
+        Run();
+        Assert.Contains(_deliveries[1], d => d.Payload.Span[0] == 9);
+    }
+
+    [Fact]
+    public void Silence_leads_to_suspicion_and_a_minority_stops()
+    {
+        Form(3);
+        _members.Remove(2);
+        _members.Remove(3);
+        for (var i = 0; i < 30; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            _members[1].Tick();
+            Pump(1);
+            _network.Clear();
+        }
+        Assert.Equal(MemberStatus.Stopped, _members[1].Status);
+        Assert.Equal(StopReason.LostMajority, _members[1].StopReason);
+    }
+
+    [Fact]
+    public void A_member_leaves_gracefully()
+    {
+        Form(3);
+        _members[2].Leave();
+        Pump(2);
+        Run();
+        Assert.Equal(StopReason.Left, _members[2].StopReason);
+        Assert.Equal([1u, 3u], _members[1].View!.Members.Select(m => m.NodeId));
+    }
+
+    [Fact]
+    public void Bad_options_name_the_setting()
+    {
+        var options = Options(1) with { WindowSize = 0 };
+        var e = Assert.Throws<ArgumentException>(() => Member.StartGroup(options, _time));
+        Assert.Contains("WindowSize", e.Message, StringComparison.Ordinal);
+    }
+
+    private static MemberOptions Options(uint id, int maxSmc = 10240, int block = 4096) => new()
+    {
+        NodeId = id,
+        Incarnation = 1,
+        Endpoint = $"n{id}",
+        MaxSmcPayloadSize = maxSmc,
+        BlockSize = block,
+    };
+
+    private void Form(int count, int maxSmc = 10240, int block = 4096)
+    {
+        Add(Member.StartGroup(Options(1, maxSmc, block), _time));
+        for (uint id = 2; id <= count; id++)
+        {
+            Add(Member.Join(Options(id, maxSmc, block), "n1", _time));
+            Pump(id);
+            Run();
+        }
+        Assert.All(_members.Values, m => Assert.Equal(count, m.View!.Count));
+    }
+
+    private void Add(Member member)
+    {
+        _members[member.NodeId] = member;
+        _deliveries[member.NodeId] = [];
+        _completed[member.NodeId] = [];
+    }
+
+    private void Pump(uint id)
+    {
+        var outputs = new List<MemberOutput>();
+        _members[id].DrainOutputs(outputs);
+        foreach (var output in outputs)
+        {
+            switch (output)
+            {
+                case SendToPeer send:
+                    _network.Enqueue((id, send.To ?? uint.Parse(send.Endpoint.AsSpan(1), provider: null), send.Body));
+                    break;
+                case Delivery delivery:
+                    _deliveries[id].Add(delivery);
+                    break;
+                case SendCompleted completed:
+                    _completed[id].Add(completed.MessageId);
+                    break;
+            }
+        }
+    }
+
+    private void Run()
+    {
+        while (_network.TryDequeue(out var message))
+        {
+            if (_members.TryGetValue(message.To, out var member))
+            {
+                member.Receive(message.From, message.Body.Span);
+                Pump(message.To);
+            }
+        }
+    }
+}
