@@ -28,13 +28,12 @@ public static class MultiIsaCompiler
                 CompileToBitcode(source, Path.Combine(work, $"{i}-{Path.GetFileNameWithoutExtension(source)}.bc"), options.OptimizationLevel,
                     options.IncludeDirectories, options.Defines, freestanding: false)).ToList();
             var ir = LinkAndNormalize(bitcode, Path.Combine(work, "user"));
-            var objects = new Dictionary<TargetIsa, List<string>>();
-            foreach (var isa in TargetIsas.All)
+            var objects = ForEachIsa(isa =>
             {
                 var dir = Directory.CreateDirectory(Path.Combine(work, isa.Name())).FullName;
                 var user = Lower(ir, isa, options.OptimizationLevel, Path.Combine(dir, "pc-user.o"));
-                objects[isa] = [user, Path.Combine(runtime, isa.Name(), RuntimeLibrary.PortableObject), Path.Combine(runtime, isa.Name(), RuntimeLibrary.ArchObject)];
-            }
+                return new List<string> { user, Path.Combine(runtime, isa.Name(), RuntimeLibrary.PortableObject), Path.Combine(runtime, isa.Name(), RuntimeLibrary.ArchObject) };
+            });
             return LinkAligned(objects, options.Output, work);
         }
         finally
@@ -53,13 +52,14 @@ public static class MultiIsaCompiler
             var bitcode = RuntimeLibrary.PortableSources.Select(source =>
                 CompileToBitcode(source, Path.Combine(staging, Path.GetFileNameWithoutExtension(source) + ".bc"), optimizationLevel, [], [], freestanding: true)).ToList();
             var ir = LinkAndNormalize(bitcode, Path.Combine(staging, "runtime"));
-            foreach (var isa in TargetIsas.All)
+            ForEachIsa(isa =>
             {
                 var dir = Directory.CreateDirectory(Path.Combine(staging, isa.Name())).FullName;
                 Lower(ir, isa, optimizationLevel, Path.Combine(dir, RuntimeLibrary.PortableObject));
                 ToolRunner.Run(Tools.Clang, [.. isa.ClangTargetOptions(), $"-O{Math.Max(optimizationLevel, 1)}", .. Tools.AlignableOptions,
                     "-ffreestanding", "-isystem", RuntimeLibrary.IncludeDirectory, "-c", RuntimeLibrary.ArchSource(isa), "-o", Path.Combine(dir, RuntimeLibrary.ArchObject)]);
-            }
+                return dir;
+            });
             foreach (var file in Directory.GetFiles(staging, "*.bc"))
             {
                 File.Delete(file);
@@ -111,30 +111,29 @@ public static class MultiIsaCompiler
 
     private static CompileResult LinkAligned(Dictionary<TargetIsa, List<string>> objects, string output, string work)
     {
-        var maps = new Dictionary<TargetIsa, IReadOnlyList<LinkMapSection>>();
-        foreach (var isa in TargetIsas.All)
+        var maps = ForEachIsa(isa =>
         {
             var map = Path.Combine(work, $"{isa.Name()}.first.map");
             Link(isa, objects[isa], Path.Combine(work, $"{isa.Name()}.first"), map, script: null);
-            maps[isa] = LinkMap.Parse(File.ReadAllText(map));
-        }
+            return LinkMap.Parse(File.ReadAllText(map));
+        });
 
         var scripts = LayoutPlanner.Plan(maps);
-        var executables = new Dictionary<TargetIsa, string>();
-        var padding = new Dictionary<TargetIsa, long>();
-        var outputDirectory = Path.GetDirectoryName(Path.GetFullPath(output))!;
-        Directory.CreateDirectory(outputDirectory);
-        foreach (var isa in TargetIsas.All)
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+        var executables = ForEachIsa(isa =>
         {
             var script = Path.Combine(work, $"{isa.Name()}.ld");
             File.WriteAllText(script, scripts[isa]);
             var executable = $"{output}.{isa.Name()}";
             Link(isa, objects[isa], executable, Path.Combine(work, $"{isa.Name()}.map"), script);
-            executables[isa] = executable;
+            return executable;
+        });
+        var padding = TargetIsas.All.ToDictionary(isa => isa, isa =>
+        {
             var placed = maps[isa].Where(s => LayoutPlanner.RegionOf(s.Name) is not null).Sum(s => (long)s.Size);
-            var regions = ElfSymbolTable.Read(executable).Sections.Where(s => LayoutPlanner.RegionOf(s.Name) is not null).Sum(s => (long)s.Size);
-            padding[isa] = regions - placed;
-        }
+            var regions = ElfSymbolTable.Read(executables[isa]).Sections.Where(s => LayoutPlanner.RegionOf(s.Name) is not null).Sum(s => (long)s.Size);
+            return regions - placed;
+        });
 
         var report = AlignmentChecker.Check(executables.ToDictionary(p => p.Key, p => ElfSymbolTable.Read(p.Value)));
         if (!report.IsAligned)
@@ -146,6 +145,21 @@ public static class MultiIsaCompiler
         }
         new MultiIsaBinary(executables.ToDictionary(p => p.Key, p => File.ReadAllBytes(p.Value))).Write(output);
         return new CompileResult(output, executables, report, padding);
+    }
+
+    /// <summary>Runs <paramref name="work"/> for every ISA at once (the tools are separate processes) and collects the results.</summary>
+    private static Dictionary<TargetIsa, T> ForEachIsa<T>(Func<TargetIsa, T> work)
+    {
+        var results = new System.Collections.Concurrent.ConcurrentDictionary<TargetIsa, T>();
+        try
+        {
+            Parallel.ForEach(TargetIsas.All, isa => results[isa] = work(isa));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+        return results.ToDictionary(p => p.Key, p => p.Value);
     }
 
     private static void Link(TargetIsa isa, IReadOnlyList<string> objects, string output, string map, string? script)

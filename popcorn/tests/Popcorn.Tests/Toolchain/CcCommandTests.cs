@@ -1,0 +1,89 @@
+using Popcorn.Tests.Corpus;
+using Popcorn.Toolchain;
+
+namespace Popcorn.Tests.Toolchain;
+
+/// <summary><c>popcorn cc</c> as a user runs it: options, several sources, bad input and refusals.</summary>
+public sealed class CcCommandTests
+{
+    public CcCommandTests() => CorpusBuilds.ConfigureRuntime();
+
+    private static Task<(int ExitCode, string Stdout, string Stderr)> CcAsync(CancellationToken token, params string[] arguments) =>
+        ChildProcess.RunDotnetAsync("Popcorn.Cli", ["cc", .. arguments], token);
+
+    [Integration]
+    [Fact(Timeout = 120_000)]
+    public async Task Several_sources_with_defines_includes_and_libraries_build_and_run_on_both_isas()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var temp = new TempDirectory("popcorn-cc");
+        Directory.CreateDirectory(temp.Combine("inc"));
+        await File.WriteAllTextAsync(temp.Combine("inc/shape.h"), "struct shape { double w, h; };\ndouble area(struct shape s);\ndouble total(int n, ...);\n", token);
+        await File.WriteAllTextAsync(temp.Combine("shape.c"), """
+            #include <stdarg.h>
+            #include <shape.h>
+            double area(struct shape s) { return s.w * s.h * SCALE; }
+            double total(int n, ...) { va_list a; va_start(a, n); double t = 0; for (int i = 0; i < n; i++) t += area(va_arg(a, struct shape)); va_end(a); return t; }
+            """, token);
+        await File.WriteAllTextAsync(temp.Combine("main.c"), """
+            #include <math.h>
+            #include <stdio.h>
+            #include <shape.h>
+            _Thread_local int calls = 40;
+            int main(void) {
+                struct shape a = {2, 3}, b = {1.5, 4};
+                calls += 2;
+                printf("%s %.3f %.3f %d\n", GREETING, total(2, a, b), sqrt(area(a)), calls);
+                return 7;
+            }
+            """, token);
+        var output = temp.Combine("prog");
+        var cc = await CcAsync(token, temp.Combine("main.c"), temp.Combine("shape.c"), "-O2", "-I", temp.Combine("inc"), "-D", "SCALE=2", "-D", "GREETING=\"hi\"",
+            "-lm", "-lpthread", "-o", output);
+        Assert.True(cc.ExitCode == 0, cc.Stderr);
+        Assert.True(MultiIsaBinary.IsMultiIsaFile(output));
+        foreach (var (qemu, isa) in new[] { ("qemu-aarch64", "aarch64"), ("qemu-riscv64", "riscv64") })
+        {
+            var run = await ChildProcess.RunAsync(qemu, [$"{output}.{isa}"], token);
+            Assert.Equal(7, run.ExitCode);
+            Assert.Equal("hi 48.000 3.464 42\n", run.Stdout);
+        }
+    }
+
+    [Integration]
+    [Fact(Timeout = 120_000)]
+    public async Task A_compile_error_exits_2_with_clangs_message()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var temp = new TempDirectory("popcorn-cc");
+        await File.WriteAllTextAsync(temp.Combine("bad.c"), "int main(void) { return undefined_thing; }\n", token);
+        var cc = await CcAsync(token, temp.Combine("bad.c"), "-o", temp.Combine("bad"));
+        Assert.Equal(2, cc.ExitCode);
+        Assert.Contains("use of undeclared identifier 'undefined_thing'", cc.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(temp.Combine("bad")));
+    }
+
+    [Integration]
+    [Fact(Timeout = 120_000)]
+    public async Task A_missing_source_exits_2_naming_it()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var temp = new TempDirectory("popcorn-cc");
+        var cc = await CcAsync(token, temp.Combine("nowhere.c"), "-o", temp.Combine("x"));
+        Assert.Equal(2, cc.ExitCode);
+        Assert.Contains("no such file", cc.Stderr, StringComparison.Ordinal);
+        Assert.Contains("nowhere.c", cc.Stderr, StringComparison.Ordinal);
+    }
+
+    [Integration]
+    [Fact(Timeout = 120_000)]
+    public async Task Isa_specific_code_is_refused_naming_the_function()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var temp = new TempDirectory("popcorn-cc");
+        await File.WriteAllTextAsync(temp.Combine("asm.c"), "void spin(void) { __asm__ volatile(\"nop\"); }\nint main(void) { spin(); return 0; }\n", token);
+        var cc = await CcAsync(token, temp.Combine("asm.c"), "-o", temp.Combine("asm"));
+        Assert.Equal(2, cc.ExitCode);
+        Assert.Contains("function 'spin' uses inline assembly", cc.Stderr, StringComparison.Ordinal);
+    }
+}
