@@ -41,8 +41,9 @@ internal static class A64Programs
         Environment.SetEnvironmentVariable("POPCORN_RUNTIME", runtime);
         var source = RepositoryPaths.Combine("popcorn", "samples", sample + ".c");
         var runtimeFiles = Directory.GetFiles(runtime, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Select(BuildCache.FileInput);
-        var key = BuildCache.Hash([BuildCache.FileInput(source), $"-O{level}", "-lm", "-lpthread", .. runtimeFiles]);
-        var directory = BuildCache.GetOrBuild("a64-corpus", key, staging =>
+        // The same cache entry as the riscv64 corpus tests use, so each sample is compiled once for both.
+        var key = BuildCache.Hash([BuildCache.FileInput(source), $"-O{level}", .. runtimeFiles]);
+        var directory = BuildCache.GetOrBuild("emulation-corpus", key, staging =>
             MultiIsaCompiler.Compile(new CompileOptions { Sources = [source], Output = Path.Combine(staging, sample), OptimizationLevel = level }));
         return Path.Combine(directory, sample + ".aarch64");
     }
