@@ -15,6 +15,8 @@ internal static class RiscVFloat
     public const ulong NaNBox = 0xFFFF_FFFF_0000_0000;
     private const double MinNormal64 = 2.2250738585072014E-308;
     private const float MinNormal32 = 1.17549435E-38f;
+    private const double Scale = 1.6069380442589903E+60; // 2^200
+    private const double TinyResult = 1.0261342003245941E-289; // 2^-960: below it error terms can underflow
 
     /// <summary>The single-precision value in a register: its low half when properly NaN-boxed, else the canonical NaN.</summary>
     public static uint Unbox(ulong bits) => (bits & NaNBox) == NaNBox ? (uint)bits : CanonicalNaN32;
@@ -64,6 +66,17 @@ internal static class RiscVFloat
         {
             return double.IsFinite(x) && double.IsFinite(y) ? Overflow64(r < 0, rm, ref flags) : B(r);
         }
+        if (Math.Abs(r) < TinyResult && x != 0 && y != 0)
+        {
+            // A tiny product: its error term would underflow, so compute it on operands normalized to [1, 2).
+            int shift = Math.ILogB(x) + Math.ILogB(y);
+            double xm = Math.ScaleB(x, -Math.ILogB(x)), ym = Math.ScaleB(y, -Math.ILogB(y));
+            double pm = xm * ym, rs = Math.ScaleB(r, -shift);
+            var scaledErr = (pm - rs) + Math.FusedMultiplyAdd(xm, ym, -pm);
+            var n = scaledErr > 0 ? Math.BitIncrement(r) : Math.BitDecrement(r);
+            var tie = scaledErr != 0 && Math.ScaleB(n, -shift) - rs == 2 * scaledErr;
+            return B(Round64(r, scaledErr, rm, ref flags, tie));
+        }
         var err = Math.FusedMultiplyAdd(x, y, -r);
         return B(Round64(r, err, rm, ref flags));
     }
@@ -91,13 +104,29 @@ internal static class RiscVFloat
         {
             return B(r);
         }
+        if (Math.Abs(r) < TinyResult || Math.Abs(x) < TinyResult)
+        {
+            // The remainder would underflow: compute it on operands normalized to [1, 2); only a subnormal quotient can tie.
+            int shift = Math.ILogB(x) - Math.ILogB(y);
+            double xm = Math.ScaleB(x, -Math.ILogB(x)), ym = Math.ScaleB(y, -Math.ILogB(y)), rs = Math.ScaleB(r, -shift);
+            var scaledRemainder = Math.FusedMultiplyAdd(-rs, ym, xm);
+            var scaledErr = scaledRemainder / ym;
+            if (scaledErr == 0 && scaledRemainder != 0)
+            {
+                scaledErr = double.CopySign(double.Epsilon, scaledRemainder) * Math.Sign(ym);
+            }
+            var n = scaledErr > 0 ? Math.BitIncrement(r) : Math.BitDecrement(r);
+            var tie = scaledErr != 0 && scaledRemainder == (Math.ScaleB(n, -shift) - rs) / 2 * ym;
+            return B(Round64(r, scaledErr, rm, ref flags, tie));
+        }
         var remainder = Math.FusedMultiplyAdd(-r, y, x);
         var err = remainder / y;
         if (err == 0 && remainder != 0)
         {
             err = double.CopySign(double.Epsilon, remainder) * Math.Sign(y);
         }
-        return B(Round64(r, err, rm, ref flags));
+        // A quotient in the normal range is never exactly halfway between two doubles.
+        return B(Round64(r, err, rm, ref flags, tie: false));
     }
 
     public static ulong Sqrt64(ulong a, int rm, ref uint flags)
@@ -117,7 +146,8 @@ internal static class RiscVFloat
             return B(r);
         }
         var err = Math.FusedMultiplyAdd(-r, r, x) / (2 * r);
-        return B(Round64(r, err, rm, ref flags));
+        // A square root is never exactly halfway between two doubles.
+        return B(Round64(r, err, rm, ref flags, tie: false));
     }
 
     /// <summary>(±a·b) ± c with one rounding.</summary>
@@ -147,6 +177,28 @@ internal static class RiscVFloat
         {
             return double.IsFinite(x) && double.IsFinite(y) && double.IsFinite(z) ? Overflow64(r < 0, rm, ref flags) : B(r);
         }
+        var product = x * y;
+        if (x != 0 && y != 0 && Math.Abs(product) < TinyResult && (product == 0 || Math.Abs(z) >= TinyResult))
+        {
+            // The product is below half an ulp of the addend (r is the addend): it only decides the direction of rounding.
+            var sticky = product != 0 ? product : double.CopySign(double.Epsilon, x) * Math.Sign(y);
+            return B(Round64(r, sticky, rm, ref flags, tie: false));
+        }
+        var scale = 1.0;
+        if (Math.Abs(r) < TinyResult && double.IsFinite(z * Scale) && double.IsFinite(Math.Max(Math.Abs(x), Math.Abs(y)) * Scale))
+        {
+            // A subnormal result: compute the error with the product and the addend scaled up.
+            scale = Scale;
+            if (Math.Abs(x) < Math.Abs(y))
+            {
+                x *= Scale;
+            }
+            else
+            {
+                y *= Scale;
+            }
+            z *= Scale;
+        }
         var p = x * y;
         double err;
         if (double.IsFinite(p))
@@ -154,13 +206,17 @@ internal static class RiscVFloat
             var pl = Math.FusedMultiplyAdd(x, y, -p);
             var s = p + z;
             var e1 = double.IsFinite(s) ? TwoSumError(p, z, s) : 0;
-            err = (s - r) + e1 + pl;
+            // exact - r = (s - r) + e1 + pl, summed with compensation so that its sign is right.
+            var t = s - (r * scale);
+            var u = e1 + pl;
+            var v = t + u;
+            err = v + (TwoSumError(t, u, v) + TwoSumError(e1, pl, u));
         }
         else
         {
             err = 0;
         }
-        r = Round64(r, err, rm, ref flags);
+        r = Round64(r, err, rm, ref flags, IsTie(r, err, scale));
         if (r == 0 && err == 0 && rm == Rdn && (double.IsNegative(x) ^ double.IsNegative(y)) != double.IsNegative(z))
         {
             r = -0.0;
@@ -451,7 +507,21 @@ internal static class RiscVFloat
     }
 
     /// <summary>Rounds <paramref name="r"/> (the nearest-even result) given the exact value r + err.</summary>
-    private static double Round64(double r, double err, int rm, ref uint flags)
+    private static double Round64(double r, double err, int rm, ref uint flags) => Round64(r, err, rm, ref flags, IsTie(r, err, 1));
+
+    /// <summary>Whether the exact value r + err/scale lies exactly halfway between r and its neighbour.</summary>
+    private static bool IsTie(double r, double err, double scale)
+    {
+        if (err == 0)
+        {
+            return false;
+        }
+        var n = err > 0 ? Math.BitIncrement(r) : Math.BitDecrement(r);
+        return double.IsFinite(n) && (n - r) * scale == 2 * err;
+    }
+
+    /// <summary>Rounds <paramref name="r"/> (the nearest-even result) given the sign of the exact error and whether it is a tie.</summary>
+    private static double Round64(double r, double err, int rm, ref uint flags, bool tie)
     {
         if (err == 0)
         {
@@ -484,7 +554,7 @@ internal static class RiscVFloat
                 break;
             case Rmm:
                 var n = err > 0 ? Math.BitIncrement(r) : Math.BitDecrement(r);
-                if (n - r == 2 * err && Math.Abs(n) > Math.Abs(r))
+                if (tie && Math.Abs(n) > Math.Abs(r))
                 {
                     r = n;
                 }
