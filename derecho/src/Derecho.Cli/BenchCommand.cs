@@ -60,7 +60,7 @@ internal static class BenchCommand
     private static async Task<(double Rate, double P50, double P99, double Max)> MeasureAsync(int size, int senders, TimeSpan duration, CancellationToken ct)
     {
         var ports = SelfProcess.FreePorts(2 * Members);
-        var window = Math.Clamp((8 << 20) / size, 4, 1024);
+        var window = Math.Clamp((1 << 20) / size, 1, 1024);
         var processes = new List<SelfProcess>();
         try
         {

@@ -39,7 +39,7 @@ internal static class DemoCommand
                 [
                     "node", "--send", "-1", "--size", "64", "--window", "32", "--wait-members", count.ToString(CultureInfo.InvariantCulture),
                     $"--DERECHO/local_id={id}", $"--DERECHO/gms_port={ports[2 * id]}", $"--DERECHO/sst_port={ports[(2 * id) + 1]}",
-                    $"--DERECHO/contact_port={ports[0]}", "--DERECHO/heartbeat_ms=50", "--DERECHO/sst_poll_cq_timeout_ms=1000",
+                    $"--DERECHO/contact_port={ports[0]}", "--DERECHO/heartbeat_ms=50", "--DERECHO/sst_poll_cq_timeout_ms=2000",
                 ]));
                 // Members join one at a time, so the view ids are easy to follow.
                 var view = await processes[id].WaitForLineAsync(l => l.StartsWith("view ", StringComparison.Ordinal) && Members(l).Contains(id), ct);
@@ -72,6 +72,11 @@ internal static class DemoCommand
                 ? "The survivors delivered the same messages in the same order: virtual synchrony held."
                 : "MISMATCH: the survivors' deliveries differ.");
             return agree ? ExitCode.Success : ExitCode.Negative;
+        }
+        catch (InvalidOperationException e)
+        {
+            await Console.Error.WriteLineAsync($"derecho: demo failed: {e.Message}");
+            return ExitCode.Negative;
         }
         finally
         {

@@ -14,12 +14,13 @@ internal sealed class SelfProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
     private readonly Task _pump;
+    private readonly Task<string> _errors;
 
     private SelfProcess(Process process)
     {
         _process = process;
         _pump = Task.Run(PumpAsync);
-        _ = Task.Run(() => process.StandardError.ReadToEndAsync());
+        _errors = Task.Run(() => process.StandardError.ReadToEndAsync());
     }
 
     public int Id => _process.Id;
@@ -76,7 +77,8 @@ internal sealed class SelfProcess : IAsyncDisposable
                 return line;
             }
         }
-        throw new InvalidOperationException($"process {Id} exited before printing the expected line");
+        var errors = await _errors.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        throw new InvalidOperationException($"process {Id} exited (code {_process.ExitCode}) before printing the expected line; its errors:\n{errors}");
     }
 
     public void CloseInput() => _process.StandardInput.Close();

@@ -171,4 +171,20 @@ public sealed class DerechoConfigurationTests
         Assert.Equal(IPAddress.Parse("127.0.0.2"), options.LocalIp);
         Assert.Equal(3, options.WindowSize);
     }
+
+    [Fact]
+    public void The_sample_files_load_and_describe_three_members_of_one_group()
+    {
+        var group = Path.Combine(AppContext.BaseDirectory, "samples", "derecho.cfg");
+        var first = DerechoConfiguration.Load(group, null, [], NoEnvironment);
+        Assert.Empty(first.Warnings);
+        Assert.True(first.Options.IsContact);
+        foreach (var (node, id) in new[] { ("node1.cfg", 1u), ("node2.cfg", 2u) })
+        {
+            var options = DerechoConfiguration.Load(group, Path.Combine(AppContext.BaseDirectory, "samples", node), [], NoEnvironment).Options;
+            Assert.Equal(id, options.LocalId);
+            Assert.False(options.IsContact);
+            Assert.Equal(first.Options.ContactEndPoint, options.ContactEndPoint);
+        }
+    }
 }
