@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Popcorn.Toolchain;
 
 namespace Popcorn.Tests.Corpus;
@@ -33,11 +34,14 @@ public static class CorpusBuilds
         Environment.SetEnvironmentVariable("POPCORN_RUNTIME", RuntimeDirectory);
     }
 
+    /// <summary>The repository: above the test binaries, or (when they are built apart, outside it) above this source file.</summary>
+    public static string RepositoryRoot { get; } = FindRoot();
+
     /// <summary>The corpus folder, <c>popcorn/samples</c>.</summary>
-    public static string SamplesDirectory => RepositoryPaths.Combine("popcorn", "samples");
+    public static string SamplesDirectory => Path.Combine(RepositoryRoot, "popcorn", "samples");
 
     /// <summary>The runtime folder, <c>popcorn/runtime</c>.</summary>
-    public static string RuntimeDirectory => RepositoryPaths.Combine("popcorn", "runtime");
+    public static string RuntimeDirectory => Path.Combine(RepositoryRoot, "popcorn", "runtime");
 
     /// <summary>Every sample's name, sorted.</summary>
     public static IReadOnlyList<string> Samples =>
@@ -50,10 +54,29 @@ public static class CorpusBuilds
     /// <summary>Makes sure the runtime directory is configured for <c>popcorn cc</c> children started by a test.</summary>
     public static void ConfigureRuntime() => Environment.SetEnvironmentVariable("POPCORN_RUNTIME", RuntimeDirectory);
 
+    private static string FindRoot([CallerFilePath] string sourceFile = "")
+    {
+        try
+        {
+            return RepositoryPaths.Root;
+        }
+        catch (InvalidOperationException)
+        {
+            for (var dir = new DirectoryInfo(Path.GetDirectoryName(sourceFile) ?? "."); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Systems.slnx")))
+                {
+                    return dir.FullName;
+                }
+            }
+            throw;
+        }
+    }
+
     private static CorpusBuild Build(string name, int level)
     {
         var source = Path.Combine(SamplesDirectory, name + ".c");
-        var toolchainSources = Directory.GetFiles(RepositoryPaths.Combine("popcorn", "src", "Popcorn", "Toolchain"), "*.cs").Order(StringComparer.Ordinal);
+        var toolchainSources = Directory.GetFiles(Path.Combine(RepositoryRoot, "popcorn", "src", "Popcorn", "Toolchain"), "*.cs").Order(StringComparer.Ordinal);
         var key = BuildCache.Hash([BuildCache.FileInput(source), .. RuntimeLibrary.HashInputs(), .. toolchainSources.Select(BuildCache.FileInput), $"O{level}"]);
         var directory = BuildCache.GetOrBuild("corpus", key, staging =>
             MultiIsaCompiler.Compile(new CompileOptions { Sources = [source], Output = Path.Combine(staging, name), OptimizationLevel = level }));

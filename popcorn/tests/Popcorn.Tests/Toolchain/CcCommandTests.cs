@@ -46,7 +46,7 @@ public sealed class CcCommandTests
         {
             var run = await ChildProcess.RunAsync(qemu, [$"{output}.{isa}"], token);
             Assert.Equal(7, run.ExitCode);
-            Assert.Equal("hi 48.000 3.464 42\n", run.Stdout);
+            Assert.Equal("hi 24.000 3.464 42\n", run.Stdout);
         }
     }
 
