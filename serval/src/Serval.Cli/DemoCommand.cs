@@ -21,6 +21,8 @@ internal static class DemoCommand
         ("Symbolic core: prove a bitvector identity on all 2^128 inputs", ProveIdentity),
         ("Symbolic core: refute a false identity; check the counterexample concretely", RefuteIdentity),
         ("Symbolic core: lift a tiny interpreter, merge its paths, find a bug, prove the fix", LiftInterpreter),
+        ("RISC-V verifier: build the tutorial's toy monitor with gcc and prove it (serval verify toymon)", ToymonDemo.ProveMonitor),
+        ("RISC-V verifier: remove a bounds check, get the out-of-bounds report (--inject bounds)", ToymonDemo.CatchMissingBoundsCheck),
     ];
 
     public static Command Create()
