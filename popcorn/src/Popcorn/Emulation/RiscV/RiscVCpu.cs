@@ -348,6 +348,52 @@ public sealed class RiscVCpu : ICpu, ICodeCache
                         Unsafe.Add(ref x, d.Rd) = (ulong)((int)Unsafe.Add(ref x, d.Rs1) * (int)Unsafe.Add(ref x, d.Rs2));
                         pc += d.Length;
                         break;
+                    case Opcode.Fld:
+                        Unsafe.Add(ref f, d.Rd) = mem.Read64(Unsafe.Add(ref x, d.Rs1) + (ulong)d.Imm);
+                        pc += d.Length;
+                        break;
+                    case Opcode.Fsd:
+                        mem.Write64(Unsafe.Add(ref x, d.Rs1) + (ulong)d.Imm, Unsafe.Add(ref f, d.Rs2));
+                        pc += d.Length;
+                        if (mem.CodeGeneration != generation)
+                        {
+                            generation = mem.CodeGeneration;
+                            pageBase = ulong.MaxValue;
+                        }
+                        break;
+                    case Opcode.FaddD:
+                    case Opcode.FsubD:
+                    case Opcode.FmulD:
+                    case Opcode.FdivD:
+                    case Opcode.FmaddD:
+                    case Opcode.FmsubD:
+                    case Opcode.FnmsubD:
+                    case Opcode.FnmaddD:
+                        {
+                            // The common double-precision arithmetic, without the detour through ExecuteOther.
+                            var rm = d.Rm == (byte)RoundingMode.Dynamic ? (int)s.Frm : d.Rm;
+                            if (rm > RiscVFloat.Rmm)
+                            {
+                                goto default;
+                            }
+                            var flags = s.Fflags;
+                            var a = Unsafe.Add(ref f, d.Rs1);
+                            var b = Unsafe.Add(ref f, d.Rs2);
+                            Unsafe.Add(ref f, d.Rd) = (Opcode)d.Code switch
+                            {
+                                Opcode.FaddD => RiscVFloat.Add64(a, b, rm, ref flags),
+                                Opcode.FsubD => RiscVFloat.Add64(a, b ^ 0x8000_0000_0000_0000, rm, ref flags),
+                                Opcode.FmulD => RiscVFloat.Mul64(a, b, rm, ref flags),
+                                Opcode.FdivD => RiscVFloat.Div64(a, b, rm, ref flags),
+                                Opcode.FmaddD => RiscVFloat.Fma64(a, b, Unsafe.Add(ref f, d.Rs3), false, false, rm, ref flags),
+                                Opcode.FmsubD => RiscVFloat.Fma64(a, b, Unsafe.Add(ref f, d.Rs3), false, true, rm, ref flags),
+                                Opcode.FnmsubD => RiscVFloat.Fma64(a, b, Unsafe.Add(ref f, d.Rs3), true, false, rm, ref flags),
+                                _ => RiscVFloat.Fma64(a, b, Unsafe.Add(ref f, d.Rs3), true, true, rm, ref flags),
+                            };
+                            s.Fflags = flags;
+                            pc += d.Length;
+                            break;
+                        }
                     case Opcode.Fence:
                     case Opcode.FenceTso:
                         pc += d.Length;
