@@ -14,7 +14,11 @@ namespace Derecho.Protocol;
 /// not suspect is wedged (its received counters final) and has promised; it adopts the accepted proposal of the
 /// highest ballot if any, else computes the next membership and the ragged trim (per sender, the minimum received
 /// over those members). It commits once a majority of the view accepted. Nobody delivers by a trim before it is
-/// committed, so a leader that takes over mid-change adopts the same trim.
+/// committed, so a leader that takes over mid-change adopts the same trim. Suspicions spread with the rows: the
+/// leader adopts those of every member it does not suspect, the others adopt the leader's; a suspicion of oneself
+/// makes a member suspect the accuser instead (so a member cut off in a minority cannot turn the majority against
+/// itself). A member that
+/// sees fewer than a majority of its view unsuspected stops when partition safety is on.
 /// </remarks>
 public sealed partial class Member
 {
@@ -140,18 +144,25 @@ public sealed partial class Member
         {
             return;
         }
+        if (row.Suspected[_myRank] && !_leaving)
+        {
+            // It cannot hear this member (or holds a stale view of it): one of the two must go, and the view
+            // change decides which. Its other suspicions are not adopted, so that a member cut off in a minority
+            // cannot make the majority suspect itself.
+            Suspect(rank);
+            return;
+        }
+        // The leader adopts every member's suspicions and the others adopt the leader's, so that the leader's
+        // decides who goes (two members that lose each other's link cost one member, not both); a leaving
+        // member's suspicion of itself spreads from anyone.
+        var leader = LeaderRank();
+        var adoptAll = leader == _myRank || leader == rank;
         for (var r = 0; r < row.Suspected.Length; r++)
         {
-            if (!row.Suspected[r] || _own.Suspected[r])
+            if (row.Suspected[r] && !_own.Suspected[r] && r != _myRank && (adoptAll || r == rank))
             {
-                continue;
+                Suspect(r);
             }
-            if (r == _myRank && !_leaving)
-            {
-                Stop(Protocol.StopReason.Removed);
-                return;
-            }
-            Suspect(r);
         }
         if (row.Wedged)
         {
