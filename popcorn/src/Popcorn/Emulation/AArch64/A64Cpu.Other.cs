@@ -240,9 +240,7 @@ public sealed partial class A64Cpu
     private static T TwoSource<T>(A64Op op, T a, T b, ulong fpcr, ref ulong fpsr) where T : IBinaryFloatingPointIeee754<T> => op switch
     {
         A64Op.Fadd => A64Float.Add(a, b, fpcr, ref fpsr),
-        A64Op.Fsub => A64Float.Add(a, -b, fpcr, ref fpsr) is var r && T.IsNaN(r) && (T.IsNaN(a) || T.IsNaN(b))
-            ? A64Float.NaNResult(a, b, b, 2, fpcr, ref fpsr)
-            : r,
+        A64Op.Fsub => A64Float.Subtract(a, b, fpcr, ref fpsr),
         A64Op.Fmul => A64Float.Multiply(a, b, fpcr, ref fpsr),
         A64Op.Fnmul => -A64Float.Multiply(a, b, fpcr, ref fpsr),
         A64Op.Fdiv => A64Float.Divide(a, b, fpcr, ref fpsr),

@@ -85,11 +85,13 @@ public sealed partial class A64Cpu : ICpu, ICodeCache
 
     /// <inheritdoc />
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public CpuStop Run(ArchitecturalState state, long instructionLimit)
     {
         var s = state as A64State ?? throw new ArgumentException($"an aarch64 CPU cannot run {state.Isa.Name()} registers", nameof(state));
         s.ClearReservation();
         var x = s.Slots;
+        var v = s.V;
         var mem = Memory;
         var pageBase = s.Pc & ~(ulong)(WordsPerPage * 4 - 1);
         var index = (int)((s.Pc >> 2) & (WordsPerPage - 1));
@@ -455,15 +457,26 @@ public sealed partial class A64Cpu : ICpu, ICodeCache
                             WriteBack(ref i, x);
                             break;
                         }
+                    case A64Op.LdrD:
+                        {
+                            var value = mem.Read64(Address(ref i, x));
+                            ref var vd = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(v), i.Rd * 2);
+                            vd = value;
+                            Unsafe.Add(ref vd, 1) = 0;
+                            WriteBack(ref i, x);
+                            break;
+                        }
+                    case A64Op.StrD:
+                        mem.Write64(Address(ref i, x), Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(v), i.Rd * 2));
+                        WriteBack(ref i, x);
+                        break;
                     case A64Op.LdrB:
                     case A64Op.LdrH:
                     case A64Op.LdrS:
-                    case A64Op.LdrD:
                     case A64Op.LdrQ:
                     case A64Op.StrB:
                     case A64Op.StrH:
                     case A64Op.StrS:
-                    case A64Op.StrD:
                     case A64Op.StrQ:
                     case A64Op.LdpS:
                     case A64Op.LdpD:
@@ -471,8 +484,31 @@ public sealed partial class A64Cpu : ICpu, ICodeCache
                     case A64Op.StpS:
                     case A64Op.StpD:
                     case A64Op.StpQ:
-                        VectorLoadStore(ref i, x, s.V, mem);
+                        VectorLoadStore(ref i, x, v, mem);
                         break;
+                    case A64Op.Fadd:
+                    case A64Op.Fsub:
+                    case A64Op.Fmul:
+                    case A64Op.Fdiv:
+                        if (i.Size == 8)
+                        {
+                            ref var vr = ref MemoryMarshal.GetArrayDataReference(v);
+                            var a = BitConverter.UInt64BitsToDouble(Unsafe.Add(ref vr, i.Rn * 2));
+                            var b = BitConverter.UInt64BitsToDouble(Unsafe.Add(ref vr, i.Rm * 2));
+                            var fpcr = s.FpcrBits;
+                            var result = i.Op switch
+                            {
+                                A64Op.Fadd => A64Float.Add(a, b, fpcr, ref s.FpsrBits),
+                                A64Op.Fsub => A64Float.Subtract(a, b, fpcr, ref s.FpsrBits),
+                                A64Op.Fmul => A64Float.Multiply(a, b, fpcr, ref s.FpsrBits),
+                                _ => A64Float.Divide(a, b, fpcr, ref s.FpsrBits),
+                            };
+                            ref var vd = ref Unsafe.Add(ref vr, i.Rd * 2);
+                            vd = BitConverter.DoubleToUInt64Bits(result);
+                            Unsafe.Add(ref vd, 1) = 0;
+                            break;
+                        }
+                        goto default;
                     case A64Op.Prfm:
                     case A64Op.Nop:
                     case A64Op.Barrier:

@@ -177,6 +177,10 @@ internal static class A64Float
             : result;
     }
 
+    /// <summary>FSUB: a + (−b), except that a NaN operand propagates with its own sign.</summary>
+    public static T Subtract<T>(T a, T b, ulong fpcr, ref ulong fpsr) where T : IBinaryFloatingPointIeee754<T> =>
+        T.IsNaN(a) || T.IsNaN(b) ? NaNResult(a, b, b, 2, fpcr, ref fpsr) : Add(a, -b, fpcr, ref fpsr);
+
     public static T Multiply<T>(T a, T b, ulong fpcr, ref ulong fpsr) where T : IBinaryFloatingPointIeee754<T>
     {
         var r = a * b;
