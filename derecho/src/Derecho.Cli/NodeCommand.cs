@@ -79,7 +79,7 @@ internal static class NodeCommand
                 .AddFilter("Microsoft", LogLevel.Warning));
             var handlers = new GroupHandlers { Delivered = OnDelivered, ViewInstalled = OnViewInstalled, LoggerFactory = loggers };
             await using var group = await Group.JoinAsync(options, handlers, ct);
-            var stdin = Task.Run(() => ReadCommandsAsync(group, ct), ct);
+            var stdin = ReadCommandsAsync(group);
             using var stopSending = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var sending = Task.CompletedTask;
             if (sendCount != 0)
@@ -109,16 +109,31 @@ internal static class NodeCommand
             }
         }
 
-        private static async Task ReadCommandsAsync(Group group, CancellationToken ct)
+        /// <summary>
+        /// Reads commands from standard input on a thread of its own (console reads block, and a blocked pool thread
+        /// starves the member's event loop on a 2-core machine); completes at the end of the input.
+        /// </summary>
+        private static Task ReadCommandsAsync(Group group)
         {
-            using var input = new StreamReader(Console.OpenStandardInput());
-            while (await input.ReadLineAsync(ct) is { } line)
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var thread = new Thread(() =>
             {
-                if (line.Trim() == "leave")
+                using var input = new StreamReader(Console.OpenStandardInput());
+                while (input.ReadLine() is { } line)
                 {
-                    await group.LeaveAsync(ct);
+                    if (line.Trim() == "leave")
+                    {
+                        _ = group.LeaveAsync();
+                    }
                 }
-            }
+                done.TrySetResult();
+            })
+            {
+                IsBackground = true,
+                Name = "derecho stdin",
+            };
+            thread.Start();
+            return done.Task;
         }
 
         private async Task SendLoopAsync(Group group, CancellationToken ct)
