@@ -14,7 +14,7 @@ internal static class VerifyCommand
     public static Command Create()
     {
         var verify = new Command("verify", "Verify a system's machine code against its specification.");
-        var target = new Argument<string>("target") { Description = "What to verify: toymon." };
+        var target = new Argument<string>("target") { Description = "What to verify: toymon or toyrisc." };
         var cc = new Option<string>("--cc") { Description = "Compiler: gcc (default) or clang.", DefaultValueFactory = _ => "gcc" };
         var o0 = new Option<bool>("-O0") { Description = "Build at -O0 (the default, as the tutorial)." };
         var o1 = new Option<bool>("-O1") { Description = "Build at -O1." };
@@ -35,9 +35,13 @@ internal static class VerifyCommand
         verify.SetAction((parse, token) => Task.Run(() =>
         {
             var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(target) == "toyrisc")
+            {
+                return VerifyToyRisc(parse.GetValue(inject), output, token);
+            }
             if (parse.GetValue(target) != "toymon")
             {
-                throw new UsageException($"unknown target '{parse.GetValue(target)}'; the target is toymon");
+                throw new UsageException($"unknown target '{parse.GetValue(target)}'; the targets are toymon and toyrisc");
             }
             var levels = new[] { (parse.GetValue(o0), 0), (parse.GetValue(o1), 1), (parse.GetValue(o2), 2) }.Where(l => l.Item1).ToList();
             if (levels.Count > 1)
@@ -128,5 +132,30 @@ internal static class VerifyCommand
                 : results.Any(r => r.Outcome == VerifyOutcome.Unknown) ? ExitCode.NoAnswer : ExitCode.Success;
         }, token));
         return verify;
+    }
+
+    private static int VerifyToyRisc(string? inject, TextWriter output, CancellationToken token)
+    {
+        var program = ToyRisc.SignProgram;
+        if (inject is not null)
+        {
+            if (inject != "li-2")
+            {
+                throw new UsageException($"unknown ToyRISC exercise '{inject}'; use li-2");
+            }
+            program = [.. program];
+            program[4] = program[4] with { Imm = -2 };
+        }
+        var (lines, outcome) = ToyRisc.Verify(program, null, token);
+        foreach (var line in lines)
+        {
+            output.WriteLine($"toyrisc: {line}");
+        }
+        return outcome switch
+        {
+            VerifyOutcome.Proved => ExitCode.Success,
+            VerifyOutcome.Counterexample => ExitCode.Negative,
+            _ => ExitCode.NoAnswer,
+        };
     }
 }

@@ -79,7 +79,7 @@ public sealed class LineTable
         {
             at++; // maximum operations per instruction
         }
-        var defaultIsStmt = s[at++] != 0;
+        at++; // default_is_stmt
         var lineBase = (sbyte)s[at++];
         var lineRange = s[at++];
         var opcodeBase = s[at++];
@@ -161,7 +161,6 @@ public sealed class LineTable
                     break;
             }
         }
-        _ = defaultIsStmt;
     }
 
     private static int SkipString(byte[] s, int at) => Array.IndexOf(s, (byte)0, at) + 1;
