@@ -75,6 +75,22 @@ public sealed class CorpusQemuTests
 
     [Integration]
     [Fact(Timeout = 300_000)]
+    public async Task The_validator_names_the_symbols_of_binaries_that_are_not_aligned()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var (o0, o2) = await Task.Run(() => (CorpusBuilds.Get("recursion", 0), CorpusBuilds.Get("recursion", 2)), token);
+        var report = AlignmentChecker.Check(new Dictionary<TargetIsa, ElfSymbolTable>
+        {
+            [TargetIsa.Aarch64] = ElfSymbolTable.Read(o0.Aarch64),
+            [TargetIsa.Riscv64] = ElfSymbolTable.Read(o2.Riscv64),
+        });
+        Assert.False(report.IsAligned);
+        Assert.Contains(report.Misaligned, m => m.Name == "__pc_start_c");
+        Assert.All(report.Misaligned, m => Assert.NotEqual(m.Addresses[TargetIsa.Aarch64], m.Addresses[TargetIsa.Riscv64]));
+    }
+
+    [Integration]
+    [Fact(Timeout = 300_000)]
     public async Task The_multi_isa_file_embeds_exactly_the_per_isa_executables()
     {
         var build = await Task.Run(() => CorpusBuilds.Get("recursion", 1), TestContext.Current.CancellationToken);
