@@ -165,33 +165,26 @@ public sealed class LineTable
 
     private static int SkipString(byte[] s, int at) => Array.IndexOf(s, (byte)0, at) + 1;
 
-    private static ulong ReadUleb(byte[] s, ref int at)
-    {
-        ulong result = 0;
-        var shift = 0;
-        byte b;
-        do
-        {
-            b = s[at++];
-            result |= (ulong)(b & 0x7F) << shift;
-            shift += 7;
-        }
-        while ((b & 0x80) != 0);
-        return result;
-    }
+    private static ulong ReadUleb(byte[] s, ref int at) => ReadLeb128(s, ref at, out _, out _);
 
     private static long ReadSleb(byte[] s, ref int at)
     {
-        long result = 0;
-        var shift = 0;
-        byte b;
+        var value = (long)ReadLeb128(s, ref at, out var shift, out var last);
+        return shift < 64 && (last & 0x40) != 0 ? value | (-1L << shift) : value;
+    }
+
+    // LEB128: 7 bits per byte, low group first, high bit set on every byte but the last.
+    private static ulong ReadLeb128(byte[] s, ref int at, out int shift, out byte last)
+    {
+        ulong result = 0;
+        shift = 0;
         do
         {
-            b = s[at++];
-            result |= (long)(b & 0x7F) << shift;
+            last = s[at++];
+            result |= shift < 64 ? (ulong)(last & 0x7F) << shift : 0;
             shift += 7;
         }
-        while ((b & 0x80) != 0);
-        return shift < 64 && (b & 0x40) != 0 ? result | (-1L << shift) : result;
+        while ((last & 0x80) != 0);
+        return result;
     }
 }
