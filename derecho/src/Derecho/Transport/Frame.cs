@@ -30,6 +30,9 @@ public static class Frame
     /// <summary>The wire format's version; a peer speaking another version is dropped.</summary>
     public const byte Version = 1;
 
+    [ThreadStatic]
+    private static Crc32? _threadChecksum;
+
     private const byte MagicD = (byte)'D';
     private const byte MagicR = (byte)'R';
 
@@ -85,7 +88,7 @@ public static class Frame
             return false;
         }
         payload = buffer.Slice(HeaderSize, length);
-        var crc = new Crc32();
+        var crc = Checksum();
         crc.Append(header[..8]);
         foreach (var segment in payload)
         {
@@ -107,10 +110,18 @@ public static class Frame
         span[3] = (byte)type;
         BinaryPrimitives.WriteUInt32LittleEndian(span[4..], (uint)payload.Length);
         payload.CopyTo(span[HeaderSize..]);
-        var crc = new Crc32();
+        var crc = Checksum();
         crc.Append(span[..8]);
         crc.Append(payload);
         BinaryPrimitives.WriteUInt32LittleEndian(span[8..], crc.GetCurrentHashAsUInt32());
+    }
+
+    /// <summary>This thread's CRC-32 state, reset: no allocation per frame.</summary>
+    private static Crc32 Checksum()
+    {
+        var crc = _threadChecksum ??= new Crc32();
+        crc.Reset();
+        return crc;
     }
 
     private static void CheckPrefix(ReadOnlySpan<byte> header)
