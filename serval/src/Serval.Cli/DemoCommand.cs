@@ -23,6 +23,8 @@ internal static class DemoCommand
         ("Symbolic core: lift a tiny interpreter, merge its paths, find a bug, prove the fix", LiftInterpreter),
         ("RISC-V verifier: build the tutorial's toy monitor with gcc and prove it (serval verify toymon)", ToymonDemo.ProveMonitor),
         ("RISC-V verifier: remove a bounds check, get the out-of-bounds report (--inject bounds)", ToymonDemo.CatchMissingBoundsCheck),
+        ("RISC-V verifier: drop the store in dict_set, see specification and implementation side by side (--inject lost-store)", ToymonDemo.CatchLostStore),
+        ("RISC-V verifier: leak another user's entry, see the two states that tell it (--inject leak)", ToymonDemo.CatchLeak),
     ];
 
     public static Command Create()

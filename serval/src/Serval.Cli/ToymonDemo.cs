@@ -9,9 +9,16 @@ internal static class ToymonDemo
 {
     public static bool ProveMonitor(TextWriter output, CancellationToken token) => Run(output, InjectedBug.None, token);
 
-    public static bool CatchMissingBoundsCheck(TextWriter output, CancellationToken token) => Run(output, InjectedBug.Bounds, token);
+    public static bool CatchMissingBoundsCheck(TextWriter output, CancellationToken token) =>
+        Run(output, InjectedBug.Bounds, token, "dict_get refinement", "not in bounds of dictionary");
 
-    private static bool Run(TextWriter output, InjectedBug bug, CancellationToken token)
+    public static bool CatchLostStore(TextWriter output, CancellationToken token) =>
+        Run(output, InjectedBug.LostStore, token, "dict_set refinement", "refinement fails");
+
+    public static bool CatchLeak(TextWriter output, CancellationToken token) =>
+        Run(output, InjectedBug.Leak, token, "dict_get confidentiality", "step consistency fails");
+
+    private static bool Run(TextWriter output, InjectedBug bug, CancellationToken token, string? failingCheck = null, string? reportMarker = null)
     {
         var sources = ToymonBuild.FindSourceDirectory();
         if (sources is null)
@@ -23,7 +30,14 @@ internal static class ToymonDemo
         try
         {
             var elf = ToymonBuild.Build(sources, Compiler.Gcc, 0, bug, cache);
-            output.WriteLine($"   built {Path.GetFileName(sources)} with riscv64-linux-gnu-gcc -O0{(bug == InjectedBug.None ? "" : " -DINJECT_BOUNDS")}");
+            var define = bug switch
+            {
+                InjectedBug.None => "",
+                InjectedBug.Bounds => " -DINJECT_BOUNDS",
+                InjectedBug.LostStore => " -DINJECT_LOST_STORE",
+                _ => " -DINJECT_LEAK",
+            };
+            output.WriteLine($"   built {Path.GetFileName(sources)} with riscv64-linux-gnu-gcc -O0{define}");
             var monitor = new Toymon(ElfImage.Load(elf));
             var results = Verifier.Run(monitor.Image, monitor.Checks(), new VerifierOptions(Environment.ProcessorCount, null), token);
             foreach (var result in results)
@@ -34,7 +48,7 @@ internal static class ToymonDemo
             {
                 return results.All(r => r.Outcome == VerifyOutcome.Proved);
             }
-            var failed = results.FirstOrDefault(r => r.Outcome == VerifyOutcome.Counterexample);
+            var failed = results.FirstOrDefault(r => r.Name == failingCheck && r.Outcome == VerifyOutcome.Counterexample);
             if (failed is null)
             {
                 return false;
@@ -43,7 +57,7 @@ internal static class ToymonDemo
             {
                 output.WriteLine($"     {line}");
             }
-            return failed.Report.Contains("not in bounds of dictionary", StringComparison.Ordinal);
+            return failed.Report.Contains(reportMarker!, StringComparison.Ordinal);
         }
         finally
         {
