@@ -27,6 +27,7 @@ public sealed partial class Member : IDeliverySink
     private readonly SstRow _own;
     private readonly List<PendingMessage> _beforeFirstView = [];
     private long _nextMessageId;
+    private bool _sendsQueued;
 
     private Member(MemberOptions options, TimeProvider time)
     {
@@ -169,9 +170,10 @@ public sealed partial class Member : IDeliverySink
         }
         else
         {
+            // Sent at the next input or drain, so that sends between two drains go out as one batch.
             _multicast.Enqueue(message);
+            _sendsQueued = true;
         }
-        AfterInput();
         return message.MessageId;
     }
 
@@ -196,10 +198,17 @@ public sealed partial class Member : IDeliverySink
         AfterInput();
     }
 
-    /// <summary>Moves the outputs produced so far, in order, to <paramref name="into"/> (pushing the own row if it changed).</summary>
+    /// <summary>
+    /// Moves the outputs produced so far, in order, to <paramref name="into"/>: first the messages sent since the
+    /// last drain, batched, then the own row if it changed.
+    /// </summary>
     public void DrainOutputs(List<MemberOutput> into)
     {
         ArgumentNullException.ThrowIfNull(into);
+        if (_sendsQueued)
+        {
+            AfterInput();
+        }
         FlushRow();
         into.AddRange(_outputs);
         _outputs.Clear();
@@ -241,6 +250,7 @@ public sealed partial class Member : IDeliverySink
     /// <summary>After every input: run the table's predicates, then send what the multicast window allows.</summary>
     private void AfterInput()
     {
+        _sendsQueued = false;
         if (Status != MemberStatus.Active)
         {
             return;
