@@ -48,7 +48,8 @@ for system in "${systems[@]}"; do
   # Orphans the suite left behind (a crashed test host cannot kill its children) go now.
   pkill -KILL -P 1 -f "$PWD/artifacts/bin/" 2>/dev/null || true
   seconds=$(( $(date +%s) - start ))
-  grep -E "^(failed|  [A-Za-z].*Failure|    at )" "$log" | head -n 200
+  # Each failure with its message (up to 30 lines of it) and the first line of its stack, so that CI's log tells why.
+  awk '/^failed /{show=1; n=0} show && n<30 {print; n++} show && /^    at /{show=0}' "$log" | head -n 400
   t=$(grep -E "^  total: " "$log" | tail -n 1 | awk '{print $2}')
   f=$(grep -E "^  failed: " "$log" | tail -n 1 | awk '{print $2}')
   s=$(grep -E "^  succeeded: " "$log" | tail -n 1 | awk '{print $2}')

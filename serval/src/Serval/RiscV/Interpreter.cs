@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Serval.Binary;
 using Serval.Memory;
 using Serval.Symbolic;
@@ -35,7 +36,8 @@ public sealed record TraceStep(ulong Pc, Instruction Instruction, MachineState B
 public sealed class Interpreter
 {
     private readonly ElfImage _image;
-    private readonly Dictionary<ulong, Instruction> _decoded = [];
+    // Shared by the checks that run in parallel over one image (decoding is pure, so a lost race only decodes twice).
+    private readonly ConcurrentDictionary<ulong, Instruction> _decoded = [];
 
     /// <summary>An interpreter fetching code from <paramref name="image"/>.</summary>
     public Interpreter(ElfImage image)

@@ -51,6 +51,23 @@ public sealed class InterpreterTests
     }
 
     [Fact]
+    public void One_interpreter_serves_checks_running_in_parallel()
+    {
+        // The verifier runs its checks in parallel over one interpreter and so over one decode cache.
+        const int Words = 4096;
+        var image = TinyImage([.. Enumerable.Range(0, Words).Select(i => 0x00000013u | ((uint)(i % 2048) << 20))]); // addi x0, x0, i
+        var interpreter = new Interpreter(image);
+        Parallel.For(0, 8, worker =>
+        {
+            for (var i = 0; i < Words; i++)
+            {
+                var index = (i * 7 + worker * 1031) % Words;
+                Assert.Equal(index % 2048, interpreter.Fetch(image.Entry + (ulong)index * 4).Imm);
+            }
+        });
+    }
+
+    [Fact]
     public void An_unsupported_instruction_is_an_error_naming_it_and_its_address()
     {
         var image = TinyImage([0x02c5f553u]); // fadd.d fa0,fa1,fa2

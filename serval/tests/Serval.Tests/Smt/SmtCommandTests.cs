@@ -62,7 +62,8 @@ public sealed class SmtCommandTests
     [Fact(Timeout = 120_000)]
     public async Task The_demo_runs_the_core_tour()
     {
-        var (code, stdout, stderr) = await ChildProcess.RunDotnetAsync("Serval.Cli", ["demo"], TestContext.Current.CancellationToken);
+        var (code, stdout, stderr) = await ChildProcess.RunDotnetAsync("Serval.Cli", ["demo"], TestContext.Current.CancellationToken,
+            RepositoryPaths.Root);
         Assert.True(code == 0, stdout + stderr);
         Assert.Contains("counterexample", stdout, StringComparison.Ordinal);
         Assert.Contains("Proved", stdout, StringComparison.Ordinal);
