@@ -14,9 +14,11 @@ namespace Derecho.Protocol;
 /// not suspect is wedged (its received counters final) and has promised; it adopts the accepted proposal of the
 /// highest ballot if any, else computes the next membership and the ragged trim (per sender, the minimum received
 /// over those members). It commits once a majority of the view accepted. Nobody delivers by a trim before it is
-/// committed, so a leader that takes over mid-change adopts the same trim. Suspicions spread with the rows: the
-/// leader adopts those of every member it does not suspect, the others adopt the leader's; a suspicion of oneself
-/// makes a member suspect the accuser instead (so a member cut off in a minority cannot turn the majority against
+/// committed, so a leader that takes over mid-change adopts the same trim. Suspicions spread with the rows only to
+/// the leader, which adopts those of every member it does not suspect; the others follow the leader's decision by
+/// accepting its proposal, not by copying its suspicions (a leader cut off in a minority, whose rows arrive late
+/// when the partition heals, must not make the majority suspect one another). A suspicion of oneself makes a
+/// member suspect the accuser instead (so a member cut off in a minority cannot turn the majority against
 /// itself). A member that
 /// sees fewer than a majority of its view unsuspected stops when partition safety is on.
 /// </remarks>
@@ -152,11 +154,11 @@ public sealed partial class Member
             Suspect(rank);
             return;
         }
-        // The leader adopts every member's suspicions and the others adopt the leader's, so that the leader's
-        // decides who goes (two members that lose each other's link cost one member, not both); a leaving
-        // member's suspicion of itself spreads from anyone.
-        var leader = LeaderRank();
-        var adoptAll = leader == _myRank || leader == rank;
+        // The leader adopts every member's suspicions, so that it decides who goes (two members that lose each
+        // other's link cost one member, not both); the others accept its proposal rather than copy its
+        // suspicions, which may be stale (sent from a minority before a partition healed). A leaving member's
+        // suspicion of itself spreads from anyone.
+        var adoptAll = LeaderRank() == _myRank;
         for (var r = 0; r < row.Suspected.Length; r++)
         {
             if (row.Suspected[r] && !_own.Suspected[r] && r != _myRank && (adoptAll || r == rank))

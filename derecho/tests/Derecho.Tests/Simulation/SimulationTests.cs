@@ -56,10 +56,20 @@ public sealed class SimulationTests
         TestContext.Current.SendDiagnosticMessage($"100000 seeds: {coverage}");
     }
 
+    /// <summary>A sweep of any range for hunting rare schedules: DERECHO_SWEEP_FIRST (default 2000) and DERECHO_SWEEP_SEEDS (default 20,000).</summary>
+    [Fact(Timeout = 3_600_000)]
+    [Slow]
+    public void Virtual_synchrony_holds_over_a_sweep_of_seeds()
+    {
+        var first = int.TryParse(Environment.GetEnvironmentVariable("DERECHO_SWEEP_FIRST"), out var start) ? start : DefaultSeeds;
+        var count = int.TryParse(Environment.GetEnvironmentVariable("DERECHO_SWEEP_SEEDS"), out var seeds) ? seeds : 20_000;
+        var coverage = RunSeeds(first, count, TestContext.Current.CancellationToken);
+        TestContext.Current.TestOutputHelper?.WriteLine($"seeds {first}..{first + count - 1}: {coverage}");
+    }
+
     /// <summary>
-    /// Runs the seeds on two threads. Every seed must be safe (virtual synchrony); a few may fail to make progress
-    /// after the faults end (a known liveness gap: a whole group lost to cascading suspicions, or a member left
-    /// behind several views), at most one in a hundred, and those are listed.
+    /// Runs the seeds on two threads. Every seed must be safe (virtual synchrony) and live (after the faults end,
+    /// the group converges to one view of every member and delivers fresh messages); failing seeds are listed.
     /// </summary>
     private static Coverage RunSeeds(int first, int count, CancellationToken cancellationToken)
     {
@@ -84,12 +94,12 @@ public sealed class SimulationTests
         });
         var unsafeRuns = failures.Where(f => !f.NoProgress).Select(f => f.Message).ToList();
         var stalled = failures.Where(f => f.NoProgress).Select(f => f.Message).ToList();
-        foreach (var message in stalled)
+        foreach (var message in unsafeRuns.Concat(stalled))
         {
             TestContext.Current.TestOutputHelper?.WriteLine(message);
         }
         Assert.True(unsafeRuns.Count == 0, $"{unsafeRuns.Count} seeds violated virtual synchrony; first ones:\n{string.Join("\n", unsafeRuns.Take(5))}");
-        Assert.True(stalled.Count * 100 <= count, $"{stalled.Count} of {count} seeds made no progress; first ones:\n{string.Join("\n", stalled.Take(5))}");
+        Assert.True(stalled.Count == 0, $"{stalled.Count} of {count} seeds made no progress; first ones:\n{string.Join("\n", stalled.Take(5))}");
         return total;
     }
 }
