@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Serval.Binary;
+using Serval.Memory;
+using Serval.Profiling;
+using Serval.RiscV;
 using Serval.Smt;
 using Serval.Symbolic;
 using Serval.Verification;
@@ -27,7 +30,12 @@ internal static class VerifyCommand
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Cache directory (default $XDG_CACHE_HOME/serval or ~/.cache/serval)." };
         var solver = new Option<string>("--solver") { Description = "z3 (default), cvc5, boolector or portfolio.", DefaultValueFactory = _ => "z3" };
         var timeout = new Option<double?>("--timeout") { Description = "Seconds per solver query." };
-        foreach (var option in new Option[] { cc, o0, o1, o2, elf, inject, jobs, json, noCache, cacheDir, solver, timeout })
+        var memory = new Option<string>("--memory") { Description = "Memory model: structured (default; regions typed from DWARF) or flat.", DefaultValueFactory = _ => "structured" };
+        var noSplitPc = new Option<bool>("--no-split-pc") { Description = "Merge paths after every step instead of forking them (split-pc off)." };
+        var splitCases = new Option<bool>("--split-cases") { Description = "Fork one path per position of a symbolic memory offset." };
+        var keepJalrMask = new Option<bool>("--keep-jalr-mask") { Description = "Compute jalr targets with the ISA's mask instead of killing it." };
+        var profile = new Option<bool>("--profile") { Description = "Profile the symbolic evaluation: paths, terms, solver time per check (ignores the cache)." };
+        foreach (var option in new Option[] { cc, o0, o1, o2, elf, inject, jobs, json, noCache, cacheDir, solver, timeout, memory, noSplitPc, splitCases, keepJalrMask, profile })
         {
             verify.Options.Add(option);
         }
@@ -86,10 +94,17 @@ internal static class VerifyCommand
                     throw new UsageException(e.Message);
                 }
             }
+            var memoryModel = parse.GetValue(memory) switch
+            {
+                "structured" => MemoryModel.Structured,
+                "flat" => MemoryModel.Flat,
+                var other => throw new UsageException($"unknown memory model '{other}'; use structured or flat"),
+            };
+            var symopts = new SymbolicOptions(!parse.GetValue(noSplitPc), parse.GetValue(splitCases), !parse.GetValue(keepJalrMask));
             Toymon monitor;
             try
             {
-                monitor = new Toymon(ElfImage.Load(elfPath));
+                monitor = new Toymon(ElfImage.Load(elfPath), memoryModel, symopts);
             }
             catch (BadElfException e)
             {
@@ -101,17 +116,20 @@ internal static class VerifyCommand
                 throw new UsageException($"unknown solver '{solverName}'; use one of {string.Join(", ", SolverPool.Names)}");
             }
             var seconds = parse.GetValue(timeout);
-            var options = new VerifierOptions(parse.GetValue(jobs), parse.GetValue(noCache) ? null : cache, solverName,
-                seconds is { } t ? TimeSpan.FromSeconds(t) : null);
+            var profiling = parse.GetValue(profile);
+            var options = new VerifierOptions(parse.GetValue(jobs), parse.GetValue(noCache) || profiling ? null : cache, solverName,
+                seconds is { } t ? TimeSpan.FromSeconds(t) : null, $"memory={memoryModel}");
+            using var profiler = profiling ? Profiler.Start() : null;
             var results = Verifier.Run(monitor.Image, monitor.Checks(), options, token);
             var total = clock.Elapsed.TotalSeconds;
+            profiler?.Dispose();
             if (parse.GetValue(json))
             {
                 output.WriteLine(Verifier.ToJson(elfPath, results, total));
             }
             else
             {
-                output.WriteLine($"toymon: {elfPath}");
+                output.WriteLine($"toymon: {elfPath} ({memoryModel.ToString().ToLowerInvariant()} memory; {symopts})");
                 foreach (var result in results)
                 {
                     var verdict = result.Outcome switch
@@ -128,10 +146,30 @@ internal static class VerifyCommand
                 }
                 output.WriteLine($"{results.Count(r => r.Outcome == VerifyOutcome.Proved)}/{results.Count} checks proved in {total:0.000} s");
             }
+            if (profiler is not null)
+            {
+                WriteProfile(output, results, profiler);
+            }
             return results.Any(r => r.Outcome == VerifyOutcome.Counterexample) ? ExitCode.Negative
                 : results.Any(r => r.Outcome == VerifyOutcome.Unknown) ? ExitCode.NoAnswer : ExitCode.Success;
         }, token));
         return verify;
+    }
+
+    // Per check: the paths the interpreter ran, the terms it built, the solver's time and the whole check's time.
+    private static void WriteProfile(TextWriter output, IReadOnlyList<CheckResult> results, Profiler profiler)
+    {
+        output.WriteLine($"profile: {"check",-28} {"paths",7} {"terms",9} {"solver ms",10} {"check ms",9}");
+        var (paths, terms, solver) = (0L, 0L, 0.0);
+        foreach (var result in results)
+        {
+            var entry = profiler.Entry(result.Name);
+            paths += entry?.Paths ?? 0;
+            terms += entry?.TermsCreated ?? 0;
+            solver += entry?.SolverTime.TotalMilliseconds ?? 0;
+            output.WriteLine($"profile: {result.Name,-28} {entry?.Paths ?? 0,7} {entry?.TermsCreated ?? 0,9} {entry?.SolverTime.TotalMilliseconds ?? 0,10:0.0} {result.Seconds * 1000,9:0.0}");
+        }
+        output.WriteLine($"profile: {"total",-28} {paths,7} {terms,9} {solver,10:0.0} {results.Sum(r => r.Seconds) * 1000,9:0.0}");
     }
 
     private static int VerifyToyRisc(string? inject, TextWriter output, CancellationToken token)

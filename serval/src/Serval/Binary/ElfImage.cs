@@ -17,7 +17,8 @@ public sealed record ElfSymbol(string Name, ulong Address, ulong Size, bool IsFu
 /// <param name="Size">Its size in bytes.</param>
 /// <param name="IsExecutable">Whether it holds code.</param>
 /// <param name="IsZeroFilled">Whether it is NOBITS (.bss): no bytes in the file.</param>
-public sealed record ElfSection(string Name, ulong Address, ulong Size, bool IsExecutable, bool IsZeroFilled);
+/// <param name="IsWritable">Whether the program may write it (SHF_WRITE).</param>
+public sealed record ElfSection(string Name, ulong Address, ulong Size, bool IsExecutable, bool IsZeroFilled, bool IsWritable = false);
 
 /// <summary>The error for a file that is not an ELF image this verifier can read; the message names the file and why.</summary>
 public sealed class BadElfException(string message) : Exception(message);
@@ -78,19 +79,23 @@ public sealed class ElfImage
         }
         var names = headers[namesIndex];
         string NameAt(long table, uint offset) => CString(table + offset);
-        byte[]? debugLine = null;
+        byte[]? debugLine = null, debugInfo = null, debugAbbrev = null, debugStr = null;
         for (var i = 0; i < sectionCount; i++)
         {
             var h = headers[i];
             var name = NameAt(names.Offset, h.Name);
-            const ulong Alloc = 2, Exec = 4;
+            const ulong Write = 1, Alloc = 2, Exec = 4;
             if ((h.Flags & Alloc) != 0 && h.Size > 0)
             {
-                _loaded.Add((new ElfSection(name, h.Address, h.Size, (h.Flags & Exec) != 0, h.Type == 8), h.Offset));
+                _loaded.Add((new ElfSection(name, h.Address, h.Size, (h.Flags & Exec) != 0, h.Type == 8, (h.Flags & Write) != 0), h.Offset));
             }
-            if (name == ".debug_line")
+            byte[] Contents() => file.AsSpan((int)h.Offset, (int)h.Size).ToArray();
+            switch (name)
             {
-                debugLine = file.AsSpan((int)h.Offset, (int)h.Size).ToArray();
+                case ".debug_line": debugLine = Contents(); break;
+                case ".debug_info": debugInfo = Contents(); break;
+                case ".debug_abbrev": debugAbbrev = Contents(); break;
+                case ".debug_str": debugStr = Contents(); break;
             }
             if (h.Type == 2 && h.Link < sectionCount)
             {
@@ -98,6 +103,8 @@ public sealed class ElfImage
             }
         }
         Lines = debugLine is null ? LineTable.Empty : LineTable.Parse(debugLine, path);
+        Globals = debugInfo is null || debugAbbrev is null ? new Dictionary<string, GlobalVariable>()
+            : DebugInfo.Parse(debugInfo, debugAbbrev, debugStr, Is64Bit, path);
     }
 
     /// <summary>The file this image came from.</summary>
@@ -119,6 +126,9 @@ public sealed class ElfImage
 
     /// <summary>The source line table (empty when the image has no DWARF line information).</summary>
     public LineTable Lines { get; }
+
+    /// <summary>The global variables DWARF describes, with their addresses and types, by name (empty without DWARF).</summary>
+    public IReadOnlyDictionary<string, GlobalVariable> Globals { get; }
 
     /// <summary>Reads and checks an ELF image.</summary>
     /// <exception cref="BadElfException">The file is not a readable RISC-V ELF image.</exception>
@@ -159,6 +169,23 @@ public sealed class ElfImage
         }
         return best is null ? "?" : address == best.Address ? best.Name : $"{best.Name}+0x{address - best.Address:x}";
     }
+
+    /// <summary>The data object containing <paramref name="address"/> and the offset into it (<c>dictionary+8</c>), else the address.</summary>
+    public string DescribeData(ulong address)
+    {
+        foreach (var symbol in _symbols.Values)
+        {
+            if (symbol.IsData && address >= symbol.Address && address - symbol.Address < symbol.Size)
+            {
+                return address == symbol.Address ? symbol.Name : $"{symbol.Name}+{address - symbol.Address}";
+            }
+        }
+        return $"0x{address:x}";
+    }
+
+    /// <summary>Whether <paramref name="address"/> lies in a loaded section the program may not write (code, constants).</summary>
+    public bool IsReadOnly(ulong address) =>
+        _loaded.Any(l => !l.Section.IsWritable && address >= l.Section.Address && address - l.Section.Address < l.Section.Size);
 
     /// <summary>Copies the loaded bytes at <paramref name="address"/> into <paramref name="destination"/>.</summary>
     /// <returns>Whether every byte lies in a section with file contents.</returns>

@@ -96,9 +96,9 @@ public sealed class LineTable
             var nameEnd = Array.IndexOf(s, (byte)0, at);
             files.Add(Encoding.UTF8.GetString(s, at, nameEnd - at));
             at = nameEnd + 1;
-            ReadUleb(s, ref at);
-            ReadUleb(s, ref at);
-            ReadUleb(s, ref at);
+            Leb128.ReadUnsigned(s, ref at);
+            Leb128.ReadUnsigned(s, ref at);
+            Leb128.ReadUnsigned(s, ref at);
         }
         at = program;
         ulong address = 0;
@@ -118,7 +118,7 @@ public sealed class LineTable
             switch (opcode)
             {
                 case 0:
-                    var length = (int)ReadUleb(s, ref at);
+                    var length = (int)Leb128.ReadUnsigned(s, ref at);
                     var sub = s[at];
                     if (sub == 1)
                     {
@@ -138,13 +138,13 @@ public sealed class LineTable
                     Emit();
                     break;
                 case 2:
-                    address += ReadUleb(s, ref at) * minLength;
+                    address += Leb128.ReadUnsigned(s, ref at) * minLength;
                     break;
                 case 3:
-                    line += (int)ReadSleb(s, ref at);
+                    line += (int)Leb128.ReadSigned(s, ref at);
                     break;
                 case 4:
-                    file = (int)ReadUleb(s, ref at);
+                    file = (int)Leb128.ReadUnsigned(s, ref at);
                     break;
                 case 8:
                     address += (ulong)((255 - opcodeBase) / lineRange * minLength);
@@ -156,7 +156,7 @@ public sealed class LineTable
                 default:
                     for (var i = 0; i < standardLengths[opcode - 1]; i++)
                     {
-                        ReadUleb(s, ref at);
+                        Leb128.ReadUnsigned(s, ref at);
                     }
                     break;
             }
@@ -164,27 +164,4 @@ public sealed class LineTable
     }
 
     private static int SkipString(byte[] s, int at) => Array.IndexOf(s, (byte)0, at) + 1;
-
-    private static ulong ReadUleb(byte[] s, ref int at) => ReadLeb128(s, ref at, out _, out _);
-
-    private static long ReadSleb(byte[] s, ref int at)
-    {
-        var value = (long)ReadLeb128(s, ref at, out var shift, out var last);
-        return shift < 64 && (last & 0x40) != 0 ? value | (-1L << shift) : value;
-    }
-
-    // LEB128: 7 bits per byte, low group first, high bit set on every byte but the last.
-    private static ulong ReadLeb128(byte[] s, ref int at, out int shift, out byte last)
-    {
-        ulong result = 0;
-        shift = 0;
-        do
-        {
-            last = s[at++];
-            result |= shift < 64 ? (ulong)(last & 0x7F) << shift : 0;
-            shift += 7;
-        }
-        while ((last & 0x80) != 0);
-        return result;
-    }
 }

@@ -8,12 +8,17 @@ namespace Serval.Memory;
 public readonly record struct MemoryFault(Bool Condition, string Message);
 
 /// <summary>
-/// Serval's structured memory model: disjoint regions from the symbol table; an address resolves to a region by its
-/// concrete base (a constant, or the constant part of base + offset), and the offset to cells with an in-bounds
-/// check. Read-only bytes of the image (code, constants) are served from the image itself.
+/// Serval's structured memory model: disjoint regions, one per global, laid out by the global's DWARF type. An
+/// address resolves to a region by its concrete base (a constant, or the constant part of base + offset); a
+/// concrete offset reaches its cells directly, a symbolic one becomes a choice among the aligned positions, and the
+/// in-bounds and alignment conditions are recorded as bugs to refute. Read-only bytes of the image (code,
+/// constants) are served from the image itself.
 /// </summary>
-public sealed class StructuredMemory
+public sealed class StructuredMemory : IMemory
 {
+    /// <summary>The most positions a symbolic offset may range over before the access is reported instead.</summary>
+    public const int MaxSymbolicPositions = 1024;
+
     private readonly MemoryRegion[] _regions;
     private readonly Func<ulong, int, ulong?> _readOnly;
 
@@ -30,12 +35,20 @@ public sealed class StructuredMemory
     /// <summary>The region named <paramref name="name"/>.</summary>
     public MemoryRegion Region(string name) => _regions.First(r => r.Name == name);
 
-    /// <summary>A copy sharing nothing mutable with this one.</summary>
-    public StructuredMemory Clone() => new(_regions.Select(r => r.Clone()), _readOnly);
+    /// <inheritdoc />
+    public IMemory Clone() => new StructuredMemory(_regions.Select(r => r.Clone()), _readOnly);
 
-    /// <summary>Loads <paramref name="size"/> bytes (1, 2, 4, 8) at <paramref name="address"/>, zero-extended to 64 bits.</summary>
+    /// <inheritdoc />
+    public IMemory Concretize(Model model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return new StructuredMemory(_regions.Select(r => r.Map(model.Evaluate)), _readOnly);
+    }
+
+    /// <inheritdoc />
     public BitVec Load(BitVec address, int size, List<MemoryFault> faults)
     {
+        ArgumentNullException.ThrowIfNull(faults);
         if (address.TryGetValue(out var concrete) && FindRegion(concrete) is null)
         {
             if (_readOnly(concrete, size) is { } constant)
@@ -49,54 +62,43 @@ public sealed class StructuredMemory
         {
             return BitVec.Of(0, 64);
         }
-        var cell = Select(region, offset >>> 3);
         if (offset.TryGetValue(out var known))
         {
-            var low = (int)(known & 7) * 8;
-            return low + (size * 8) > 64 ? BitVec.Of(0, 64) : cell.Extract(low + (size * 8) - 1, low).ZeroExtendTo(64);
+            return known + (ulong)size <= region.Size ? Compose(region, known, size).ZeroExtendTo(64) : BitVec.Of(0, 64);
         }
-        // A symbolic offset: full cells need no shift (misalignment is reported as its own bug).
-        var value = size == 8 ? cell : cell >>> ((offset & 7UL) << 3);
-        return size == 8 ? value : value & BitVec.Of(Mask(size), 64);
+        var positions = Positions(region, size, faults, offset);
+        var value = BitVec.Of(0, size * 8);
+        foreach (var position in positions.Reverse())
+        {
+            value = BitVec.Ite(offset == position, Compose(region, position, size), value);
+        }
+        return value.ZeroExtendTo(64);
     }
 
-    /// <summary>Stores the low <paramref name="size"/> bytes of <paramref name="value"/> at <paramref name="address"/>.</summary>
+    /// <inheritdoc />
     public void Store(BitVec address, int size, BitVec value, Bool guard, List<MemoryFault> faults)
     {
+        ArgumentNullException.ThrowIfNull(faults);
+        if (address.TryGetValue(out var concrete) && FindRegion(concrete) is null && _readOnly(concrete, size) is not null)
+        {
+            faults.Add(new MemoryFault(Bool.True, $"store of {size} bytes at 0x{concrete:x}, into the image's read-only bytes"));
+            return;
+        }
         if (!Resolve(address, size, faults, out var region, out var offset))
         {
             return;
         }
         if (offset.TryGetValue(out var known))
         {
-            var index = known >> 3;
-            var low = (int)(known & 7) * 8;
-            var high = low + (size * 8);
-            if (index >= (ulong)region.Cells.Length || high > 64)
+            if (known + (ulong)size <= region.Size)
             {
-                return;
+                Splice(region, known, size, value, guard);
             }
-            var old = region.Cells[index];
-            var spliced = value.Extract(size * 8 - 1, 0);
-            if (high < 64)
-            {
-                spliced = old.Extract(63, high).Concat(spliced);
-            }
-            if (low > 0)
-            {
-                spliced = spliced.Concat(old.Extract(low - 1, 0));
-            }
-            region.Cells[index] = BitVec.Ite(guard, spliced, old);
             return;
         }
-        var cellIndex = offset >>> 3;
-        var shift = size == 8 ? BitVec.Of(0, 64) : (offset & 7UL) << 3;
-        var mask = BitVec.Of(Mask(size), 64) << shift;
-        var bits = (value & BitVec.Of(Mask(size), 64)) << shift;
-        for (var i = 0; i < region.Cells.Length; i++)
+        foreach (var position in Positions(region, size, faults, offset))
         {
-            var old = region.Cells[i];
-            region.Cells[i] = BitVec.Ite(guard & (cellIndex == (ulong)i), (old & ~mask) | bits, old);
+            Splice(region, position, size, value, guard & (offset == position));
         }
     }
 
@@ -118,27 +120,68 @@ public sealed class StructuredMemory
         }
         region = found;
         offset = address - BitVec.Of(found.Start, 64);
-        // In bounds: offset <= size - access, and the access stays inside one 8-byte cell (strict alignment).
-        var outOfBounds = !offset.Ule(BitVec.Of(found.Size - (ulong)size, 64));
+        // In bounds: offset <= size - access; strictly aligned to the access size (-mstrict-align).
+        var outOfBounds = found.Size < (ulong)size ? Bool.True : !offset.Ule(BitVec.Of(found.Size - (ulong)size, 64));
         var misaligned = (offset & BitVec.Of((ulong)size - 1, 64)) != 0UL;
         faults.Add(new MemoryFault(outOfBounds,
-            $"offset {offset} of {size}-byte access not in bounds of {found.Name} (size {found.Size})"));
+            $"offset {offset} of {size}-byte access not in bounds of {found.Name} ({found.Layout.Type.Name}, size {found.Size})"));
         faults.Add(new MemoryFault(misaligned, $"misaligned {size}-byte access at offset {offset} of {found.Name}"));
         return true;
     }
 
-    private static BitVec Select(MemoryRegion region, BitVec index)
+    // The aligned positions a symbolic offset may take (the others are out-of-bounds or misalignment bugs).
+    private static IEnumerable<ulong> Positions(MemoryRegion region, int size, List<MemoryFault> faults, BitVec offset)
     {
-        if (index.TryGetValue(out var i))
+        var count = region.Size < (ulong)size ? 0 : ((region.Size - (ulong)size) / (ulong)size) + 1;
+        if (count > MaxSymbolicPositions)
         {
-            return i < (ulong)region.Cells.Length ? region.Cells[i] : BitVec.Of(0, 64);
+            faults.Add(new MemoryFault(Bool.True,
+                $"symbolic offset {offset} into {region.Name} ranges over {count} positions (more than {MaxSymbolicPositions})"));
+            return [];
         }
-        var value = region.Cells[^1];
-        for (var k = region.Cells.Length - 2; k >= 0; k--)
+        return Enumerable.Range(0, (int)count).Select(i => (ulong)i * (ulong)size);
+    }
+
+    // The bytes [offset, offset + size) from the cells covering them, little-endian.
+    private static BitVec Compose(MemoryRegion region, ulong offset, int size)
+    {
+        var layout = region.Layout;
+        var end = offset + (ulong)size;
+        BitVec? value = null;
+        for (var index = layout.CellAt(end - 1); index >= 0 && layout.OffsetOf(index) + (ulong)layout.SizeOf(index) > offset; index--)
         {
-            value = BitVec.Ite(index == (ulong)k, region.Cells[k], value);
+            var cellStart = layout.OffsetOf(index);
+            var from = Math.Max(offset, cellStart);
+            var to = Math.Min(end, cellStart + (ulong)layout.SizeOf(index));
+            var piece = region.Cell(index).Extract((int)(to - cellStart) * 8 - 1, (int)(from - cellStart) * 8);
+            value = value is { } high ? high.Concat(piece) : piece;
         }
-        return value;
+        return value!.Value;
+    }
+
+    // Writes the low bytes of value over [offset, offset + size) when guard holds.
+    private static void Splice(MemoryRegion region, ulong offset, int size, BitVec value, Bool guard)
+    {
+        var layout = region.Layout;
+        var end = offset + (ulong)size;
+        for (var index = layout.CellAt(offset); index < layout.CellCount && layout.OffsetOf(index) < end; index++)
+        {
+            var cellStart = layout.OffsetOf(index);
+            var cellEnd = cellStart + (ulong)layout.SizeOf(index);
+            var from = Math.Max(offset, cellStart);
+            var to = Math.Min(end, cellEnd);
+            var old = region.Cell(index);
+            var updated = value.Extract((int)(to - offset) * 8 - 1, (int)(from - offset) * 8);
+            if (to < cellEnd)
+            {
+                updated = old.Extract(old.Width - 1, (int)(to - cellStart) * 8).Concat(updated);
+            }
+            if (from > cellStart)
+            {
+                updated = updated.Concat(old.Extract((int)(from - cellStart) * 8 - 1, 0));
+            }
+            region.SetCell(index, BitVec.Ite(guard, updated, old));
+        }
     }
 
     // The constant part of an address: the address itself, or the constant operand of a top-level addition.
@@ -161,6 +204,4 @@ public sealed class StructuredMemory
         }
         return null;
     }
-
-    private static ulong Mask(int size) => size == 8 ? ulong.MaxValue : (1UL << (size * 8)) - 1;
 }

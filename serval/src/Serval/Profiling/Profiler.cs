@@ -49,6 +49,21 @@ public sealed class Profiler : IDisposable
         return new RegionScope(previous);
     }
 
+    /// <summary>Counts what happens on this thread until the returned scope is disposed against the site <paramref name="site"/>.</summary>
+    public static RegionScope Named(string site)
+    {
+        var previous = _site;
+        if (_active is { } profiler)
+        {
+            _site = site;
+            Interlocked.Increment(ref profiler.Counters(site).Calls);
+        }
+        return new RegionScope(new SiteFrame(previous, Stopwatch.GetTimestamp()));
+    }
+
+    /// <summary>The counters of one site, if it was entered.</summary>
+    public ProfileEntry? Entry(string site) => _sites.TryGetValue(site, out var counters) ? counters.ToEntry(site) : null;
+
     /// <summary>The counters per site, busiest (most terms) first.</summary>
     public IReadOnlyList<ProfileEntry> Entries => [.. _sites
         .Select(p => p.Value.ToEntry(p.Key))
@@ -60,12 +75,12 @@ public sealed class Profiler : IDisposable
     {
         var builder = new StringBuilder();
         builder.AppendLine(CultureInfo.InvariantCulture,
-            $"{"site",-48} {"calls",8} {"terms",10} {"merges",8} {"unions",8} {"max union",9} {"solver ms",10} {"time ms",10}");
+            $"{"site",-48} {"calls",8} {"paths",8} {"terms",10} {"merges",8} {"unions",8} {"max union",9} {"solver ms",10} {"time ms",10}");
         foreach (var e in Entries)
         {
             var site = e.Site.Length > 48 ? "…" + e.Site[^47..] : e.Site;
             builder.AppendLine(CultureInfo.InvariantCulture,
-                $"{site,-48} {e.Calls,8} {e.TermsCreated,10} {e.Merges,8} {e.Unions,8} {e.MaxUnionSize,9} {e.SolverTime.TotalMilliseconds,10:F1} {e.Time.TotalMilliseconds,10:F1}");
+                $"{site,-48} {e.Calls,8} {e.Paths,8} {e.TermsCreated,10} {e.Merges,8} {e.Unions,8} {e.MaxUnionSize,9} {e.SolverTime.TotalMilliseconds,10:F1} {e.Time.TotalMilliseconds,10:F1}");
         }
         return builder.ToString();
     }
@@ -75,6 +90,7 @@ public sealed class Profiler : IDisposable
     {
         site = e.Site,
         calls = e.Calls,
+        paths = e.Paths,
         terms = e.TermsCreated,
         merges = e.Merges,
         unions = e.Unions,
@@ -112,6 +128,14 @@ public sealed class Profiler : IDisposable
         if (_active is { } profiler)
         {
             Interlocked.Increment(ref profiler.Counters(_site ?? TopLevel).Terms);
+        }
+    }
+
+    internal static void OnPath()
+    {
+        if (_active is { } profiler)
+        {
+            Interlocked.Increment(ref profiler.Counters(_site ?? TopLevel).Paths);
         }
     }
 
@@ -166,13 +190,14 @@ public sealed class Profiler : IDisposable
         public long Calls;
         public long Terms;
         public long Merges;
+        public long Paths;
         public long Unions;
         public int MaxUnionSize;
         public long SolverTicks;
         public long Ticks;
 
         public ProfileEntry ToEntry(string site) => new(site, Calls, Terms, Merges, Unions, MaxUnionSize,
-            TimeSpan.FromTicks(SolverTicks), Stopwatch.GetElapsedTime(0, Ticks));
+            TimeSpan.FromTicks(SolverTicks), Stopwatch.GetElapsedTime(0, Ticks), Paths);
     }
 }
 
@@ -185,5 +210,6 @@ public sealed class Profiler : IDisposable
 /// <param name="MaxUnionSize">The largest such union.</param>
 /// <param name="SolverTime">Time in solver calls.</param>
 /// <param name="Time">Time inside the site, including nested sites.</param>
+/// <param name="Paths">Paths of a lifted interpreter that ran to their end (or became infeasible) there.</param>
 public sealed record ProfileEntry(string Site, long Calls, long TermsCreated, long Merges, long Unions, int MaxUnionSize,
-    TimeSpan SolverTime, TimeSpan Time);
+    TimeSpan SolverTime, TimeSpan Time, long Paths = 0);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Serval.Binary;
 using Serval.Memory;
+using Serval.Profiling;
 using Serval.Symbolic;
 using Systems.RiscV;
 
@@ -25,7 +26,9 @@ public sealed class UnsupportedInstructionException(string message) : Exception(
 /// <param name="Instruction">What was decoded there.</param>
 /// <param name="Before">The state before it (a clone).</param>
 /// <param name="After">The state after it.</param>
-public sealed record TraceStep(ulong Pc, Instruction Instruction, MachineState Before, MachineState After);
+/// <param name="Stores">The stores it made: address, size in bytes, value.</param>
+public sealed record TraceStep(ulong Pc, Instruction Instruction, MachineState Before, MachineState After,
+    IReadOnlyList<(BitVec Address, int Size, BitVec Value)> Stores);
 
 /// <summary>
 /// The RISC-V interpreter, written once over symbolic values: RV64/RV32 I, M, A, C and Zicsr/Zifencei, M/S/U
@@ -53,6 +56,9 @@ public sealed class Interpreter
     /// <summary>How many instructions one path may execute before the run counts as not terminating.</summary>
     public int MaxSteps { get; init; } = 100_000;
 
+    /// <summary>The symbolic optimizations in force.</summary>
+    public SymbolicOptions Options { get; init; } = SymbolicOptions.Default;
+
     /// <summary>Called after every executed instruction (for traces); null for none.</summary>
     public Action<TraceStep>? OnStep { get; init; }
 
@@ -62,6 +68,10 @@ public sealed class Interpreter
     {
         ArgumentNullException.ThrowIfNull(start);
         ArgumentNullException.ThrowIfNull(done);
+        if (!Options.SplitPc || Options.SplitCases)
+        {
+            throw new UnsupportedInstructionException($"symbolic options not available yet: {Options}");
+        }
         var finals = new List<MachineState>();
         var bugs = new List<Bug>();
         var work = new Stack<MachineState>();
@@ -87,6 +97,7 @@ public sealed class Interpreter
                     break;
                 }
             }
+            Profiler.OnPath();
             if (!state.Guard.IsFalse && done(state))
             {
                 finals.Add(state);
@@ -146,6 +157,12 @@ public sealed class Interpreter
         BitVec Shamt(BitVec value, int bits) => value.Extract(bits - 1, 0).ZeroExtendTo(w);
         BitVec Low32(BitVec value) => value.Extract(31, 0);
         var faults = new List<MemoryFault>();
+        var stores = OnStep is null ? null : new List<(BitVec, int, BitVec)>();
+        void Store(BitVec address, int size, BitVec value, Bool guard)
+        {
+            s.Memory.Store(address, size, value, guard, faults);
+            stores?.Add((address, size, s.Memory.Load(address, size, []).Extract(size * 8 - 1, 0)));
+        }
 
         switch (i.Opcode)
         {
@@ -160,13 +177,27 @@ public sealed class Interpreter
                 next = pc + (ulong)i.Imm;
                 break;
             case Opcode.Jalr:
-                var target = (Rs1() + Imm()) & BitVec.Of(~1UL, w);
-                if (!target.TryGetValue(out next))
+                var sum = Rs1() + Imm();
+                var target = Options.KillJalrMask ? sum : sum & BitVec.Of(~1UL, w);
+                if (Options.KillJalrMask)
                 {
-                    throw new UnsupportedInstructionException(
-                        $"jalr at 0x{pc:x} jumps to a symbolic address ({target}); only concrete targets are supported");
+                    faults.Add(new MemoryFault((sum & BitVec.Of(1, w)) != 0UL, $"jalr at 0x{pc:x} to an odd address (the killed mask would matter)"));
                 }
                 Set(BitVec.Of(pc + i.Length, w));
+                if (!target.TryGetValue(out next))
+                {
+                    // split-cases on the target: the solver lists the values it can take on this path; one path each.
+                    var targets = FeasibleValues(target, s.Guard, pc);
+                    foreach (var other in targets.Skip(1))
+                    {
+                        var fork = s.Clone();
+                        fork.Guard = s.Guard & (target == other);
+                        fork.Pc = other;
+                        forks.Add(fork);
+                    }
+                    s.Guard &= target == targets[0];
+                    next = targets[0];
+                }
                 break;
             case Opcode.Beq or Opcode.Bne or Opcode.Blt or Opcode.Bge or Opcode.Bltu or Opcode.Bgeu:
                 var taken = i.Opcode switch
@@ -202,7 +233,7 @@ public sealed class Interpreter
                 break;
             case Opcode.Sb or Opcode.Sh or Opcode.Sw or Opcode.Sd:
                 var storeSize = i.Opcode switch { Opcode.Sb => 1, Opcode.Sh => 2, Opcode.Sw => 4, _ => 8 };
-                s.Memory.Store(Address(Rs1() + Imm()), storeSize, Rs2().ZeroExtendTo(64), Bool.True, faults);
+                Store(Address(Rs1() + Imm()), storeSize, Rs2().ZeroExtendTo(64), Bool.True);
                 break;
             case Opcode.Addi: Set(Rs1() + Imm()); break;
             case Opcode.Slti: Set(Flag(Rs1().Slt(Imm()), w)); break;
@@ -285,7 +316,7 @@ public sealed class Interpreter
             case Opcode.ScW or Opcode.ScD:
                 var scAddress = Address(Rs1());
                 var success = s.Reservation is { } r ? r == scAddress : Bool.False;
-                s.Memory.Store(scAddress, i.Opcode == Opcode.ScW ? 4 : 8, Rs2().ZeroExtendTo(64), success, faults);
+                Store(scAddress, i.Opcode == Opcode.ScW ? 4 : 8, Rs2().ZeroExtendTo(64), success);
                 s.Reservation = null;
                 Set(BitVec.Ite(success, BitVec.Of(0, w), BitVec.Of(1, w)));
                 break;
@@ -296,7 +327,7 @@ public sealed class Interpreter
                     var amoAddress = Address(Rs1());
                     var current = s.Memory.Load(amoAddress, amoSize, faults).Extract(amoSize * 8 - 1, 0);
                     var operand2 = Rs2().Extract(amoSize * 8 - 1, 0);
-                    s.Memory.Store(amoAddress, amoSize, amo.Combine(current, operand2).ZeroExtendTo(64), Bool.True, faults);
+                    Store(amoAddress, amoSize, amo.Combine(current, operand2).ZeroExtendTo(64), Bool.True);
                     Set(current.SignExtendTo(w));
                     break;
                 }
@@ -321,7 +352,34 @@ public sealed class Interpreter
         s.Pc = next;
         if (OnStep is not null)
         {
-            OnStep(new TraceStep(pc, i, before!, s.Clone()));
+            OnStep(new TraceStep(pc, i, before!, s.Clone(), stores!));
+        }
+    }
+
+    /// <summary>The most values a symbolic jump target may take before the interpreter gives up on it.</summary>
+    public const int MaxJumpTargets = 16;
+
+    // Every value `value` can take under `guard`, found by asking the solver for one more until there is none.
+    private static List<ulong> FeasibleValues(BitVec value, Bool guard, ulong pc)
+    {
+        var values = new List<ulong>();
+        var excluded = guard;
+        while (true)
+        {
+            var answer = Sym.Solve(excluded);
+            if (answer.Status == Smt.SolverStatus.Unsat && values.Count > 0)
+            {
+                return values;
+            }
+            if (answer.Status != Smt.SolverStatus.Sat || values.Count == MaxJumpTargets)
+            {
+                throw new UnsupportedInstructionException(answer.Status == Smt.SolverStatus.Sat
+                    ? $"jalr at 0x{pc:x} may jump to more than {MaxJumpTargets} addresses ({value})"
+                    : $"jalr at 0x{pc:x} jumps to a symbolic address the solver cannot enumerate ({answer.Status}: {answer.Reason})");
+            }
+            var found = answer.Model!.Evaluate(value).Value;
+            values.Add(found);
+            excluded &= value != found;
         }
     }
 

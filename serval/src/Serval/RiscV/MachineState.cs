@@ -35,7 +35,7 @@ public sealed class MachineState
 
     /// <summary>Creates a state; <paramref name="registers"/> must have 32 entries (x0 is forced to zero).</summary>
     public MachineState(Xlen xlen, ulong pc, BitVec[] registers, Dictionary<int, BitVec> csrs, Privilege mode,
-        StructuredMemory memory, Bool guard)
+        IMemory memory, Bool guard)
     {
         ArgumentNullException.ThrowIfNull(registers);
         Xlen = xlen;
@@ -67,7 +67,7 @@ public sealed class MachineState
     public Privilege Mode { get; set; }
 
     /// <summary>Memory.</summary>
-    public StructuredMemory Memory { get; }
+    public IMemory Memory { get; }
 
     /// <summary>The path condition under which this state is reached.</summary>
     public Bool Guard { get; set; }
@@ -105,7 +105,7 @@ public sealed class MachineState
     }
 
     /// <summary>A state whose registers, CSRs and memory are fresh symbolic constants named after them.</summary>
-    public static MachineState Symbolic(Xlen xlen, ulong pc, Privilege mode, StructuredMemory memory, string prefix = "")
+    public static MachineState Symbolic(Xlen xlen, ulong pc, Privilege mode, IMemory memory, string prefix = "")
     {
         var width = (int)xlen;
         var registers = new BitVec[32];
@@ -118,8 +118,16 @@ public sealed class MachineState
     }
 
     /// <summary>A copy that evolves independently (used when a path forks).</summary>
-    public MachineState Clone() => new(Xlen, Pc, (BitVec[])Registers.Clone(), new Dictionary<int, BitVec>(Csrs), Mode,
-        Memory.Clone(), Guard)
+    public MachineState Clone() => With(Memory.Clone(), [.. Registers], new Dictionary<int, BitVec>(Csrs));
+
+    /// <summary>This state with every symbolic initial value (registers, CSRs, memory) replaced by its value in <paramref name="model"/>.</summary>
+    public MachineState Concretize(Model model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return With(Memory.Concretize(model), [.. Registers.Select(model.Evaluate)], Csrs.ToDictionary(p => p.Key, p => model.Evaluate(p.Value)));
+    }
+
+    private MachineState With(IMemory memory, BitVec[] registers, Dictionary<int, BitVec> csrs) => new(Xlen, Pc, registers, csrs, Mode, memory, Guard)
     {
         Prefix = Prefix,
         Returns = Returns,

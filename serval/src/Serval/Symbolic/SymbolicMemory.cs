@@ -28,7 +28,18 @@ public sealed class SymbolicMemory : IMergeable<SymbolicMemory>
 
     /// <summary>A memory whose unwritten cells are the fresh uninterpreted function named <paramref name="name"/>.</summary>
     public static SymbolicMemory Uninterpreted(string name, int addressWidth, int valueWidth) =>
-        new(addressWidth, valueWidth, new Base(Function.BitVecMap(name, addressWidth, valueWidth), BitVec.Of(0UL, valueWidth)));
+        Uninterpreted(Function.BitVecMap(name, addressWidth, valueWidth));
+
+    /// <summary>A memory whose unwritten cells are <paramref name="function"/> (one bitvector argument), e.g. one shared by replays.</summary>
+    public static SymbolicMemory Uninterpreted(Function function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        if (function.Domain.Count != 1 || function.Domain[0].IsBool || function.Range.IsBool)
+        {
+            throw new ArgumentException($"A memory function maps one bitvector to a bitvector; {function.Name} does not.", nameof(function));
+        }
+        return new(function.Domain[0].Width, function.Range.Width, new Base(function, BitVec.Of(0UL, function.Range.Width)));
+    }
 
     /// <summary>A memory whose unwritten cells hold <paramref name="initial"/>.</summary>
     public static SymbolicMemory Filled(int addressWidth, BitVec initial) =>

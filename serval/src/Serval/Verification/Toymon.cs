@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Serval.Binary;
 using Serval.Memory;
 using Serval.RiscV;
@@ -16,7 +17,7 @@ public sealed record ToymonSpecState(BitVec CurrentUser, BitVec[] Dictionary, Bi
 /// <summary>
 /// The tutorial's toy monitor: its specification, abstraction function and representation invariant, and the checks
 /// that its machine code (boot to the first mret, and every ecall) refines the specification and keeps each user's
-/// entry confidential.
+/// entry confidential, under either memory model.
 /// </summary>
 public sealed class Toymon
 {
@@ -33,10 +34,15 @@ public sealed class Toymon
     private readonly ElfImage _image;
     private readonly ulong _trapVector;
     private readonly ulong _stackTop;
+    private readonly ulong _currentUser;
+    private readonly ulong _dictionary;
+    private readonly RegionLayout[] _layouts;
+    // The flat model's byte function per state prefix: replays must meet the function the query used.
+    private readonly ConcurrentDictionary<string, Function> _flatBytes = new(StringComparer.Ordinal);
 
-    /// <summary>Reads the monitor's layout from <paramref name="image"/>.</summary>
+    /// <summary>Reads the monitor's layout from <paramref name="image"/>: globals typed by DWARF where it describes them.</summary>
     /// <exception cref="BadElfException">A symbol the monitor must have is missing.</exception>
-    public Toymon(ElfImage image)
+    public Toymon(ElfImage image, MemoryModel memoryModel = MemoryModel.Structured, SymbolicOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         _image = image;
@@ -44,16 +50,24 @@ public sealed class Toymon
         {
             throw new BadElfException($"{image.Path} is RV32; the toy monitor is an RV64 program.");
         }
+        MemoryModel = memoryModel;
         _trapVector = image.Symbol("machine_trap_vector").Address;
         _stackTop = image.Symbol("cpu_stack").Address + StackSize;
-        foreach (var name in RegionNames)
+        _currentUser = image.Symbol("current_user").Address;
+        _dictionary = image.Symbol("dictionary").Address;
+        _layouts = [.. RegionNames.Select(name =>
         {
-            if (image.Symbol(name).Size == 0)
+            var symbol = image.Symbol(name);
+            if (symbol.Size == 0)
             {
                 throw new BadElfException($"{image.Path}: symbol '{name}' has no size.");
             }
-        }
-        Interpreter = new Interpreter(image);
+            var type = image.Globals.TryGetValue(name, out var global) && global.Address == symbol.Address && global.Type.Size == symbol.Size
+                ? global.Type
+                : RegionLayout.Untyped(symbol.Size);
+            return new RegionLayout(name, symbol.Address, type);
+        })];
+        Interpreter = new Interpreter(image) { Options = options ?? SymbolicOptions.Default };
     }
 
     /// <summary>The interpreter over the monitor's code.</summary>
@@ -62,19 +76,23 @@ public sealed class Toymon
     /// <summary>The image being verified.</summary>
     public ElfImage Image => _image;
 
-    /// <summary>A memory whose regions (current_user, dictionary, cpu_stack) are fresh symbolic constants.</summary>
-    public StructuredMemory SymbolicMemory(string prefix = "")
+    /// <summary>The memory model the checks run on.</summary>
+    public MemoryModel MemoryModel { get; }
+
+    /// <summary>The structured model's regions: each global with the type it was laid out by.</summary>
+    public IReadOnlyList<RegionLayout> Layouts => _layouts;
+
+    /// <summary>A memory whose contents (the globals, or every writable byte) are fresh symbolic constants.</summary>
+    public IMemory SymbolicMemory(string prefix = "")
     {
-        var regions = RegionNames.Select(name =>
-        {
-            var symbol = _image.Symbol(name);
-            return MemoryRegion.Symbolic(name, symbol.Address, symbol.Size, prefix);
-        });
-        return new StructuredMemory(regions, (address, size) =>
+        Func<ulong, int, ulong?> readOnly = (address, size) =>
         {
             Span<byte> bytes = stackalloc byte[8];
-            return _image.TryRead(address, bytes[..size]) ? BitConverter.ToUInt64(bytes) : null;
-        });
+            return _image.IsReadOnly(address) && _image.TryRead(address, bytes[..size]) ? BitConverter.ToUInt64(bytes) : null;
+        };
+        return MemoryModel == MemoryModel.Flat
+            ? new FlatMemory(_flatBytes.GetOrAdd(prefix, p => Function.BitVecMap(p + "memory", 64, 8)), readOnly)
+            : new StructuredMemory(_layouts.Select(l => MemoryRegion.Symbolic(l, prefix)), readOnly);
     }
 
     /// <summary>The representation invariant: the trap vector, the monitor's stack and no delegation.</summary>
@@ -85,14 +103,13 @@ public sealed class Toymon
             & (s.Csrs[CsrNumber.Medeleg] == 0UL);
     }
 
-    /// <summary>The abstraction function: read current_user, the dictionary and a0.</summary>
-    public static ToymonSpecState Abstraction(MachineState s)
+    /// <summary>The abstraction function: read current_user, the dictionary and a0 (through either memory model).</summary>
+    public ToymonSpecState Abstraction(MachineState s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        var dictionary = s.Memory.Region("dictionary").Cells.Take(MaxUser).ToArray();
-        return new ToymonSpecState(s.Memory.Region("current_user").Cells[0], dictionary, s["a0"]);
+        var dictionary = Enumerable.Range(0, MaxUser).Select(i => s.Memory.Read(_dictionary + (8 * (ulong)i))).ToArray();
+        return new ToymonSpecState(s.Memory.Read(_currentUser), dictionary, s["a0"]);
     }
-
     /// <summary>The specification of one call, with argument <paramref name="argument"/>.</summary>
     public static ToymonSpecState Specification(ulong call, ToymonSpecState s, BitVec argument)
     {
@@ -168,36 +185,35 @@ public sealed class Toymon
     /// <summary>Every check of the tutorial: boot invariants, each call's refinement, confidentiality of dict_get.</summary>
     public IReadOnlyList<CheckDefinition> Checks()
     {
+        var hooks = new ReplayHooks(EnterForReplay, Observe, CompareWithSpecification);
         var checks = new List<CheckDefinition>
         {
-            new("boot invariants", () =>
-            {
-                var reset = Reset();
-                var outcome = Boot(reset);
-                var goals = new List<Goal>(outcome.Bugs.Select(b => b with { Holds = !b.Holds }));
-                foreach (var (guard, final) in outcome.Finals)
-                {
-                    var spec = Abstraction(final);
-                    goals.Add(new Goal("representation invariant after boot", guard.Implies(Invariant(final))));
-                    goals.Add(new Goal("current_user = 0 after boot", guard.Implies(spec.CurrentUser == 0UL)));
-                    goals.AddRange(spec.Dictionary.Select((v, i) => new Goal($"dictionary[{i}] = 0 after boot", guard.Implies(v == 0UL))));
-                    goals.Add(new Goal($"boot returns to supervisor mode at 0x{UserEntry:x}",
-                        guard.Implies(final.Mode == Privilege.Supervisor ? (final.ResumeAt ?? BitVec.Of(0, 64)) == UserEntry : Bool.False)));
-                }
-                return [new Obligation("boot", Bool.True, goals)];
-            }, [Reset], s => Boot(s[0])),
+            new("boot invariants", [Reset], s => [BootObligation(s[0])], hooks),
         };
         foreach (var (name, number) in Calls.Select(c => (c.Name, (ulong?)c.Number)).Append(("unknown call", null)))
         {
-            checks.Add(new CheckDefinition($"{name} refinement", () => RefinementOf(number, Caller(number)),
-                [() => Caller(number)], s => Ecall(s[0])));
+            checks.Add(new CheckDefinition($"{name} refinement", [() => Caller(number)], s => RefinementOf(number, s[0]), hooks));
         }
-        checks.Add(new CheckDefinition("dict_get confidentiality", () =>
-        {
-            var (s1, s2) = (Caller(10, "s1."), Caller(10, "s2."));
-            return [Noninterference.StepConsistency(s1, s2, Ecall, Invariant, ObservedByCurrentUser)];
-        }, [() => Caller(10, "s1."), () => Caller(10, "s2.")], s => Ecall(s[0])));
+        checks.Add(new CheckDefinition("dict_get confidentiality", [() => Caller(10, "s1."), () => Caller(10, "s2.")],
+            s => [Noninterference.StepConsistency(s[0], s[1], Ecall, Invariant, ObservedByCurrentUser)], hooks));
         return checks;
+    }
+
+    /// <summary>Boot from <paramref name="reset"/> establishes the invariant and the initial specification state, and drops to supervisor mode at the user's entry.</summary>
+    public Obligation BootObligation(MachineState reset)
+    {
+        var outcome = Boot(reset);
+        var goals = new List<Goal>(outcome.Bugs.Select(b => b with { Holds = !b.Holds }));
+        foreach (var (guard, final) in outcome.Finals)
+        {
+            var spec = Abstraction(final);
+            goals.Add(new Goal("representation invariant after boot", guard.Implies(Invariant(final))));
+            goals.Add(new Goal("current_user = 0 after boot", guard.Implies(spec.CurrentUser == 0UL)));
+            goals.AddRange(spec.Dictionary.Select((v, i) => new Goal($"dictionary[{i}] = 0 after boot", guard.Implies(v == 0UL))));
+            goals.Add(new Goal($"boot returns to supervisor mode at 0x{UserEntry:x}",
+                guard.Implies(final.Mode == Privilege.Supervisor ? (final.ResumeAt ?? BitVec.Of(0, 64)) == UserEntry : Bool.False)));
+        }
+        return new Obligation("boot", Bool.True, goals);
     }
 
     /// <summary>The refinement obligations of one call from <paramref name="caller"/>.</summary>
@@ -221,7 +237,7 @@ public sealed class Toymon
     }
 
     // The current user observes its own identity and entry, and what its calls return.
-    private static IEnumerable<(string Part, Bool Same)> ObservedByCurrentUser(MachineState a, MachineState b)
+    private IEnumerable<(string Part, Bool Same)> ObservedByCurrentUser(MachineState a, MachineState b)
     {
         var sa = Abstraction(a);
         var sb = Abstraction(b);
@@ -235,6 +251,43 @@ public sealed class Toymon
     }
 
     private static BitVec UserPc(MachineState caller) => BitVec.Var(caller.Prefix + "user_pc", 64);
+
+    // A concrete caller enters the monitor through its ecall; a reset state starts where it is.
+    private static MachineState EnterForReplay(MachineState initial, Model model)
+    {
+        var state = initial.Clone();
+        if (state.Mode != Privilege.Machine)
+        {
+            Interpreter.TakeTrap(state, EcallFromSupervisor, model.Evaluate(UserPc(initial)));
+        }
+        return state;
+    }
+
+    private IEnumerable<string> Observe(MachineState s)
+    {
+        var spec = Abstraction(s);
+        yield return $"{s.Prefix}a0 = {Hex(s["a0"])}";
+        yield return $"{s.Prefix}a7 = {Hex(s["a7"])}";
+        yield return $"{s.Prefix}current_user = [{Hex(spec.CurrentUser)}]";
+        yield return $"{s.Prefix}dictionary = [{string.Join(", ", spec.Dictionary.Select(Hex))}]";
+    }
+
+    private IEnumerable<string> CompareWithSpecification(MachineState initial, MachineState final)
+    {
+        if (initial.Mode == Privilege.Machine || final.Returns == 0)
+        {
+            yield break;
+        }
+        var call = initial["a7"].TryGetValue(out var n) ? n : 0;
+        var expected = Specification(call, Abstraction(initial), initial["a0"]);
+        yield return $"implementation: {Describe(Abstraction(final))}";
+        yield return $"specification:  {Describe(expected)}";
+    }
+
+    private static string Describe(ToymonSpecState s) =>
+        $"a0={Hex(s.Result)} current_user={Hex(s.CurrentUser)} dictionary=[{string.Join(", ", s.Dictionary.Select(Hex))}]";
+
+    private static string Hex(BitVec value) => value.TryGetValue(out var v) ? $"0x{v:x}" : value.ToString();
 
     private static BitVec Lookup(BitVec[] values, BitVec index)
     {
@@ -251,10 +304,18 @@ public sealed class Toymon
             [.. execution.Bugs.Select(b => new Goal(b.Message, b.Condition, b.Pc))]);
 }
 
-/// <summary>A named check: how to build its obligations, and how to re-create and re-run its initial states for replay.</summary>
+/// <summary>How a counterexample is replayed and shown: entering the step, the observed globals, the specification's view.</summary>
+/// <param name="Enter">Makes a concrete initial state ready to step (e.g. takes the caller's trap), given the model.</param>
+/// <param name="Observe">Lines naming what a person wants to see of a state (registers, globals).</param>
+/// <param name="Compare">Lines comparing the implementation's final state with the specification's, from the initial state.</param>
+public sealed record ReplayHooks(Func<MachineState, Model, MachineState> Enter, Func<MachineState, IEnumerable<string>> Observe,
+    Func<MachineState, MachineState, IEnumerable<string>> Compare);
+
+/// <summary>A named check: its symbolic initial states, the obligations built from them, and how to replay a counterexample.</summary>
 /// <param name="Name">The check's name.</param>
-/// <param name="Obligations">Builds the obligations (symbolic evaluation happens here).</param>
-/// <param name="Initials">Re-creates the symbolic initial states (same names, so a model applies to them).</param>
-/// <param name="Replay">Runs the step from concrete initial states.</param>
-public sealed record CheckDefinition(string Name, Func<IReadOnlyList<Obligation>> Obligations,
-    IReadOnlyList<Func<MachineState>> Initials, Func<MachineState[], StepOutcome<MachineState>> Replay);
+/// <param name="Initials">Creates the symbolic initial states (same names each time, so a model applies to every copy).</param>
+/// <param name="Obligations">Builds the obligations from initial states (symbolic evaluation happens here); given
+/// concrete states it re-runs the step concretely, which is how a counterexample is confirmed.</param>
+/// <param name="Hooks">How to replay and show a counterexample.</param>
+public sealed record CheckDefinition(string Name, IReadOnlyList<Func<MachineState>> Initials,
+    Func<MachineState[], IReadOnlyList<Obligation>> Obligations, ReplayHooks Hooks);

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Serval.Binary;
+using Serval.Profiling;
 using Serval.RiscV;
 using Serval.Smt;
 using Serval.Spec;
@@ -18,14 +19,17 @@ namespace Serval.Verification;
 /// <param name="Report">What a person reads: the failing goals, the model, the replayed trace.</param>
 /// <param name="Seconds">Wall time of the check.</param>
 /// <param name="Cached">Whether the result came from the cache.</param>
-public sealed record CheckResult(string Name, VerifyOutcome Outcome, string Report, double Seconds, bool Cached);
+/// <param name="Confirmed">For a counterexample: whether re-running the step from the model's concrete initial
+/// states (no symbolic values left but those the model fixes) falsifies the same obligation.</param>
+public sealed record CheckResult(string Name, VerifyOutcome Outcome, string Report, double Seconds, bool Cached, bool Confirmed = false);
 
 /// <summary>How to run checks: parallelism, cache, solver options.</summary>
 /// <param name="Jobs">Checks run at once.</param>
 /// <param name="CacheDirectory">Where proved results are remembered (null: no cache).</param>
 /// <param name="Solver">The solver back end by name (z3, cvc5, boolector, portfolio); one instance per worker.</param>
 /// <param name="Timeout">The limit per solver query (null: none).</param>
-public sealed record VerifierOptions(int Jobs, string? CacheDirectory, string Solver = "z3", TimeSpan? Timeout = null);
+/// <param name="Variant">What besides the code the proofs depend on (memory model, options): part of the cache key.</param>
+public sealed record VerifierOptions(int Jobs, string? CacheDirectory, string Solver = "z3", TimeSpan? Timeout = null, string Variant = "");
 
 /// <summary>
 /// Runs checks in parallel, each with its own solver, remembering proofs by a hash of the code bytes, the
@@ -35,7 +39,7 @@ public sealed record VerifierOptions(int Jobs, string? CacheDirectory, string So
 public static class Verifier
 {
     /// <summary>Bumped whenever the interpreter, memory model or specification changes meaning.</summary>
-    public const string Version = "serval-riscv-1";
+    public const string Version = "serval-riscv-2";
 
     /// <summary>Runs every check.</summary>
     public static IReadOnlyList<CheckResult> Run(ElfImage image, IReadOnlyList<CheckDefinition> checks, VerifierOptions options,
@@ -50,7 +54,7 @@ public static class Verifier
         try
         {
             Parallel.For(0, checks.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Jobs), CancellationToken = cancellationToken },
-                index => results[index] = RunOne(image, checks[index], codeHash,
+                index => results[index] = RunOne(image, checks[index], codeHash + "\n" + options.Variant,
                     new VerifyOptions { Solver = solvers.Value, Timeout = options.Timeout }, options.CacheDirectory, cancellationToken));
         }
         finally
@@ -83,10 +87,11 @@ public static class Verifier
         {
             return new CheckResult(check.Name, VerifyOutcome.Proved, "", clock.Elapsed.TotalSeconds, true);
         }
+        using var profile = Profiler.Named(check.Name);
         IReadOnlyList<Obligation> obligations;
         try
         {
-            obligations = check.Obligations();
+            obligations = check.Obligations([.. check.Initials.Select(make => make())]);
         }
         catch (UnsupportedInstructionException e)
         {
@@ -102,8 +107,8 @@ public static class Verifier
             }
             if (result.Outcome == VerifyOutcome.Counterexample)
             {
-                var report = Explain(image, check, obligation, result.Model!);
-                return new CheckResult(check.Name, VerifyOutcome.Counterexample, report, clock.Elapsed.TotalSeconds, false);
+                var (report, confirmed) = Explain(image, check, obligation, result.Model!);
+                return new CheckResult(check.Name, VerifyOutcome.Counterexample, report, clock.Elapsed.TotalSeconds, false, confirmed);
             }
         }
         if (cacheFile is not null)
@@ -116,9 +121,9 @@ public static class Verifier
 
     // The data layout the proofs depend on besides the code: the addresses and sizes of the globals.
     private static string LayoutOf(ElfImage image) => string.Join(';', image.Symbols.Values.OrderBy(s => s.Name, StringComparer.Ordinal)
-        .Select(s => $"{s.Name}@{s.Address:x}+{s.Size:x}"));
+        .Select(s => $"{s.Name}@{s.Address:x}+{s.Size:x}:{(image.Globals.TryGetValue(s.Name, out var g) ? g.Type.Name : "")}"));
 
-    private static string Explain(ElfImage image, CheckDefinition check, Obligation obligation, Model model)
+    private static (string Report, bool Confirmed) Explain(ElfImage image, CheckDefinition check, Obligation obligation, Model model)
     {
         var text = new StringBuilder();
         var failed = obligation.Goals.Where(g => model.Evaluate(g.Holds).IsFalse).ToList();
@@ -128,69 +133,48 @@ public static class Verifier
             var where = goal.Pc is { } pc ? $" at 0x{pc:x} ({image.Describe(pc)}, {image.Lines.Lookup(pc)?.ToString() ?? "no line"})" : "";
             text.AppendLine(CultureInfo.InvariantCulture, $"  {(goal.Pc is null ? "" : "undefined behaviour: ")}{goal.Description}{where}");
         }
-        var initials = check.Initials.Select(make => make()).ToArray();
+        var concrete = check.Initials.Select(make => make().Concretize(model)).ToArray();
         text.AppendLine("model (initial values that matter):");
-        foreach (var line in ModelLines(initials, model))
+        foreach (var line in concrete.SelectMany(check.Hooks.Observe))
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"  {line}");
         }
-        var concrete = initials.Select(s => Concretize(s, model)).ToArray();
         for (var k = 0; k < concrete.Length; k++)
         {
             text.AppendLine(concrete.Length > 1 ? $"replay of state {k + 1}:" : "replay:");
-            text.Append(Replay(image, concrete, k, model));
+            text.Append(Replay(image, check.Hooks, concrete[k], model));
         }
-        return text.ToString();
+        var confirmed = Confirm(check, concrete, obligation.Kind, model);
+        text.AppendLine(confirmed
+            ? "confirmed: re-running the step from these concrete states fails the same check"
+            : "NOT confirmed: re-running the step from these concrete states does not fail the check");
+        return (text.ToString(), confirmed);
     }
 
-    private static IEnumerable<string> ModelLines(MachineState[] initials, Model model)
+    // The obligations rebuilt from the concrete initial states, evaluated in the model (for the few symbolic values a
+    // step introduces itself, such as the caller's PC): the counterexample is real if the same kind fails again.
+    private static bool Confirm(CheckDefinition check, MachineState[] concrete, string kind, Model model)
     {
-        foreach (var s in initials)
+        try
         {
-            foreach (var name in new[] { "a0", "a7" })
-            {
-                yield return $"{s.Prefix}{name} = {Hex(model.Evaluate(s[name]))}";
-            }
-            yield return $"{s.Prefix}user_pc = {Hex(model.Evaluate(BitVec.Var(s.Prefix + "user_pc", 64)))}";
-            foreach (var region in s.Memory.Regions.Where(r => r.Name != "cpu_stack"))
-            {
-                var cells = region.Cells.Select(c => Hex(model.Evaluate(c)));
-                yield return $"{s.Prefix}{region.Name} = [{string.Join(", ", cells)}]";
-            }
+            return check.Obligations(concrete).Any(o => o.Kind == kind && model.Evaluate(o.Claim).IsFalse);
+        }
+        catch (UnsupportedInstructionException)
+        {
+            return false;
         }
     }
 
     private static string Hex(BitVec value) => value.TryGetValue(out var v) ? $"0x{v:x}" : value.ToString();
 
-    // The initial state with every symbolic constant replaced by its value in the model.
-    private static MachineState Concretize(MachineState s, Model model)
-    {
-        var memory = s.Memory.Clone();
-        foreach (var region in memory.Regions)
-        {
-            for (var i = 0; i < region.Cells.Length; i++)
-            {
-                region.Cells[i] = model.Evaluate(region.Cells[i]);
-            }
-        }
-        var registers = s.Registers.Select(model.Evaluate).ToArray();
-        var csrs = s.Csrs.ToDictionary(p => p.Key, p => model.Evaluate(p.Value));
-        var concrete = new MachineState(s.Xlen, s.Pc, registers, csrs, s.Mode, memory, Bool.True) { Prefix = s.Prefix };
-        return concrete;
-    }
-
-    // Re-runs the step on concrete state k, printing each instruction, its source line and what it changed, up to
-    // the first undefined behaviour or the return to the caller.
-    private static string Replay(ElfImage image, MachineState[] states, int k, Model model)
+    // Re-runs the step from a concrete initial state, printing each instruction, its source line and what it changed,
+    // up to the first undefined behaviour or the return to the caller.
+    private static string Replay(ElfImage image, ReplayHooks hooks, MachineState initial, Model model)
     {
         var text = new StringBuilder();
         var steps = new List<TraceStep>();
         var tracer = new Interpreter(image) { OnStep = steps.Add };
-        var state = states[k].Clone();
-        if (state.Mode != Privilege.Machine)
-        {
-            Interpreter.TakeTrap(state, 9, model.Evaluate(BitVec.Var(state.Prefix + "user_pc", 64)));
-        }
+        var state = hooks.Enter(initial, model);
         var bugs = new List<Bug>();
         try
         {
@@ -206,23 +190,20 @@ public static class Verifier
         foreach (var step in steps)
         {
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"  0x{step.Pc:x}  {Disassembler.Format(step.Instruction, step.Pc),-28} {image.Lines.Lookup(step.Pc)?.ToString() ?? "",-14} {string.Join(' ', Changes(step))}");
+                $"  0x{step.Pc:x}  {Disassembler.Format(step.Instruction, step.Pc),-28} {image.Lines.Lookup(step.Pc)?.ToString() ?? "",-14} {string.Join(' ', Changes(image, step))}");
         }
         foreach (var bug in bugs.Where(b => b.Condition.IsTrue))
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"  ^ undefined behaviour: {bug.Message}");
         }
-        if (state.Returns > 0 && states[k].Mode != Privilege.Machine)
+        foreach (var line in hooks.Compare(initial, state))
         {
-            var call = states[k]["a7"].TryGetValue(out var n) ? n : 0;
-            var expected = Toymon.Specification(call, Toymon.Abstraction(states[k]), states[k]["a0"]);
-            text.AppendLine(CultureInfo.InvariantCulture, $"  implementation: {Describe(Toymon.Abstraction(state))}");
-            text.AppendLine(CultureInfo.InvariantCulture, $"  specification:  {Describe(expected)}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {line}");
         }
         return text.ToString();
     }
 
-    private static IEnumerable<string> Changes(TraceStep step)
+    private static IEnumerable<string> Changes(ElfImage image, TraceStep step)
     {
         for (var r = 1; r < 32; r++)
         {
@@ -231,21 +212,11 @@ public static class Verifier
                 yield return $"{Disassembler.IntegerRegisterName(r)}={Hex(step.After.Registers[r])}";
             }
         }
-        foreach (var region in step.After.Memory.Regions)
+        foreach (var (address, _, value) in step.Stores)
         {
-            var old = step.Before.Memory.Region(region.Name);
-            for (var c = 0; c < region.Cells.Length; c++)
-            {
-                if (!old.Cells[c].Equals(region.Cells[c]))
-                {
-                    yield return $"{region.Name}+{c * 8}={Hex(region.Cells[c])}";
-                }
-            }
+            yield return $"{(address.TryGetValue(out var a) ? image.DescribeData(a) : address.ToString())}={Hex(value)}";
         }
     }
-
-    private static string Describe(ToymonSpecState s) =>
-        $"a0={Hex(s.Result)} current_user={Hex(s.CurrentUser)} dictionary=[{string.Join(", ", s.Dictionary.Select(Hex))}]";
 
     /// <summary>The results as JSON.</summary>
     public static string ToJson(string elf, IReadOnlyList<CheckResult> results, double totalSeconds) =>
@@ -259,6 +230,7 @@ public static class Verifier
                 outcome = r.Outcome.ToString().ToLowerInvariant(),
                 seconds = r.Seconds,
                 cached = r.Cached,
+                confirmed = r.Confirmed,
                 report = r.Report,
             }),
         }, JsonOptions);

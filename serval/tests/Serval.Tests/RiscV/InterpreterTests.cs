@@ -131,8 +131,8 @@ public sealed class InterpreterTests
     internal static byte[] RunUserProgram(ElfImage image, string[] dataSymbols)
     {
         var regions = dataSymbols.Select(name => image.Symbol(name))
-            .Select(s => new MemoryRegion(s.Name, s.Address, s.Size, Zeros((s.Size + 7) / 8)))
-            .Append(new MemoryRegion("stack", StackBase, StackSize, Zeros(StackSize / 8)));
+            .Select(s => MemoryRegion.Zeroed(new RegionLayout(s.Name, s.Address, RegionLayout.Untyped(s.Size))))
+            .Append(MemoryRegion.Zeroed(new RegionLayout("stack", StackBase, RegionLayout.Untyped(StackSize))));
         var memory = new StructuredMemory(regions, (address, size) =>
         {
             Span<byte> bytes = stackalloc byte[8];

@@ -1,0 +1,73 @@
+using Serval.Symbolic;
+
+namespace Serval.Memory;
+
+/// <summary>
+/// Serval's flat memory model: every byte of the 64-bit address space is the uninterpreted function
+/// <c>bytes : (bitvector 64) ~&gt; (bitvector 8)</c> with functional updates for stores (persistent, so forks are
+/// free; concrete addresses take a dictionary fast path). No regions, no bounds: an access is undefined only when it
+/// writes the image's read-only bytes, which reads serve from the image. A stray store shows up as a changed
+/// observation rather than as a bug.
+/// </summary>
+public sealed class FlatMemory : IMemory
+{
+    private readonly Func<ulong, int, ulong?> _readOnly;
+    private readonly Model? _model;
+    private SymbolicMemory _bytes;
+
+    /// <summary>A memory whose unwritten bytes are <paramref name="bytes"/> and whose read-only image bytes come from <paramref name="readOnly"/>.</summary>
+    public FlatMemory(Function bytes, Func<ulong, int, ulong?> readOnly)
+        : this(SymbolicMemory.Uninterpreted(bytes), readOnly, null)
+    {
+    }
+
+    private FlatMemory(SymbolicMemory bytes, Func<ulong, int, ulong?> readOnly, Model? model)
+    {
+        _bytes = bytes;
+        _readOnly = readOnly;
+        _model = model;
+    }
+
+    /// <inheritdoc />
+    public IMemory Clone() => new FlatMemory(_bytes, _readOnly, _model);
+
+    /// <inheritdoc />
+    public IMemory Concretize(Model model) => new FlatMemory(_bytes, _readOnly, model);
+
+    /// <inheritdoc />
+    public BitVec Load(BitVec address, int size, List<MemoryFault> faults)
+    {
+        if (address.TryGetValue(out var concrete) && _readOnly(concrete, size) is { } constant)
+        {
+            return BitVec.Of(constant, 64);
+        }
+        BitVec? value = null;
+        for (var k = size - 1; k >= 0; k--)
+        {
+            var b = _bytes.Read(address + (ulong)k);
+            if (_model is not null)
+            {
+                b = _model.Evaluate(b);
+            }
+            value = value is { } high ? high.Concat(b) : b;
+        }
+        return value!.Value.ZeroExtendTo(64);
+    }
+
+    /// <inheritdoc />
+    public void Store(BitVec address, int size, BitVec value, Bool guard, List<MemoryFault> faults)
+    {
+        ArgumentNullException.ThrowIfNull(faults);
+        if (address.TryGetValue(out var concrete) && _readOnly(concrete, size) is not null)
+        {
+            faults.Add(new MemoryFault(Bool.True, $"store of {size} bytes at 0x{concrete:x}, into the image's read-only bytes"));
+            return;
+        }
+        for (var k = 0; k < size; k++)
+        {
+            var at = address + (ulong)k;
+            var b = value.Extract(k * 8 + 7, k * 8);
+            _bytes = _bytes.Write(at, guard.IsTrue ? b : BitVec.Ite(guard, b, _bytes.Read(at)));
+        }
+    }
+}
