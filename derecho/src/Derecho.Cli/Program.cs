@@ -19,4 +19,5 @@ root.Subcommands.Add(NodeCommand.Create(overrides));
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(LoopbackSinkCommand.Create());
+root.Subcommands.Add(LogCommand.Create());
 return await CommandHost.RunAsync(root, args);

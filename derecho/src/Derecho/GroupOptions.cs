@@ -75,6 +75,9 @@ public sealed record GroupOptions
     /// <summary>How many of its messages a sender may have undelivered (<c>SUBGROUP/DEFAULT/window_size</c>).</summary>
     public int WindowSize { get; init; } = 256;
 
+    /// <summary>Where and how persistent fields keep their logs (the <c>PERS</c> keys).</summary>
+    public Persistence.PersistenceOptions Persistence { get; init; } = new();
+
     /// <summary>The endpoint peers reach this member's protocol traffic at.</summary>
     public IPEndPoint SstEndPoint => new(LocalIp, SstPort);
 
@@ -125,6 +128,7 @@ public sealed record GroupOptions
         {
             throw new ArgumentException($"SUBGROUP/DEFAULT/window_size must be positive, not {WindowSize}");
         }
+        Persistence.Validate();
     }
 
     private static void CheckPort(int port, string key)

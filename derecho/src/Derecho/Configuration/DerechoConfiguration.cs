@@ -52,6 +52,10 @@ public static class DerechoConfiguration
             ["DERECHO/max_payload_size"] = (o, e) => o with { MaxPayloadSize = ParseInt(e, 1, 1 << 30) },
             ["DERECHO/max_smc_payload_size"] = (o, e) => o with { MaxSmcPayloadSize = ParseInt(e, 1, 1 << 30) },
             ["DERECHO/window_size"] = (o, e) => o with { WindowSize = ParseInt(e, 1, 1 << 20) },
+            ["PERS/file_path"] = (o, e) => o with { Persistence = o.Persistence with { FilePath = e.Value } },
+            ["PERS/reset"] = (o, e) => o with { Persistence = o.Persistence with { Reset = ParseBool(e) } },
+            ["PERS/max_log_entry"] = (o, e) => o with { Persistence = o.Persistence with { MaxLogEntries = ParseLong(e, 1, long.MaxValue) } },
+            ["PERS/max_data_size"] = (o, e) => o with { Persistence = o.Persistence with { MaxDataSize = ParseLong(e, 1, long.MaxValue) } },
         };
 
     /// <summary>Keys some Derecho version defines that this implementation accepts and ignores, with a warning.</summary>
@@ -63,8 +67,7 @@ public static class DerechoConfiguration
         "DERECHO/block_size", "DERECHO/rdmc_send_algorithm",
         "DERECHO/p2p_loop_busy_wait_before_sleep_ms", "DERECHO/sst_poll_cq_timeout_ms_for_p2p",
         "RDMA/provider", "RDMA/domain", "RDMA/tx_depth", "RDMA/rx_depth",
-        "PERS/file_path", "PERS/ramdisk_path", "PERS/reset", "PERS/max_log_entry", "PERS/max_data_size",
-        "PERS/private_key_file",
+        "PERS/ramdisk_path", "PERS/private_key_file",
         "LOGGER/default_log_name", "LOGGER/default_log_level", "LOGGER/log_file_depth", "LOGGER/log_to_terminal",
         "LOGGER/log_file_size",
         "LAYOUT/json_layout", "LAYOUT/json_layout_file",

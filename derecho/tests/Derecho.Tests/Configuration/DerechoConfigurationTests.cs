@@ -93,7 +93,7 @@ public sealed class DerechoConfigurationTests
     [Fact]
     public void Keys_derecho_defines_but_we_do_not_use_are_accepted_with_a_warning()
     {
-        var text = Sample + "\n[RDMA]\nprovider = sockets\n[PERS]\nreset = false\n[DERECHO]\nexternal_port = 32645\n[SUBGROUP/SMALL]\nwindow_size = 4\n";
+        var text = Sample + "\n[RDMA]\nprovider = sockets\n[PERS]\nramdisk_path = /dev/shm\n[DERECHO]\nexternal_port = 32645\n[SUBGROUP/SMALL]\nwindow_size = 4\n";
         var loaded = DerechoConfiguration.FromEntries(ConfigurationFile.Parse(text, "derecho.cfg"));
         Assert.Equal(4, loaded.Warnings.Count);
         Assert.Contains(loaded.Warnings, w => w.Contains("RDMA/provider", StringComparison.Ordinal));

@@ -1,0 +1,56 @@
+namespace Derecho.Persistence;
+
+/// <summary>
+/// The few file-system operations a <see cref="PersistentLog"/> uses, and the only ones durability depends on:
+/// small enough that a simulated disk, which forgets every unsynced write when its owner crashes, can stand in for
+/// <see cref="DiskFileSystem"/> in tests.
+/// </summary>
+public interface ILogFileSystem
+{
+    /// <summary>Whether the directory exists.</summary>
+    bool DirectoryExists(string path);
+
+    /// <summary>Creates the directory and its missing parents. Durable only after <see cref="SyncDirectory"/> of its parent.</summary>
+    void CreateDirectory(string path);
+
+    /// <summary>The names (not paths) of the files directly in <paramref name="directory"/>.</summary>
+    IReadOnlyList<string> ListFiles(string directory);
+
+    /// <summary>
+    /// Opens a file for reading and writing, creating it empty when <paramref name="create"/> is set and it does not
+    /// exist. A created file's name is durable only after <see cref="SyncDirectory"/>.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist and <paramref name="create"/> is not set.</exception>
+    ILogFile OpenFile(string path, bool create);
+
+    /// <summary>Deletes the file if it exists. Durable only after <see cref="SyncDirectory"/>.</summary>
+    void DeleteFile(string path);
+
+    /// <summary>Renames a file, replacing any file at <paramref name="destination"/>. Durable only after <see cref="SyncDirectory"/>.</summary>
+    void RenameFile(string source, string destination);
+
+    /// <summary>Makes the directory's entries (created, deleted and renamed names) durable: <c>fsync</c> of the directory.</summary>
+    void SyncDirectory(string path);
+
+    /// <summary>Deletes the directory and everything in it, if it exists (for <c>PERS/reset</c>).</summary>
+    void DeleteDirectory(string path);
+}
+
+/// <summary>An open file of an <see cref="ILogFileSystem"/>, read and written at explicit offsets.</summary>
+public interface ILogFile : IDisposable
+{
+    /// <summary>The file's length in bytes.</summary>
+    long Length { get; }
+
+    /// <summary>Reads up to <paramref name="destination"/>'s length from <paramref name="offset"/>; returns the bytes read (fewer only at the end).</summary>
+    int Read(long offset, Span<byte> destination);
+
+    /// <summary>Writes <paramref name="data"/> at <paramref name="offset"/>. Durable only after <see cref="Sync"/>.</summary>
+    void Write(long offset, ReadOnlySpan<byte> data);
+
+    /// <summary>Cuts or extends the file to <paramref name="length"/>. Durable only after <see cref="Sync"/>.</summary>
+    void SetLength(long length);
+
+    /// <summary>Makes every write and length change so far durable: <c>fdatasync</c>.</summary>
+    void Sync();
+}

@@ -1,0 +1,61 @@
+namespace Derecho.Persistence;
+
+/// <summary>
+/// Where and how persistent fields keep their logs: Derecho's <c>[PERS]</c> keys. <see cref="Validate"/> names the
+/// key of any bad value.
+/// </summary>
+public sealed record PersistenceOptions
+{
+    /// <summary>The default <c>PERS/file_path</c>, as in Derecho.</summary>
+    public const string DefaultFilePath = ".plog";
+
+    /// <summary>The default <c>PERS/max_log_entry</c>, as in Derecho's sample configuration.</summary>
+    public const long DefaultMaxLogEntries = 1L << 20;
+
+    /// <summary>The default <c>PERS/max_data_size</c> (512 GiB), as in Derecho's sample configuration; nothing is reserved up front.</summary>
+    public const long DefaultMaxDataSize = 512L << 30;
+
+    /// <summary>The default size at which a log starts a new segment file.</summary>
+    public const long DefaultSegmentSize = 16L << 20;
+
+    /// <summary>The directory holding one subdirectory of log segments per persistent field (<c>PERS/file_path</c>).</summary>
+    public string FilePath { get; init; } = DefaultFilePath;
+
+    /// <summary>Whether logs left by an earlier run are deleted when a field opens (<c>PERS/reset</c>).</summary>
+    public bool Reset { get; init; }
+
+    /// <summary>The most versions one field's log may hold before it must be trimmed (<c>PERS/max_log_entry</c>).</summary>
+    public long MaxLogEntries { get; init; } = DefaultMaxLogEntries;
+
+    /// <summary>The most bytes of values one field's log may hold before it must be trimmed (<c>PERS/max_data_size</c>).</summary>
+    public long MaxDataSize { get; init; } = DefaultMaxDataSize;
+
+    /// <summary>The size in bytes at which a log starts a new segment file (not a Derecho key).</summary>
+    public long SegmentSize { get; init; } = DefaultSegmentSize;
+
+    /// <summary>Checks every value.</summary>
+    /// <exception cref="ArgumentException">A value is out of range; the message names its configuration key.</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(FilePath))
+        {
+            throw new ArgumentException("PERS/file_path must name a directory");
+        }
+        if (FilePath.AsSpan().IndexOfAny(Path.GetInvalidPathChars()) >= 0)
+        {
+            throw new ArgumentException($"PERS/file_path '{FilePath}' contains a character not allowed in a path");
+        }
+        if (MaxLogEntries <= 0)
+        {
+            throw new ArgumentException($"PERS/max_log_entry must be positive, not {MaxLogEntries}");
+        }
+        if (MaxDataSize <= 0)
+        {
+            throw new ArgumentException($"PERS/max_data_size must be positive, not {MaxDataSize}");
+        }
+        if (SegmentSize < 4096)
+        {
+            throw new ArgumentException($"the log segment size must be at least 4096 bytes, not {SegmentSize}");
+        }
+    }
+}

@@ -1,0 +1,100 @@
+namespace Derecho.Persistence;
+
+/// <summary>Removing versions: <see cref="Trim"/> from the front, <see cref="Truncate"/> from the back.</summary>
+public sealed partial class PersistentLog
+{
+    /// <summary>
+    /// Removes every version up to and including <paramref name="version"/>, durably: the trim point is synced
+    /// before any segment is deleted, so a crash leaves the log either trimmed or not. Staged versions are committed
+    /// first.
+    /// </summary>
+    public void Trim(long version)
+    {
+        lock (_commitGate)
+        {
+            CommitLocked();
+            lock (_gate)
+            {
+                ThrowIfUnusable();
+                if (version <= _trimmedThrough)
+                {
+                    return;
+                }
+                var keep = FindVersion(version);
+                keep = keep >= 0 ? keep + 1 : ~keep;
+                var time = keep > 0 ? _index[keep - 1].Time : _trimmedTime;
+                WriteTrimPoint(version, time);
+                for (var i = 0; i < keep; i++)
+                {
+                    _dataBytes -= _index[i].Length;
+                }
+                _index.RemoveRange(0, keep);
+                _trimmedThrough = version;
+                _trimmedTime = time;
+                _latestVersion = Math.Max(_latestVersion, version);
+                _persistedVersion = Math.Max(_persistedVersion, version);
+                var firstKept = _index.Count > 0 ? _index[0].Segment : _tailSegment;
+                var obsolete = _segments.Keys.Where(s => s < firstKept).ToList();
+                if (obsolete.Count > 0)
+                {
+                    DeleteSegments(obsolete);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Removes every version newer than <paramref name="version"/>, durably (as a total restart does to logs longer
+    /// than the agreed one): later segments are deleted newest first, each deletion synced, then the segment holding
+    /// the cut is shortened and synced; a crash leaves a prefix of the old log that keeps every version up to
+    /// <paramref name="version"/>. Staged versions are committed first.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="version"/> precedes the trim point.</exception>
+    public void Truncate(long version)
+    {
+        lock (_commitGate)
+        {
+            CommitLocked();
+            lock (_gate)
+            {
+                ThrowIfUnusable();
+                if (version < _trimmedThrough)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(version), version, $"{Directory}: cannot truncate to version {version}, the log is trimmed through {_trimmedThrough}");
+                }
+                var cut = FindVersion(version);
+                cut = cut >= 0 ? cut + 1 : ~cut;
+                if (cut == _index.Count)
+                {
+                    return;
+                }
+                var first = _index[cut];
+                try
+                {
+                    foreach (var segment in _segments.Keys.Where(s => s > first.Segment).OrderDescending().ToList())
+                    {
+                        DeleteSegments([segment]);
+                    }
+                    var file = _segments[first.Segment];
+                    file.SetLength(first.Offset);
+                    file.Sync();
+                }
+                catch (Exception e)
+                {
+                    _failure = e;
+                    throw;
+                }
+                for (var i = cut; i < _index.Count; i++)
+                {
+                    _dataBytes -= _index[i].Length;
+                }
+                _index.RemoveRange(cut, _index.Count - cut);
+                _tailSegment = first.Segment;
+                _tailLength = first.Offset;
+                _latestVersion = _index.Count > 0 ? _index[^1].Version : _trimmedThrough;
+                _lastTime = _index.Count > 0 ? _index[^1].Time : _trimmedTime;
+                _persistedVersion = _latestVersion;
+            }
+        }
+    }
+}

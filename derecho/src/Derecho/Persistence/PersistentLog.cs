@@ -1,0 +1,464 @@
+using System.Buffers;
+
+namespace Derecho.Persistence;
+
+/// <summary>
+/// The log of one persistent field: an append-only sequence of versions in segment files of one directory, with
+/// in-memory indexes by version and by time. <see cref="Append"/> stages a version (readable at once);
+/// <see cref="Commit"/> writes everything staged in one write per segment and <c>fdatasync</c>s it, and only then
+/// does <see cref="PersistedVersion"/> advance (group commit). A new segment's name is made durable with an
+/// <c>fsync</c> of the directory before any data goes into it. Thread-safe.
+/// </summary>
+/// <remarks>
+/// Versions must increase. Times never decrease along versions: a version stamped earlier than its predecessor is
+/// logged with its predecessor's time, so replicas logging the same sequence log the same times. Opening repairs a
+/// record torn at the end of the last segment (a crash during a write) and refuses, with
+/// <see cref="LogCorruptException"/>, a damaged record anywhere else.
+/// </remarks>
+public sealed partial class PersistentLog : IDisposable
+{
+    private const string SegmentExtension = ".seg";
+
+    private readonly ILogFileSystem _fileSystem;
+    private readonly PersistenceOptions _options;
+    private readonly Lock _gate = new();
+    private readonly Lock _commitGate = new();
+    private readonly SortedDictionary<long, ILogFile> _segments = [];
+    private readonly List<IndexEntry> _index = [];
+    private readonly Dictionary<long, ReadOnlyMemory<byte>> _unwritten = [];
+    private readonly List<(long Version, TaskCompletionSource Done)> _waiters = [];
+    private List<StagedChunk> _staged = [];
+    private long _tailSegment = 1;
+    private long _tailLength;
+    private long _dataBytes;
+    private long _trimmedThrough = Versions.None;
+    private HlcTimestamp _trimmedTime;
+    private HlcTimestamp _lastTime;
+    private long _latestVersion = Versions.None;
+    private long _persistedVersion = Versions.None;
+    private Exception? _failure;
+    private bool _disposed;
+
+    /// <summary>The directory holding the log's segments.</summary>
+    public string Directory { get; }
+
+    /// <summary>What opening repaired, e.g. a torn record cut from the end; null when the log was intact.</summary>
+    public string? Recovery { get; private set; }
+
+    /// <summary>The number of versions the log holds (trimmed ones excluded).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _index.Count;
+            }
+        }
+    }
+
+    /// <summary>The oldest version the log holds, or <see cref="Versions.None"/> when it is empty.</summary>
+    public long EarliestVersion
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _index.Count == 0 ? Versions.None : _index[0].Version;
+            }
+        }
+    }
+
+    /// <summary>The newest version appended, staged or persisted, or <see cref="Versions.None"/> when there is none.</summary>
+    public long LatestVersion
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _latestVersion;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The local persistence frontier: every version up to this one is on disk (synced). Versions never go back,
+    /// except through <see cref="Truncate"/>.
+    /// </summary>
+    public long PersistedVersion
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _persistedVersion;
+            }
+        }
+    }
+
+    /// <summary>Versions up to this one were trimmed away, or <see cref="Versions.None"/>.</summary>
+    public long TrimmedThrough
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _trimmedThrough;
+            }
+        }
+    }
+
+    /// <summary>The newest entry, or null when the log is empty.</summary>
+    public LogEntry? Latest
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _index.Count == 0 ? null : ReadEntry(_index[^1]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stages <paramref name="data"/> as <paramref name="version"/> stamped with <paramref name="time"/>. It is
+    /// readable at once and durable after the next <see cref="Commit"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The version is not newer than every version appended or trimmed.</exception>
+    /// <exception cref="LogFullException">The log holds <c>PERS/max_log_entry</c> versions or <c>PERS/max_data_size</c> bytes.</exception>
+    public void Append(long version, HlcTimestamp time, ReadOnlySpan<byte> data)
+    {
+        lock (_gate)
+        {
+            ThrowIfUnusable();
+            var floor = Math.Max(_latestVersion, _trimmedThrough);
+            if (version <= floor)
+            {
+                throw new ArgumentOutOfRangeException(nameof(version), version, $"{Directory}: version {version} is not newer than version {floor} already in the log");
+            }
+            if (_index.Count >= _options.MaxLogEntries)
+            {
+                throw new LogFullException($"{Directory}: the log holds {_index.Count} versions, PERS/max_log_entry allows {_options.MaxLogEntries}; trim it");
+            }
+            if (_dataBytes + data.Length > _options.MaxDataSize)
+            {
+                throw new LogFullException($"{Directory}: the log holds {_dataBytes} bytes, and {data.Length} more would pass PERS/max_data_size ({_options.MaxDataSize}); trim it");
+            }
+            time = HlcTimestamp.Max(time, _lastTime);
+            var size = LogRecordFormat.RecordSize(data.Length);
+            if (_tailLength > 0 && _tailLength + size > _options.SegmentSize)
+            {
+                _tailSegment++;
+                _tailLength = 0;
+            }
+            if (_staged.Count == 0 || _staged[^1].Segment != _tailSegment)
+            {
+                _staged.Add(new StagedChunk(_tailSegment, _tailLength));
+            }
+            var chunk = _staged[^1];
+            var start = chunk.Bytes.WrittenCount;
+            LogRecordFormat.Write(chunk.Bytes.GetSpan(size), version, time, data);
+            chunk.Bytes.Advance(size);
+            chunk.LastVersion = version;
+            _unwritten[version] = chunk.Bytes.WrittenMemory.Slice(start + LogRecordFormat.HeaderSize, data.Length);
+            _index.Add(new IndexEntry(version, time, _tailSegment, _tailLength, data.Length));
+            _tailLength += size;
+            _dataBytes += data.Length;
+            _lastTime = time;
+            _latestVersion = version;
+        }
+    }
+
+    /// <summary>
+    /// Writes every staged version and <c>fdatasync</c>s it (group commit), then advances
+    /// <see cref="PersistedVersion"/> and completes its waiters. Concurrent calls take turns; versions staged while a
+    /// commit runs go into the next one.
+    /// </summary>
+    /// <returns>The persisted version after the commit.</returns>
+    /// <exception cref="IOException">A write or sync failed; the log refuses further use (a failed sync may have lost data).</exception>
+    public long Commit()
+    {
+        lock (_commitGate)
+        {
+            return CommitLocked();
+        }
+    }
+
+    /// <summary>Completes once <see cref="PersistedVersion"/> reaches <paramref name="version"/> ("locally persisted").</summary>
+    public Task WaitForPersistedAsync(long version, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            ThrowIfUnusable();
+            if (_persistedVersion >= version)
+            {
+                return Task.CompletedTask;
+            }
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((version, done));
+            return done.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>The entry of exactly <paramref name="version"/>, if the log holds it.</summary>
+    public bool TryGet(long version, out LogEntry entry)
+    {
+        lock (_gate)
+        {
+            var at = FindVersion(version);
+            entry = at >= 0 ? ReadEntry(_index[at]) : default;
+            return at >= 0;
+        }
+    }
+
+    /// <summary>The newest entry at or before <paramref name="version"/> (the state as of that version), or null.</summary>
+    public LogEntry? GetAtOrBefore(long version)
+    {
+        lock (_gate)
+        {
+            var at = FindVersion(version);
+            at = at >= 0 ? at : ~at - 1;
+            return at >= 0 ? ReadEntry(_index[at]) : null;
+        }
+    }
+
+    /// <summary>The newest entry stamped at or before <paramref name="time"/> (the state as of that time), or null.</summary>
+    public LogEntry? GetAtTime(HlcTimestamp time)
+    {
+        lock (_gate)
+        {
+            int low = 0, high = _index.Count;
+            while (low < high)
+            {
+                var middle = (low + high) >>> 1;
+                if (_index[middle].Time <= time)
+                {
+                    low = middle + 1;
+                }
+                else
+                {
+                    high = middle;
+                }
+            }
+            return low > 0 ? ReadEntry(_index[low - 1]) : null;
+        }
+    }
+
+    /// <summary>The entries with versions from <paramref name="fromVersion"/> to <paramref name="toVersion"/> inclusive, oldest first.</summary>
+    public IReadOnlyList<LogEntry> GetRange(long fromVersion, long toVersion)
+    {
+        lock (_gate)
+        {
+            var first = FindVersion(fromVersion);
+            first = first >= 0 ? first : ~first;
+            var result = new List<LogEntry>();
+            for (var i = first; i < _index.Count && _index[i].Version <= toVersion; i++)
+            {
+                result.Add(ReadEntry(_index[i]));
+            }
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// Copies the bytes of <paramref name="version"/> into <paramref name="destination"/> without an intermediate
+    /// buffer; returns the length, or -1 when the log does not hold the version.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than the version's bytes.</exception>
+    public int Read(long version, Span<byte> destination)
+    {
+        lock (_gate)
+        {
+            var at = FindVersion(version);
+            if (at < 0)
+            {
+                return -1;
+            }
+            var entry = _index[at];
+            if (destination.Length < entry.Length)
+            {
+                throw new ArgumentException($"version {version} has {entry.Length} bytes; the destination holds {destination.Length}", nameof(destination));
+            }
+            CopyData(entry, destination[..entry.Length]);
+            return entry.Length;
+        }
+    }
+
+    /// <summary>Closes the files. Versions staged but not committed are not persisted; waiters for them fail.</summary>
+    public void Dispose()
+    {
+        lock (_commitGate)
+        {
+            lock (_gate)
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+                _disposed = true;
+                foreach (var file in _segments.Values)
+                {
+                    file.Dispose();
+                }
+                _segments.Clear();
+                foreach (var (_, done) in _waiters)
+                {
+                    done.TrySetException(new ObjectDisposedException(Directory, "the log was closed before the version was persisted"));
+                }
+                _waiters.Clear();
+            }
+        }
+    }
+
+    private long CommitLocked()
+    {
+        List<StagedChunk> chunks;
+        lock (_gate)
+        {
+            ThrowIfUnusable();
+            if (_staged.Count == 0)
+            {
+                return _persistedVersion;
+            }
+            chunks = _staged;
+            _staged = [];
+        }
+        try
+        {
+            foreach (var chunk in chunks)
+            {
+                var file = SegmentForWriting(chunk.Segment);
+                file.Write(chunk.Offset, chunk.Bytes.WrittenSpan);
+                file.Sync();
+            }
+        }
+        catch (Exception e)
+        {
+            lock (_gate)
+            {
+                _failure = e;
+            }
+            throw;
+        }
+        lock (_gate)
+        {
+            var persisted = chunks[^1].LastVersion;
+            foreach (var version in _unwritten.Keys)
+            {
+                if (version <= persisted)
+                {
+                    _unwritten.Remove(version);
+                }
+            }
+            AdvancePersisted(persisted);
+            return _persistedVersion;
+        }
+    }
+
+    private void AdvancePersisted(long persisted)
+    {
+        _persistedVersion = persisted;
+        for (var i = _waiters.Count - 1; i >= 0; i--)
+        {
+            if (_waiters[i].Version <= persisted)
+            {
+                _waiters[i].Done.TrySetResult();
+                _waiters.RemoveAt(i);
+            }
+        }
+    }
+
+    private ILogFile SegmentForWriting(long segment)
+    {
+        lock (_gate)
+        {
+            if (_segments.TryGetValue(segment, out var file))
+            {
+                return file;
+            }
+        }
+        var created = _fileSystem.OpenFile(SegmentPath(segment), create: true);
+        _fileSystem.SyncDirectory(Directory);
+        lock (_gate)
+        {
+            _segments[segment] = created;
+        }
+        return created;
+    }
+
+    private LogEntry ReadEntry(IndexEntry entry)
+    {
+        if (_unwritten.TryGetValue(entry.Version, out var staged))
+        {
+            return new LogEntry(entry.Version, entry.Time, staged);
+        }
+        var data = new byte[entry.Length];
+        CopyData(entry, data);
+        return new LogEntry(entry.Version, entry.Time, data);
+    }
+
+    private void CopyData(IndexEntry entry, Span<byte> destination)
+    {
+        if (_unwritten.TryGetValue(entry.Version, out var staged))
+        {
+            staged.Span.CopyTo(destination);
+            return;
+        }
+        var read = _segments[entry.Segment].Read(entry.Offset + LogRecordFormat.HeaderSize, destination);
+        if (read != destination.Length)
+        {
+            throw new LogCorruptException(SegmentPath(entry.Segment), entry.Offset, $"version {entry.Version} was cut short ({read} of {destination.Length} bytes)");
+        }
+    }
+
+    private int FindVersion(long version)
+    {
+        int low = 0, high = _index.Count - 1;
+        while (low <= high)
+        {
+            var middle = (low + high) >>> 1;
+            var found = _index[middle].Version;
+            if (found == version)
+            {
+                return middle;
+            }
+            if (found < version)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+        return ~low;
+    }
+
+    private void ThrowIfUnusable()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_failure is not null)
+        {
+            throw new InvalidOperationException($"{Directory}: an earlier write or sync failed ({_failure.Message}); reopen the log", _failure);
+        }
+    }
+
+    private string SegmentPath(long segment) => Path.Combine(Directory, SegmentName(segment));
+
+    private static string SegmentName(long segment) => segment.ToString("D10", System.Globalization.CultureInfo.InvariantCulture) + SegmentExtension;
+
+    /// <summary>Where a version lives: its segment, the offset of its record, its data length.</summary>
+    private readonly record struct IndexEntry(long Version, HlcTimestamp Time, long Segment, long Offset, int Length);
+
+    /// <summary>Staged records bound for one segment, contiguous from <see cref="Offset"/>.</summary>
+    private sealed class StagedChunk(long segment, long offset)
+    {
+        public long Segment { get; } = segment;
+
+        public long Offset { get; } = offset;
+
+        public ArrayBufferWriter<byte> Bytes { get; } = new();
+
+        public long LastVersion { get; set; } = Versions.None;
+    }
+}

@@ -1,0 +1,145 @@
+using System.Globalization;
+using Derecho.Persistence;
+
+namespace Derecho.Tests.Persistence;
+
+/// <summary>Torn tails and flipped bits injected into real log files, and a real appender killed with SIGKILL.</summary>
+public sealed class LogFileDamageTests
+{
+    private static readonly PersistenceOptions Options = new() { SegmentSize = 4096 };
+
+    private static string WriteLog(TempDirectory directory, int versions)
+    {
+        var path = directory.Combine("field");
+        using var log = PersistentLog.Open(DiskFileSystem.Instance, path, Options);
+        for (var v = 1; v <= versions; v++)
+        {
+            log.Append(v, new HlcTimestamp(v, 0), Enumerable.Repeat((byte)v, 200).ToArray());
+        }
+        log.Commit();
+        return path;
+    }
+
+    private static string LastSegment(string path) => Directory.GetFiles(path, "*.seg").Order(StringComparer.Ordinal).Last();
+
+    [Theory]
+    [InlineData("cut", 17)]
+    [InlineData("cut", 1)]
+    [InlineData("zeros", 300)]
+    [InlineData("garbage", 50)]
+    public void ATornTailIsCutOnOpen(string damage, int bytes)
+    {
+        using var directory = new TempDirectory("plog");
+        var path = WriteLog(directory, 30);
+        var segment = LastSegment(path);
+        var intact = new FileInfo(segment).Length;
+        using (var file = new FileStream(segment, FileMode.Open))
+        {
+            switch (damage)
+            {
+                case "cut":
+                    file.SetLength(intact - bytes);
+                    break;
+                case "zeros":
+                    file.SetLength(intact + bytes);
+                    break;
+                default:
+                    file.Seek(0, SeekOrigin.End);
+                    file.Write(Enumerable.Range(0, bytes).Select(i => (byte)(i * 37 + 11)).ToArray());
+                    break;
+            }
+        }
+        using var log = PersistentLog.Open(DiskFileSystem.Instance, path, Options);
+        Assert.NotNull(log.Recovery);
+        Assert.Contains(Path.GetFileName(segment), log.Recovery, StringComparison.Ordinal);
+        var expectedLatest = damage == "cut" ? 29 : 30;
+        Assert.Equal(expectedLatest, log.LatestVersion);
+        Assert.Equal(damage == "cut" ? intact - 236 : intact, new FileInfo(segment).Length);
+        log.Append(31, new HlcTimestamp(31, 0), "after"u8);
+        log.Commit();
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(8)]
+    [InlineData(50)]
+    public void AFlippedBitBeforeTheEndRefusesToOpen(int byteInRecord)
+    {
+        using var directory = new TempDirectory("plog");
+        var path = WriteLog(directory, 30);
+        var first = Directory.GetFiles(path, "*.seg").Order(StringComparer.Ordinal).First();
+        const int Record = 236;
+        var offset = 2 * Record + byteInRecord;
+        using (var file = new FileStream(first, FileMode.Open))
+        {
+            file.Seek(offset, SeekOrigin.Begin);
+            var b = file.ReadByte();
+            file.Seek(offset, SeekOrigin.Begin);
+            file.WriteByte((byte)(b ^ 0x10));
+        }
+        var error = Assert.Throws<LogCorruptException>(() => PersistentLog.Open(DiskFileSystem.Instance, path, Options));
+        Assert.Equal(first, error.FilePath);
+        Assert.Equal(2 * Record, error.Offset);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"offset {2 * Record}"), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ADamagedTrimPointRefusesToOpen()
+    {
+        using var directory = new TempDirectory("plog");
+        var path = WriteLog(directory, 30);
+        using (var log = PersistentLog.Open(DiskFileSystem.Instance, path, Options))
+        {
+            log.Trim(10);
+        }
+        File.WriteAllBytes(Path.Combine(path, "trim"), new byte[28]);
+        var error = Assert.Throws<LogCorruptException>(() => PersistentLog.Open(DiskFileSystem.Instance, path, Options));
+        Assert.Contains("trim point", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Integration]
+    public async Task AnAppenderKilledWithSigkillLosesNothingItReportedPersisted()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var directory = new TempDirectory("plog");
+        var path = directory.Combine("field");
+        var random = new Random();
+        long reported = -1;
+        for (var round = 0; round < 2; round++)
+        {
+            await using var appender = ChildProcess.StartDotnet("Derecho.Cli",
+                ["log", "append", path, "--count", "-1", "--size", "1000", "--batch", "8"], directory.Path);
+            var commits = random.Next(5, 40);
+            for (var i = 0; i < commits; i++)
+            {
+                var line = await appender.WaitForLineAsync(l => l.StartsWith("persisted ", StringComparison.Ordinal), ct);
+                reported = long.Parse(line["persisted ".Length..], CultureInfo.InvariantCulture);
+            }
+            appender.Kill();
+            await appender.WaitForExitAsync(ct);
+            using var log = PersistentLog.Open(DiskFileSystem.Instance, path);
+            Assert.True(log.LatestVersion >= reported, $"the log ends at {log.LatestVersion}, the appender reported {reported} persisted");
+            var expected = new byte[1000];
+            for (var v = 0L; v <= log.LatestVersion; v++)
+            {
+                Assert.True(log.TryGet(v, out var entry), $"version {v} is missing");
+                LogCommandValue(v, expected);
+                Assert.True(entry.Data.Span.SequenceEqual(expected), $"version {v} has the wrong bytes");
+            }
+        }
+        var (code, stdout, _) = await ChildProcess.RunDotnetAsync("Derecho.Cli", ["log", "check", path], ct, directory.Path);
+        Assert.Equal(0, code);
+        Assert.StartsWith("versions ", stdout.Split('\n').Last(l => l.Length > 0), StringComparison.Ordinal);
+    }
+
+    /// <summary>The bytes <c>derecho log append</c> writes for a version, as its help states.</summary>
+    private static void LogCommandValue(long version, Span<byte> destination)
+    {
+        for (var i = 0; i < destination.Length; i++)
+        {
+            destination[i] = unchecked((byte)(version * 31 + i));
+        }
+    }
+}

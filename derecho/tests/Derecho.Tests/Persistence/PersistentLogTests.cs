@@ -1,0 +1,198 @@
+using System.Text;
+using Derecho.Persistence;
+
+namespace Derecho.Tests.Persistence;
+
+public sealed class PersistentLogTests
+{
+    private static readonly PersistenceOptions SmallSegments = new() { SegmentSize = 4096 };
+
+    private static byte[] Value(long version, int size = 100)
+    {
+        var bytes = new byte[size];
+        new Random((int)version).NextBytes(bytes);
+        return bytes;
+    }
+
+    private static HlcTimestamp TimeOf(long version) => new(1_000_000 + version * 10, 0);
+
+    private static PersistentLog OpenWithVersions(SimulatedDisk disk, int count)
+    {
+        var log = PersistentLog.Open(disk, "/logs/f", SmallSegments);
+        for (var v = 1L; v <= count; v++)
+        {
+            log.Append(v, TimeOf(v), Value(v));
+        }
+        return log;
+    }
+
+    [Fact]
+    public void VersionsSurviveReopenAcrossSegments()
+    {
+        using var directory = new TempDirectory("plog");
+        var path = directory.Combine("field");
+        using (var log = PersistentLog.Open(DiskFileSystem.Instance, path, SmallSegments))
+        {
+            for (var v = 0L; v < 200; v++)
+            {
+                log.Append(Versions.Of(1, (uint)v), TimeOf(v), Value(v));
+                if (v % 16 == 15)
+                {
+                    log.Commit();
+                }
+            }
+            Assert.Equal(Versions.Of(1, 191), log.PersistedVersion);
+            log.Commit();
+        }
+        Assert.True(Directory.GetFiles(path, "*.seg").Length > 3);
+        using var reopened = PersistentLog.Open(DiskFileSystem.Instance, path, SmallSegments);
+        Assert.Null(reopened.Recovery);
+        Assert.Equal(200, reopened.Count);
+        Assert.Equal(Versions.Of(1, 199), reopened.PersistedVersion);
+        for (var v = 0L; v < 200; v++)
+        {
+            Assert.True(reopened.TryGet(Versions.Of(1, (uint)v), out var entry));
+            Assert.Equal(Value(v), entry.Data.ToArray());
+            Assert.Equal(TimeOf(v), entry.Time);
+        }
+    }
+
+    [Fact]
+    public void ReadsByVersionTimeAndRange()
+    {
+        using var log = PersistentLog.Open(new SimulatedDisk(), "/logs/f", SmallSegments);
+        foreach (var v in new long[] { 10, 20, 30, 40 })
+        {
+            log.Append(v, TimeOf(v), Value(v, 10));
+        }
+        Assert.False(log.TryGet(15, out _));
+        Assert.Equal(10, log.GetAtOrBefore(15)!.Value.Version);
+        Assert.Null(log.GetAtOrBefore(9));
+        Assert.Equal(40, log.GetAtOrBefore(1000)!.Value.Version);
+        Assert.Equal(20, log.GetAtTime(TimeOf(25))!.Value.Version);
+        Assert.Equal(20, log.GetAtTime(TimeOf(20))!.Value.Version);
+        Assert.Null(log.GetAtTime(TimeOf(5)));
+        Assert.Equal([20L, 30L], log.GetRange(11, 30).Select(e => e.Version));
+        Assert.Equal(40, log.Latest!.Value.Version);
+        var buffer = new byte[64];
+        Assert.Equal(10, log.Read(30, buffer));
+        Assert.Equal(Value(30, 10), buffer[..10]);
+        Assert.Equal(-1, log.Read(31, buffer));
+        Assert.Throws<ArgumentException>(() => log.Read(30, new byte[3]));
+    }
+
+    [Fact]
+    public async Task StagedVersionsAreReadableBeforeCommitAndPersistedAfter()
+    {
+        using var log = PersistentLog.Open(new SimulatedDisk(), "/logs/f");
+        log.Append(1, TimeOf(1), "one"u8);
+        var waiting = log.WaitForPersistedAsync(1, TestContext.Current.CancellationToken);
+        Assert.Equal(Versions.None, log.PersistedVersion);
+        Assert.Equal("one", Encoding.UTF8.GetString(log.Latest!.Value.Data.Span));
+        Assert.False(waiting.IsCompleted);
+        Assert.Equal(1, log.Commit());
+        await waiting;
+        Assert.Equal("one", Encoding.UTF8.GetString(log.Latest!.Value.Data.Span));
+    }
+
+    [Fact]
+    public void TimesNeverGoBackwardsAlongVersions()
+    {
+        using var log = PersistentLog.Open(new SimulatedDisk(), "/logs/f");
+        log.Append(1, new HlcTimestamp(500, 0), "a"u8);
+        log.Append(2, new HlcTimestamp(300, 4), "b"u8);
+        Assert.True(log.TryGet(2, out var second));
+        Assert.Equal(new HlcTimestamp(500, 0), second.Time);
+        Assert.Equal(2, log.GetAtTime(new HlcTimestamp(500, 0))!.Value.Version);
+    }
+
+    [Fact]
+    public void RejectsOldVersionsAndEnforcesLimits()
+    {
+        using var log = PersistentLog.Open(new SimulatedDisk(), "/logs/f", new PersistenceOptions { MaxLogEntries = 2, MaxDataSize = 10 });
+        log.Append(5, TimeOf(5), "abc"u8);
+        var old = Assert.Throws<ArgumentOutOfRangeException>(() => log.Append(5, TimeOf(6), "x"u8));
+        Assert.Contains("not newer than version 5", old.Message, StringComparison.Ordinal);
+        Assert.Throws<LogFullException>(() => log.Append(6, TimeOf(6), new byte[8]));
+        log.Append(6, TimeOf(6), "abc"u8);
+        var full = Assert.Throws<LogFullException>(() => log.Append(7, TimeOf(7), "x"u8));
+        Assert.Contains("PERS/max_log_entry", full.Message, StringComparison.Ordinal);
+        log.Trim(5);
+        log.Append(7, TimeOf(7), "x"u8);
+    }
+
+    [Fact]
+    public void TrimAndTruncateSurviveReopen()
+    {
+        var disk = new SimulatedDisk();
+        using (var log = OpenWithVersions(disk, 120))
+        {
+            log.Trim(50);
+            Assert.Equal(51, log.EarliestVersion);
+            log.Truncate(100);
+            Assert.Equal(100, log.LatestVersion);
+            Assert.Throws<ArgumentOutOfRangeException>(() => log.Truncate(40));
+            log.Append(101, TimeOf(1), Value(1001));
+            log.Commit();
+        }
+        disk.Restart(null);
+        using var reopened = PersistentLog.Open(disk, "/logs/f", SmallSegments);
+        Assert.Equal(51, reopened.EarliestVersion);
+        Assert.Equal(101, reopened.LatestVersion);
+        Assert.Equal(51, reopened.Count);
+        Assert.True(reopened.TryGet(101, out var last));
+        Assert.Equal(Value(1001), last.Data.ToArray());
+        Assert.Equal(TimeOf(100), last.Time);
+        Assert.DoesNotContain(disk.ListFiles("/logs/f"), n => n == "0000000001.seg");
+    }
+
+    [Fact]
+    public void TrimmingEverythingKeepsTheFloor()
+    {
+        var disk = new SimulatedDisk();
+        using (var log = OpenWithVersions(disk, 60))
+        {
+            log.Trim(60);
+            Assert.Equal(0, log.Count);
+            Assert.Equal(60, log.LatestVersion);
+            Assert.Throws<ArgumentOutOfRangeException>(() => log.Append(60, TimeOf(61), "x"u8));
+        }
+        disk.Restart(null);
+        using var reopened = PersistentLog.Open(disk, "/logs/f", SmallSegments);
+        Assert.Equal(0, reopened.Count);
+        Assert.Equal(60, reopened.TrimmedThrough);
+        reopened.Append(61, TimeOf(1), "x"u8);
+        Assert.Equal(TimeOf(60), reopened.Latest!.Value.Time);
+    }
+
+    [Fact]
+    public void ResetDeletesTheFieldsLog()
+    {
+        var disk = new SimulatedDisk();
+        var options = new PersistenceOptions { FilePath = "/plog" };
+        using (var log = PersistentLog.OpenField(options, "counter", disk))
+        {
+            log.Append(1, TimeOf(1), "x"u8);
+            log.Commit();
+        }
+        using (var kept = PersistentLog.OpenField(options, "counter", disk))
+        {
+            Assert.Equal(1, kept.Count);
+        }
+        using var reset = PersistentLog.OpenField(options with { Reset = true }, "counter", disk);
+        Assert.Equal(0, reset.Count);
+        Assert.Throws<ArgumentException>(() => PersistentLog.OpenField(options, "../escape", disk));
+    }
+
+    [Fact]
+    public void AFailedSyncMakesTheLogRefuseFurtherUse()
+    {
+        var disk = new SimulatedDisk();
+        using var log = PersistentLog.Open(disk, "/logs/f");
+        log.Append(1, TimeOf(1), "x"u8);
+        disk.CrashAtStep = disk.Steps + 1; // the create and directory sync pass, the write fails
+        Assert.Throws<SimulatedCrashException>(() => log.Commit());
+        var refused = Assert.Throws<InvalidOperationException>(() => log.Append(2, TimeOf(2), "y"u8));
+        Assert.Contains("reopen the log", refused.Message, StringComparison.Ordinal);
+    }
+}
