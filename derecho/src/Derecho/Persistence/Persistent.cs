@@ -6,14 +6,28 @@ namespace Derecho.Persistence;
 public static class Persistent
 {
     /// <summary>Opens the field <paramref name="name"/> under <c>PERS/file_path</c> (see <see cref="PersistentLog.OpenField"/>).</summary>
-    public static Persistent<T> Open<T>(PersistenceOptions options, string name, IPersistentCodec<T> codec, T initial, ILogFileSystem? fileSystem = null) =>
-        new(PersistentLog.OpenField(options, name, fileSystem), codec, initial);
+    public static Persistent<T> Open<T>(PersistenceOptions options, string name, IPersistentCodec<T> codec, T initial,
+        ILogFileSystem? fileSystem = null, LogSigner? signer = null)
+    {
+        var log = PersistentLog.OpenField(options, name, fileSystem);
+        try
+        {
+            return new Persistent<T>(log, codec, initial, signer);
+        }
+        catch
+        {
+            log.Dispose();
+            throw;
+        }
+    }
 }
 
 /// <summary>
 /// A versioned field kept in a <see cref="PersistentLog"/>, as Derecho's <c>Persistent&lt;T&gt;</c>: every update is
 /// a new version stamped with a hybrid logical time, and the field reads as of any version or time it still holds.
-/// The latest value stays decoded in memory; older ones are read from the log. Thread-safe.
+/// The latest value stays decoded in memory; older ones are read from the log. With a <see cref="LogSigner"/>, every
+/// version is signed in a chain (Derecho's signed logs): the chain is verified when the field opens and each version
+/// when it is read. Thread-safe.
 /// </summary>
 /// <typeparam name="T">The field's type; values are treated as immutable once put.</typeparam>
 public sealed class Persistent<T> : IDisposable
@@ -22,18 +36,29 @@ public sealed class Persistent<T> : IDisposable
     private readonly T _initial;
     private readonly Lock _gate = new();
     private readonly ArrayBufferWriter<byte> _encoded = new();
+    private readonly LogSigner? _signer;
+    private byte[] _signed = [];
+    private byte[] _lastSignature = new byte[LogSigner.SignatureSize];
     private T _latest;
 
-    /// <summary>A field over <paramref name="log"/>; before its first version it reads as <paramref name="initial"/>.</summary>
-    public Persistent(PersistentLog log, IPersistentCodec<T> codec, T initial)
+    /// <summary>
+    /// A field over <paramref name="log"/>; before its first version it reads as <paramref name="initial"/>. With
+    /// <paramref name="signer"/>, versions are signed and the log's whole chain is verified now.
+    /// </summary>
+    /// <exception cref="LogSignatureException">A version of a signed log fails verification.</exception>
+    public Persistent(PersistentLog log, IPersistentCodec<T> codec, T initial, LogSigner? signer = null)
     {
         ArgumentNullException.ThrowIfNull(log);
         ArgumentNullException.ThrowIfNull(codec);
         Log = log;
         _codec = codec;
         _initial = initial;
-        var latest = log.Latest;
-        _latest = latest is { } entry ? codec.Decode(entry.Data.Span) : initial;
+        _signer = signer;
+        if (signer is not null)
+        {
+            VerifyChain();
+        }
+        _latest = ReadLatest();
     }
 
     /// <summary>The log the field keeps its versions in.</summary>
@@ -65,8 +90,35 @@ public sealed class Persistent<T> : IDisposable
         {
             _encoded.ResetWrittenCount();
             _codec.Encode(value, _encoded);
-            Log.Append(version, time, _encoded.WrittenSpan);
+            if (_signer is null)
+            {
+                Log.Append(version, time, _encoded.WrittenSpan);
+            }
+            else
+            {
+                var size = _encoded.WrittenCount + 2 * LogSigner.SignatureSize;
+                if (_signed.Length < size)
+                {
+                    _signed = new byte[Math.Max(size, 2 * _signed.Length)];
+                }
+                _signer.Sign(version, _encoded.WrittenSpan, _lastSignature, _signed);
+                Log.Append(version, time, _signed.AsSpan(0, size));
+                _lastSignature = _signed[(size - LogSigner.SignatureSize)..size];
+            }
             _latest = value;
+        }
+    }
+
+    /// <summary>Removes every version up to <paramref name="version"/> (see <see cref="PersistentLog.Trim"/>).</summary>
+    public void Trim(long version) => Log.Trim(version);
+
+    /// <summary>Removes every version after <paramref name="version"/> (see <see cref="PersistentLog.Truncate"/>); the field then reads as of it.</summary>
+    public void Truncate(long version)
+    {
+        lock (_gate)
+        {
+            Log.Truncate(version);
+            _latest = ReadLatest();
         }
     }
 
@@ -91,7 +143,7 @@ public sealed class Persistent<T> : IDisposable
         if (Log.TryGet(version, out var entry))
         {
             time = entry.Time;
-            value = _codec.Decode(entry.Data.Span);
+            value = DecodeEntry(entry);
             return true;
         }
         time = default;
@@ -106,12 +158,69 @@ public sealed class Persistent<T> : IDisposable
     {
         if (entry is { } found)
         {
-            return _codec.Decode(found.Data.Span);
+            return DecodeEntry(found);
         }
         if (Log.TrimmedThrough != Versions.None)
         {
             throw new ArgumentOutOfRangeException(what, $"{Log.Directory}: the value as of {what} was trimmed away (trimmed through version {Log.TrimmedThrough})");
         }
         return _initial;
+    }
+
+    private T ReadLatest()
+    {
+        var latest = Log.Latest;
+        if (latest is not { } entry)
+        {
+            return _initial;
+        }
+        if (_signer is not null)
+        {
+            _lastSignature = entry.Data[^LogSigner.SignatureSize..].ToArray();
+        }
+        return DecodeEntry(entry);
+    }
+
+    private T DecodeEntry(LogEntry entry)
+    {
+        if (_signer is null)
+        {
+            return _codec.Decode(entry.Data.Span);
+        }
+        if (!_signer.Verify(entry.Version, entry.Data.Span))
+        {
+            throw new LogSignatureException($"{Log.Directory}: version {entry.Version} fails its signature");
+        }
+        return _codec.Decode(entry.Data.Span[..^(2 * LogSigner.SignatureSize)]);
+    }
+
+    /// <summary>Checks every version's signature and that each chains from the signature before it.</summary>
+    private void VerifyChain()
+    {
+        const int Window = 1024;
+        ReadOnlyMemory<byte> previous = default;
+        var from = long.MinValue;
+        while (true)
+        {
+            var entries = Log.GetRange(from, long.MaxValue, Window);
+            foreach (var entry in entries)
+            {
+                var data = entry.Data.Span;
+                if (!_signer!.Verify(entry.Version, data))
+                {
+                    throw new LogSignatureException($"{Log.Directory}: version {entry.Version} fails its signature");
+                }
+                if (!previous.IsEmpty && !data[^(2 * LogSigner.SignatureSize)..^LogSigner.SignatureSize].SequenceEqual(previous.Span))
+                {
+                    throw new LogSignatureException($"{Log.Directory}: version {entry.Version} does not chain from the version before it");
+                }
+                previous = entry.Data[^LogSigner.SignatureSize..];
+            }
+            if (entries.Count < Window)
+            {
+                return;
+            }
+            from = entries[^1].Version + 1;
+        }
     }
 }

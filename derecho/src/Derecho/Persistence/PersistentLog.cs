@@ -244,15 +244,18 @@ public sealed partial class PersistentLog : IDisposable
         }
     }
 
-    /// <summary>The entries with versions from <paramref name="fromVersion"/> to <paramref name="toVersion"/> inclusive, oldest first.</summary>
-    public IReadOnlyList<LogEntry> GetRange(long fromVersion, long toVersion)
+    /// <summary>
+    /// The entries with versions from <paramref name="fromVersion"/> to <paramref name="toVersion"/> inclusive, oldest
+    /// first, at most <paramref name="maxCount"/> of them.
+    /// </summary>
+    public IReadOnlyList<LogEntry> GetRange(long fromVersion, long toVersion, int maxCount = int.MaxValue)
     {
         lock (_gate)
         {
             var first = FindVersion(fromVersion);
             first = first >= 0 ? first : ~first;
             var result = new List<LogEntry>();
-            for (var i = first; i < _index.Count && _index[i].Version <= toVersion; i++)
+            for (var i = first; i < _index.Count && _index[i].Version <= toVersion && result.Count < maxCount; i++)
             {
                 result.Add(ReadEntry(_index[i]));
             }

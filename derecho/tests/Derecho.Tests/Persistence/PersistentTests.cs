@@ -88,3 +88,67 @@ public sealed class PersistentTests
         Assert.Contains("PERS/file_path", empty.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class SignedPersistentTests
+{
+    private static readonly PersistenceOptions Options = new() { FilePath = "/plog" };
+
+    private static HlcTimestamp At(long version) => new(version * 1000, 0);
+
+    [Fact]
+    public void ASignedFieldVerifiesItsChainAcrossReopenTrimAndTruncate()
+    {
+        var disk = new SimulatedDisk();
+        using var signer = LogSigner.Generate();
+        using (var field = Persistent.Open(Options, "signed", PersistentCodecs.Int64, 0L, disk, signer))
+        {
+            for (var v = 1L; v <= 20; v++)
+            {
+                field.Put(v, At(v), v * v);
+            }
+            field.Persist();
+            field.Trim(5);
+            field.Truncate(15);
+            Assert.Equal(225, field.Value);
+            field.Put(16, At(16), -1);
+            field.Persist();
+        }
+        using var verifier = LogSigner.FromPem(signer.ExportPrivateKeyPem());
+        using var reopened = Persistent.Open(Options, "signed", PersistentCodecs.Int64, 0L, disk, verifier);
+        Assert.Equal(-1, reopened.Value);
+        Assert.Equal(100, reopened.Get(10));
+        Assert.Equal(144, reopened.Get(At(12)));
+    }
+
+    [Fact]
+    public void AChangedValueOrABrokenChainIsRefused()
+    {
+        var disk = new SimulatedDisk();
+        using var signer = LogSigner.Generate();
+        using (var field = Persistent.Open(Options, "signed", PersistentCodecs.Int64, 0L, disk, signer))
+        {
+            for (var v = 1L; v <= 3; v++)
+            {
+                field.Put(v, At(v), v);
+            }
+            field.Persist();
+        }
+        // Rewrite version 2 with a value and a valid-looking record (fresh checksums) signed by another key.
+        using (var log = PersistentLog.OpenField(Options, "signed", disk))
+        using (var forger = LogSigner.Generate())
+        using (var forged = new Persistent<long>(PersistentLog.Open(disk, "/forged"), PersistentCodecs.Int64, 0L, forger))
+        {
+            log.Truncate(1);
+            forged.Put(2, At(2), 99);
+            Assert.True(forged.Log.TryGet(2, out var entry));
+            log.Append(2, At(2), entry.Data.Span);
+            log.Commit();
+        }
+        var error = Assert.Throws<LogSignatureException>(() => Persistent.Open(Options, "signed", PersistentCodecs.Int64, 0L, disk, signer));
+        Assert.Contains("version 2", error.Message, StringComparison.Ordinal);
+        using var publicOnly = LogSigner.FromPem(signer.ExportPublicKeyPem());
+        using var readOnly = Persistent.Open(Options, "other", PersistentCodecs.Int64, 0L, disk, publicOnly);
+        Assert.Throws<InvalidOperationException>(() => readOnly.Put(1, At(1), 1));
+        Assert.Throws<ArgumentException>(() => LogSigner.FromPem("not a key"));
+    }
+}
