@@ -232,7 +232,14 @@ public sealed partial class Group
     {
         if (send.To is { } to && _sendConnections.TryGetValue(to, out var connection) && !connection.IsClosed)
         {
-            connection.Send(FrameType.Protocol, send.Body.Span);
+            if (send.Bulk)
+            {
+                connection.SendBulk(FrameType.Protocol, send.Body.Span);
+            }
+            else
+            {
+                connection.Send(FrameType.Protocol, send.Body.Span);
+            }
             _dirty.Add(connection);
             return;
         }

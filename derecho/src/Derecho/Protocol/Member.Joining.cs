@@ -73,6 +73,9 @@ public sealed partial class Member
             return;
         }
         _options.StateTransfer?.Apply(welcome.State.Span);
+        // The commit that admitted it also ended the previous view: with it, this member can catch up a member
+        // of that view that missed the commit (say, because the leader crashed right after it).
+        _commits[proposal.NextViewId] = proposal;
         var carried = new List<Multicast.PendingMessage>(_beforeFirstView);
         _beforeFirstView.Clear();
         InstallView(proposal.ToView(), carried);

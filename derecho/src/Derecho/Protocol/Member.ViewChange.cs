@@ -27,6 +27,8 @@ public sealed partial class Member
     private const int CommitHistory = 16;
     private const int MaxBuffered = 100_000;
     private readonly Dictionary<uint, DateTimeOffset> _lastHeard = [];
+    private readonly HashSet<uint> _heardThisView = [];
+    private readonly Dictionary<(int Accuser, int Accused), DateTimeOffset> _accusations = [];
     private readonly Dictionary<uint, DateTimeOffset> _lostAt = [];
     private readonly Dictionary<int, ViewProposal> _commits = [];
     private readonly HashSet<(uint Node, int ViewId)> _caughtUp = [];
@@ -64,15 +66,21 @@ public sealed partial class Member
         return live;
     }
 
+    private TimeSpan AccusationGrace => _options.SuspicionTimeout + _options.HeartbeatInterval;
+
     private DateTimeOffset ActiveDeadline()
     {
         var deadline = _nextHeartbeat;
+        foreach (var adoptAt in _accusations.Values)
+        {
+            deadline = adoptAt < deadline ? adoptAt : deadline;
+        }
         var members = _view!.Members;
         for (var rank = 0; rank < members.Count; rank++)
         {
             if (rank != _myRank && !_own.Suspected[rank] && _lastHeard.TryGetValue(members[rank].NodeId, out var heard))
             {
-                var suspectAt = heard + _options.SuspicionTimeout;
+                var suspectAt = heard + SilenceAllowed(members[rank].NodeId);
                 deadline = suspectAt < deadline ? suspectAt : deadline;
             }
         }
@@ -84,15 +92,92 @@ public sealed partial class Member
         var members = _view!.Members;
         for (var rank = 0; rank < members.Count && Status == MemberStatus.Active; rank++)
         {
-            if (rank != _myRank && !_own.Suspected[rank]
-                && now - _lastHeard.GetValueOrDefault(members[rank].NodeId, now) >= _options.SuspicionTimeout)
+            var node = members[rank].NodeId;
+            if (rank != _myRank && !_own.Suspected[rank] && now - _lastHeard.GetValueOrDefault(node, now) >= SilenceAllowed(node))
             {
                 Suspect(rank);
             }
         }
     }
 
-    private void Heard(uint nodeId) => _lastHeard[nodeId] = _time.GetUtcNow();
+    /// <summary>
+    /// Once an accusation has stood for <see cref="AccusationGrace"/>, the leader settles all those standing between
+    /// members it does not suspect: it suspects, one at a time, the member in the most of them (accused in the
+    /// most, then the highest rank), until no two remaining members accuse each other. A member cut off in a
+    /// minority accuses and is accused by many and goes; of two members that lost their link, one goes.
+    /// </summary>
+    private void AdoptAccusations(DateTimeOffset now)
+    {
+        var ripe = false;
+        foreach (var ((accuser, accused), adoptAt) in _accusations.ToList())
+        {
+            if (_own.Suspected[accuser] || _own.Suspected[accused])
+            {
+                _accusations.Remove((accuser, accused));
+            }
+            else
+            {
+                ripe |= now >= adoptAt;
+            }
+        }
+        if (!ripe || LeaderRank() != _myRank)
+        {
+            return;
+        }
+        _accusations.Clear();
+        var count = _table.Count;
+        var involved = new int[count];
+        var accusedBy = new int[count];
+        while (true)
+        {
+            Array.Clear(involved);
+            Array.Clear(accusedBy);
+            for (var accuser = 0; accuser < count; accuser++)
+            {
+                if (accuser == _myRank || _own.Suspected[accuser] || _table[accuser] is not { } row)
+                {
+                    continue;
+                }
+                for (var accused = 0; accused < count; accused++)
+                {
+                    if (accused != accuser && accused != _myRank && !_own.Suspected[accused] && row.Suspected[accused])
+                    {
+                        involved[accuser]++;
+                        involved[accused]++;
+                        accusedBy[accused]++;
+                    }
+                }
+            }
+            var worst = -1;
+            for (var rank = 0; rank < count; rank++)
+            {
+                if (involved[rank] > 0 && (worst < 0 || involved[rank] > involved[worst]
+                    || (involved[rank] == involved[worst] && accusedBy[rank] >= accusedBy[worst])))
+                {
+                    worst = rank;
+                }
+            }
+            if (worst < 0 || Status != MemberStatus.Active)
+            {
+                return;
+            }
+            Suspect(worst);
+        }
+    }
+
+    /// <summary>
+    /// How long a member may stay silent: the suspicion timeout, doubled until it is first heard in this view. A
+    /// member that installs the view late (the leader crashed before its commit reached it, and it learns the view
+    /// only by taking over after a timeout of its own) is not suspected by those that installed it early.
+    /// </summary>
+    private TimeSpan SilenceAllowed(uint nodeId) =>
+        _heardThisView.Contains(nodeId) ? _options.SuspicionTimeout : 2 * _options.SuspicionTimeout;
+
+    private void Heard(uint nodeId)
+    {
+        _lastHeard[nodeId] = _time.GetUtcNow();
+        _heardThisView.Add(nodeId);
+    }
 
     /// <summary>Suspects a member for good (in this view): wedges, and the suspicion spreads with the row.</summary>
     private void Suspect(int rank)
@@ -154,16 +239,25 @@ public sealed partial class Member
             Suspect(rank);
             return;
         }
-        // The leader adopts every member's suspicions, so that it decides who goes (two members that lose each
-        // other's link cost one member, not both); the others accept its proposal rather than copy its
-        // suspicions, which may be stale (sent from a minority before a partition healed). A leaving member's
-        // suspicion of itself spreads from anyone.
-        var adoptAll = LeaderRank() == _myRank;
+        // The leader adopts the other members' suspicions, so that it decides who goes (two members that lose
+        // each other's link cost one member, not both), but only once the accuser has kept its accusation and
+        // stayed heard for a suspicion timeout: an accuser cut off in a minority, whose rows arrive late when the
+        // partition heals, falls silent or accuses the leader meanwhile, and it goes instead. The others accept
+        // the leader's proposal rather than copy its suspicions. A leaving member's suspicion of itself spreads
+        // from anyone at once.
+        var leader = LeaderRank() == _myRank;
         for (var r = 0; r < row.Suspected.Length; r++)
         {
-            if (row.Suspected[r] && !_own.Suspected[r] && r != _myRank && (adoptAll || r == rank))
+            if (row.Suspected[r] && !_own.Suspected[r] && r != _myRank)
             {
-                Suspect(r);
+                if (r == rank)
+                {
+                    Suspect(r);
+                }
+                else if (leader)
+                {
+                    _accusations.TryAdd((rank, r), _time.GetUtcNow() + AccusationGrace);
+                }
             }
         }
         if (row.Wedged)
@@ -214,7 +308,7 @@ public sealed partial class Member
             var next = _multicast.OnChunk(chunk, out _);
             if (next >= 0)
             {
-                SendToRank(next, MessageCodec.Encode(chunk, _writer));
+                SendToRank(next, MessageCodec.Encode(chunk, _writer), bulk: true);
             }
         }
     }
@@ -237,7 +331,10 @@ public sealed partial class Member
         }
     }
 
-    /// <summary>A member still in an earlier view gets the commit that ended it (once per view it reports).</summary>
+    /// <summary>
+    /// A member still in an earlier view gets the commit that ended it (once per view it reports), and a full
+    /// suspicion timeout from then on to install the view: it is alive, only behind.
+    /// </summary>
     private void CatchUp(uint from, int theirViewId)
     {
         if (_commits.TryGetValue(theirViewId + 1, out var proposal) && _caughtUp.Add((from, theirViewId))
@@ -245,6 +342,10 @@ public sealed partial class Member
         {
             Stats.CatchUpsSent++;
             SendTo(member, new CommitMessage(proposal));
+            if (RankInView(from) >= 0)
+            {
+                Heard(from);
+            }
         }
     }
 
@@ -292,6 +393,14 @@ public sealed partial class Member
             if (_table[rank] is not { Wedged: true } row)
             {
                 return false;
+            }
+            for (var accused = 0; accused < _table.Count; accused++)
+            {
+                if (row.Suspected[accused] && !_own.Suspected[accused] && accused != rank)
+                {
+                    // An accusation still in its grace period: the next view must not keep both.
+                    return false;
+                }
             }
             for (var lower = 0; lower < _myRank; lower++)
             {
@@ -454,6 +563,8 @@ public sealed partial class Member
         RegisterPredicates();
         _proposed = false;
         _caughtUp.Clear();
+        _heardThisView.Clear();
+        _accusations.Clear();
         Status = MemberStatus.Active;
         Stats.ViewsInstalled++;
         var now = _time.GetUtcNow();

@@ -67,6 +67,12 @@ public sealed partial class Member : IDeliverySink
         _ => DateTimeOffset.MaxValue,
     };
 
+    /// <summary>The members of the current view this member suspects, for the simulation's traces.</summary>
+    internal string SuspectsForTrace => Status == MemberStatus.Active
+        ? string.Join(',', _view!.Members.Where((_, rank) => _own.Suspected[rank]).Select(m => m.NodeId)) + (_own.Wedged ? " wedged" : "")
+            + (_own.AcceptedBallot >= 0 ? $" accepted {_own.AcceptedBallot}" : "")
+        : "";
+
     /// <summary>Counters the simulation's coverage checks read.</summary>
     internal ProtocolStats Stats { get; } = new();
 
@@ -140,6 +146,7 @@ public sealed partial class Member : IDeliverySink
                     _nextHeartbeat = now + _options.HeartbeatInterval;
                 }
                 SuspectSilentMembers(now);
+                AdoptAccusations(now);
                 break;
         }
         AfterInput();
@@ -270,7 +277,7 @@ public sealed partial class Member : IDeliverySink
             }
             else
             {
-                SendToRank(transmission.ToRank, body);
+                SendToRank(transmission.ToRank, body, bulk: transmission.Message is DataChunk);
             }
         }
         _transmissions.Clear();
@@ -296,10 +303,10 @@ public sealed partial class Member : IDeliverySink
         }
     }
 
-    private void SendToRank(int rank, byte[] body)
+    private void SendToRank(int rank, byte[] body, bool bulk = false)
     {
         var member = _view!.Members[rank];
-        _outputs.Add(new SendToPeer(member.NodeId, member.Endpoint, body));
+        _outputs.Add(new SendToPeer(member.NodeId, member.Endpoint, body) { Bulk = bulk });
     }
 
     private void SendTo(ViewMember member, ProtocolMessage message) =>

@@ -6,13 +6,21 @@ namespace Derecho.Protocol;
 public abstract record MemberOutput;
 
 /// <summary>
-/// Send <paramref name="Body"/> to a peer, in order with every earlier body to the same peer (one reliable FIFO
-/// channel per peer, like a TCP connection). The same body instance may go to several peers: do not mutate it.
+/// Send <paramref name="Body"/> to a peer, in order with every earlier body of the same lane to the same peer (one
+/// reliable FIFO channel per peer and lane, like a TCP connection). The same body instance may go to several peers:
+/// do not mutate it.
 /// </summary>
 /// <param name="To">The peer's node id, or null when only its endpoint is known (a join request to the contact).</param>
 /// <param name="Endpoint">Where the peer listens.</param>
 /// <param name="Body">The encoded message body; the transport adds its own framing.</param>
-public sealed record SendToPeer(uint? To, string Endpoint, ReadOnlyMemory<byte> Body) : MemberOutput;
+public sealed record SendToPeer(uint? To, string Endpoint, ReadOnlyMemory<byte> Body) : MemberOutput
+{
+    /// <summary>
+    /// A block of a large message. Bulk bodies keep their order among themselves, but the host may let the other
+    /// (control) bodies overtake them, so that rows and heartbeats never wait behind megabytes of data.
+    /// </summary>
+    public bool Bulk { get; init; }
+}
 
 /// <summary>A message delivered in the group's total order.</summary>
 /// <param name="Sender">The sending member's node id.</param>

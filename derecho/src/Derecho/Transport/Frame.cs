@@ -45,6 +45,10 @@ public static class Frame
         writer.Advance(HeaderSize + payload.Length);
     }
 
+    /// <summary>Writes one frame at the start of <paramref name="destination"/>, which must hold <see cref="HeaderSize"/> + the payload.</summary>
+    public static void Write(Span<byte> destination, FrameType type, ReadOnlySpan<byte> payload) =>
+        WriteHeaderAndPayload(destination, type, payload);
+
     /// <summary>The frame for <paramref name="payload"/> as a new array (tests, handshakes).</summary>
     public static byte[] Encode(FrameType type, ReadOnlySpan<byte> payload)
     {

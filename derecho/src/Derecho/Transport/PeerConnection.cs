@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
@@ -7,7 +8,10 @@ namespace Derecho.Transport;
 
 /// <summary>
 /// One TCP connection to a peer after the handshake. Frames written with <see cref="Send"/> collect in a pipe and
-/// a send loop writes whatever has collected in one system call per segment, so many frames share a send. A
+/// a send loop writes whatever has collected in one system call per segment, so many frames share a send. Frames
+/// written with <see cref="SendBulk"/> (blocks of large messages) form a second lane, in order among themselves,
+/// that the send loop serves one frame at a time and only when no control frame waits: a row or heartbeat waits
+/// behind at most one bulk frame, never behind megabytes of data. A
 /// malformed frame, a broken socket or a peer that does not drain its data closes the connection and reports it to
 /// the <see cref="ITransportHandler"/> once.
 /// </summary>
@@ -21,11 +25,15 @@ public sealed class PeerConnection : IDisposable
     private readonly PipeReader _input;
     private readonly Pipe _output = new(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0,
         minimumSegmentSize: 64 * 1024, useSynchronizationContext: false));
+    private readonly ConcurrentQueue<(byte[] Frame, int Length)> _bulk = new();
+    private readonly List<(byte[] Frame, int Length)> _unflushedBulk = [];
+    private readonly SemaphoreSlim _ready = new(0);
     private readonly ITransportHandler _handler;
     private readonly int _maxFrameSize;
     private readonly CancellationTokenSource _closing = new();
     private long _pendingBytes;
     private long _unflushedBytes;
+    private int _signalled;
     private int _closed;
 
     internal PeerConnection(Socket socket, PipeReader input, Hello remote, ITransportHandler handler, int maxFrameSize)
@@ -61,6 +69,23 @@ public sealed class PeerConnection : IDisposable
         _unflushedBytes += Frame.HeaderSize + payload.Length;
     }
 
+    /// <summary>
+    /// Appends a frame to the bulk lane: it goes out at the next <see cref="Flush"/>, after the bulk frames before
+    /// it, and control frames (<see cref="Send"/>) may overtake it. Does nothing once closed.
+    /// </summary>
+    public void SendBulk(FrameType type, ReadOnlySpan<byte> payload)
+    {
+        if (IsClosed)
+        {
+            return;
+        }
+        var length = Frame.HeaderSize + payload.Length;
+        var frame = ArrayPool<byte>.Shared.Rent(length);
+        Frame.Write(frame, type, payload);
+        _unflushedBulk.Add((frame, length));
+        _unflushedBytes += length;
+    }
+
     /// <summary>Hands the frames appended since the last flush to the send loop.</summary>
     public void Flush()
     {
@@ -79,6 +104,16 @@ public sealed class PeerConnection : IDisposable
         if (!flush.IsCompleted)
         {
             Close("send pipe refused a flush");
+            return;
+        }
+        foreach (var frame in _unflushedBulk)
+        {
+            _bulk.Enqueue(frame);
+        }
+        _unflushedBulk.Clear();
+        if (Interlocked.Exchange(ref _signalled, 1) == 0)
+        {
+            _ready.Release();
         }
     }
 
@@ -123,21 +158,10 @@ public sealed class PeerConnection : IDisposable
         {
             while (true)
             {
-                var result = await reader.ReadAsync(_closing.Token).ConfigureAwait(false);
-                var buffer = result.Buffer;
-                foreach (var segment in buffer)
+                await _ready.WaitAsync(_closing.Token).ConfigureAwait(false);
+                Volatile.Write(ref _signalled, 0);
+                while (await SendNextAsync(reader).ConfigureAwait(false))
                 {
-                    var sent = 0;
-                    while (sent < segment.Length)
-                    {
-                        sent += await _socket.SendAsync(segment[sent..], SocketFlags.None, _closing.Token).ConfigureAwait(false);
-                    }
-                }
-                Interlocked.Add(ref _pendingBytes, -buffer.Length);
-                reader.AdvanceTo(buffer.End);
-                if (result.IsCompleted)
-                {
-                    return;
                 }
             }
         }
@@ -151,6 +175,48 @@ public sealed class PeerConnection : IDisposable
         finally
         {
             await reader.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sends every waiting control frame, else one bulk frame; false when nothing waits.</summary>
+    private async Task<bool> SendNextAsync(PipeReader reader)
+    {
+        if (reader.TryRead(out var result))
+        {
+            var buffer = result.Buffer;
+            if (!buffer.IsEmpty)
+            {
+                foreach (var segment in buffer)
+                {
+                    await SendAllAsync(segment).ConfigureAwait(false);
+                }
+                Interlocked.Add(ref _pendingBytes, -buffer.Length);
+                reader.AdvanceTo(buffer.End);
+                return true;
+            }
+            reader.AdvanceTo(buffer.Start);
+        }
+        if (_bulk.TryDequeue(out var bulk))
+        {
+            try
+            {
+                await SendAllAsync(bulk.Frame.AsMemory(0, bulk.Length)).ConfigureAwait(false);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(bulk.Frame);
+            }
+            Interlocked.Add(ref _pendingBytes, -bulk.Length);
+            return true;
+        }
+        return false;
+    }
+
+    private async Task SendAllAsync(ReadOnlyMemory<byte> bytes)
+    {
+        for (var sent = 0; sent < bytes.Length;)
+        {
+            sent += await _socket.SendAsync(bytes[sent..], SocketFlags.None, _closing.Token).ConfigureAwait(false);
         }
     }
 

@@ -62,6 +62,31 @@ public sealed class MemberTests
     }
 
     [Fact]
+    public void Many_large_messages_in_flight_from_every_sender_are_all_delivered_in_one_order()
+    {
+        Form(3, maxSmc: 64, block: 1000);
+        var payloads = new Dictionary<(uint, int), byte[]>();
+        for (var i = 0; i < 20; i++)
+        {
+            foreach (var id in _members.Keys)
+            {
+                var large = Enumerable.Range(0, 4000 + i).Select(b => (byte)(b * id + i)).ToArray();
+                payloads[(id, i)] = large;
+                _members[id].Send(large);
+            }
+        }
+        foreach (var id in _members.Keys)
+        {
+            Pump(id);
+        }
+        Run();
+        var orders = _deliveries.Values.Select(d => d.Select(x => (x.Sender, x.SenderIndex)).ToList()).ToList();
+        Assert.All(orders, o => Assert.Equal(orders[0], o));
+        Assert.Equal(60, orders[0].Count);
+        Assert.All(_deliveries[2], d => Assert.Equal(payloads[(d.Sender, (int)d.SenderIndex)], d.Payload.ToArray()));
+    }
+
+    [Fact]
     public void A_failed_member_is_removed_and_the_survivors_agree_on_what_was_delivered()
     {
         Form(3);

@@ -64,7 +64,7 @@ internal sealed class GroupSimulation
     private readonly List<InstanceLog> _logs = [];
     private readonly List<Member> _members = [];
     private readonly Dictionary<(uint, uint), Link> _links = [];
-    private readonly Dictionary<(uint, uint), long> _lastArrival = [];
+    private readonly Dictionary<(uint, uint, bool), long> _lastArrival = [];
     private readonly HashSet<uint> _minority = [];
     private readonly List<MemberOutput> _outputs = [];
     private readonly List<string> _trace = [];
@@ -280,6 +280,11 @@ internal sealed class GroupSimulation
             return;
         }
         node.Member.DrainOutputs(_outputs);
+        if (_verbose && node.Member.SuspectsForTrace != node.LastTrace)
+        {
+            node.LastTrace = node.Member.SuspectsForTrace;
+            Log($"{node.Log} suspects [{node.LastTrace}] leader={node.Member.IsLeader}");
+        }
         foreach (var output in _outputs)
         {
             switch (output)
@@ -388,17 +393,18 @@ internal sealed class GroupSimulation
         var body = send.Body;
         if (link.Partitioned)
         {
-            link.Held.Add((from, to, body));
+            link.Held.Add((from, to, body, send.Bulk));
             return;
         }
-        Schedule(from, to, link.Epoch, body);
+        Schedule(from, to, link.Epoch, body, send.Bulk);
     }
 
-    private void Schedule(Node from, uint to, int epoch, ReadOnlyMemory<byte> body)
+    /// <summary>Per link two FIFO lanes, like the transport's: bulk bodies (blocks of large messages) and the rest may overtake each other.</summary>
+    private void Schedule(Node from, uint to, int epoch, ReadOnlyMemory<byte> body, bool bulk)
     {
         var delay = _random.Next(10) == 0 ? _random.Next(1000, 8000) : _random.Next(50, 1500);
-        var arrival = Math.Max(_now + delay, _lastArrival.GetValueOrDefault((from.NodeId, to)) + 1);
-        _lastArrival[(from.NodeId, to)] = arrival;
+        var arrival = Math.Max(_now + delay, _lastArrival.GetValueOrDefault((from.NodeId, to, bulk)) + 1);
+        _lastArrival[(from.NodeId, to, bulk)] = arrival;
         At(arrival, () =>
         {
             var link = LinkOf(from.NodeId, to);
@@ -601,9 +607,9 @@ internal sealed class GroupSimulation
             link.Partitioned = false;
             var held = link.Held.ToList();
             link.Held.Clear();
-            foreach (var (from, to, body) in held)
+            foreach (var (from, to, body, bulk) in held)
             {
-                Schedule(from, to, link.Epoch, body);
+                Schedule(from, to, link.Epoch, body, bulk);
             }
         }
     }
@@ -645,6 +651,8 @@ internal sealed class GroupSimulation
         public long ScheduledTick { get; set; } = long.MaxValue;
 
         public int Counter { get; set; }
+
+        public string LastTrace { get; set; } = "";
     }
 
     private sealed class Link
@@ -655,6 +663,6 @@ internal sealed class GroupSimulation
 
         public bool Partitioned { get; set; }
 
-        public List<(Node From, uint To, ReadOnlyMemory<byte> Body)> Held { get; } = [];
+        public List<(Node From, uint To, ReadOnlyMemory<byte> Body, bool Bulk)> Held { get; } = [];
     }
 }
