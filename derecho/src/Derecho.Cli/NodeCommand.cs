@@ -29,9 +29,10 @@ internal static class NodeCommand
         var rate = new Option<double>("--rate") { Description = "Messages per second this member sends at most (0: as fast as the window allows).", DefaultValueFactory = _ => 0 };
         var reportEvery = new Option<long>("--report-every") { Description = "Print 'delivered N' after every N deliveries (0: never).", DefaultValueFactory = _ => 0 };
         var verbose = new Option<bool>("--verbose") { Description = "Log protocol events on standard error." };
+        var viewFile = new Option<string?>("--view-file") { Description = "Record every installed view's members in FILE; a restarted contact rejoins the members found there instead of starting a new group." };
         var command = new Command("node", "Run one member of a group; the member whose gms endpoint is the contact starts it. Derecho's --SECTION/key=value overrides are accepted.")
         {
-            config, nodeConfig, send, size, window, rate, waitMembers, duration, reportEvery, verbose,
+            config, nodeConfig, send, size, window, rate, waitMembers, duration, reportEvery, verbose, viewFile,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -48,7 +49,8 @@ internal static class NodeCommand
             {
                 await Console.Error.WriteLineAsync($"derecho: warning: {warning}");
             }
-            var run = new NodeRun(loaded.Options, parse.GetValue(send), parse.GetValue(size), parse.GetValue(window), parse.GetValue(rate),
+            var options = parse.GetValue(viewFile) is { } path ? loaded.Options with { ViewFile = Path.GetFullPath(path) } : loaded.Options;
+            var run = new NodeRun(options, parse.GetValue(send), parse.GetValue(size), parse.GetValue(window), parse.GetValue(rate),
                 parse.GetValue(waitMembers), TimeSpan.FromSeconds(parse.GetValue(duration)), parse.GetValue(reportEvery), parse.GetValue(verbose));
             return await run.RunAsync(ct);
         });

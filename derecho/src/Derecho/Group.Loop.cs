@@ -346,6 +346,7 @@ public sealed partial class Group
     {
         _view = view;
         _logger.ViewInstalled(NodeId, view.ToString());
+        WriteViewFile(view);
         _metrics.ViewChanges.Add(1, _metrics.Node);
         foreach (var (connection, node) in _connections.ToList())
         {

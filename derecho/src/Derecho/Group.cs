@@ -155,6 +155,30 @@ public sealed partial class Group : IAsyncDisposable
         await Stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Leaves the group gracefully, waiting at most <paramref name="timeout"/> for a view without this member (the
+    /// group may be unable to install one, say without a majority). Either way the member has stopped when this
+    /// returns: after the timeout it stops at once, which the others see as a crash.
+    /// </summary>
+    /// <returns>True when the group installed a view without this member in time; false when the wait ran out or the member stopped otherwise (say, it lost its majority).</returns>
+    public async Task<bool> LeaveAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        _inputs.Writer.TryWrite(LeaveInput.Instance);
+        try
+        {
+            return await Stopped.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false) == StopReason.Left;
+        }
+        catch (TimeoutException)
+        {
+            await DisposeAsync().ConfigureAwait(false);
+            return false;
+        }
+        catch (GroupStoppedException e)
+        {
+            return e.Reason == StopReason.Left;
+        }
+    }
+
     /// <summary>Stops the member at once, without leaving: to the others it looks like a crash.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -200,10 +224,41 @@ public sealed partial class Group : IAsyncDisposable
         // The contact is this member itself when its own gms endpoint (with the port it really bound) is the contact.
         var isContact = _options.ContactIp.Equals(_options.LocalIp) &&
                         (_options.ContactPort == GmsEndPoint.Port || _options.ContactPort == SstEndPoint.Port);
-        _member = isContact
-            ? Member.StartGroup(memberOptions, _time)
-            : Member.Join(memberOptions, _options.ContactEndPoint.ToString(), _time);
+        var known = isContact ? ReadViewFile() : [];
+        _member = !isContact ? Member.Join(memberOptions, _options.ContactEndPoint.ToString(), _time)
+            : known.Length > 0 ? Member.Rejoin(memberOptions, known, _options.RejoinWait, _time)
+            : Member.StartGroup(memberOptions, _time);
         _loop = Task.Run(RunLoopAsync);
+    }
+
+    /// <summary>The endpoints of the other members of the last view recorded in <see cref="GroupOptions.ViewFile"/>.</summary>
+    private string[] ReadViewFile()
+    {
+        if (_options.ViewFile is not { } path || !File.Exists(path))
+        {
+            return [];
+        }
+        var own = SstEndPoint.ToString();
+        return [.. File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0 && l != own && IPEndPoint.TryParse(l, out _))];
+    }
+
+    /// <summary>Records the endpoints of <paramref name="view"/> (write and rename, so a crash leaves the old or the new list).</summary>
+    private void WriteViewFile(View view)
+    {
+        if (_options.ViewFile is not { } path)
+        {
+            return;
+        }
+        try
+        {
+            var temporary = path + ".tmp";
+            File.WriteAllLines(temporary, view.Members.Select(m => m.Endpoint));
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _logger.ViewFileFailed(path, e.Message);
+        }
     }
 
     private void ImmutableInterlockedAdd(ChannelWriter<DeliveredMessage> writer)

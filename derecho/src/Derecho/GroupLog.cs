@@ -22,4 +22,7 @@ internal static partial class GroupLog
 
     [LoggerMessage(6, LogLevel.Warning, "Member {NodeId} stopped: {Reason}")]
     public static partial void Stopped(this ILogger logger, uint nodeId, string reason);
+
+    [LoggerMessage(7, LogLevel.Warning, "Cannot record the view in {Path}: {Reason}")]
+    public static partial void ViewFileFailed(this ILogger logger, string path, string reason);
 }

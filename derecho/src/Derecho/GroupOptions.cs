@@ -78,6 +78,16 @@ public sealed record GroupOptions
     /// <summary>Where and how persistent fields keep their logs (the <c>PERS</c> keys).</summary>
     public Persistence.PersistenceOptions Persistence { get; init; } = new();
 
+    /// <summary>
+    /// A file where the member records the endpoints of every view it installs. A contact that restarts and finds
+    /// other members there rejoins their group through them (as a new incarnation) instead of starting a new one;
+    /// it starts alone only when none of them answers within <see cref="RejoinWait"/>. Null: not recorded.
+    /// </summary>
+    public string? ViewFile { get; init; }
+
+    /// <summary>How long a restarted contact waits for an answer from the members of its last view before it starts alone.</summary>
+    public TimeSpan RejoinWait { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The endpoint peers reach this member's protocol traffic at.</summary>
     public IPEndPoint SstEndPoint => new(LocalIp, SstPort);
 
@@ -127,6 +137,10 @@ public sealed record GroupOptions
         if (WindowSize <= 0)
         {
             throw new ArgumentException($"SUBGROUP/DEFAULT/window_size must be positive, not {WindowSize}");
+        }
+        if (RejoinWait <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"the rejoin wait must be positive, not {RejoinWait}");
         }
         Persistence.Validate();
     }

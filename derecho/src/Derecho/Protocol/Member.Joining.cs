@@ -9,16 +9,78 @@ public sealed partial class Member
     private string _joinTarget;
     private uint? _joinTargetId;
     private DateTimeOffset _nextJoinAttempt;
+    private string[] _contacts = [];
+    private int _nextContact;
+    private DateTimeOffset _startAloneAt = DateTimeOffset.MaxValue;
 
     private ViewMember Self => new(_options.NodeId, _options.Incarnation, _options.Endpoint);
+
+    /// <summary>
+    /// Creates a member that restarts after a failure and rejoins the group it was in rather than start another:
+    /// it asks the members it knew (say, those of the last view it installed) in turn to admit it. Only when none
+    /// of them has answered anything within <paramref name="startAloneAfter"/> does it start a new group alone
+    /// (view 0), as <see cref="StartGroup"/> would.
+    /// </summary>
+    /// <remarks>
+    /// Starting alone is a guess that the old group is gone: a group that is alive but unreachable from here (a
+    /// partition) would go on beside the new one. Give a wait of several suspicion timeouts.
+    /// </remarks>
+    /// <exception cref="ArgumentException">No known endpoint, or the wait is not positive.</exception>
+    public static Member Rejoin(MemberOptions options, IReadOnlyList<string> knownEndpoints, TimeSpan startAloneAfter, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(knownEndpoints);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        var contacts = knownEndpoints.Where(e => !string.IsNullOrEmpty(e) && e != options.Endpoint).Distinct().ToArray();
+        if (contacts.Length == 0)
+        {
+            throw new ArgumentException("no known member other than this one to rejoin through", nameof(knownEndpoints));
+        }
+        if (startAloneAfter <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("the wait before starting alone must be positive", nameof(startAloneAfter));
+        }
+        var member = new Member(options, time)
+        {
+            _contacts = contacts,
+            _contact = contacts[0],
+            _joinTarget = contacts[0],
+            _startAloneAt = time.GetUtcNow() + startAloneAfter,
+        };
+        member.SendJoinRequest();
+        return member;
+    }
 
     private void SendJoinRequest()
     {
         _outputs.Add(new SendToPeer(_joinTargetId, _joinTarget, MessageCodec.Encode(new JoinRequest(Self), _writer)));
         _nextJoinAttempt = _time.GetUtcNow() + _options.JoinRetryInterval;
-        // A redirect is good for one attempt: if the leader does not answer, ask the contact again.
+        // A redirect is good for one attempt: if the leader does not answer, ask the contact again (when
+        // rejoining, the next known member in turn).
+        if (_contacts.Length > 0)
+        {
+            _nextContact = (_nextContact + 1) % _contacts.Length;
+            _contact = _contacts[_nextContact];
+        }
         _joinTarget = _contact;
         _joinTargetId = null;
+    }
+
+    /// <summary>Joining: retry, or start alone when rejoining and nobody answered in time.</summary>
+    private void TickJoining(DateTimeOffset now)
+    {
+        if (now >= _startAloneAt)
+        {
+            _startAloneAt = DateTimeOffset.MaxValue;
+            var carried = new List<Multicast.PendingMessage>(_beforeFirstView);
+            _beforeFirstView.Clear();
+            _future.Clear();
+            InstallView(new View(0, [Self], [_options.NodeId], []), carried);
+        }
+        else if (now >= _nextJoinAttempt)
+        {
+            SendJoinRequest();
+        }
     }
 
     private void HandleRedirect(JoinRedirect redirect)

@@ -62,7 +62,7 @@ public sealed partial class Member : IDeliverySink
     /// <summary>When <see cref="Tick"/> must be called next (heartbeat, suspicion, join retry).</summary>
     public DateTimeOffset NextDeadline => Status switch
     {
-        MemberStatus.Joining => _nextJoinAttempt,
+        MemberStatus.Joining => _nextJoinAttempt < _startAloneAt ? _nextJoinAttempt : _startAloneAt,
         MemberStatus.Active => ActiveDeadline(),
         _ => DateTimeOffset.MaxValue,
     };
@@ -110,6 +110,8 @@ public sealed partial class Member : IDeliverySink
             return;
         }
         var message = MessageCodec.Decode(body);
+        // Rejoining: any word from a peer means a group is there, so this member waits for it, however long.
+        _startAloneAt = DateTimeOffset.MaxValue;
         Handle(from, message);
         AfterInput();
     }
@@ -135,8 +137,8 @@ public sealed partial class Member : IDeliverySink
         var now = _time.GetUtcNow();
         switch (Status)
         {
-            case MemberStatus.Joining when now >= _nextJoinAttempt:
-                SendJoinRequest();
+            case MemberStatus.Joining:
+                TickJoining(now);
                 break;
             case MemberStatus.Active:
                 if (now >= _nextHeartbeat)

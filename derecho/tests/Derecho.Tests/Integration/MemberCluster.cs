@@ -13,6 +13,7 @@ internal sealed class MemberCluster : IAsyncDisposable
     private readonly Dictionary<int, ChildProcess> _members = [];
     private readonly List<ChildProcess> _all = [];
     private readonly Dictionary<ChildProcess, ViewLine> _latest = [];
+    private readonly TempDirectory _viewFiles = new("derecho-views");
 
     public MemberCluster(int capacity)
     {
@@ -31,6 +32,7 @@ internal sealed class MemberCluster : IAsyncDisposable
             "node", "--send", "-1", "--size", "100", "--window", "16", "--rate", "400", "--report-every", "200",
             $"--DERECHO/local_id={id}", $"--DERECHO/gms_port={_ports[2 * id]}", $"--DERECHO/sst_port={_ports[(2 * id) + 1]}",
             $"--DERECHO/contact_port={_ports[0]}", "--DERECHO/heartbeat_ms=100", "--DERECHO/sst_poll_cq_timeout_ms=3000",
+            "--view-file", _viewFiles.Combine($"member{id}.view"),
         ]);
         _members[id] = member;
         _all.Add(member);
@@ -135,6 +137,7 @@ internal sealed class MemberCluster : IAsyncDisposable
         {
             await member.DisposeAsync();
         }
+        _viewFiles.Dispose();
     }
 }
 

@@ -29,6 +29,24 @@ public sealed class ProcessGroupTests
         MemberCluster.AssertDigestsAgree(survivors.Select(id => cluster[id]));
     }
 
+    /// <summary>The contact (member 0, which started the group) is killed and restarted with the same configuration.</summary>
+    [Fact(Timeout = 90_000)]
+    public async Task A_restarted_contact_rejoins_the_existing_group_instead_of_starting_a_new_one()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = new MemberCluster(3);
+        await cluster.StartAllAsync(3, ct);
+        cluster[0].Kill();
+        var survivorsView = await cluster.WaitForViewAsync(cluster[1], v => !v.Members.Contains(0), ct);
+
+        var restarted = cluster.Start(0);
+        var rejoined = await cluster.WaitForViewAsync(restarted, v => v.Members.Contains(0), ct);
+        Assert.True(rejoined.Id > survivorsView.Id, $"the restarted contact installed view {rejoined.Id}, not one after {survivorsView.Id}");
+        Assert.Equal([1, 2, 0], rejoined.Members);
+        Assert.Equal(1, rejoined.Leader);
+        await cluster.WaitForDeliveriesAsync(restarted, 400, ct);
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task Five_members_lose_one_and_it_restarts_and_rejoins_as_a_new_incarnation()
     {

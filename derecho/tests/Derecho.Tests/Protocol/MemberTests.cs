@@ -87,6 +87,31 @@ public sealed class MemberTests
     }
 
     [Fact]
+    public void A_rejoining_member_asks_its_known_members_in_turn_and_starts_alone_only_when_none_answers()
+    {
+        Form(2);
+        Add(Member.Rejoin(Options(3), ["n9", "n2"], TimeSpan.FromSeconds(5), _time));
+        for (var i = 0; i < 4 && _members[3].View is null; i++)
+        {
+            Pump(3);
+            Run();
+            _time.Advance(TimeSpan.FromMilliseconds(500));
+            _members[3].Tick();
+        }
+        Assert.Equal([1u, 2u, 3u], _members[3].View!.Members.Select(m => m.NodeId));
+
+        var lonely = Member.Rejoin(Options(7), ["n8"], TimeSpan.FromSeconds(2), _time);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        lonely.Tick();
+        Assert.Null(lonely.View);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        lonely.Tick();
+        Assert.Equal(MemberStatus.Active, lonely.Status);
+        Assert.Equal(0, lonely.View!.Id);
+        Assert.Equal([7u], lonely.View.Members.Select(m => m.NodeId));
+    }
+
+    [Fact]
     public void A_failed_member_is_removed_and_the_survivors_agree_on_what_was_delivered()
     {
         Form(3);
