@@ -18,6 +18,9 @@ public sealed record PersistenceOptions
     /// <summary>The default size at which a log starts a new segment file.</summary>
     public const long DefaultSegmentSize = 16L << 20;
 
+    /// <summary>The default <see cref="ResidentBytes"/>.</summary>
+    public const long DefaultResidentBytes = 4L << 20;
+
     /// <summary>The directory holding one subdirectory of log segments per persistent field (<c>PERS/file_path</c>).</summary>
     public string FilePath { get; init; } = DefaultFilePath;
 
@@ -32,6 +35,12 @@ public sealed record PersistenceOptions
 
     /// <summary>The size in bytes at which a log starts a new segment file (not a Derecho key).</summary>
     public long SegmentSize { get; init; } = DefaultSegmentSize;
+
+    /// <summary>
+    /// How many bytes of the newest persisted versions a log keeps in memory, read without a copy (not a Derecho
+    /// key); versions not yet persisted always stay in memory.
+    /// </summary>
+    public long ResidentBytes { get; init; } = DefaultResidentBytes;
 
     /// <summary>Checks every value.</summary>
     /// <exception cref="ArgumentException">A value is out of range; the message names its configuration key.</exception>
@@ -52,6 +61,10 @@ public sealed record PersistenceOptions
         if (MaxDataSize <= 0)
         {
             throw new ArgumentException($"PERS/max_data_size must be positive, not {MaxDataSize}");
+        }
+        if (ResidentBytes < 0)
+        {
+            throw new ArgumentException($"the log's resident bytes must not be negative, not {ResidentBytes}");
         }
         if (SegmentSize < 4096)
         {

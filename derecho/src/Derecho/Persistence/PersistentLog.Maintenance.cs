@@ -29,6 +29,10 @@ public sealed partial class PersistentLog
                     _dataBytes -= _index[i].Length;
                 }
                 _index.RemoveRange(0, keep);
+                while (_residentOrder.TryPeek(out var oldest) && oldest.Version <= version)
+                {
+                    DropOldestResident();
+                }
                 _trimmedThrough = version;
                 _trimmedTime = time;
                 _latestVersion = Math.Max(_latestVersion, version);
@@ -89,6 +93,7 @@ public sealed partial class PersistentLog
                     _dataBytes -= _index[i].Length;
                 }
                 _index.RemoveRange(cut, _index.Count - cut);
+                DropResidentAfter(version);
                 _tailSegment = first.Segment;
                 _tailLength = first.Offset;
                 _latestVersion = _index.Count > 0 ? _index[^1].Version : _trimmedThrough;

@@ -7,7 +7,9 @@ namespace Derecho.Persistence;
 /// in-memory indexes by version and by time. <see cref="Append"/> stages a version (readable at once);
 /// <see cref="Commit"/> writes everything staged in one write per segment and <c>fdatasync</c>s it, and only then
 /// does <see cref="PersistedVersion"/> advance (group commit). A new segment's name is made durable with an
-/// <c>fsync</c> of the directory before any data goes into it. Thread-safe.
+/// <c>fsync</c> of the directory before any data goes into it. The newest versions' bytes
+/// (<see cref="PersistenceOptions.ResidentBytes"/>, and every staged version) stay in memory and are read without a
+/// copy; older ones are read from their segment. Thread-safe.
 /// </summary>
 /// <remarks>
 /// Versions must increase. Times never decrease along versions: a version stamped earlier than its predecessor is
@@ -25,7 +27,9 @@ public sealed partial class PersistentLog : IDisposable
     private readonly Lock _commitGate = new();
     private readonly SortedDictionary<long, ILogFile> _segments = [];
     private readonly List<IndexEntry> _index = [];
-    private readonly Dictionary<long, ReadOnlyMemory<byte>> _unwritten = [];
+    private readonly Dictionary<long, ReadOnlyMemory<byte>> _resident = [];
+    private readonly Queue<(long Version, int Length)> _residentOrder = new();
+    private long _residentBytes;
     private readonly List<(long Version, TaskCompletionSource Done)> _waiters = [];
     private List<StagedChunk> _staged = [];
     private long _tailSegment = 1;
@@ -160,7 +164,9 @@ public sealed partial class PersistentLog : IDisposable
             LogRecordFormat.Write(chunk.Bytes.GetSpan(size), version, time, data);
             chunk.Bytes.Advance(size);
             chunk.LastVersion = version;
-            _unwritten[version] = chunk.Bytes.WrittenMemory.Slice(start + LogRecordFormat.HeaderSize, data.Length);
+            _resident[version] = chunk.Bytes.WrittenMemory.Slice(start + LogRecordFormat.HeaderSize, data.Length);
+            _residentOrder.Enqueue((version, data.Length));
+            _residentBytes += data.Length;
             _index.Add(new IndexEntry(version, time, _tailSegment, _tailLength, data.Length));
             _tailLength += size;
             _dataBytes += data.Length;
@@ -346,12 +352,9 @@ public sealed partial class PersistentLog : IDisposable
         lock (_gate)
         {
             var persisted = chunks[^1].LastVersion;
-            foreach (var version in _unwritten.Keys)
+            while (_residentBytes > _options.ResidentBytes && _residentOrder.TryPeek(out var oldest) && oldest.Version <= persisted)
             {
-                if (version <= persisted)
-                {
-                    _unwritten.Remove(version);
-                }
+                DropOldestResident();
             }
             AdvancePersisted(persisted);
             return _persistedVersion;
@@ -391,9 +394,9 @@ public sealed partial class PersistentLog : IDisposable
 
     private LogEntry ReadEntry(IndexEntry entry)
     {
-        if (_unwritten.TryGetValue(entry.Version, out var staged))
+        if (_resident.TryGetValue(entry.Version, out var resident))
         {
-            return new LogEntry(entry.Version, entry.Time, staged);
+            return new LogEntry(entry.Version, entry.Time, resident);
         }
         var data = new byte[entry.Length];
         CopyData(entry, data);
@@ -402,15 +405,39 @@ public sealed partial class PersistentLog : IDisposable
 
     private void CopyData(IndexEntry entry, Span<byte> destination)
     {
-        if (_unwritten.TryGetValue(entry.Version, out var staged))
+        if (_resident.TryGetValue(entry.Version, out var resident))
         {
-            staged.Span.CopyTo(destination);
+            resident.Span.CopyTo(destination);
             return;
         }
         var read = _segments[entry.Segment].Read(entry.Offset + LogRecordFormat.HeaderSize, destination);
         if (read != destination.Length)
         {
             throw new LogCorruptException(SegmentPath(entry.Segment), entry.Offset, $"version {entry.Version} was cut short ({read} of {destination.Length} bytes)");
+        }
+    }
+
+    private void DropOldestResident()
+    {
+        var (version, length) = _residentOrder.Dequeue();
+        _resident.Remove(version);
+        _residentBytes -= length;
+    }
+
+    /// <summary>Forgets the in-memory bytes of versions after <paramref name="version"/> (truncated away).</summary>
+    private void DropResidentAfter(long version)
+    {
+        var kept = _residentOrder.Where(r => r.Version <= version).ToList();
+        foreach (var (dropped, _) in _residentOrder.Where(r => r.Version > version))
+        {
+            _resident.Remove(dropped);
+        }
+        _residentOrder.Clear();
+        _residentBytes = 0;
+        foreach (var entry in kept)
+        {
+            _residentOrder.Enqueue(entry);
+            _residentBytes += entry.Length;
         }
     }
 

@@ -98,20 +98,25 @@ public sealed class LogFileDamageTests
         Assert.Contains("trim point", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     [Integration]
-    public async Task AnAppenderKilledWithSigkillLosesNothingItReportedPersisted()
+    public Task AnAppenderKilledWithSigkillLosesNothingItReportedPersisted() => KillAndCheckAsync(rounds: 2, TestContext.Current.CancellationToken);
+
+    [Fact(Timeout = 600_000)]
+    [Slow]
+    public Task AnAppenderKilledWithSigkillManyTimesLosesNothingItReportedPersisted() => KillAndCheckAsync(rounds: 30, TestContext.Current.CancellationToken);
+
+    private static async Task KillAndCheckAsync(int rounds, CancellationToken ct)
     {
-        var ct = TestContext.Current.CancellationToken;
         using var directory = new TempDirectory("plog");
         var path = directory.Combine("field");
         var random = new Random();
         long reported = -1;
-        for (var round = 0; round < 2; round++)
+        for (var round = 0; round < rounds; round++)
         {
             await using var appender = ChildProcess.StartDotnet("Derecho.Cli",
                 ["log", "append", path, "--count", "-1", "--size", "1000", "--batch", "8"], directory.Path);
-            var commits = random.Next(5, 40);
+            var commits = random.Next(1, 40);
             for (var i = 0; i < commits; i++)
             {
                 var line = await appender.WaitForLineAsync(l => l.StartsWith("persisted ", StringComparison.Ordinal), ct);

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using Derecho.Persistence;
 
@@ -93,6 +94,33 @@ public sealed class PersistentLogTests
         Assert.Equal(1, log.Commit());
         await waiting;
         Assert.Equal("one", Encoding.UTF8.GetString(log.Latest!.Value.Data.Span));
+    }
+
+    [Fact]
+    public void TheNewestVersionsAreReadWithoutACopy()
+    {
+        var disk = new SimulatedDisk();
+        using var log = PersistentLog.Open(disk, "/logs/f", new PersistenceOptions { ResidentBytes = 250 });
+        for (var v = 1L; v <= 5; v++)
+        {
+            log.Append(v, TimeOf(v), Value(v));
+        }
+        log.Commit();
+        static ArraySegment<byte> Backing(PersistentLog log, long version, long valueSeed = 0)
+        {
+            Assert.True(log.TryGet(version, out var entry));
+            Assert.Equal(Value(valueSeed == 0 ? version : valueSeed), entry.Data.ToArray());
+            Assert.True(MemoryMarshal.TryGetArray(entry.Data, out var segment));
+            return segment;
+        }
+        Assert.Same(Backing(log, 5).Array, Backing(log, 5).Array);
+        Assert.Same(Backing(log, 4).Array, Backing(log, 5).Array);
+        Assert.NotSame(Backing(log, 1).Array, Backing(log, 1).Array);
+        log.Truncate(4);
+        log.Append(5, TimeOf(5), Value(50));
+        Assert.Equal(Value(50), log.Latest!.Value.Data.ToArray());
+        log.Trim(4);
+        Assert.Same(Backing(log, 5, 50).Array, Backing(log, 5, 50).Array);
     }
 
     [Fact]
