@@ -35,6 +35,14 @@ public sealed class FlatMemory : IMemory
     public IMemory Concretize(Model model) => new FlatMemory(_bytes, _readOnly, model);
 
     /// <inheritdoc />
+    public IMemory Merge(Bool condition, IMemory other) => other is FlatMemory flat && flat._model == _model
+        ? new FlatMemory(_bytes.Merge(condition, flat._bytes), _readOnly, _model)
+        : throw new MergeException("Cannot merge a flat memory with another kind of memory.");
+
+    /// <inheritdoc />
+    public IReadOnlyList<ulong>? Positions(BitVec address, int size) => null;
+
+    /// <inheritdoc />
     public BitVec Load(BitVec address, int size, List<MemoryFault> faults)
     {
         if (address.TryGetValue(out var concrete) && _readOnly(concrete, size) is { } constant)

@@ -29,6 +29,16 @@ public interface IMemory
 
     /// <summary>The same memory with every symbolic initial value replaced by its value in <paramref name="model"/>.</summary>
     IMemory Concretize(Model model);
+
+    /// <summary>A memory equal to this one where <paramref name="condition"/> holds and to <paramref name="other"/> elsewhere.</summary>
+    /// <exception cref="MergeException">The two memories have different shapes.</exception>
+    IMemory Merge(Bool condition, IMemory other);
+
+    /// <summary>
+    /// The concrete addresses an access of <paramref name="size"/> bytes at the symbolic <paramref name="address"/> can
+    /// reach without a bug, for split-cases; null when the model cannot list them.
+    /// </summary>
+    IReadOnlyList<ulong>? Positions(BitVec address, int size);
 }
 
 /// <summary>Conveniences over <see cref="IMemory"/>.</summary>

@@ -230,6 +230,34 @@ public sealed class MemoryRegion
         return new MemoryRegion(Layout, (l, i) => map(cells[i].Width != 0 ? cells[i] : _initial(l, i)));
     }
 
+    /// <summary>A region equal to this one where <paramref name="condition"/> holds and to <paramref name="other"/> elsewhere.</summary>
+    public MemoryRegion Merge(Bool condition, MemoryRegion other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.Layout != Layout)
+        {
+            throw new MergeException($"Cannot merge region {Name} with {other.Name}.");
+        }
+        var merged = Clone();
+        if (ReferenceEquals(_cells, other._cells))
+        {
+            return merged;
+        }
+        for (var i = 0; i < _cells.Length; i++)
+        {
+            if (_cells[i].Width == 0 && other._cells[i].Width == 0)
+            {
+                continue;
+            }
+            var (mine, theirs) = (Cell(i), other.Cell(i));
+            if (!mine.Equals(theirs))
+            {
+                merged.SetCell(i, BitVec.Ite(condition, mine, theirs));
+            }
+        }
+        return merged;
+    }
+
     /// <inheritdoc />
     public override string ToString() => Layout.ToString();
 }

@@ -46,9 +46,39 @@ public sealed class StructuredMemory : IMemory
     }
 
     /// <inheritdoc />
+    public IMemory Merge(Bool condition, IMemory other)
+    {
+        if (other is not StructuredMemory structured || structured._regions.Length != _regions.Length)
+        {
+            throw new MergeException("Cannot merge memories with different regions.");
+        }
+        return new StructuredMemory(_regions.Select((r, i) => r.Merge(condition, structured._regions[i])), _readOnly);
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<ulong>? Positions(BitVec address, int size)
+    {
+        if (ConcreteBase(address) is not { } b || FindRegion(b) is not { } region)
+        {
+            return null;
+        }
+        var positions = Positions(region, size, [], address);
+        return positions.Any() ? [.. positions.Select(p => region.Start + p)] : null;
+    }
+
+    /// <inheritdoc />
     public BitVec Load(BitVec address, int size, List<MemoryFault> faults)
     {
         ArgumentNullException.ThrowIfNull(faults);
+        if (Choice(address) is var (condition, then, @else))
+        {
+            // A pointer merged from several paths: each side is its own access, its faults under its condition.
+            var (thenFaults, elseFaults) = (new List<MemoryFault>(), new List<MemoryFault>());
+            var chosen = BitVec.Ite(condition, Load(then, size, thenFaults), Load(@else, size, elseFaults));
+            faults.AddRange(thenFaults.Select(f => f with { Condition = condition & f.Condition }));
+            faults.AddRange(elseFaults.Select(f => f with { Condition = !condition & f.Condition }));
+            return chosen;
+        }
         if (address.TryGetValue(out var concrete) && FindRegion(concrete) is null)
         {
             if (_readOnly(concrete, size) is { } constant)
@@ -79,6 +109,15 @@ public sealed class StructuredMemory : IMemory
     public void Store(BitVec address, int size, BitVec value, Bool guard, List<MemoryFault> faults)
     {
         ArgumentNullException.ThrowIfNull(faults);
+        if (Choice(address) is var (condition, then, @else))
+        {
+            var (thenFaults, elseFaults) = (new List<MemoryFault>(), new List<MemoryFault>());
+            Store(then, size, value, guard & condition, thenFaults);
+            Store(@else, size, value, guard & !condition, elseFaults);
+            faults.AddRange(thenFaults.Select(f => f with { Condition = condition & f.Condition }));
+            faults.AddRange(elseFaults.Select(f => f with { Condition = !condition & f.Condition }));
+            return;
+        }
         if (address.TryGetValue(out var concrete) && FindRegion(concrete) is null && _readOnly(concrete, size) is not null)
         {
             faults.Add(new MemoryFault(Bool.True, $"store of {size} bytes at 0x{concrete:x}, into the image's read-only bytes"));
@@ -182,6 +221,26 @@ public sealed class StructuredMemory : IMemory
             }
             region.SetCell(index, BitVec.Ite(guard, updated, old));
         }
+    }
+
+    // An address that is an if-then-else (possibly plus a constant), as merged paths leave pointers: its two sides.
+    private static (Bool Condition, BitVec Then, BitVec Else)? Choice(BitVec address)
+    {
+        if (address.IsConcrete)
+        {
+            return null;
+        }
+        var term = address.ToTerm();
+        if (term.Op == Op.Ite)
+        {
+            return (Bool.FromTerm(term[0]), BitVec.FromTerm(term[1]), BitVec.FromTerm(term[2]));
+        }
+        if (term.Op == Op.BvAdd && term.Arity == 2 && term[0].IsConst && term[1].Op == Op.Ite)
+        {
+            var (constant, choice) = (BitVec.FromTerm(term[0]), term[1]);
+            return (Bool.FromTerm(choice[0]), constant + BitVec.FromTerm(choice[1]), constant + BitVec.FromTerm(choice[2]));
+        }
+        return null;
     }
 
     // The constant part of an address: the address itself, or the constant operand of a top-level addition.

@@ -68,24 +68,22 @@ public sealed class Interpreter
     {
         ArgumentNullException.ThrowIfNull(start);
         ArgumentNullException.ThrowIfNull(done);
-        if (!Options.SplitPc || Options.SplitCases)
-        {
-            throw new UnsupportedInstructionException($"symbolic options not available yet: {Options}");
-        }
         var finals = new List<MachineState>();
         var bugs = new List<Bug>();
-        var work = new Stack<MachineState>();
         var forks = new List<MachineState>();
+        if (!Options.SplitPc)
+        {
+            RunMerged(start, done, finals, bugs);
+            return new Execution(finals, bugs);
+        }
+        var work = new Stack<MachineState>();
         work.Push(start);
         while (work.Count > 0)
         {
             var state = work.Pop();
             while (!done(state))
             {
-                if (state.Steps++ >= MaxSteps)
-                {
-                    throw new UnsupportedInstructionException($"a path ran past {MaxSteps} instructions (at 0x{state.Pc:x}) without finishing");
-                }
+                CountStep(state);
                 forks.Clear();
                 Step(state, bugs, forks);
                 foreach (var fork in forks)
@@ -104,6 +102,78 @@ public sealed class Interpreter
             }
         }
         return new Execution(finals, bugs);
+    }
+
+    private void CountStep(MachineState state)
+    {
+        if (state.Steps++ >= MaxSteps)
+        {
+            throw new UnsupportedInstructionException($"a path ran past {MaxSteps} instructions (at 0x{state.Pc:x}) without finishing");
+        }
+    }
+
+    // split-pc off: every live path takes one step, then all of them merge into one state per (privilege, returns)
+    // whose registers, CSRs and memory are if-then-else terms over the path conditions; that state is split again
+    // only by PC, each piece carrying the merged values under the guard of the paths at that PC.
+    private void RunMerged(MachineState start, Func<MachineState, bool> done, List<MachineState> finals, List<Bug> bugs)
+    {
+        var live = new List<MachineState> { start };
+        var forks = new List<MachineState>();
+        while (live.Count > 0)
+        {
+            var next = new List<MachineState>();
+            foreach (var state in live)
+            {
+                if (done(state))
+                {
+                    Profiler.OnPath();
+                    finals.Add(state);
+                    continue;
+                }
+                CountStep(state);
+                forks.Clear();
+                Step(state, bugs, forks);
+                next.AddRange(forks.Prepend(state).Where(s => !s.Guard.IsFalse));
+            }
+            live = [.. next.GroupBy(s => (s.Mode, s.Returns, s.PendingAddress, s.Reservation is null)).SelectMany(Merge)];
+        }
+    }
+
+    private static IEnumerable<MachineState> Merge(IEnumerable<MachineState> group)
+    {
+        var states = group.ToList();
+        if (states.Count == 1)
+        {
+            return states;
+        }
+        var merged = states[^1].Clone();
+        var guard = merged.Guard;
+        for (var k = states.Count - 2; k >= 0; k--)
+        {
+            var s = states[k];
+            Profiler.OnMerge();
+            for (var r = 1; r < 32; r++)
+            {
+                merged.Registers[r] = BitVec.Ite(s.Guard, s.Registers[r], merged.Registers[r]);
+            }
+            foreach (var csr in s.Csrs.Keys)
+            {
+                merged.Csrs[csr] = BitVec.Ite(s.Guard, s.Csrs[csr], merged.Csrs[csr]);
+            }
+            merged = merged.WithMemory(s.Memory.Merge(s.Guard, merged.Memory));
+            merged.ResumeAt = s.ResumeAt is { } a && merged.ResumeAt is { } b ? BitVec.Ite(s.Guard, a, b) : s.ResumeAt ?? merged.ResumeAt;
+            merged.Reservation = s.Reservation is { } x && merged.Reservation is { } y ? BitVec.Ite(s.Guard, x, y) : s.Reservation ?? merged.Reservation;
+            merged.Steps = Math.Max(merged.Steps, s.Steps);
+            guard |= s.Guard;
+        }
+        Profiler.OnUnion(states.Select(s => s.Pc).Distinct().Count());
+        return states.GroupBy(s => s.Pc).Select(atPc =>
+        {
+            var piece = merged.Clone();
+            piece.Pc = atPc.Key;
+            piece.Guard = atPc.Aggregate(Bool.False, (any, s) => any | s.Guard);
+            return piece;
+        });
     }
 
     /// <summary>The instruction at <paramref name="pc"/>.</summary>
@@ -158,6 +228,33 @@ public sealed class Interpreter
         BitVec Low32(BitVec value) => value.Extract(31, 0);
         var faults = new List<MemoryFault>();
         var stores = OnStep is null ? null : new List<(BitVec, int, BitVec)>();
+        var endsHere = false;
+        // split-cases: a symbolic address forks a path per position it may take; this path keeps the rest (a bug).
+        BitVec Resolve(BitVec address, int size)
+        {
+            if (s.PendingAddress is { } pending)
+            {
+                s.PendingAddress = null;
+                return BitVec.Of(pending, 64);
+            }
+            if (!Options.SplitCases || address.IsConcrete || s.Memory.Positions(address, size) is not { } positions)
+            {
+                return address;
+            }
+            foreach (var position in positions)
+            {
+                var fork = s.Clone();
+                fork.Guard = s.Guard & (address == position);
+                fork.PendingAddress = position;
+                if (!fork.Guard.IsFalse)
+                {
+                    forks.Add(fork);
+                }
+                s.Guard &= address != position;
+            }
+            endsHere = true;
+            return address;
+        }
         void Store(BitVec address, int size, BitVec value, Bool guard)
         {
             s.Memory.Store(address, size, value, guard, faults);
@@ -228,12 +325,12 @@ public sealed class Interpreter
                 break;
             case Opcode.Lb or Opcode.Lh or Opcode.Lw or Opcode.Ld or Opcode.Lbu or Opcode.Lhu or Opcode.Lwu:
                 var size = i.Opcode switch { Opcode.Lb or Opcode.Lbu => 1, Opcode.Lh or Opcode.Lhu => 2, Opcode.Lw or Opcode.Lwu => 4, _ => 8 };
-                var loaded = s.Memory.Load(Address(Rs1() + Imm()), size, faults).Extract(size * 8 - 1, 0);
+                var loaded = s.Memory.Load(Resolve(Address(Rs1() + Imm()), size), size, faults).Extract(size * 8 - 1, 0);
                 Set(i.Opcode is Opcode.Lbu or Opcode.Lhu or Opcode.Lwu ? loaded.ZeroExtendTo(w) : loaded.SignExtendTo(w));
                 break;
             case Opcode.Sb or Opcode.Sh or Opcode.Sw or Opcode.Sd:
                 var storeSize = i.Opcode switch { Opcode.Sb => 1, Opcode.Sh => 2, Opcode.Sw => 4, _ => 8 };
-                Store(Address(Rs1() + Imm()), storeSize, Rs2().ZeroExtendTo(64), Bool.True);
+                Store(Resolve(Address(Rs1() + Imm()), storeSize), storeSize, Rs2().ZeroExtendTo(64), Bool.True);
                 break;
             case Opcode.Addi: Set(Rs1() + Imm()); break;
             case Opcode.Slti: Set(Flag(Rs1().Slt(Imm()), w)); break;
@@ -308,13 +405,13 @@ public sealed class Interpreter
                 break;
             case Opcode.LrW or Opcode.LrD:
                 var lrSize = i.Opcode == Opcode.LrW ? 4 : 8;
-                var reserved = Address(Rs1());
+                var reserved = Resolve(Address(Rs1()), lrSize);
                 var value = s.Memory.Load(reserved, lrSize, faults).Extract(lrSize * 8 - 1, 0).SignExtendTo(w);
                 s.Reservation = reserved;
                 Set(value);
                 break;
             case Opcode.ScW or Opcode.ScD:
-                var scAddress = Address(Rs1());
+                var scAddress = Resolve(Address(Rs1()), i.Opcode == Opcode.ScW ? 4 : 8);
                 var success = s.Reservation is { } r ? r == scAddress : Bool.False;
                 Store(scAddress, i.Opcode == Opcode.ScW ? 4 : 8, Rs2().ZeroExtendTo(64), success);
                 s.Reservation = null;
@@ -324,7 +421,7 @@ public sealed class Interpreter
                 if (AtomicOperation(i.Opcode) is { } amo)
                 {
                     var amoSize = amo.Word ? 4 : 8;
-                    var amoAddress = Address(Rs1());
+                    var amoAddress = Resolve(Address(Rs1()), amoSize);
                     var current = s.Memory.Load(amoAddress, amoSize, faults).Extract(amoSize * 8 - 1, 0);
                     var operand2 = Rs2().Extract(amoSize * 8 - 1, 0);
                     Store(amoAddress, amoSize, amo.Combine(current, operand2).ZeroExtendTo(64), Bool.True);
@@ -342,6 +439,10 @@ public sealed class Interpreter
             {
                 bugs.Add(new Bug(condition, fault.Message, pc));
             }
+        }
+        if (endsHere)
+        {
+            s.Guard = Bool.False; // the forks took every position; what is left is the bug just recorded.
         }
         if (s.Csrs.TryGetValue(CsrNumber.Minstret, out var instret))
         {

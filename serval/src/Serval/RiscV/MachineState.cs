@@ -81,6 +81,9 @@ public sealed class MachineState
     /// <summary>The address reserved by the last <c>lr</c>, if any.</summary>
     public BitVec? Reservation { get; set; }
 
+    /// <summary>Split-cases: the concrete address this path's next memory access takes (set when the access forked).</summary>
+    public ulong? PendingAddress { get; set; }
+
     /// <summary>The prefix of this state's symbolic constants (to tell two states of one query apart).</summary>
     public string Prefix { get; init; } = "";
 
@@ -127,12 +130,16 @@ public sealed class MachineState
         return With(Memory.Concretize(model), [.. Registers.Select(model.Evaluate)], Csrs.ToDictionary(p => p.Key, p => model.Evaluate(p.Value)));
     }
 
+    /// <summary>This state (sharing its registers and CSRs) over <paramref name="memory"/>; for merging.</summary>
+    public MachineState WithMemory(IMemory memory) => With(memory, Registers, Csrs);
+
     private MachineState With(IMemory memory, BitVec[] registers, Dictionary<int, BitVec> csrs) => new(Xlen, Pc, registers, csrs, Mode, memory, Guard)
     {
         Prefix = Prefix,
         Returns = Returns,
         ResumeAt = ResumeAt,
         Reservation = Reservation,
+        PendingAddress = PendingAddress,
         Steps = Steps,
     };
 }

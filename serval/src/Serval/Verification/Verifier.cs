@@ -139,12 +139,15 @@ public static class Verifier
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"  {line}");
         }
+        var executed = new HashSet<ulong>();
         for (var k = 0; k < concrete.Length; k++)
         {
             text.AppendLine(concrete.Length > 1 ? $"replay of state {k + 1}:" : "replay:");
-            text.Append(Replay(image, check.Hooks, concrete[k], model));
+            text.Append(Replay(image, check.Hooks, concrete[k], model, failed, executed));
         }
-        var confirmed = Confirm(check, concrete, obligation.Kind, model);
+        // Undefined behaviour is judged by the pointer's base (C's provenance), which concrete values do not carry:
+        // an out-of-bounds access may land in another global. It is confirmed when the replay executes the access.
+        var confirmed = Confirm(check, concrete, obligation.Kind, model) || failed.Any(g => g.Pc is { } pc && executed.Contains(pc));
         text.AppendLine(confirmed
             ? "confirmed: re-running the step from these concrete states fails the same check"
             : "NOT confirmed: re-running the step from these concrete states does not fail the check");
@@ -169,7 +172,7 @@ public static class Verifier
 
     // Re-runs the step from a concrete initial state, printing each instruction, its source line and what it changed,
     // up to the first undefined behaviour or the return to the caller.
-    private static string Replay(ElfImage image, ReplayHooks hooks, MachineState initial, Model model)
+    private static string Replay(ElfImage image, ReplayHooks hooks, MachineState initial, Model model, List<Goal> failed, HashSet<ulong> executed)
     {
         var text = new StringBuilder();
         var steps = new List<TraceStep>();
@@ -191,6 +194,10 @@ public static class Verifier
         {
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"  0x{step.Pc:x}  {Disassembler.Format(step.Instruction, step.Pc),-28} {image.Lines.Lookup(step.Pc)?.ToString() ?? "",-14} {string.Join(' ', Changes(image, step))}");
+            foreach (var goal in failed.Where(g => g.Pc == step.Pc && executed.Add(step.Pc)))
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  ^ undefined behaviour: {goal.Description}");
+            }
         }
         foreach (var bug in bugs.Where(b => b.Condition.IsTrue))
         {
