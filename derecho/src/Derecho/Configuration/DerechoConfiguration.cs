@@ -56,6 +56,7 @@ public static class DerechoConfiguration
             ["PERS/reset"] = (o, e) => o with { Persistence = o.Persistence with { Reset = ParseBool(e) } },
             ["PERS/max_log_entry"] = (o, e) => o with { Persistence = o.Persistence with { MaxLogEntries = ParseLong(e, 1, long.MaxValue) } },
             ["PERS/max_data_size"] = (o, e) => o with { Persistence = o.Persistence with { MaxDataSize = ParseLong(e, 1, long.MaxValue) } },
+            ["PERS/private_key_file"] = (o, e) => o with { Persistence = o.Persistence with { PrivateKeyFile = e.Value } },
         };
 
     /// <summary>Keys some Derecho version defines that this implementation accepts and ignores, with a warning.</summary>
@@ -67,7 +68,7 @@ public static class DerechoConfiguration
         "DERECHO/block_size", "DERECHO/rdmc_send_algorithm",
         "DERECHO/p2p_loop_busy_wait_before_sleep_ms", "DERECHO/sst_poll_cq_timeout_ms_for_p2p",
         "RDMA/provider", "RDMA/domain", "RDMA/tx_depth", "RDMA/rx_depth",
-        "PERS/ramdisk_path", "PERS/private_key_file",
+        "PERS/ramdisk_path",
         "LOGGER/default_log_name", "LOGGER/default_log_level", "LOGGER/log_file_depth", "LOGGER/log_to_terminal",
         "LOGGER/log_file_size",
         "LAYOUT/json_layout", "LAYOUT/json_layout_file",

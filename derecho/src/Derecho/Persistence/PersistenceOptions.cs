@@ -42,6 +42,30 @@ public sealed record PersistenceOptions
     /// </summary>
     public long ResidentBytes { get; init; } = DefaultResidentBytes;
 
+    /// <summary>
+    /// The PEM file with the P-256 private key that signs this member's logs (<c>PERS/private_key_file</c>), or null
+    /// for unsigned logs.
+    /// </summary>
+    public string? PrivateKeyFile { get; init; }
+
+    /// <summary>The signer for <see cref="PrivateKeyFile"/>, or null when logs are not signed.</summary>
+    /// <exception cref="ArgumentException">The file cannot be read or holds no P-256 key; the message names the key and file.</exception>
+    public LogSigner? LoadSigner()
+    {
+        if (PrivateKeyFile is null)
+        {
+            return null;
+        }
+        try
+        {
+            return LogSigner.FromPem(File.ReadAllText(PrivateKeyFile));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new ArgumentException($"PERS/private_key_file '{PrivateKeyFile}': {e.Message}", e);
+        }
+    }
+
     /// <summary>Checks every value.</summary>
     /// <exception cref="ArgumentException">A value is out of range; the message names its configuration key.</exception>
     public void Validate()
@@ -61,6 +85,10 @@ public sealed record PersistenceOptions
         if (MaxDataSize <= 0)
         {
             throw new ArgumentException($"PERS/max_data_size must be positive, not {MaxDataSize}");
+        }
+        if (PrivateKeyFile is not null && string.IsNullOrWhiteSpace(PrivateKeyFile))
+        {
+            throw new ArgumentException("PERS/private_key_file must name a file when it is set");
         }
         if (ResidentBytes < 0)
         {

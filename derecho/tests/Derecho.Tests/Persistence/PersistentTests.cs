@@ -121,6 +121,21 @@ public sealed class SignedPersistentTests
     }
 
     [Fact]
+    public void ThePrivateKeyFileKeyLoadsTheSigner()
+    {
+        using var directory = new TempDirectory("plog-key");
+        using var signer = LogSigner.Generate();
+        var keyFile = directory.Combine("key.pem");
+        File.WriteAllText(keyFile, signer.ExportPrivateKeyPem());
+        var options = DerechoConfiguration.FromEntries(ConfigurationFile.Parse($"[PERS]\nprivate_key_file = {keyFile}\n", "derecho.cfg")).Options.Persistence;
+        using var loaded = options.LoadSigner();
+        Assert.Equal(signer.ExportPublicKeyPem(), loaded!.ExportPublicKeyPem());
+        Assert.Null(new PersistenceOptions().LoadSigner());
+        var missing = Assert.Throws<ArgumentException>(() => (options with { PrivateKeyFile = directory.Combine("none.pem") }).LoadSigner());
+        Assert.Contains("PERS/private_key_file", missing.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AChangedValueOrABrokenChainIsRefused()
     {
         var disk = new SimulatedDisk();
