@@ -10,6 +10,9 @@ namespace Derecho;
 public sealed partial class Group
 {
     private const int MaxInputsPerBatch = 4096;
+
+    /// <summary>Bulk frames handled per batch of inputs: at most about a megabyte before the control inputs get another turn.</summary>
+    private const int MaxBulkFramesPerBatch = 16;
     private static readonly TimeSpan ConnectRetryInterval = TimeSpan.FromMilliseconds(500);
 
     private readonly Dictionary<PeerConnection, uint> _connections = [];
@@ -30,9 +33,21 @@ public sealed partial class Group
             CarryOutOutputs();
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
+                var bulkDue = false;
                 for (var count = 0; count < MaxInputsPerBatch && reader.TryRead(out var input); count++)
                 {
-                    Handle(input);
+                    if (input is BulkReadyInput)
+                    {
+                        bulkDue = true;
+                    }
+                    else
+                    {
+                        Handle(input);
+                    }
+                }
+                if (bulkDue)
+                {
+                    ReceiveBulk();
                 }
                 if (_member.Status != MemberStatus.Stopped && _time.GetUtcNow() >= _member.NextDeadline)
                 {
@@ -90,7 +105,7 @@ public sealed partial class Group
         }
         try
         {
-            _member.Receive(node, body);
+            _member.Receive(node, body.AsMemory());
         }
         catch (ProtocolFormatException e)
         {
@@ -99,6 +114,32 @@ public sealed partial class Group
             Forget(connection);
             connection.Close($"malformed message: {e.Message}");
             _member.ConnectionLost(node);
+        }
+    }
+
+    /// <summary>
+    /// Handles a bounded number of waiting bulk frames (after the control inputs that came before, so that rows and
+    /// heartbeats are never processed late behind megabytes of data, which would raise false suspicions), and asks
+    /// for another turn if more wait.
+    /// </summary>
+    private void ReceiveBulk()
+    {
+        Volatile.Write(ref _bulkPosted, 0);
+        for (var count = 0; count < MaxBulkFramesPerBatch && _bulkFrames.TryDequeue(out var frame); count++)
+        {
+            Receive(frame.Connection, frame.Body);
+        }
+        if (!_bulkFrames.IsEmpty)
+        {
+            PostBulkReady();
+        }
+    }
+
+    private void PostBulkReady()
+    {
+        if (Interlocked.Exchange(ref _bulkPosted, 1) == 0)
+        {
+            _inputs.Writer.TryWrite(BulkReadyInput.Instance);
         }
     }
 
@@ -234,7 +275,7 @@ public sealed partial class Group
         {
             if (send.Bulk)
             {
-                connection.SendBulk(FrameType.Protocol, send.Body.Span);
+                connection.SendBulk(FrameType.Bulk, send.Body.Span);
             }
             else
             {
@@ -407,6 +448,12 @@ public sealed partial class Group
     private sealed record TickInput : Input
     {
         public static readonly TickInput Instance = new();
+    }
+
+    /// <summary>Bulk frames wait in their own queue; this input gives them a turn.</summary>
+    private sealed record BulkReadyInput : Input
+    {
+        public static readonly BulkReadyInput Instance = new();
     }
 
     private sealed record LeaveInput : Input

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
@@ -23,6 +24,8 @@ public sealed partial class Group : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly Channel<Input> _inputs = Channel.CreateUnbounded<Input>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentQueue<FrameInput> _bulkFrames = new();
+    private int _bulkPosted;
     private readonly TcpTransport _transport;
     private readonly GroupMetrics _metrics;
     private readonly TaskCompletionSource _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -293,6 +296,11 @@ public sealed partial class Group : IAsyncDisposable
             if (type == FrameType.Protocol)
             {
                 group._inputs.Writer.TryWrite(new FrameInput(connection, payload.ToArray()));
+            }
+            else if (type == FrameType.Bulk)
+            {
+                group._bulkFrames.Enqueue(new FrameInput(connection, payload.ToArray()));
+                group.PostBulkReady();
             }
             else
             {

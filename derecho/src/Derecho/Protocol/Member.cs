@@ -6,7 +6,7 @@ namespace Derecho.Protocol;
 
 /// <summary>
 /// One group member's protocol, sans I/O: virtual-synchrony membership and atomic multicast as a plain state
-/// machine. The host feeds it inputs — <see cref="Receive"/> (a message body from a peer),
+/// machine. The host feeds it inputs — <see cref="Receive(uint, ReadOnlyMemory{byte})"/> (a message body from a peer),
 /// <see cref="ConnectionLost"/>, <see cref="Tick"/> (reads the <see cref="TimeProvider"/>), <see cref="Send"/>
 /// and <see cref="Leave"/> — and after each input collects the outputs with <see cref="DrainOutputs"/>: bodies to
 /// send to peers, deliveries, installed views, send completions and a stop signal. It calls <see cref="Tick"/> no
@@ -103,13 +103,20 @@ public sealed partial class Member : IDeliverySink
 
     /// <summary>A message body from peer <paramref name="from"/> (its node id, as the transport's handshake established).</summary>
     /// <exception cref="ProtocolFormatException">The body is malformed; nothing changed, drop the connection.</exception>
-    public void Receive(uint from, ReadOnlySpan<byte> body)
+    public void Receive(uint from, ReadOnlySpan<byte> body) => Receive(from, new ReadOnlyMemory<byte>(body.ToArray()));
+
+    /// <summary>
+    /// A message body from peer <paramref name="from"/>, without a copy: payloads delivered later may be slices of
+    /// <paramref name="body"/>, so it must not change afterwards (give each received frame an array of its own).
+    /// </summary>
+    /// <exception cref="ProtocolFormatException">The body is malformed; nothing changed, drop the connection.</exception>
+    public void Receive(uint from, ReadOnlyMemory<byte> body)
     {
         if (Status == MemberStatus.Stopped)
         {
             return;
         }
-        var message = MessageCodec.Decode(body);
+        var message = MessageCodec.DecodeShared(body);
         // Rejoining: any word from a peer means a group is there, so this member waits for it, however long.
         _startAloneAt = DateTimeOffset.MaxValue;
         Handle(from, message);

@@ -41,14 +41,18 @@ internal static class MessageCodec
                 }
                 break;
             case DataChunk m:
+                // Blocks are large: the header goes through the writer, the bytes straight into the body.
                 writer.Byte((byte)MessageKind.Chunk);
                 writer.UInt((uint)m.ViewId);
                 writer.UInt((uint)m.SenderRank);
                 writer.UInt((ulong)m.Index);
                 writer.UInt((uint)m.TotalLength);
                 writer.UInt((uint)m.Offset);
-                writer.Bytes(m.Bytes.Span);
-                break;
+                writer.UInt((ulong)m.Bytes.Length);
+                var body = new byte[writer.Length + m.Bytes.Length];
+                writer.Written.CopyTo(body);
+                m.Bytes.Span.CopyTo(body.AsSpan(writer.Length));
+                return body;
             case JoinRequest m:
                 writer.Byte((byte)MessageKind.JoinRequest);
                 WriteMember(writer, m.Joiner);
@@ -75,19 +79,26 @@ internal static class MessageCodec
 
     /// <summary>Decodes a body. Payloads of data messages are copied: the result does not refer to <paramref name="body"/>.</summary>
     /// <exception cref="ProtocolFormatException">The body is malformed.</exception>
-    public static ProtocolMessage Decode(ReadOnlySpan<byte> body)
+    public static ProtocolMessage Decode(ReadOnlySpan<byte> body) => DecodeShared(body.ToArray());
+
+    /// <summary>
+    /// Decodes a body without copying: payloads of data messages are slices of <paramref name="body"/>, which must
+    /// not change afterwards.
+    /// </summary>
+    /// <exception cref="ProtocolFormatException">The body is malformed.</exception>
+    public static ProtocolMessage DecodeShared(ReadOnlyMemory<byte> body)
     {
-        var reader = new WireReader(body);
+        var reader = new WireReader(body.Span);
         var kind = (MessageKind)reader.Byte();
         ProtocolMessage message = kind switch
         {
             MessageKind.Row => new RowMessage(ReadRow(ref reader)),
             MessageKind.Data => ReadBatch(ref reader, body),
-            MessageKind.Chunk => ReadChunk(ref reader),
+            MessageKind.Chunk => ReadChunk(ref reader, body),
             MessageKind.JoinRequest => new JoinRequest(ReadMember(ref reader)),
             MessageKind.JoinRedirect => new JoinRedirect(ReadNodeId(ref reader), reader.String()),
             MessageKind.Commit => new CommitMessage(ReadProposal(ref reader)),
-            MessageKind.Welcome => new WelcomeMessage(ReadProposal(ref reader), reader.Bytes().ToArray()),
+            MessageKind.Welcome => new WelcomeMessage(ReadProposal(ref reader), Slice(ref reader, body)),
             _ => throw new ProtocolFormatException($"unknown message kind {(byte)kind}"),
         };
         reader.End();
@@ -255,14 +266,12 @@ internal static class MessageCodec
         return ids;
     }
 
-    private static DataBatch ReadBatch(ref WireReader reader, ReadOnlySpan<byte> body)
+    private static DataBatch ReadBatch(ref WireReader reader, ReadOnlyMemory<byte> body)
     {
         var viewId = ReadViewId(ref reader);
         var senderRank = reader.Count(MaxMembers - 1, "sender rank");
         var firstIndex = ReadCounter(ref reader, "first index");
         var count = reader.Count(reader.Remaining, "entry count");
-        // One copy of the body; entries are slices of it.
-        var copy = body.ToArray();
         var entries = new ReadOnlyMemory<byte>?[count];
         for (var i = 0; i < count; i++)
         {
@@ -271,25 +280,32 @@ internal static class MessageCodec
             {
                 var start = reader.Position;
                 reader.Skip(length - 1);
-                entries[i] = copy.AsMemory(start, length - 1);
+                entries[i] = body.Slice(start, length - 1);
             }
         }
         return new DataBatch(viewId, senderRank, firstIndex, entries);
     }
 
-    private static DataChunk ReadChunk(ref WireReader reader)
+    private static DataChunk ReadChunk(ref WireReader reader, ReadOnlyMemory<byte> body)
     {
         var viewId = ReadViewId(ref reader);
         var senderRank = reader.Count(MaxMembers - 1, "sender rank");
         var index = ReadCounter(ref reader, "message index");
         var total = reader.Count(int.MaxValue, "message length");
         var offset = reader.Count(int.MaxValue, "chunk offset");
-        var bytes = reader.Bytes();
+        var bytes = Slice(ref reader, body);
         if ((long)offset + bytes.Length > total || bytes.Length == 0)
         {
             throw new ProtocolFormatException($"chunk [{offset}, +{bytes.Length}) outside a message of {total} bytes");
         }
-        return new DataChunk(viewId, senderRank, index, total, offset, bytes.ToArray());
+        return new DataChunk(viewId, senderRank, index, total, offset, bytes);
+    }
+
+    /// <summary>Reads length-prefixed bytes as a slice of <paramref name="body"/>.</summary>
+    private static ReadOnlyMemory<byte> Slice(ref WireReader reader, ReadOnlyMemory<byte> body)
+    {
+        var length = reader.Bytes().Length;
+        return body.Slice(reader.Position - length, length);
     }
 
     private static uint ReadNodeId(ref WireReader reader)

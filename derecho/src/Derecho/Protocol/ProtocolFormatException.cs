@@ -2,7 +2,7 @@ namespace Derecho.Protocol;
 
 /// <summary>
 /// A message body could not be decoded: truncated, an unknown kind, a count or length out of range. The member's
-/// state is unchanged when <see cref="Member.Receive"/> throws it; the caller drops the connection to that peer.
+/// state is unchanged when <see cref="Member.Receive(uint, ReadOnlyMemory{byte})"/> throws it; the caller drops the connection to that peer.
 /// </summary>
 public sealed class ProtocolFormatException : Exception
 {

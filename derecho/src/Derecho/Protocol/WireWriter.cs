@@ -15,6 +15,8 @@ internal sealed class WireWriter
 
     public void Reset() => _length = 0;
 
+    public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
+
     public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
 
     public void Byte(byte value)

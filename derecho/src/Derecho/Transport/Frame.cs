@@ -15,6 +15,12 @@ public enum FrameType : byte
 
     /// <summary>Raw bytes with no meaning to the protocol (the loopback ceiling measurement).</summary>
     Raw = 3,
+
+    /// <summary>
+    /// A protocol message body on the bulk lane (a block of a large message): in order with the other bulk frames
+    /// of its connection, while <see cref="Protocol"/> frames may overtake it, on the wire and at the receiver.
+    /// </summary>
+    Bulk = 4,
 }
 
 /// <summary>

@@ -227,7 +227,7 @@ public sealed class MemberTests
         {
             if (_members.TryGetValue(message.To, out var member))
             {
-                member.Receive(message.From, message.Body.Span);
+                member.Receive(message.From, message.Body);
                 Pump(message.To);
             }
         }

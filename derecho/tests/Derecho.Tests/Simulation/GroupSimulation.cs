@@ -412,7 +412,7 @@ internal sealed class GroupSimulation
             {
                 return;
             }
-            target.Member.Receive(from.NodeId, body.Span);
+            target.Member.Receive(from.NodeId, body);
             Drain(target);
             CheckArmedCrash();
         });
