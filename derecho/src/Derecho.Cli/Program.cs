@@ -20,4 +20,5 @@ root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(LoopbackSinkCommand.Create());
 root.Subcommands.Add(LogCommand.Create());
+root.Subcommands.Add(KvCommand.Create(overrides));
 return await CommandHost.RunAsync(root, args);

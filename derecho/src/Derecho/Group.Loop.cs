@@ -17,7 +17,7 @@ public sealed partial class Group
 
     private readonly Dictionary<PeerConnection, uint> _connections = [];
     private readonly Dictionary<uint, PeerConnection> _sendConnections = [];
-    private readonly Dictionary<string, List<(uint? To, ReadOnlyMemory<byte> Body)>> _waitingForConnect = [];
+    private readonly Dictionary<string, List<(uint? To, FrameType Type, ReadOnlyMemory<byte> Body)>> _waitingForConnect = [];
     private readonly Dictionary<string, uint> _endpointNodes = [];
     private readonly Dictionary<string, DateTimeOffset> _failedConnects = [];
     private readonly Dictionary<long, SendInput> _pendingSends = [];
@@ -88,6 +88,9 @@ public sealed partial class Group
                 break;
             case LeaveInput:
                 _member.Leave();
+                break;
+            case DirectSendInput direct:
+                SendDirectNow(direct);
                 break;
         }
     }
@@ -196,12 +199,12 @@ public sealed partial class Group
             {
                 continue;
             }
-            var keep = new List<(uint?, ReadOnlyMemory<byte>)>();
-            foreach (var (to, body) in waiting)
+            var keep = new List<(uint?, FrameType, ReadOnlyMemory<byte>)>();
+            foreach (var (to, type, body) in waiting)
             {
                 if (to == node || (mine && to is null))
                 {
-                    target.Send(FrameType.Protocol, body.Span);
+                    target.Send(type, body.Span);
                     _dirty.Add(target);
                 }
                 else if (mine && to is not null)
@@ -211,7 +214,7 @@ public sealed partial class Group
                 }
                 else
                 {
-                    keep.Add((to, body));
+                    keep.Add((to, type, body));
                 }
             }
             if (keep.Count == 0 || mine)
@@ -269,7 +272,7 @@ public sealed partial class Group
         }
     }
 
-    private void SendToPeer(SendToPeer send)
+    private void SendToPeer(SendToPeer send, FrameType type = FrameType.Protocol)
     {
         if (send.To is { } to && _sendConnections.TryGetValue(to, out var connection) && !connection.IsClosed)
         {
@@ -279,7 +282,7 @@ public sealed partial class Group
             }
             else
             {
-                connection.Send(FrameType.Protocol, send.Body.Span);
+                connection.Send(type, send.Body.Span);
             }
             _dirty.Add(connection);
             return;
@@ -287,13 +290,13 @@ public sealed partial class Group
         if (send.To is null && _endpointNodes.TryGetValue(send.Endpoint, out var known) &&
             _sendConnections.TryGetValue(known, out connection) && !connection.IsClosed)
         {
-            connection.Send(FrameType.Protocol, send.Body.Span);
+            connection.Send(type, send.Body.Span);
             _dirty.Add(connection);
             return;
         }
         if (_waitingForConnect.TryGetValue(send.Endpoint, out var waiting))
         {
-            waiting.Add((send.To, send.Body));
+            waiting.Add((send.To, type, send.Body));
             return;
         }
         if (_failedConnects.TryGetValue(send.Endpoint, out var failedAt) && _time.GetUtcNow() - failedAt < ConnectRetryInterval)
@@ -306,7 +309,7 @@ public sealed partial class Group
             return;
         }
         _failedConnects.Remove(send.Endpoint);
-        _waitingForConnect[send.Endpoint] = [(send.To, send.Body)];
+        _waitingForConnect[send.Endpoint] = [(send.To, type, send.Body)];
         _ = ConnectAsync(send.Endpoint);
     }
 

@@ -302,6 +302,10 @@ public sealed partial class Group : IAsyncDisposable
                 group._bulkFrames.Enqueue(new FrameInput(connection, payload.ToArray()));
                 group.PostBulkReady();
             }
+            else if (type == FrameType.Direct && group._handlers.DirectReceived is { } direct)
+            {
+                direct(new DirectPeer(connection), payload.ToArray());
+            }
             else
             {
                 connection.Close($"unexpected {type} frame");

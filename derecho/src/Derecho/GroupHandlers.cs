@@ -16,6 +16,12 @@ public sealed class GroupHandlers
     /// <summary>Called for every installed view, the first included; deliveries after it belong to it.</summary>
     public Action<View>? ViewInstalled { get; init; }
 
+    /// <summary>
+    /// Called for every direct message (<see cref="Group.SendDirect(uint, ReadOnlyMemory{byte})"/>) from a member or
+    /// an external client, on the connection's receive thread (not the event loop), in order per connection.
+    /// </summary>
+    public Action<DirectPeer, ReadOnlyMemory<byte>>? DirectReceived { get; init; }
+
     /// <summary>Moves application state to joiners.</summary>
     public IStateTransfer? StateTransfer { get; init; }
 

@@ -6,7 +6,8 @@ namespace Derecho.Configuration;
 /// <summary>Group options loaded from configuration, with the warnings the loading raised.</summary>
 /// <param name="Options">The validated options.</param>
 /// <param name="Warnings">One sentence per key Derecho defines that this implementation does not use.</param>
-public sealed record LoadedConfiguration(GroupOptions Options, IReadOnlyList<string> Warnings);
+/// <param name="Entries">Every setting in the order applied, for the layers above the group (e.g. <c>LAYOUT/*</c>).</param>
+public sealed record LoadedConfiguration(GroupOptions Options, IReadOnlyList<string> Warnings, IReadOnlyList<ConfigurationEntry> Entries);
 
 /// <summary>
 /// Derecho's configuration: <c>derecho.cfg</c> (group keys) and <c>derecho_node.cfg</c> (node keys), found through
@@ -71,8 +72,10 @@ public static class DerechoConfiguration
         "PERS/ramdisk_path",
         "LOGGER/default_log_name", "LOGGER/default_log_level", "LOGGER/log_file_depth", "LOGGER/log_to_terminal",
         "LOGGER/log_file_size",
-        "LAYOUT/json_layout", "LAYOUT/json_layout_file",
     };
+
+    /// <summary>Keys the layers above the group read from <see cref="LoadedConfiguration.Entries"/> (the subgroup layout).</summary>
+    private static readonly HashSet<string> LayerKeys = new(StringComparer.Ordinal) { "LAYOUT/json_layout", "LAYOUT/json_layout_file" };
 
     /// <summary>The keys of a <c>[SUBGROUP/profile]</c> section.</summary>
     private static readonly HashSet<string> SubgroupKeys = new(StringComparer.Ordinal)
@@ -146,11 +149,16 @@ public static class DerechoConfiguration
         ArgumentNullException.ThrowIfNull(entries);
         var options = new GroupOptions();
         var warnings = new List<string>();
-        foreach (var entry in entries)
+        var all = entries.ToList();
+        foreach (var entry in all)
         {
             if (UsedKeys.TryGetValue(entry.Name, out var apply))
             {
                 options = apply(options, entry);
+            }
+            else if (LayerKeys.Contains(entry.Name))
+            {
+                continue;
             }
             else if (IgnoredKeys.Contains(entry.Name))
             {
@@ -173,7 +181,7 @@ public static class DerechoConfiguration
         {
             throw new ConfigurationException($"invalid configuration: {e.Message}", e);
         }
-        return new LoadedConfiguration(options, warnings);
+        return new LoadedConfiguration(options, warnings, all);
     }
 
     private static string? Locate(string? explicitPath, string? fromEnvironment, string defaultName)

@@ -21,6 +21,12 @@ public enum FrameType : byte
     /// of its connection, while <see cref="Protocol"/> frames may overtake it, on the wire and at the receiver.
     /// </summary>
     Bulk = 4,
+
+    /// <summary>
+    /// A direct message outside the multicast: RPC requests and replies between members and with external clients,
+    /// state transfer (<see cref="Group.SendDirect(uint, ReadOnlyMemory{byte})"/>).
+    /// </summary>
+    Direct = 5,
 }
 
 /// <summary>

@@ -1,0 +1,216 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Derecho.Configuration;
+using Derecho.External;
+using Derecho.Kv;
+using Derecho.Layout;
+using Derecho.Rpc;
+using Microsoft.Extensions.Logging;
+using Systems.Cli;
+
+namespace Derecho.Cli;
+
+/// <summary>
+/// <c>derecho kv</c>: the sharded, replicated key-value store of <c>samples/kv</c>. <c>serve</c> runs a member;
+/// <c>put</c>, <c>get</c>, <c>remove</c>, <c>list</c> and <c>multi-get</c> talk to a running group as an external
+/// client through any member's contact address.
+/// </summary>
+internal static class KvCommand
+{
+    public static Command Create(IReadOnlyList<ConfigurationEntry> overrides)
+    {
+        var command = new Command("kv", "A sharded, replicated key-value store: run a member, or put, get, remove and list keys as an external client.");
+        command.Subcommands.Add(Serve(overrides));
+        var key = new Argument<string>("KEY") { Description = "The key." };
+        var value = new Argument<string>("VALUE") { Description = "The value (UTF-8 text)." };
+        command.Subcommands.Add(Client("put", "Set KEY to VALUE at every replica of its shard.", [key, value], async (kv, parse, ct) =>
+        {
+            await kv.PutAsync(parse.GetValue(key)!, Encoding.UTF8.GetBytes(parse.GetValue(value)!), ct);
+            return ExitCode.Success;
+        }));
+        command.Subcommands.Add(Client("get", "Print the value of KEY alone on standard output; exit 1 if it is missing.", [key], async (kv, parse, ct) =>
+        {
+            var found = await kv.GetAsync(parse.GetValue(key)!, ct);
+            if (found is null)
+            {
+                await Console.Error.WriteLineAsync($"derecho: key '{parse.GetValue(key)}' not found");
+                return ExitCode.Negative;
+            }
+            await Console.Out.WriteLineAsync(Encoding.UTF8.GetString(found));
+            return ExitCode.Success;
+        }));
+        command.Subcommands.Add(Client("remove", "Remove KEY; exit 1 if it was missing.", [key], async (kv, parse, ct) =>
+        {
+            if (await kv.RemoveAsync(parse.GetValue(key)!, ct))
+            {
+                return ExitCode.Success;
+            }
+            await Console.Error.WriteLineAsync($"derecho: key '{parse.GetValue(key)}' not found");
+            return ExitCode.Negative;
+        }));
+        command.Subcommands.Add(Client("list", "Print every key, one a line, in ordinal order.", [], async (kv, parse, ct) =>
+        {
+            foreach (var each in await kv.ListKeysAsync(ct))
+            {
+                await Console.Out.WriteLineAsync(each);
+            }
+            return ExitCode.Success;
+        }));
+        var keys = new Argument<string[]>("KEYS") { Description = "The keys.", Arity = ArgumentArity.OneOrMore };
+        command.Subcommands.Add(Client("multi-get", "Print KEY=VALUE for each key (KEY missing if absent); exit 1 if any is missing.", [keys], async (kv, parse, ct) =>
+        {
+            var names = parse.GetValue(keys)!;
+            var values = await kv.MultiGetAsync(names, ct);
+            var missing = false;
+            for (var i = 0; i < names.Length; i++)
+            {
+                missing |= values[i] is null;
+                await Console.Out.WriteLineAsync(values[i] is { } found ? $"{names[i]}={Encoding.UTF8.GetString(found)}" : $"{names[i]} missing");
+            }
+            return missing ? ExitCode.Negative : ExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command Serve(IReadOnlyList<ConfigurationEntry> overrides)
+    {
+        var config = new Option<string?>("--config") { Description = "The group configuration file (derecho.cfg); its [LAYOUT] json_layout or json_layout_file gives the shards (none: one shard of all members)." };
+        var nodeConfig = new Option<string?>("--node-config") { Description = "The node configuration file (derecho_node.cfg); its keys win over --config's." };
+        var verbose = new Option<bool>("--verbose") { Description = "Log protocol and layout events on standard error." };
+        var command = new Command("serve", "Run one member of the key-value store; prints each view and its layout. A line 'leave' on standard input leaves gracefully.")
+        {
+            config, nodeConfig, verbose,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            LoadedConfiguration loaded;
+            GroupLayout layout;
+            try
+            {
+                loaded = DerechoConfiguration.Load(parse.GetValue(config), parse.GetValue(nodeConfig), overrides);
+                layout = JsonLayout.FromConfiguration(loaded.Entries) ?? GroupLayout.SingleShard(ReplicatedGroup.SubgroupOf<KvStore>().TypeName);
+                if (layout.IndexOf(ReplicatedGroup.SubgroupOf<KvStore>().TypeName) < 0 || layout.Types.Count != 1)
+                {
+                    throw new ConfigurationException($"the layout must have exactly one type, KvStore, not {string.Join(", ", layout.Types.Select(t => t.TypeName))}");
+                }
+            }
+            catch (ConfigurationException e)
+            {
+                throw new UsageException(e.Message, e);
+            }
+            foreach (var warning in loaded.Warnings)
+            {
+                await Console.Error.WriteLineAsync($"derecho: warning: {warning}");
+            }
+            using var loggers = LoggerFactory.Create(b => b
+                .AddSimpleConsole(o => o.SingleLine = true)
+                .SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Warning)
+                .AddFilter("Microsoft", LogLevel.Warning));
+            await using var group = await ReplicatedGroup.JoinAsync(loaded.Options, layout, [ReplicatedType.Of(context => new KvStore(context))],
+                new ReplicatedGroupOptions { LoggerFactory = loggers, ViewChanged = PrintView }, ct);
+            await Console.Out.WriteLineAsync($"serving node {group.NodeId}: contact {group.Group.GmsEndPoint}");
+            var stdin = StandardInput.ReadLinesAsync(line =>
+            {
+                if (line.Trim() == "leave")
+                {
+                    _ = group.LeaveAsync(CancellationToken.None);
+                }
+            });
+            try
+            {
+                var reason = await group.Group.Stopped.WaitAsync(ct);
+                await Console.Out.WriteLineAsync($"stopped {reason}");
+                return reason == Protocol.StopReason.Left ? ExitCode.Success : ExitCode.Negative;
+            }
+            catch (GroupStoppedException e)
+            {
+                await Console.Out.WriteLineAsync($"stopped {e.Message}");
+                return ExitCode.Negative;
+            }
+            finally
+            {
+                GC.KeepAlive(stdin);
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Prints <c>view VID members … leader ID</c> and <c>layout VID …</c> (or <c>inadequate</c>).</summary>
+    private static void PrintView(Membership.View view, GroupAllocation? allocation)
+    {
+        Console.Out.WriteLine(view.ToString());
+        Console.Out.WriteLine(allocation is not null ? $"layout {view.Id} {allocation}" : $"layout {view.Id} inadequate");
+    }
+
+    private static Command Client(string name, string description, Symbol[] arguments, Func<KvClient, ParseResult, CancellationToken, Task<int>> run)
+    {
+        var contact = new Option<string>("--contact") { Description = "Any member's contact address HOST:PORT (its local_ip:gms_port).", Required = true };
+        var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for an answer.", DefaultValueFactory = _ => 10 };
+        var command = new Command(name, description) { contact, timeout };
+        foreach (var argument in arguments)
+        {
+            if (argument is Argument a)
+            {
+                command.Arguments.Add(a);
+            }
+        }
+        command.SetAction(async (parse, ct) =>
+        {
+            var endpoint = ParseContact(parse.GetValue(contact)!);
+            var seconds = parse.GetValue(timeout);
+            if (seconds <= 0)
+            {
+                throw new UsageException($"--timeout must be positive, not {seconds}");
+            }
+            var options = new ExternalClientOptions { CallTimeout = TimeSpan.FromSeconds(seconds) };
+            ExternalClient client;
+            try
+            {
+                client = await ExternalClient.ConnectAsync(endpoint, options, ct);
+            }
+            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
+            {
+                await Console.Error.WriteLineAsync($"derecho: cannot reach a member at {endpoint}: {e.Message}");
+                return ExitCode.Negative;
+            }
+            await using (client)
+            {
+                try
+                {
+                    return await run(new KvClient(client, () => client.View.Allocation), parse, ct);
+                }
+                catch (RpcException e) when (e.Error == RpcError.Timeout)
+                {
+                    await Console.Error.WriteLineAsync($"derecho: {e.Message}");
+                    return ExitCode.NoAnswer;
+                }
+                catch (RpcException e)
+                {
+                    await Console.Error.WriteLineAsync($"derecho: {e.Message}");
+                    return ExitCode.Negative;
+                }
+            }
+        });
+        return command;
+    }
+
+    private static IPEndPoint ParseContact(string text)
+    {
+        var colon = text.LastIndexOf(':');
+        if (colon > 0 && int.TryParse(text.AsSpan(colon + 1), out var port) && port is > 0 and <= 65535)
+        {
+            var host = text[..colon];
+            if (host == "localhost")
+            {
+                return new IPEndPoint(IPAddress.Loopback, port);
+            }
+            if (IPAddress.TryParse(host.Trim('[', ']'), out var address))
+            {
+                return new IPEndPoint(address, port);
+            }
+        }
+        throw new UsageException($"--contact '{text}' is not HOST:PORT (an IP address or localhost, and a port)");
+    }
+}

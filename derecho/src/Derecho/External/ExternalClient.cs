@@ -1,0 +1,412 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Derecho.Layout;
+using Derecho.Rpc;
+using Derecho.Transport;
+
+namespace Derecho.External;
+
+/// <summary>Settings of an <see cref="ExternalClient"/>.</summary>
+public sealed record ExternalClientOptions
+{
+    /// <summary>How long a call made without a cancellable token waits for its reply, failovers included.</summary>
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long one connection attempt to a member may take.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(3);
+}
+
+/// <summary>A member as an external client sees it.</summary>
+/// <param name="NodeId">Its node id.</param>
+/// <param name="Endpoint">Where it accepts connections (members and clients alike).</param>
+public readonly record struct ClientViewMember(uint NodeId, string Endpoint);
+
+/// <summary>The group's view and layout as the client's member last reported them.</summary>
+/// <param name="ViewId">The view id.</param>
+/// <param name="Members">The members in rank order.</param>
+/// <param name="TypeNames">The layout's subgroup types, in order.</param>
+/// <param name="Allocation">Every shard's members, or null while the view is inadequate.</param>
+public sealed record ClientView(int ViewId, IReadOnlyList<ClientViewMember> Members, IReadOnlyList<string> TypeNames, GroupAllocation? Allocation);
+
+/// <summary>
+/// A process outside the group that calls its replicated objects (Derecho's <c>ExternalGroupClient</c>). It
+/// connects to any member (its <c>local_ip:gms_port</c>), learns the view and the layout, and follows view
+/// changes; ordered and P2P calls travel through that member. When the member fails, the client connects to
+/// another one from the last view and sends its unanswered calls again under the same ids, so an ordered call
+/// runs once however often it is sent. Subscribed notifications arrive from the member too.
+/// </summary>
+public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
+{
+    private readonly ExternalClientOptions _options;
+    private readonly TcpTransport _transport;
+    private readonly Lock _gate = new();
+    private readonly ConcurrentDictionary<CallId, ClientCall> _calls = new();
+    private readonly ConcurrentDictionary<(int Type, int Subgroup, int Shard), Action<ReadOnlyMemory<byte>>> _subscriptions = new();
+    private readonly CancellationTokenSource _disposed = new();
+    private readonly List<IPEndPoint> _contacts;
+    private TaskCompletionSource _viewReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private PeerConnection? _connection;
+    private Task _failover = Task.CompletedTask;
+    private long _nextSequence;
+    private volatile ClientView? _view;
+
+    private ExternalClient(IPEndPoint contact, ExternalClientOptions options)
+    {
+        _options = options;
+        _contacts = [contact];
+        // Client ids live above the members' (node ids below 2^31), so that a client never passes for a member.
+        ClientId = 0x8000_0000u | (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
+        _transport = new TcpTransport(new Hello(ClientId, BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8))), new Events(this), 256 << 20);
+    }
+
+    /// <summary>This client's id (what members see as its node id).</summary>
+    public uint ClientId { get; }
+
+    /// <summary>The view and layout last reported.</summary>
+    public ClientView View => _view ?? throw new InvalidOperationException("not connected yet");
+
+    /// <summary>The member this client talks through, or null between two connections.</summary>
+    public uint? ConnectedTo
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _connection is { IsClosed: false } c ? c.Remote.NodeId : null;
+            }
+        }
+    }
+
+    /// <summary>Called with every view the member reports (on a transport thread).</summary>
+    public event Action<ClientView>? ViewChanged;
+
+    /// <summary>Connects to the member at <paramref name="contact"/> and waits for its view.</summary>
+    /// <exception cref="SocketException">The member cannot be reached.</exception>
+    /// <exception cref="IOException">The handshake failed.</exception>
+    public static async Task<ExternalClient> ConnectAsync(IPEndPoint contact, ExternalClientOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(contact);
+        var client = new ExternalClient(contact, options ?? new ExternalClientOptions());
+        try
+        {
+            await client.ConnectToAsync(contact, cancellationToken).ConfigureAwait(false);
+            return client;
+        }
+        catch
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The members of <paramref name="shard"/> of <paramref name="subgroup"/> in the last reported view.</summary>
+    /// <exception cref="RpcException">No such shard, or the view is inadequate.</exception>
+    public IReadOnlyList<uint> ShardMembers(SubgroupId subgroup, int shard)
+    {
+        var view = View;
+        var type = TypeIndex(view, subgroup);
+        if (view.Allocation is null)
+        {
+            throw new RpcException(RpcError.InadequateView, $"view {view.ViewId} is inadequate for the layout");
+        }
+        return view.Allocation.Shard(type, subgroup.Index, shard)?.Members
+            ?? throw new RpcException(RpcError.NotAMember, $"the layout has no shard {shard} of {subgroup}");
+    }
+
+    /// <inheritdoc />
+    public QueryResults<TResult> Ordered<TResult>(SubgroupId subgroup, int shard, uint methodId, ReadOnlyMemory<byte> arguments, CancellationToken cancellationToken = default)
+    {
+        var id = NextCallId();
+        var type = TypeIndex(View, subgroup);
+        var request = new RpcMessageWriter(RpcKind.ClientOrdered, 32 + arguments.Length)
+            .Call(id).Subgroup(type, subgroup.Index).UInt16(shard).UInt32(methodId).Rest(arguments.Span).ToMemory();
+        return new QueryResults<TResult>(OrderedRawAsync(id, request, cancellationToken));
+    }
+
+    /// <inheritdoc />
+    public async Task<TResult> P2PAsync<TResult>(SubgroupId subgroup, uint node, uint methodId, ReadOnlyMemory<byte> arguments, CancellationToken cancellationToken = default)
+    {
+        var id = NextCallId();
+        var type = TypeIndex(View, subgroup);
+        var request = new RpcMessageWriter(RpcKind.ClientP2P, 32 + arguments.Length)
+            .Call(id).UInt32(node).Subgroup(type, subgroup.Index).UInt32(methodId).Rest(arguments.Span).ToMemory();
+        var replies = await CallAsync(id, request, cancellationToken).ConfigureAwait(false);
+        var (from, reply) = replies[0];
+        return reply.Error is null ? RpcSerializer.Deserialize<TResult>(reply.Result) : throw reply.ToException(from);
+    }
+
+    /// <summary>
+    /// Receives the notifications of <paramref name="shard"/> of <paramref name="subgroup"/> (pushed by its ordered
+    /// handlers through <see cref="ReplicaContext.Notify"/>), on a transport thread.
+    /// </summary>
+    public void Subscribe(SubgroupId subgroup, int shard, Action<ReadOnlyMemory<byte>> onNotification)
+    {
+        ArgumentNullException.ThrowIfNull(onNotification);
+        var key = (TypeIndex(View, subgroup), subgroup.Index, shard);
+        _subscriptions[key] = onNotification;
+        Send(new RpcMessageWriter(RpcKind.Subscribe).Subgroup(key.Item1, key.Index).UInt16(shard).ToMemory());
+    }
+
+    /// <summary>Closes the connection; unanswered calls fail.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _disposed.CancelAsync().ConfigureAwait(false);
+        lock (_gate)
+        {
+            _connection?.Close("client closed");
+        }
+        await _transport.DisposeAsync().ConfigureAwait(false);
+        FailAll(new RpcException(RpcError.Stopped, "the client was closed"));
+        _viewReady.TrySetException(new RpcException(RpcError.Stopped, "the client was closed"));
+    }
+
+    private static int TypeIndex(ClientView view, SubgroupId subgroup)
+    {
+        for (var t = 0; t < view.TypeNames.Count; t++)
+        {
+            if (GroupLayout.NamesMatch(view.TypeNames[t], subgroup.TypeName))
+            {
+                return t;
+            }
+        }
+        throw new RpcException(RpcError.NotAMember, $"the group's layout has no subgroup type {subgroup.TypeName} (it has {string.Join(", ", view.TypeNames)})");
+    }
+
+    private CallId NextCallId() => new(ClientId, (ulong)Interlocked.Increment(ref _nextSequence));
+
+    private async Task<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> OrderedRawAsync(CallId id, ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
+    {
+        var replies = await CallAsync(id, request, cancellationToken).ConfigureAwait(false);
+        if (replies.Count == 1 && replies[0].Reply.Error is { } error && error != RpcError.HandlerFailed && error != RpcError.MemberRemoved)
+        {
+            throw replies[0].Reply.ToException(replies[0].Node);
+        }
+        return replies.ToDictionary(r => r.Node, r => r.Reply.Error is null
+            ? Task.FromResult(r.Reply.Result)
+            : Task.FromException<ReadOnlyMemory<byte>>(r.Reply.ToException(r.Node)));
+    }
+
+    private async Task<List<(uint Node, RpcReply Reply)>> CallAsync(CallId id, ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
+    {
+        var call = new ClientCall(request);
+        _calls[id] = call;
+        try
+        {
+            Send(request);
+            return cancellationToken.CanBeCanceled
+                ? await call.Reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false)
+                : await call.Reply.Task.WaitAsync(_options.CallTimeout, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TimeoutException e)
+        {
+            throw new RpcException(RpcError.Timeout, $"no reply within {_options.CallTimeout.TotalSeconds:0.#} s", e);
+        }
+        finally
+        {
+            _calls.TryRemove(id, out _);
+        }
+    }
+
+    private void Send(ReadOnlyMemory<byte> message)
+    {
+        lock (_gate)
+        {
+            // Without a connection the message waits for the failover, which sends every unanswered call again.
+            if (_connection is { IsClosed: false } connection)
+            {
+                connection.Send(FrameType.Direct, message.Span);
+                connection.Flush();
+            }
+        }
+    }
+
+    private async Task ConnectToAsync(IPEndPoint endpoint, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
+        timeout.CancelAfter(_options.ConnectTimeout);
+        var connection = await _transport.ConnectAsync(endpoint, timeout.Token).ConfigureAwait(false);
+        TaskCompletionSource ready;
+        lock (_gate)
+        {
+            _connection?.Close("replaced");
+            _connection = connection;
+            ready = _viewReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            connection.Send(FrameType.Direct, new RpcMessageWriter(RpcKind.ClientHello).ToMemory().Span);
+            connection.Flush();
+        }
+        try
+        {
+            await ready.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            connection.Close("no view from the member");
+            throw new IOException($"member at {endpoint} sent no view within {_options.ConnectTimeout.TotalSeconds:0.#} s");
+        }
+        lock (_gate)
+        {
+            foreach (var ((type, subgroup, shard), _) in _subscriptions)
+            {
+                connection.Send(FrameType.Direct, new RpcMessageWriter(RpcKind.Subscribe).Subgroup(type, subgroup).UInt16(shard).ToMemory().Span);
+            }
+            foreach (var call in _calls.Values)
+            {
+                connection.Send(FrameType.Direct, call.Request.Span);
+            }
+            connection.Flush();
+        }
+    }
+
+    /// <summary>The member's connection broke: try the members of the last view, then the first contact, until one answers.</summary>
+    private async Task FailoverAsync(uint lost)
+    {
+        var deadline = DateTime.UtcNow + _options.CallTimeout;
+        while (!_disposed.IsCancellationRequested && DateTime.UtcNow < deadline)
+        {
+            var candidates = (_view?.Members ?? []).Where(m => m.NodeId != lost)
+                .Select(m => IPEndPoint.TryParse(m.Endpoint, out var e) ? e : null).OfType<IPEndPoint>()
+                .Concat(_contacts).ToList();
+            foreach (var endpoint in candidates)
+            {
+                try
+                {
+                    await ConnectToAsync(endpoint, _disposed.Token).ConfigureAwait(false);
+                    return;
+                }
+                catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+                {
+                    if (_disposed.IsCancellationRequested)
+                    {
+                        return;
+                    }
+                }
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(200), CancellationToken.None).ConfigureAwait(false);
+        }
+        FailAll(new RpcException(RpcError.Stopped, "no member of the group could be reached"));
+    }
+
+    private void FailAll(Exception error)
+    {
+        foreach (var call in _calls.Values)
+        {
+            call.Reply.TrySetException(error);
+        }
+    }
+
+    private void OnMessage(ReadOnlyMemory<byte> payload)
+    {
+        var reader = new RpcMessageReader(payload);
+        switch (reader.Kind)
+        {
+            case RpcKind.ViewInfo:
+                OnView(ref reader);
+                break;
+            case RpcKind.ClientReply:
+            {
+                var id = reader.Call();
+                var count = reader.Int32();
+                var replies = new List<(uint, RpcReply)>(Math.Clamp(count, 0, 1024));
+                for (var i = 0; i < count; i++)
+                {
+                    replies.Add((reader.UInt32(), RpcReply.Read(ref reader)));
+                }
+                if (_calls.TryGetValue(id, out var call))
+                {
+                    call.Reply.TrySetResult(replies);
+                }
+                break;
+            }
+            case RpcKind.Notification:
+                var key = (reader.UInt16(), reader.UInt16(), reader.UInt16());
+                if (_subscriptions.TryGetValue(key, out var handler))
+                {
+                    handler(reader.Rest());
+                }
+                break;
+            default:
+                throw new RpcFormatException($"a {reader.Kind} message is not for a client");
+        }
+    }
+
+    private void OnView(ref RpcMessageReader reader)
+    {
+        var viewId = reader.Int32();
+        var count = reader.Int32();
+        var members = new List<ClientViewMember>(Math.Clamp(count, 0, 1024));
+        for (var i = 0; i < count; i++)
+        {
+            members.Add(new ClientViewMember(reader.UInt32(), reader.String()));
+        }
+        var types = new List<string>();
+        for (var t = reader.Int32(); t > 0; t--)
+        {
+            types.Add(reader.String());
+        }
+        var bytes = reader.Bytes();
+        GroupAllocation? allocation;
+        try
+        {
+            allocation = bytes.IsEmpty ? null : GroupAllocation.FromBytes(bytes.Span);
+        }
+        catch (FormatException e)
+        {
+            throw new RpcFormatException($"bad layout in a view: {e.Message}", e);
+        }
+        var view = new ClientView(viewId, members, types, allocation);
+        if (_view is null || view.ViewId >= _view.ViewId)
+        {
+            _view = view;
+        }
+        _viewReady.TrySetResult();
+        ViewChanged?.Invoke(view);
+    }
+
+    private sealed class ClientCall(ReadOnlyMemory<byte> request)
+    {
+        public ReadOnlyMemory<byte> Request { get; } = request;
+
+        public TaskCompletionSource<List<(uint Node, RpcReply Reply)>> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class Events(ExternalClient client) : ITransportHandler
+    {
+        public void OnAccepted(PeerConnection connection) => connection.Close("a client accepts no connections");
+
+        public void OnFrame(PeerConnection connection, FrameType type, ReadOnlySequence<byte> payload)
+        {
+            if (type != FrameType.Direct)
+            {
+                connection.Close($"unexpected {type} frame");
+                return;
+            }
+            try
+            {
+                client.OnMessage(payload.ToArray());
+            }
+            catch (RpcFormatException e)
+            {
+                connection.Close($"malformed message: {e.Message}");
+            }
+        }
+
+        public void OnClosed(PeerConnection connection, string reason)
+        {
+            lock (client._gate)
+            {
+                if (connection != client._connection || client._disposed.IsCancellationRequested)
+                {
+                    return;
+                }
+                client._connection = null;
+                if (client._failover.IsCompleted)
+                {
+                    client._failover = Task.Run(() => client.FailoverAsync(connection.Remote.NodeId));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,229 @@
+using System.Buffers;
+using System.IO.Hashing;
+using System.Threading.Channels;
+
+namespace Derecho.Rpc;
+
+/// <summary>Identifies one shard: type index in the layout, subgroup index, shard number.</summary>
+internal readonly record struct ShardKey(int Type, int Subgroup, int Shard);
+
+/// <summary>Where a reply goes: back to a member or client, or to a call of this process.</summary>
+internal delegate void ReplySink(CallId id, RpcReply reply);
+
+/// <summary>
+/// The local replica of one shard: its object and a queue of work run one item at a time, so that ordered calls
+/// run in the shard's total order and P2P reads see a state between two of them. The queue is separate from the
+/// group's event loop: a handler may await calls to other shards (which the event loop keeps delivering)
+/// without blocking delivery. Calls that carry a deduplication id run once; repeats get the first reply.
+/// </summary>
+internal sealed class Replica
+{
+    private const int DedupCapacity = 65536;
+    private const int StateChunkSize = 1 << 20;
+
+    private readonly Channel<Work> _work = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<CallId, RpcReply> _dedup = [];
+    private readonly Queue<CallId> _dedupOrder = new();
+    private readonly IReplicatedObject _object;
+    private readonly Task _loop;
+
+    public Replica(ShardKey key, IReplicatedObject replicated)
+    {
+        Key = key;
+        _object = replicated;
+        _loop = Task.Run(RunAsync);
+    }
+
+    public ShardKey Key { get; }
+
+    /// <summary>The object (tests compare state through it).</summary>
+    public IReplicatedObject Object => _object;
+
+    /// <summary>Completes when the queue is closed and drained.</summary>
+    public Task Completion => _loop;
+
+    public void Enqueue(Work work) => _work.Writer.TryWrite(work);
+
+    public void Close() => _work.Writer.TryComplete();
+
+    /// <summary>The state's bytes (empty when the type keeps none).</summary>
+    public byte[] CaptureState()
+    {
+        if (_object is not IReplicatedState stateful)
+        {
+            return [];
+        }
+        var buffer = new ArrayBufferWriter<byte>();
+        stateful.WriteState(buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>An XxHash64 of the state, to compare replicas.</summary>
+    public ulong StateHash() => XxHash64.HashToUInt64(CaptureState());
+
+    /// <summary>The state in chunks of at most 1 MB (at least one chunk).</summary>
+    public static IEnumerable<(long Offset, ReadOnlyMemory<byte> Bytes)> Chunks(byte[] state)
+    {
+        var offset = 0;
+        do
+        {
+            var length = Math.Min(StateChunkSize, state.Length - offset);
+            yield return (offset, state.AsMemory(offset, length));
+            offset += length;
+        }
+        while (offset < state.Length);
+    }
+
+    private async Task RunAsync()
+    {
+        var reader = _work.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var work))
+            {
+                try
+                {
+                    await RunOneAsync(work).ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // One bad item must not stop the replica; its caller hears of it.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    work.Fail(e);
+                }
+            }
+        }
+    }
+
+    private async Task RunOneAsync(Work work)
+    {
+        switch (work)
+        {
+            case CallWork call:
+                await RunCallAsync(call).ConfigureAwait(false);
+                break;
+            case StateGateWork gate:
+                var state = await gate.State.Task.ConfigureAwait(false);
+                if (_object is IReplicatedState stateful)
+                {
+                    stateful.ReadState(new ReadOnlySequence<byte>(state));
+                }
+                break;
+            case ActionWork action:
+                action.Run(this);
+                break;
+        }
+    }
+
+    private async Task RunCallAsync(CallWork call)
+    {
+        if (call.Deduplicate && _dedup.TryGetValue(call.Id, out var earlier))
+        {
+            call.Reply(call.Id, earlier);
+            return;
+        }
+        RpcReply reply;
+        try
+        {
+            reply = RpcReply.Ok(await CallScope.RunAsync(this, call, _object).ConfigureAwait(false));
+        }
+#pragma warning disable CA1031 // A handler's exception is the caller's reply.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            reply = RpcReply.From(e);
+        }
+        if (call.Deduplicate)
+        {
+            _dedup[call.Id] = reply;
+            _dedupOrder.Enqueue(call.Id);
+            if (_dedupOrder.Count > DedupCapacity)
+            {
+                _dedup.Remove(_dedupOrder.Dequeue());
+            }
+        }
+        call.Reply(call.Id, reply);
+    }
+
+    /// <summary>An item of a replica's queue.</summary>
+    internal abstract class Work
+    {
+        public virtual void Fail(Exception error)
+        {
+        }
+    }
+
+    /// <summary>An ordered or P2P call.</summary>
+    internal sealed class CallWork(CallId id, bool ordered, bool deduplicate, uint methodId, ReadOnlyMemory<byte> arguments, ReplySink reply) : Work
+    {
+        public CallId Id { get; } = id;
+
+        public bool Ordered { get; } = ordered;
+
+        public bool Deduplicate { get; } = deduplicate;
+
+        public uint MethodId { get; } = methodId;
+
+        public ReadOnlyMemory<byte> Arguments { get; } = arguments;
+
+        public ReplySink Reply { get; } = reply;
+
+        public override void Fail(Exception error) => Reply(Id, RpcReply.From(error));
+    }
+
+    /// <summary>Holds the queue until a transferred state arrives, then loads it.</summary>
+    internal sealed class StateGateWork(int viewId) : Work
+    {
+        public int ViewId { get; } = viewId;
+
+        public TaskCompletionSource<byte[]> State { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>Runs code between two calls (capturing the state at a view boundary).</summary>
+    internal sealed class ActionWork(Action<Replica> run) : Work
+    {
+        public void Run(Replica replica) => run(replica);
+    }
+}
+
+/// <summary>
+/// The call a handler is running, flowing with its async context: nested calls made from an ordered handler get
+/// ids derived from it (the same at every replica, so the callee runs them once), and calls that would wait on
+/// the handler's own queue are refused instead of deadlocking.
+/// </summary>
+internal sealed class CallScope
+{
+    private static readonly AsyncLocal<CallScope?> CurrentScope = new();
+    private int _nested;
+
+    private CallScope(ShardKey shard, CallId parent, bool ordered)
+    {
+        Shard = shard;
+        Parent = parent;
+        Ordered = ordered;
+    }
+
+    public static CallScope? Current => CurrentScope.Value;
+
+    public ShardKey Shard { get; }
+
+    public CallId Parent { get; }
+
+    public bool Ordered { get; }
+
+    /// <summary>The id of the next nested call: a hash of the parent's id and the call's position in the handler.</summary>
+    public CallId NextNestedId()
+    {
+        Span<byte> seed = stackalloc byte[16];
+        BitConverter.TryWriteBytes(seed, Parent.Origin);
+        BitConverter.TryWriteBytes(seed[4..], Parent.Sequence);
+        BitConverter.TryWriteBytes(seed[12..], Interlocked.Increment(ref _nested));
+        return new CallId(CallId.Derived, XxHash64.HashToUInt64(seed));
+    }
+
+    public static async ValueTask<ReadOnlyMemory<byte>> RunAsync(Replica replica, Replica.CallWork call, IReplicatedObject target)
+    {
+        CurrentScope.Value = new CallScope(replica.Key, call.Id, call.Ordered);
+        return await target.InvokeAsync(call.MethodId, call.Arguments, call.Ordered).ConfigureAwait(false);
+    }
+}

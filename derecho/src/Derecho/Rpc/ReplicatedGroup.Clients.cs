@@ -1,0 +1,229 @@
+using System.Collections.Concurrent;
+
+namespace Derecho.Rpc;
+
+/// <summary>External clients: their view, their calls relayed through this member, their notifications.</summary>
+public sealed partial class ReplicatedGroup
+{
+    private readonly ConcurrentDictionary<DirectPeer, ClientSession> _clients = new();
+    private readonly ConcurrentDictionary<ShardKey, ConcurrentDictionary<uint, bool>> _relayTargets = new();
+
+    /// <summary>
+    /// Pushes a notification to the subscribed clients of this member, and from the shard's first member to the
+    /// members outside the shard whose clients subscribed to it.
+    /// </summary>
+    internal void Notify(int type, int subgroup, int shard, ReadOnlyMemory<byte> payload)
+    {
+        var message = new RpcMessageWriter(RpcKind.Notification, 16 + payload.Length).Subgroup(type, subgroup).UInt16(shard).Rest(payload.Span).ToMemory();
+        NotifyLocal(new ShardKey(type, subgroup, shard), message);
+        if (_allocation?.Shard(type, subgroup, shard) is { } members && members.Members[0] == NodeId
+            && _relayTargets.TryGetValue(new ShardKey(type, subgroup, shard), out var targets) && !targets.IsEmpty)
+        {
+            var relay = new RpcMessageWriter(RpcKind.NotifyRelay, 16 + payload.Length).Subgroup(type, subgroup).UInt16(shard).Rest(payload.Span).ToMemory();
+            foreach (var member in targets.Keys)
+            {
+                if (!members.Contains(member))
+                {
+                    SendDirect(member, relay);
+                }
+            }
+        }
+    }
+
+    private void NotifyLocal(ShardKey key, ReadOnlyMemory<byte> message)
+    {
+        foreach (var (peer, session) in _clients)
+        {
+            if (peer.IsClosed)
+            {
+                _clients.TryRemove(peer, out _);
+            }
+            else if (session.IsSubscribed(key))
+            {
+                SendDirect(peer, message);
+            }
+        }
+    }
+
+    private void PushViewToClients()
+    {
+        if (_clients.IsEmpty)
+        {
+            return;
+        }
+        var info = ViewInfo();
+        foreach (var peer in _clients.Keys)
+        {
+            if (peer.IsClosed)
+            {
+                _clients.TryRemove(peer, out _);
+            }
+            else
+            {
+                SendDirect(peer, info);
+            }
+        }
+    }
+
+    private ReadOnlyMemory<byte> ViewInfo()
+    {
+        var view = _view!;
+        var writer = new RpcMessageWriter(RpcKind.ViewInfo).Int32(view.Id).Int32(view.Count);
+        foreach (var member in view.Members)
+        {
+            writer.UInt32(member.NodeId).String(member.Endpoint);
+        }
+        writer.Int32(_layout.Types.Count);
+        foreach (var type in _layout.Types)
+        {
+            writer.String(type.TypeName);
+        }
+        return writer.Bytes(_allocation?.ToBytes() ?? []).ToMemory();
+    }
+
+    private void OnClientMessage(DirectPeer peer, ref RpcMessageReader reader)
+    {
+        switch (reader.Kind)
+        {
+            case RpcKind.ClientHello:
+                _clients.TryAdd(peer, new ClientSession());
+                if (_view is not null)
+                {
+                    SendDirect(peer, ViewInfo());
+                }
+                break;
+            case RpcKind.ClientOrdered:
+            {
+                var id = reader.Call();
+                var type = reader.UInt16();
+                var subgroup = reader.UInt16();
+                var shard = reader.UInt16();
+                var methodId = reader.UInt32();
+                _ = RelayOrderedAsync(peer, id, type, subgroup, shard, methodId, reader.Rest());
+                break;
+            }
+            case RpcKind.ClientP2P:
+            {
+                var id = reader.Call();
+                var target = reader.UInt32();
+                var type = reader.UInt16();
+                var subgroup = reader.UInt16();
+                var methodId = reader.UInt32();
+                _ = RelayP2PAsync(peer, id, target, type, subgroup, methodId, reader.Rest());
+                break;
+            }
+            case RpcKind.Subscribe:
+            {
+                var key = new ShardKey(reader.UInt16(), reader.UInt16(), reader.UInt16());
+                _clients.GetOrAdd(peer, _ => new ClientSession()).Subscribe(key);
+                if (_allocation?.Shard(key.Type, key.Subgroup, key.Shard) is { } members && !members.Contains(NodeId))
+                {
+                    var wanted = new RpcMessageWriter(RpcKind.NotifyWanted).Subgroup(key.Type, key.Subgroup).UInt16(key.Shard).ToMemory();
+                    foreach (var member in members.Members)
+                    {
+                        SendDirect(member, wanted);
+                    }
+                }
+                break;
+            }
+            case RpcKind.NotifyWanted:
+                _relayTargets.GetOrAdd(new ShardKey(reader.UInt16(), reader.UInt16(), reader.UInt16()), _ => new()).TryAdd(peer.NodeId, true);
+                break;
+            case RpcKind.NotifyRelay:
+            {
+                var key = new ShardKey(reader.UInt16(), reader.UInt16(), reader.UInt16());
+                var payload = reader.Rest();
+                NotifyLocal(key, new RpcMessageWriter(RpcKind.Notification, 16 + payload.Length).Subgroup(key.Type, key.Subgroup).UInt16(key.Shard).Rest(payload.Span).ToMemory());
+                break;
+            }
+            default:
+                throw new RpcFormatException($"a {reader.Kind} message is not for a member");
+        }
+    }
+
+    /// <summary>Runs a client's ordered call under the client's own id (so a retry through another member runs it once) and sends back every reply.</summary>
+    private async Task RelayOrderedAsync(DirectPeer peer, CallId id, int type, int subgroup, int shard, uint methodId, ReadOnlyMemory<byte> arguments)
+    {
+        var replies = new List<(uint Node, RpcReply Reply)>();
+        try
+        {
+            var name = type < _layout.Types.Count ? _layout.Types[type].TypeName : throw new RpcException(RpcError.NotAMember, $"the layout has no subgroup type {type}");
+            var ordered = await OrderedRawAsync(new SubgroupId(name, subgroup), shard, methodId, arguments, id, CancellationToken.None).ConfigureAwait(false);
+            foreach (var (node, reply) in ordered)
+            {
+                replies.Add((node, await SettleAsync(reply).ConfigureAwait(false)));
+            }
+        }
+#pragma warning disable CA1031 // Every failure is the client's reply.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            replies.Add((NodeId, RpcReply.From(e)));
+        }
+        SendClientReply(peer, id, replies);
+    }
+
+    private async Task RelayP2PAsync(DirectPeer peer, CallId id, uint target, int type, int subgroup, uint methodId, ReadOnlyMemory<byte> arguments)
+    {
+        RpcReply reply;
+        try
+        {
+            var name = type < _layout.Types.Count ? _layout.Types[type].TypeName : throw new RpcException(RpcError.NotAMember, $"the layout has no subgroup type {type}");
+            reply = RpcReply.Ok(await P2PRawAsync(new SubgroupId(name, subgroup), target, methodId, arguments, CancellationToken.None).ConfigureAwait(false));
+        }
+#pragma warning disable CA1031 // Every failure is the client's reply.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            reply = RpcReply.From(e);
+        }
+        SendClientReply(peer, id, [(target, reply)]);
+    }
+
+    private static async Task<RpcReply> SettleAsync(Task<ReadOnlyMemory<byte>> reply)
+    {
+        try
+        {
+            return RpcReply.Ok(await reply.ConfigureAwait(false));
+        }
+#pragma warning disable CA1031 // A member's failure is its entry in the reply.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return RpcReply.From(e);
+        }
+    }
+
+    private void SendClientReply(DirectPeer peer, CallId id, List<(uint Node, RpcReply Reply)> replies)
+    {
+        var writer = new RpcMessageWriter(RpcKind.ClientReply, 64).Call(id).Int32(replies.Count);
+        foreach (var (node, reply) in replies)
+        {
+            writer.UInt32(node);
+            reply.Write(writer);
+        }
+        SendDirect(peer, writer.ToMemory());
+    }
+
+    private sealed class ClientSession
+    {
+        private readonly Lock _gate = new();
+        private readonly HashSet<ShardKey> _subscriptions = [];
+
+        public void Subscribe(ShardKey key)
+        {
+            lock (_gate)
+            {
+                _subscriptions.Add(key);
+            }
+        }
+
+        public bool IsSubscribed(ShardKey key)
+        {
+            lock (_gate)
+            {
+                return _subscriptions.Contains(key);
+            }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+using Derecho.Layout;
+using Derecho.Membership;
+
+namespace Derecho.Rpc;
+
+/// <summary>Views: the layout recomputed, replicas created and retired, state moved to members joining a shard.</summary>
+public sealed partial class ReplicatedGroup
+{
+    private readonly Lock _stateGate = new();
+    private readonly Dictionary<ShardKey, Replica.StateGateWork> _gates = [];
+    private readonly Dictionary<(ShardKey Shard, int ViewId, uint Sender), StateAssembly> _assemblies = [];
+    private readonly Dictionary<(ShardKey Shard, int ViewId), byte[]> _arrived = [];
+
+    /// <summary>A view was installed (event loop, before any delivery in it).</summary>
+    private void OnViewInstalled(View view)
+    {
+        _view = view;
+        GroupAllocation? allocation;
+        try
+        {
+            allocation = _layout.Allocate(view, _basis);
+            _logger.Allocated(view.Id, allocation.ToString());
+        }
+        catch (InadequateViewException e)
+        {
+            _logger.Inadequate(view.Id, e.Message);
+            allocation = null;
+        }
+        if (allocation is not null)
+        {
+            Relayout(view, _basis, allocation);
+            _basis = allocation;
+            _allocation = allocation;
+            _firstAdequate.TrySetResult();
+            _adequate.TrySetResult();
+        }
+        else
+        {
+            if (_allocation is not null)
+            {
+                _adequate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            _allocation = null;
+        }
+        _calls.OnView(view);
+        PushViewToClients();
+        _rpcOptions.ViewChanged?.Invoke(view, allocation);
+    }
+
+    /// <summary>
+    /// Creates a replica for every shard this member newly belongs to (held back until the shard's state arrives
+    /// when the shard has members who had it), has every member who had a shard's state send it to the newcomers,
+    /// and retires replicas of shards this member left.
+    /// </summary>
+    private void Relayout(View view, GroupAllocation? previous, GroupAllocation allocation)
+    {
+        var mine = new HashSet<ShardKey>();
+        for (var t = 0; t < allocation.Types.Count; t++)
+        {
+            var subgroups = allocation.Types[t].Subgroups;
+            for (var s = 0; s < subgroups.Count; s++)
+            {
+                for (var shard = 0; shard < subgroups[s].Count; shard++)
+                {
+                    var key = new ShardKey(t, s, shard);
+                    var members = subgroups[s][shard].Members;
+                    var before = previous?.Shard(t, s, shard)?.Members ?? [];
+                    // Members that carry the state: in the shard before and after, and not restarted since.
+                    var holders = members.Where(m => before.Contains(m) && !view.Joined.Contains(m)).ToList();
+                    var newcomers = members.Where(m => !holders.Contains(m)).ToList();
+                    if (members.Contains(NodeId))
+                    {
+                        mine.Add(key);
+                        if (!_replicas.ContainsKey(key) || newcomers.Contains(NodeId))
+                        {
+                            StartReplica(key, view, waitForState: holders.Count > 0);
+                        }
+                    }
+                    if (holders.Contains(NodeId) && newcomers.Count > 0 && _replicas.TryGetValue(key, out var replica))
+                    {
+                        var viewId = view.Id;
+                        replica.Enqueue(new Replica.ActionWork(r => SendState(r, viewId, newcomers)));
+                    }
+                }
+            }
+        }
+        foreach (var (key, replica) in _replicas)
+        {
+            if (!mine.Contains(key))
+            {
+                replica.Close();
+                _replicas.TryRemove(key, out _);
+            }
+        }
+    }
+
+    private void StartReplica(ShardKey key, View view, bool waitForState)
+    {
+        if (_replicas.TryRemove(key, out var old))
+        {
+            old.Close();
+        }
+        var type = _types[_typeByLayout[key.Type]];
+        var context = new ReplicaContext(this, key.Type, new SubgroupId(_layout.Types[key.Type].TypeName, key.Subgroup), key.Shard);
+        var replica = new Replica(key, type.Create(context));
+        if (waitForState)
+        {
+            var gate = new Replica.StateGateWork(view.Id);
+            replica.Enqueue(gate);
+            lock (_stateGate)
+            {
+                _gates[key] = gate;
+                if (_arrived.Remove((key, view.Id), out var state))
+                {
+                    _gates.Remove(key);
+                    gate.State.TrySetResult(state);
+                }
+            }
+        }
+        _replicas[key] = replica;
+    }
+
+    /// <summary>Runs on the replica's queue, between the last call of the ending view and the first of the new one.</summary>
+    private void SendState(Replica replica, int viewId, List<uint> newcomers)
+    {
+        var state = replica.CaptureState();
+        foreach (var (offset, bytes) in Replica.Chunks(state))
+        {
+            var chunk = new RpcMessageWriter(RpcKind.StateChunk, 48 + bytes.Length)
+                .Subgroup(replica.Key.Type, replica.Key.Subgroup).UInt16(replica.Key.Shard).Int32(viewId)
+                .Int64(state.Length).Int64(offset).Rest(bytes.Span).ToMemory();
+            foreach (var node in newcomers)
+            {
+                SendDirect(node, chunk);
+            }
+        }
+    }
+
+    private void OnStateChunk(uint sender, ref RpcMessageReader reader)
+    {
+        var key = new ShardKey(reader.UInt16(), reader.UInt16(), reader.UInt16());
+        var viewId = reader.Int32();
+        var total = reader.Int64();
+        var offset = reader.Int64();
+        var bytes = reader.Rest();
+        if (total < 0 || total > Array.MaxLength || offset < 0 || offset + bytes.Length > total)
+        {
+            throw new RpcFormatException($"state chunk at {offset} of {bytes.Length} bytes does not fit a state of {total}");
+        }
+        lock (_stateGate)
+        {
+            if (!_assemblies.TryGetValue((key, viewId, sender), out var assembly))
+            {
+                assembly = new StateAssembly(new byte[total]);
+                _assemblies[(key, viewId, sender)] = assembly;
+            }
+            if (assembly.Buffer.Length != total || offset != assembly.Filled)
+            {
+                _assemblies.Remove((key, viewId, sender));
+                throw new RpcFormatException($"state chunk at {offset} out of order (have {assembly.Filled} of {assembly.Buffer.Length})");
+            }
+            bytes.Span.CopyTo(assembly.Buffer.AsSpan((int)offset));
+            assembly.Filled += bytes.Length;
+            if (assembly.Filled < total)
+            {
+                return;
+            }
+            foreach (var stale in _assemblies.Keys.Where(k => k.Shard == key && k.ViewId <= viewId).ToList())
+            {
+                _assemblies.Remove(stale);
+            }
+            _logger.StateReceived($"{_layout.Types[Math.Min(key.Type, _layout.Types.Count - 1)].TypeName}[{key.Subgroup}] shard {key.Shard}", total, viewId);
+            if (_gates.TryGetValue(key, out var gate) && gate.ViewId == viewId)
+            {
+                _gates.Remove(key);
+                gate.State.TrySetResult(assembly.Buffer);
+            }
+            else if (!_gates.ContainsKey(key))
+            {
+                // The state overtook the view that asks for it.
+                _arrived[(key, viewId)] = assembly.Buffer;
+            }
+        }
+    }
+
+    private sealed class StateAssembly(byte[] buffer)
+    {
+        public byte[] Buffer { get; } = buffer;
+
+        public long Filled { get; set; }
+    }
+}

@@ -1,0 +1,251 @@
+using System.Collections.Concurrent;
+using Derecho.Layout;
+using Derecho.Membership;
+using Derecho.Protocol;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Derecho.Rpc;
+
+/// <summary>
+/// A member of a group hosting replicated objects laid out in subgroups and shards (Derecho's <c>Group&lt;T…&gt;</c>).
+/// At every view the layout is recomputed; this member runs a replica of each shard it belongs to. Ordered calls
+/// travel in the group's total order and run at every member of their shard in that order (so each shard's calls
+/// are totally ordered), each member replying directly to the caller; P2P calls go directly to one member. A
+/// member joining a shard receives the shard's state before it runs anything. External clients connect to any
+/// member (<see cref="External.ExternalClient"/>).
+/// </summary>
+/// <remarks>
+/// Handlers run on a queue per replica, not on the group's event loop, so a handler may await calls into other
+/// shards: an ordered handler's nested calls get ids derived from its own (the same at every replica), and the
+/// callee runs each once and answers repeats from a cache. A handler that would wait on its own shard's queue
+/// is refused with an <see cref="RpcException"/> rather than deadlocking.
+/// </remarks>
+public sealed partial class ReplicatedGroup : IRpcCaller, IAsyncDisposable
+{
+    private readonly GroupLayout _layout;
+    private readonly ReplicatedType[] _types;
+    private readonly int[] _typeByLayout;
+    private readonly ReplicatedGroupOptions _rpcOptions;
+    private readonly PendingCallTable _calls = new();
+    private readonly ConcurrentDictionary<ShardKey, Replica> _replicas = new();
+    private readonly TaskCompletionSource _firstAdequate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ulong _sequenceBase = (ulong)Random.Shared.NextInt64() & 0xFFFF_FFFF_0000_0000UL;
+    private readonly ILogger _logger;
+    private readonly Lock _startGate = new();
+    private List<Action<Group>>? _beforeStart = [];
+    private Group _group = null!;
+    private long _nextSequence;
+    private volatile GroupAllocation? _allocation;
+    private GroupAllocation? _basis;
+    private volatile View? _view;
+    private volatile TaskCompletionSource _adequate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ReplicatedGroup(uint nodeId, GroupLayout layout, IReadOnlyList<ReplicatedType> types, ReplicatedGroupOptions rpcOptions)
+    {
+        NodeId = nodeId;
+        _layout = layout;
+        _types = [.. types];
+        _rpcOptions = rpcOptions;
+        _logger = rpcOptions.LoggerFactory?.CreateLogger<ReplicatedGroup>() ?? NullLogger<ReplicatedGroup>.Instance;
+        _typeByLayout = new int[layout.Types.Count];
+        for (var t = 0; t < layout.Types.Count; t++)
+        {
+            _typeByLayout[t] = Array.FindIndex(_types, type => GroupLayout.NamesMatch(layout.Types[t].TypeName, type.Name));
+            if (_typeByLayout[t] < 0)
+            {
+                throw new ArgumentException($"the layout names type '{layout.Types[t].TypeName}', which is not among the hosted types ({string.Join(", ", _types.Select(x => x.Name))})");
+            }
+        }
+    }
+
+    /// <summary>This member's node id.</summary>
+    public uint NodeId { get; }
+
+    /// <summary>The underlying group (views, raw multicast).</summary>
+    public Group Group => _group;
+
+    /// <summary>The current layout's members of every shard, or null while the view is inadequate.</summary>
+    public GroupAllocation? Allocation => _allocation;
+
+    /// <summary>The layout.</summary>
+    public GroupLayout Layout => _layout;
+
+    /// <summary>
+    /// Joins (or starts) the group and hosts <paramref name="types"/> laid out by <paramref name="layout"/>
+    /// (null: one subgroup of the first type, one shard of every member). Returns once joined; the first adequate
+    /// view may come later (<see cref="WaitForAdequateViewAsync"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The layout names a type not hosted, or the options are invalid.</exception>
+    public static async Task<ReplicatedGroup> JoinAsync(GroupOptions options, GroupLayout? layout, IReadOnlyList<ReplicatedType> types,
+        ReplicatedGroupOptions? rpcOptions = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(types);
+        if (types.Count == 0)
+        {
+            throw new ArgumentException("host at least one replicated type", nameof(types));
+        }
+        rpcOptions ??= new ReplicatedGroupOptions();
+        var replicated = new ReplicatedGroup(options.LocalId, layout ?? GroupLayout.SingleShard(types[0].Name), types, rpcOptions);
+        var handlers = new GroupHandlers
+        {
+            Delivered = replicated.OnDelivered,
+            ViewInstalled = replicated.OnViewInstalled,
+            DirectReceived = replicated.OnDirect,
+            StateTransfer = new AllocationTransfer(replicated),
+            LoggerFactory = rpcOptions.LoggerFactory,
+            Time = rpcOptions.Time,
+        };
+        var group = await Group.JoinAsync(options, handlers, cancellationToken).ConfigureAwait(false);
+        List<Action<Group>> early;
+        lock (replicated._startGate)
+        {
+            replicated._group = group;
+            early = replicated._beforeStart!;
+            replicated._beforeStart = null;
+        }
+        foreach (var send in early)
+        {
+            send(group);
+        }
+        _ = replicated._group.Stopped.ContinueWith(
+            t => replicated._calls.FailAll(new RpcException(RpcError.Stopped, "this member stopped")),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return replicated;
+    }
+
+    /// <summary>Completes once a view gives every shard its minimum of members (at once if the current one does).</summary>
+    public Task WaitForAdequateViewAsync(CancellationToken cancellationToken = default) =>
+        _allocation is not null ? Task.CompletedTask : _adequate.Task.WaitAsync(cancellationToken);
+
+    /// <summary>The id of <typeparamref name="T"/>'s subgroup number <paramref name="index"/>.</summary>
+    public static SubgroupId SubgroupOf<T>(int index = 0)
+        where T : IReplicated<T> => new(T.ReplicatedTypeName, index);
+
+    /// <summary>The local replica of a shard this member belongs to, or null (tests and state hashes).</summary>
+    public T? LocalReplica<T>(int subgroupIndex = 0)
+        where T : class, IReplicated<T>
+    {
+        var type = LayoutIndex(T.ReplicatedTypeName);
+        var shard = _allocation?.ShardOf(type, subgroupIndex, NodeId) ?? -1;
+        return shard >= 0 && _replicas.TryGetValue(new ShardKey(type, subgroupIndex, shard), out var replica) ? replica.Object as T : null;
+    }
+
+    /// <summary>An XxHash64 of the local replica's state in <paramref name="subgroup"/>, or null when this member holds none.</summary>
+    /// <remarks>Read it when no calls are running, or it may see a state between two of them.</remarks>
+    public ulong? LocalStateHash(SubgroupId subgroup)
+    {
+        var type = LayoutIndex(subgroup.TypeName);
+        var shard = _allocation?.ShardOf(type, subgroup.Index, NodeId) ?? -1;
+        return shard >= 0 && _replicas.TryGetValue(new ShardKey(type, subgroup.Index, shard), out var replica) ? replica.StateHash() : null;
+    }
+
+    /// <summary>
+    /// Waits until every call delivered so far has run at this member's replica of <paramref name="subgroup"/>
+    /// (the state is then quiescent if nothing else is sent).
+    /// </summary>
+    public async Task WaitForReplicaIdleAsync(SubgroupId subgroup, CancellationToken cancellationToken = default)
+    {
+        var type = LayoutIndex(subgroup.TypeName);
+        var shard = _allocation?.ShardOf(type, subgroup.Index, NodeId) ?? -1;
+        if (shard < 0 || !_replicas.TryGetValue(new ShardKey(type, subgroup.Index, shard), out var replica))
+        {
+            return;
+        }
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        replica.Enqueue(new Replica.ActionWork(_ => done.TrySetResult()));
+        await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Leaves the group gracefully.</summary>
+    public Task LeaveAsync(CancellationToken cancellationToken = default) => _group.LeaveAsync(cancellationToken);
+
+    /// <summary>Stops at once (to the others, a crash).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _group.DisposeAsync().ConfigureAwait(false);
+        _calls.FailAll(new RpcException(RpcError.Stopped, "this member stopped"));
+        foreach (var replica in _replicas.Values)
+        {
+            replica.Close();
+        }
+    }
+
+    internal int LayoutIndex(string typeName) => _layout.IndexOf(typeName);
+
+    /// <summary>
+    /// Runs <paramref name="send"/> with the group: at once, or, while the first view is being installed (replicas
+    /// may already reply then), in order once <see cref="Group.JoinAsync(GroupOptions, GroupHandlers, CancellationToken)"/> returned.
+    /// </summary>
+    private void WithGroup(Action<Group> send)
+    {
+        if (Volatile.Read(ref _beforeStart) is not null)
+        {
+            lock (_startGate)
+            {
+                if (_beforeStart is not null)
+                {
+                    _beforeStart.Add(send);
+                    return;
+                }
+            }
+        }
+        send(_group);
+    }
+
+    private void SendDirect(uint node, ReadOnlyMemory<byte> message) => WithGroup(g => g.SendDirect(node, message));
+
+    private void SendDirect(DirectPeer peer, ReadOnlyMemory<byte> message) => WithGroup(g => g.SendDirect(peer, message));
+
+    private CallId NextCallId() => new(NodeId, _sequenceBase | (ulong)Interlocked.Increment(ref _nextSequence));
+
+    /// <summary>The layout allocation travels to joiners with the group's own state transfer, so they lay out views alike.</summary>
+    private sealed class AllocationTransfer(ReplicatedGroup group) : IStateTransfer
+    {
+        public byte[] Capture() => group._basis?.ToBytes() ?? [];
+
+        public void Apply(ReadOnlySpan<byte> state)
+        {
+            if (!state.IsEmpty)
+            {
+                group._basis = GroupAllocation.FromBytes(state);
+            }
+        }
+    }
+}
+
+/// <summary>Settings of the RPC layer.</summary>
+public sealed record ReplicatedGroupOptions
+{
+    /// <summary>How long a call made without a cancellation token waits before failing with <see cref="RpcError.Timeout"/>.</summary>
+    public TimeSpan DefaultTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Called for every installed view with its layout (null while inadequate), on the group's event loop before
+    /// any delivery in the view: keep it short.
+    /// </summary>
+    public Action<View, GroupAllocation?>? ViewChanged { get; init; }
+
+    /// <summary>Where the group logs; nothing when null.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>The clock; the system's when null.</summary>
+    public TimeProvider? Time { get; init; }
+}
+
+/// <summary>The RPC layer's log messages.</summary>
+internal static partial class RpcLog
+{
+    [LoggerMessage(100, LogLevel.Warning, "Dropped a malformed RPC message from {Peer}: {Reason}")]
+    public static partial void DroppedMessage(this ILogger logger, string peer, string reason);
+
+    [LoggerMessage(101, LogLevel.Information, "View {ViewId} is inadequate for the layout; waiting for joins: {Reason}")]
+    public static partial void Inadequate(this ILogger logger, int viewId, string reason);
+
+    [LoggerMessage(102, LogLevel.Information, "Layout of view {ViewId}: {Layout}")]
+    public static partial void Allocated(this ILogger logger, int viewId, string layout);
+
+    [LoggerMessage(103, LogLevel.Information, "Shard {Shard}: received state of {Bytes} bytes as of view {ViewId}")]
+    public static partial void StateReceived(this ILogger logger, string shard, long bytes, int viewId);
+}
