@@ -1,0 +1,54 @@
+namespace Derecho.Tests.Rpc;
+
+/// <summary>The key-value store's CLI with real member processes.</summary>
+public sealed class KvCommandTests
+{
+    [Fact(Timeout = 90_000)]
+    [Integration]
+    public async Task Put_get_remove_and_list_through_any_member()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var ports = FreePort.Next(6);
+        var members = new List<ChildProcess>();
+        try
+        {
+            for (var id = 0; id < 3; id++)
+            {
+                var member = ChildProcess.StartDotnet("Derecho.Cli",
+                [
+                    "kv", "serve", $"--DERECHO/local_id={id}", $"--DERECHO/gms_port={ports[2 * id]}", $"--DERECHO/sst_port={ports[(2 * id) + 1]}",
+                    $"--DERECHO/contact_port={ports[0]}",
+                ]);
+                members.Add(member);
+                await member.WaitForLineAsync(l => l.StartsWith("layout ", StringComparison.Ordinal), ct);
+            }
+            await members[0].WaitForLineAsync(l => l.EndsWith(":0,1,2", StringComparison.Ordinal), ct);
+            string Contact(int id) => $"127.0.0.1:{ports[2 * id]}";
+            async Task<(int Code, string Out, string Err)> Kv(params string[] args) => await ChildProcess.RunDotnetAsync("Derecho.Cli", ["kv", .. args], ct);
+
+            Assert.Equal(0, (await Kv("put", "--contact", Contact(1), "color", "blue")).Code);
+            var got = await Kv("get", "--contact", Contact(2), "color");
+            Assert.True((0, "blue") == (got.Code, got.Out.Trim()), $"get: exit {got.Code}, out '{got.Out}', err '{got.Err}'");
+            var missing = await Kv("get", "--contact", Contact(0), "shape");
+            Assert.Equal((1, ""), (missing.Code, missing.Out));
+            Assert.Contains("not found", missing.Err, StringComparison.Ordinal);
+            Assert.Equal(0, (await Kv("put", "--contact", Contact(0), "shape", "round")).Code);
+            Assert.Equal("color\nshape", (await Kv("list", "--contact", Contact(2))).Out.Trim().ReplaceLineEndings("\n"));
+            Assert.Equal(0, (await Kv("remove", "--contact", Contact(2), "color")).Code);
+            Assert.Equal(1, (await Kv("remove", "--contact", Contact(2), "color")).Code);
+            Assert.Equal("shape", (await Kv("list", "--contact", Contact(1))).Out.Trim());
+            var unreachable = await Kv("get", "--contact", $"127.0.0.1:{FreePort.Next(1)[0]}", "x");
+            Assert.Equal(1, unreachable.Code);
+            Assert.Contains("cannot reach", unreachable.Err, StringComparison.Ordinal);
+            var bad = await Kv("get", "--contact", "nowhere", "x");
+            Assert.Equal(2, bad.Code);
+        }
+        finally
+        {
+            foreach (var member in members)
+            {
+                await member.DisposeAsync();
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+using Derecho.External;
+using Derecho.Kv;
+using Derecho.Layout;
+using Derecho.Rpc;
+using MessagePack;
+
+// Reply tasks complete on the RPC layer's threads; there is no synchronization context to deadlock on.
+#pragma warning disable VSTHRD003
+
+namespace Derecho.Tests.Rpc;
+
+/// <summary>Ordered and P2P calls between replicated groups in this process over real loopback sockets.</summary>
+[Integration]
+public sealed class ReplicatedGroupTests
+{
+    private static readonly ReplicatedType[] Counters = [ReplicatedType.Of(context => new Counter(context))];
+    private static readonly SubgroupId First = ReplicatedGroup.SubgroupOf<Counter>(0);
+
+    /// <summary>Two overlapping subgroups of counters, each with every one of nodes 0-2 reserved.</summary>
+    private static GroupLayout TwoOverlappingSubgroups() => new([SubgroupTypeLayout.IdenticalSubgroups(First.TypeName, 2,
+        new SubgroupSpec([new ShardSpec(1, 3) { ReservedNodeIds = [0, 1, 2] }]))]);
+
+    [Fact(Timeout = 60_000)]
+    public async Task Ordered_replies_agree_and_replicas_end_identical()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await RpcCluster.StartAsync(3, null, Counters, ct);
+        var calls = new List<QueryResults<long>>();
+        for (var i = 1; i <= 30; i++)
+        {
+            calls.Add(new Counter.OrderedCalls(cluster[(uint)(i % 3)]).Add(i, ct));
+        }
+        var seen = new HashSet<long>();
+        foreach (var call in calls)
+        {
+            var replies = await call.GetAllAsync();
+            Assert.Equal([0u, 1u, 2u], replies.Keys.Order());
+            Assert.Single(replies.Values.Distinct());
+            Assert.True(seen.Add(replies[0]), "two calls saw the same running total");
+        }
+        Assert.Contains(465L, seen);
+        var hashes = await cluster.StateHashesAsync(First, ct);
+        Assert.Single(hashes.Values.Distinct());
+        for (var node = 0u; node < 3; node++)
+        {
+            Assert.Equal(465L, await new Counter.P2PCalls(cluster[0], node).ReadAsync(ct));
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Bad_calls_get_clear_errors()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await RpcCluster.StartAsync(2, null, Counters, ct);
+        var member = cluster[0];
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => member.Ordered<long>(First, 0, 0xdeadbeef, Args(), ct).GetAgreedAsync());
+        Assert.Equal(RpcError.UnknownMethod, unknown.Error);
+        Assert.Contains("no remotely callable method with id 0xdeadbeef", unknown.Message, StringComparison.Ordinal);
+
+        var wrongArguments = await Assert.ThrowsAsync<RpcException>(() => member.Ordered<long>(First, 0, Counter.MethodIds.Add, Args("ten"), ct).GetAgreedAsync());
+        Assert.Equal(RpcError.BadArguments, wrongArguments.Error);
+        Assert.Contains("'amount'", wrongArguments.Message, StringComparison.Ordinal);
+
+        var tooFew = await Assert.ThrowsAsync<RpcException>(() => member.P2PAsync<string>(First, 1, Counter.MethodIds.Echo, Args("x"), ct));
+        Assert.Contains("takes 2 argument(s), not 1", tooFew.Message, StringComparison.Ordinal);
+
+        var notMember = await Assert.ThrowsAsync<RpcException>(() => new Counter.P2PCalls(member, 7).ReadAsync(ct));
+        Assert.Equal(RpcError.NotAMember, notMember.Error);
+        Assert.Contains("node 7", notMember.Message, StringComparison.Ordinal);
+
+        var orderedOnly = await Assert.ThrowsAsync<RpcException>(() => member.P2PAsync<long>(First, 1, Counter.MethodIds.Add, Args(1L), ct));
+        Assert.Contains("not a [P2P] method", orderedOnly.Message, StringComparison.Ordinal);
+
+        var noShard = await Assert.ThrowsAsync<RpcException>(() => new Counter.OrderedCalls(member, 0, 5).Read(ct).GetAgreedAsync());
+        Assert.Equal(RpcError.NotAMember, noShard.Error);
+
+        var failed = await Assert.ThrowsAsync<RpcException>(() => new Counter.OrderedCalls(member).Fail("boom", ct).GetAgreedAsync());
+        Assert.Equal(RpcError.HandlerFailed, failed.Error);
+        Assert.Contains("InvalidOperationException: boom", failed.Message, StringComparison.Ordinal);
+        Assert.Equal("abab", await new Counter.P2PCalls(member, 1).EchoAsync("ab", 2, ct));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_handler_calls_another_subgroup_once_and_cannot_deadlock_on_its_own()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await RpcCluster.StartAsync(3, TwoOverlappingSubgroups(), Counters, ct);
+        // Every replica of subgroup 0 runs Forward, so each makes the nested call; it runs once in subgroup 1.
+        var forwarded = await new Counter.OrderedCalls(cluster[1], 0).Forward(1, 5, ct).GetAllAsync();
+        Assert.All(forwarded.Values, v => Assert.Equal(5L, v));
+        forwarded = await new Counter.OrderedCalls(cluster[2], 0).Forward(1, 7, ct).GetAllAsync();
+        Assert.All(forwarded.Values, v => Assert.Equal(12L, v));
+        Assert.Equal(12L, await new Counter.OrderedCalls(cluster[0], 1).Read(ct).GetAgreedAsync());
+        Assert.Equal(12L, await new Counter.OrderedCalls(cluster[0], 0).ReadOther(1, 2, ct).GetAgreedAsync());
+
+        var own = await Assert.ThrowsAsync<RpcException>(() => new Counter.OrderedCalls(cluster[0], 0).Forward(0, 1, ct).GetAgreedAsync());
+        Assert.Contains("would wait on itself", own.Message, StringComparison.Ordinal);
+        var ownP2P = await Assert.ThrowsAsync<RpcException>(() => new Counter.OrderedCalls(cluster[0], 0).ReadOther(0, 1, ct).GetAgreedAsync());
+        Assert.Contains("own shard", ownP2P.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_member_that_fails_before_replying_yields_member_removed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Counter.StallGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Counter.StallingNode = 2;
+        try
+        {
+            await using var cluster = await RpcCluster.StartAsync(3, null, Counters, ct);
+            var replies = await new Counter.OrderedCalls(cluster[0]).Stall(ct);
+            Assert.Equal(0L, await replies[0]);
+            Assert.Equal(0L, await replies[1]);
+            Assert.False(replies[2].IsCompleted);
+            await cluster.CrashAsync(2);
+            var removed = await Assert.ThrowsAsync<MemberRemovedException>(() => replies[2]);
+            Assert.Equal(2u, removed.Node);
+            await cluster.WaitForViewAsync(2, ct);
+            Assert.Equal(3L, await new Counter.OrderedCalls(cluster[1]).Add(3, ct).GetAgreedAsync());
+        }
+        finally
+        {
+            Counter.StallingNode = uint.MaxValue;
+            Counter.StallGate.TrySetResult();
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_joiner_receives_the_shard_state_before_it_delivers()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await RpcCluster.StartAsync(2, null, [ReplicatedType.Of(context => new KvStore(context))], ct);
+        var kv = new KvClient(cluster[0], () => cluster[0].Allocation);
+        // About 3 MB of state: the transfer travels in several chunks.
+        var big = new byte[100_000];
+        Random.Shared.NextBytes(big);
+        for (var i = 0; i < 30; i++)
+        {
+            await kv.PutAsync($"key{i}", [.. big, (byte)i], ct);
+        }
+        var joiner = await cluster.AddAsync(2, ct);
+        await kv.PutAsync("after-join", [1, 2, 3], ct);
+        await cluster.WaitForViewAsync(3, ct);
+        var hashes = await cluster.StateHashesAsync(KvClient.Subgroup(), ct);
+        Assert.Single(hashes.Values.Distinct());
+        Assert.NotNull(hashes[2]);
+        var replica = joiner.LocalReplica<KvStore>()!;
+        Assert.Equal(31, replica.Count);
+        Assert.Equal([1, 2, 3], await new KvStore.P2PCalls(cluster[0], 2).GetAsync("after-join", ct));
+        Assert.Equal(big.Length + 1, (await new KvStore.P2PCalls(cluster[0], 2).GetAsync("key29", ct))!.Length);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Keys_live_on_exactly_their_shards_members()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var layout = new GroupLayout([SubgroupTypeLayout.OneSubgroup(KvClient.Subgroup().TypeName, SubgroupSpec.FixedEvenShards(2, 2))]);
+        await using var cluster = await RpcCluster.StartAsync(4, layout, [ReplicatedType.Of(context => new KvStore(context))], ct);
+        var kv = new KvClient(cluster[3], () => cluster[3].Allocation);
+        var keys = Enumerable.Range(0, 40).Select(i => $"k{i}").ToArray();
+        await Task.WhenAll(keys.Select(k => kv.PutAsync(k, [(byte)k.Length], ct)));
+        Assert.Equal(keys.Order(StringComparer.Ordinal), await kv.ListKeysAsync(ct));
+        Assert.All(await kv.MultiGetAsync(keys, ct), v => Assert.NotNull(v));
+        var allocation = cluster[0].Allocation!;
+        for (var shard = 0; shard < 2; shard++)
+        {
+            var members = allocation.Shard(0, 0, shard)!.Members;
+            Assert.Equal(2, members.Count);
+            var expected = keys.Where(k => KvStore.ShardOf(k, 2) == shard).Order(StringComparer.Ordinal).ToArray();
+            foreach (var node in members)
+            {
+                Assert.Equal(expected, cluster[node].LocalReplica<KvStore>()!.ListKeys());
+            }
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task An_external_client_is_answered_across_a_leader_failure()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await RpcCluster.StartAsync(3, null, [ReplicatedType.Of(context => new KvStore(context))], ct);
+        await using var client = await ExternalClient.ConnectAsync(cluster[0].Group.GmsEndPoint, cancellationToken: ct);
+        Assert.Equal(3, client.View.Members.Count);
+        var notifications = new List<string>();
+        client.Subscribe(KvClient.Subgroup(), 0, n =>
+        {
+            lock (notifications)
+            {
+                notifications.Add(System.Text.Encoding.UTF8.GetString(n.Span));
+            }
+        });
+        var kv = new KvClient(client, () => client.View.Allocation);
+        await kv.PutAsync("before", [1], ct);
+        Assert.Equal(0u, client.ConnectedTo);
+        await cluster.CrashAsync(0);
+        await kv.PutAsync("after", [2], ct);
+        Assert.NotEqual(0u, client.ConnectedTo);
+        Assert.Equal([1], await kv.GetAsync("before", ct));
+        Assert.Equal([2], await kv.GetAsync("after", ct));
+        Assert.Equal(["after", "before"], await kv.ListKeysAsync(ct));
+        await RpcCluster.WaitUntilAsync(() => client.View.Members.Count == 2, "the client to see the new view", ct);
+        await cluster.WaitForViewAsync(2, ct);
+        var hashes = await cluster.StateHashesAsync(KvClient.Subgroup(), ct);
+        Assert.Single(hashes.Values.Distinct());
+        lock (notifications)
+        {
+            Assert.Contains("put before", notifications);
+        }
+    }
+
+    private static byte[] Args(params object[] values) => MessagePackSerializer.Serialize(values, RpcSerializer.Options);
+}

@@ -1,0 +1,93 @@
+using Derecho.Layout;
+using Derecho.Rpc;
+
+namespace Derecho.Tests.Rpc;
+
+/// <summary>Replicated groups in this process on 127.0.0.1 (real sockets); member 0 is the contact.</summary>
+internal sealed class RpcCluster : IAsyncDisposable
+{
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
+    private readonly int _contactPort = FreePort.Next(1)[0];
+    private readonly GroupLayout? _layout;
+    private readonly ReplicatedType[] _types;
+
+    private RpcCluster(GroupLayout? layout, ReplicatedType[] types)
+    {
+        _layout = layout;
+        _types = types;
+    }
+
+    public Dictionary<uint, ReplicatedGroup> Members { get; } = [];
+
+    public ReplicatedGroup this[uint id] => Members[id];
+
+    public static async Task<RpcCluster> StartAsync(int count, GroupLayout? layout, ReplicatedType[] types, CancellationToken ct)
+    {
+        var cluster = new RpcCluster(layout, types);
+        for (var id = 0u; id < count; id++)
+        {
+            await cluster.AddAsync(id, ct);
+        }
+        await cluster.WaitForViewAsync(count, ct);
+        return cluster;
+    }
+
+    public async Task<ReplicatedGroup> AddAsync(uint id, CancellationToken ct)
+    {
+        var options = new GroupOptions
+        {
+            LocalId = id,
+            GmsPort = id == 0 ? _contactPort : 0,
+            SstPort = 0,
+            ContactPort = _contactPort,
+            HeartbeatInterval = TimeSpan.FromMilliseconds(50),
+            SuspicionTimeout = TimeSpan.FromMilliseconds(1000),
+        };
+        var member = await ReplicatedGroup.JoinAsync(options, _layout, _types, new ReplicatedGroupOptions { DefaultTimeout = TimeSpan.FromSeconds(20) }, ct);
+        Members[id] = member;
+        return member;
+    }
+
+    /// <summary>Stops a member at once: to the others, a crash.</summary>
+    public async Task CrashAsync(uint id)
+    {
+        await Members[id].DisposeAsync();
+        Members.Remove(id);
+    }
+
+    /// <summary>Waits until every member's view has <paramref name="count"/> members and an adequate layout.</summary>
+    public Task WaitForViewAsync(int count, CancellationToken ct) =>
+        WaitUntilAsync(() => Members.Values.All(m => m.Group.CurrentView.Count == count && m.Allocation?.ViewId == m.Group.CurrentView.Id)
+            && Members.Values.Select(m => m.Group.CurrentView.Id).Distinct().Count() == 1, $"a view of {count} members", ct);
+
+    public static async Task WaitUntilAsync(Func<bool> condition, string what, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + WaitLimit;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"waited {WaitLimit.TotalSeconds} s for {what}");
+            }
+            await Task.Delay(20, ct);
+        }
+    }
+
+    /// <summary>The state hashes of every member's replica of <paramref name="subgroup"/> once their queues are idle.</summary>
+    public async Task<Dictionary<uint, ulong?>> StateHashesAsync(SubgroupId subgroup, CancellationToken ct)
+    {
+        foreach (var member in Members.Values)
+        {
+            await member.WaitForReplicaIdleAsync(subgroup, ct);
+        }
+        return Members.ToDictionary(m => m.Key, m => m.Value.LocalStateHash(subgroup));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var member in Members.Values)
+        {
+            await member.DisposeAsync();
+        }
+    }
+}
