@@ -164,7 +164,7 @@ internal static class KvCommand
             {
                 throw new UsageException($"--timeout must be positive, not {seconds}");
             }
-            var options = new ExternalClientOptions { CallTimeout = TimeSpan.FromSeconds(seconds) };
+            var options = new ExternalClientOptions { CallTimeout = TimeSpan.FromSeconds(seconds), ConnectTimeout = TimeSpan.FromSeconds(seconds) };
             ExternalClient client;
             try
             {

@@ -16,7 +16,7 @@ public sealed record ExternalClientOptions
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long one connection attempt to a member may take.</summary>
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(3);
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>A member as an external client sees it.</summary>

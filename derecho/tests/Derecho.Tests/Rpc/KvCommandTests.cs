@@ -17,14 +17,14 @@ public sealed class KvCommandTests
                 var member = ChildProcess.StartDotnet("Derecho.Cli",
                 [
                     "kv", "serve", $"--DERECHO/local_id={id}", $"--DERECHO/gms_port={ports[2 * id]}", $"--DERECHO/sst_port={ports[(2 * id) + 1]}",
-                    $"--DERECHO/contact_port={ports[0]}",
+                    $"--DERECHO/contact_port={ports[0]}", "--DERECHO/heartbeat_ms=100", "--DERECHO/sst_poll_cq_timeout_ms=3000",
                 ]);
                 members.Add(member);
                 await member.WaitForLineAsync(l => l.StartsWith("layout ", StringComparison.Ordinal), ct);
             }
             await members[0].WaitForLineAsync(l => l.EndsWith(":0,1,2", StringComparison.Ordinal), ct);
             string Contact(int id) => $"127.0.0.1:{ports[2 * id]}";
-            async Task<(int Code, string Out, string Err)> Kv(params string[] args) => await ChildProcess.RunDotnetAsync("Derecho.Cli", ["kv", .. args], ct);
+            async Task<(int Code, string Out, string Err)> Kv(params string[] args) => await ChildProcess.RunDotnetAsync("Derecho.Cli", ["kv", .. args, "--timeout", "30"], ct);
 
             Assert.Equal(0, (await Kv("put", "--contact", Contact(1), "color", "blue")).Code);
             var got = await Kv("get", "--contact", Contact(2), "color");

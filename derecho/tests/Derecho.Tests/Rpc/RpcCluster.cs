@@ -41,7 +41,8 @@ internal sealed class RpcCluster : IAsyncDisposable
             SstPort = 0,
             ContactPort = _contactPort,
             HeartbeatInterval = TimeSpan.FromMilliseconds(50),
-            SuspicionTimeout = TimeSpan.FromMilliseconds(1000),
+            // Generous: the machine may be shared by many builds, and a false suspicion removes a member.
+            SuspicionTimeout = TimeSpan.FromMilliseconds(3000),
         };
         var member = await ReplicatedGroup.JoinAsync(options, _layout, _types, new ReplicatedGroupOptions { DefaultTimeout = TimeSpan.FromSeconds(20) }, ct);
         Members[id] = member;
