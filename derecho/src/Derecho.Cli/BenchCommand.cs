@@ -28,6 +28,7 @@ internal static class BenchCommand
             sizes, modes, seconds,
         };
         command.SetAction((parse, ct) => RunAsync(ParseSizes(parse.GetValue(sizes)!), ParseModes(parse.GetValue(modes)!), parse.GetValue(seconds), ct));
+        command.Subcommands.Add(KvBenchCommand.Create());
         return command;
     }
 
@@ -61,21 +62,37 @@ internal static class BenchCommand
         return ExitCode.Success;
     }
 
-    /// <summary>Sends each sender keeps in flight: about 4 MB worth, between 4 and 1,024 messages.</summary>
-    private static int Window(int size) => Math.Clamp((4 << 20) / size, 4, 1024);
-
-    private static async Task<(double Rate, double P50, double P99, double Max)> MeasureAsync(int size, int senders, int window, TimeSpan duration, CancellationToken ct)
+    /// <summary>The numbers of a <c>result NAME VALUE NAME VALUE …</c> line a member prints.</summary>
+    internal static Dictionary<string, double> ResultFields(string line)
     {
-        var ports = SelfProcess.FreePorts(2 * Members);
+        var parts = line.Split(' ');
+        var fields = new Dictionary<string, double>();
+        for (var i = 1; i + 1 < parts.Length; i += 2)
+        {
+            if (double.TryParse(parts[i + 1], CultureInfo.InvariantCulture, out var value))
+            {
+                fields[parts[i]] = value;
+            }
+        }
+        return fields;
+    }
+
+    /// <summary>Sends each sender keeps in flight: about 4 MB worth, between 4 and 1,024 messages.</summary>
+    internal static int Window(int size) => Math.Clamp((4 << 20) / size, 4, 1024);
+
+    internal static async Task<(double Rate, double P50, double P99, double Max)> MeasureAsync(int size, int senders, int window, TimeSpan duration,
+        CancellationToken ct, int members = Members)
+    {
+        var ports = SelfProcess.FreePorts(2 * members);
         var processes = new List<SelfProcess>();
         try
         {
-            for (var id = 0; id < Members; id++)
+            for (var id = 0; id < members; id++)
             {
                 processes.Add(SelfProcess.Start(
                 [
                     "node", "--send", id < senders ? "-1" : "0", "--size", size.ToString(CultureInfo.InvariantCulture),
-                    "--window", window.ToString(CultureInfo.InvariantCulture), "--wait-members", Members.ToString(CultureInfo.InvariantCulture),
+                    "--window", window.ToString(CultureInfo.InvariantCulture), "--wait-members", members.ToString(CultureInfo.InvariantCulture),
                     "--duration", duration.TotalSeconds.ToString(CultureInfo.InvariantCulture),
                     $"--DERECHO/local_id={id}", $"--DERECHO/gms_port={ports[2 * id]}", $"--DERECHO/sst_port={ports[(2 * id) + 1]}",
                     $"--DERECHO/contact_port={ports[0]}", $"--SUBGROUP/DEFAULT/max_payload_size={Math.Max(size, 1 << 20)}",
@@ -85,14 +102,7 @@ internal static class BenchCommand
             var results = new List<Dictionary<string, double>>();
             foreach (var process in processes)
             {
-                var line = await process.WaitForLineAsync(l => l.StartsWith("result ", StringComparison.Ordinal), ct);
-                var parts = line.Split(' ');
-                var fields = new Dictionary<string, double>();
-                for (var i = 1; i + 1 < parts.Length; i += 2)
-                {
-                    fields[parts[i]] = double.Parse(parts[i + 1], CultureInfo.InvariantCulture);
-                }
-                results.Add(fields);
+                results.Add(ResultFields(await process.WaitForLineAsync(l => l.StartsWith("result ", StringComparison.Ordinal), ct)));
             }
             var rate = results.Average(r => r["delivered"] / r["seconds"]);
             var sending = results.Where(r => r["sent"] > 0).ToList();

@@ -14,7 +14,7 @@ internal static class DemoCommand
     {
         var members = new Option<int>("--members") { Description = "Member processes to start (at least 3).", DefaultValueFactory = _ => 3 };
         var seconds = new Option<double>("--seconds") { Description = "How long to stream before the kill.", DefaultValueFactory = _ => 2 };
-        var command = new Command("demo", "Start a group of real member processes on 127.0.0.1, stream messages, SIGKILL one, and show that the survivors agree.")
+        var command = new Command("demo", "Start a group of real member processes on 127.0.0.1, stream messages, SIGKILL one, and show that the survivors agree; then run the key-value store through a leader failure.")
         {
             members, seconds,
         };
@@ -23,6 +23,12 @@ internal static class DemoCommand
     }
 
     private static async Task<int> RunAsync(int count, double seconds, CancellationToken ct)
+    {
+        var code = await RunGroupAsync(count, seconds, ct);
+        return code == ExitCode.Success && !await KvDemo.RunAsync(ct) ? ExitCode.Negative : code;
+    }
+
+    private static async Task<int> RunGroupAsync(int count, double seconds, CancellationToken ct)
     {
         if (count < 3)
         {

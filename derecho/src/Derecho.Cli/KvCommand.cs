@@ -79,9 +79,12 @@ internal static class KvCommand
         var config = new Option<string?>("--config") { Description = "The group configuration file (derecho.cfg); its [LAYOUT] json_layout or json_layout_file gives the shards (none: one shard of all members)." };
         var nodeConfig = new Option<string?>("--node-config") { Description = "The node configuration file (derecho_node.cfg); its keys win over --config's." };
         var verbose = new Option<bool>("--verbose") { Description = "Log protocol and layout events on standard error." };
+        var benchSeconds = new Option<double>("--bench-seconds") { Description = "derecho bench kv: load the own shard for this long per phase.", Hidden = true };
+        var benchSize = new Option<int>("--bench-value-size") { Description = "derecho bench kv: value size.", Hidden = true, DefaultValueFactory = _ => 1024 };
+        var benchMembers = new Option<int>("--bench-members") { Description = "derecho bench kv: start once the view has this many members.", Hidden = true, DefaultValueFactory = _ => 1 };
         var command = new Command("serve", "Run one member of the key-value store; prints each view and its layout. A line 'leave' on standard input leaves gracefully.")
         {
-            config, nodeConfig, verbose,
+            config, nodeConfig, verbose, benchSeconds, benchSize, benchMembers,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -108,8 +111,20 @@ internal static class KvCommand
                 .AddSimpleConsole(o => o.SingleLine = true)
                 .SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Warning)
                 .AddFilter("Microsoft", LogLevel.Warning));
+            var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             await using var group = await ReplicatedGroup.JoinAsync(loaded.Options, layout, [ReplicatedType.Of(context => new KvStore(context))],
-                new ReplicatedGroupOptions { LoggerFactory = loggers, ViewChanged = PrintView }, ct);
+                new ReplicatedGroupOptions
+                {
+                    LoggerFactory = loggers,
+                    ViewChanged = (view, allocation) =>
+                    {
+                        PrintView(view, allocation);
+                        if (allocation is not null && view.Count >= parse.GetValue(benchMembers))
+                        {
+                            enough.TrySetResult();
+                        }
+                    },
+                }, ct);
             await Console.Out.WriteLineAsync($"serving node {group.NodeId}: contact {group.Group.GmsEndPoint}");
             var stdin = StandardInput.ReadLinesAsync(line =>
             {
@@ -118,6 +133,12 @@ internal static class KvCommand
                     _ = group.LeaveAsync(CancellationToken.None);
                 }
             });
+            if (parse.GetValue(benchSeconds) > 0)
+            {
+                await KvBenchCommand.RunLoadAsync(group, enough.Task, parse.GetValue(benchSize), TimeSpan.FromSeconds(parse.GetValue(benchSeconds)), ct);
+                await stdin; // the benchmark closes standard input once every member has reported
+                return ExitCode.Success;
+            }
             try
             {
                 var reason = await group.Group.Stopped.WaitAsync(ct);

@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Derecho.Kv;
+using Derecho.Rpc;
+using Systems.Cli;
+
+namespace Derecho.Cli;
+
+/// <summary>
+/// <c>derecho bench kv</c>: ordered puts/s and P2P gets/s of the key-value store with 1 KB values, for 3 members in
+/// one shard and 6 members in two shards (member processes on 127.0.0.1, every member loading its own shard),
+/// beside the raw multicast throughput of as many members measured in the same run.
+/// </summary>
+internal static class KvBenchCommand
+{
+    private const int Window = 64;
+
+    public static Command Create()
+    {
+        var seconds = new Option<double>("--seconds") { Description = "Measurement time per phase.", DefaultValueFactory = _ => 3 };
+        var size = new Option<int>("--value-size") { Description = "Value size in bytes.", DefaultValueFactory = _ => 1024 };
+        var command = new Command("kv", "Ordered puts/s and P2P gets/s of the key-value store (3 members in 1 shard, 6 in 2 shards) beside raw multicast throughput.")
+        {
+            seconds, size,
+        };
+        command.SetAction((parse, ct) => RunAsync(TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(size), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(TimeSpan duration, int size, CancellationToken ct)
+    {
+        if (duration <= TimeSpan.Zero || size is < 1 or > 1 << 20)
+        {
+            throw new UsageException("--seconds must be positive and --value-size between 1 and 1048576");
+        }
+        await Console.Out.WriteLineAsync("members  shards  raw msgs/s  ordered puts/s  puts/raw  P2P gets/s");
+        foreach (var (members, shards) in new[] { (3, 1), (6, 2) })
+        {
+            var (raw, _, _, _) = await BenchCommand.MeasureAsync(size + 32, members, BenchCommand.Window(size), duration, ct, members);
+            var (puts, gets) = await MeasureAsync(members, shards, size, duration, ct);
+            await Console.Out.WriteLineAsync(FormattableString.Invariant(
+                $"{members,-8} {shards,-7} {raw,-11:F0} {puts,-15:F0} {puts / raw,8:P1}  {gets:F0}"));
+        }
+        return ExitCode.Success;
+    }
+
+    private static async Task<(double Puts, double Gets)> MeasureAsync(int members, int shards, int size, TimeSpan duration, CancellationToken ct)
+    {
+        var ports = SelfProcess.FreePorts(2 * members);
+        var layout = $$"""[{"type_alias":"KvStore","layout":[{"min_nodes_by_shard":[{{string.Join(',', Enumerable.Repeat(members / shards, shards))}}],"max_nodes_by_shard":[{{string.Join(',', Enumerable.Repeat(members / shards, shards))}}]}]}]""";
+        var processes = new List<SelfProcess>();
+        try
+        {
+            for (var id = 0; id < members; id++)
+            {
+                processes.Add(SelfProcess.Start(
+                [
+                    "kv", "serve", "--bench-seconds", duration.TotalSeconds.ToString(CultureInfo.InvariantCulture),
+                    "--bench-value-size", size.ToString(CultureInfo.InvariantCulture), "--bench-members", members.ToString(CultureInfo.InvariantCulture),
+                    $"--DERECHO/local_id={id}", $"--DERECHO/gms_port={ports[2 * id]}", $"--DERECHO/sst_port={ports[(2 * id) + 1]}",
+                    $"--DERECHO/contact_port={ports[0]}", $"--LAYOUT/json_layout={layout}",
+                ]));
+                await processes[id].WaitForLineAsync(l => l.StartsWith("view ", StringComparison.Ordinal), ct);
+            }
+            double puts = 0, gets = 0;
+            foreach (var process in processes)
+            {
+                var put = BenchCommand.ResultFields(await process.WaitForLineAsync(l => l.StartsWith("result put ", StringComparison.Ordinal), ct));
+                puts += put["completed"] / put["seconds"];
+                var get = BenchCommand.ResultFields(await process.WaitForLineAsync(l => l.StartsWith("result get ", StringComparison.Ordinal), ct));
+                gets += get["completed"] / get["seconds"];
+            }
+            return (puts, gets);
+        }
+        finally
+        {
+            foreach (var process in processes)
+            {
+                process.CloseInput();
+            }
+            foreach (var process in processes)
+            {
+                await process.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The load one member generates once the group has <paramref name="members"/> members: ordered puts of
+    /// <paramref name="size"/>-byte values to its own shard, then P2P gets from the other members of its shard,
+    /// <see cref="Window"/> calls in flight, each phase for <paramref name="duration"/>. Prints
+    /// <c>result put node ID completed N seconds S</c> and the same for <c>get</c>.
+    /// </summary>
+    public static async Task RunLoadAsync(ReplicatedGroup group, Task adequateWithMembers, int size, TimeSpan duration, CancellationToken ct)
+    {
+        await adequateWithMembers.WaitAsync(ct);
+        var allocation = group.Allocation!;
+        var shard = allocation.ShardOf(0, 0, group.NodeId);
+        var shardCount = allocation.Types[0].Subgroups[0].Count;
+        var keys = Enumerable.Range(0, int.MaxValue).Select(i => $"n{group.NodeId}-{i}").Where(k => KvStore.ShardOf(k, shardCount) == shard).Take(256).ToArray();
+        var value = new byte[size];
+        Random.Shared.NextBytes(value);
+        var ordered = new KvStore.OrderedCalls(group, 0, shard);
+        var puts = await RunForAsync(duration, i => ordered.Put(keys[i % keys.Length], value, ct).GetAllAsync(), ct);
+        await Console.Out.WriteLineAsync(FormattableString.Invariant($"result put node {group.NodeId} completed {puts} seconds {duration.TotalSeconds:F3}"));
+        var members = allocation.Shard(0, 0, shard)!.Members;
+        var readers = members.Count > 1 ? [.. members.Where(m => m != group.NodeId)] : members.ToArray();
+        var gets = await RunForAsync(duration, i => new KvStore.P2PCalls(group, readers[i % readers.Length]).GetAsync(keys[i % keys.Length], ct), ct);
+        await Console.Out.WriteLineAsync(FormattableString.Invariant($"result get node {group.NodeId} completed {gets} seconds {duration.TotalSeconds:F3}"));
+    }
+
+    /// <summary>Runs calls <see cref="Window"/> at a time for <paramref name="duration"/>; returns how many completed within it.</summary>
+    private static async Task<long> RunForAsync(TimeSpan duration, Func<int, Task> call, CancellationToken ct)
+    {
+        using var slots = new SemaphoreSlim(Window);
+        var started = Stopwatch.GetTimestamp();
+        long completed = 0;
+        var inFlight = new List<Task>();
+        for (var i = 0; Stopwatch.GetElapsedTime(started) < duration; i++)
+        {
+            await slots.WaitAsync(ct);
+            inFlight.Add(CallOneAsync(i));
+            if (inFlight.Count > 4 * Window)
+            {
+                inFlight.RemoveAll(t => t.IsCompleted);
+            }
+        }
+        await Task.WhenAll(inFlight);
+        return Interlocked.Read(ref completed);
+
+        async Task CallOneAsync(int i)
+        {
+            try
+            {
+                await call(i);
+                if (Stopwatch.GetElapsedTime(started) <= duration)
+                {
+                    Interlocked.Increment(ref completed);
+                }
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }
+    }
+}
