@@ -66,9 +66,9 @@ internal static class KvBenchCommand
             double puts = 0, gets = 0;
             foreach (var process in processes)
             {
-                var put = BenchCommand.ResultFields(await process.WaitForLineAsync(l => l.StartsWith("result put ", StringComparison.Ordinal), ct));
+                var put = BenchCommand.ResultFields(await process.WaitForLineAsync(l => l.StartsWith("result kind put ", StringComparison.Ordinal), ct));
                 puts += put["completed"] / put["seconds"];
-                var get = BenchCommand.ResultFields(await process.WaitForLineAsync(l => l.StartsWith("result get ", StringComparison.Ordinal), ct));
+                var get = BenchCommand.ResultFields(await process.WaitForLineAsync(l => l.StartsWith("result kind get ", StringComparison.Ordinal), ct));
                 gets += get["completed"] / get["seconds"];
             }
             return (puts, gets);
@@ -87,10 +87,10 @@ internal static class KvBenchCommand
     }
 
     /// <summary>
-    /// The load one member generates once the group has <paramref name="members"/> members: ordered puts of
+    /// The load one member generates once <paramref name="adequateWithMembers"/> completes: ordered puts of
     /// <paramref name="size"/>-byte values to its own shard, then P2P gets from the other members of its shard,
     /// <see cref="Window"/> calls in flight, each phase for <paramref name="duration"/>. Prints
-    /// <c>result put node ID completed N seconds S</c> and the same for <c>get</c>.
+    /// <c>result kind put node ID completed N seconds S</c> and the same for <c>get</c>.
     /// </summary>
     public static async Task RunLoadAsync(ReplicatedGroup group, Task adequateWithMembers, int size, TimeSpan duration, CancellationToken ct)
     {
@@ -103,11 +103,11 @@ internal static class KvBenchCommand
         Random.Shared.NextBytes(value);
         var ordered = new KvStore.OrderedCalls(group, 0, shard);
         var puts = await RunForAsync(duration, i => ordered.Put(keys[i % keys.Length], value, ct).GetAllAsync(), ct);
-        await Console.Out.WriteLineAsync(FormattableString.Invariant($"result put node {group.NodeId} completed {puts} seconds {duration.TotalSeconds:F3}"));
+        await Console.Out.WriteLineAsync(FormattableString.Invariant($"result kind put node {group.NodeId} completed {puts} seconds {duration.TotalSeconds:F3}"));
         var members = allocation.Shard(0, 0, shard)!.Members;
         var readers = members.Count > 1 ? [.. members.Where(m => m != group.NodeId)] : members.ToArray();
         var gets = await RunForAsync(duration, i => new KvStore.P2PCalls(group, readers[i % readers.Length]).GetAsync(keys[i % keys.Length], ct), ct);
-        await Console.Out.WriteLineAsync(FormattableString.Invariant($"result get node {group.NodeId} completed {gets} seconds {duration.TotalSeconds:F3}"));
+        await Console.Out.WriteLineAsync(FormattableString.Invariant($"result kind get node {group.NodeId} completed {gets} seconds {duration.TotalSeconds:F3}"));
     }
 
     /// <summary>Runs calls <see cref="Window"/> at a time for <paramref name="duration"/>; returns how many completed within it.</summary>
