@@ -376,21 +376,26 @@ public sealed class Interpreter
             case Opcode.Fence or Opcode.FenceTso or Opcode.FenceI or Opcode.SfenceVma or Opcode.Wfi:
                 break;
             case Opcode.Csrrw or Opcode.Csrrs or Opcode.Csrrc or Opcode.Csrrwi or Opcode.Csrrsi or Opcode.Csrrci:
-                if (!s.Csrs.TryGetValue(i.Csr, out var old) || (int)s.Mode < ((i.Csr >> 8) & 3))
+                // sstatus is a view of mstatus's supervisor fields; every other modelled CSR is its own storage.
+                var view = i.Csr == CsrNumber.Sstatus ? BitVec.Of(w == 64 ? SstatusMask64 : SstatusMask32, w) : (BitVec?)null;
+                var storage = view is null ? i.Csr : CsrNumber.Mstatus;
+                if (!s.Csrs.TryGetValue(storage, out var full) || (int)s.Mode < ((i.Csr >> 8) & 3))
                 {
                     next = Trap(s, 2, BitVec.Of(i.Bits, w));
                     break;
                 }
+                var old = view is { } visible ? full & visible : full;
                 var operand = i.Opcode is Opcode.Csrrw or Opcode.Csrrs or Opcode.Csrrc ? Rs1() : BitVec.Of((ulong)i.Imm, w);
                 var writes = i.Opcode is Opcode.Csrrw or Opcode.Csrrwi || i.Rs1 != 0 || (i.Opcode is not (Opcode.Csrrs or Opcode.Csrrc) && i.Imm != 0);
                 if (writes)
                 {
-                    s.Csrs[i.Csr] = i.Opcode switch
+                    var written = i.Opcode switch
                     {
                         Opcode.Csrrw or Opcode.Csrrwi => operand,
                         Opcode.Csrrs or Opcode.Csrrsi => old | operand,
                         _ => old & ~operand,
                     };
+                    s.Csrs[storage] = view is { } mask ? (full & ~mask) | (written & mask) : written;
                 }
                 Set(old);
                 break;
@@ -398,7 +403,7 @@ public sealed class Interpreter
                 next = Trap(s, s.Mode switch { Privilege.User => 8, Privilege.Supervisor => 9, _ => 11 }, BitVec.Of(0, w));
                 break;
             case Opcode.Ebreak:
-                next = Trap(s, 3, BitVec.Of(pc, w));
+                next = Trap(s, 3, BitVec.Of(0, w)); // mtval 0 (the spec allows 0 or the PC; QEMU writes 0)
                 break;
             case Opcode.Mret or Opcode.Sret:
                 next = Return(s, i.Opcode == Opcode.Mret, forks);
@@ -456,6 +461,10 @@ public sealed class Interpreter
             OnStep(new TraceStep(pc, i, before!, s.Clone(), stores!));
         }
     }
+
+    // sstatus's fields of mstatus: SIE, SPIE, UBE, SPP, VS, FS, XS, SUM, MXR (and UXL on RV64), SD.
+    private const ulong SstatusMask64 = 0x8000_0003_000D_E762;
+    private const ulong SstatusMask32 = 0x800D_E762;
 
     /// <summary>The most values a symbolic jump target may take before the interpreter gives up on it.</summary>
     public const int MaxJumpTargets = 16;

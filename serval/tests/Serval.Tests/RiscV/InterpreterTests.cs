@@ -23,13 +23,77 @@ public sealed class InterpreterTests
             [$"-march={march}", "-mabi=lp64", "-static", "-nostdlib", "-ffreestanding", "-fno-stack-protector", "-mno-relax",
              "-Wl,--build-id=none", optimization, "-o", program, RiscVTools.AssetPath("edge-values.c")], token);
         Assert.True(compiled.ExitCode == 0, compiled.Stderr);
-        var qemu = await RunQemuAsync(program, token);
+        var qemu = await RunQemuAsync("qemu-riscv64", program, token);
 
         var ours = RunUserProgram(ElfImage.Load(program), ["results", "accumulator"]);
 
         Assert.Equal(qemu.Length, ours.Length);
         var firstDifference = Enumerable.Range(0, qemu.Length).FirstOrDefault(i => qemu[i] != ours[i], -1);
         Assert.True(firstDifference < 0, $"outputs differ first at byte {firstDifference} (result {firstDifference / 8})");
+    }
+
+    [Theory, Integration]
+    [InlineData("-O0")]
+    [InlineData("-O2")]
+    public async Task Rv32_edge_value_program_built_by_clang_matches_qemu_riscv32(string optimization)
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory("riscv32-diff");
+        var program = dir.Combine("edge32");
+        var compiled = await ChildProcess.RunAsync("clang-19",
+            ["--target=riscv32-unknown-elf", "-march=rv32ima", "-mabi=ilp32", "-nostdlib", "-static", "-ffreestanding",
+             "-fno-stack-protector", "-mno-relax", "-fuse-ld=lld", optimization, "-o", program, RiscVTools.AssetPath("edge-values-32.c")], token);
+        Assert.True(compiled.ExitCode == 0, compiled.Stderr);
+        var qemu = await RunQemuAsync("qemu-riscv32", program, token);
+
+        var image = ElfImage.Load(program);
+        Assert.False(image.Is64Bit);
+        var ours = RunUserProgram(image, ["results", "inputs"]);
+
+        Assert.Equal(qemu.Length, ours.Length);
+        var firstDifference = Enumerable.Range(0, qemu.Length).FirstOrDefault(i => qemu[i] != ours[i], -1);
+        Assert.True(firstDifference < 0, $"outputs differ first at byte {firstDifference} (result {firstDifference / 4})");
+    }
+
+    [Fact(Timeout = 120_000), Integration]
+    public async Task Privileged_behaviour_matches_qemu_system_on_bare_metal()
+    {
+        // CSR read-modify-write, ecall from M, S and U, delegation of U's ecall to S, sret, an illegal CSR access from
+        // U, ebreak: every cause, epc, tval and status field the program observes, against QEMU's virt machine.
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory("riscv-privileged");
+        var program = dir.Combine("privileged.elf");
+        var built = await ChildProcess.RunAsync("riscv64-linux-gnu-gcc",
+            ["-march=rv64ima_zicsr", "-mabi=lp64", "-nostdlib", "-static", "-Wl,-Ttext=0x80000000", "-Wl,--no-warn-rwx-segments",
+             "-Wl,--build-id=none", "-o", program, RiscVTools.AssetPath("privileged.S")], token);
+        Assert.True(built.ExitCode == 0, built.Stderr);
+        var qemu = await ChildProcess.RunAsync("qemu-system-riscv64",
+            ["-machine", "virt", "-bios", "none", "-kernel", program, "-nographic", "-monitor", "none", "-serial", "stdio"], token);
+        Assert.True(qemu.ExitCode == 0, qemu.Stderr);
+        var expected = qemu.Stdout.Trim();
+
+        var image = ElfImage.Load(program);
+        var results = image.Symbol("results");
+        var memory = new StructuredMemory([MemoryRegion.Zeroed(new RegionLayout("results", results.Address, RegionLayout.Untyped(results.Size)))],
+            (address, size) =>
+            {
+                Span<byte> bytes = stackalloc byte[8];
+                return image.TryRead(address, bytes[..size]) ? BitConverter.ToUInt64(bytes) : null;
+            });
+        var csrs = MachineState.ModelledCsrs.ToDictionary(c => c, _ => BitVec.Of(0, 64));
+        var state = new MachineState(Xlen.Rv64, image.Entry, [.. Enumerable.Repeat(BitVec.Of(0, 64), 32)], csrs, Privilege.Machine, memory, Bool.True);
+        var interpreter = new Interpreter(image);
+        var done = image.Symbol("done").Address;
+        for (var steps = 0; state.Pc != done; steps++)
+        {
+            Assert.True(steps < 10_000, $"no end at 0x{state.Pc:x}");
+            var bugs = new List<Bug>();
+            interpreter.Step(state, bugs, []);
+            Assert.DoesNotContain(bugs, b => !b.Condition.IsFalse);
+        }
+        var written = state["s11"].Value - results.Address;
+        var ours = string.Concat(Enumerable.Range(0, (int)written).Select(i => $"{memory.Read(results.Address + (ulong)i, 1).Value:x2}"));
+        Assert.Equal(expected, ours);
     }
 
     [Fact]
@@ -131,18 +195,25 @@ public sealed class InterpreterTests
     internal static byte[] RunUserProgram(ElfImage image, string[] dataSymbols)
     {
         var regions = dataSymbols.Select(name => image.Symbol(name))
-            .Select(s => MemoryRegion.Zeroed(new RegionLayout(s.Name, s.Address, RegionLayout.Untyped(s.Size))))
+            .Select(s => new MemoryRegion(new RegionLayout(s.Name, s.Address, RegionLayout.Untyped(s.Size)), (layout, cell) =>
+            {
+                // Initialized data starts with the image's bytes, .bss with zeros.
+                Span<byte> bytes = stackalloc byte[8];
+                var size = layout.SizeOf(cell);
+                return BitVec.Of(image.TryRead(layout.Start + layout.OffsetOf(cell), bytes[..size]) ? BitConverter.ToUInt64(bytes) : 0, size * 8);
+            }))
             .Append(MemoryRegion.Zeroed(new RegionLayout("stack", StackBase, RegionLayout.Untyped(StackSize))));
         var memory = new StructuredMemory(regions, (address, size) =>
         {
             Span<byte> bytes = stackalloc byte[8];
             return image.TryRead(address, bytes[..size]) ? BitConverter.ToUInt64(bytes) : null;
         });
-        var registers = Zeros(32);
-        registers[2] = BitVec.Of(StackBase + StackSize, 64);
-        var csrs = MachineState.ModelledCsrs.ToDictionary(c => c, _ => BitVec.Of(0, 64));
-        csrs[CsrNumber.Mtvec] = BitVec.Of(0x100, 64);
-        var state = new MachineState(Xlen.Rv64, image.Entry, registers, csrs, Privilege.User, memory, Bool.True);
+        var xlen = image.Is64Bit ? Xlen.Rv64 : Xlen.Rv32;
+        var registers = Enumerable.Repeat(BitVec.Of(0, (int)xlen), 32).ToArray();
+        registers[2] = BitVec.Of(StackBase + StackSize, (int)xlen);
+        var csrs = MachineState.ModelledCsrs.ToDictionary(c => c, _ => BitVec.Of(0, (int)xlen));
+        csrs[CsrNumber.Mtvec] = BitVec.Of(0x100, (int)xlen);
+        var state = new MachineState(xlen, image.Entry, registers, csrs, Privilege.User, memory, Bool.True);
         var interpreter = new Interpreter(image) { MaxSteps = 5_000_000 };
         var output = new List<byte>();
         var bugs = new List<Bug>();
@@ -168,15 +239,15 @@ public sealed class InterpreterTests
                 var word = memory.Load(BitVec.Of(address + offset, 64), 8, []).Value;
                 output.AddRange(BitConverter.GetBytes(word).Take((int)Math.Min(8, length - offset)));
             }
-            state.Registers[10] = BitVec.Of(length, 64);
+            state.Registers[10] = BitVec.Of(length, (int)xlen);
             state.Mode = Privilege.User;
             state.Pc = state.Csrs[CsrNumber.Mepc].Value + 4;
         }
     }
 
-    private static async Task<byte[]> RunQemuAsync(string program, CancellationToken token)
+    private static async Task<byte[]> RunQemuAsync(string qemu, string program, CancellationToken token)
     {
-        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("qemu-riscv64", [program])
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(qemu, [program])
         {
             RedirectStandardOutput = true,
         })!;
@@ -186,8 +257,6 @@ public sealed class InterpreterTests
         Assert.Equal(0, process.ExitCode);
         return bytes.ToArray();
     }
-
-    private static BitVec[] Zeros(ulong count) => [.. Enumerable.Repeat(BitVec.Of(0, 64), (int)count)];
 
     // A minimal ELF64 RISC-V executable whose one section holds the given words at 0x10000.
     internal static ElfImage TinyImage(uint[] words)
