@@ -148,7 +148,8 @@ internal static class VerifyCommand
             }
             if (profiler is not null)
             {
-                WriteProfile(output, results, profiler);
+                // With --json the profile goes to stderr, so that stdout stays one JSON document.
+                WriteProfile(parse.GetValue(json) ? parse.InvocationConfiguration.Error : output, results, profiler);
             }
             return results.Any(r => r.Outcome == VerifyOutcome.Counterexample) ? ExitCode.Negative
                 : results.Any(r => r.Outcome == VerifyOutcome.Unknown) ? ExitCode.NoAnswer : ExitCode.Success;

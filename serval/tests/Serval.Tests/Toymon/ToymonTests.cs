@@ -81,6 +81,9 @@ public sealed class ToymonTests
         var both = await ChildProcess.RunDotnetAsync("Serval.Cli", ["verify", "toymon", "--elf", bad, "--inject", "bounds"], token);
         Assert.Equal(2, both.ExitCode);
         Assert.Contains("--elf", both.Stderr, StringComparison.Ordinal);
+        var model = await ChildProcess.RunDotnetAsync("Serval.Cli", ["verify", "toymon", "--elf", bad, "--memory", "banked"], token);
+        Assert.Equal(2, model.ExitCode);
+        Assert.Contains("unknown memory model 'banked'", model.Stderr, StringComparison.Ordinal);
         var garbage = await ChildProcess.RunDotnetAsync("Serval.Cli", ["verify", "toymon", "--elf", bad], token);
         Assert.Equal(2, garbage.ExitCode);
         Assert.Contains("garbage.elf is not an ELF file", garbage.Stderr, StringComparison.Ordinal);
