@@ -14,38 +14,46 @@ namespace Derecho.Cli;
 /// </summary>
 internal static class KvBenchCommand
 {
-    private const int Window = 64;
-
     public static Command Create()
     {
         var seconds = new Option<double>("--seconds") { Description = "Measurement time per phase.", DefaultValueFactory = _ => 3 };
         var size = new Option<int>("--value-size") { Description = "Value size in bytes.", DefaultValueFactory = _ => 1024 };
+        var window = new Option<int>("--window") { Description = "Calls each member keeps in flight.", DefaultValueFactory = _ => 64 };
         var command = new Command("kv", "Ordered puts/s and P2P gets/s of the key-value store (3 members in 1 shard, 6 in 2 shards) beside raw multicast throughput.")
         {
-            seconds, size,
+            seconds, size, window,
         };
-        command.SetAction((parse, ct) => RunAsync(TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(size), ct));
+        command.SetAction((parse, ct) => RunAsync(TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(size),
+            parse.GetValue(window), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(TimeSpan duration, int size, CancellationToken ct)
+    private static async Task<int> RunAsync(TimeSpan duration, int size, int window, CancellationToken ct)
     {
-        if (duration <= TimeSpan.Zero || size is < 1 or > 1 << 20)
+        if (duration <= TimeSpan.Zero || size is < 1 or > 1 << 20 || window < 1)
         {
-            throw new UsageException("--seconds must be positive and --value-size between 1 and 1048576");
+            throw new UsageException("--seconds and --window must be positive and --value-size between 1 and 1048576");
         }
+        await Console.Out.WriteLineAsync($"{window} calls in flight per member");
         await Console.Out.WriteLineAsync("members  shards  raw msgs/s  ordered puts/s  puts/raw  P2P gets/s");
         foreach (var (members, shards) in new[] { (3, 1), (6, 2) })
         {
-            var (raw, _, _, _) = await BenchCommand.MeasureAsync(size + 32, members, BenchCommand.Window(size), duration, ct, members);
-            var (puts, gets) = await MeasureAsync(members, shards, size, duration, ct);
-            await Console.Out.WriteLineAsync(FormattableString.Invariant(
-                $"{members,-8} {shards,-7} {raw,-11:F0} {puts,-15:F0} {puts / raw,8:P1}  {gets:F0}"));
+            try
+            {
+                var (raw, _, _, _) = await BenchCommand.MeasureAsync(size + 32, members, BenchCommand.Window(size), duration, ct, members);
+                var (puts, gets) = await MeasureAsync(members, shards, size, window, duration, ct);
+                await Console.Out.WriteLineAsync(FormattableString.Invariant(
+                    $"{members,-8} {shards,-7} {raw,-11:F0} {puts,-15:F0} {puts / raw,8:P1}  {gets:F0}"));
+            }
+            catch (InvalidOperationException e)
+            {
+                await Console.Out.WriteLineAsync($"{members,-8} {shards,-7} failed: a member process ended early ({e.Message.Split('\n')[0]})");
+            }
         }
         return ExitCode.Success;
     }
 
-    private static async Task<(double Puts, double Gets)> MeasureAsync(int members, int shards, int size, TimeSpan duration, CancellationToken ct)
+    private static async Task<(double Puts, double Gets)> MeasureAsync(int members, int shards, int size, int window, TimeSpan duration, CancellationToken ct)
     {
         var ports = SelfProcess.FreePorts(2 * members);
         var layout = $$"""[{"type_alias":"KvStore","layout":[{"min_nodes_by_shard":[{{string.Join(',', Enumerable.Repeat(members / shards, shards))}}],"max_nodes_by_shard":[{{string.Join(',', Enumerable.Repeat(members / shards, shards))}}]}]}]""";
@@ -58,6 +66,7 @@ internal static class KvBenchCommand
                 [
                     "kv", "serve", "--bench-seconds", duration.TotalSeconds.ToString(CultureInfo.InvariantCulture),
                     "--bench-value-size", size.ToString(CultureInfo.InvariantCulture), "--bench-members", members.ToString(CultureInfo.InvariantCulture),
+                    "--bench-window", window.ToString(CultureInfo.InvariantCulture),
                     $"--DERECHO/local_id={id}", $"--DERECHO/gms_port={ports[2 * id]}", $"--DERECHO/sst_port={ports[(2 * id) + 1]}",
                     $"--DERECHO/contact_port={ports[0]}", $"--LAYOUT/json_layout={layout}",
                 ]));
@@ -89,10 +98,10 @@ internal static class KvBenchCommand
     /// <summary>
     /// The load one member generates once <paramref name="adequateWithMembers"/> completes: ordered puts of
     /// <paramref name="size"/>-byte values to its own shard, then P2P gets from the other members of its shard,
-    /// <see cref="Window"/> calls in flight, each phase for <paramref name="duration"/>. Prints
+    /// <paramref name="window"/> calls in flight, each phase for <paramref name="duration"/>. Prints
     /// <c>result kind put node ID completed N seconds S</c> and the same for <c>get</c>.
     /// </summary>
-    public static async Task RunLoadAsync(ReplicatedGroup group, Task adequateWithMembers, int size, TimeSpan duration, CancellationToken ct)
+    public static async Task RunLoadAsync(ReplicatedGroup group, Task adequateWithMembers, int size, int window, TimeSpan duration, CancellationToken ct)
     {
         await adequateWithMembers.WaitAsync(ct);
         var allocation = group.Allocation!;
@@ -102,18 +111,18 @@ internal static class KvBenchCommand
         var value = new byte[size];
         Random.Shared.NextBytes(value);
         var ordered = new KvStore.OrderedCalls(group, 0, shard);
-        var puts = await RunForAsync(duration, i => ordered.Put(keys[i % keys.Length], value, ct).GetAllAsync(), ct);
+        var puts = await RunForAsync(duration, window, i => ordered.Put(keys[i % keys.Length], value, ct).GetAllAsync(), ct);
         await Console.Out.WriteLineAsync(FormattableString.Invariant($"result kind put node {group.NodeId} completed {puts} seconds {duration.TotalSeconds:F3}"));
         var members = allocation.Shard(0, 0, shard)!.Members;
         var readers = members.Count > 1 ? [.. members.Where(m => m != group.NodeId)] : members.ToArray();
-        var gets = await RunForAsync(duration, i => new KvStore.P2PCalls(group, readers[i % readers.Length]).GetAsync(keys[i % keys.Length], ct), ct);
+        var gets = await RunForAsync(duration, window, i => new KvStore.P2PCalls(group, readers[i % readers.Length]).GetAsync(keys[i % keys.Length], ct), ct);
         await Console.Out.WriteLineAsync(FormattableString.Invariant($"result kind get node {group.NodeId} completed {gets} seconds {duration.TotalSeconds:F3}"));
     }
 
-    /// <summary>Runs calls <see cref="Window"/> at a time for <paramref name="duration"/>; returns how many completed within it.</summary>
-    private static async Task<long> RunForAsync(TimeSpan duration, Func<int, Task> call, CancellationToken ct)
+    /// <summary>Runs calls <paramref name="window"/> at a time for <paramref name="duration"/>; returns how many completed within it.</summary>
+    private static async Task<long> RunForAsync(TimeSpan duration, int window, Func<int, Task> call, CancellationToken ct)
     {
-        using var slots = new SemaphoreSlim(Window);
+        using var slots = new SemaphoreSlim(window);
         var started = Stopwatch.GetTimestamp();
         long completed = 0;
         var inFlight = new List<Task>();
@@ -121,7 +130,7 @@ internal static class KvBenchCommand
         {
             await slots.WaitAsync(ct);
             inFlight.Add(CallOneAsync(i));
-            if (inFlight.Count > 4 * Window)
+            if (inFlight.Count > 4 * window)
             {
                 inFlight.RemoveAll(t => t.IsCompleted);
             }

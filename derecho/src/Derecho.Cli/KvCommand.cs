@@ -81,10 +81,11 @@ internal static class KvCommand
         var verbose = new Option<bool>("--verbose") { Description = "Log protocol and layout events on standard error." };
         var benchSeconds = new Option<double>("--bench-seconds") { Description = "derecho bench kv: load the own shard for this long per phase.", Hidden = true };
         var benchSize = new Option<int>("--bench-value-size") { Description = "derecho bench kv: value size.", Hidden = true, DefaultValueFactory = _ => 1024 };
+        var benchWindow = new Option<int>("--bench-window") { Description = "derecho bench kv: calls in flight.", Hidden = true, DefaultValueFactory = _ => 64 };
         var benchMembers = new Option<int>("--bench-members") { Description = "derecho bench kv: start once the view has this many members.", Hidden = true, DefaultValueFactory = _ => 1 };
         var command = new Command("serve", "Run one member of the key-value store; prints each view and its layout. A line 'leave' on standard input leaves gracefully.")
         {
-            config, nodeConfig, verbose, benchSeconds, benchSize, benchMembers,
+            config, nodeConfig, verbose, benchSeconds, benchSize, benchWindow, benchMembers,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -135,7 +136,7 @@ internal static class KvCommand
             });
             if (parse.GetValue(benchSeconds) > 0)
             {
-                await KvBenchCommand.RunLoadAsync(group, enough.Task, parse.GetValue(benchSize), TimeSpan.FromSeconds(parse.GetValue(benchSeconds)), ct);
+                await KvBenchCommand.RunLoadAsync(group, enough.Task, parse.GetValue(benchSize), parse.GetValue(benchWindow), TimeSpan.FromSeconds(parse.GetValue(benchSeconds)), ct);
                 await stdin; // the benchmark closes standard input once every member has reported
                 return ExitCode.Success;
             }
