@@ -120,7 +120,13 @@ public sealed partial class Member
                 ripe |= now >= adoptAt;
             }
         }
-        if (!ripe || LeaderRank() != _myRank)
+        if (LeaderRank() != _myRank)
+        {
+            // No longer the leader (it suspected itself to leave, say): settling is for the new leader.
+            _accusations.Clear();
+            return;
+        }
+        if (!ripe)
         {
             return;
         }
