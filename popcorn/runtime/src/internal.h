@@ -14,6 +14,11 @@ unsigned long __pc_thread_pointer_bias(unsigned long tls_align);
 /* clone(2) with the child running fn(arg) on stack, then exiting with its result. */
 long __pc_clone(unsigned long flags, void *stack, int *parent_tid, void *tls, int *child_tid, int (*fn)(void *), void *arg);
 
+/* Asks the emulator at a migration point (nid -1: its policy decides) or for an explicit migration to node nid.
+   Returns the node the thread runs on afterwards, plus 0x100 when it migrated, or a negated errno. The system call
+   is its only instruction besides the return, so the frame that migrates is its caller's. */
+long __pc_migrate_trap(long nid);
+
 /* Portable entry called by _start with the initial stack pointer (argc, argv..., 0, envp..., 0, auxv...). */
 _Noreturn void __pc_start_c(long *sp);
 
@@ -24,6 +29,8 @@ enum {
     SYS_set_tid_address = 96, SYS_futex = 98, SYS_nanosleep = 101, SYS_clock_gettime = 113, SYS_sched_yield = 124,
     SYS_kill = 129, SYS_tgkill = 131, SYS_getpid = 172, SYS_gettid = 178, SYS_brk = 214, SYS_munmap = 215,
     SYS_clone = 220, SYS_mmap = 222, SYS_mprotect = 226,
+    /* Popcorn's own calls (outside Linux's numbering): migration and node queries. */
+    SYS_popcorn_migrate = 4000, SYS_popcorn_node = 4001,
 };
 
 #define __pc_syscall0(n) __pc_syscall((n), 0, 0, 0, 0, 0, 0)

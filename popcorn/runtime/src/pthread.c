@@ -65,7 +65,9 @@ static int thread_main(void *argument)
     struct __pc_thread *self = argument;
     current = self;
     self->result = self->start(self->arg);
-    return 0;
+    /* Never return into __pc_clone: after a migration this frame's caller is the other ISA's code. */
+    for (;;)
+        __pc_syscall1(SYS_exit, 0);
 }
 
 int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *), void *arg)

@@ -55,3 +55,11 @@ __attribute__((naked)) long __pc_clone(unsigned long flags, void *stack, int *pa
         "svc #0\n"
         "brk #1\n");
 }
+
+__attribute__((naked)) long __pc_migrate_trap(long nid)
+{
+    __asm__ volatile(
+        "mov x8, #4000\n"
+        "svc #0\n"
+        "ret\n");
+}

@@ -59,3 +59,11 @@ __attribute__((naked)) long __pc_clone(unsigned long flags, void *stack, int *pa
         "ecall\n"
         "ebreak\n");
 }
+
+__attribute__((naked)) long __pc_migrate_trap(long nid)
+{
+    __asm__ volatile(
+        "li a7, 4000\n"
+        "ecall\n"
+        "ret\n");
+}

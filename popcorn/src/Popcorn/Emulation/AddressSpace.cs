@@ -206,6 +206,18 @@ public sealed unsafe class AddressSpace : IDisposable
         _regions.Clear();
     }
 
+    /// <summary>Every materialized writable page that all nodes share: its address and host memory.</summary>
+    internal IEnumerable<(ulong Address, nint Host)> ResidentSharedWritablePages()
+    {
+        foreach (var (key, page) in _pages)
+        {
+            if ((key & 3) == 0 && (page.Permissions & PagePermissions.Write) != 0)
+            {
+                yield return ((key >> 2) << PageShift, page.Host);
+            }
+        }
+    }
+
     internal void Attach(GuestMemory view) => _views.Add(view);
 
     internal void Detach(GuestMemory view) => _views.Remove(view);

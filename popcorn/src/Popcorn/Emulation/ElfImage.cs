@@ -102,6 +102,36 @@ public sealed class ElfImage
         return new ElfImage(bytes, isa, entry, phoff, segments, ReadSymbols(s, shoff, shentsize, shnum, name));
     }
 
+    /// <summary>The section named <paramref name="name"/>: its address and contents (empty for <c>SHT_NOBITS</c>), or null.</summary>
+    public ElfSection? FindSection(string name)
+    {
+        var s = Bytes.Span;
+        var shoff = (int)U64(s, 40);
+        var shentsize = U16(s, 58);
+        var shnum = U16(s, 60);
+        var shstrndx = U16(s, 62);
+        if (shoff == 0 || shstrndx >= shnum)
+        {
+            return null;
+        }
+        var names = (int)U64(s, shoff + (shstrndx * shentsize) + 24);
+        for (var i = 0; i < shnum; i++)
+        {
+            var at = shoff + (i * shentsize);
+            var nameAt = names + (int)U32(s, at);
+            var end = s[nameAt..].IndexOf((byte)0);
+            if (end < 0 || !s.Slice(nameAt, end).SequenceEqual(Encoding.UTF8.GetBytes(name)))
+            {
+                continue;
+            }
+            var offset = (int)U64(s, at + 24);
+            var size = (int)U64(s, at + 32);
+            var data = U32(s, at + 4) == 8 ? ReadOnlyMemory<byte>.Empty : Bytes.Slice(offset, size);
+            return new ElfSection(name, U64(s, at + 16), data);
+        }
+        return null;
+    }
+
     private static SymbolTable ReadSymbols(ReadOnlySpan<byte> s, ulong shoff, int shentsize, int shnum, string name)
     {
         var symbols = new List<Symbol>();
@@ -159,6 +189,12 @@ public sealed class ElfImage
 
     private static ulong U64(ReadOnlySpan<byte> s, int at) => BinaryPrimitives.ReadUInt64LittleEndian(s[at..]);
 }
+
+/// <summary>One section of an executable.</summary>
+/// <param name="Name">Its name.</param>
+/// <param name="Address">Its virtual address.</param>
+/// <param name="Data">Its bytes in the file.</param>
+public sealed record ElfSection(string Name, ulong Address, ReadOnlyMemory<byte> Data);
 
 /// <summary>An ELF program-header type the loader cares about.</summary>
 public enum SegmentType : uint

@@ -21,7 +21,7 @@ public static class ElfLoader
 
     /// <summary>
     /// Maps <paramref name="image"/>'s loadable segments into <paramref name="memory"/>'s address space and sets the
-    /// program break; with <paramref name="privateCode"/> the executable segments are mapped private to that node.
+    /// program break; with <paramref name="privateCode"/> the read-only segments (code, constants, unwind tables) are mapped private to that node.
     /// </summary>
     public static void LoadSegments(GuestMemory memory, ElfImage image, bool privateCode = false)
     {
@@ -47,7 +47,7 @@ public static class ElfLoader
         }
         foreach (var (page, permissions) in pagePermissions)
         {
-            var node = privateCode && (permissions & PagePermissions.Execute) != 0 ? memory.Node : null;
+            var node = privateCode && (permissions & PagePermissions.Write) == 0 ? memory.Node : null;
             memory.Space.Map(page, AddressSpace.PageSize, permissions, node);
         }
         foreach (var segment in loads)

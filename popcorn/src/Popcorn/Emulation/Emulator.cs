@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Popcorn.Emulation.AArch64;
 using Popcorn.Emulation.RiscV;
+using Popcorn.Migration;
 using Popcorn.Toolchain;
 
 namespace Popcorn.Emulation;
@@ -28,6 +29,12 @@ public sealed record RunOptions
 /// <param name="Elapsed">Host wall-clock time of the run (loading excluded).</param>
 public sealed record RunReport(ExitStatus Exit, IReadOnlyDictionary<Isa, long> Retired, int Threads, TimeSpan Elapsed)
 {
+    /// <summary>Every migration and refused migration, in order (empty for single-node runs).</summary>
+    public IReadOnlyList<MigrationEvent> Migrations { get; init; } = [];
+
+    /// <summary>Per thread id, instructions retired on each ISA.</summary>
+    public IReadOnlyDictionary<int, IReadOnlyDictionary<Isa, long>> RetiredPerThread { get; init; } = new Dictionary<int, IReadOnlyDictionary<Isa, long>>();
+
     /// <summary>Instructions retired on all ISAs.</summary>
     public long TotalRetired => Retired.Values.Sum();
 
@@ -74,6 +81,64 @@ public static class Emulator
             throw new InvalidDataException($"{path} is a {image.Isa.Name()} executable, not {isa.Name()}");
         }
         return image;
+    }
+
+    /// <summary>
+    /// Runs a multi-ISA binary with both nodes over one address space: each node sees its own image's code and
+    /// constants at the aligned addresses, data, heap, stacks and TLS are shared, and threads migrate between the
+    /// nodes at migration points as <paramref name="policy"/> (or the program's own <c>migrate</c> calls) decide.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a multi-ISA binary with images for both nodes and their call-site metadata.</exception>
+    public static RunReport RunMigrating(string path, Isa start, GuestIo io, RunOptions options, MigrationPolicy policy,
+        Action<MigrationController>? started = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(io);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(policy);
+        var images = AvailableIsas.ToDictionary(isa => isa, isa => LoadImage(path, isa, isaChosen: true));
+        var tables = images.ToDictionary(p => p.Key, p => CallSiteTable.Read(p.Value));
+        using var space = new AddressSpace();
+        var memories = AvailableIsas.ToDictionary(isa => isa, isa => new GuestMemory(space, isa));
+        try
+        {
+            // The start node's image last, so that the shared data is its (the images' data are the same bytes).
+            foreach (var isa in AvailableIsas.OrderBy(i => i == start))
+            {
+                ElfLoader.LoadSegments(memories[isa], images[isa], privateCode: true);
+            }
+            var sp = ElfLoader.BuildStack(memories[start], images[start], options.Arguments, options.Environment);
+            var cpus = AvailableIsas.ToDictionary(isa => isa, isa => CreateCpu(isa, memories[isa]));
+            using var process = new GuestProcess(space, io, options.Log);
+            var state = cpus[start].CreateState();
+            state.ProgramCounter = images[start].Entry;
+            state.StackPointer = sp;
+            process.StartMainThread(state);
+            var flag = images[start].Symbols.Find(MigrationInstrumenter.FlagSymbol)
+                ?? throw new InvalidDataException($"{path} has no {MigrationInstrumenter.FlagSymbol}: rebuild it with this popcorn cc");
+            var tls = images[start].Segments.FirstOrDefault(s => s.Type == SegmentType.ThreadLocalStorage);
+            var bias = (ulong)Math.Max(16, (long)tls.Alignment);
+            var controller = new MigrationController(process, cpus.ToDictionary(p => p.Key, p => (ICpu)p.Value), tables, policy, flag.Address, bias, options.Log);
+            started?.Invoke(controller);
+            var scheduler = new Scheduler(process, cpus.Values, images.ToDictionary(p => p.Key, p => p.Value.Symbols), options.Scheduler)
+            {
+                Interceptor = controller,
+            };
+            var clock = Stopwatch.StartNew();
+            var exit = scheduler.Run(cancellationToken);
+            clock.Stop();
+            return new RunReport(exit, scheduler.Retired, process.Threads.Count, clock.Elapsed)
+            {
+                Migrations = [.. controller.Events],
+                RetiredPerThread = process.Threads.ToDictionary(t => t.Id, t => (IReadOnlyDictionary<Isa, long>)AvailableIsas.ToDictionary(i => i, t.RetiredOn)),
+            };
+        }
+        finally
+        {
+            foreach (var memory in memories.Values)
+            {
+                memory.Dispose();
+            }
+        }
     }
 
     /// <summary>Runs <paramref name="image"/> on its ISA's node until the process ends.</summary>

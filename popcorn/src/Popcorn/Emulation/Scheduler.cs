@@ -8,6 +8,13 @@ public sealed record SchedulerOptions(long Quantum = 100_000)
     public static SchedulerOptions Default { get; } = new();
 }
 
+/// <summary>Handles system calls that belong to the nodes rather than to the process (migration).</summary>
+public interface ISystemCallInterceptor
+{
+    /// <summary>Handles <paramref name="thread"/>'s pending system call when it is one of these; returns whether it did.</summary>
+    bool TryHandle(GuestThread thread);
+}
+
 /// <summary>
 /// Runs a process's threads on the nodes (one <see cref="ICpu"/> per ISA) deterministically: round-robin in thread
 /// creation order, each turn a quantum of retired instructions, so that a run replays exactly. A thread runs on the
@@ -39,6 +46,9 @@ public sealed class Scheduler
             throw new ArgumentOutOfRangeException(nameof(options), "the quantum must be positive");
         }
     }
+
+    /// <summary>Handles migration system calls before the process sees them, or null.</summary>
+    public ISystemCallInterceptor? Interceptor { get; init; }
 
     /// <summary>Total instructions retired on each ISA in this run.</summary>
     public IReadOnlyDictionary<Isa, long> Retired => _process.Threads.SelectMany(t => Enum.GetValues<Isa>().Select(i => (i, n: t.RetiredOn(i))))
@@ -102,6 +112,10 @@ public sealed class Scheduler
                 case StopReason.InstructionLimit:
                     return;
                 case StopReason.SystemCall:
+                    if (Interceptor?.TryHandle(thread) == true)
+                    {
+                        break;
+                    }
                     var outcome = _process.Dispatch(thread, cpu.Memory);
                     if (outcome != SystemCallOutcome.Continue)
                     {

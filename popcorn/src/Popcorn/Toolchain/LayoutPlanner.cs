@@ -82,6 +82,8 @@ internal static class LayoutPlanner
         {
             scripts[isa].Append("  __pc_tdata_start = ADDR(.tdata);\n  __pc_tdata_end = ADDR(.tdata) + SIZEOF(.tdata);\n")
                 .Append("  __pc_tbss_end = ADDR(.tbss) + SIZEOF(.tbss);\n  __pc_tls_align = ABSOLUTE(MAX(ALIGNOF(.tdata), ALIGNOF(.tbss)));\n");
+            // Call-site metadata: read by the migration runtime from the file, never loaded.
+            scripts[isa].Append("  .llvm_stackmaps 0 (INFO) : { *(.llvm_stackmaps) }\n");
             scripts[isa].Append("  /DISCARD/ : { *(.note.GNU-stack) *(.gnu_debuglink) *(.comment.*) }\n}\n");
         }
         return scripts.ToDictionary(p => p.Key, p => p.Value.ToString());

@@ -27,7 +27,7 @@ public static class MultiIsaCompiler
             var bitcode = options.Sources.Select((source, i) =>
                 CompileToBitcode(source, Path.Combine(work, $"{i}-{Path.GetFileNameWithoutExtension(source)}.bc"), options.OptimizationLevel,
                     options.IncludeDirectories, options.Defines, freestanding: false)).ToList();
-            var ir = LinkAndNormalize(bitcode, Path.Combine(work, "user"));
+            var ir = LinkAndNormalize(bitcode, Path.Combine(work, "user"), migrationPoints: true);
             var objects = ForEachIsa(isa =>
             {
                 var dir = Directory.CreateDirectory(Path.Combine(work, isa.Name())).FullName;
@@ -46,12 +46,12 @@ public static class MultiIsaCompiler
     /// entry holding <c>ISA/pc-rt.o</c> and <c>ISA/pc-rtarch.o</c>.</summary>
     public static string BuildRuntime(int optimizationLevel)
     {
-        var key = BuildCache.Hash([.. RuntimeLibrary.HashInputs(), $"O{optimizationLevel}", .. Tools.AlignableOptions, "runtime-v1"]);
+        var key = BuildCache.Hash([.. RuntimeLibrary.HashInputs(), $"O{optimizationLevel}", .. Tools.AlignableOptions, "runtime-v2", .. Tools.LlcCommon]);
         return BuildCache.GetOrBuild("runtime", key, staging =>
         {
             var bitcode = RuntimeLibrary.PortableSources.Select(source =>
                 CompileToBitcode(source, Path.Combine(staging, Path.GetFileNameWithoutExtension(source) + ".bc"), optimizationLevel, [], [], freestanding: true)).ToList();
-            var ir = LinkAndNormalize(bitcode, Path.Combine(staging, "runtime"));
+            var ir = LinkAndNormalize(bitcode, Path.Combine(staging, "runtime"), migrationPoints: false);
             ForEachIsa(isa =>
             {
                 var dir = Directory.CreateDirectory(Path.Combine(staging, isa.Name())).FullName;
@@ -89,15 +89,17 @@ public static class MultiIsaCompiler
         return output;
     }
 
-    private static string LinkAndNormalize(IReadOnlyList<string> bitcode, string stem)
+    private static string LinkAndNormalize(IReadOnlyList<string> bitcode, string stem, bool migrationPoints)
     {
         var linked = stem + ".bc";
         ToolRunner.Run(Tools.LlvmLink, [.. bitcode, "-o", linked]);
         var text = ToolRunner.Run(Tools.LlvmDis, [linked, "-o", "-"]);
         LayoutCheck.CheckIr(text);
         var normalized = IrRetargeter.Normalize(text);
+        var plain = stem + ".plain.ll";
+        File.WriteAllText(plain, normalized);
         var path = stem + ".ll";
-        File.WriteAllText(path, normalized);
+        MigrationInstrumenter.Instrument(plain, path, migrationPoints);
         return path;
     }
 
@@ -105,7 +107,9 @@ public static class MultiIsaCompiler
     {
         var retargeted = Path.ChangeExtension(objectPath, $".{isa.Name()}.ll");
         File.WriteAllText(retargeted, IrRetargeter.Retarget(File.ReadAllText(irPath), isa));
-        ToolRunner.Run(Tools.Llc, [$"-O{optimizationLevel}", $"-mtriple={isa.Triple()}", .. isa.LlcOptions(), .. Tools.LlcCommon, retargeted, "-o", objectPath]);
+        // Code generation at -O1 at least: -O0's register allocator keeps separate spill copies of one value, and a
+        // stack map can name only one of them. The IR (what -O0 means to clang) is unchanged.
+        ToolRunner.Run(Tools.Llc, [$"-O{Math.Max(1, optimizationLevel)}", $"-mtriple={isa.Triple()}", .. isa.LlcOptions(), .. Tools.LlcCommon, retargeted, "-o", objectPath]);
         return objectPath;
     }
 
@@ -143,8 +147,20 @@ public static class MultiIsaCompiler
                 .Concat(report.Overlapping);
             throw new CompileException("check-align failed: " + string.Join("; ", problems.Take(10)));
         }
+        CheckStackMaps(executables);
         new MultiIsaBinary(executables.ToDictionary(p => p.Key, p => File.ReadAllBytes(p.Value))).Write(output);
         return new CompileResult(output, executables, report, padding);
+    }
+
+    /// <summary>Popcorn's check-stackmaps: both ISAs must record the same call sites with the same values.</summary>
+    private static void CheckStackMaps(Dictionary<TargetIsa, string> executables)
+    {
+        var tables = executables.ToDictionary(p => p.Key, p => Migration.CallSiteTable.Read(Emulation.ElfImage.Load(p.Value)));
+        var report = Migration.StackMapValidator.Check(tables[TargetIsa.Aarch64], tables[TargetIsa.Riscv64]);
+        if (report.Errors.Count > 0)
+        {
+            throw new CompileException("check-stackmaps failed: " + string.Join("; ", report.Errors.Take(10)));
+        }
     }
 
     /// <summary>Runs <paramref name="work"/> for every ISA at once (the tools are separate processes) and collects the results.</summary>
@@ -164,7 +180,8 @@ public static class MultiIsaCompiler
 
     private static void Link(TargetIsa isa, IReadOnlyList<string> objects, string output, string map, string? script)
     {
-        List<string> arguments = ["-static", "-nostdlib", "--gc-sections", "-e", "_start", "-z", "max-page-size=4096", "-z", "norelro",
+        // No --gc-sections: the stack maps refer to every function that makes a call, so they all stay, in both links.
+        List<string> arguments = ["-static", "-nostdlib", "-e", "_start", "-z", "max-page-size=4096", "-z", "norelro",
             "--build-id=none", "-Map", map, "-o", output];
         if (isa == TargetIsa.Riscv64)
         {

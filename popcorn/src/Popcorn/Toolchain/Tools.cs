@@ -24,5 +24,7 @@ internal static class Tools
 
     /// <summary>The llc options shared by every ISA.</summary>
     public static IReadOnlyList<string> LlcCommon { get; } =
-        ["-function-sections", "-data-sections", "-relocation-model=static", "-filetype=obj"];
+        ["-function-sections", "-data-sections", "-relocation-model=static", "-filetype=obj", "-fast-isel=false",
+         // Nothing may keep a constant or an address in a register across a call behind the stack maps' back.
+         "-disable-machine-licm", "-disable-postra-machine-licm", "-disable-machine-cse", "-disable-constant-hoisting", "-disable-cgp-branch-opts"];
 }

@@ -1,0 +1,191 @@
+using Popcorn.Emulation;
+using Popcorn.Toolchain;
+
+namespace Popcorn.Migration;
+
+/// <summary>One recorded value of a call site: what it is and where it is at the call's return address.</summary>
+/// <param name="Kind">Integer, pointer, float or stack allocation.</param>
+/// <param name="Size">The value's size in bytes (for an allocation: its contents).</param>
+/// <param name="Location">Where it is.</param>
+public readonly record struct LiveValue(LiveValueKind Kind, long Size, StackMapLocation Location);
+
+/// <summary>
+/// Everything stack transformation knows about one call site on one ISA: the function, the call's ordinal (its ID,
+/// the same on every ISA), the return address, the unwind rule there, the fixed frame size, the function's stack
+/// allocations and the values live across the call.
+/// </summary>
+public sealed class CallSite
+{
+    internal CallSite(ulong function, string functionName, ulong id, ulong returnAddress, ulong stackSize, FrameRule? frame, long flags,
+        IReadOnlyList<LiveValue> values, string? problem)
+    {
+        Function = function;
+        FunctionName = functionName;
+        Id = id;
+        ReturnAddress = returnAddress;
+        StackSize = stackSize;
+        Frame = frame;
+        Flags = flags;
+        Values = values;
+        Problem = problem;
+    }
+
+    /// <summary>The function's address (the same on every ISA).</summary>
+    public ulong Function { get; }
+
+    /// <summary>The function's symbol.</summary>
+    public string FunctionName { get; }
+
+    /// <summary>The call's ordinal in its function.</summary>
+    public ulong Id { get; }
+
+    /// <summary>The address the call returns to.</summary>
+    public ulong ReturnAddress { get; }
+
+    /// <summary>The fixed frame size: the CFA is the stack pointer plus this.</summary>
+    public ulong StackSize { get; }
+
+    /// <summary>The unwind rule at the return address.</summary>
+    public FrameRule? Frame { get; }
+
+    /// <summary>Header flags (<see cref="StackMapEncoding"/>).</summary>
+    public long Flags { get; }
+
+    /// <summary>The function's allocations, then the live values.</summary>
+    public IReadOnlyList<LiveValue> Values { get; }
+
+    /// <summary>Why this frame cannot be rewritten, or null.</summary>
+    public string? Problem { get; }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{FunctionName} call #{Id}";
+}
+
+/// <summary>
+/// The call-site metadata of one ISA's executable: stack maps from <c>.llvm_stackmaps</c>, unwind rules from
+/// <c>.eh_frame</c>, each record paired with the call it follows. Looked up by return address (unwinding) and by
+/// function and ID (rebuilding on the other ISA).
+/// </summary>
+public sealed class CallSiteTable
+{
+    private readonly Dictionary<ulong, CallSite> _byReturnAddress = [];
+    private readonly Dictionary<(ulong, ulong), CallSite> _byId = [];
+    private readonly List<(ulong Start, ulong End)> _functions = [];
+
+    /// <summary>The ISA.</summary>
+    public Isa Isa { get; }
+
+    /// <summary>Every call site.</summary>
+    public IReadOnlyCollection<CallSite> Sites => _byId.Values;
+
+    private CallSiteTable(Isa isa) => Isa = isa;
+
+    /// <summary>Reads the metadata of <paramref name="image"/>.</summary>
+    /// <exception cref="InvalidDataException">The executable has no stack maps or unwind tables, or they are malformed.</exception>
+    public static CallSiteTable Read(ElfImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var maps = image.FindSection(".llvm_stackmaps") ?? throw new InvalidDataException("the executable has no .llvm_stackmaps section (build it with this popcorn cc)");
+        var unwind = image.FindSection(".eh_frame") ?? throw new InvalidDataException("the executable has no .eh_frame section");
+        var cfi = new CallFrameInfo(unwind.Data, unwind.Address);
+        var table = new CallSiteTable(image.Isa);
+        foreach (var function in StackMapSection.Parse(maps.Data.Span))
+        {
+            var symbol = image.Symbols.Lookup(function.Address);
+            var name = symbol?.Name ?? $"0x{function.Address:x}";
+            var size = symbol is { Size: > 0 } s ? s.Size : function.Records.Max(r => r.Address) - function.Address + 4;
+            var code = ReadCode(image, function.Address, size);
+            var calls = MachineCode.CallReturnAddresses(image.Isa, code, function.Address);
+            table._functions.Add((function.Address, function.Address + size));
+            foreach (var record in function.Records)
+            {
+                var site = Build(image.Isa, cfi, function, name, record, code, calls);
+                table._byId[(function.Address, record.Id)] = site;
+                table._byReturnAddress[site.ReturnAddress] = site;
+            }
+        }
+        return table;
+    }
+
+    /// <summary>The call site whose return address is <paramref name="returnAddress"/>, or null.</summary>
+    public CallSite? AtReturnAddress(ulong returnAddress) => _byReturnAddress.GetValueOrDefault(returnAddress);
+
+    /// <summary>The call site <paramref name="id"/> of the function at <paramref name="function"/>, or null.</summary>
+    public CallSite? Find(ulong function, ulong id) => _byId.GetValueOrDefault((function, id));
+
+    /// <summary>Whether <paramref name="address"/> lies in a function that has call-site metadata.</summary>
+    public bool IsInFunctionWithMetadata(ulong address) => _functions.Any(f => address >= f.Start && address < f.End);
+
+    private static CallSite Build(Isa isa, CallFrameInfo cfi, StackMapFunction function, string name, StackMapRecord record, byte[] code, List<ulong> calls)
+    {
+        var returnAddress = calls.LastOrDefault(r => r <= record.Address);
+        string? problem = null;
+        if (returnAddress == 0)
+        {
+            problem = "no call precedes its stack map";
+            returnAddress = record.Address;
+        }
+        var locations = record.Locations;
+        var flags = 0L;
+        var values = new List<LiveValue>();
+        if (locations.Count == 0 || locations[0].Type != LocationType.Constant || (locations[0].Offset & ~0xFFFFL) != StackMapEncoding.HeaderMagic)
+        {
+            problem ??= "the stack map has no popcorn header";
+        }
+        else
+        {
+            flags = locations[0].Offset & 0xFFFF;
+            for (var i = 1; i + 1 < locations.Count; i += 2)
+            {
+                var (kind, size) = StackMapEncoding.ParseDescriptor(locations[i].Offset);
+                var location = locations[i + 1];
+                if (location.Type is LocationType.Register or LocationType.Direct or LocationType.Indirect && returnAddress < record.Address)
+                {
+                    var window = code.AsSpan((int)(returnAddress - function.Address), (int)(record.Address - returnAddress));
+                    var translated = MachineCode.TranslateBack(isa, window, location);
+                    if (translated is null)
+                    {
+                        problem ??= $"value {i / 2} in register {location.Register} is overwritten between the call and its stack map";
+                        translated = location;
+                    }
+                    location = translated.Value;
+                }
+                values.Add(new LiveValue(kind, size, location));
+            }
+        }
+        if ((flags & StackMapEncoding.FrameNotRewritable) != 0)
+        {
+            problem ??= "the frame holds a va_list or a variable-sized allocation";
+        }
+        if ((flags & StackMapEncoding.UnsupportedValue) != 0)
+        {
+            problem ??= "a live value is a vector";
+        }
+        FrameRule? frame = null;
+        try
+        {
+            frame = cfi.RuleAt(returnAddress - 1);
+        }
+        catch (InvalidDataException e)
+        {
+            problem ??= e.Message;
+        }
+        if (frame is null)
+        {
+            problem ??= "no unwind rule covers the call";
+        }
+        return new CallSite(function.Address, name, record.Id, returnAddress, function.StackSize, frame, flags, values, problem);
+    }
+
+    private static byte[] ReadCode(ElfImage image, ulong address, ulong size)
+    {
+        foreach (var segment in image.Segments)
+        {
+            if (segment.Type == SegmentType.Load && address >= segment.VirtualAddress && address + size <= segment.VirtualAddress + segment.FileSize)
+            {
+                return image.Bytes.Slice((int)(segment.Offset + (address - segment.VirtualAddress)), (int)size).ToArray();
+            }
+        }
+        throw new InvalidDataException($"function at 0x{address:x} is outside the executable's loaded code");
+    }
+}

@@ -1,0 +1,441 @@
+using System.Buffers.Binary;
+using Popcorn.Emulation;
+using Popcorn.Emulation.AArch64;
+using Popcorn.Emulation.RiscV;
+using Popcorn.Toolchain;
+
+namespace Popcorn.Migration;
+
+/// <summary>What a stack transformation did, or why it refused.</summary>
+/// <param name="State">The thread's registers on the destination ISA, or null when refused.</param>
+/// <param name="Frames">Frames rewritten.</param>
+/// <param name="StackBytes">Bytes of stack the source frames occupied.</param>
+/// <param name="Refusal">Why the stack was left as it was, or null.</param>
+public sealed record TransformOutcome(ArchitecturalState? State, int Frames, long StackBytes, string? Refusal);
+
+/// <summary>
+/// Popcorn's stack transformation for a thread stopped in <c>__pc_migrate_trap</c>: unwinds the source stack with
+/// the source ISA's call-site metadata and CFI, then rebuilds every frame, from the oldest, in the destination ISA's
+/// layout in place: allocations and live values copied, pointers into the stack moved with what they point to,
+/// callee-saved values put in the save slots of the frames below or in the registers, return addresses and frame
+/// pointers rewritten. The thread resumes on the destination at the return address of the trap's call site.
+/// </summary>
+/// <remarks>
+/// Another thread (or any shared memory) holding a pointer into the frames being rewritten would be left pointing at
+/// a moved variable: such a migration is refused, naming the holder, and the thread stays where it is.
+/// The frames below the oldest one with metadata (the ISA's own start-up code) are not touched; they never resume.
+/// </remarks>
+public static class StackTransformer
+{
+    /// <summary>The deepest stack this transformer rewrites, as Popcorn's.</summary>
+    public const int MaxFrames = 512;
+
+    private sealed class Frame
+    {
+        public required CallSite Source;
+        public required ulong[] Registers;
+        public ulong Sp, Cfa;
+        public CallSite? Destination;
+        public ulong DestinationSp, DestinationCfa, DestinationFp;
+        public ulong[] DestinationRegisters = [];
+    }
+
+    /// <summary>Transforms the stack of <paramref name="thread"/> for <paramref name="destination"/>.</summary>
+    /// <param name="thread">The thread, stopped at the trap's system call; its state is not changed.</param>
+    /// <param name="threads">Every thread of the process (others' registers are checked for pointers into the stack).</param>
+    /// <param name="memory">Shared memory (stack, heap, globals).</param>
+    /// <param name="source">The source ISA's metadata.</param>
+    /// <param name="destinationTable">The destination ISA's metadata.</param>
+    /// <param name="destination">A fresh state of the destination ISA to fill.</param>
+    /// <param name="trapResult">What the trap returns on the destination.</param>
+    /// <param name="threadPointerBias">How far below the TLS block aarch64's thread pointer sits (16 rounded up to the TLS alignment).</param>
+    public static TransformOutcome Transform(GuestThread thread, IReadOnlyList<GuestThread> threads, GuestMemory memory, CallSiteTable source,
+        CallSiteTable destinationTable, ArchitecturalState destination, ulong trapResult, ulong threadPointerBias = 16)
+    {
+        ArgumentNullException.ThrowIfNull(thread);
+        ArgumentNullException.ThrowIfNull(threads);
+        ArgumentNullException.ThrowIfNull(memory);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destinationTable);
+        ArgumentNullException.ThrowIfNull(destination);
+        var state = thread.State;
+        var from = state.Isa;
+        var to = destination.Isa;
+
+        // 1. Unwind the source stack.
+        var frames = new List<Frame>();
+        var registers = ReadRegisters(state);
+        var sp = state.StackPointer;
+        var pc = registers[MachineCode.LinkRegister(from)];
+        while (true)
+        {
+            var site = source.AtReturnAddress(pc);
+            if (site is null)
+            {
+                if (frames.Count == 0)
+                {
+                    return Refuse($"the trap was called from 0x{pc:x}, which has no call-site record");
+                }
+                if (source.IsInFunctionWithMetadata(pc))
+                {
+                    return Refuse($"return address 0x{pc:x} has no call-site record");
+                }
+                break;
+            }
+            if (site.Problem is { } problem)
+            {
+                return Refuse($"frame of {site.FunctionName} (call #{site.Id}) cannot be rewritten: {problem}", frames.Count);
+            }
+            var rule = site.Frame!;
+            var cfa = (rule.CfaRegister == MachineCode.StackPointer(from) ? sp : registers[rule.CfaRegister]) + (ulong)rule.CfaOffset;
+            if (cfa - site.StackSize != sp)
+            {
+                return Refuse($"frame of {site.FunctionName} has a variable size (sp 0x{sp:x}, CFA 0x{cfa:x}, fixed size {site.StackSize})", frames.Count);
+            }
+            frames.Add(new Frame { Source = site, Registers = (ulong[])registers.Clone(), Sp = sp, Cfa = cfa });
+            if (frames.Count > MaxFrames)
+            {
+                return Refuse($"the stack is deeper than {MaxFrames} frames", frames.Count);
+            }
+            var caller = (ulong[])registers.Clone();
+            foreach (var (register, offset) in rule.Saved)
+            {
+                caller[register] = memory.Read64(cfa + (ulong)offset);
+            }
+            caller[MachineCode.StackPointer(from)] = cfa;
+            registers = caller;
+            sp = cfa;
+            pc = caller[MachineCode.LinkRegister(from)];
+        }
+        var low = frames[0].Sp;
+        var high = frames[^1].Cfa;
+        var snapshot = new byte[high - low];
+        memory.Read(low, snapshot);
+
+        // 2. The destination layout, from the oldest frame down.
+        var cfaNext = high;
+        for (var i = frames.Count - 1; i >= 0; i--)
+        {
+            var frame = frames[i];
+            var site = destinationTable.Find(frame.Source.Function, frame.Source.Id);
+            if (site is null)
+            {
+                return Refuse($"{to.Name()} has no record for {frame.Source.FunctionName} call #{frame.Source.Id}", frames.Count);
+            }
+            if (site.Problem is { } problem)
+            {
+                return Refuse($"frame of {site.FunctionName} (call #{site.Id}) cannot be rewritten on {to.Name()}: {problem}", frames.Count);
+            }
+            frame.Destination = site;
+            frame.DestinationCfa = cfaNext;
+            frame.DestinationSp = cfaNext - site.StackSize;
+            var rule = site.Frame!;
+            frame.DestinationFp = rule.CfaRegister == MachineCode.FramePointer(to) ? cfaNext - (ulong)rule.CfaOffset : 0;
+            cfaNext = frame.DestinationSp;
+        }
+        var newLow = frames[0].DestinationSp;
+        var stackRegion = memory.Space.Regions.FirstOrDefault(r => r.Owner is null && r.Start <= low && low < r.End);
+        if (newLow < stackRegion.Start + AddressSpace.PageSize)
+        {
+            return Refuse($"the rewritten stack needs {high - newLow} bytes and does not fit in the thread's stack", frames.Count);
+        }
+
+        // 3. Nothing outside these frames may point into them.
+        var holder = FindForeignPointer(thread, threads, memory.Space, stackRegion.Start, low, high);
+        if (holder is not null)
+        {
+            return Refuse(holder, frames.Count);
+        }
+
+        // 4. Where every allocation moves.
+        var moves = new List<(ulong From, ulong Size, ulong To)>();
+        foreach (var frame in frames)
+        {
+            for (var v = 0; v < frame.Source.Values.Count; v++)
+            {
+                var value = frame.Source.Values[v];
+                if (value.Kind == LiveValueKind.Alloca)
+                {
+                    var target = frame.Destination!.Values[v];
+                    moves.Add((Address(frame.Registers, frame.Sp, from, value.Location), (ulong)value.Size,
+                        Address(null, frame.DestinationSp, to, target.Location, frame.DestinationFp)));
+                }
+            }
+            moves.Add((frame.Cfa, 0, frame.DestinationCfa));
+        }
+        ulong? Relocate(ulong pointer)
+        {
+            if (pointer < low || pointer >= high)
+            {
+                return pointer;
+            }
+            foreach (var (start, size, target) in moves)
+            {
+                if (pointer >= start && pointer < start + size)
+                {
+                    return target + (pointer - start);
+                }
+            }
+            foreach (var (start, size, target) in moves)
+            {
+                if (pointer == start + size)
+                {
+                    return target + size;
+                }
+            }
+            return null;
+        }
+
+        // 5. Rebuild, oldest frame first, carrying the callee-saved registers down.
+        var image = new byte[high - newLow];
+        var carried = new ulong[MachineCode.RegisterCount];
+        var returnInto = 0UL;
+        var fpInto = 0UL;
+        for (var i = frames.Count - 1; i >= 0; i--)
+        {
+            var frame = frames[i];
+            var site = frame.Destination!;
+            var rule = site.Frame!;
+            carried[MachineCode.LinkRegister(to)] = returnInto;
+            if (rule.CfaRegister == MachineCode.FramePointer(to))
+            {
+                carried[MachineCode.FramePointer(to)] = fpInto;
+            }
+            foreach (var (register, offset) in rule.Saved)
+            {
+                Write(image, newLow, frame.DestinationCfa + (ulong)offset, 8, carried[register]);
+            }
+            var own = (ulong[])carried.Clone();
+            own[MachineCode.StackPointer(to)] = frame.DestinationSp;
+            if (rule.CfaRegister == MachineCode.FramePointer(to))
+            {
+                own[MachineCode.FramePointer(to)] = frame.DestinationFp;
+            }
+            for (var v = 0; v < frame.Source.Values.Count; v++)
+            {
+                var value = frame.Source.Values[v];
+                var target = site.Values[v].Location;
+                if (value.Kind == LiveValueKind.Alloca)
+                {
+                    var fromAddress = Address(frame.Registers, frame.Sp, from, value.Location);
+                    var toAddress = Address(own, frame.DestinationSp, to, target, frame.DestinationFp);
+                    if (fromAddress < frame.Sp || fromAddress + (ulong)value.Size > frame.Cfa || toAddress < frame.DestinationSp
+                        || toAddress + (ulong)value.Size > frame.DestinationCfa)
+                    {
+                        return Refuse($"local {v} of {frame.Source.FunctionName} ({value.Size} bytes at 0x{fromAddress:x}, {value.Location}) lies outside its frame [0x{frame.Sp:x}, 0x{frame.Cfa:x})", frames.Count);
+                    }
+                    var bytes = snapshot.AsSpan((int)(fromAddress - low), (int)value.Size).ToArray();
+                    for (var word = 0; word + 8 <= bytes.Length; word += 8)
+                    {
+                        var content = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(word));
+                        if (Relocate(content) is { } moved)
+                        {
+                            BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(word), moved);
+                        }
+                    }
+                    bytes.CopyTo(image.AsSpan((int)(toAddress - newLow)));
+                    continue;
+                }
+                var raw = ReadValue(frame, from, value, snapshot, low, memory);
+                if (value.Size == 8 && value.Kind != LiveValueKind.Float)
+                {
+                    var moved = Relocate(raw);
+                    if (moved is null && value.Kind == LiveValueKind.Pointer)
+                    {
+                        return Refuse($"a pointer live in {frame.Source.FunctionName} (0x{raw:x}) points into the stack but into no local variable", frames.Count);
+                    }
+                    raw = moved ?? raw;
+                }
+                WriteValue(own, image, newLow, to, frame, value, target, raw);
+            }
+            own[MachineCode.LinkRegister(to)] = site.ReturnAddress;
+            carried = own;
+            returnInto = site.ReturnAddress;
+            fpInto = own[MachineCode.FramePointer(to)];
+        }
+        memory.Write(newLow, image);
+
+        // 6. The destination registers: the innermost frame's, resuming after the trap's call.
+        WriteRegisters(destination, carried);
+        destination.StackPointer = frames[0].DestinationSp;
+        destination.ProgramCounter = frames[0].Destination!.ReturnAddress;
+        destination.SetSystemCallResult((long)trapResult);
+        destination.ThreadPointer = ConvertThreadPointer(state.ThreadPointer, from, to, threadPointerBias);
+        destination.ClearReservation();
+        CopyFloatingPointControl(state, destination);
+        return new TransformOutcome(destination, frames.Count, (long)(high - low), null);
+
+        TransformOutcome Refuse(string reason, int depth = 0) => new(null, depth, 0, reason);
+    }
+
+    /// <summary>
+    /// Converts a thread pointer: aarch64's sits <paramref name="bias"/> bytes (16 rounded up to the TLS alignment)
+    /// below the TLS block, riscv64's at the block.
+    /// </summary>
+    public static ulong ConvertThreadPointer(ulong pointer, Isa from, Isa to, ulong bias) =>
+        from == to ? pointer : from == Isa.Aarch64 ? pointer + bias : pointer - bias;
+
+    private static unsafe string? FindForeignPointer(GuestThread self, IReadOnlyList<GuestThread> threads, AddressSpace space, ulong ownStart, ulong low, ulong high)
+    {
+        foreach (var other in threads)
+        {
+            if (other == self || other.Status == ThreadStatus.Exited)
+            {
+                continue;
+            }
+            foreach (var value in ReadRegisters(other.State))
+            {
+                if (value >= low && value < high)
+                {
+                    return $"thread {other.Id} holds 0x{value:x}, a pointer into the frames being rewritten, in a register";
+                }
+            }
+        }
+        foreach (var (address, host) in space.ResidentSharedWritablePages())
+        {
+            if (address + AddressSpace.PageSize > ownStart && address < high)
+            {
+                continue;
+            }
+            var words = new ReadOnlySpan<ulong>((void*)host, (int)(AddressSpace.PageSize / 8));
+            for (var w = 0; w < words.Length; w++)
+            {
+                if (words[w] >= low && words[w] < high)
+                {
+                    return $"memory at 0x{address + ((ulong)w * 8):x} holds 0x{words[w]:x}, a pointer into the frames being rewritten";
+                }
+            }
+        }
+        return null;
+    }
+
+    private static ulong Address(ulong[]? registers, ulong sp, Isa isa, StackMapLocation location, ulong fp = 0)
+    {
+        var baseValue = location.Register == MachineCode.StackPointer(isa) ? sp
+            : location.Register == MachineCode.FramePointer(isa) && registers is null ? fp
+            : registers![location.Register];
+        return baseValue + (ulong)location.Offset;
+    }
+
+    private static ulong ReadValue(Frame frame, Isa isa, LiveValue value, byte[] snapshot, ulong low, GuestMemory memory)
+    {
+        var location = value.Location;
+        switch (location.Type)
+        {
+            case LocationType.Register:
+                return frame.Registers[location.Register];
+            case LocationType.Direct:
+                return Address(frame.Registers, frame.Sp, isa, location);
+            case LocationType.Indirect:
+                var address = Address(frame.Registers, frame.Sp, isa, location);
+                var size = (int)Math.Min(8, value.Size);
+                Span<byte> bytes = stackalloc byte[8];
+                bytes.Clear();
+                if (address >= low && address + (ulong)size <= low + (ulong)snapshot.Length)
+                {
+                    snapshot.AsSpan((int)(address - low), size).CopyTo(bytes);
+                }
+                else
+                {
+                    memory.Read(address, bytes[..size]);
+                }
+                return BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+            default:
+                return (ulong)location.Offset;
+        }
+    }
+
+    private static void WriteValue(ulong[] registers, byte[] image, ulong newLow, Isa isa, Frame frame, LiveValue value, StackMapLocation target, ulong raw)
+    {
+        // Bring the value to the destination's register conventions: riscv64 keeps 32-bit integers sign-extended
+        // and single-precision floats NaN-boxed; aarch64's W and S registers zero their upper halves.
+        var size = value.Size;
+        if (size < 8)
+        {
+            raw &= (1UL << (int)(size * 8)) - 1;
+        }
+        if (isa == Isa.RiscV64 && size == 4)
+        {
+            raw = value.Kind == LiveValueKind.Float ? raw | 0xFFFF_FFFF_0000_0000UL : (ulong)(long)(int)raw;
+        }
+        switch (target.Type)
+        {
+            case LocationType.Register:
+                registers[target.Register] = raw;
+                break;
+            case LocationType.Indirect:
+                var address = Address(registers, frame.DestinationSp, isa, target, frame.DestinationFp);
+                Write(image, newLow, address, Math.Min(8, target.Size), raw);
+                break;
+        }
+    }
+
+    private static void Write(byte[] image, ulong newLow, ulong address, int size, ulong value)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
+        bytes[..size].CopyTo(image.AsSpan((int)(address - newLow)));
+    }
+
+    /// <summary>The registers of <paramref name="state"/> by DWARF number.</summary>
+    internal static ulong[] ReadRegisters(ArchitecturalState state)
+    {
+        var registers = new ulong[MachineCode.RegisterCount];
+        switch (state)
+        {
+            case A64State a:
+                for (var n = 0; n < 31; n++)
+                {
+                    registers[n] = a.GetX(n);
+                }
+                registers[31] = a.StackPointer;
+                for (var n = 0; n < 32; n++)
+                {
+                    registers[64 + n] = a.GetVector(n).Low;
+                }
+                break;
+            case RiscVState r:
+                for (var n = 0; n < 32; n++)
+                {
+                    registers[n] = r.X[n];
+                    registers[32 + n] = r.F[n];
+                }
+                break;
+        }
+        return registers;
+    }
+
+    private static void WriteRegisters(ArchitecturalState state, ulong[] registers)
+    {
+        switch (state)
+        {
+            case A64State a:
+                for (var n = 0; n < 31; n++)
+                {
+                    a.SetX(n, registers[n]);
+                }
+                for (var n = 0; n < 32; n++)
+                {
+                    a.SetVector(n, registers[64 + n], 0);
+                }
+                break;
+            case RiscVState r:
+                for (var n = 1; n < 32; n++)
+                {
+                    r.X[n] = registers[n];
+                    r.F[n] = registers[32 + n];
+                }
+                r.F[0] = registers[32];
+                break;
+        }
+    }
+
+    private static void CopyFloatingPointControl(ArchitecturalState from, ArchitecturalState to)
+    {
+        // Rounding mode: riscv frm 0 (RNE) is aarch64 FPCR.RMode 0; the runtime never changes it.
+        if (to is A64State a && from is A64State b)
+        {
+            a.Fpcr = b.Fpcr;
+        }
+    }
+}

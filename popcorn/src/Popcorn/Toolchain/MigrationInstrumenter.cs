@@ -1,0 +1,547 @@
+using System.Collections;
+
+namespace Popcorn.Toolchain;
+
+/// <summary>
+/// Popcorn's IR passes (its <c>MigrationPoints</c>, <c>LiveValues</c> and <c>InsertStackMaps</c>) as one step over
+/// the optimized IR, through LLVM's C API. Migration points: at the entry and before every return of each function
+/// of user code, an inlined test of the flag <c>__pc_migrate_flag</c> that calls <c>__pc_migrate_trap(-1)</c> when it
+/// is set. Stack maps: after every call that can reach a migration point (every call but intrinsics), an
+/// <c>llvm.experimental.stackmap</c> whose ID is the call's ordinal in its function and whose operands are every
+/// static allocation of the function and every SSA value live across the call (SSA liveness, temporaries included),
+/// each preceded by a descriptor (see <see cref="StackMapEncoding"/>).
+/// </summary>
+internal static partial class MigrationInstrumenter
+{
+    /// <summary>The runtime's flag that makes migration points call the trap.</summary>
+    public const string FlagSymbol = "__pc_migrate_flag";
+
+    /// <summary>The per-ISA function whose system call asks the emulator whether (and where) to migrate.</summary>
+    public const string TrapFunction = "__pc_migrate_trap";
+
+    private const string PointFunction = "__pc_migration_point";
+    private const int InternalLinkage = 8;
+
+    /// <summary>Instruments the IR file <paramref name="input"/> and writes the result to <paramref name="output"/>.</summary>
+    /// <param name="input">Textual IR.</param>
+    /// <param name="output">Where the instrumented textual IR goes.</param>
+    /// <param name="migrationPoints">Whether to insert migration points (user code) or only stack maps (the runtime).</param>
+    /// <exception cref="CompileException">LLVM rejected the IR.</exception>
+    public static void Instrument(string input, string output, bool migrationPoints)
+    {
+        var context = LlvmC.LLVMContextCreate();
+        try
+        {
+            if (LlvmC.LLVMCreateMemoryBufferWithContentsOfFile(input, out var buffer, out var message) != 0)
+            {
+                throw new CompileException($"cannot read {input}: {LlvmC.TakeMessage(message)}");
+            }
+            if (LlvmC.LLVMParseIRInContext(context, buffer, out var module, out message) != 0)
+            {
+                throw new CompileException($"LLVM cannot parse {input}: {LlvmC.TakeMessage(message)}");
+            }
+            try
+            {
+                if (migrationPoints)
+                {
+                    InsertMigrationPoints(context, module);
+                }
+                InsertStackMaps(context, module);
+                if (LlvmC.LLVMVerifyModule(module, 2, out message) != 0)
+                {
+                    throw new CompileException($"the instrumented IR is invalid: {LlvmC.TakeMessage(message)}");
+                }
+                LlvmC.TakeMessage(message);
+                NameBlocks(module);
+                if (LlvmC.LLVMPrintModuleToFile(module, output, out message) != 0)
+                {
+                    throw new CompileException($"cannot write {output}: {LlvmC.TakeMessage(message)}");
+                }
+                File.WriteAllText(output, SplitAfterStackMaps(File.ReadAllText(output)));
+            }
+            finally
+            {
+                LlvmC.LLVMDisposeModule(module);
+            }
+        }
+        finally
+        {
+            LlvmC.LLVMContextDispose(context);
+        }
+    }
+
+    private const string BlockPrefix = "pc.b";
+
+    /// <summary>Names every block (<c>pc.bN</c>) so that the text step below can add blocks without renumbering.</summary>
+    private static void NameBlocks(nint module)
+    {
+        foreach (var function in LlvmC.Functions(module))
+        {
+            var n = 0;
+            foreach (var block in LlvmC.Blocks(function))
+            {
+                var name = BlockPrefix + n++.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                LlvmC.LLVMSetValueName2(LlvmC.LLVMBasicBlockAsValue(block), name, (nuint)name.Length);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Ends a basic block after every stack map, so that instruction selection (which works a block at a time)
+    /// cannot keep a constant or a local's address in a register across the call: every value that crosses a call
+    /// is then an IR value the stack map records. Phis of the block's successors name its last piece.
+    /// </summary>
+    internal static string SplitAfterStackMaps(string ir)
+    {
+        var lines = ir.Split('\n');
+        var output = new System.Text.StringBuilder(ir.Length + (ir.Length / 8));
+        var function = new List<string>();
+        var inFunction = false;
+        foreach (var line in lines)
+        {
+            if (!inFunction)
+            {
+                output.Append(line).Append('\n');
+                inFunction = line.StartsWith("define ", StringComparison.Ordinal) && line.EndsWith('{');
+                continue;
+            }
+            if (line == "}")
+            {
+                AppendSplitFunction(output, function);
+                output.Append(line).Append('\n');
+                function.Clear();
+                inFunction = false;
+                continue;
+            }
+            function.Add(line);
+        }
+        return output.ToString().TrimEnd('\n') + "\n";
+    }
+
+    private static void AppendSplitFunction(System.Text.StringBuilder output, List<string> body)
+    {
+        var current = BlockPrefix + "0";
+        var lastPiece = new Dictionary<string, string>(StringComparer.Ordinal);
+        var piece = 0;
+        var result = new List<string>(body.Count * 2);
+        foreach (var line in body)
+        {
+            if (line.Length > 0 && !char.IsWhiteSpace(line[0]) && line.Contains(':', StringComparison.Ordinal) && !line.StartsWith(';'))
+            {
+                current = line[..line.IndexOf(':', StringComparison.Ordinal)];
+                piece = 0;
+            }
+            result.Add(line);
+            if (line.Contains("@llvm.experimental.stackmap(", StringComparison.Ordinal))
+            {
+                var next = $"{current}.s{++piece}";
+                result.Add($"  br label %{next}");
+                result.Add($"{next}:");
+                lastPiece[current] = next;
+            }
+        }
+        foreach (var line in result)
+        {
+            if (lastPiece.Count > 0 && line.Contains(" phi ", StringComparison.Ordinal))
+            {
+                output.Append(PhiIncoming().Replace(line, m => lastPiece.TryGetValue(m.Groups[1].Value, out var last) ? $", %{last} ]" : m.Value));
+            }
+            else
+            {
+                output.Append(line);
+            }
+            output.Append('\n');
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@", %(pc\.b\d+) \]")]
+    private static partial System.Text.RegularExpressions.Regex PhiIncoming();
+
+    private static unsafe void InsertMigrationPoints(nint context, nint module)
+    {
+        var i32 = LlvmC.LLVMInt32TypeInContext(context);
+        var i64 = LlvmC.LLVMInt64TypeInContext(context);
+        var flag = LlvmC.LLVMGetNamedGlobal(module, FlagSymbol);
+        if (flag == 0)
+        {
+            flag = LlvmC.LLVMAddGlobal(module, i32, FlagSymbol);
+        }
+        var trapType = LlvmC.LLVMFunctionType(i64, &i64, 1, 0);
+        var trap = LlvmC.LLVMGetNamedFunction(module, TrapFunction);
+        if (trap == 0)
+        {
+            trap = LlvmC.LLVMAddFunction(module, TrapFunction, trapType);
+        }
+        var targets = LlvmC.Functions(module).Where(f => LlvmC.LLVMIsDeclaration(f) == 0 && !HasVaStart(f) && !HasAttribute(f, "naked")).ToList();
+
+        var pointType = LlvmC.LLVMFunctionType(LlvmC.LLVMVoidTypeInContext(context), null, 0, 0);
+        var point = LlvmC.LLVMAddFunction(module, PointFunction, pointType);
+        LlvmC.LLVMSetLinkage(point, InternalLinkage);
+        foreach (var attribute in new[] { "alwaysinline", "nounwind" })
+        {
+            LlvmC.LLVMAddAttributeAtIndex(point, uint.MaxValue, Attribute(context, attribute));
+        }
+        var builder = LlvmC.LLVMCreateBuilderInContext(context);
+        try
+        {
+            var entry = LlvmC.LLVMAppendBasicBlockInContext(context, point, "entry");
+            var migrate = LlvmC.LLVMAppendBasicBlockInContext(context, point, "migrate");
+            var done = LlvmC.LLVMAppendBasicBlockInContext(context, point, "done");
+            LlvmC.LLVMPositionBuilderAtEnd(builder, entry);
+            var load = LlvmC.LLVMBuildLoad2(builder, i32, flag, "pc.flag");
+            LlvmC.LLVMSetVolatile(load, 1);
+            LlvmC.LLVMSetAlignment(load, 4);
+            var wanted = LlvmC.LLVMBuildICmp(builder, 33 /* ne */, load, LlvmC.LLVMConstInt(i32, 0, 0), "pc.wanted");
+            LlvmC.LLVMBuildCondBr(builder, wanted, migrate, done);
+            LlvmC.LLVMPositionBuilderAtEnd(builder, migrate);
+            var policy = LlvmC.LLVMConstInt(i64, ulong.MaxValue, 1);
+            LlvmC.LLVMBuildCall2(builder, trapType, trap, &policy, 1, "");
+            LlvmC.LLVMBuildBr(builder, done);
+            LlvmC.LLVMPositionBuilderAtEnd(builder, done);
+            LlvmC.LLVMBuildRetVoid(builder);
+
+            foreach (var function in targets)
+            {
+                var instructions = LlvmC.Blocks(function).SelectMany(LlvmC.Instructions).ToList();
+                var location = instructions.Select(LlvmC.LLVMInstructionGetDebugLoc).FirstOrDefault(l => l != 0);
+                var entryInstructions = LlvmC.Instructions(LlvmC.LLVMGetEntryBasicBlock(function));
+                var lastAlloca = entryInstructions.FindLastIndex(i => LlvmC.LLVMGetInstructionOpcode(i) == LlvmC.OpAlloca);
+                InsertCall(builder, entryInstructions[lastAlloca + 1], location, pointType, point);
+                foreach (var ret in instructions.Where(i => LlvmC.LLVMGetInstructionOpcode(i) == LlvmC.OpRet))
+                {
+                    var own = LlvmC.LLVMInstructionGetDebugLoc(ret);
+                    InsertCall(builder, ret, own != 0 ? own : location, pointType, point);
+                }
+            }
+        }
+        finally
+        {
+            LlvmC.LLVMDisposeBuilder(builder);
+        }
+        var options = LlvmC.LLVMCreatePassBuilderOptions();
+        try
+        {
+            var error = LlvmC.LLVMRunPasses(module, "always-inline,globaldce", 0, options);
+            if (error != 0)
+            {
+                var text = System.Runtime.InteropServices.Marshal.PtrToStringUTF8(LlvmC.LLVMGetErrorMessage(error));
+                throw new CompileException($"inlining the migration points failed: {text}");
+            }
+        }
+        finally
+        {
+            LlvmC.LLVMDisposePassBuilderOptions(options);
+        }
+    }
+
+    private static unsafe void InsertCall(nint builder, nint before, nint location, nint type, nint function)
+    {
+        LlvmC.LLVMPositionBuilderBefore(builder, before);
+        LlvmC.LLVMSetCurrentDebugLocation2(builder, location);
+        LlvmC.LLVMBuildCall2(builder, type, function, null, 0, "");
+    }
+
+    private static nint Attribute(nint context, string name) =>
+        LlvmC.LLVMCreateEnumAttribute(context, LlvmC.LLVMGetEnumAttributeKindForName(name, (nuint)name.Length), 0);
+
+    private static bool HasAttribute(nint function, string name) =>
+        LlvmC.LLVMGetEnumAttributeAtIndex(function, uint.MaxValue, LlvmC.LLVMGetEnumAttributeKindForName(name, (nuint)name.Length)) != 0;
+
+    private static bool HasVaStart(nint function) =>
+        LlvmC.Blocks(function).SelectMany(LlvmC.Instructions).Any(i => CalledName(i) is { } name && name.StartsWith("llvm.va_start", StringComparison.Ordinal));
+
+    private static string? CalledName(nint instruction)
+    {
+        if (LlvmC.LLVMGetInstructionOpcode(instruction) != LlvmC.OpCall)
+        {
+            return null;
+        }
+        var callee = LlvmC.LLVMGetCalledValue(instruction);
+        return LlvmC.LLVMIsAFunction(callee) != 0 ? LlvmC.Name(callee) : "";
+    }
+
+    private static bool IsStackMapped(nint instruction)
+    {
+        if (LlvmC.LLVMGetInstructionOpcode(instruction) != LlvmC.OpCall)
+        {
+            return false;
+        }
+        var callee = LlvmC.LLVMGetCalledValue(instruction);
+        return LlvmC.LLVMIsAFunction(callee) == 0 || LlvmC.LLVMGetIntrinsicID(callee) == 0;
+    }
+
+    private static unsafe void InsertStackMaps(nint context, nint module)
+    {
+        var i32 = LlvmC.LLVMInt32TypeInContext(context);
+        var i64 = LlvmC.LLVMInt64TypeInContext(context);
+        var stackMapType = LlvmC.FunctionType(LlvmC.LLVMVoidTypeInContext(context), [i64, i32], isVarArg: true);
+        var stackMap = LlvmC.LLVMGetNamedFunction(module, "llvm.experimental.stackmap");
+        if (stackMap == 0)
+        {
+            stackMap = LlvmC.LLVMAddFunction(module, "llvm.experimental.stackmap", stackMapType);
+        }
+        var layout = LlvmC.LLVMGetModuleDataLayout(module);
+        var builder = LlvmC.LLVMCreateBuilderInContext(context);
+        try
+        {
+            foreach (var function in LlvmC.Functions(module).Where(f => LlvmC.LLVMIsDeclaration(f) == 0))
+            {
+                var liveness = new FunctionLiveness(function);
+                if (liveness.Calls.Count == 0)
+                {
+                    continue;
+                }
+                var (allocas, dynamicAlloca) = StaticAllocas(function);
+                var header = StackMapEncoding.HeaderMagic | (dynamicAlloca || HasVaStart(function) ? StackMapEncoding.FrameNotRewritable : 0);
+                var id = 0UL;
+                foreach (var (call, live) in liveness.Calls)
+                {
+                    id++;
+                    var next = LlvmC.LLVMGetNextInstruction(call);
+                    LlvmC.LLVMPositionBuilderBefore(builder, next);
+                    LlvmC.LLVMSetCurrentDebugLocation2(builder, 0);
+                    var operands = new List<nint> { LlvmC.LLVMConstInt(i64, id, 0), LlvmC.LLVMConstInt(i32, 0, 0) };
+                    var flags = header;
+                    var values = new List<(long Descriptor, nint Value)>();
+                    foreach (var alloca in allocas)
+                    {
+                        var size = (long)LlvmC.LLVMABISizeOfType(layout, LlvmC.LLVMGetAllocatedType(alloca));
+                        var count = LlvmC.LLVMGetOperand(alloca, 0);
+                        size *= (long)LlvmC.LLVMConstIntGetZExtValue(count);
+                        values.Add((StackMapEncoding.Descriptor(LiveValueKind.Alloca, size), alloca));
+                    }
+                    foreach (var value in live)
+                    {
+                        if (!Describe(builder, layout, value, values))
+                        {
+                            flags |= StackMapEncoding.UnsupportedValue;
+                        }
+                    }
+                    operands.Add(LlvmC.LLVMConstInt(i64, (ulong)flags, 0));
+                    foreach (var (descriptor, value) in values)
+                    {
+                        operands.Add(LlvmC.LLVMConstInt(i64, (ulong)descriptor, 0));
+                        operands.Add(value);
+                    }
+                    var array = operands.ToArray();
+                    fixed (nint* arguments = array)
+                    {
+                        LlvmC.LLVMBuildCall2(builder, stackMapType, stackMap, arguments, (uint)array.Length, "");
+                    }
+                }
+            }
+        }
+        finally
+        {
+            LlvmC.LLVMDisposeBuilder(builder);
+        }
+    }
+
+    /// <summary>Adds <paramref name="value"/> (split into scalars when it is an aggregate) to <paramref name="values"/>.</summary>
+    private static bool Describe(nint builder, nint layout, nint value, List<(long, nint)> values)
+    {
+        var type = LlvmC.LLVMTypeOf(value);
+        switch (LlvmC.LLVMGetTypeKind(type))
+        {
+            case LlvmC.TypeInteger:
+                values.Add((StackMapEncoding.Descriptor(LiveValueKind.Integer, ((long)LlvmC.LLVMGetIntTypeWidth(type) + 7) / 8), value));
+                return true;
+            case LlvmC.TypePointer:
+                values.Add((StackMapEncoding.Descriptor(LiveValueKind.Pointer, 8), value));
+                return true;
+            case LlvmC.TypeFloat or LlvmC.TypeDouble or LlvmC.TypeFp128:
+                values.Add((StackMapEncoding.Descriptor(LiveValueKind.Float, (long)LlvmC.LLVMABISizeOfType(layout, type)), value));
+                return true;
+            case LlvmC.TypeStruct or LlvmC.TypeArray:
+                var count = LlvmC.LLVMGetTypeKind(type) == LlvmC.TypeStruct ? LlvmC.LLVMCountStructElementTypes(type) : LlvmC.LLVMGetArrayLength(type);
+                var supported = true;
+                for (var i = 0u; i < count; i++)
+                {
+                    supported &= Describe(builder, layout, LlvmC.LLVMBuildExtractValue(builder, value, i, ""), values);
+                }
+                return supported;
+            default:
+                return false;
+        }
+    }
+
+    private static (List<nint> Static, bool Dynamic) StaticAllocas(nint function)
+    {
+        var entry = LlvmC.LLVMGetEntryBasicBlock(function);
+        var list = new List<nint>();
+        var dynamic = false;
+        foreach (var block in LlvmC.Blocks(function))
+        {
+            foreach (var instruction in LlvmC.Instructions(block))
+            {
+                if (LlvmC.LLVMGetInstructionOpcode(instruction) != LlvmC.OpAlloca)
+                {
+                    continue;
+                }
+                if (block == entry && LlvmC.LLVMIsAConstantInt(LlvmC.LLVMGetOperand(instruction, 0)) != 0)
+                {
+                    list.Add(instruction);
+                }
+                else
+                {
+                    dynamic = true;
+                }
+            }
+        }
+        return (list, dynamic);
+    }
+
+    /// <summary>SSA liveness of one function: for every stack-mapped call, the values live just after it.</summary>
+    private sealed class FunctionLiveness
+    {
+        private readonly Dictionary<nint, int> _index = [];
+        private readonly List<nint> _values = [];
+
+        public FunctionLiveness(nint function)
+        {
+            for (var p = 0u; p < LlvmC.LLVMCountParams(function); p++)
+            {
+                Index(LlvmC.LLVMGetParam(function, p));
+            }
+            var blocks = LlvmC.Blocks(function);
+            var instructions = blocks.ToDictionary(b => b, LlvmC.Instructions);
+            foreach (var instruction in instructions.Values.SelectMany(i => i))
+            {
+                if (LlvmC.LLVMGetTypeKind(LlvmC.LLVMTypeOf(instruction)) != LlvmC.TypeVoid && LlvmC.LLVMGetInstructionOpcode(instruction) != LlvmC.OpAlloca)
+                {
+                    Index(instruction);
+                }
+            }
+            var n = _values.Count;
+            var upward = blocks.ToDictionary(b => b, _ => new BitArray(n));
+            var defined = blocks.ToDictionary(b => b, _ => new BitArray(n));
+            var phiOut = blocks.ToDictionary(b => b, _ => new BitArray(n));
+            foreach (var block in blocks)
+            {
+                foreach (var instruction in instructions[block])
+                {
+                    if (LlvmC.LLVMGetInstructionOpcode(instruction) == LlvmC.OpPhi)
+                    {
+                        for (var k = 0u; k < LlvmC.LLVMCountIncoming(instruction); k++)
+                        {
+                            if (_index.TryGetValue(LlvmC.LLVMGetIncomingValue(instruction, k), out var used))
+                            {
+                                phiOut[LlvmC.LLVMGetIncomingBlock(instruction, k)][used] = true;
+                            }
+                        }
+                    }
+                    else
+                    {
+                        foreach (var used in Operands(instruction))
+                        {
+                            if (!defined[block][used])
+                            {
+                                upward[block][used] = true;
+                            }
+                        }
+                    }
+                    if (_index.TryGetValue(instruction, out var def))
+                    {
+                        defined[block][def] = true;
+                    }
+                }
+            }
+            var successors = blocks.ToDictionary(b => b, b =>
+            {
+                var terminator = LlvmC.LLVMGetBasicBlockTerminator(b);
+                var count = terminator == 0 ? 0 : LlvmC.LLVMGetNumSuccessors(terminator);
+                return Enumerable.Range(0, (int)count).Select(i => LlvmC.LLVMGetSuccessor(terminator, (uint)i)).ToList();
+            });
+            var liveIn = blocks.ToDictionary(b => b, _ => new BitArray(n));
+            var liveOut = blocks.ToDictionary(b => b, _ => new BitArray(n));
+            for (var changed = true; changed;)
+            {
+                changed = false;
+                for (var i = blocks.Count - 1; i >= 0; i--)
+                {
+                    var block = blocks[i];
+                    var output = new BitArray(phiOut[block]);
+                    foreach (var successor in successors[block])
+                    {
+                        output.Or(liveIn[successor]);
+                    }
+                    var input = new BitArray(output).And(new BitArray(defined[block]).Not()).Or(upward[block]);
+                    if (!SameBits(input, liveIn[block]) || !SameBits(output, liveOut[block]))
+                    {
+                        liveIn[block] = input;
+                        liveOut[block] = output;
+                        changed = true;
+                    }
+                }
+            }
+            foreach (var block in blocks)
+            {
+                var live = new BitArray(liveOut[block]);
+                var list = instructions[block];
+                var found = new List<(nint, List<nint>)>();
+                for (var i = list.Count - 1; i >= 0; i--)
+                {
+                    var instruction = list[i];
+                    if (_index.TryGetValue(instruction, out var def))
+                    {
+                        live[def] = false;
+                    }
+                    if (IsStackMapped(instruction))
+                    {
+                        var values = new List<nint>();
+                        for (var v = 0; v < n; v++)
+                        {
+                            if (live[v])
+                            {
+                                values.Add(_values[v]);
+                            }
+                        }
+                        found.Add((instruction, values));
+                    }
+                    if (LlvmC.LLVMGetInstructionOpcode(instruction) != LlvmC.OpPhi)
+                    {
+                        foreach (var used in Operands(instruction))
+                        {
+                            live[used] = true;
+                        }
+                    }
+                }
+                found.Reverse();
+                Calls.AddRange(found);
+            }
+        }
+
+        /// <summary>Every stack-mapped call in block order with the values live after it.</summary>
+        public List<(nint Call, List<nint> Live)> Calls { get; } = [];
+
+        private void Index(nint value)
+        {
+            _index[value] = _values.Count;
+            _values.Add(value);
+        }
+
+        private IEnumerable<int> Operands(nint instruction)
+        {
+            var count = LlvmC.LLVMGetNumOperands(instruction);
+            for (var k = 0u; k < count; k++)
+            {
+                if (_index.TryGetValue(LlvmC.LLVMGetOperand(instruction, k), out var used))
+                {
+                    yield return used;
+                }
+            }
+        }
+
+        private static bool SameBits(BitArray a, BitArray b)
+        {
+            for (var i = 0; i < a.Length; i++)
+            {
+                if (a[i] != b[i])
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+}
