@@ -84,7 +84,7 @@ internal static class LayoutPlanner
                 .Append("  __pc_tbss_end = ADDR(.tbss) + SIZEOF(.tbss);\n  __pc_tls_align = ABSOLUTE(MAX(ALIGNOF(.tdata), ALIGNOF(.tbss)));\n");
             // Call-site metadata: read by the migration runtime from the file, never loaded.
             scripts[isa].Append("  .llvm_stackmaps 0 (INFO) : { *(.llvm_stackmaps) }\n");
-            scripts[isa].Append("  /DISCARD/ : { *(.note.GNU-stack) *(.gnu_debuglink) *(.comment.*) }\n}\n");
+            scripts[isa].Append("  /DISCARD/ : { *(.note.GNU-stack) *(.gnu_debuglink) *(.comment.*) *(" + MigrationInstrumenter.KeepSection + ") }\n}\n");
         }
         return scripts.ToDictionary(p => p.Key, p => p.Value.ToString());
     }

@@ -213,6 +213,21 @@ internal static partial class LlvmC
     public static unsafe partial nint LLVMBuildCall2(nint builder, nint functionType, nint function, nint* arguments, uint count, string name);
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint LLVMBuildTrunc(nint builder, nint value, nint type, string name);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint LLVMBuildLShr(nint builder, nint value, nint amount, string name);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint LLVMBuildBitCast(nint builder, nint value, nint type, string name);
+
+    [LibraryImport(Library)]
+    public static partial nint LLVMIntTypeInContext(nint context, uint bits);
+
+    [LibraryImport(Library)]
+    public static partial nint LLVMGetTypeContext(nint type);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     public static partial nint LLVMBuildExtractValue(nint builder, nint aggregate, uint index, string name);
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
@@ -253,6 +268,9 @@ internal static partial class LlvmC
 
     [LibraryImport(Library)]
     public static partial void LLVMSetCurrentDebugLocation2(nint builder, nint location);
+
+    [LibraryImport(Library)]
+    public static partial nint LLVMGetCallSiteEnumAttribute(nint call, uint index, uint kind);
 
     [LibraryImport(Library)]
     public static partial nint LLVMCreatePassBuilderOptions();

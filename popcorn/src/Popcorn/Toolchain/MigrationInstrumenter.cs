@@ -97,28 +97,43 @@ internal static partial class MigrationInstrumenter
         var output = new System.Text.StringBuilder(ir.Length + (ir.Length / 8));
         var function = new List<string>();
         var inFunction = false;
+        var name = "";
+        var keep = new System.Text.StringBuilder();
         foreach (var line in lines)
         {
             if (!inFunction)
             {
                 output.Append(line).Append('\n');
                 inFunction = line.StartsWith("define ", StringComparison.Ordinal) && line.EndsWith('{');
+                name = inFunction ? FunctionName().Match(line).Groups[1].Value : "";
                 continue;
             }
             if (line == "}")
             {
-                AppendSplitFunction(output, function);
+                var pieces = AppendSplitFunction(output, function);
                 output.Append(line).Append('\n');
+                if (pieces.Count > 0)
+                {
+                    // Taking the pieces' addresses keeps CodeGenPrepare from merging them back (the section is discarded at link time).
+                    keep.Append(System.Globalization.CultureInfo.InvariantCulture,
+                        $"@pc.keep.{keep.Length} = internal constant [{pieces.Count} x ptr] [{string.Join(", ", pieces.Select(p => $"ptr blockaddress(@{name}, %{p})"))}], section \"{KeepSection}\"\n");
+                }
                 function.Clear();
                 inFunction = false;
                 continue;
             }
             function.Add(line);
         }
-        return output.ToString().TrimEnd('\n') + "\n";
+        return output.ToString().TrimEnd('\n') + "\n" + keep;
     }
 
-    private static void AppendSplitFunction(System.Text.StringBuilder output, List<string> body)
+    /// <summary>The section holding the block addresses that keep call sites in blocks of their own; discarded by the link.</summary>
+    public const string KeepSection = ".pc_keep";
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"@([-\w.$]+|""[^""]+"")\(")]
+    private static partial System.Text.RegularExpressions.Regex FunctionName();
+
+    private static List<string> AppendSplitFunction(System.Text.StringBuilder output, List<string> body)
     {
         var current = BlockPrefix + "0";
         var lastPiece = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -152,6 +167,7 @@ internal static partial class MigrationInstrumenter
             }
             output.Append('\n');
         }
+        return [.. lastPiece.Keys.SelectMany(block => Enumerable.Range(1, int.Parse(lastPiece[block][(block.Length + 2)..], System.Globalization.CultureInfo.InvariantCulture)).Select(k => $"{block}.s{k}"))];
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@", %(pc\.b\d+) \]")]
@@ -266,9 +282,18 @@ internal static partial class MigrationInstrumenter
         {
             return false;
         }
+        // A call that never returns leaves no frame to resume (and backends drop what follows it unevenly).
         var callee = LlvmC.LLVMGetCalledValue(instruction);
+        var noReturn = NoReturnKind();
+        if (LlvmC.LLVMGetCallSiteEnumAttribute(instruction, uint.MaxValue, noReturn) != 0
+            || LlvmC.LLVMIsAFunction(callee) != 0 && LlvmC.LLVMGetEnumAttributeAtIndex(callee, uint.MaxValue, noReturn) != 0)
+        {
+            return false;
+        }
         return LlvmC.LLVMIsAFunction(callee) == 0 || LlvmC.LLVMGetIntrinsicID(callee) == 0;
     }
+
+    private static uint NoReturnKind() => LlvmC.LLVMGetEnumAttributeKindForName("noreturn", 8);
 
     private static unsafe void InsertStackMaps(nint context, nint module)
     {
@@ -343,13 +368,27 @@ internal static partial class MigrationInstrumenter
         var type = LlvmC.LLVMTypeOf(value);
         switch (LlvmC.LLVMGetTypeKind(type))
         {
+            case LlvmC.TypeInteger when LlvmC.LLVMGetIntTypeWidth(type) > 64:
+                {
+                    // Wider integers live in several registers: record each 64-bit part (the parts are those registers).
+                    var context = LlvmC.LLVMGetTypeContext(type);
+                    var i64 = LlvmC.LLVMInt64TypeInContext(context);
+                    for (var part = 0u; part * 64 < LlvmC.LLVMGetIntTypeWidth(type); part++)
+                    {
+                        var shifted = part == 0 ? value : LlvmC.LLVMBuildLShr(builder, value, LlvmC.LLVMConstInt(type, part * 64, 0), "");
+                        values.Add((StackMapEncoding.Descriptor(LiveValueKind.Integer, 8), LlvmC.LLVMBuildTrunc(builder, shifted, i64, "")));
+                    }
+                    return true;
+                }
             case LlvmC.TypeInteger:
                 values.Add((StackMapEncoding.Descriptor(LiveValueKind.Integer, ((long)LlvmC.LLVMGetIntTypeWidth(type) + 7) / 8), value));
                 return true;
+            case LlvmC.TypeFp128:
+                return Describe(builder, layout, LlvmC.LLVMBuildBitCast(builder, value, LlvmC.LLVMIntTypeInContext(LlvmC.LLVMGetTypeContext(type), 128), ""), values);
             case LlvmC.TypePointer:
                 values.Add((StackMapEncoding.Descriptor(LiveValueKind.Pointer, 8), value));
                 return true;
-            case LlvmC.TypeFloat or LlvmC.TypeDouble or LlvmC.TypeFp128:
+            case LlvmC.TypeFloat or LlvmC.TypeDouble:
                 values.Add((StackMapEncoding.Descriptor(LiveValueKind.Float, (long)LlvmC.LLVMABISizeOfType(layout, type)), value));
                 return true;
             case LlvmC.TypeStruct or LlvmC.TypeArray:

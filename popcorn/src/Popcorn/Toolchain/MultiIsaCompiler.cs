@@ -38,7 +38,10 @@ public static class MultiIsaCompiler
         }
         finally
         {
-            Directory.Delete(work, recursive: true);
+            if (Environment.GetEnvironmentVariable("POPCORN_KEEP_TEMP") is null)
+            {
+                Directory.Delete(work, recursive: true);
+            }
         }
     }
 
@@ -46,7 +49,7 @@ public static class MultiIsaCompiler
     /// entry holding <c>ISA/pc-rt.o</c> and <c>ISA/pc-rtarch.o</c>.</summary>
     public static string BuildRuntime(int optimizationLevel)
     {
-        var key = BuildCache.Hash([.. RuntimeLibrary.HashInputs(), $"O{optimizationLevel}", .. Tools.AlignableOptions, "runtime-v2", .. Tools.LlcCommon]);
+        var key = BuildCache.Hash([.. RuntimeLibrary.HashInputs(), $"O{optimizationLevel}", .. Tools.AlignableOptions, "runtime-v4", .. Tools.LlcCommon]);
         return BuildCache.GetOrBuild("runtime", key, staging =>
         {
             var bitcode = RuntimeLibrary.PortableSources.Select(source =>
