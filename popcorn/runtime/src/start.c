@@ -7,10 +7,10 @@
 char **environ;
 
 /* The TLS template, from symbols the generated linker script defines (weak: the first, unaligned link has none). */
-extern const unsigned char __pc_tdata_start[] __attribute__((weak));
-extern const unsigned char __pc_tdata_end[] __attribute__((weak));
-extern const unsigned char __pc_tbss_end[] __attribute__((weak));
-extern const unsigned char __pc_tls_align[] __attribute__((weak));
+extern const unsigned char __pc_tdata_start[] __attribute__((weak, visibility("hidden")));
+extern const unsigned char __pc_tdata_end[] __attribute__((weak, visibility("hidden")));
+extern const unsigned char __pc_tbss_end[] __attribute__((weak, visibility("hidden")));
+extern const unsigned char __pc_tls_align[] __attribute__((weak, visibility("hidden")));
 static const unsigned char *tls_image;
 static size_t tls_file_size, tls_memory_size, tls_align = 16;
 

@@ -63,49 +63,10 @@ public static class StackTransformer
         var to = destination.Isa;
 
         // 1. Unwind the source stack.
-        var frames = new List<Frame>();
-        var registers = ReadRegisters(state);
-        var sp = state.StackPointer;
-        var pc = registers[MachineCode.LinkRegister(from)];
-        while (true)
+        var (frames, unwindError) = Unwind(ReadRegisters(state), from, source, memory);
+        if (unwindError is not null)
         {
-            var site = source.AtReturnAddress(pc);
-            if (site is null)
-            {
-                if (frames.Count == 0)
-                {
-                    return Refuse($"the trap was called from 0x{pc:x}, which has no call-site record");
-                }
-                if (source.IsInFunctionWithMetadata(pc))
-                {
-                    return Refuse($"return address 0x{pc:x} has no call-site record");
-                }
-                break;
-            }
-            if (site.Problem is { } problem)
-            {
-                return Refuse($"frame of {site.FunctionName} (call #{site.Id}) cannot be rewritten: {problem}", frames.Count);
-            }
-            var rule = site.Frame!;
-            var cfa = (rule.CfaRegister == MachineCode.StackPointer(from) ? sp : registers[rule.CfaRegister]) + (ulong)rule.CfaOffset;
-            if (cfa - site.StackSize != sp)
-            {
-                return Refuse($"frame of {site.FunctionName} has a variable size (sp 0x{sp:x}, CFA 0x{cfa:x}, fixed size {site.StackSize})", frames.Count);
-            }
-            frames.Add(new Frame { Source = site, Registers = (ulong[])registers.Clone(), Sp = sp, Cfa = cfa });
-            if (frames.Count > MaxFrames)
-            {
-                return Refuse($"the stack is deeper than {MaxFrames} frames", frames.Count);
-            }
-            var caller = (ulong[])registers.Clone();
-            foreach (var (register, offset) in rule.Saved)
-            {
-                caller[register] = memory.Read64(cfa + (ulong)offset);
-            }
-            caller[MachineCode.StackPointer(from)] = cfa;
-            registers = caller;
-            sp = cfa;
-            pc = caller[MachineCode.LinkRegister(from)];
+            return Refuse(unwindError, frames.Count);
         }
         var low = frames[0].Sp;
         var high = frames[^1].Cfa;
@@ -197,10 +158,7 @@ public static class StackTransformer
             var site = frame.Destination!;
             var rule = site.Frame!;
             carried[MachineCode.LinkRegister(to)] = returnInto;
-            if (rule.CfaRegister == MachineCode.FramePointer(to))
-            {
-                carried[MachineCode.FramePointer(to)] = fpInto;
-            }
+            carried[MachineCode.FramePointer(to)] = fpInto;
             foreach (var (register, offset) in rule.Saved)
             {
                 Write(image, newLow, frame.DestinationCfa + (ulong)offset, 8, carried[register]);
@@ -263,9 +221,69 @@ public static class StackTransformer
         destination.ThreadPointer = ConvertThreadPointer(state.ThreadPointer, from, to, threadPointerBias);
         destination.ClearReservation();
         CopyFloatingPointControl(state, destination);
+        if (VerifyEachMigration)
+        {
+            var (rebuilt, error) = Unwind(ReadRegisters(destination), to, destinationTable, memory);
+            var expected = string.Join(" ", frames.Select(f => $"{f.Source.FunctionName}#{f.Source.Id}@{f.DestinationCfa:x}"));
+            var actual = string.Join(" ", rebuilt.Select(f => $"{f.Source.FunctionName}#{f.Source.Id}@{f.Cfa:x}"));
+            if (error is not null || expected != actual)
+            {
+                throw new InvalidOperationException($"the rebuilt {to.Name()} stack does not unwind as built: {error}\nbuilt:   {expected}\nunwound: {actual}");
+            }
+        }
         return new TransformOutcome(destination, frames.Count, (long)(high - low), null);
 
         TransformOutcome Refuse(string reason, int depth = 0) => new(null, depth, 0, reason);
+    }
+
+    /// <summary>When set (<c>POPCORN_VERIFY_MIGRATION</c>), every rebuilt stack is unwound again and compared with what was built.</summary>
+    public static bool VerifyEachMigration { get; set; } = Environment.GetEnvironmentVariable("POPCORN_VERIFY_MIGRATION") is not null;
+
+    private static (List<Frame> Frames, string? Error) Unwind(ulong[] registers, Isa isa, CallSiteTable table, GuestMemory memory)
+    {
+        var frames = new List<Frame>();
+        var sp = registers[MachineCode.StackPointer(isa)];
+        var pc = registers[MachineCode.LinkRegister(isa)];
+        while (true)
+        {
+            var site = table.AtReturnAddress(pc);
+            if (site is null)
+            {
+                if (frames.Count == 0)
+                {
+                    return (frames, $"the trap was called from 0x{pc:x}, which has no call-site record");
+                }
+                if (table.IsInFunctionWithMetadata(pc))
+                {
+                    return (frames, $"return address 0x{pc:x} has no call-site record");
+                }
+                return (frames, null);
+            }
+            if (site.Problem is { } problem)
+            {
+                return (frames, $"frame of {site.FunctionName} (call #{site.Id}) cannot be rewritten: {problem}");
+            }
+            var rule = site.Frame!;
+            var cfa = (rule.CfaRegister == MachineCode.StackPointer(isa) ? sp : registers[rule.CfaRegister]) + (ulong)rule.CfaOffset;
+            if (cfa - site.StackSize != sp)
+            {
+                return (frames, $"frame of {site.FunctionName} has a variable size (sp 0x{sp:x}, CFA 0x{cfa:x}, fixed size {site.StackSize})");
+            }
+            frames.Add(new Frame { Source = site, Registers = (ulong[])registers.Clone(), Sp = sp, Cfa = cfa });
+            if (frames.Count > MaxFrames)
+            {
+                return (frames, $"the stack is deeper than {MaxFrames} frames");
+            }
+            var caller = (ulong[])registers.Clone();
+            foreach (var (register, offset) in rule.Saved)
+            {
+                caller[register] = memory.Read64(cfa + (ulong)offset);
+            }
+            caller[MachineCode.StackPointer(isa)] = cfa;
+            registers = caller;
+            sp = cfa;
+            pc = caller[MachineCode.LinkRegister(isa)];
+        }
     }
 
     /// <summary>

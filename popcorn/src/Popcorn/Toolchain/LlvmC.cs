@@ -60,6 +60,9 @@ internal static partial class LlvmC
     public static partial int LLVMIsDeclaration(nint global);
 
     [LibraryImport(Library)]
+    public static partial void LLVMSetVisibility(nint global, int visibility);
+
+    [LibraryImport(Library)]
     public static partial nint LLVMGetValueName2(nint value, out nuint length);
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]

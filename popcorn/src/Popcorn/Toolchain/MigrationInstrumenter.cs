@@ -182,6 +182,8 @@ internal static partial class MigrationInstrumenter
         {
             flag = LlvmC.LLVMAddGlobal(module, i32, FlagSymbol);
         }
+        // Hidden: addressed directly, never through a GOT (whose per-ISA copies would share one data page).
+        LlvmC.LLVMSetVisibility(flag, 1);
         var trapType = LlvmC.LLVMFunctionType(i64, &i64, 1, 0);
         var trap = LlvmC.LLVMGetNamedFunction(module, TrapFunction);
         if (trap == 0)

@@ -1,0 +1,188 @@
+using System.Globalization;
+using Popcorn.Emulation;
+using Popcorn.Migration;
+using Popcorn.Tests.Corpus;
+using Popcorn.Toolchain;
+
+namespace Popcorn.Tests.Migration;
+
+/// <summary>
+/// Threads migrate between the aarch64 and riscv64 nodes while they run and print exactly what an unmigrated run
+/// prints. Every corpus program migrates at seeded random migration points in the default tier (each at one
+/// optimization level); <see cref="Every_sample_at_every_level_survives_many_seeds"/> widens it. A failing seed is
+/// in the assertion message; <c>POPCORN_MIGRATION_SEED</c> replays it.
+/// </summary>
+public sealed class MigrationTests
+{
+    private static readonly string[] SamplesInTests = ["arith", "funcptr", "malloc_heavy", "npb_cg", "npb_ep", "npb_is", "recursion", "strings", "structs", "threads", "varargs"];
+
+    /// <summary>Each program once, with a policy and level this tier checks (seeded random points at -O0; every
+    /// 50,000 instructions at -O1).</summary>
+    public static TheoryData<string, int> DefaultTier => new()
+    {
+        { "funcptr", 0 }, { "npb_cg", 0 }, { "npb_ep", 0 }, { "npb_is", 0 }, { "recursion", 0 }, { "strings", 0 }, { "threads", 0 },
+        { "arith", 1 }, { "malloc_heavy", 1 }, { "structs", 1 }, { "varargs", 1 },
+    };
+
+    public static TheoryData<string, int> Everything
+    {
+        get
+        {
+            var data = new TheoryData<string, int>();
+            foreach (var sample in SamplesInTests)
+            {
+                foreach (var level in new[] { 0, 1, 2 })
+                {
+                    data.Add(sample, level);
+                }
+            }
+            return data;
+        }
+    }
+
+    [Integration]
+    [Theory(Timeout = 300_000)]
+    [MemberData(nameof(DefaultTier))]
+    public Task Every_sample_prints_the_same_when_migrated(string sample, int level) => Task.Run(() =>
+    {
+        var build = CorpusBuilds.Get(sample, level);
+        if (level == 0)
+        {
+            AssertMigratedRunMatches(build, new MigrationPolicy { RandomSeed = SeedFromEnvironment() ?? 5, Probability = 0.02 }, Isa.Aarch64);
+        }
+        else
+        {
+            AssertMigratedRunMatches(build, new MigrationPolicy { Every = 50_000 }, Isa.RiscV64);
+        }
+    }, TestContext.Current.CancellationToken);
+
+    [Slow]
+    [Theory(Timeout = 1_800_000)]
+    [MemberData(nameof(Everything))]
+    public Task Every_sample_at_every_level_survives_many_seeds(string sample, int level) => Task.Run(() =>
+    {
+        var build = CorpusBuilds.Get(sample, level);
+        foreach (var seed in Enumerable.Range(1, 6))
+        {
+            AssertMigratedRunMatches(build, new MigrationPolicy { RandomSeed = seed, Probability = 0.02 }, seed % 2 == 0 ? Isa.RiscV64 : Isa.Aarch64);
+        }
+    }, TestContext.Current.CancellationToken);
+
+    [Integration]
+    [Fact(Timeout = 300_000)]
+    public Task Explicit_api_migrates_back_and_forth_through_deep_stacks_pointers_functions_and_floats() => Task.Run(() =>
+    {
+        foreach (var level in new[] { 0 })
+        {
+            var binary = BuildProgram("migration.c", level);
+            foreach (var start in Emulator.AvailableIsas)
+            {
+                var (report, output) = Run(binary, start, new MigrationPolicy());
+                Assert.Equal(0, report.Exit.ShellCode);
+                var migrated = report.Migrations.Count(m => m.Refusal is null);
+                Assert.StartsWith("nodes 1 1 0\ndescend 90131.000000\nchain 51472876\ntable 50105\npoint -77.500 -2.500 origin-+-+-+\n", output, StringComparison.Ordinal);
+                Assert.EndsWith(string.Create(CultureInfo.InvariantCulture, $"migrations {migrated} arrivals {migrated}\n"), output, StringComparison.Ordinal);
+                Assert.True(migrated >= 20, $"only {migrated} migrations at -O{level} from {start.Name()}");
+                Assert.Contains(report.Migrations, m => m.From == Isa.Aarch64 && m.Refusal is null);
+                Assert.Contains(report.Migrations, m => m.From == Isa.RiscV64 && m.Refusal is null);
+                Assert.True(report.Migrations.Max(m => m.Frames) > 150, "the deep recursion migrated");
+                Assert.All(report.Retired.Values, n => Assert.True(n > 1000));
+            }
+        }
+    }, TestContext.Current.CancellationToken);
+
+    [Integration]
+    [Fact(Timeout = 300_000)]
+    public Task Threads_run_on_different_nodes_at_once_and_a_seed_replays_exactly() => Task.Run(() =>
+    {
+        var build = CorpusBuilds.Get("threads", 0);
+        var policy = new MigrationPolicy { RandomSeed = 5, Probability = 0.02 };
+        var (first, output) = Run(build.MultiIsaPath, Isa.Aarch64, policy, quantum: 5000);
+        Assert.Equal(build.ExpectedOutput, output);
+        var movers = first.Migrations.Where(m => m.Refusal is null).Select(m => m.Thread).Distinct().Count();
+        Assert.True(movers >= 2, $"only {movers} threads migrated");
+        Assert.True(first.RetiredPerThread.Values.Count(r => r.Values.All(n => n > 0)) >= 2, "threads retired instructions on both ISAs");
+        var (again, _) = Run(build.MultiIsaPath, Isa.Aarch64, policy, quantum: 5000);
+        Assert.Equal(first.Migrations.Select(m => (m.Thread, m.AtInstruction, m.To)), again.Migrations.Select(m => (m.Thread, m.AtInstruction, m.To)));
+        Assert.Equal(first.TotalRetired, again.TotalRetired);
+    }, TestContext.Current.CancellationToken);
+
+    [Integration]
+    [Fact(Timeout = 300_000)]
+    public Task A_migration_is_refused_while_another_thread_holds_a_pointer_into_the_stack() => Task.Run(() =>
+    {
+        var binary = BuildProgram("shared_stack.c", 1);
+        var (report, output) = Run(binary, Isa.RiscV64, new MigrationPolicy());
+        Assert.Equal(0, report.Exit.ShellCode);
+        Assert.Equal("while shared: -1\nafter join: 0 on 0\nsum 4950\n", output);
+        var refused = Assert.Single(report.Migrations, m => m.Refusal is not null);
+        Assert.Contains("pointer into the frames being rewritten", refused.Refusal, StringComparison.Ordinal);
+        Assert.Contains(report.Migrations, m => m.Refusal is null && m.To == Isa.Aarch64);
+    }, TestContext.Current.CancellationToken);
+
+    [Integration]
+    [Fact(Timeout = 300_000)]
+    public Task Both_isas_record_the_same_call_sites_and_a_different_program_is_caught() => Task.Run(() =>
+    {
+        var build = CorpusBuilds.Get("recursion", 2);
+        var tables = Emulator.AvailableIsas.ToDictionary(isa => isa, isa => CallSiteTable.Read(Emulator.LoadImage(build.MultiIsaPath, isa, isaChosen: true)));
+        var report = StackMapValidator.Check(tables[Isa.Aarch64], tables[Isa.RiscV64]);
+        Assert.Empty(report.Errors);
+        Assert.True(report.CallSites > 100);
+        var other = CallSiteTable.Read(Emulator.LoadImage(CorpusBuilds.Get("funcptr", 2).MultiIsaPath, Isa.RiscV64, isaChosen: true));
+        var mismatch = StackMapValidator.Check(tables[Isa.Aarch64], other);
+        Assert.Contains(mismatch.Errors, e => e.Contains(" call #", StringComparison.Ordinal));
+    }, TestContext.Current.CancellationToken);
+
+    [Fact]
+    public void Schedule_files_parse_and_name_a_bad_line()
+    {
+        var schedule = MigrationPolicy.ParseSchedule("# thread instructions isa\n0 1000 riscv64\n2 50 aarch64 # worker\n");
+        Assert.Equal([new ScheduledMigration(0, 1000, Isa.RiscV64), new ScheduledMigration(2, 50, Isa.Aarch64)], schedule);
+        var error = Assert.Throws<FormatException>(() => MigrationPolicy.ParseSchedule("0 10 riscv64\n1 x86 5\n"));
+        Assert.Contains("line 2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Thread_pointers_convert_between_the_tls_conventions()
+    {
+        Assert.Equal(0x1010UL, StackTransformer.ConvertThreadPointer(0x1000, Isa.Aarch64, Isa.RiscV64, 16));
+        Assert.Equal(0x1000UL, StackTransformer.ConvertThreadPointer(0x1010, Isa.RiscV64, Isa.Aarch64, 16));
+        Assert.Equal(0x1040UL, StackTransformer.ConvertThreadPointer(0x1000, Isa.Aarch64, Isa.RiscV64, 64));
+    }
+
+    private static int? SeedFromEnvironment() =>
+        int.TryParse(Environment.GetEnvironmentVariable("POPCORN_MIGRATION_SEED"), CultureInfo.InvariantCulture, out var seed) ? seed : null;
+
+    private static void AssertMigratedRunMatches(CorpusBuild build, MigrationPolicy policy, Isa start)
+    {
+        var (report, output) = Run(build.MultiIsaPath, start, policy);
+        var how = policy.RandomSeed is { } seed ? $"--migrate-at-random {seed} --migrate-probability {policy.Probability}" : $"--migrate-every {policy.Every}";
+        var replay = $"replay: POPCORN_MIGRATION_SEED={policy.RandomSeed} (popcorn run {build.Name} -O{build.OptimizationLevel} --start {start.Name()} {how})";
+        Assert.True(report.Exit.ShellCode == 0, $"{report.Exit.Message}; {replay}");
+        Assert.True(build.ExpectedOutput == output, $"output differs; {replay}");
+        var done = report.Migrations.Where(m => m.Refusal is null).ToList();
+        Assert.True(done.Count >= 1, $"no migration; {replay}");
+        Assert.Contains(done, m => m.From == start);
+        Assert.All(Emulator.AvailableIsas, isa => Assert.True(report.Retired.GetValueOrDefault(isa) > 0, $"nothing ran on {isa.Name()}; {replay}"));
+    }
+
+    internal static (RunReport Report, string Output) Run(string binary, Isa start, MigrationPolicy policy, long quantum = 100_000)
+    {
+        using var output = new MemoryStream();
+        var options = new RunOptions { Arguments = [binary], Scheduler = new SchedulerOptions(quantum) };
+        var report = Emulator.RunMigrating(binary, start, new GuestIo(null, output, output), options, policy, cancellationToken: TestContext.Current.CancellationToken);
+        return (report, System.Text.Encoding.UTF8.GetString(output.ToArray()));
+    }
+
+    internal static string BuildProgram(string file, int level)
+    {
+        CorpusBuilds.ConfigureRuntime();
+        var source = Path.Combine(CorpusBuilds.RepositoryRoot, "popcorn", "tests", "Popcorn.Tests", "Migration", "Programs", file);
+        var toolchain = Directory.GetFiles(Path.Combine(CorpusBuilds.RepositoryRoot, "popcorn", "src", "Popcorn", "Toolchain"), "*.cs").Order(StringComparer.Ordinal);
+        var key = BuildCache.Hash([BuildCache.FileInput(source), .. RuntimeLibrary.HashInputs(), .. toolchain.Select(BuildCache.FileInput), $"O{level}"]);
+        var directory = BuildCache.GetOrBuild("migration-tests", key, staging =>
+            MultiIsaCompiler.Compile(new CompileOptions { Sources = [source], Output = Path.Combine(staging, "program"), OptimizationLevel = level }));
+        return Path.Combine(directory, "program");
+    }
+}
