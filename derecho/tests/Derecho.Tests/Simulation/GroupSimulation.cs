@@ -478,7 +478,8 @@ internal sealed class GroupSimulation
             var delay = _random.Next(0, 3000);
             At(_now + delay, () =>
             {
-                if (!leader.Crashed && leader.Member.Status == MemberStatus.Active && leader.Member.IsLeader)
+                // Not once the faults ended: EndFaults restarted whoever was down then, and nothing would restart it.
+                if (!_faultsOver && !leader.Crashed && leader.Member.Status == MemberStatus.Active && leader.Member.IsLeader)
                 {
                     Crash(leader);
                 }
