@@ -18,5 +18,5 @@ tour() { # name, one line saying what the user is about to see
 
 tour derecho "three member processes on 127.0.0.1 form a group, multicast in total order, lose a member to SIGKILL and agree on what they delivered."
 tour serval  "a RISC-V security monitor compiled by a real compiler is proved against its specification, then three injected bugs are caught with readable counterexamples."
-tour popcorn "a C program compiled once into aligned aarch64 and riscv64 binaries runs on both emulated nodes and prints the same output (migration between the nodes is the next step)."
+tour popcorn "a C program compiled once into aligned aarch64 and riscv64 binaries runs on both emulated nodes and prints the same output, then again while its thread migrates back and forth between the nodes, with the same output."
 exit $status
