@@ -54,5 +54,14 @@ public sealed partial class Group
         }
     }
 
+    /// <summary>
+    /// Reports that this member persisted the first <paramref name="count"/> deliveries (by
+    /// <see cref="DeliveredMessage.OrderIndex"/>) of shard <paramref name="shard"/> in view <paramref name="viewId"/>;
+    /// once every member of the shard did, <see cref="GroupHandlers.PersistenceAdvanced"/> reports the shard's
+    /// global persistence frontier (see <see cref="Protocol.Member.ReportPersisted"/>). Any thread.
+    /// </summary>
+    public void ReportPersisted(int shard, int viewId, long count) =>
+        _inputs.Writer.TryWrite(new PersistedInput(shard, viewId, count));
+
     private sealed record DirectSendInput(uint To, PeerConnection? Connection, ReadOnlyMemory<byte> Payload) : Input;
 }

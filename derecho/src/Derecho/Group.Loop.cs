@@ -92,6 +92,9 @@ public sealed partial class Group
             case DirectSendInput direct:
                 SendDirectNow(direct);
                 break;
+            case PersistedInput persisted:
+                _member.ReportPersisted(persisted.Shard, persisted.ViewId, persisted.Count);
+                break;
         }
     }
 
@@ -151,7 +154,12 @@ public sealed partial class Group
         long id;
         try
         {
-            id = _member.Send(send.Payload);
+            id = _member.Send(send.Shard, send.Payload);
+        }
+        catch (InvalidOperationException e) when (_member.Status == MemberStatus.Active && !_member.IsShardMember(send.Shard))
+        {
+            send.Completion.TrySetException(new InvalidOperationException(e.Message, e));
+            return;
         }
         catch (InvalidOperationException)
         {
@@ -357,6 +365,9 @@ public sealed partial class Group
                 case SendFailed failed when _pendingSends.Remove(failed.MessageId, out var send):
                     send.Completion.TrySetException(new GroupStoppedException(_member.StopReason ?? StopReason.Left));
                     break;
+                case PersistenceAdvanced advanced:
+                    _handlers.PersistenceAdvanced?.Invoke(advanced);
+                    break;
                 case MemberStopped stopped:
                     _logger.Stopped(NodeId, stopped.Reason.ToString());
                     Fail(new GroupStoppedException(stopped.Reason));
@@ -376,7 +387,7 @@ public sealed partial class Group
 
     private void Deliver(Delivery delivery)
     {
-        var message = new DeliveredMessage(delivery.Sender, delivery.SenderIndex, delivery.ViewId, delivery.OrderIndex, delivery.Payload);
+        var message = new DeliveredMessage(delivery.Sender, delivery.SenderIndex, delivery.ViewId, delivery.OrderIndex, delivery.Payload) { Shard = delivery.Shard };
         _handlers.Delivered?.Invoke(message);
         foreach (var subscriber in _subscribers)
         {
@@ -464,7 +475,9 @@ public sealed partial class Group
         public static readonly LeaveInput Instance = new();
     }
 
-    private sealed record SendInput(ReadOnlyMemory<byte> Payload) : Input
+    private sealed record PersistedInput(int Shard, int ViewId, long Count) : Input;
+
+    private sealed record SendInput(int Shard, ReadOnlyMemory<byte> Payload) : Input
     {
         public TaskCompletionSource<int> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

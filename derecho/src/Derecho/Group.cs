@@ -112,13 +112,27 @@ public sealed partial class Group : IAsyncDisposable
     /// <exception cref="ArgumentException">The payload exceeds <see cref="GroupOptions.MaxPayloadSize"/>.</exception>
     /// <exception cref="GroupStoppedException">This member left or stopped before the message was delivered.</exception>
     /// <exception cref="OperationCanceledException">Waiting was canceled (the message may still be delivered).</exception>
-    public Task<int> SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    public Task<int> SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default) =>
+        SendAsync(Member.WholeGroup, payload, cancellationToken);
+
+    /// <summary>
+    /// Multicasts <paramref name="payload"/> in the total order of shard <paramref name="shard"/> of the current
+    /// view's plan (<see cref="GroupHandlers.ShardPlanner"/>; <see cref="Member.WholeGroup"/> for the whole group)
+    /// and completes when it is delivered. Only the shard's members deliver it; see
+    /// <see cref="Member.Send(int, ReadOnlyMemory{byte})"/>.
+    /// </summary>
+    /// <returns>The view it was delivered in.</returns>
+    /// <exception cref="ArgumentException">The payload exceeds <see cref="GroupOptions.MaxPayloadSize"/>.</exception>
+    /// <exception cref="InvalidOperationException">(From the task) this member is not in the shard.</exception>
+    /// <exception cref="GroupStoppedException">This member left or stopped before the message was delivered, or left the shard.</exception>
+    /// <exception cref="OperationCanceledException">Waiting was canceled (the message may still be delivered).</exception>
+    public Task<int> SendAsync(int shard, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         if (payload.Length > _options.MaxPayloadSize)
         {
             throw new ArgumentException($"payload of {payload.Length} bytes exceeds max_payload_size {_options.MaxPayloadSize}", nameof(payload));
         }
-        var request = new SendInput(payload);
+        var request = new SendInput(shard, payload);
         if (!_inputs.Writer.TryWrite(request))
         {
             throw new GroupStoppedException("this member has been disposed");
@@ -223,6 +237,7 @@ public sealed partial class Group : IAsyncDisposable
             MaxPayloadSize = _options.MaxPayloadSize,
             PartitionSafety = _options.PartitionSafety,
             StateTransfer = _handlers.StateTransfer,
+            ShardPlanner = _handlers.ShardPlanner,
         };
         // The contact is this member itself when its own gms endpoint (with the port it really bound) is the contact.
         var isContact = _options.ContactIp.Equals(_options.LocalIp) &&

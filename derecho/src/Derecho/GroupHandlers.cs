@@ -25,6 +25,15 @@ public sealed class GroupHandlers
     /// <summary>Moves application state to joiners.</summary>
     public IStateTransfer? StateTransfer { get; init; }
 
+    /// <summary>Lays each view out in shards with a total order each (<see cref="Group.SendAsync(int, ReadOnlyMemory{byte}, CancellationToken)"/>).</summary>
+    public IShardPlanner? ShardPlanner { get; init; }
+
+    /// <summary>
+    /// Called when a shard's global persistence frontier grows: every member of the shard reported its
+    /// deliveries persisted up to it (<see cref="Group.ReportPersisted"/>).
+    /// </summary>
+    public Action<PersistenceAdvanced>? PersistenceAdvanced { get; init; }
+
     /// <summary>Where the member logs; nothing when null.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 

@@ -46,6 +46,32 @@ public sealed record GroupAllocation(int ViewId, IReadOnlyList<TypeAllocation> T
         return -1;
     }
 
+    /// <summary>
+    /// The shard's number in the plan of every shard (by type, then subgroup, then shard): the number of its own
+    /// multicast (<see cref="Protocol.IShardPlanner"/>); -1 when there is no such shard.
+    /// </summary>
+    public int PlanIndex(int type, int subgroup, int shard)
+    {
+        if (Shard(type, subgroup, shard) is null)
+        {
+            return -1;
+        }
+        var index = 0;
+        for (var t = 0; t < type; t++)
+        {
+            index += Types[t].Subgroups.Sum(shards => shards.Count);
+        }
+        for (var s = 0; s < subgroup; s++)
+        {
+            index += Types[type].Subgroups[s].Count;
+        }
+        return index + shard;
+    }
+
+    /// <summary>Every shard's members in plan order (see <see cref="PlanIndex"/>).</summary>
+    public IReadOnlyList<IReadOnlyList<uint>> PlanShards() =>
+        [.. Types.SelectMany(type => type.Subgroups.SelectMany(shards => shards.Select(shard => shard.Members)))];
+
     /// <summary>A compact binary form (for joiners and external clients).</summary>
     public byte[] ToBytes()
     {

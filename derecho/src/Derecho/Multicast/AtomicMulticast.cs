@@ -6,35 +6,39 @@ namespace Derecho.Multicast;
 /// <summary>Receives what <see cref="AtomicMulticast"/> delivers.</summary>
 internal interface IDeliverySink
 {
-    /// <summary>An application message, in the total order.</summary>
-    void Deliver(int senderRank, long senderIndex, long orderIndex, ReadOnlyMemory<byte> payload);
+    /// <summary>An application message of <paramref name="stream"/>, in its total order; the sender by view rank.</summary>
+    void Deliver(int stream, int senderRank, long senderIndex, long orderIndex, ReadOnlyMemory<byte> payload);
 
     /// <summary>One of this member's own messages was delivered.</summary>
-    void Completed(long messageId);
+    void Completed(int stream, long messageId);
 }
 
 /// <summary>An application message waiting to be sent or delivered, with the id its sender was given.</summary>
 internal readonly record struct PendingMessage(long MessageId, ReadOnlyMemory<byte> Payload);
 
-/// <summary>Where a message leaves to: every other member, or one rank (the next link of a relay chain).</summary>
+/// <summary>Where a message leaves to: every other member of its stream, or one view rank (the next link of a relay chain).</summary>
 internal readonly record struct Transmission(int ToRank, ProtocolMessage Message)
 {
     public const int Everyone = -1;
 }
 
 /// <summary>
-/// Atomic multicast within one view over the view's Shared State Table. Each sender numbers its messages 0, 1, …;
-/// the total order is round-robin over ranks (order index = index × members + rank). Small messages travel whole
+/// Atomic multicast of one stream (the whole view, or one shard) within one view over the view's Shared State
+/// Table; each stream has its own order, windows, rings and counters. Senders are the stream's members, ranked
+/// by their index in the stream. Each sender numbers its messages 0, 1, …; the total order is round-robin over
+/// the stream's ranks (order index = index × members + rank). Small messages travel whole
 /// in batches, each occupying one slot of the sender's window; the window is bounded by the slowest receiver's
 /// received count. Larger messages are relayed in blocks along the chain of ranks starting at the sender
 /// (pipelined, so the sender's link is not the bottleneck). A message is delivered once every member's row shows
-/// it received (the minimum over the rows), in batches. An idle sender sends null messages so the round never
+/// it received (the minimum over the stream members' rows), in batches. An idle sender sends null messages so the round never
 /// waits on it. After <see cref="Freeze"/> (the wedge) nothing is sent, received or delivered except by the trim.
 /// </summary>
 internal sealed class AtomicMulticast
 {
     private readonly SharedStateTable _table;
     private readonly int _viewId;
+    private readonly int _stream;
+    private readonly int[] _ranks;
     private readonly int _members;
     private readonly int _myRank;
     private readonly int _window;
@@ -48,12 +52,14 @@ internal sealed class AtomicMulticast
     private long _sent;
     private long _nextOrder;
 
-    public AtomicMulticast(SharedStateTable table, int viewId, int window, int maxSmcPayload, int blockSize, int maxPayload)
+    public AtomicMulticast(SharedStateTable table, int viewId, int stream, int window, int maxSmcPayload, int blockSize, int maxPayload)
     {
         _table = table;
         _viewId = viewId;
-        _members = table.Count;
-        _myRank = table.MyRank;
+        _stream = stream;
+        _ranks = table.Streams[stream];
+        _members = _ranks.Length;
+        _myRank = Array.IndexOf(_ranks, table.MyRank);
         _window = window;
         _maxSmcPayload = maxSmcPayload;
         _blockSize = blockSize;
@@ -67,13 +73,22 @@ internal sealed class AtomicMulticast
 
     public bool Frozen { get; private set; }
 
+    /// <summary>The stream: 0 for the whole view, k for shard k − 1 of the view's plan.</summary>
+    public int Stream => _stream;
+
+    /// <summary>The view ranks of the stream's members, in stream order.</summary>
+    public int[] Ranks => _ranks;
+
+    /// <summary>This member's index among the stream's members.</summary>
+    public int MyIndex => _myRank;
+
     /// <summary>Messages delivered so far in this view (the next order index).</summary>
     public long DeliveredCount => _nextOrder;
 
     /// <summary>Application messages queued or in flight, not yet delivered.</summary>
     public int PendingCount => _queue.Count + _inFlight.Count;
 
-    private long[] Received => _table.Own.Received;
+    private long[] Received => _table.Own.Received[_stream];
 
     public void Enqueue(PendingMessage message) => _queue.Enqueue(message);
 
@@ -87,7 +102,7 @@ internal sealed class AtomicMulticast
         {
             return;
         }
-        var limit = _table.MinReceived(_myRank) + _window;
+        var limit = _table.MinReceived(_stream, _myRank) + _window;
         var target = 0L;
         foreach (var received in Received)
         {
@@ -150,7 +165,7 @@ internal sealed class AtomicMulticast
         return Advance(batch.SenderRank);
     }
 
-    /// <summary>Stores a block of a large message; returns the rank to relay it to, or -1.</summary>
+    /// <summary>Stores a block of a large message; returns the view rank to relay it to, or -1.</summary>
     public int OnChunk(DataChunk chunk, out bool receivedChanged)
     {
         receivedChanged = false;
@@ -182,7 +197,7 @@ internal sealed class AtomicMulticast
             receivedChanged = Advance(sender);
         }
         var next = (_myRank + 1) % _members;
-        return next == sender ? -1 : next;
+        return next == sender ? -1 : _ranks[next];
     }
 
     /// <summary>True when the next message in the total order is stable (received by every member).</summary>
@@ -193,7 +208,7 @@ internal sealed class AtomicMulticast
             return false;
         }
         var sender = (int)(_nextOrder % _members);
-        return _table.MinReceived(sender) > _nextOrder / _members;
+        return _table.MinReceived(_stream, sender) > _nextOrder / _members;
     }
 
     /// <summary>Delivers every stable message in order.</summary>
@@ -202,7 +217,7 @@ internal sealed class AtomicMulticast
         Span<long> stable = _members <= 64 ? stackalloc long[_members] : new long[_members];
         for (var s = 0; s < _members; s++)
         {
-            stable[s] = _table.MinReceived(s);
+            stable[s] = _table.MinReceived(_stream, s);
         }
         while (true)
         {
@@ -218,7 +233,7 @@ internal sealed class AtomicMulticast
     }
 
     /// <summary>
-    /// Delivers, in round-robin order, every message within the ragged trim (per sender rank, how many of its
+    /// Delivers, in round-robin order, every message within the stream's ragged trim (per sender, how many of its
     /// messages survive) that is not delivered yet; returns how many received messages the trim discards.
     /// </summary>
     public long DeliverUpToTrim(long[] trim, IDeliverySink sink)
@@ -228,7 +243,7 @@ internal sealed class AtomicMulticast
             if (Received[s] < trim[s])
             {
                 throw new InvalidOperationException(
-                    $"trim of view {_viewId} asks for {trim[s]} messages of rank {s}; only {Received[s]} were received");
+                    $"trim of view {_viewId} stream {_stream} asks for {trim[s]} messages of sender {s}; only {Received[s]} were received");
             }
         }
         var end = 0L;
@@ -285,11 +300,11 @@ internal sealed class AtomicMulticast
         }
         if (!slot.IsNull)
         {
-            sink.Deliver(sender, index, _nextOrder, slot.Payload);
+            sink.Deliver(_stream, _ranks[sender], index, _nextOrder, slot.Payload);
             if (sender == _myRank)
             {
                 var (_, message) = _inFlight.Dequeue();
-                sink.Completed(message.MessageId);
+                sink.Completed(_stream, message.MessageId);
             }
         }
         log.Release();
@@ -298,9 +313,9 @@ internal sealed class AtomicMulticast
 
     private void SetDelivered()
     {
-        if (_table.Own.Delivered != _nextOrder)
+        if (_table.Own.Delivered[_stream] != _nextOrder)
         {
-            _table.Own.Delivered = _nextOrder;
+            _table.Own.Delivered[_stream] = _nextOrder;
             _table.MarkDirty();
         }
     }
@@ -326,18 +341,18 @@ internal sealed class AtomicMulticast
     {
         if (batch is { Count: > 0 })
         {
-            output.Add(new Transmission(Transmission.Everyone, new DataBatch(_viewId, _myRank, start, [.. batch])));
+            output.Add(new Transmission(Transmission.Everyone, new DataBatch(_viewId, _stream, _myRank, start, [.. batch])));
             batch.Clear();
         }
     }
 
     private void SendChunks(List<Transmission> output, long index, ReadOnlyMemory<byte> payload)
     {
-        var next = (_myRank + 1) % _members;
+        var next = _ranks[(_myRank + 1) % _members];
         for (var offset = 0; offset < payload.Length; offset += _blockSize)
         {
             var length = Math.Min(_blockSize, payload.Length - offset);
-            output.Add(new Transmission(next, new DataChunk(_viewId, _myRank, index, payload.Length, offset, payload.Slice(offset, length))));
+            output.Add(new Transmission(next, new DataChunk(_viewId, _stream, _myRank, index, payload.Length, offset, payload.Slice(offset, length))));
         }
     }
 

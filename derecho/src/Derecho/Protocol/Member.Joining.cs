@@ -72,7 +72,7 @@ public sealed partial class Member
         if (now >= _startAloneAt)
         {
             _startAloneAt = DateTimeOffset.MaxValue;
-            var carried = new List<Multicast.PendingMessage>(_beforeFirstView);
+            var carried = new List<(int Stream, Multicast.PendingMessage Message)>(_beforeFirstView);
             _beforeFirstView.Clear();
             _future.Clear();
             InstallView(new View(0, [Self], [_options.NodeId], []), carried);
@@ -138,7 +138,7 @@ public sealed partial class Member
         // The commit that admitted it also ended the previous view: with it, this member can catch up a member
         // of that view that missed the commit (say, because the leader crashed right after it).
         _commits[proposal.NextViewId] = proposal;
-        var carried = new List<Multicast.PendingMessage>(_beforeFirstView);
+        var carried = new List<(int Stream, Multicast.PendingMessage Message)>(_beforeFirstView);
         _beforeFirstView.Clear();
         InstallView(proposal.ToView(), carried);
     }

@@ -37,7 +37,6 @@ public sealed partial class Member
     private View? _view;
     private int _myRank;
     private SharedStateTable _table = null!;
-    private AtomicMulticast _multicast = null!;
     private DateTimeOffset _nextHeartbeat;
     private bool _leaving;
     private bool _proposed;
@@ -204,7 +203,7 @@ public sealed partial class Member
             return;
         }
         _own.Wedged = true;
-        _multicast.Freeze();
+        FreezeStreams();
         _table.MarkDirty();
     }
 
@@ -280,7 +279,7 @@ public sealed partial class Member
         }
     }
 
-    private void HandleData(uint from, int viewId, int senderRank, ProtocolMessage message)
+    private void HandleData(uint from, int viewId, int stream, int senderRank, ProtocolMessage message)
     {
         if (Status == MemberStatus.Joining)
         {
@@ -298,20 +297,22 @@ public sealed partial class Member
             return;
         }
         var fromRank = _view.RankOf(from);
-        if (fromRank < 0 || senderRank >= _view.Count || _own.Suspected[fromRank])
+        if (fromRank < 0 || _own.Suspected[fromRank] || stream >= _streams.Length || _streams[stream] is not { } multicast
+            || senderRank >= multicast.Ranks.Length)
         {
             return;
         }
+        var ranks = multicast.Ranks;
         if (message is DataBatch batch)
         {
-            if (fromRank == senderRank)
+            if (fromRank == ranks[senderRank])
             {
-                _multicast.OnBatch(batch);
+                multicast.OnBatch(batch);
             }
         }
-        else if (message is DataChunk chunk && fromRank == (_myRank + _view.Count - 1) % _view.Count)
+        else if (message is DataChunk chunk && fromRank == ranks[(multicast.MyIndex + ranks.Length - 1) % ranks.Length])
         {
-            var next = _multicast.OnChunk(chunk, out _);
+            var next = multicast.OnChunk(chunk, out _);
             if (next >= 0)
             {
                 SendToRank(next, MessageCodec.Encode(chunk, _writer), bulk: true);
@@ -330,7 +331,7 @@ public sealed partial class Member
         {
             Buffer(from, endingView, message);
         }
-        else if (endingView == _view.Id && message.Proposal.Trim.Length == _view.Count)
+        else if (endingView == _view.Id && _table.TrimFits(message.Proposal.Trim))
         {
             Heard(from);
             ApplyCommit(message.Proposal, admitJoiners: false);
@@ -378,7 +379,7 @@ public sealed partial class Member
     private void RegisterPredicates()
     {
         var predicates = _table.Predicates;
-        predicates.AddRecurrent(_multicast.HasStable, () => _multicast.DeliverStable(this));
+        RegisterStreamPredicates();
         predicates.AddTransition(
             () => _options.PartitionSafety && !_leaving && LiveCount() < _view!.Majority,
             () => Stop(Protocol.StopReason.LostMajority));
@@ -451,22 +452,18 @@ public sealed partial class Member
         var view = _view!;
         var members = new List<ViewMember>();
         var departed = new List<uint>();
-        var trim = new long[view.Count];
-        Array.Fill(trim, long.MaxValue);
         for (var rank = 0; rank < view.Count; rank++)
         {
             if (_own.Suspected[rank])
             {
                 departed.Add(view.Members[rank].NodeId);
-                continue;
             }
-            members.Add(view.Members[rank]);
-            var row = _table[rank]!;
-            for (var sender = 0; sender < view.Count; sender++)
+            else
             {
-                trim[sender] = Math.Min(trim[sender], row.Received[sender]);
+                members.Add(view.Members[rank]);
             }
         }
+        var trim = RaggedTrim();
         var joined = new List<uint>();
         foreach (var joiner in _pendingJoins.Values)
         {
@@ -521,13 +518,14 @@ public sealed partial class Member
             Stop(_leaving ? Protocol.StopReason.Left : Protocol.StopReason.Removed);
             return;
         }
-        var discarded = _multicast.DeliverUpToTrim(proposal.Trim, this);
+        var discarded = DeliverUpToTrims(proposal.Trim);
         if (discarded > 0)
         {
             Stats.DiscardedByTrim += discarded;
             Stats.TrimsDiscarding++;
         }
-        var carried = _multicast.TakeUndelivered();
+        var carried = new List<(int Stream, PendingMessage Message)>();
+        TakeUndelivered(carried);
         if (admitJoiners && proposal.Joined.Length > 0)
         {
             var state = _options.StateTransfer?.Capture() ?? [];
@@ -542,7 +540,7 @@ public sealed partial class Member
         InstallView(proposal.ToView(), carried);
     }
 
-    private void InstallView(View view, List<PendingMessage> carried)
+    private void InstallView(View view, List<(int Stream, PendingMessage Message)> carried)
     {
         var previous = _view;
         var previousSuspects = new List<ViewMember>();
@@ -558,14 +556,7 @@ public sealed partial class Member
         }
         _view = view;
         _myRank = view.RankOf(_options.NodeId);
-        _own.Reset(view.Id, view.Count);
-        _table = new SharedStateTable(_myRank, _own, view.Count);
-        _table.MarkDirty();
-        _multicast = new AtomicMulticast(_table, view.Id, _options.WindowSize, _options.MaxSmcPayloadSize, _options.BlockSize, _options.MaxPayloadSize);
-        foreach (var message in carried)
-        {
-            _multicast.Enqueue(message);
-        }
+        StartStreams(view, carried);
         RegisterPredicates();
         _proposed = false;
         _caughtUp.Clear();

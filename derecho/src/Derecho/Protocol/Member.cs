@@ -7,7 +7,7 @@ namespace Derecho.Protocol;
 /// <summary>
 /// One group member's protocol, sans I/O: virtual-synchrony membership and atomic multicast as a plain state
 /// machine. The host feeds it inputs — <see cref="Receive(uint, ReadOnlyMemory{byte})"/> (a message body from a peer),
-/// <see cref="ConnectionLost"/>, <see cref="Tick"/> (reads the <see cref="TimeProvider"/>), <see cref="Send"/>
+/// <see cref="ConnectionLost"/>, <see cref="Tick"/> (reads the <see cref="TimeProvider"/>), <see cref="Send(int, ReadOnlyMemory{byte})"/>
 /// and <see cref="Leave"/> — and after each input collects the outputs with <see cref="DrainOutputs"/>: bodies to
 /// send to peers, deliveries, installed views, send completions and a stop signal. It calls <see cref="Tick"/> no
 /// later than <see cref="NextDeadline"/>. Not thread-safe: one caller at a time. No sockets, threads, locks or
@@ -16,6 +16,13 @@ namespace Derecho.Protocol;
 /// <remarks>
 /// Start the first member with <see cref="StartGroup"/>; every other member with <see cref="Join"/> and the
 /// endpoint of any member (the contact), which redirects it to the leader.
+/// <para>
+/// Besides the whole view's total order (<see cref="WholeGroup"/>), each shard of the view's shard plan
+/// (<see cref="MemberOptions.ShardPlanner"/>) has a totally ordered multicast of its own among its members — its
+/// own order, windows, rings and counters in the one Shared State Table — and its own ragged trim at a view
+/// change, computed over the shard's survivors. <see cref="ReportPersisted"/> and
+/// <see cref="PersistenceAdvanced"/> give each shard a global persistence frontier.
+/// </para>
 /// </remarks>
 public sealed partial class Member : IDeliverySink
 {
@@ -25,7 +32,7 @@ public sealed partial class Member : IDeliverySink
     private readonly List<Transmission> _transmissions = [];
     private readonly WireWriter _writer = new();
     private readonly SstRow _own;
-    private readonly List<PendingMessage> _beforeFirstView = [];
+    private readonly List<(int Stream, PendingMessage Message)> _beforeFirstView = [];
     private long _nextMessageId;
     private bool _sendsQueued;
 
@@ -41,8 +48,14 @@ public sealed partial class Member : IDeliverySink
         _joinTarget = options.Endpoint;
     }
 
+    /// <summary>The shard number that names the whole view's total order rather than a shard's.</summary>
+    public const int WholeGroup = -1;
+
     /// <summary>This member's node id.</summary>
     public uint NodeId => _options.NodeId;
+
+    /// <summary>The number of shards in the current view's plan (0 while joining or without a planner).</summary>
+    public int ShardCount => Status == MemberStatus.Active ? _streams.Length - 1 : 0;
 
     /// <summary>Joining, active or stopped.</summary>
     public MemberStatus Status { get; private set; }
@@ -168,7 +181,17 @@ public sealed partial class Member : IDeliverySink
     /// </summary>
     /// <exception cref="InvalidOperationException">The member stopped or is leaving.</exception>
     /// <exception cref="ArgumentException">The payload exceeds <see cref="MemberOptions.MaxPayloadSize"/>.</exception>
-    public long Send(ReadOnlyMemory<byte> payload)
+    public long Send(ReadOnlyMemory<byte> payload) => Send(WholeGroup, payload);
+
+    /// <summary>
+    /// Multicasts <paramref name="payload"/> (copied) in the total order of shard <paramref name="shard"/> of the
+    /// current view's plan (or the whole view's, for <see cref="WholeGroup"/>); only the shard's members deliver
+    /// it. Undelivered at a view change, it is sent again in the next view if this member is still in that
+    /// shard; otherwise it fails (<see cref="SendFailed"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The member stopped, is leaving, or is not a member of the shard.</exception>
+    /// <exception cref="ArgumentException">The payload exceeds <see cref="MemberOptions.MaxPayloadSize"/>.</exception>
+    public long Send(int shard, ReadOnlyMemory<byte> payload)
     {
         if (Status == MemberStatus.Stopped || _leaving)
         {
@@ -179,19 +202,29 @@ public sealed partial class Member : IDeliverySink
             throw new ArgumentException(
                 $"payload of {payload.Length} bytes exceeds MaxPayloadSize {_options.MaxPayloadSize}", nameof(payload));
         }
-        var message = new PendingMessage(_nextMessageId++, payload.ToArray());
-        if (Status == MemberStatus.Joining)
+        var stream = shard + 1;
+        var multicast = Status == MemberStatus.Active && stream >= 0 && stream < _streams.Length ? _streams[stream] : null;
+        if (multicast is null && !(Status == MemberStatus.Joining && shard == WholeGroup))
         {
-            _beforeFirstView.Add(message);
+            throw new InvalidOperationException($"member {NodeId} is not a member of shard {shard} in view {_view?.Id}");
+        }
+        var message = new PendingMessage(_nextMessageId++, payload.ToArray());
+        if (multicast is null)
+        {
+            _beforeFirstView.Add((0, message));
         }
         else
         {
             // Sent at the next input or drain, so that sends between two drains go out as one batch.
-            _multicast.Enqueue(message);
+            multicast.Enqueue(message);
             _sendsQueued = true;
         }
         return message.MessageId;
     }
+
+    /// <summary>Whether this member belongs to shard <paramref name="shard"/> of the current view's plan.</summary>
+    public bool IsShardMember(int shard) =>
+        Status == MemberStatus.Active && shard + 1 >= 0 && shard + 1 < _streams.Length && _streams[shard + 1] is not null;
 
     /// <summary>
     /// Leaves gracefully: the member stops sending, and the group installs a view without it; then it stops with
@@ -230,10 +263,10 @@ public sealed partial class Member : IDeliverySink
         _outputs.Clear();
     }
 
-    void IDeliverySink.Deliver(int senderRank, long senderIndex, long orderIndex, ReadOnlyMemory<byte> payload) =>
-        _outputs.Add(new Delivery(_view!.Members[senderRank].NodeId, _view.Id, senderIndex, orderIndex, payload));
+    void IDeliverySink.Deliver(int stream, int senderRank, long senderIndex, long orderIndex, ReadOnlyMemory<byte> payload) =>
+        _outputs.Add(new Delivery(_view!.Members[senderRank].NodeId, _view.Id, senderIndex, orderIndex, payload) { Shard = stream - 1 });
 
-    void IDeliverySink.Completed(long messageId) => _outputs.Add(new SendCompleted(messageId, _view!.Id));
+    void IDeliverySink.Completed(int stream, long messageId) => _outputs.Add(new SendCompleted(messageId, _view!.Id));
 
     private void Handle(uint from, ProtocolMessage message)
     {
@@ -243,10 +276,10 @@ public sealed partial class Member : IDeliverySink
                 HandleRow(from, m.Row);
                 break;
             case DataBatch m:
-                HandleData(from, m.ViewId, m.SenderRank, m);
+                HandleData(from, m.ViewId, m.Stream, m.SenderRank, m);
                 break;
             case DataChunk m:
-                HandleData(from, m.ViewId, m.SenderRank, m);
+                HandleData(from, m.ViewId, m.Stream, m.SenderRank, m);
                 break;
             case JoinRequest m:
                 HandleJoinRequest(m.Joiner);
@@ -276,20 +309,23 @@ public sealed partial class Member : IDeliverySink
         {
             return;
         }
-        _multicast.CollectSends(_transmissions);
-        foreach (var transmission in _transmissions)
+        foreach (var multicast in _streams)
         {
-            var body = MessageCodec.Encode(transmission.Message, _writer);
-            if (transmission.ToRank == Transmission.Everyone)
+            multicast?.CollectSends(_transmissions);
+            foreach (var transmission in _transmissions)
             {
-                SendToOthers(body);
+                var body = MessageCodec.Encode(transmission.Message, _writer);
+                if (transmission.ToRank == Transmission.Everyone)
+                {
+                    SendToOthers(body, multicast!.Ranks);
+                }
+                else
+                {
+                    SendToRank(transmission.ToRank, body, bulk: transmission.Message is DataChunk);
+                }
             }
-            else
-            {
-                SendToRank(transmission.ToRank, body, bulk: transmission.Message is DataChunk);
-            }
+            _transmissions.Clear();
         }
-        _transmissions.Clear();
     }
 
     private void FlushRow()
@@ -312,6 +348,17 @@ public sealed partial class Member : IDeliverySink
         }
     }
 
+    private void SendToOthers(byte[] body, int[] ranks)
+    {
+        foreach (var rank in ranks)
+        {
+            if (rank != _myRank)
+            {
+                SendToRank(rank, body);
+            }
+        }
+    }
+
     private void SendToRank(int rank, byte[] body, bool bulk = false)
     {
         var member = _view!.Members[rank];
@@ -327,15 +374,15 @@ public sealed partial class Member : IDeliverySink
         {
             return;
         }
-        var pending = new List<PendingMessage>(_beforeFirstView);
+        var pending = new List<(int Stream, PendingMessage Message)>(_beforeFirstView);
         _beforeFirstView.Clear();
         if (Status == MemberStatus.Active)
         {
-            pending.AddRange(_multicast.TakeUndelivered());
+            TakeUndelivered(pending);
         }
         Status = MemberStatus.Stopped;
         StopReason = reason;
-        foreach (var message in pending)
+        foreach (var (_, message) in pending)
         {
             _outputs.Add(new SendFailed(message.MessageId));
         }

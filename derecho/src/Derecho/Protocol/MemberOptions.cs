@@ -1,3 +1,5 @@
+using Derecho.Membership;
+
 namespace Derecho.Protocol;
 
 /// <summary>
@@ -30,7 +32,7 @@ public sealed record MemberOptions
     /// <summary>The largest payload sent whole in a ring slot; larger ones are relayed in chunks (<c>max_smc_payload_size</c>).</summary>
     public int MaxSmcPayloadSize { get; init; } = 10240;
 
-    /// <summary>The largest payload <see cref="Member.Send"/> accepts (<c>max_payload_size</c>).</summary>
+    /// <summary>The largest payload <see cref="Member.Send(int, ReadOnlyMemory{byte})"/> accepts (<c>max_payload_size</c>).</summary>
     public int MaxPayloadSize { get; init; } = 1 << 20;
 
     /// <summary>The size of the chunks a large message is relayed in (<c>block_size</c>).</summary>
@@ -45,6 +47,9 @@ public sealed record MemberOptions
 
     /// <summary>Moves application state to joiners; none by default.</summary>
     public IStateTransfer? StateTransfer { get; init; }
+
+    /// <summary>Lays each view out in shards, each with a totally ordered multicast of its own; none by default.</summary>
+    public IShardPlanner? ShardPlanner { get; init; }
 
     /// <summary>Checks the settings.</summary>
     /// <exception cref="ArgumentException">A setting is out of range; the message names it.</exception>
@@ -80,4 +85,20 @@ public interface IStateTransfer
 
     /// <summary>Replaces the state with <paramref name="state"/> (called on the joiner before its first delivery).</summary>
     void Apply(ReadOnlySpan<byte> state);
+}
+
+/// <summary>
+/// Lays a view out in shards. Every shard gets a totally ordered multicast of its own among its members
+/// (<see cref="Member.Send(int, ReadOnlyMemory{byte})"/>), with its own ragged trim at the next view change.
+/// </summary>
+public interface IShardPlanner
+{
+    /// <summary>
+    /// Called once per installed view, in view order, before anything is delivered in it (at a joiner after
+    /// <see cref="IStateTransfer.Apply"/>). Returns per shard the node ids of its members (members of
+    /// <paramref name="view"/>, none twice in a shard; shards may overlap, a node may be in none); empty for no
+    /// shards. Every member must compute the same plan for the same view: the result may depend only on the view
+    /// and on state that travels with <see cref="IStateTransfer"/>.
+    /// </summary>
+    IReadOnlyList<IReadOnlyList<uint>> PlanShards(View view);
 }

@@ -22,25 +22,42 @@ public sealed record SendToPeer(uint? To, string Endpoint, ReadOnlyMemory<byte> 
     public bool Bulk { get; init; }
 }
 
-/// <summary>A message delivered in the group's total order.</summary>
+/// <summary>A message delivered in the group's total order, or in one shard's.</summary>
 /// <param name="Sender">The sending member's node id.</param>
 /// <param name="ViewId">The view it was delivered in.</param>
 /// <param name="SenderIndex">Its index among the sender's messages in that view (0, 1, … without gaps for this sender's application messages and null messages together).</param>
 /// <param name="OrderIndex">Its position in the view's total order (round-robin over ranks).</param>
 /// <param name="Payload">The application payload.</param>
-public sealed record Delivery(uint Sender, int ViewId, long SenderIndex, long OrderIndex, ReadOnlyMemory<byte> Payload) : MemberOutput;
+public sealed record Delivery(uint Sender, int ViewId, long SenderIndex, long OrderIndex, ReadOnlyMemory<byte> Payload) : MemberOutput
+{
+    /// <summary>
+    /// The shard of the view's plan whose total order it belongs to (<see cref="OrderIndex"/> and
+    /// <see cref="SenderIndex"/> count within that shard's order), or <see cref="Member.WholeGroup"/>.
+    /// </summary>
+    public int Shard { get; init; } = Member.WholeGroup;
+}
+
+/// <summary>
+/// The global persistence frontier of a shard grew: every member of <paramref name="Shard"/> (or of the whole
+/// view, for <see cref="Member.WholeGroup"/>) reported, with <see cref="Member.ReportPersisted"/>, that it
+/// persisted the shard's first <paramref name="Frontier"/> deliveries of view <paramref name="ViewId"/>.
+/// </summary>
+/// <param name="Shard">The shard of the view's plan, or <see cref="Member.WholeGroup"/>.</param>
+/// <param name="ViewId">The view the deliveries belong to.</param>
+/// <param name="Frontier">How many of the shard's deliveries in that view (its order indexes 0 … Frontier − 1, null messages included) are persisted at every member of the shard.</param>
+public sealed record PersistenceAdvanced(int Shard, int ViewId, long Frontier) : MemberOutput;
 
 /// <summary>A view was installed; deliveries that follow belong to it.</summary>
 /// <param name="View">The new view.</param>
 public sealed record ViewInstalled(View View) : MemberOutput;
 
 /// <summary>A message this member sent was delivered (here and, by the protocol, at every survivor).</summary>
-/// <param name="MessageId">The id <see cref="Member.Send"/> returned.</param>
+/// <param name="MessageId">The id <see cref="Member.Send(int, ReadOnlyMemory{byte})"/> returned.</param>
 /// <param name="ViewId">The view it was delivered in.</param>
 public sealed record SendCompleted(long MessageId, int ViewId) : MemberOutput;
 
 /// <summary>A message this member sent will never be delivered: the member left or stopped first.</summary>
-/// <param name="MessageId">The id <see cref="Member.Send"/> returned.</param>
+/// <param name="MessageId">The id <see cref="Member.Send(int, ReadOnlyMemory{byte})"/> returned.</param>
 public sealed record SendFailed(long MessageId) : MemberOutput;
 
 /// <summary>The member stopped for good; it produces nothing more and ignores every input.</summary>

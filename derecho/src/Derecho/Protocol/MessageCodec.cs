@@ -13,6 +13,9 @@ internal static class MessageCodec
     /// <summary>The most members a view may have.</summary>
     public const int MaxMembers = 1024;
 
+    /// <summary>The most multicast streams (the whole view and its shards) a view may have.</summary>
+    public const int MaxStreams = 4096;
+
     public static byte[] Encode(ProtocolMessage message, WireWriter writer)
     {
         writer.Reset();
@@ -24,6 +27,7 @@ internal static class MessageCodec
             case DataBatch m:
                 writer.Byte((byte)MessageKind.Data);
                 writer.UInt((uint)m.ViewId);
+                writer.UInt((uint)m.Stream);
                 writer.UInt((uint)m.SenderRank);
                 writer.UInt((ulong)m.FirstIndex);
                 writer.UInt((uint)m.Entries.Length);
@@ -44,6 +48,7 @@ internal static class MessageCodec
                 // Blocks are large: the header goes through the writer, the bytes straight into the body.
                 writer.Byte((byte)MessageKind.Chunk);
                 writer.UInt((uint)m.ViewId);
+                writer.UInt((uint)m.Stream);
                 writer.UInt((uint)m.SenderRank);
                 writer.UInt((ulong)m.Index);
                 writer.UInt((uint)m.TotalLength);
@@ -113,15 +118,9 @@ internal static class MessageCodec
         writer.UInt((uint)row.ViewId);
         writer.UInt((ulong)row.Version);
         writer.UInt((ulong)row.Heartbeat);
-        writer.UInt((ulong)row.Delivered);
-        writer.UInt((ulong)row.Persisted);
         writer.Byte((byte)((row.Wedged ? 1 : 0) | (row.Leaving ? 2 : 0)));
-        var n = row.Received.Length;
+        var n = row.Suspected.Length;
         writer.UInt((uint)n);
-        foreach (var received in row.Received)
-        {
-            writer.UInt((ulong)received);
-        }
         for (var i = 0; i < n; i += 8)
         {
             byte bits = 0;
@@ -130,6 +129,17 @@ internal static class MessageCodec
                 bits |= (byte)(row.Suspected[j] ? 1 << (j - i) : 0);
             }
             writer.Byte(bits);
+        }
+        writer.UInt((uint)row.Received.Length);
+        for (var s = 0; s < row.Received.Length; s++)
+        {
+            writer.UInt((uint)row.Received[s].Length);
+            foreach (var received in row.Received[s])
+            {
+                writer.UInt((ulong)received);
+            }
+            writer.UInt((ulong)row.Delivered[s]);
+            writer.UInt((ulong)row.Persisted[s]);
         }
         writer.Int(row.AcceptedBallot);
         if (row.AcceptedProposal is { } proposal)
@@ -147,8 +157,6 @@ internal static class MessageCodec
         {
             Version = ReadCounter(ref reader, "row version"),
             Heartbeat = ReadCounter(ref reader, "heartbeat"),
-            Delivered = ReadCounter(ref reader, "delivered count"),
-            Persisted = ReadCounter(ref reader, "persisted count"),
         };
         var flags = reader.Byte();
         if (flags > 3)
@@ -157,12 +165,7 @@ internal static class MessageCodec
         }
         row.Wedged = (flags & 1) != 0;
         row.Leaving = (flags & 2) != 0;
-        var n = reader.Count(Math.Min(MaxMembers, reader.Remaining), "member count");
-        var received = new long[n];
-        for (var i = 0; i < n; i++)
-        {
-            received[i] = ReadCounter(ref reader, "received count");
-        }
+        var n = reader.Count(Math.Min(MaxMembers, reader.Remaining * 8), "member count");
         var suspected = new bool[n];
         for (var i = 0; i < n; i += 8)
         {
@@ -172,12 +175,26 @@ internal static class MessageCodec
                 suspected[j] = (bits & (1 << (j - i))) != 0;
             }
         }
-        row.SetColumns(received, suspected);
+        var streams = reader.Count(Math.Min(MaxStreams, reader.Remaining), "stream count");
+        var received = new long[streams][];
+        var delivered = new long[streams];
+        var persisted = new long[streams];
+        for (var s = 0; s < streams; s++)
+        {
+            received[s] = new long[reader.Count(Math.Min(n, reader.Remaining), "stream width")];
+            for (var i = 0; i < received[s].Length; i++)
+            {
+                received[s][i] = ReadCounter(ref reader, "received count");
+            }
+            delivered[s] = ReadCounter(ref reader, "delivered count");
+            persisted[s] = ReadCounter(ref reader, "persisted count");
+        }
+        row.SetColumns(received, delivered, persisted, suspected);
         row.AcceptedBallot = (int)reader.Int(-1, n - 1, "accepted ballot");
         if (row.AcceptedBallot >= 0)
         {
             row.AcceptedProposal = ReadProposal(ref reader);
-            if (row.AcceptedProposal.Trim.Length != n || row.AcceptedProposal.NextViewId != viewId + 1)
+            if (row.AcceptedProposal.Trim.Length != streams || row.AcceptedProposal.NextViewId != viewId + 1)
             {
                 throw new ProtocolFormatException("accepted proposal does not match the row's view");
             }
@@ -196,9 +213,13 @@ internal static class MessageCodec
         WriteIds(writer, proposal.Joined);
         WriteIds(writer, proposal.Departed);
         writer.UInt((uint)proposal.Trim.Length);
-        foreach (var trim in proposal.Trim)
+        foreach (var stream in proposal.Trim)
         {
-            writer.UInt((ulong)trim);
+            writer.UInt((uint)stream.Length);
+            foreach (var trim in stream)
+            {
+                writer.UInt((ulong)trim);
+            }
         }
     }
 
@@ -228,11 +249,15 @@ internal static class MessageCodec
         }
         var joined = ReadIds(ref reader);
         var departed = ReadIds(ref reader);
-        var trimCount = reader.Count(Math.Min(MaxMembers, reader.Remaining), "trim length");
-        var trim = new long[trimCount];
-        for (var i = 0; i < trimCount; i++)
+        var streams = reader.Count(Math.Min(MaxStreams, reader.Remaining), "trim stream count");
+        var trim = new long[streams][];
+        for (var s = 0; s < streams; s++)
         {
-            trim[i] = ReadCounter(ref reader, "trim");
+            trim[s] = new long[reader.Count(Math.Min(MaxMembers, reader.Remaining), "trim length")];
+            for (var i = 0; i < trim[s].Length; i++)
+            {
+                trim[s][i] = ReadCounter(ref reader, "trim");
+            }
         }
         return new ViewProposal(nextViewId, members, joined, departed, trim);
     }
@@ -269,6 +294,7 @@ internal static class MessageCodec
     private static DataBatch ReadBatch(ref WireReader reader, ReadOnlyMemory<byte> body)
     {
         var viewId = ReadViewId(ref reader);
+        var stream = reader.Count(MaxStreams - 1, "stream");
         var senderRank = reader.Count(MaxMembers - 1, "sender rank");
         var firstIndex = ReadCounter(ref reader, "first index");
         var count = reader.Count(reader.Remaining, "entry count");
@@ -283,12 +309,13 @@ internal static class MessageCodec
                 entries[i] = body.Slice(start, length - 1);
             }
         }
-        return new DataBatch(viewId, senderRank, firstIndex, entries);
+        return new DataBatch(viewId, stream, senderRank, firstIndex, entries);
     }
 
     private static DataChunk ReadChunk(ref WireReader reader, ReadOnlyMemory<byte> body)
     {
         var viewId = ReadViewId(ref reader);
+        var stream = reader.Count(MaxStreams - 1, "stream");
         var senderRank = reader.Count(MaxMembers - 1, "sender rank");
         var index = ReadCounter(ref reader, "message index");
         var total = reader.Count(int.MaxValue, "message length");
@@ -298,7 +325,7 @@ internal static class MessageCodec
         {
             throw new ProtocolFormatException($"chunk [{offset}, +{bytes.Length}) outside a message of {total} bytes");
         }
-        return new DataChunk(viewId, senderRank, index, total, offset, bytes);
+        return new DataChunk(viewId, stream, senderRank, index, total, offset, bytes);
     }
 
     /// <summary>Reads length-prefixed bytes as a slice of <paramref name="body"/>.</summary>

@@ -22,13 +22,14 @@ internal abstract record ProtocolMessage;
 internal sealed record RowMessage(SstRow Row) : ProtocolMessage;
 
 /// <summary>
-/// Consecutive small messages of one sender in one view, starting at <paramref name="FirstIndex"/>; a null entry
-/// is a null message (it keeps the round-robin order moving and delivers nothing).
+/// Consecutive small messages of one sender of one stream in one view, starting at <paramref name="FirstIndex"/>;
+/// the sender is named by its index among the stream's members. A null entry is a null message (it keeps the
+/// round-robin order moving and delivers nothing).
 /// </summary>
-internal sealed record DataBatch(int ViewId, int SenderRank, long FirstIndex, ReadOnlyMemory<byte>?[] Entries) : ProtocolMessage;
+internal sealed record DataBatch(int ViewId, int Stream, int SenderRank, long FirstIndex, ReadOnlyMemory<byte>?[] Entries) : ProtocolMessage;
 
-/// <summary>A block of a large message, relayed along the chain of ranks that starts at its sender.</summary>
-internal sealed record DataChunk(int ViewId, int SenderRank, long Index, int TotalLength, int Offset, ReadOnlyMemory<byte> Bytes) : ProtocolMessage;
+/// <summary>A block of a large message, relayed along the chain of the stream's members that starts at its sender.</summary>
+internal sealed record DataChunk(int ViewId, int Stream, int SenderRank, long Index, int TotalLength, int Offset, ReadOnlyMemory<byte> Bytes) : ProtocolMessage;
 
 /// <summary>A process asks to be admitted.</summary>
 internal sealed record JoinRequest(ViewMember Joiner) : ProtocolMessage;

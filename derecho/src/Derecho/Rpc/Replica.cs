@@ -1,8 +1,31 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Threading.Channels;
 
 namespace Derecho.Rpc;
+
+/// <summary>Reads a transferred state, refusing lengths beyond its end.</summary>
+internal ref struct SpanCursor(ReadOnlySpan<byte> span)
+{
+    private readonly ReadOnlySpan<byte> _span = span;
+    private int _position;
+
+    public ReadOnlySpan<byte> Take(int length)
+    {
+        if (length < 0 || length > _span.Length - _position)
+        {
+            throw new RpcFormatException($"a transferred state is truncated: {length} bytes wanted at {_position} of {_span.Length}");
+        }
+        var slice = _span.Slice(_position, length);
+        _position += length;
+        return slice;
+    }
+
+    public int Int32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+
+    public long Int64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
+}
 
 /// <summary>Identifies one shard: type index in the layout, subgroup index, shard number.</summary>
 internal readonly record struct ShardKey(int Type, int Subgroup, int Shard);
@@ -14,7 +37,8 @@ internal delegate void ReplySink(CallId id, RpcReply reply);
 /// The local replica of one shard: its object and a queue of work run one item at a time, so that ordered calls
 /// run in the shard's total order and P2P reads see a state between two of them. The queue is separate from the
 /// group's event loop: a handler may await calls to other shards (which the event loop keeps delivering)
-/// without blocking delivery. Calls that carry a deduplication id run once; repeats get the first reply.
+/// without blocking delivery. Calls that carry a deduplication id run once; repeats get the first reply, also at
+/// a member that joined the shard later: the replies remembered travel with the state (<see cref="CaptureTransfer"/>).
 /// </summary>
 internal sealed class Replica
 {
@@ -56,6 +80,38 @@ internal sealed class Replica
         var buffer = new ArrayBufferWriter<byte>();
         stateful.WriteState(buffer);
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// What a member joining the shard receives: the object's state and the remembered replies of deduplicated
+    /// calls (oldest first), so that a client's retried call is never run twice, whoever it reaches.
+    /// </summary>
+    public byte[] CaptureTransfer()
+    {
+        var state = CaptureState();
+        var buffer = new ArrayBufferWriter<byte>(16 + state.Length);
+        WriteInt32(buffer, state.Length);
+        buffer.Write(state);
+        WriteInt32(buffer, _dedupOrder.Count);
+        foreach (var id in _dedupOrder)
+        {
+            var reply = _dedup[id];
+            WriteInt32(buffer, (int)id.Origin);
+            WriteInt64(buffer, unchecked((long)id.Sequence));
+            buffer.Write([(byte)(reply.Error ?? 0)]);
+            var bytes = reply.Error is null ? reply.Result.Span : System.Text.Encoding.UTF8.GetBytes(reply.Message ?? "");
+            WriteInt32(buffer, bytes.Length);
+            buffer.Write(bytes);
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>An XxHash64 of the remembered replies (ids and replies, oldest first), to compare replicas.</summary>
+    public ulong DeduplicationHash()
+    {
+        var transfer = CaptureTransfer();
+        var stateLength = BinaryPrimitives.ReadInt32LittleEndian(transfer);
+        return XxHash64.HashToUInt64(transfer.AsSpan(4 + stateLength));
     }
 
     /// <summary>An XxHash64 of the state, to compare replicas.</summary>
@@ -103,16 +159,54 @@ internal sealed class Replica
                 await RunCallAsync(call).ConfigureAwait(false);
                 break;
             case StateGateWork gate:
-                var state = await gate.State.Task.ConfigureAwait(false);
-                if (_object is IReplicatedState stateful)
-                {
-                    stateful.ReadState(new ReadOnlySequence<byte>(state));
-                }
+                LoadTransfer(await gate.State.Task.ConfigureAwait(false));
                 break;
             case ActionWork action:
                 action.Run(this);
                 break;
         }
+    }
+
+    /// <summary>Loads what <see cref="CaptureTransfer"/> wrote.</summary>
+    /// <exception cref="RpcFormatException">The bytes are malformed.</exception>
+    private void LoadTransfer(byte[] transfer)
+    {
+        var reader = new SpanCursor(transfer);
+        var state = reader.Take(reader.Int32());
+        var count = reader.Int32();
+        _dedup.Clear();
+        _dedupOrder.Clear();
+        for (var i = 0; i < count; i++)
+        {
+            var id = new CallId((uint)reader.Int32(), unchecked((ulong)reader.Int64()));
+            var status = reader.Take(1)[0];
+            var bytes = reader.Take(reader.Int32());
+            var reply = status == 0
+                ? RpcReply.Ok(bytes.ToArray())
+                : Enum.IsDefined((RpcError)status)
+                    ? RpcReply.Failed((RpcError)status, System.Text.Encoding.UTF8.GetString(bytes))
+                    : throw new RpcFormatException($"unknown reply status {status} in a transferred state");
+            if (_dedup.TryAdd(id, reply))
+            {
+                _dedupOrder.Enqueue(id);
+            }
+        }
+        if (_object is IReplicatedState stateful)
+        {
+            stateful.ReadState(new ReadOnlySequence<byte>(state.ToArray()));
+        }
+    }
+
+    private static void WriteInt32(ArrayBufferWriter<byte> buffer, int value)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(buffer.GetSpan(4), value);
+        buffer.Advance(4);
+    }
+
+    private static void WriteInt64(ArrayBufferWriter<byte> buffer, long value)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(buffer.GetSpan(8), value);
+        buffer.Advance(8);
     }
 
     private async Task RunCallAsync(CallWork call)

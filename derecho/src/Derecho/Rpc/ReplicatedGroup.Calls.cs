@@ -44,15 +44,16 @@ public sealed partial class ReplicatedGroup
         {
             await WaitForAdequateViewAsync(cancellationToken).WaitAsync(_rpcOptions.DefaultTimeout, cancellationToken).ConfigureAwait(false);
         }
+        // A call handed to a member of another shard may have to be handed again (that member failed), so it must
+        // run once however often it arrives.
+        deduplicate |= _allocation?.Shard(type, subgroup.Index, shard) is { } target && !target.Contains(NodeId);
         var call = new OrderedPendingCall(id);
         _calls.Add(call);
         call.Watch = Watch(call, cancellationToken);
-        var message = new RpcMessageWriter(RpcKind.OrderedCall, 32 + arguments.Length)
-            .Call(id).Byte(deduplicate ? (byte)1 : (byte)0).Subgroup(type, subgroup.Index).UInt16(shard).UInt32(methodId)
+        var message = new RpcMessageWriter(RpcKind.OrderedCall, 36 + arguments.Length)
+            .Call(id).Byte(deduplicate ? (byte)1 : (byte)0).UInt32(NodeId).Subgroup(type, subgroup.Index).UInt16(shard).UInt32(methodId)
             .Rest(arguments.Span).ToMemory();
-        WithGroup(group => _ = group.SendAsync(message, CancellationToken.None).ContinueWith(
-            t => _calls.Fail(id, new RpcException(RpcError.Stopped, $"the call could not be sent: {t.Exception?.InnerException?.Message}")),
-            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
+        RouteOrdered(new OrderedCallHeader(id, deduplicate, NodeId, key), message, attempt: 0);
         return await call.Ordered.ConfigureAwait(false);
     }
 
@@ -142,55 +143,37 @@ public sealed partial class ReplicatedGroup
         }
     }
 
-    /// <summary>A delivery (event loop): an ordered call runs at its shard's members; its caller learns who will reply.</summary>
+    /// <summary>
+    /// A delivery in a shard's order (event loop): an ordered call runs at the shard's members; its caller learns
+    /// who will reply (from the member that multicast it, when the caller is outside the shard).
+    /// </summary>
     private void OnDelivered(DeliveredMessage message)
     {
-        RpcMessageReader reader;
-        CallId id;
-        bool deduplicate;
-        int type, subgroup, shard;
-        uint methodId;
-        ReadOnlyMemory<byte> arguments;
-        try
-        {
-            reader = new RpcMessageReader(message.Payload);
-            if (reader.Kind != RpcKind.OrderedCall)
-            {
-                return;
-            }
-            id = reader.Call();
-            deduplicate = reader.Byte() != 0;
-            type = reader.UInt16();
-            subgroup = reader.UInt16();
-            shard = reader.UInt16();
-            methodId = reader.UInt32();
-            arguments = reader.Rest();
-        }
-        catch (RpcFormatException)
+        if (message.Shard < 0 || !OrderedCallHeader.TryRead(message.Payload, out var header, out var methodId, out var arguments))
         {
             return; // a raw multicast, not a call
         }
+        var key = header.Shard;
         var allocation = _allocation;
-        var members = allocation?.Shard(type, subgroup, shard);
-        if (message.Sender == NodeId && _calls.TryGet(id, out var pending) && pending is OrderedPendingCall ordered)
+        var members = allocation?.Shard(key.Type, key.Subgroup, key.Shard);
+        if (members is null || allocation!.PlanIndex(key.Type, key.Subgroup, key.Shard) != message.Shard)
         {
-            if (allocation is null)
+            if (message.Sender == NodeId)
             {
-                _calls.Fail(id, new RpcException(RpcError.InadequateView, $"view {message.ViewId} is inadequate for the layout"));
+                Accepted(header, null, allocation is null
+                    ? RpcReply.Failed(RpcError.InadequateView, $"view {message.ViewId} is inadequate for the layout")
+                    : RpcReply.Failed(RpcError.NotAMember, $"the layout has no shard {key.Shard} of subgroup {key.Subgroup} of type {key.Type} numbered {message.Shard}"));
             }
-            else if (members is null)
-            {
-                _calls.Fail(id, new RpcException(RpcError.NotAMember, $"the layout has no shard {shard} of subgroup {subgroup} of type {type}"));
-            }
-            else if (ordered.OnDelivered(members.Members, _view!))
-            {
-                _calls.Remove(id);
-            }
+            return;
         }
-        if (members is not null && members.Contains(NodeId) && _replicas.TryGetValue(new ShardKey(type, subgroup, shard), out var replica))
+        if (message.Sender == NodeId)
         {
-            var caller = message.Sender;
-            replica.Enqueue(new Replica.CallWork(id, true, deduplicate, methodId, arguments, (callId, reply) => SendReply(caller, callId, reply)));
+            Accepted(header, members.Members, default);
+        }
+        if (members.Contains(NodeId) && _replicas.TryGetValue(key, out var replica))
+        {
+            var caller = header.Caller;
+            replica.Enqueue(new Replica.CallWork(header.Id, true, header.Deduplicate, methodId, arguments, (callId, reply) => SendReply(caller, callId, reply)));
         }
     }
 
@@ -236,6 +219,12 @@ public sealed partial class ReplicatedGroup
                 }
                 case RpcKind.StateChunk:
                     OnStateChunk(peer.NodeId, ref reader);
+                    break;
+                case RpcKind.OrderedCall:
+                    OnForwarded(payload);
+                    break;
+                case RpcKind.OrderedAccepted:
+                    OnAccepted(peer.NodeId, ref reader);
                     break;
                 default:
                     OnClientMessage(peer, ref reader);

@@ -1,5 +1,6 @@
 using Derecho.Layout;
 using Derecho.Membership;
+using Derecho.Protocol;
 
 namespace Derecho.Rpc;
 
@@ -10,11 +11,14 @@ public sealed partial class ReplicatedGroup
     private readonly Dictionary<ShardKey, Replica.StateGateWork> _gates = [];
     private readonly Dictionary<(ShardKey Shard, int ViewId, uint Sender), StateAssembly> _assemblies = [];
     private readonly Dictionary<(ShardKey Shard, int ViewId), byte[]> _arrived = [];
+    private readonly Queue<(int ViewId, GroupAllocation? Previous, GroupAllocation? Allocation)> _planned = new();
 
-    /// <summary>A view was installed (event loop, before any delivery in it).</summary>
-    private void OnViewInstalled(View view)
+    /// <summary>
+    /// The layout of a view, as the member installs it (event loop): every shard gets its own multicast, numbered
+    /// by <see cref="GroupAllocation.PlanIndex"/>. An inadequate view has no shards.
+    /// </summary>
+    IReadOnlyList<IReadOnlyList<uint>> IShardPlanner.PlanShards(View view)
     {
-        _view = view;
         GroupAllocation? allocation;
         try
         {
@@ -26,10 +30,29 @@ public sealed partial class ReplicatedGroup
             _logger.Inadequate(view.Id, e.Message);
             allocation = null;
         }
+        // One input may install several views (a buffered commit replayed): each waits here for its ViewInstalled.
+        _planned.Enqueue((view.Id, _basis, allocation));
         if (allocation is not null)
         {
-            Relayout(view, _basis, allocation);
             _basis = allocation;
+        }
+        return allocation?.PlanShards() ?? [];
+    }
+
+    /// <summary>A view was installed (event loop, before any delivery in it).</summary>
+    private void OnViewInstalled(View view)
+    {
+        _view = view;
+        var (plannedView, previous, allocation) = _planned.Dequeue();
+        while (plannedView != view.Id)
+        {
+            (plannedView, previous, allocation) = _planned.Count > 0
+                ? _planned.Dequeue()
+                : throw new InvalidOperationException($"view {view.Id} was installed without a shard plan");
+        }
+        if (allocation is not null)
+        {
+            Relayout(view, previous, allocation);
             _allocation = allocation;
             _firstAdequate.TrySetResult();
             _adequate.TrySetResult();
@@ -43,6 +66,7 @@ public sealed partial class ReplicatedGroup
             _allocation = null;
         }
         _calls.OnView(view);
+        ForwardAgain(view);
         PushViewToClients();
         _rpcOptions.ViewChanged?.Invoke(view, allocation);
     }
@@ -123,7 +147,7 @@ public sealed partial class ReplicatedGroup
     /// <summary>Runs on the replica's queue, between the last call of the ending view and the first of the new one.</summary>
     private void SendState(Replica replica, int viewId, List<uint> newcomers)
     {
-        var state = replica.CaptureState();
+        var state = replica.CaptureTransfer();
         foreach (var (offset, bytes) in Replica.Chunks(state))
         {
             var chunk = new RpcMessageWriter(RpcKind.StateChunk, 48 + bytes.Length)

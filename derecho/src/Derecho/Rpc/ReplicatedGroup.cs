@@ -9,9 +9,11 @@ namespace Derecho.Rpc;
 
 /// <summary>
 /// A member of a group hosting replicated objects laid out in subgroups and shards (Derecho's <c>Group&lt;T…&gt;</c>).
-/// At every view the layout is recomputed; this member runs a replica of each shard it belongs to. Ordered calls
-/// travel in the group's total order and run at every member of their shard in that order (so each shard's calls
-/// are totally ordered), each member replying directly to the caller; P2P calls go directly to one member. A
+/// At every view the layout is recomputed; this member runs a replica of each shard it belongs to. Each shard has
+/// its own totally ordered multicast among its members (<see cref="IShardPlanner"/>): an ordered call travels in
+/// its shard's order (a caller outside the shard hands it to a shard member, which multicasts it) and runs at
+/// every member of the shard in that order, each member replying directly to the caller; P2P calls go directly
+/// to one member. A
 /// member joining a shard receives the shard's state before it runs anything. External clients connect to any
 /// member (<see cref="External.ExternalClient"/>).
 /// </summary>
@@ -21,7 +23,7 @@ namespace Derecho.Rpc;
 /// callee runs each once and answers repeats from a cache. A handler that would wait on its own shard's queue
 /// is refused with an <see cref="RpcException"/> rather than deadlocking.
 /// </remarks>
-public sealed partial class ReplicatedGroup : IRpcCaller, IAsyncDisposable
+public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncDisposable
 {
     private readonly GroupLayout _layout;
     private readonly ReplicatedType[] _types;
@@ -94,6 +96,7 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IAsyncDisposable
             ViewInstalled = replicated.OnViewInstalled,
             DirectReceived = replicated.OnDirect,
             StateTransfer = new AllocationTransfer(replicated),
+            ShardPlanner = replicated,
             LoggerFactory = rpcOptions.LoggerFactory,
             Time = rpcOptions.Time,
         };

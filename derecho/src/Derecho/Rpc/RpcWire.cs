@@ -24,6 +24,7 @@ internal enum RpcKind : byte
     StateChunk = 4,
     NotifyRelay = 5,
     NotifyWanted = 6,
+    OrderedAccepted = 7,
     ClientHello = 10,
     ViewInfo = 11,
     ClientOrdered = 12,

@@ -11,29 +11,27 @@ public sealed class MessageCodecTests
         Gen.Select(Gen.UInt, Gen.ULong, Gen.String[0, 20], (id, incarnation, endpoint) => new ViewMember(id, incarnation, endpoint));
 
     private static readonly Gen<ViewProposal> GenProposal =
-        Gen.Select(Gen.Int[1, int.MaxValue - 1], GenMember.Array[1, 6], Gen.UInt.Array[0, 4], Gen.UInt.Array[0, 4], Gen.Long[0, long.MaxValue].Array[0, 6])
+        Gen.Select(Gen.Int[1, int.MaxValue - 1], GenMember.Array[1, 6], Gen.UInt.Array[0, 4], Gen.UInt.Array[0, 4], Gen.Long[0, long.MaxValue].Array[0, 6].Array[1, 4])
             .Where(t => t.Item2.DistinctBy(m => m.NodeId).Count() == t.Item2.Length)
             .Select(t => new ViewProposal(t.Item1, t.Item2, t.Item3, t.Item4, t.Item5));
 
     private static readonly Gen<SstRow> GenRow =
-        Gen.Select(Gen.UInt, Gen.ULong, Gen.Int[0, 1000], Gen.Long[0, long.MaxValue].Array[0, 12], Gen.Bool, Gen.Long[0, 1 << 40])
-            .SelectMany(t => Gen.Bool.Array[t.Item4.Length].Select(suspected => (t, suspected)))
+        Gen.Select(Gen.UInt, Gen.ULong, Gen.Int[0, 1000], Gen.Bool.Array[0, 12], Gen.Bool, Gen.Long[0, 1 << 40])
+            .SelectMany(t => Gen.Long[0, long.MaxValue].Array[0, t.Item4.Length].Array[1, 4].Select(received => (t, received)))
             .Select(x =>
             {
-                var ((id, incarnation, viewId, received, wedged, counter), suspected) = x;
+                var ((id, incarnation, viewId, suspected, wedged, counter), received) = x;
                 var row = new SstRow(id, incarnation, viewId, 0)
                 {
                     Version = counter,
                     Heartbeat = counter / 3,
-                    Delivered = counter / 5,
-                    Persisted = counter / 7,
                     Wedged = wedged,
                     Leaving = !wedged && counter % 2 == 0,
                 };
-                row.SetColumns(received, suspected);
-                if (received.Length > 0 && counter % 3 == 0)
+                row.SetColumns(received, [.. received.Select(r => counter / 5)], [.. received.Select(r => counter / 7)], suspected);
+                if (suspected.Length > 0 && counter % 3 == 0)
                 {
-                    row.AcceptedBallot = (int)(counter % received.Length);
+                    row.AcceptedBallot = (int)(counter % suspected.Length);
                     row.AcceptedProposal = new ViewProposal(viewId + 1, [new ViewMember(id, incarnation, "e")], [], [id], [.. received]);
                 }
                 return row;
@@ -42,10 +40,10 @@ public sealed class MessageCodecTests
     private static readonly Gen<ProtocolMessage> GenMessage = Gen.OneOf<ProtocolMessage>(
         GenRow.Select(r => (ProtocolMessage)new RowMessage(r)),
         Gen.Select(Gen.Int[0, 1000], Gen.Int[0, 100], Gen.Long[0, long.MaxValue / 2], Gen.Byte.Array[0, 30].Array[0, 8], Gen.Bool.Array[8],
-            (v, r, f, payloads, nulls) => (ProtocolMessage)new DataBatch(v, r, f,
+            (v, r, f, payloads, nulls) => (ProtocolMessage)new DataBatch(v, r % 3, r, f,
                 [.. payloads.Select((p, i) => nulls[i] ? (ReadOnlyMemory<byte>?)null : p)])),
         Gen.Select(Gen.Int[0, 1000], Gen.Int[0, 100], Gen.Long[0, 1 << 30], Gen.Byte.Array[1, 40], Gen.Int[0, 100],
-            (v, r, i, bytes, offset) => (ProtocolMessage)new DataChunk(v, r, i, offset + bytes.Length + 3, offset, bytes)),
+            (v, r, i, bytes, offset) => (ProtocolMessage)new DataChunk(v, r % 4, r, i, offset + bytes.Length + 3, offset, bytes)),
         GenMember.Select(m => (ProtocolMessage)new JoinRequest(m)),
         Gen.Select(Gen.UInt, Gen.String[0, 30], (id, e) => (ProtocolMessage)new JoinRedirect(id, e)),
         GenProposal.Select(p => (ProtocolMessage)new CommitMessage(p)),
@@ -67,13 +65,20 @@ public sealed class MessageCodecTests
     [Fact]
     public void A_row_round_trips_field_by_field()
     {
-        var row = new SstRow(7, 3, 12, 3) { Version = 99, Heartbeat = 5, Delivered = 40, Wedged = true };
-        row.Received[0] = 14;
-        row.Received[2] = 1L << 50;
+        var row = new SstRow(7, 3, 12, 3) { Version = 99, Heartbeat = 5, Wedged = true };
+        row.Reset(12, 3, [3, 0, 2]);
+        row.Wedged = true;
+        row.Received[0][0] = 14;
+        row.Received[0][2] = 1L << 50;
+        row.Received[2][1] = 6;
+        row.Delivered[0] = 40;
+        row.Persisted[2] = 5;
         row.Suspected[1] = true;
         var decoded = ((RowMessage)MessageCodec.Decode(MessageCodec.Encode(new RowMessage(row), new WireWriter()))).Row;
-        Assert.Equal((7u, 3ul, 12, 99L, 5L, 40L, true), (decoded.NodeId, decoded.Incarnation, decoded.ViewId, decoded.Version, decoded.Heartbeat, decoded.Delivered, decoded.Wedged));
+        Assert.Equal((7u, 3ul, 12, 99L, 5L, true), (decoded.NodeId, decoded.Incarnation, decoded.ViewId, decoded.Version, decoded.Heartbeat, decoded.Wedged));
         Assert.Equal(row.Received, decoded.Received);
+        Assert.Equal(row.Delivered, decoded.Delivered);
+        Assert.Equal(row.Persisted, decoded.Persisted);
         Assert.Equal(row.Suspected, decoded.Suspected);
         Assert.Equal(-1, decoded.AcceptedBallot);
     }
@@ -101,6 +106,7 @@ public sealed class MessageCodecTests
         var writer = new WireWriter();
         writer.Byte(2);
         writer.UInt(1);
+        writer.UInt(0);
         writer.UInt(0);
         writer.UInt(0);
         writer.UInt(int.MaxValue);

@@ -38,24 +38,47 @@ public sealed class PredicateSetTests
     public void The_table_keeps_the_newest_row_and_the_minimum_over_rows()
     {
         var own = new SstRow(1, 1, 0, 3);
-        var table = new SharedStateTable(0, own, 3);
-        own.Received[1] = 9;
-        Assert.Equal(0, table.MinReceived(1));
+        var table = new SharedStateTable(0, own, 3, [[0, 1, 2]]);
+        own.Received[0][1] = 9;
+        Assert.Equal(0, table.MinReceived(0, 1));
         var newer = Row(2, version: 5, received1: 7);
         Assert.True(table.Apply(1, newer));
         Assert.False(table.Apply(1, Row(2, version: 4, received1: 100)));
         Assert.True(table.Apply(2, Row(3, version: 1, received1: 8)));
-        Assert.Equal(7, table.MinReceived(1));
+        Assert.Equal(7, table.MinReceived(0, 1));
         Assert.False(table.TryTakePush());
         table.MarkDirty();
         Assert.True(table.TryTakePush());
         Assert.Equal(1, own.Version);
     }
 
+    [Fact]
+    public void A_shard_stream_takes_its_minimum_over_its_own_members_only()
+    {
+        var own = new SstRow(1, 1, 0, 3);
+        own.Reset(0, 3, [3, 2, 0]);
+        var table = new SharedStateTable(0, own, 3, [[0, 1, 2], [0, 2], [1]]);
+        own.Received[1][1] = 4;
+        var outsider = new SstRow(2, 1, 0, 3) { Version = 1 };
+        outsider.Reset(0, 3, [3, 0, 1]);
+        Assert.True(table.Apply(1, outsider));
+        var member = new SstRow(3, 1, 0, 3) { Version = 1 };
+        member.Reset(0, 3, [3, 2, 0]);
+        member.Received[1][1] = 6;
+        member.Persisted[1] = 2;
+        own.Persisted[1] = 3;
+        Assert.True(table.Apply(2, member));
+        Assert.Equal(4, table.MinReceived(1, 1));
+        Assert.Equal(2, table.MinPersisted(1));
+        var misshapen = new SstRow(2, 1, 0, 3) { Version = 2 };
+        misshapen.Reset(0, 3, [3, 2, 1]);
+        Assert.False(table.Apply(1, misshapen));
+    }
+
     private static SstRow Row(uint id, long version, long received1)
     {
         var row = new SstRow(id, 1, 0, 3) { Version = version };
-        row.Received[1] = received1;
+        row.Received[0][1] = received1;
         return row;
     }
 }

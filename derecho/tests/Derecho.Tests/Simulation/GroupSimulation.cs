@@ -23,6 +23,8 @@ internal sealed class Coverage
 
     public int LargeMessagesDelivered { get; set; }
 
+    public int ShardDeliveries { get; set; }
+
     public void Add(Coverage other)
     {
         LeaderLostMidChange += other.LeaderLostMidChange;
@@ -32,11 +34,12 @@ internal sealed class Coverage
         ProposalsAdopted += other.ProposalsAdopted;
         ViewChanges += other.ViewChanges;
         LargeMessagesDelivered += other.LargeMessagesDelivered;
+        ShardDeliveries += other.ShardDeliveries;
     }
 
     public override string ToString() =>
         $"leader lost mid-change {LeaderLostMidChange}, trims discarding {TrimsDiscarding}, joins racing failures {JoinsRacingFailures}, " +
-        $"partitions healed {PartitionsHealed}, proposals adopted {ProposalsAdopted}, view changes {ViewChanges}, large messages {LargeMessagesDelivered}";
+        $"partitions healed {PartitionsHealed}, proposals adopted {ProposalsAdopted}, view changes {ViewChanges}, large messages {LargeMessagesDelivered}, shard deliveries {ShardDeliveries}";
 }
 
 /// <summary>
@@ -75,11 +78,15 @@ internal sealed class GroupSimulation
     private bool _armLeaderCrash;
     private int _partitionsHealedPending;
 
+    private readonly IShardPlanner? _planner;
+
+    /// <summary>A run; every third seed lays the views out in shards (<see cref="OverlappingShards"/>), each with its own total order.</summary>
     public GroupSimulation(int seed, bool verbose = false)
     {
         _seed = seed;
         _random = new Random(seed);
         _verbose = verbose;
+        _planner = seed % 3 == 0 ? new OverlappingShards() : null;
     }
 
     public Coverage Coverage { get; } = new();
@@ -92,7 +99,7 @@ internal sealed class GroupSimulation
         try
         {
             RunSchedule();
-            VirtualSynchronyChecker.Check(_logs);
+            VirtualSynchronyChecker.Check(_logs, _planner);
             foreach (var member in _members)
             {
                 Coverage.TrimsDiscarding += member.Stats.TrimsDiscarding;
@@ -153,6 +160,7 @@ internal sealed class GroupSimulation
                 {
                     var id = node.Member.Send(Payload(node, $"final{node.NodeId}", large: false, out var key));
                     node.Log.Sent[id] = key;
+                    node.Log.SentTo[key] = Member.WholeGroup;
                     finalKeys.Add(key);
                     Drain(node);
                 }
@@ -192,8 +200,9 @@ internal sealed class GroupSimulation
         }
     }
 
-    private static MemberOptions Options(uint id, ulong incarnation) => new()
+    private MemberOptions Options(uint id, ulong incarnation) => new()
     {
+        ShardPlanner = _planner,
         NodeId = id,
         Incarnation = incarnation,
         Endpoint = $"n{id}",
@@ -239,8 +248,11 @@ internal sealed class GroupSimulation
         for (var i = 0; i < burst && !node.Leaving; i++)
         {
             var large = _random.Next(10) == 0;
-            var id = node.Member.Send(Payload(node, $"{node.Counter++}", large, out var key));
+            var shards = Enumerable.Range(0, node.Member.ShardCount).Where(node.Member.IsShardMember).Prepend(Member.WholeGroup).ToList();
+            var shard = shards[_random.Next(shards.Count)];
+            var id = node.Member.Send(shard, Payload(node, $"{node.Counter++}", large, out var key));
             node.Log.Sent[id] = key;
+            node.Log.SentTo[key] = shard;
         }
         Drain(node);
         ScheduleWorkload(node);
@@ -294,11 +306,12 @@ internal sealed class GroupSimulation
                     break;
                 case Delivery delivery:
                     var key = KeyOf(delivery.Payload.Span);
-                    if (!node.Log.Deliveries.TryGetValue(delivery.ViewId, out var list))
+                    if (!node.Log.Deliveries.TryGetValue((delivery.ViewId, delivery.Shard), out var list))
                     {
-                        node.Log.Deliveries[delivery.ViewId] = list = [];
+                        node.Log.Deliveries[(delivery.ViewId, delivery.Shard)] = list = [];
                     }
                     list.Add((delivery.Sender, key));
+                    Coverage.ShardDeliveries += delivery.Shard >= 0 ? 1 : 0;
                     if (delivery.Payload.Length > MaxSmc)
                     {
                         Coverage.LargeMessagesDelivered++;
@@ -654,6 +667,18 @@ internal sealed class GroupSimulation
         public int Counter { get; set; }
 
         public string LastTrace { get; set; } = "";
+    }
+
+    /// <summary>
+    /// Three shards per view: the odd node ids, the even ones, and the first three ranks (overlapping both).
+    /// </summary>
+    private sealed class OverlappingShards : IShardPlanner
+    {
+        public IReadOnlyList<IReadOnlyList<uint>> PlanShards(View view)
+        {
+            var ids = view.Members.Select(m => m.NodeId).ToList();
+            return [[.. ids.Where(id => id % 2 == 1)], [.. ids.Where(id => id % 2 == 0)], [.. ids.Take(3)]];
+        }
     }
 
     private sealed class Link

@@ -1,0 +1,177 @@
+using System.Collections.Concurrent;
+using Derecho.Membership;
+
+namespace Derecho.Rpc;
+
+/// <summary>
+/// Routing ordered calls into their shard's own multicast: a member of the shard multicasts the call itself; any
+/// other caller hands it to a member of the shard (picked by the call id), which multicasts it and, once it is
+/// delivered, tells the caller which members will reply. A handed-over call whose member leaves before that is
+/// handed to another member (it carries a deduplication id, so it runs once).
+/// </summary>
+public sealed partial class ReplicatedGroup
+{
+    private const int MaxRouteAttempts = 4;
+    private readonly ConcurrentDictionary<CallId, Forwarded> _forwarded = new();
+
+    /// <summary>Multicasts the call in its shard's order, or hands it to a member of the shard.</summary>
+    private void RouteOrdered(OrderedCallHeader header, ReadOnlyMemory<byte> message, int attempt)
+    {
+        var key = header.Shard;
+        var allocation = _allocation;
+        var members = allocation?.Shard(key.Type, key.Subgroup, key.Shard);
+        if (members is null || attempt >= MaxRouteAttempts)
+        {
+            Accepted(header, null, allocation is null
+                ? RpcReply.Failed(RpcError.InadequateView, $"view {_view?.Id} is inadequate for the layout")
+                : RpcReply.Failed(RpcError.NotAMember, members is null
+                    ? $"the layout has no shard {key.Shard} of subgroup {key.Subgroup} of type {key.Type}"
+                    : $"the call found no member of its shard to order it after {attempt} attempts"));
+            return;
+        }
+        if (members.Contains(NodeId))
+        {
+            var plan = allocation!.PlanIndex(key.Type, key.Subgroup, key.Shard);
+            WithGroup(group => _ = group.SendAsync(plan, message, CancellationToken.None).ContinueWith(
+                t => OnSendFailed(header, message, attempt, t.Exception!.InnerException!),
+                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
+            return;
+        }
+        var target = members.Members[(int)(header.Id.Sequence % (ulong)members.Members.Count)];
+        if (header.Caller == NodeId && header.Deduplicate)
+        {
+            _forwarded[header.Id] = new Forwarded(header, message, target);
+        }
+        SendDirect(target, message);
+    }
+
+    /// <summary>The shard's multicast refused the call (the view changed under it, this member left the shard) or the member stopped.</summary>
+    private void OnSendFailed(OrderedCallHeader header, ReadOnlyMemory<byte> message, int attempt, Exception error)
+    {
+        if (error is InvalidOperationException)
+        {
+            RouteOrdered(header, message, attempt + 1);
+        }
+        else
+        {
+            Accepted(header, null, RpcReply.Failed(RpcError.Stopped, $"the call could not be sent: {error.Message}"));
+        }
+    }
+
+    /// <summary>
+    /// The call was delivered in its shard's order (<paramref name="members"/> will reply) or could not be
+    /// (<paramref name="failure"/>): tells the caller, here or remote.
+    /// </summary>
+    private void Accepted(OrderedCallHeader header, IReadOnlyList<uint>? members, RpcReply failure)
+    {
+        if (header.Caller == NodeId)
+        {
+            _forwarded.TryRemove(header.Id, out _);
+            if (!_calls.TryGet(header.Id, out var pending) || pending is not OrderedPendingCall ordered)
+            {
+                return;
+            }
+            if (members is null)
+            {
+                _calls.Fail(header.Id, failure.ToException(NodeId));
+            }
+            else if (ordered.OnDelivered(members, _view!))
+            {
+                _calls.Remove(header.Id);
+            }
+            return;
+        }
+        var writer = new RpcMessageWriter(RpcKind.OrderedAccepted, 32 + (4 * (members?.Count ?? 0))).Call(header.Id);
+        if (members is null)
+        {
+            writer.Byte(0);
+            failure.Write(writer);
+        }
+        else
+        {
+            writer.Byte(1).Int32(members.Count);
+            foreach (var member in members)
+            {
+                writer.UInt32(member);
+            }
+        }
+        SendDirect(header.Caller, writer.ToMemory());
+    }
+
+    /// <summary>A call handed over by a caller outside its shard (a connection's receive thread).</summary>
+    private void OnForwarded(ReadOnlyMemory<byte> message)
+    {
+        if (!OrderedCallHeader.TryRead(message, out var header, out _, out _))
+        {
+            throw new RpcFormatException("malformed ordered call");
+        }
+        RouteOrdered(header, message, attempt: 1);
+    }
+
+    private void OnAccepted(uint from, ref RpcMessageReader reader)
+    {
+        var id = reader.Call();
+        var header = new OrderedCallHeader(id, true, NodeId, default);
+        if (reader.Byte() == 0)
+        {
+            Accepted(header, null, RpcReply.Read(ref reader));
+            return;
+        }
+        var count = reader.Int32();
+        if (count < 0 || count > 4096)
+        {
+            throw new RpcFormatException($"member count {count} from {from} is out of range");
+        }
+        var members = new uint[count];
+        for (var i = 0; i < count; i++)
+        {
+            members[i] = reader.UInt32();
+        }
+        Accepted(header, members, default);
+    }
+
+    /// <summary>After a view change: calls handed to a member that left go to another member of their shard.</summary>
+    private void ForwardAgain(View view)
+    {
+        foreach (var (id, forwarded) in _forwarded)
+        {
+            if (!_calls.TryGet(id, out _))
+            {
+                _forwarded.TryRemove(id, out _);
+            }
+            else if (view.RankOf(forwarded.Target) < 0 && _forwarded.TryRemove(id, out _))
+            {
+                RouteOrdered(forwarded.Header, forwarded.Message, attempt: 1);
+            }
+        }
+    }
+
+    private sealed record Forwarded(OrderedCallHeader Header, ReadOnlyMemory<byte> Message, uint Target);
+}
+
+/// <summary>The head of an ordered call message: its id, whether it runs once per id, who gets the replies, its shard.</summary>
+internal readonly record struct OrderedCallHeader(CallId Id, bool Deduplicate, uint Caller, ShardKey Shard)
+{
+    /// <summary>Reads an ordered call; false when the bytes are not one (a raw multicast).</summary>
+    public static bool TryRead(ReadOnlyMemory<byte> message, out OrderedCallHeader header, out uint methodId, out ReadOnlyMemory<byte> arguments)
+    {
+        try
+        {
+            var reader = new RpcMessageReader(message);
+            if (reader.Kind == RpcKind.OrderedCall)
+            {
+                header = new OrderedCallHeader(reader.Call(), reader.Byte() != 0, reader.UInt32(), new ShardKey(reader.UInt16(), reader.UInt16(), reader.UInt16()));
+                methodId = reader.UInt32();
+                arguments = reader.Rest();
+                return true;
+            }
+        }
+        catch (RpcFormatException)
+        {
+        }
+        header = default;
+        methodId = 0;
+        arguments = default;
+        return false;
+    }
+}
