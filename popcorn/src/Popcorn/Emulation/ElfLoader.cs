@@ -45,8 +45,15 @@ public static class ElfLoader
             }
             highest = Math.Max(highest, end);
         }
-        foreach (var (page, permissions) in pagePermissions)
+        // A multi-ISA link puts each ISA's GOT (resolved completely by the static link) on pages of its own.
+        var got = privateCode ? image.FindSection(".got") : null;
+        foreach (var (page, pagePermission) in pagePermissions)
         {
+            var permissions = pagePermission;
+            if (got is not null && (got.Address & (AddressSpace.PageSize - 1)) == 0 && page >= got.Address && page < got.Address + (ulong)got.Data.Length)
+            {
+                permissions &= ~PagePermissions.Write;
+            }
             var node = privateCode && (permissions & PagePermissions.Write) == 0 ? memory.Node : null;
             memory.Space.Map(page, AddressSpace.PageSize, permissions, node);
         }

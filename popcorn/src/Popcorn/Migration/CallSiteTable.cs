@@ -9,6 +9,13 @@ namespace Popcorn.Migration;
 /// <param name="Location">Where it is.</param>
 public readonly record struct LiveValue(LiveValueKind Kind, long Size, StackMapLocation Location);
 
+/// <summary>A register that holds <c>Base + Offset</c>, an address in its function's frame (DWARF numbers; the base is
+/// the stack or frame pointer as they are in the function's body).</summary>
+/// <param name="Register">The register.</param>
+/// <param name="Base">The stack pointer or the frame pointer.</param>
+/// <param name="Offset">Added to the base.</param>
+public readonly record struct FrameAddress(int Register, int Base, long Offset);
+
 /// <summary>
 /// Everything stack transformation knows about one call site on one ISA: the function, the call's ordinal (its ID,
 /// the same on every ISA), the return address, the unwind rule there, the fixed frame size, the function's stack
@@ -17,8 +24,9 @@ public readonly record struct LiveValue(LiveValueKind Kind, long Size, StackMapL
 public sealed class CallSite
 {
     internal CallSite(ulong function, string functionName, ulong id, ulong returnAddress, ulong stackSize, FrameRule? frame, long flags,
-        IReadOnlyList<LiveValue> values, string? problem)
+        IReadOnlyList<LiveValue> values, IReadOnlyList<FrameAddress> frameAddresses, string? problem)
     {
+        FrameAddresses = frameAddresses;
         Function = function;
         FunctionName = functionName;
         Id = id;
@@ -53,6 +61,10 @@ public sealed class CallSite
 
     /// <summary>The function's allocations, then the live values.</summary>
     public IReadOnlyList<LiveValue> Values { get; }
+
+    /// <summary>Callee-saved registers that hold an address in the frame at this call without being a recorded value
+    /// (the backend's base registers for large frames): stack transformation sets them on this ISA.</summary>
+    public IReadOnlyList<FrameAddress> FrameAddresses { get; }
 
     /// <summary>Why this frame cannot be rewritten, or null.</summary>
     public string? Problem { get; }
@@ -96,10 +108,11 @@ public sealed class CallSiteTable
             var size = symbol is { Size: > 0 } s ? s.Size : function.Records.Max(r => r.Address) - function.Address + 4;
             var code = ReadCode(image, function.Address, size);
             var calls = MachineCode.CallReturnAddresses(image.Isa, code, function.Address);
+            var frameAddresses = MachineCode.FrameAddressesAtCalls(image.Isa, code, function.Address);
             table._functions.Add((function.Address, function.Address + size));
             foreach (var record in function.Records)
             {
-                var site = Build(image.Isa, cfi, function, name, record, code, calls);
+                var site = Build(image.Isa, cfi, function, name, record, code, calls, frameAddresses);
                 table._byId[(function.Address, record.Id)] = site;
                 table._byReturnAddress[site.ReturnAddress] = site;
             }
@@ -116,7 +129,8 @@ public sealed class CallSiteTable
     /// <summary>Whether <paramref name="address"/> lies in a function that has call-site metadata.</summary>
     public bool IsInFunctionWithMetadata(ulong address) => _functions.Any(f => address >= f.Start && address < f.End);
 
-    private static CallSite Build(Isa isa, CallFrameInfo cfi, StackMapFunction function, string name, StackMapRecord record, byte[] code, List<ulong> calls)
+    private static CallSite Build(Isa isa, CallFrameInfo cfi, StackMapFunction function, string name, StackMapRecord record, byte[] code, List<ulong> calls,
+        Dictionary<ulong, List<FrameAddress>> frameAddresses)
     {
         var returnAddress = calls.LastOrDefault(r => r <= record.Address);
         string? problem = null;
@@ -174,7 +188,9 @@ public sealed class CallSiteTable
         {
             problem ??= "no unwind rule covers the call";
         }
-        return new CallSite(function.Address, name, record.Id, returnAddress, function.StackSize, frame, flags, values, problem);
+        var recorded = values.Where(v => v.Location.Type == LocationType.Register).Select(v => v.Location.Register).ToHashSet();
+        var bases = frameAddresses.GetValueOrDefault(returnAddress, []).Where(a => !recorded.Contains(a.Register)).ToList();
+        return new CallSite(function.Address, name, record.Id, returnAddress, function.StackSize, frame, flags, values, bases, problem);
     }
 
     private static byte[] ReadCode(ElfImage image, ulong address, ulong size)

@@ -9,7 +9,7 @@ namespace Popcorn.Migration;
 /// map that follows it. A location the stack map gives after such an instruction is translated back to where the
 /// value is at the return address (the reload's stack slot, the move's source register).
 /// </summary>
-internal static class MachineCode
+internal static partial class MachineCode
 {
     /// <summary>DWARF number of the stack pointer.</summary>
     public static int StackPointer(Isa isa) => isa == Isa.Aarch64 ? 31 : 2;
@@ -105,6 +105,25 @@ internal static class MachineCode
             upTo = i;
         }
         return ResolveBase(isa, words.GetRange(0, upTo), location);
+    }
+
+    /// <summary>Whether <paramref name="register"/> (a DWARF number) is a callee-saved integer register other than the frame pointer.</summary>
+    public static bool IsCalleeSavedInteger(Isa isa, int register) =>
+        isa == Isa.Aarch64 ? register is >= 19 and <= 28 : register is 9 or (>= 18 and <= 27);
+
+    /// <summary>Forgets the registers an aarch64 load or store writes besides Rt: the second register of a load
+    /// pair and the base register of a pre- or post-indexed access.</summary>
+    private static void A64OtherWrites(uint w, Dictionary<int, (int Base, long Offset)> known)
+    {
+        var isPair = (w & 0x3A00_0000) == 0x2800_0000;
+        if (isPair && (w & 0x0040_0000) != 0)
+        {
+            known.Remove((int)((w >> 10) & 0x1F));
+        }
+        if (isPair && (w & 0x0080_0000) != 0 || (w & 0x3B20_0400) == 0x3800_0400)
+        {
+            known.Remove((int)((w >> 5) & 0x1F));
+        }
     }
 
     private static StackMapLocation? ResolveBase(Isa isa, List<(uint Word, int Length)> words, StackMapLocation location)

@@ -70,7 +70,8 @@ public static class StackMapValidator
         foreach (var site in table.Sites.Where(s => function is null || s.FunctionName == function).OrderBy(s => s.Function).ThenBy(s => s.Id))
         {
             var rule = site.Frame is { } f ? string.Create(c, $"CFA = r{f.CfaRegister} + {f.CfaOffset}; saved {string.Join(" ", f.Saved.OrderBy(p => p.Key).Select(p => $"r{p.Key}@{p.Value}"))}") : "no CFI";
-            text.Append(c, $"{table.Isa.Name()} {site.FunctionName} #{site.Id} ret 0x{site.ReturnAddress:x} frame {site.StackSize}: {rule}{(site.Problem is null ? "" : $" [{site.Problem}]")}\n");
+            var bases = string.Concat(site.FrameAddresses.Select(a => string.Create(c, $"; r{a.Register} = r{a.Base} + {a.Offset}")));
+            text.Append(c, $"{table.Isa.Name()} {site.FunctionName} #{site.Id} ret 0x{site.ReturnAddress:x} frame {site.StackSize}: {rule}{bases}{(site.Problem is null ? "" : $" [{site.Problem}]")}\n");
             foreach (var value in site.Values)
             {
                 var l = value.Location;

@@ -169,6 +169,10 @@ public static class StackTransformer
             {
                 own[MachineCode.FramePointer(to)] = frame.DestinationFp;
             }
+            foreach (var (register, baseRegister, offset) in site.FrameAddresses)
+            {
+                own[register] = (baseRegister == MachineCode.StackPointer(to) ? frame.DestinationSp : frame.DestinationFp) + (ulong)offset;
+            }
             for (var v = 0; v < frame.Source.Values.Count; v++)
             {
                 var value = frame.Source.Values[v];

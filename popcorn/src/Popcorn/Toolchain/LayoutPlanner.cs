@@ -68,14 +68,19 @@ internal static class LayoutPlanner
             address += plan.Size;
             if (region == LayoutRegion.ReadOnlyData)
             {
-                // Unwind tables differ per ISA: a region large enough for the larger one, after the read-only data.
+                // Unwind tables and GOTs differ per ISA: a region large enough for the larger ones, after the
+                // read-only data. A static link resolves the GOT completely: on pages of its own, the loader maps it
+                // read-only and private to each node (riscv64's reserves a first entry and holds libgcc's
+                // __clz_tab: in the shared data it would take the other ISA's entries).
                 var unwindSize = isas.Max(isa => maps[isa].Where(s => s.Name == ".eh_frame").Sum(s => (long)s.Size));
+                var gotSize = isas.Max(isa => maps[isa].Where(s => s.Name is ".got" or ".got.plt").Sum(s => (long)s.Size));
                 address = AlignUp(address, RegionAlignment);
                 foreach (var isa in isas)
                 {
-                    scripts[isa].Append(CultureInfo.InvariantCulture, $"  .eh_frame 0x{address:x} : {{ KEEP(*(.eh_frame)) }}\n");
+                    scripts[isa].Append(CultureInfo.InvariantCulture, $"  .eh_frame 0x{address:x} : {{ KEEP(*(.eh_frame)) }}\n")
+                        .Append("  .got : ALIGN(0x1000) { *(.got) *(.got.plt) }\n");
                 }
-                address += (ulong)unwindSize + 0x1000;
+                address += (ulong)(unwindSize + gotSize) + 0x2000;
             }
         }
         foreach (var isa in isas)
