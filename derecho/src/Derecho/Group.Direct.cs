@@ -31,11 +31,11 @@ public sealed partial class Group
     /// caller learns of a failure from the next view.
     /// </summary>
     public void SendDirect(uint nodeId, ReadOnlyMemory<byte> payload) =>
-        _inputs.Writer.TryWrite(new DirectSendInput(nodeId, null, payload));
+        PostAndRequest(new DirectSendInput(nodeId, null, payload));
 
     /// <summary>Sends <paramref name="payload"/> back to <paramref name="peer"/> on the connection it came on.</summary>
     public void SendDirect(DirectPeer peer, ReadOnlyMemory<byte> payload) =>
-        _inputs.Writer.TryWrite(new DirectSendInput(peer.NodeId, peer.Connection, payload));
+        PostAndRequest(new DirectSendInput(peer.NodeId, peer.Connection, payload));
 
     private void SendDirectNow(DirectSendInput direct)
     {

@@ -11,6 +11,13 @@ public sealed partial class Group
 {
     private const int MaxInputsPerBatch = 4096;
 
+    /// <summary>Rounds a thread runs the loop for before it hands the loop to the thread pool and goes back to its own work.</summary>
+    private const int MaxRoundsPerTurn = 16;
+
+    private const int LoopFree = 0;
+    private const int LoopRunning = 1;
+    private const int LoopClosed = 2;
+
     /// <summary>Bulk frames handled per batch of inputs: at most about a megabyte before the control inputs get another turn.</summary>
     private const int MaxBulkFramesPerBatch = 16;
     private static readonly TimeSpan ConnectRetryInterval = TimeSpan.FromMilliseconds(500);
@@ -25,41 +32,132 @@ public sealed partial class Group
     private readonly List<MemberOutput> _outputs = [];
     private DateTimeOffset _armedDeadline = DateTimeOffset.MaxValue;
 
-    private async Task RunLoopAsync()
+    /// <summary>Queues an input for the event loop; false once the member is disposed or its loop failed.</summary>
+    private bool Post(Input input)
     {
-        var reader = _inputs.Reader;
-        try
+        if (Volatile.Read(ref _loopState) == LoopClosed)
         {
-            CarryOutOutputs();
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            return false;
+        }
+        _inputs.Enqueue(input);
+        return true;
+    }
+
+    /// <summary>Queues an input and runs the loop on this thread unless another runs it (transport threads, the timer).</summary>
+    private bool PostAndRun(Input input)
+    {
+        if (!Post(input))
+        {
+            return false;
+        }
+        RunLoopHere();
+        return true;
+    }
+
+    /// <summary>
+    /// Queues an input and has a thread-pool thread run the loop unless one runs it: for the application's calls,
+    /// so that sends made one after another leave as one batch rather than one frame each.
+    /// </summary>
+    private bool PostAndRequest(Input input)
+    {
+        if (!Post(input))
+        {
+            return false;
+        }
+        RequestLoop();
+        return true;
+    }
+
+    private void RequestLoop()
+    {
+        // A thread running the loop looks at the queue again after it lets go, so it needs no second thread.
+        if (Volatile.Read(ref _loopState) == LoopFree && Interlocked.Exchange(ref _loopRequested, 1) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static group =>
             {
-                var bulkDue = false;
-                for (var count = 0; count < MaxInputsPerBatch && reader.TryRead(out var input); count++)
-                {
-                    if (input is BulkReadyInput)
-                    {
-                        bulkDue = true;
-                    }
-                    else
-                    {
-                        Handle(input);
-                    }
-                }
-                if (bulkDue)
-                {
-                    ReceiveBulk();
-                }
-                if (_member.Status != MemberStatus.Stopped && _time.GetUtcNow() >= _member.NextDeadline)
-                {
-                    _member.Tick();
-                }
-                CarryOutOutputs();
+                Volatile.Write(ref group._loopRequested, 0);
+                group.RunLoopHere();
+            }, this, preferLocal: false);
+        }
+    }
+
+    private bool HasWork => !_inputs.IsEmpty || !_bulkFrames.IsEmpty;
+
+    /// <summary>
+    /// Runs the event loop on the calling thread if no other thread runs it, until no input waits (or for a bounded
+    /// number of rounds, then a thread-pool thread takes over). Whoever holds the loop is the only thread that
+    /// touches the protocol core and the connection tables, so a frame is handled on the thread that read it
+    /// whenever the loop is free: no hand-off, no wake-up of another thread.
+    /// </summary>
+    private void RunLoopHere()
+    {
+        while (HasWork && Interlocked.CompareExchange(ref _loopState, LoopRunning, LoopFree) == LoopFree)
+        {
+            bool more;
+            try
+            {
+                more = RunRounds();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _logger.Stopped(NodeId, $"event loop failed: {e}");
+                Fail(new GroupStoppedException("the member's event loop failed", e));
+                Volatile.Write(ref _loopState, LoopClosed);
+                return;
+            }
+            Volatile.Write(ref _loopState, LoopFree);
+            if (more)
+            {
+                RequestLoop();
+                return;
             }
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+    }
+
+    /// <summary>Rounds of: the waiting control inputs, a bounded number of bulk frames, a due tick, the outputs. True if work is left.</summary>
+    private bool RunRounds()
+    {
+        for (var round = 0; round < MaxRoundsPerTurn; round++)
         {
-            _logger.Stopped(NodeId, $"event loop failed: {e}");
-            Fail(new GroupStoppedException("the member's event loop failed", e));
+            var handled = false;
+            for (var count = 0; count < MaxInputsPerBatch && _inputs.TryDequeue(out var input); count++)
+            {
+                Handle(input);
+                handled = true;
+            }
+            // Bulk frames after the control inputs that came before, so that rows and heartbeats are never processed
+            // late behind megabytes of data (which would raise false suspicions).
+            for (var count = 0; count < MaxBulkFramesPerBatch && _bulkFrames.TryDequeue(out var frame); count++)
+            {
+                Receive(frame.Connection, frame.Body);
+                handled = true;
+            }
+            if (!handled)
+            {
+                return false;
+            }
+            if (_member.Status != MemberStatus.Stopped && _time.GetUtcNow() >= _member.NextDeadline)
+            {
+                _member.Tick();
+            }
+            CarryOutOutputs();
+        }
+        return HasWork;
+    }
+
+    /// <summary>Closes the loop for good once no thread runs it; inputs posted afterwards are refused.</summary>
+    private async Task CloseLoopAsync()
+    {
+        while (Interlocked.CompareExchange(ref _loopState, LoopClosed, LoopFree) == LoopRunning)
+        {
+            await Task.Delay(1).ConfigureAwait(false);
+        }
+        while (_inputs.TryDequeue(out var input))
+        {
+            if (input is SendInput send)
+            {
+                send.Completion.TrySetException(new GroupStoppedException("this member has been disposed"));
+            }
         }
     }
 
@@ -98,7 +196,7 @@ public sealed partial class Group
         }
     }
 
-    private void Receive(PeerConnection connection, byte[] body)
+    private void Receive(PeerConnection connection, ReadOnlyMemory<byte> body)
     {
         if (!_connections.TryGetValue(connection, out var node))
         {
@@ -111,7 +209,7 @@ public sealed partial class Group
         }
         try
         {
-            _member.Receive(node, body.AsMemory());
+            _member.Receive(node, body);
         }
         catch (ProtocolFormatException e)
         {
@@ -120,32 +218,6 @@ public sealed partial class Group
             Forget(connection);
             connection.Close($"malformed message: {e.Message}");
             _member.ConnectionLost(node);
-        }
-    }
-
-    /// <summary>
-    /// Handles a bounded number of waiting bulk frames (after the control inputs that came before, so that rows and
-    /// heartbeats are never processed late behind megabytes of data, which would raise false suspicions), and asks
-    /// for another turn if more wait.
-    /// </summary>
-    private void ReceiveBulk()
-    {
-        Volatile.Write(ref _bulkPosted, 0);
-        for (var count = 0; count < MaxBulkFramesPerBatch && _bulkFrames.TryDequeue(out var frame); count++)
-        {
-            Receive(frame.Connection, frame.Body);
-        }
-        if (!_bulkFrames.IsEmpty)
-        {
-            PostBulkReady();
-        }
-    }
-
-    private void PostBulkReady()
-    {
-        if (Interlocked.Exchange(ref _bulkPosted, 1) == 0)
-        {
-            _inputs.Writer.TryWrite(BulkReadyInput.Instance);
         }
     }
 
@@ -286,7 +358,7 @@ public sealed partial class Group
         {
             if (send.Bulk)
             {
-                connection.SendBulk(FrameType.Bulk, send.Body.Span);
+                connection.SendBulk(FrameType.Bulk, send.Body);
             }
             else
             {
@@ -332,14 +404,14 @@ public sealed partial class Group
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
             timeout.CancelAfter(_options.SuspicionTimeout + TcpTransport.HandshakeTimeout);
             var connection = await _transport.ConnectAsync(address, timeout.Token).ConfigureAwait(false);
-            if (!_inputs.Writer.TryWrite(new ConnectedInput(connection, endpoint)))
+            if (!PostAndRun(new ConnectedInput(connection, endpoint)))
             {
                 connection.Close("member stopped");
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
-            _inputs.Writer.TryWrite(new ConnectFailedInput(endpoint, e.Message));
+            PostAndRun(new ConnectFailedInput(endpoint, e.Message));
         }
     }
 
@@ -451,7 +523,13 @@ public sealed partial class Group
 
     private abstract record Input;
 
-    private sealed record FrameInput(PeerConnection Connection, byte[] Body) : Input;
+    private sealed record FrameInput(PeerConnection Connection, ReadOnlyMemory<byte> Body) : Input;
+
+    /// <summary>The first input: carries out the outputs the member made when it was created (a join request).</summary>
+    private sealed record StartInput : Input
+    {
+        public static readonly StartInput Instance = new();
+    }
 
     private sealed record ConnectedInput(PeerConnection Connection, string? Endpoint) : Input;
 
@@ -462,12 +540,6 @@ public sealed partial class Group
     private sealed record TickInput : Input
     {
         public static readonly TickInput Instance = new();
-    }
-
-    /// <summary>Bulk frames wait in their own queue; this input gives them a turn.</summary>
-    private sealed record BulkReadyInput : Input
-    {
-        public static readonly BulkReadyInput Instance = new();
     }
 
     private sealed record LeaveInput : Input

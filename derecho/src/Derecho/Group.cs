@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Runtime.CompilerServices;
@@ -14,8 +13,10 @@ namespace Derecho;
 
 /// <summary>
 /// A member of a Derecho group running over TCP: virtual-synchrony membership and totally ordered atomic multicast.
-/// One event loop per member feeds the sans-IO <see cref="Member"/> from a channel of inputs (frames from peers,
-/// broken connections, timer ticks, sends, a leave) and carries out its outputs; nothing on that path takes a lock.
+/// One event loop per member feeds the sans-IO <see cref="Member"/> from a queue of inputs (frames from peers,
+/// broken connections, timer ticks, sends, a leave) and carries out its outputs. The loop has no thread of its own:
+/// whichever thread posts an input runs it when no other thread does (a frame is handled on the thread that read
+/// it), so one thread at a time touches the protocol core, and no thread waits for another to do so.
 /// </summary>
 public sealed partial class Group : IAsyncDisposable
 {
@@ -23,9 +24,10 @@ public sealed partial class Group : IAsyncDisposable
     private readonly GroupHandlers _handlers;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly Channel<Input> _inputs = Channel.CreateUnbounded<Input>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentQueue<Input> _inputs = new();
     private readonly ConcurrentQueue<FrameInput> _bulkFrames = new();
-    private int _bulkPosted;
+    private int _loopState;
+    private int _loopRequested;
     private readonly TcpTransport _transport;
     private readonly GroupMetrics _metrics;
     private readonly TaskCompletionSource _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -33,7 +35,6 @@ public sealed partial class Group : IAsyncDisposable
     private readonly CancellationTokenSource _shutdown = new();
     private readonly ITimer _timer;
     private Member _member = null!;
-    private Task _loop = Task.CompletedTask;
     private ChannelWriter<DeliveredMessage>[] _subscribers = [];
     private volatile View? _view;
     private int _pendingSendCount;
@@ -49,7 +50,7 @@ public sealed partial class Group : IAsyncDisposable
             Math.Max(options.MaxPayloadSize, (long)options.WindowSize * (options.MaxSmcPayloadSize + 64)) + (1 << 20));
         _transport = new TcpTransport(new Hello(options.LocalId, Incarnation), new TransportEvents(this), maxFrame);
         _metrics = new GroupMetrics(options.LocalId, () => Volatile.Read(ref _pendingSendCount));
-        _timer = _time.CreateTimer(_ => _inputs.Writer.TryWrite(TickInput.Instance), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _timer = _time.CreateTimer(_ => PostAndRun(TickInput.Instance), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>This member's node id.</summary>
@@ -133,7 +134,7 @@ public sealed partial class Group : IAsyncDisposable
             throw new ArgumentException($"payload of {payload.Length} bytes exceeds max_payload_size {_options.MaxPayloadSize}", nameof(payload));
         }
         var request = new SendInput(shard, payload);
-        if (!_inputs.Writer.TryWrite(request))
+        if (!PostAndRequest(request))
         {
             throw new GroupStoppedException("this member has been disposed");
         }
@@ -168,7 +169,7 @@ public sealed partial class Group : IAsyncDisposable
     /// <summary>Leaves the group gracefully and returns once a view without this member is installed (or it stopped).</summary>
     public async Task LeaveAsync(CancellationToken cancellationToken = default)
     {
-        _inputs.Writer.TryWrite(LeaveInput.Instance);
+        PostAndRequest(LeaveInput.Instance);
         await Stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -180,7 +181,7 @@ public sealed partial class Group : IAsyncDisposable
     /// <returns>True when the group installed a view without this member in time; false when the wait ran out or the member stopped otherwise (say, it lost its majority).</returns>
     public async Task<bool> LeaveAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        _inputs.Writer.TryWrite(LeaveInput.Instance);
+        PostAndRequest(LeaveInput.Instance);
         try
         {
             return await Stopped.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false) == StopReason.Left;
@@ -199,11 +200,8 @@ public sealed partial class Group : IAsyncDisposable
     /// <summary>Stops the member at once, without leaving: to the others it looks like a crash.</summary>
     public async ValueTask DisposeAsync()
     {
-        _inputs.Writer.TryComplete();
         await _shutdown.CancelAsync().ConfigureAwait(false);
-#pragma warning disable VSTHRD003 // The loop was started by this instance.
-        await _loop.ConfigureAwait(false);
-#pragma warning restore VSTHRD003
+        await CloseLoopAsync().ConfigureAwait(false);
         await _timer.DisposeAsync().ConfigureAwait(false);
         await _transport.DisposeAsync().ConfigureAwait(false);
         foreach (var connection in _connections.Keys.ToList())
@@ -246,7 +244,7 @@ public sealed partial class Group : IAsyncDisposable
         _member = !isContact ? Member.Join(memberOptions, _options.ContactEndPoint.ToString(), _time)
             : known.Length > 0 ? Member.Rejoin(memberOptions, known, _options.RejoinWait, _time)
             : Member.StartGroup(memberOptions, _time);
-        _loop = Task.Run(RunLoopAsync);
+        PostAndRequest(StartInput.Instance);
     }
 
     /// <summary>The endpoints of the other members of the last view recorded in <see cref="GroupOptions.ViewFile"/>.</summary>
@@ -304,22 +302,28 @@ public sealed partial class Group : IAsyncDisposable
     /// <summary>Forwards the transport's events (on its threads) to the event loop.</summary>
     private sealed class TransportEvents(Group group) : ITransportHandler
     {
-        public void OnAccepted(PeerConnection connection) => group._inputs.Writer.TryWrite(new ConnectedInput(connection, null));
+        public void OnAccepted(PeerConnection connection)
+        {
+            if (!group.PostAndRun(new ConnectedInput(connection, null)))
+            {
+                connection.Close("member stopped");
+            }
+        }
 
-        public void OnFrame(PeerConnection connection, FrameType type, ReadOnlySequence<byte> payload)
+        public void OnFrame(PeerConnection connection, FrameType type, ReadOnlyMemory<byte> payload)
         {
             if (type == FrameType.Protocol)
             {
-                group._inputs.Writer.TryWrite(new FrameInput(connection, payload.ToArray()));
+                group.PostAndRun(new FrameInput(connection, payload));
             }
             else if (type == FrameType.Bulk)
             {
-                group._bulkFrames.Enqueue(new FrameInput(connection, payload.ToArray()));
-                group.PostBulkReady();
+                group._bulkFrames.Enqueue(new FrameInput(connection, payload));
+                group.RunLoopHere();
             }
             else if (type == FrameType.Direct && group._handlers.DirectReceived is { } direct)
             {
-                direct(new DirectPeer(connection), payload.ToArray());
+                direct(new DirectPeer(connection), payload);
             }
             else
             {
@@ -327,6 +331,6 @@ public sealed partial class Group : IAsyncDisposable
             }
         }
 
-        public void OnClosed(PeerConnection connection, string reason) => group._inputs.Writer.TryWrite(new ClosedInput(connection, reason));
+        public void OnClosed(PeerConnection connection, string reason) => group.PostAndRun(new ClosedInput(connection, reason));
     }
 }

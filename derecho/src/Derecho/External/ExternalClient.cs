@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -376,7 +375,7 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
     {
         public void OnAccepted(PeerConnection connection) => connection.Close("a client accepts no connections");
 
-        public void OnFrame(PeerConnection connection, FrameType type, ReadOnlySequence<byte> payload)
+        public void OnFrame(PeerConnection connection, FrameType type, ReadOnlyMemory<byte> payload)
         {
             if (type != FrameType.Direct)
             {

@@ -118,18 +118,71 @@ public static class Frame
         return true;
     }
 
+    /// <summary>
+    /// Takes one whole frame from the start of <paramref name="buffer"/> if it is there: the span counterpart of
+    /// <see cref="TryRead(ref ReadOnlySequence{byte}, int, out FrameType, out ReadOnlySequence{byte})"/> for a
+    /// receiver that keeps its bytes contiguous.
+    /// </summary>
+    /// <param name="buffer">Received bytes, starting at a frame boundary.</param>
+    /// <param name="maxPayloadSize">The largest payload accepted; a larger length fails at once.</param>
+    /// <param name="type">The frame's type, once its header is there.</param>
+    /// <param name="frameLength">The whole frame's length (header and payload) once its header is there, else 0:
+    /// how many bytes the caller needs before the frame is complete.</param>
+    /// <returns>True when the whole frame is in <paramref name="buffer"/> (its payload follows the header).</returns>
+    /// <exception cref="MalformedFrameException">Wrong magic or version, unknown type, oversized length, or bad checksum.</exception>
+    public static bool TryRead(ReadOnlySpan<byte> buffer, int maxPayloadSize, out FrameType type, out int frameLength)
+    {
+        type = default;
+        frameLength = 0;
+        if (buffer.Length < HeaderSize)
+        {
+            CheckPrefix(buffer);
+            return false;
+        }
+        var header = buffer[..HeaderSize];
+        CheckPrefix(header);
+        type = (FrameType)header[3];
+        var length = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
+        if (length > (uint)maxPayloadSize)
+        {
+            throw new MalformedFrameException($"frame of {length} bytes exceeds the limit of {maxPayloadSize}");
+        }
+        frameLength = HeaderSize + (int)length;
+        if (buffer.Length < frameLength)
+        {
+            return false;
+        }
+        var crc = Checksum();
+        crc.Append(header[..8]);
+        crc.Append(buffer[HeaderSize..frameLength]);
+        if (crc.GetCurrentHashAsUInt32() != BinaryPrimitives.ReadUInt32LittleEndian(header[8..]))
+        {
+            throw new MalformedFrameException("frame checksum mismatch");
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Writes the header of a frame carrying <paramref name="payload"/> into <paramref name="header"/>
+    /// (<see cref="HeaderSize"/> bytes), for a sender that sends the payload from where it lies instead of copying it.
+    /// </summary>
+    public static void WriteHeader(Span<byte> header, FrameType type, ReadOnlySpan<byte> payload)
+    {
+        header[0] = MagicD;
+        header[1] = MagicR;
+        header[2] = Version;
+        header[3] = (byte)type;
+        BinaryPrimitives.WriteUInt32LittleEndian(header[4..], (uint)payload.Length);
+        var crc = Checksum();
+        crc.Append(header[..8]);
+        crc.Append(payload);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], crc.GetCurrentHashAsUInt32());
+    }
+
     private static void WriteHeaderAndPayload(Span<byte> span, FrameType type, ReadOnlySpan<byte> payload)
     {
-        span[0] = MagicD;
-        span[1] = MagicR;
-        span[2] = Version;
-        span[3] = (byte)type;
-        BinaryPrimitives.WriteUInt32LittleEndian(span[4..], (uint)payload.Length);
         payload.CopyTo(span[HeaderSize..]);
-        var crc = Checksum();
-        crc.Append(span[..8]);
-        crc.Append(payload);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[8..], crc.GetCurrentHashAsUInt32());
+        WriteHeader(span, type, payload);
     }
 
     /// <summary>This thread's CRC-32 state, reset: no allocation per frame.</summary>

@@ -1,4 +1,4 @@
-using System.IO.Pipelines;
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 
@@ -7,7 +7,9 @@ namespace Derecho.Transport;
 /// <summary>
 /// Listens for peers and connects to them over TCP, with a handshake on every connection that exchanges
 /// <see cref="Hello"/>s and refuses a connection to oneself. Established connections are
-/// <see cref="PeerConnection"/>s reporting to one <see cref="ITransportHandler"/>.
+/// <see cref="PeerConnection"/>s reporting to one <see cref="ITransportHandler"/>. One I/O thread waits on all of
+/// them at once (a poll over their sockets), reads what arrives and hands the frames to the handler on that thread,
+/// and sends what did not fit into a socket at once: one wake-up serves every connection that has something.
 /// </summary>
 public sealed class TcpTransport : IAsyncDisposable
 {
@@ -19,6 +21,9 @@ public sealed class TcpTransport : IAsyncDisposable
     private readonly int _maxFrameSize;
     private readonly List<Socket> _listeners = [];
     private readonly CancellationTokenSource _stopping = new();
+    private readonly List<PeerConnection> _connections = [];
+    private readonly Socket _wake;
+    private int _wakePending;
 
     /// <summary>Creates a transport speaking for <paramref name="self"/>.</summary>
     /// <param name="self">This member's id and incarnation.</param>
@@ -31,6 +36,11 @@ public sealed class TcpTransport : IAsyncDisposable
         _self = self;
         _handler = handler;
         _maxFrameSize = maxFrameSize;
+        // A datagram to itself wakes the I/O thread from its poll.
+        _wake = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { Blocking = false };
+        _wake.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _wake.Connect(_wake.LocalEndPoint!);
+        new Thread(IoLoop) { IsBackground = true, Name = $"derecho I/O node {self.NodeId}" }.Start();
     }
 
     /// <summary>This member's handshake.</summary>
@@ -72,9 +82,8 @@ public sealed class TcpTransport : IAsyncDisposable
         {
             await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
             await socket.SendAsync(_self.ToFrame(), SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            var input = CreateReader(socket);
-            var remote = await ReadHelloAsync(input, cancellationToken).ConfigureAwait(false);
-            return Establish(socket, input, remote);
+            var remote = await ReadHelloAsync(socket, cancellationToken).ConfigureAwait(false);
+            return Establish(socket, remote);
         }
         catch
         {
@@ -87,6 +96,7 @@ public sealed class TcpTransport : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
+        Wake();
         lock (_listeners)
         {
             foreach (var listener in _listeners)
@@ -125,9 +135,8 @@ public sealed class TcpTransport : IAsyncDisposable
         {
             // Both sides send their handshake at once, so a self-connect is seen by the side that made it too.
             await socket.SendAsync(_self.ToFrame(), SocketFlags.None, _stopping.Token).ConfigureAwait(false);
-            var input = CreateReader(socket);
-            var remote = await ReadHelloAsync(input, _stopping.Token).ConfigureAwait(false);
-            _handler.OnAccepted(Establish(socket, input, remote));
+            var remote = await ReadHelloAsync(socket, _stopping.Token).ConfigureAwait(false);
+            _handler.OnAccepted(Establish(socket, remote));
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
@@ -136,47 +145,128 @@ public sealed class TcpTransport : IAsyncDisposable
         }
     }
 
-    private PeerConnection Establish(Socket socket, PipeReader input, Hello remote)
+    private PeerConnection Establish(Socket socket, Hello remote)
     {
-        var connection = new PeerConnection(socket, input, remote, _handler, _maxFrameSize);
-        connection.Start();
+        var connection = new PeerConnection(socket, remote, _handler, _maxFrameSize, Wake);
+        lock (_connections)
+        {
+            _connections.Add(connection);
+        }
+        Wake();
         return connection;
     }
 
-    private static PipeReader CreateReader(Socket socket) =>
-        PipeReader.Create(new NetworkStream(socket, ownsSocket: false),
-            new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
+    /// <summary>Wakes the I/O thread so that it looks at its connections again (a new one, or one waiting for room).</summary>
+    private void Wake()
+    {
+        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
+        {
+            try
+            {
+                _wake.Send([1], SocketFlags.None, out _);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
 
-    private async Task<Hello> ReadHelloAsync(PipeReader input, CancellationToken cancellationToken)
+    /// <summary>
+    /// The I/O thread: polls the sockets of all open connections (for reading, and for writing where frames wait
+    /// for room) and serves those that are ready.
+    /// </summary>
+    private void IoLoop()
+    {
+        var reading = new List<Socket>();
+        var writing = new List<Socket>();
+        var bySocket = new Dictionary<Socket, PeerConnection>();
+        var drain = new byte[64];
+        while (!_stopping.IsCancellationRequested)
+        {
+            reading.Clear();
+            writing.Clear();
+            bySocket.Clear();
+            reading.Add(_wake);
+            lock (_connections)
+            {
+                _connections.RemoveAll(c => c.IsClosed);
+                foreach (var connection in _connections)
+                {
+                    bySocket[connection.Socket] = connection;
+                    reading.Add(connection.Socket);
+                    if (connection.WaitsForRoom)
+                    {
+                        writing.Add(connection.Socket);
+                    }
+                }
+            }
+            try
+            {
+                Socket.Select(reading, writing.Count > 0 ? writing : null, null, -1);
+            }
+            catch (Exception e) when (e is ObjectDisposedException or SocketException)
+            {
+                // A connection closed meanwhile: poll the others again.
+                continue;
+            }
+            foreach (var socket in writing)
+            {
+                bySocket[socket].OnWritable();
+            }
+            foreach (var socket in reading)
+            {
+                if (socket == _wake)
+                {
+                    Volatile.Write(ref _wakePending, 0);
+                    while (_wake.Receive(drain, SocketFlags.None, out var error) > 0 && error == SocketError.Success)
+                    {
+                    }
+                }
+                else
+                {
+                    bySocket[socket].OnReadable();
+                }
+            }
+        }
+        _wake.Dispose();
+    }
+
+    /// <summary>Reads exactly the peer's handshake frame (nothing after it), rejecting garbage as soon as it shows.</summary>
+    private async Task<Hello> ReadHelloAsync(Socket socket, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(HandshakeTimeout);
+        var frame = new byte[Frame.HeaderSize + Hello.Size];
         try
         {
-            while (true)
+            for (var read = 0; read < frame.Length;)
             {
-                var result = await input.ReadAsync(timeout.Token).ConfigureAwait(false);
-                var buffer = result.Buffer;
-                if (Frame.TryRead(ref buffer, Hello.Size, out var type, out var payload))
-                {
-                    if (type != FrameType.Hello)
-                    {
-                        throw new MalformedFrameException($"expected a handshake, got a {type} frame");
-                    }
-                    var remote = Hello.Parse(payload);
-                    input.AdvanceTo(buffer.Start);
-                    if (remote == _self)
-                    {
-                        throw new IOException($"connected to itself (node {remote.NodeId}): a self-connect, refused");
-                    }
-                    return remote;
-                }
-                input.AdvanceTo(buffer.Start, buffer.End);
-                if (result.IsCompleted)
+                var count = await socket.ReceiveAsync(frame.AsMemory(read), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                if (count == 0)
                 {
                     throw new IOException("connection closed during the handshake");
                 }
+                read += count;
+                var complete = Frame.TryRead(frame.AsSpan(0, read), Hello.Size, out var type, out var length);
+                if (read >= Frame.HeaderSize && type != FrameType.Hello)
+                {
+                    throw new MalformedFrameException($"expected a handshake, got a {type} frame");
+                }
+                if (complete)
+                {
+                    if (length != frame.Length)
+                    {
+                        throw new MalformedFrameException($"handshake of {length - Frame.HeaderSize} bytes; expected {Hello.Size}");
+                    }
+                    break;
+                }
             }
+            var remote = Hello.Parse(new ReadOnlySequence<byte>(frame, Frame.HeaderSize, Hello.Size));
+            if (remote == _self)
+            {
+                throw new IOException($"connected to itself (node {remote.NodeId}): a self-connect, refused");
+            }
+            return remote;
         }
         catch (MalformedFrameException e)
         {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
@@ -172,7 +171,7 @@ public sealed class TcpTransportTests
 
         public void OnAccepted(PeerConnection connection) => Accepted.Writer.TryWrite(connection);
 
-        public void OnFrame(PeerConnection connection, FrameType type, ReadOnlySequence<byte> payload) => Frames.Writer.TryWrite(payload.ToArray());
+        public void OnFrame(PeerConnection connection, FrameType type, ReadOnlyMemory<byte> payload) => Frames.Writer.TryWrite(payload.ToArray());
 
         public void OnClosed(PeerConnection connection, string reason) => Closed.Writer.TryWrite((connection, reason));
     }
