@@ -315,7 +315,7 @@ public sealed partial class Member
             var next = multicast.OnChunk(chunk, out _);
             if (next >= 0)
             {
-                SendToRank(next, MessageCodec.Encode(chunk, _writer), bulk: true);
+                SendToRank(next, chunk.Received.IsEmpty ? MessageCodec.Encode(chunk, _writer) : chunk.Received, bulk: true);
             }
         }
     }

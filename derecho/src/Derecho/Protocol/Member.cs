@@ -359,7 +359,7 @@ public sealed partial class Member : IDeliverySink
         }
     }
 
-    private void SendToRank(int rank, byte[] body, bool bulk = false)
+    private void SendToRank(int rank, ReadOnlyMemory<byte> body, bool bulk = false)
     {
         var member = _view!.Members[rank];
         _outputs.Add(new SendToPeer(member.NodeId, member.Endpoint, body) { Bulk = bulk });

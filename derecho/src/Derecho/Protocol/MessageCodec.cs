@@ -325,7 +325,7 @@ internal static class MessageCodec
         {
             throw new ProtocolFormatException($"chunk [{offset}, +{bytes.Length}) outside a message of {total} bytes");
         }
-        return new DataChunk(viewId, stream, senderRank, index, total, offset, bytes);
+        return new DataChunk(viewId, stream, senderRank, index, total, offset, bytes) { Received = body };
     }
 
     /// <summary>Reads length-prefixed bytes as a slice of <paramref name="body"/>.</summary>

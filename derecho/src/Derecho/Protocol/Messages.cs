@@ -29,7 +29,11 @@ internal sealed record RowMessage(SstRow Row) : ProtocolMessage;
 internal sealed record DataBatch(int ViewId, int Stream, int SenderRank, long FirstIndex, ReadOnlyMemory<byte>?[] Entries) : ProtocolMessage;
 
 /// <summary>A block of a large message, relayed along the chain of the stream's members that starts at its sender.</summary>
-internal sealed record DataChunk(int ViewId, int Stream, int SenderRank, long Index, int TotalLength, int Offset, ReadOnlyMemory<byte> Bytes) : ProtocolMessage;
+internal sealed record DataChunk(int ViewId, int Stream, int SenderRank, long Index, int TotalLength, int Offset, ReadOnlyMemory<byte> Bytes) : ProtocolMessage
+{
+    /// <summary>The body this block was decoded from (empty for one made here): a relay forwards it as is, without encoding it again.</summary>
+    public ReadOnlyMemory<byte> Received { get; init; }
+}
 
 /// <summary>A process asks to be admitted.</summary>
 internal sealed record JoinRequest(ViewMember Joiner) : ProtocolMessage;
