@@ -61,7 +61,7 @@ public sealed partial class Group
     /// global persistence frontier (see <see cref="Protocol.Member.ReportPersisted"/>). Any thread.
     /// </summary>
     public void ReportPersisted(int shard, int viewId, long count) =>
-        _inputs.Writer.TryWrite(new PersistedInput(shard, viewId, count));
+        PostAndRequest(new PersistedInput(shard, viewId, count));
 
     private sealed record DirectSendInput(uint To, PeerConnection? Connection, ReadOnlyMemory<byte> Payload) : Input;
 }
