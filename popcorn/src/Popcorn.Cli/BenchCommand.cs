@@ -31,6 +31,8 @@ internal static class BenchCommand
         {
             kernels, isas, repetitions,
         };
+        command.Subcommands.Add(MigrationBench.CreateMigration());
+        command.Subcommands.Add(MigrationBench.CreatePoints());
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -77,7 +79,8 @@ internal static class BenchCommand
         return command;
     }
 
-    private static (long Retired, double Cpu, double Wall) Emulated(string binary, Isa isa, string[] arguments, int runs, CancellationToken cancellationToken)
+    /// <summary>The best CPU time of <paramref name="runs"/> emulated runs of one node's image, its instructions and wall time.</summary>
+    internal static (long Retired, double Cpu, double Wall) Emulated(string binary, Isa isa, string[] arguments, int runs, CancellationToken cancellationToken)
     {
         (long, double, double) best = (0, double.MaxValue, double.MaxValue);
         for (var i = 0; i < runs; i++)
@@ -147,16 +150,18 @@ internal static class BenchCommand
         }
     }
 
-    private static TimeSpan CpuTime()
+    /// <summary>CPU time (user + system) this process has used.</summary>
+    internal static TimeSpan CpuTime()
     {
         using var self = Process.GetCurrentProcess();
         return self.TotalProcessorTime;
     }
 
-    private static string Show(double? value, string format = "F3") =>
+    internal static string Show(double? value, string format = "F3") =>
         value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
 
-    private static string CpuModel()
+    /// <summary>The host CPU's model name.</summary>
+    internal static string CpuModel()
     {
         try
         {

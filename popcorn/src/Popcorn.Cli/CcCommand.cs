@@ -21,14 +21,20 @@ internal static class CcCommand
         var libm = new Option<bool>("-lm") { Description = "Accepted for compatibility: the math library is part of the runtime" };
         var libpthread = new Option<bool>("-lpthread") { Description = "Accepted for compatibility: pthreads are part of the runtime" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Report the alignment result and padding on stderr" };
+        var loops = new Option<bool>("--loop-migration-points") { Description = "Also put a migration point on every loop back-edge (as Popcorn's -more-mig-points)" };
+        var none = new Option<bool>("--no-migration-points") { Description = "No migration points at function entries and exits (threads move only through explicit migrate/check_migrate calls)" };
 
         var command = new Command("cc", "Compile C programs into a multi-ISA binary: one IR lowered for aarch64 and riscv64, every symbol at the same address on both")
         {
-            sources, output, o0, o1, o2, include, define, libm, libpthread, verbose,
+            sources, output, o0, o1, o2, include, define, libm, libpthread, verbose, loops, none,
         };
         command.SetAction(parse =>
         {
             var level = parse.GetValue(o2) ? 2 : parse.GetValue(o1) ? 1 : 0;
+            if (parse.GetValue(loops) && parse.GetValue(none))
+            {
+                throw new UsageException("--loop-migration-points and --no-migration-points contradict each other");
+            }
             var options = new CompileOptions
             {
                 Sources = parse.GetValue(sources) ?? [],
@@ -36,6 +42,7 @@ internal static class CcCommand
                 OptimizationLevel = level,
                 IncludeDirectories = parse.GetValue(include) ?? [],
                 Defines = parse.GetValue(define) ?? [],
+                MigrationPoints = parse.GetValue(none) ? MigrationPoints.None : parse.GetValue(loops) ? MigrationPoints.FunctionsAndLoops : MigrationPoints.Functions,
             };
             CompileResult result;
             try

@@ -9,24 +9,7 @@ internal static class Samples
 {
     /// <summary>The <c>popcorn/samples</c> folder above the program or the working directory.</summary>
     /// <exception cref="UsageException">No such folder.</exception>
-    public static string Directory
-    {
-        get
-        {
-            foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
-            {
-                for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                {
-                    var candidate = Path.Combine(dir.FullName, "popcorn", "samples");
-                    if (System.IO.Directory.Exists(candidate))
-                    {
-                        return candidate;
-                    }
-                }
-            }
-            throw new UsageException("cannot find popcorn/samples above the program or the working directory; run from the repository");
-        }
-    }
+    public static string Directory => Find("samples");
 
     /// <summary>The source of sample <paramref name="name"/>.</summary>
     /// <exception cref="UsageException">No such sample.</exception>
@@ -36,16 +19,46 @@ internal static class Samples
         return File.Exists(path) ? path : throw new UsageException($"no sample '{name}' in {Directory}");
     }
 
+    /// <summary>The source of benchmark program <paramref name="name"/> (in <c>popcorn/bench/programs</c>).</summary>
+    /// <exception cref="UsageException">No such program.</exception>
+    public static string BenchProgram(string name)
+    {
+        var folder = Find(Path.Combine("bench", "programs"));
+        var path = Path.Combine(folder, name + ".c");
+        return File.Exists(path) ? path : throw new UsageException($"no benchmark program '{name}' in {folder}");
+    }
+
+    private static string Find(string folder)
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "popcorn", folder);
+                if (System.IO.Directory.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+        throw new UsageException($"cannot find popcorn/{folder} above the program or the working directory; run from the repository");
+    }
+
     /// <summary>Compiles a sample into <paramref name="outputDirectory"/>; throws <see cref="UsageException"/> on a build error.</summary>
-    public static CompileResult Build(string name, int level, string outputDirectory)
+    public static CompileResult Build(string name, int level, string outputDirectory, MigrationPoints points = MigrationPoints.Functions) =>
+        Compile(Source(name), level, Path.Combine(outputDirectory, name), points);
+
+    /// <summary>Compiles one C file to <paramref name="output"/>; throws <see cref="UsageException"/> on a build error.</summary>
+    public static CompileResult Compile(string source, int level, string output, MigrationPoints points = MigrationPoints.Functions)
     {
         try
         {
             return MultiIsaCompiler.Compile(new CompileOptions
             {
-                Sources = [Source(name)],
-                Output = Path.Combine(outputDirectory, name),
+                Sources = [source],
+                Output = output,
                 OptimizationLevel = level,
+                MigrationPoints = points,
             });
         }
         catch (CompileException e)

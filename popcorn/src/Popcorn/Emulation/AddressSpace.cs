@@ -29,6 +29,7 @@ public sealed unsafe class AddressSpace : IDisposable
     private readonly List<Region> _regions = [];
     private readonly Dictionary<ulong, Page> _pages = [];
     private readonly List<GuestMemory> _views = [];
+    private readonly List<Page> _written = [];
     private bool _disposed;
 
     /// <summary>The first address of the program break's region (the page after the loaded program's end).</summary>
@@ -206,16 +207,46 @@ public sealed unsafe class AddressSpace : IDisposable
         _regions.Clear();
     }
 
-    /// <summary>Every materialized writable page that all nodes share: its address and host memory.</summary>
-    internal IEnumerable<(ulong Address, nint Host)> ResidentSharedWritablePages()
+    /// <summary>Every materialized page that all nodes share.</summary>
+    internal IEnumerable<Page> ResidentSharedPages()
     {
         foreach (var (key, page) in _pages)
         {
-            if ((key & 3) == 0 && (page.Permissions & PagePermissions.Write) != 0)
+            if ((key & 3) == 0)
             {
-                yield return ((key >> 2) << PageShift, page.Host);
+                yield return page;
             }
         }
+    }
+
+    /// <summary>
+    /// Moves the pages written (by any node, the loader or a system call) since the last call into
+    /// <paramref name="written"/> and re-arms the tracking: their write-TLB entries are dropped, so the next store
+    /// to each marks it again. Unmapped pages are left out.
+    /// </summary>
+    internal void TakeWrittenPages(List<Page> written)
+    {
+        foreach (var page in _written)
+        {
+            page.Written = false;
+            if (page.Released)
+            {
+                continue;
+            }
+            written.Add(page);
+            foreach (var view in _views)
+            {
+                view.FlushWrite(page.Address >> PageShift);
+            }
+        }
+        _written.Clear();
+    }
+
+    /// <summary>Records that <paramref name="page"/> is about to be written (before it enters a write TLB).</summary>
+    internal void MarkWritten(Page page)
+    {
+        page.Written = true;
+        _written.Add(page);
     }
 
     internal void Attach(GuestMemory view) => _views.Add(view);
@@ -249,7 +280,7 @@ public sealed unsafe class AddressSpace : IDisposable
         }
         var host = (nint)NativeMemory.AlignedAlloc((nuint)PageSize, (nuint)PageSize);
         NativeMemory.Clear((void*)host, (nuint)PageSize);
-        var page = new Page(host, r.Permissions);
+        var page = new Page(host, r.Permissions, address, pageOwner == 0);
         _pages[(vpn << 2) | (uint)pageOwner] = page;
         return page;
     }
@@ -359,6 +390,7 @@ public sealed unsafe class AddressSpace : IDisposable
     {
         if (_pages.Remove(key, out var page))
         {
+            page.Released = true;
             if (page.HoldsCode)
             {
                 foreach (var view in _views)
@@ -378,15 +410,27 @@ public sealed unsafe class AddressSpace : IDisposable
         }
     }
 
-    /// <summary>A materialized page: its host memory and permissions.</summary>
-    internal sealed class Page(nint host, PagePermissions permissions)
+    /// <summary>A materialized page: its host memory, permissions and guest address.</summary>
+    internal sealed class Page(nint host, PagePermissions permissions, ulong address, bool shared)
     {
         public nint Host { get; } = host;
 
         public PagePermissions Permissions { get; set; } = permissions;
 
+        /// <summary>The guest address of its first byte.</summary>
+        public ulong Address { get; } = address;
+
+        /// <summary>Whether every node sees it (not one node's private code).</summary>
+        public bool Shared { get; } = shared;
+
         /// <summary>Some node has decoded instructions from this page.</summary>
         public bool HoldsCode { get; set; }
+
+        /// <summary>Written since the last <see cref="TakeWrittenPages"/>; a page without it is in no write TLB.</summary>
+        public bool Written { get; set; }
+
+        /// <summary>Unmapped: its host memory is gone.</summary>
+        public bool Released { get; set; }
     }
 }
 

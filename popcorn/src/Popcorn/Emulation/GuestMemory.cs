@@ -205,6 +205,10 @@ public sealed unsafe class GuestMemory : IDisposable
         {
             var vpn = address >> PageShift;
             var page = Space.Translate(vpn, Node) ?? throw new GuestFaultException(address, MemoryAccess.Write);
+            if (!page.Written)
+            {
+                Space.MarkWritten(page);
+            }
             if (page.HoldsCode)
             {
                 Space.CodeWritten(vpn, page);
@@ -295,6 +299,10 @@ public sealed unsafe class GuestMemory : IDisposable
         if (page is null || (page.Permissions & required) == 0)
         {
             throw new GuestFaultException(address, access);
+        }
+        if (access == MemoryAccess.Write && !page.Written)
+        {
+            Space.MarkWritten(page);
         }
         if (access == MemoryAccess.Write && page.HoldsCode)
         {

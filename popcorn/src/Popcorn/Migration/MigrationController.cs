@@ -95,6 +95,7 @@ public sealed class MigrationController : ISystemCallInterceptor
     private readonly ulong _threadPointerBias;
     private readonly List<MigrationEvent> _events = [];
     private readonly TextWriter _log;
+    private readonly StackReferenceIndex _references;
 
     /// <summary>A controller for <paramref name="process"/> running on <paramref name="nodes"/>.</summary>
     public MigrationController(GuestProcess process, IReadOnlyDictionary<Isa, ICpu> nodes, IReadOnlyDictionary<Isa, CallSiteTable> tables,
@@ -112,6 +113,7 @@ public sealed class MigrationController : ISystemCallInterceptor
         _threadPointerBias = threadPointerBias;
         _random = policy.RandomSeed is { } seed ? new Random(seed) : null;
         _log = log ?? TextWriter.Null;
+        _references = new StackReferenceIndex(process.Space);
         UpdateFlag();
     }
 
@@ -171,7 +173,7 @@ public sealed class MigrationController : ISystemCallInterceptor
         }
         var clock = Stopwatch.StartNew();
         var destination = _nodes[to].CreateState();
-        var outcome = StackTransformer.Transform(thread, _process.Threads, _nodes[to].Memory, _tables[state.Isa], _tables[to], destination,
+        var outcome = StackTransformer.Transform(thread, _process.Threads, _nodes[to].Memory, _references, _tables[state.Isa], _tables[to], destination,
             (ulong)(NodeId(to) | Migrated), _threadPointerBias);
         clock.Stop();
         var record = new MigrationEvent(thread.Id, state.Isa, to, thread.Retired, outcome.Frames, outcome.StackBytes, clock.Elapsed, trigger, outcome.Refusal);

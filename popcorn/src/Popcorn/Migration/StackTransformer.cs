@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using Popcorn.Emulation;
 using Popcorn.Emulation.AArch64;
 using Popcorn.Emulation.RiscV;
@@ -44,17 +45,20 @@ public static class StackTransformer
     /// <param name="thread">The thread, stopped at the trap's system call; its state is not changed.</param>
     /// <param name="threads">Every thread of the process (others' registers are checked for pointers into the stack).</param>
     /// <param name="memory">Shared memory (stack, heap, globals).</param>
+    /// <param name="references">The index of pointers into stacks over <paramref name="memory"/>'s address space.</param>
     /// <param name="source">The source ISA's metadata.</param>
     /// <param name="destinationTable">The destination ISA's metadata.</param>
     /// <param name="destination">A fresh state of the destination ISA to fill.</param>
     /// <param name="trapResult">What the trap returns on the destination.</param>
     /// <param name="threadPointerBias">How far below the TLS block aarch64's thread pointer sits (16 rounded up to the TLS alignment).</param>
-    public static TransformOutcome Transform(GuestThread thread, IReadOnlyList<GuestThread> threads, GuestMemory memory, CallSiteTable source,
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static TransformOutcome Transform(GuestThread thread, IReadOnlyList<GuestThread> threads, GuestMemory memory, StackReferenceIndex references, CallSiteTable source,
         CallSiteTable destinationTable, ArchitecturalState destination, ulong trapResult, ulong threadPointerBias = 16)
     {
         ArgumentNullException.ThrowIfNull(thread);
         ArgumentNullException.ThrowIfNull(threads);
         ArgumentNullException.ThrowIfNull(memory);
+        ArgumentNullException.ThrowIfNull(references);
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destinationTable);
         ArgumentNullException.ThrowIfNull(destination);
@@ -102,7 +106,7 @@ public static class StackTransformer
         }
 
         // 3. Nothing outside these frames may point into them.
-        var holder = FindForeignPointer(thread, threads, memory.Space, stackRegion.Start, low, high);
+        var holder = references.FindForeignPointer(thread, threads, stackRegion.Start, low, high);
         if (holder is not null)
         {
             return Refuse(holder, frames.Count);
@@ -124,28 +128,8 @@ public static class StackTransformer
             }
             moves.Add((frame.Cfa, 0, frame.DestinationCfa));
         }
-        ulong? Relocate(ulong pointer)
-        {
-            if (pointer < low || pointer >= high)
-            {
-                return pointer;
-            }
-            foreach (var (start, size, target) in moves)
-            {
-                if (pointer >= start && pointer < start + size)
-                {
-                    return target + (pointer - start);
-                }
-            }
-            foreach (var (start, size, target) in moves)
-            {
-                if (pointer == start + size)
-                {
-                    return target + size;
-                }
-            }
-            return null;
-        }
+        var relocation = new StackRelocation(moves);
+        ulong? Relocate(ulong pointer) => pointer < low || pointer >= high ? pointer : relocation.Map(pointer);
 
         // 5. Rebuild, oldest frame first, carrying the callee-saved registers down.
         var image = new byte[high - newLow];
@@ -243,6 +227,7 @@ public static class StackTransformer
     /// <summary>When set (<c>POPCORN_VERIFY_MIGRATION</c>), every rebuilt stack is unwound again and compared with what was built.</summary>
     public static bool VerifyEachMigration { get; set; } = Environment.GetEnvironmentVariable("POPCORN_VERIFY_MIGRATION") is not null;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (List<Frame> Frames, string? Error) Unwind(ulong[] registers, Isa isa, CallSiteTable table, GuestMemory memory)
     {
         var frames = new List<Frame>();
@@ -273,7 +258,7 @@ public static class StackTransformer
             {
                 return (frames, $"frame of {site.FunctionName} has a variable size (sp 0x{sp:x}, CFA 0x{cfa:x}, fixed size {site.StackSize})");
             }
-            frames.Add(new Frame { Source = site, Registers = (ulong[])registers.Clone(), Sp = sp, Cfa = cfa });
+            frames.Add(new Frame { Source = site, Registers = registers, Sp = sp, Cfa = cfa });
             if (frames.Count > MaxFrames)
             {
                 return (frames, $"the stack is deeper than {MaxFrames} frames");
@@ -296,40 +281,6 @@ public static class StackTransformer
     /// </summary>
     public static ulong ConvertThreadPointer(ulong pointer, Isa from, Isa to, ulong bias) =>
         from == to ? pointer : from == Isa.Aarch64 ? pointer + bias : pointer - bias;
-
-    private static unsafe string? FindForeignPointer(GuestThread self, IReadOnlyList<GuestThread> threads, AddressSpace space, ulong ownStart, ulong low, ulong high)
-    {
-        foreach (var other in threads)
-        {
-            if (other == self || other.Status == ThreadStatus.Exited)
-            {
-                continue;
-            }
-            foreach (var value in ReadRegisters(other.State))
-            {
-                if (value >= low && value < high)
-                {
-                    return $"thread {other.Id} holds 0x{value:x}, a pointer into the frames being rewritten, in a register";
-                }
-            }
-        }
-        foreach (var (address, host) in space.ResidentSharedWritablePages())
-        {
-            if (address + AddressSpace.PageSize > ownStart && address < high)
-            {
-                continue;
-            }
-            var words = new ReadOnlySpan<ulong>((void*)host, (int)(AddressSpace.PageSize / 8));
-            for (var w = 0; w < words.Length; w++)
-            {
-                if (words[w] >= low && words[w] < high)
-                {
-                    return $"memory at 0x{address + ((ulong)w * 8):x} holds 0x{words[w]:x}, a pointer into the frames being rewritten";
-                }
-            }
-        }
-        return null;
-    }
 
     private static ulong Address(ulong[]? registers, ulong sp, Isa isa, StackMapLocation location, ulong fp = 0)
     {

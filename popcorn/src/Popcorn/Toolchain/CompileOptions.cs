@@ -1,5 +1,18 @@
 namespace Popcorn.Toolchain;
 
+/// <summary>Where <c>popcorn cc</c> puts migration points (the flag test that lets a thread migrate) in user code.</summary>
+public enum MigrationPoints
+{
+    /// <summary>None: threads move only through explicit <c>migrate</c>/<c>check_migrate</c> calls (stack maps are kept).</summary>
+    None,
+
+    /// <summary>At the entry and before every return of each function, as Popcorn's compiler does by default.</summary>
+    Functions,
+
+    /// <summary>At function entries and exits and on every loop back-edge, as Popcorn's <c>-more-mig-points</c>.</summary>
+    FunctionsAndLoops,
+}
+
 /// <summary>What <c>popcorn cc</c> builds: sources, optimization level, preprocessor options and the output path.</summary>
 public sealed record CompileOptions
 {
@@ -17,6 +30,9 @@ public sealed record CompileOptions
 
     /// <summary>Preprocessor definitions (<c>-D NAME</c> or <c>-D NAME=VALUE</c>).</summary>
     public IReadOnlyList<string> Defines { get; init; } = [];
+
+    /// <summary>Where migration points go (at function entries and exits unless set).</summary>
+    public MigrationPoints MigrationPoints { get; init; } = MigrationPoints.Functions;
 
     /// <summary>Checks the options, naming the bad one.</summary>
     /// <exception cref="CompileException">No source, a missing source file, or an optimization level outside 0–2.</exception>

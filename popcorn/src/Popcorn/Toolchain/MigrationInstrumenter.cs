@@ -6,7 +6,7 @@ namespace Popcorn.Toolchain;
 /// Popcorn's IR passes (its <c>MigrationPoints</c>, <c>LiveValues</c> and <c>InsertStackMaps</c>) as one step over
 /// the optimized IR, through LLVM's C API. Migration points: at the entry and before every return of each function
 /// of user code, an inlined test of the flag <c>__pc_migrate_flag</c> that calls <c>__pc_migrate_trap(-1)</c> when it
-/// is set. Stack maps: after every call that can reach a migration point (every call but intrinsics), an
+/// is set, and optionally also before every loop back-edge. Stack maps: after every call that can reach a migration point (every call but intrinsics), an
 /// <c>llvm.experimental.stackmap</c> whose ID is the call's ordinal in its function and whose operands are every
 /// static allocation of the function and every SSA value live across the call (SSA liveness, temporaries included),
 /// each preceded by a descriptor (see <see cref="StackMapEncoding"/>).
@@ -25,9 +25,9 @@ internal static partial class MigrationInstrumenter
     /// <summary>Instruments the IR file <paramref name="input"/> and writes the result to <paramref name="output"/>.</summary>
     /// <param name="input">Textual IR.</param>
     /// <param name="output">Where the instrumented textual IR goes.</param>
-    /// <param name="migrationPoints">Whether to insert migration points (user code) or only stack maps (the runtime).</param>
+    /// <param name="migrationPoints">Where to insert migration points (none: only stack maps, as for the runtime).</param>
     /// <exception cref="CompileException">LLVM rejected the IR.</exception>
-    public static void Instrument(string input, string output, bool migrationPoints)
+    public static void Instrument(string input, string output, MigrationPoints migrationPoints)
     {
         var context = LlvmC.LLVMContextCreate();
         try
@@ -42,9 +42,9 @@ internal static partial class MigrationInstrumenter
             }
             try
             {
-                if (migrationPoints)
+                if (migrationPoints != MigrationPoints.None)
                 {
-                    InsertMigrationPoints(context, module);
+                    InsertMigrationPoints(context, module, migrationPoints == MigrationPoints.FunctionsAndLoops);
                 }
                 InsertStackMaps(context, module);
                 if (LlvmC.LLVMVerifyModule(module, 2, out message) != 0)
@@ -173,7 +173,7 @@ internal static partial class MigrationInstrumenter
     [System.Text.RegularExpressions.GeneratedRegex(@", %(pc\.b\d+) \]")]
     private static partial System.Text.RegularExpressions.Regex PhiIncoming();
 
-    private static unsafe void InsertMigrationPoints(nint context, nint module)
+    private static unsafe void InsertMigrationPoints(nint context, nint module, bool loops)
     {
         var i32 = LlvmC.LLVMInt32TypeInContext(context);
         var i64 = LlvmC.LLVMInt64TypeInContext(context);
@@ -224,11 +224,18 @@ internal static partial class MigrationInstrumenter
                 var location = instructions.Select(LlvmC.LLVMInstructionGetDebugLoc).FirstOrDefault(l => l != 0);
                 var entryInstructions = LlvmC.Instructions(LlvmC.LLVMGetEntryBasicBlock(function));
                 var lastAlloca = entryInstructions.FindLastIndex(i => LlvmC.LLVMGetInstructionOpcode(i) == LlvmC.OpAlloca);
+                var latches = loops ? LoopLatches(function) : [];
                 InsertCall(builder, entryInstructions[lastAlloca + 1], location, pointType, point);
                 foreach (var ret in instructions.Where(i => LlvmC.LLVMGetInstructionOpcode(i) == LlvmC.OpRet))
                 {
                     var own = LlvmC.LLVMInstructionGetDebugLoc(ret);
                     InsertCall(builder, ret, own != 0 ? own : location, pointType, point);
+                }
+                foreach (var latch in latches)
+                {
+                    var branch = LlvmC.LLVMGetBasicBlockTerminator(latch);
+                    var own = LlvmC.LLVMInstructionGetDebugLoc(branch);
+                    InsertCall(builder, branch, own != 0 ? own : location, pointType, point);
                 }
             }
         }
@@ -250,6 +257,49 @@ internal static partial class MigrationInstrumenter
         {
             LlvmC.LLVMDisposePassBuilderOptions(options);
         }
+    }
+
+    /// <summary>
+    /// The blocks that end in a loop's back-edge: the sources of the retreating edges of a depth-first walk from the
+    /// entry (a branch to a block still on the walk's path). Every cycle of the control-flow graph has one, so a
+    /// migration point before each of their branches runs in every iteration of every loop.
+    /// </summary>
+    private static List<nint> LoopLatches(nint function)
+    {
+        var latches = new List<nint>();
+        var onPath = new HashSet<nint>();
+        var visited = new HashSet<nint>();
+        var stack = new Stack<(nint Block, uint Next)>();
+        var entry = LlvmC.LLVMGetEntryBasicBlock(function);
+        stack.Push((entry, 0));
+        onPath.Add(entry);
+        visited.Add(entry);
+        while (stack.Count > 0)
+        {
+            var (block, next) = stack.Pop();
+            var terminator = LlvmC.LLVMGetBasicBlockTerminator(block);
+            var count = terminator == 0 ? 0 : LlvmC.LLVMGetNumSuccessors(terminator);
+            if (next >= count)
+            {
+                onPath.Remove(block);
+                continue;
+            }
+            stack.Push((block, next + 1));
+            var successor = LlvmC.LLVMGetSuccessor(terminator, next);
+            if (onPath.Contains(successor))
+            {
+                if (!latches.Contains(block))
+                {
+                    latches.Add(block);
+                }
+            }
+            else if (visited.Add(successor))
+            {
+                onPath.Add(successor);
+                stack.Push((successor, 0));
+            }
+        }
+        return latches;
     }
 
     private static unsafe void InsertCall(nint builder, nint before, nint location, nint type, nint function)

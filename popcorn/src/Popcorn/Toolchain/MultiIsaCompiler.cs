@@ -27,7 +27,7 @@ public static class MultiIsaCompiler
             var bitcode = options.Sources.Select((source, i) =>
                 CompileToBitcode(source, Path.Combine(work, $"{i}-{Path.GetFileNameWithoutExtension(source)}.bc"), options.OptimizationLevel,
                     options.IncludeDirectories, options.Defines, freestanding: false)).ToList();
-            var ir = LinkAndNormalize(bitcode, Path.Combine(work, "user"), migrationPoints: true);
+            var ir = LinkAndNormalize(bitcode, Path.Combine(work, "user"), options.MigrationPoints);
             var objects = ForEachIsa(isa =>
             {
                 var dir = Directory.CreateDirectory(Path.Combine(work, isa.Name())).FullName;
@@ -54,7 +54,7 @@ public static class MultiIsaCompiler
         {
             var bitcode = RuntimeLibrary.PortableSources.Select(source =>
                 CompileToBitcode(source, Path.Combine(staging, Path.GetFileNameWithoutExtension(source) + ".bc"), optimizationLevel, [], [], freestanding: true)).ToList();
-            var ir = LinkAndNormalize(bitcode, Path.Combine(staging, "runtime"), migrationPoints: false);
+            var ir = LinkAndNormalize(bitcode, Path.Combine(staging, "runtime"), MigrationPoints.None);
             ForEachIsa(isa =>
             {
                 var dir = Directory.CreateDirectory(Path.Combine(staging, isa.Name())).FullName;
@@ -92,7 +92,7 @@ public static class MultiIsaCompiler
         return output;
     }
 
-    private static string LinkAndNormalize(IReadOnlyList<string> bitcode, string stem, bool migrationPoints)
+    private static string LinkAndNormalize(IReadOnlyList<string> bitcode, string stem, MigrationPoints migrationPoints)
     {
         var linked = stem + ".bc";
         ToolRunner.Run(Tools.LlvmLink, [.. bitcode, "-o", linked]);

@@ -149,6 +149,28 @@ public sealed class MigrationTests
         Assert.Contains(mismatch.Errors, e => e.Contains(" call #", StringComparison.Ordinal));
     }, TestContext.Current.CancellationToken);
 
+    [Integration]
+    [Theory(Timeout = 300_000)]
+    [InlineData(0)]
+    [InlineData(2)]
+    public Task Loop_back_edge_points_let_a_thread_migrate_inside_a_loop_without_calls(int level) => Task.Run(() =>
+    {
+        var policy = new MigrationPolicy { Every = 100_000 };
+        var plain = BuildProgram("loops.c", level);
+        var (unmigrated, expected) = Run(plain, Isa.RiscV64, new MigrationPolicy());
+        Assert.Equal(0, unmigrated.Exit.ShellCode);
+        var (functionsOnly, _) = Run(plain, Isa.RiscV64, policy);
+        Assert.True(functionsOnly.Migrations.Count <= 2, $"{functionsOnly.Migrations.Count} migrations without loop points");
+
+        var (report, output) = Run(BuildProgram("loops.c", level, MigrationPoints.FunctionsAndLoops), Isa.RiscV64, policy);
+        Assert.Equal(expected, output);
+        var done = report.Migrations.Where(m => m.Refusal is null).ToList();
+        Assert.True(done.Count >= 8, $"only {done.Count} migrations with loop points");
+        Assert.Contains(done, m => m.From == Isa.Aarch64);
+        Assert.Contains(done, m => m.From == Isa.RiscV64);
+        Assert.All(report.Retired.Values, retired => Assert.True(retired > 200_000));
+    }, TestContext.Current.CancellationToken);
+
     [Fact]
     public void Schedule_files_parse_and_name_a_bad_line()
     {
@@ -190,14 +212,14 @@ public sealed class MigrationTests
         return (report, System.Text.Encoding.UTF8.GetString(output.ToArray()));
     }
 
-    internal static string BuildProgram(string file, int level)
+    internal static string BuildProgram(string file, int level, MigrationPoints points = MigrationPoints.Functions)
     {
         CorpusBuilds.ConfigureRuntime();
         var source = Path.Combine(CorpusBuilds.RepositoryRoot, "popcorn", "tests", "Popcorn.Tests", "Migration", "Programs", file);
         var toolchain = Directory.GetFiles(Path.Combine(CorpusBuilds.RepositoryRoot, "popcorn", "src", "Popcorn", "Toolchain"), "*.cs").Order(StringComparer.Ordinal);
-        var key = BuildCache.Hash([BuildCache.FileInput(source), .. RuntimeLibrary.HashInputs(), .. toolchain.Select(BuildCache.FileInput), $"O{level}"]);
+        var key = BuildCache.Hash([BuildCache.FileInput(source), .. RuntimeLibrary.HashInputs(), .. toolchain.Select(BuildCache.FileInput), $"O{level}", points.ToString()]);
         var directory = BuildCache.GetOrBuild("migration-tests", key, staging =>
-            MultiIsaCompiler.Compile(new CompileOptions { Sources = [source], Output = Path.Combine(staging, "program"), OptimizationLevel = level }));
+            MultiIsaCompiler.Compile(new CompileOptions { Sources = [source], Output = Path.Combine(staging, "program"), OptimizationLevel = level, MigrationPoints = points }));
         return Path.Combine(directory, "program");
     }
 }
