@@ -131,13 +131,31 @@ internal static class RunCommand
             Log = messages,
         };
         RunReport report;
+        ControlSocket? control = null;
         try
         {
-            report = Emulator.RunMigrating(path, start, GuestIo.Console(), options, policy, cancellationToken: cancellationToken);
+            report = Emulator.RunMigrating(path, start, GuestIo.Console(), options, policy, controller =>
+            {
+                try
+                {
+                    control = ControlSocket.Start(controller);
+                }
+                catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException)
+                {
+                    messages.WriteLine($"popcorn: no control socket ('popcorn migrate' cannot reach this run): {e.Message}");
+                }
+            }, cancellationToken);
         }
         catch (InvalidDataException e)
         {
             throw new UsageException(e.Message, e);
+        }
+        finally
+        {
+            if (control is not null)
+            {
+                await control.DisposeAsync();
+            }
         }
         if (report.Exit.Message is { } message)
         {

@@ -122,6 +122,7 @@ public static class Emulator
             var scheduler = new Scheduler(process, cpus.Values, images.ToDictionary(p => p.Key, p => p.Value.Symbols), options.Scheduler)
             {
                 Interceptor = controller,
+                BetweenQuanta = controller.ApplyOutsideRequests,
             };
             var clock = Stopwatch.StartNew();
             var exit = scheduler.Run(cancellationToken);

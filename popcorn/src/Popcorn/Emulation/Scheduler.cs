@@ -50,6 +50,9 @@ public sealed class Scheduler
     /// <summary>Handles migration system calls before the process sees them, or null.</summary>
     public ISystemCallInterceptor? Interceptor { get; init; }
 
+    /// <summary>Called between quanta on the scheduler's thread (requests from outside the process are applied there), or null.</summary>
+    public Action? BetweenQuanta { get; init; }
+
     /// <summary>Total instructions retired on each ISA in this run.</summary>
     public IReadOnlyDictionary<Isa, long> Retired => _process.Threads.SelectMany(t => Enum.GetValues<Isa>().Select(i => (i, n: t.RetiredOn(i))))
         .GroupBy(x => x.i).Where(g => g.Sum(x => x.n) > 0).ToDictionary(g => g.Key, g => g.Sum(x => x.n));
@@ -64,6 +67,7 @@ public sealed class Scheduler
         while (_process.Exit is null)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            BetweenQuanta?.Invoke();
             GuestThread? thread = null;
             for (var i = 0; i < threads.Count; i++)
             {

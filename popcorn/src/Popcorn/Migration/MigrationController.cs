@@ -92,6 +92,7 @@ public sealed class MigrationController : ISystemCallInterceptor
     private readonly Dictionary<int, long> _lastMigration = [];
     private readonly HashSet<ScheduledMigration> _done = [];
     private readonly ConcurrentDictionary<int, Isa> _requests = new();
+    private readonly ConcurrentQueue<(ControlRequest Request, TaskCompletionSource<string> Reply)> _outside = new();
     private readonly ulong _threadPointerBias;
     private readonly List<MigrationEvent> _events = [];
     private readonly TextWriter _log;
@@ -129,6 +130,47 @@ public sealed class MigrationController : ISystemCallInterceptor
     {
         _requests[threadId] = to;
         UpdateFlag();
+    }
+
+    /// <summary>
+    /// Hands a request from another host thread (the control socket) to the scheduler's thread, which applies it at
+    /// its next <see cref="ApplyOutsideRequests"/>; completes with the reply: <c>ok …</c> naming the threads asked to
+    /// move, or <c>error …</c> naming a thread that does not exist.
+    /// </summary>
+    public Task<string> RequestFromOutsideAsync(ControlRequest request, CancellationToken cancellationToken)
+    {
+        var reply = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _outside.Enqueue((request, reply));
+        return reply.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Applies the requests from <see cref="RequestFromOutsideAsync"/> (the scheduler calls it between quanta).</summary>
+    public void ApplyOutsideRequests()
+    {
+        while (_outside.TryDequeue(out var pending))
+        {
+            var (request, reply) = pending;
+            if (!_nodes.ContainsKey(request.To))
+            {
+                reply.TrySetResult($"error: there is no {request.To.Name()} node");
+                continue;
+            }
+            var live = _process.Threads.Where(t => t.Status != ThreadStatus.Exited).ToList();
+            var chosen = request.Thread is { } id ? live.Where(t => t.Id == id).ToList() : live;
+            if (chosen.Count == 0)
+            {
+                reply.TrySetResult($"error: no thread {request.Thread} (threads: {string.Join(", ", live.Select(t => t.Id))})");
+                continue;
+            }
+            var moving = chosen.Where(t => t.State.Isa != request.To).ToList();
+            foreach (var thread in moving)
+            {
+                Request(thread.Id, request.To);
+            }
+            reply.TrySetResult(moving.Count == 0
+                ? $"ok: thread {string.Join(", ", chosen.Select(t => t.Id))} already on {request.To.Name()}"
+                : $"ok: thread {string.Join(", ", moving.Select(t => t.Id))} will move to {request.To.Name()} at the next migration point");
+        }
     }
 
     /// <inheritdoc />
