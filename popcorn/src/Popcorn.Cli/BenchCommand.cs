@@ -36,19 +36,8 @@ internal static class BenchCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
-            var selected = new List<(string Name, string[] Arguments)>();
-            foreach (var name in parse.GetValue(kernels) ?? [])
-            {
-                var kernel = Array.Find(Kernels, k => k.Name == name);
-                selected.Add(kernel.Name is null ? throw new UsageException($"unknown kernel '{name}' (known: {string.Join(", ", Kernels.Select(k => k.Name))})") : kernel);
-            }
-            if (selected.Count == 0)
-            {
-                selected.AddRange(Kernels);
-            }
-            var nodes = parse.GetValue(isas) is { Length: > 0 } isaNames
-                ? isaNames.Select(n => IsaNames.Parse(n) ?? throw new UsageException($"--isa '{n}' is neither aarch64 nor riscv64")).ToList()
-                : [.. Emulator.AvailableIsas];
+            var selected = Choose(parse.GetValue(kernels), Kernels, k => k.Name, "kernel");
+            var nodes = Nodes(parse.GetValue(isas));
             var runs = Math.Max(1, parse.GetValue(repetitions));
             var work = Directory.CreateTempSubdirectory("popcorn-bench-");
             try
@@ -78,6 +67,21 @@ internal static class BenchCommand
         });
         return command;
     }
+
+    /// <summary>The entries of <paramref name="known"/> named in <paramref name="names"/>, or all of them when none is.</summary>
+    /// <exception cref="UsageException">An unknown name.</exception>
+    internal static List<T> Choose<T>(string[]? names, T[] known, Func<T, string> name, string what)
+    {
+        var chosen = (names ?? []).Select(n => Array.Find(known, k => name(k) == n) is { } found && name(found) is not null ? found
+            : throw new UsageException($"unknown {what} '{n}' (known: {string.Join(", ", known.Select(name))})")).ToList();
+        return chosen.Count > 0 ? chosen : [.. known];
+    }
+
+    /// <summary>The nodes named by <c>--isa</c>, or every available node.</summary>
+    /// <exception cref="UsageException">A name that is no ISA.</exception>
+    internal static List<Isa> Nodes(string[]? names) => names is { Length: > 0 }
+        ? [.. names.Select(n => IsaNames.Parse(n) ?? throw new UsageException($"--isa '{n}' is neither aarch64 nor riscv64"))]
+        : [.. Emulator.AvailableIsas];
 
     /// <summary>The best CPU time of <paramref name="runs"/> emulated runs of one node's image, its instructions and wall time.</summary>
     internal static (long Retired, double Cpu, double Wall) Emulated(string binary, Isa isa, string[] arguments, int runs, CancellationToken cancellationToken)

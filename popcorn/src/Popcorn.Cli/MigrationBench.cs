@@ -94,15 +94,8 @@ internal static class MigrationBench
             {
                 throw new UsageException("--level must be 0, 1 or 2");
             }
-            var selected = (parse.GetValue(kernels) ?? []).Select(name => Array.Find(Programs, p => p.Name == name) is { Name: not null } p ? p
-                : throw new UsageException($"unknown program '{name}' (known: {string.Join(", ", Programs.Select(k => k.Name))})")).ToList();
-            if (selected.Count == 0)
-            {
-                selected.AddRange(Programs);
-            }
-            var nodes = parse.GetValue(isas) is { Length: > 0 } isaNames
-                ? isaNames.Select(name => IsaNames.Parse(name) ?? throw new UsageException($"--isa '{name}' is neither aarch64 nor riscv64")).ToList()
-                : [.. Emulator.AvailableIsas];
+            var selected = BenchCommand.Choose(parse.GetValue(kernels), Programs, p => p.Name, "program");
+            var nodes = BenchCommand.Nodes(parse.GetValue(isas));
             var runs = Math.Max(1, parse.GetValue(repetitions));
             var work = Directory.CreateTempSubdirectory("popcorn-bench-");
             try
