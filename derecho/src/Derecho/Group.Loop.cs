@@ -70,14 +70,15 @@ public sealed partial class Group
 
     private void RequestLoop()
     {
-        // A thread running the loop looks at the queue again after it lets go, so it needs no second thread.
+        // A thread running the loop looks at the queue again after it lets go, so it needs no second thread. From a
+        // pool thread (a send made in the continuation of the one before), the loop runs on that same thread next.
         if (Volatile.Read(ref _loopState) == LoopFree && Interlocked.Exchange(ref _loopRequested, 1) == 0)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static group =>
             {
                 Volatile.Write(ref group._loopRequested, 0);
                 group.RunLoopHere();
-            }, this, preferLocal: false);
+            }, this, preferLocal: Thread.CurrentThread.IsThreadPoolThread);
         }
     }
 
