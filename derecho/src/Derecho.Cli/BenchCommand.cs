@@ -42,6 +42,7 @@ internal static class BenchCommand
     private static async Task<int> RunAsync(int[] sizes, string[] modes, double seconds, CancellationToken ct)
     {
         var duration = TimeSpan.FromSeconds(seconds);
+        await Console.Out.WriteLineAsync($"load average at the start: {LoadAverage()}");
         var rtt = await RoundTripAsync(1024, ct);
         await Console.Out.WriteLineAsync(FormattableString.Invariant($"raw loopback round trip, 1 KB: p50 {rtt:F0} us"));
         var (lowRate, lowP50, lowP99, lowMax) = await MeasureAsync(1024, 1, 1, duration, ct);
@@ -59,8 +60,13 @@ internal static class BenchCommand
                     $"{size,-9} {mode,-8} {rate,-11:F0} {rate * size / 1e6,-8:F1} {p50 / 1000,-8:F2} {p99 / 1000,-8:F2} {max / 1000,-8:F2} {ceiling,-15:F0} {rate / ceiling,5:P1}"));
             }
         }
+        await Console.Out.WriteLineAsync($"load average at the end: {LoadAverage()}");
         return ExitCode.Success;
     }
+
+    /// <summary>The machine's 1, 5 and 15-minute load averages (other work sharing the cores skews every number here).</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     /// <summary>The numbers of a <c>result NAME VALUE NAME VALUE …</c> line a member prints.</summary>
     internal static Dictionary<string, double> ResultFields(string line)

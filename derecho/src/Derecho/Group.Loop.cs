@@ -550,8 +550,8 @@ public sealed partial class Group
 
     private sealed record PersistedInput(int Shard, int ViewId, long Count) : Input;
 
-    private sealed record SendInput(int Shard, ReadOnlyMemory<byte> Payload) : Input
+    private sealed record SendInput(int Shard, ReadOnlyMemory<byte> Payload, bool Inline) : Input
     {
-        public TaskCompletionSource<int> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<int> Completion { get; } = new(Inline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -133,7 +133,7 @@ public sealed partial class Group : IAsyncDisposable
         {
             throw new ArgumentException($"payload of {payload.Length} bytes exceeds max_payload_size {_options.MaxPayloadSize}", nameof(payload));
         }
-        var request = new SendInput(shard, payload);
+        var request = new SendInput(shard, payload, _options.InlineSendCompletions);
         if (!PostAndRequest(request))
         {
             throw new GroupStoppedException("this member has been disposed");
