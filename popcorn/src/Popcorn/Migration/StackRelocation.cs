@@ -6,19 +6,53 @@ namespace Popcorn.Migration;
 /// </summary>
 internal sealed class StackRelocation
 {
-    private readonly (ulong From, ulong Size, ulong To)[] _allocations;
     private readonly ulong[] _starts;
-    private readonly Dictionary<ulong, ulong> _ends = [];
+    private readonly (ulong Size, ulong To)[] _allocations;
+    private readonly ulong[] _ends;
+    private readonly ulong[] _endTargets;
 
     /// <summary>The moves, in frame order (the first to end at an address wins for one-past-the-end pointers).</summary>
     public StackRelocation(List<(ulong From, ulong Size, ulong To)> moves)
     {
-        _allocations = [.. moves.Where(m => m.Size > 0).OrderBy(m => m.From)];
-        _starts = [.. _allocations.Select(m => m.From)];
-        foreach (var (from, size, to) in moves)
+        var allocations = 0;
+        foreach (var move in moves)
         {
-            _ends.TryAdd(from + size, to + size);
+            allocations += move.Size > 0 ? 1 : 0;
         }
+        _starts = new ulong[allocations];
+        _allocations = new (ulong, ulong)[allocations];
+        _ends = new ulong[moves.Count];
+        _endTargets = new ulong[moves.Count];
+        var next = 0;
+        for (var i = 0; i < moves.Count; i++)
+        {
+            var (from, size, to) = moves[i];
+            if (size > 0)
+            {
+                _starts[next] = from;
+                _allocations[next++] = (size, to);
+            }
+            _ends[i] = from + size;
+            _endTargets[i] = to + size;
+        }
+        Array.Sort(_starts, _allocations);
+        // A stable sort by end keeps frame order among equal ends: the first is found by bisection below.
+        var order = new int[moves.Count];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+        var ends = _ends;
+        Array.Sort(order, (a, b) => ends[a] != ends[b] ? ends[a].CompareTo(ends[b]) : a.CompareTo(b));
+        var sortedEnds = new ulong[order.Length];
+        var sortedTargets = new ulong[order.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            sortedEnds[i] = _ends[order[i]];
+            sortedTargets[i] = _endTargets[order[i]];
+        }
+        _ends = sortedEnds;
+        _endTargets = sortedTargets;
     }
 
     /// <summary>
@@ -32,10 +66,29 @@ internal sealed class StackRelocation
         {
             index = ~index - 1;
         }
-        if (index >= 0 && pointer - _allocations[index].From < _allocations[index].Size)
+        if (index >= 0 && pointer - _starts[index] < _allocations[index].Size)
         {
-            return _allocations[index].To + (pointer - _allocations[index].From);
+            return _allocations[index].To + (pointer - _starts[index]);
         }
-        return _ends.TryGetValue(pointer, out var end) ? end : null;
+        var end = LowerBound(_ends, pointer);
+        return end < _ends.Length && _ends[end] == pointer ? _endTargets[end] : null;
+    }
+
+    private static int LowerBound(ulong[] sorted, ulong value)
+    {
+        var (low, high) = (0, sorted.Length);
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            if (sorted[middle] < value)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+        return low;
     }
 }
