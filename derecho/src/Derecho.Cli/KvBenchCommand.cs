@@ -69,6 +69,8 @@ internal static class KvBenchCommand
                     "--bench-window", window.ToString(CultureInfo.InvariantCulture),
                     $"--DERECHO/local_id={id}", $"--DERECHO/gms_port={ports[2 * id]}", $"--DERECHO/sst_port={ports[(2 * id) + 1]}",
                     $"--DERECHO/contact_port={ports[0]}", $"--LAYOUT/json_layout={layout}",
+                    // Starting six processes on a loaded machine can pause one for seconds: do not remove it for that.
+                    "--DERECHO/sst_poll_cq_timeout_ms=5000",
                 ]));
                 await processes[id].WaitForLineAsync(l => l.StartsWith("view ", StringComparison.Ordinal), ct);
             }

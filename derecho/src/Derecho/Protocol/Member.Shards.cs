@@ -111,12 +111,16 @@ public sealed partial class Member
             {
                 continue;
             }
+            // Captured: a trigger may install the next view while this view's predicates are still being evaluated.
             var stream = multicast.Stream;
-            _table.Predicates.AddRecurrent(multicast.HasStable, () => multicast.DeliverStable(this));
-            _table.Predicates.AddRecurrent(() => _table.MinPersisted(stream) > _frontiers[stream], () =>
+            var table = _table;
+            var frontiers = _frontiers;
+            var viewId = _view!.Id;
+            table.Predicates.AddRecurrent(multicast.HasStable, () => multicast.DeliverStable(this));
+            table.Predicates.AddRecurrent(() => table.MinPersisted(stream) > frontiers[stream], () =>
             {
-                _frontiers[stream] = _table.MinPersisted(stream);
-                _outputs.Add(new PersistenceAdvanced(stream - 1, _view!.Id, _frontiers[stream]));
+                frontiers[stream] = table.MinPersisted(stream);
+                _outputs.Add(new PersistenceAdvanced(stream - 1, viewId, frontiers[stream]));
             });
         }
     }

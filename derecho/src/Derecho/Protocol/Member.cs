@@ -222,7 +222,7 @@ public sealed partial class Member : IDeliverySink
         return message.MessageId;
     }
 
-    /// <summary>Whether this member belongs to shard <paramref name="shard"/> of the current view's plan.</summary>
+    /// <summary>Whether this member belongs to shard <paramref name="shard"/> of the current view's plan (<see cref="WholeGroup"/>: in a view).</summary>
     public bool IsShardMember(int shard) =>
         Status == MemberStatus.Active && shard + 1 >= 0 && shard + 1 < _streams.Length && _streams[shard + 1] is not null;
 

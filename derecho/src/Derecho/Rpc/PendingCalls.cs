@@ -51,8 +51,11 @@ internal abstract class PendingCall(CallId id)
 {
     public CallId Id { get; } = id;
 
-    /// <summary>The timeout or cancellation watching the call; disposed when the call leaves the table.</summary>
+    /// <summary>The cancellation watching the call; disposed when the call leaves the table.</summary>
     public IDisposable? Watch { get; set; }
+
+    /// <summary>The timestamp (of the group's clock) after which the call fails with a timeout; 0 for none.</summary>
+    public long Deadline { get; set; }
 
     /// <summary>A member replied; true once no more replies are expected.</summary>
     public abstract bool OnReply(uint node, RpcReply reply);
@@ -235,6 +238,18 @@ internal sealed class PendingCallTable
             if (call.OnView(view))
             {
                 Remove(id);
+            }
+        }
+    }
+
+    /// <summary>Fails every call whose <see cref="PendingCall.Deadline"/> is before <paramref name="now"/>.</summary>
+    public void FailExpired(long now, Func<Exception> error)
+    {
+        foreach (var (id, call) in _calls)
+        {
+            if (call.Deadline != 0 && call.Deadline < now)
+            {
+                Fail(id, error());
             }
         }
     }

@@ -49,7 +49,7 @@ public sealed partial class ReplicatedGroup
         deduplicate |= _allocation?.Shard(type, subgroup.Index, shard) is { } target && !target.Contains(NodeId);
         var call = new OrderedPendingCall(id);
         _calls.Add(call);
-        call.Watch = Watch(call, cancellationToken);
+        Watch(call, cancellationToken);
         var message = new RpcMessageWriter(RpcKind.OrderedCall, 36 + arguments.Length)
             .Call(id).Byte(deduplicate ? (byte)1 : (byte)0).UInt32(NodeId).Subgroup(type, subgroup.Index).UInt16(shard).UInt32(methodId)
             .Rest(arguments.Span).ToMemory();
@@ -81,7 +81,7 @@ public sealed partial class ReplicatedGroup
         var id = NextCallId();
         var call = new P2PPendingCall(id, node);
         _calls.Add(call);
-        call.Watch = Watch(call, cancellationToken);
+        Watch(call, cancellationToken);
         if (node == NodeId)
         {
             RunP2P(id, type, subgroup.Index, methodId, arguments, (callId, reply) => _calls.Reply(callId, NodeId, reply));
@@ -110,18 +110,25 @@ public sealed partial class ReplicatedGroup
 
     /// <summary>
     /// Fails the call when <paramref name="cancellationToken"/> fires, or, when the caller gave none, after
-    /// <see cref="ReplicatedGroupOptions.DefaultTimeout"/>.
+    /// <see cref="ReplicatedGroupOptions.DefaultTimeout"/> (found by a sweep of the table, not a timer per call).
     /// </summary>
-    private IDisposable Watch(PendingCall call, CancellationToken cancellationToken)
+    private void Watch(PendingCall call, CancellationToken cancellationToken)
     {
         if (cancellationToken.CanBeCanceled)
         {
-            return cancellationToken.Register(() => _calls.Fail(call.Id, new OperationCanceledException(cancellationToken)));
+            call.Watch = cancellationToken.Register(() => _calls.Fail(call.Id, new OperationCanceledException(cancellationToken)));
         }
+        else
+        {
+            call.Deadline = _time.GetTimestamp() + (long)(_rpcOptions.DefaultTimeout.TotalSeconds * _time.TimestampFrequency);
+        }
+    }
+
+    /// <summary>Fails the calls whose default timeout passed (a timer callback, a few times a second).</summary>
+    private void SweepTimeouts()
+    {
         var timeout = _rpcOptions.DefaultTimeout;
-        var source = new CancellationTokenSource(timeout);
-        source.Token.Register(() => _calls.Fail(call.Id, new RpcException(RpcError.Timeout, $"no reply within {timeout.TotalSeconds:0.#} s")));
-        return source;
+        _calls.FailExpired(_time.GetTimestamp(), () => new RpcException(RpcError.Timeout, $"no reply within {timeout.TotalSeconds:0.#} s"));
     }
 
     private void RunP2P(CallId id, int type, int subgroup, uint methodId, ReadOnlyMemory<byte> arguments, ReplySink reply)

@@ -35,6 +35,8 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
     private readonly ulong _sequenceBase = (ulong)Random.Shared.NextInt64() & 0xFFFF_FFFF_0000_0000UL;
     private readonly ILogger _logger;
     private readonly Lock _startGate = new();
+    private readonly TimeProvider _time;
+    private readonly ITimer _timeoutSweep;
     private List<Action<Group>>? _beforeStart = [];
     private Group _group = null!;
     private long _nextSequence;
@@ -50,6 +52,9 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
         _types = [.. types];
         _rpcOptions = rpcOptions;
         _logger = rpcOptions.LoggerFactory?.CreateLogger<ReplicatedGroup>() ?? NullLogger<ReplicatedGroup>.Instance;
+        _time = rpcOptions.Time ?? TimeProvider.System;
+        var sweep = rpcOptions.DefaultTimeout / 8 < TimeSpan.FromMilliseconds(250) ? rpcOptions.DefaultTimeout / 8 : TimeSpan.FromMilliseconds(250);
+        _timeoutSweep = _time.CreateTimer(_ => SweepTimeouts(), null, sweep, sweep);
         _typeByLayout = new int[layout.Types.Count];
         for (var t = 0; t < layout.Types.Count; t++)
         {
@@ -167,6 +172,7 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
     /// <summary>Stops at once (to the others, a crash).</summary>
     public async ValueTask DisposeAsync()
     {
+        await _timeoutSweep.DisposeAsync().ConfigureAwait(false);
         await _group.DisposeAsync().ConfigureAwait(false);
         _calls.FailAll(new RpcException(RpcError.Stopped, "this member stopped"));
         foreach (var replica in _replicas.Values)

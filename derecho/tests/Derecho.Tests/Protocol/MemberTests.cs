@@ -172,6 +172,79 @@ public sealed class MemberTests
         Assert.Contains("WindowSize", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Each_shard_orders_its_own_messages_among_its_members_only()
+    {
+        Form(4, planner: new PairShards());
+        for (var i = 0; i < 30; i++)
+        {
+            foreach (var (id, member) in _members)
+            {
+                var shard = id <= 2 ? 0 : 1;
+                Assert.True(member.IsShardMember(shard));
+                Assert.False(member.IsShardMember(1 - shard));
+                member.Send(shard, new[] { (byte)id, (byte)i });
+                Pump(id);
+            }
+            Run();
+        }
+        foreach (var (id, deliveries) in _deliveries)
+        {
+            var mine = id <= 2 ? 0 : 1;
+            Assert.All(deliveries.Where(d => d.ViewId == 3), d => Assert.Equal(mine, d.Shard));
+            Assert.Equal(60, deliveries.Count(d => d.ViewId == 3));
+        }
+        Assert.Equal(Order(1), Order(2));
+        Assert.Equal(Order(3), Order(4));
+        Assert.Throws<InvalidOperationException>(() => _members[1].Send(1, new byte[] { 1 }));
+
+        List<(uint, long)> Order(uint id) => [.. _deliveries[id].Where(d => d.ViewId == 3).Select(d => (d.Sender, d.OrderIndex))];
+    }
+
+    [Fact]
+    public void A_shard_persistence_frontier_is_the_minimum_its_members_reported()
+    {
+        Form(4, planner: new PairShards());
+        for (var i = 0; i < 5; i++)
+        {
+            _members[1].Send(0, new[] { (byte)i });
+        }
+        Pump(1);
+        Run();
+        var view = _members[1].View!.Id;
+        var delivered = _deliveries[2].Count(d => d.Shard == 0 && d.ViewId == view);
+        Assert.Equal(5, delivered);
+        var last = _deliveries[2].Last(d => d.Shard == 0).OrderIndex + 1;
+        var frontiers = new List<PersistenceAdvanced>();
+        _members[1].ReportPersisted(0, view, last);
+        frontiers.AddRange(Report(1));
+        Run();
+        Assert.Equal(0, _members[2].PersistedFrontier(0));
+        _members[2].ReportPersisted(0, view, 2);
+        _members[3].ReportPersisted(0, view, 2);
+        frontiers.AddRange(Report(2).Concat(Report(3)));
+        Run();
+        Assert.Equal([new PersistenceAdvanced(0, view, 2)], frontiers);
+        Assert.Equal(2, _members[1].PersistedFrontier(0));
+        Assert.Equal(0, _members[3].PersistedFrontier(0));
+        _members[2].ReportPersisted(0, view, 1_000);
+        Pump(2);
+        Run();
+        Assert.Equal(last, _members[1].PersistedFrontier(0));
+        Assert.Equal(last, _members[2].PersistedFrontier(0));
+
+        IEnumerable<PersistenceAdvanced> Report(uint id)
+        {
+            var outputs = new List<MemberOutput>();
+            _members[id].DrainOutputs(outputs);
+            foreach (var send in outputs.OfType<SendToPeer>())
+            {
+                _network.Enqueue((id, send.To!.Value, send.Body));
+            }
+            return outputs.OfType<PersistenceAdvanced>();
+        }
+    }
+
     private static MemberOptions Options(uint id, int maxSmc = 10240, int block = 4096) => new()
     {
         NodeId = id,
@@ -181,12 +254,12 @@ public sealed class MemberTests
         BlockSize = block,
     };
 
-    private void Form(int count, int maxSmc = 10240, int block = 4096)
+    private void Form(int count, int maxSmc = 10240, int block = 4096, IShardPlanner? planner = null)
     {
-        Add(Member.StartGroup(Options(1, maxSmc, block), _time));
+        Add(Member.StartGroup(Options(1, maxSmc, block) with { ShardPlanner = planner }, _time));
         for (uint id = 2; id <= count; id++)
         {
-            Add(Member.Join(Options(id, maxSmc, block), "n1", _time));
+            Add(Member.Join(Options(id, maxSmc, block) with { ShardPlanner = planner }, "n1", _time));
             Pump(id);
             Run();
         }
@@ -230,6 +303,16 @@ public sealed class MemberTests
                 member.Receive(message.From, message.Body);
                 Pump(message.To);
             }
+        }
+    }
+
+    /// <summary>Shard 0: nodes 1 and 2; shard 1: nodes 3 and 4 (whichever of them are in the view).</summary>
+    private sealed class PairShards : IShardPlanner
+    {
+        public IReadOnlyList<IReadOnlyList<uint>> PlanShards(Membership.View view)
+        {
+            var ids = view.Members.Select(m => m.NodeId).ToList();
+            return [[.. ids.Where(id => id <= 2)], [.. ids.Where(id => id > 2)]];
         }
     }
 }

@@ -25,6 +25,10 @@ internal sealed class Coverage
 
     public int ShardDeliveries { get; set; }
 
+    public int StateTransfers { get; set; }
+
+    public int ShardStatesLost { get; set; }
+
     public void Add(Coverage other)
     {
         LeaderLostMidChange += other.LeaderLostMidChange;
@@ -35,11 +39,14 @@ internal sealed class Coverage
         ViewChanges += other.ViewChanges;
         LargeMessagesDelivered += other.LargeMessagesDelivered;
         ShardDeliveries += other.ShardDeliveries;
+        StateTransfers += other.StateTransfers;
+        ShardStatesLost += other.ShardStatesLost;
     }
 
     public override string ToString() =>
         $"leader lost mid-change {LeaderLostMidChange}, trims discarding {TrimsDiscarding}, joins racing failures {JoinsRacingFailures}, " +
-        $"partitions healed {PartitionsHealed}, proposals adopted {ProposalsAdopted}, view changes {ViewChanges}, large messages {LargeMessagesDelivered}, shard deliveries {ShardDeliveries}";
+        $"partitions healed {PartitionsHealed}, proposals adopted {ProposalsAdopted}, view changes {ViewChanges}, large messages {LargeMessagesDelivered}, shard deliveries {ShardDeliveries}, " +
+        $"shard states transferred {StateTransfers}, shard states lost with every holder {ShardStatesLost}";
 }
 
 /// <summary>
@@ -75,10 +82,12 @@ internal sealed class GroupSimulation
     private long _now;
     private long _sequence;
     private bool _faultsOver;
+    private bool _shardFinalsSent;
     private bool _armLeaderCrash;
     private int _partitionsHealedPending;
 
     private readonly IShardPlanner? _planner;
+    private readonly ShardReplicas? _replicas;
 
     /// <summary>A run; every third seed lays the views out in shards (<see cref="OverlappingShards"/>), each with its own total order.</summary>
     public GroupSimulation(int seed, bool verbose = false)
@@ -87,6 +96,7 @@ internal sealed class GroupSimulation
         _random = new Random(seed);
         _verbose = verbose;
         _planner = seed % 3 == 0 ? new OverlappingShards() : null;
+        _replicas = _planner is null ? null : new ShardReplicas(_planner, Coverage);
     }
 
     public Coverage Coverage { get; } = new();
@@ -134,7 +144,7 @@ internal sealed class GroupSimulation
         At(FaultsEnd, EndFaults);
         var converged = false;
         var finalSent = false;
-        var finalKeys = new List<string>();
+        var finalKeys = new List<(string Key, int Shard)>();
         var budget = 3_000_000;
         while (_events.TryDequeue(out var action, out var when))
         {
@@ -161,19 +171,49 @@ internal sealed class GroupSimulation
                     var id = node.Member.Send(Payload(node, $"final{node.NodeId}", large: false, out var key));
                     node.Log.Sent[id] = key;
                     node.Log.SentTo[key] = Member.WholeGroup;
-                    finalKeys.Add(key);
+                    finalKeys.Add((key, Member.WholeGroup));
                     Drain(node);
                 }
                 finalSent = true;
             }
-            if (finalSent && _current.Values.All(n => finalKeys.All(k => Delivered(n, k))))
+            if (finalSent && _current.Values.All(n => finalKeys.All(k => Delivered(n, k.Key) || !n.Member.IsShardMember(k.Shard)))
+                && !SendShardFinals(finalKeys))
             {
+                _replicas?.CheckFinal(_current.Values.Select(n => (n.NodeId, n.Replicas)), _current.Values.First().Member.View!);
                 Coverage.PartitionsHealed += _partitionsHealedPending;
                 return;
             }
         }
         var states = string.Join("; ", _current.Values.Select(n => $"{n.Log} {n.Member.Status} {n.Member.StopReason} {n.Member.View} wedged={n.Member.IsWedged}"));
         throw new SimulationFailure($"no progress after the faults ended (converged={converged}): {states}", noProgress: true);
+    }
+
+    /// <summary>
+    /// Once: every member sends a last message in each shard it is in, so that once they are delivered everywhere
+    /// (each after its sender's earlier messages) the shards are quiescent. True when it sent them.
+    /// </summary>
+    private bool SendShardFinals(List<(string Key, int Shard)> finalKeys)
+    {
+        if (_planner is null || _shardFinalsSent)
+        {
+            return false;
+        }
+        _shardFinalsSent = true;
+        foreach (var node in _current.Values)
+        {
+            for (var shard = 0; shard < node.Member.ShardCount; shard++)
+            {
+                if (node.Member.IsShardMember(shard))
+                {
+                    var id = node.Member.Send(shard, Payload(node, $"final{node.NodeId}s{shard}", large: false, out var key));
+                    node.Log.Sent[id] = key;
+                    node.Log.SentTo[key] = shard;
+                    finalKeys.Add((key, shard));
+                }
+            }
+            Drain(node);
+        }
+        return true;
     }
 
     private static bool Delivered(Node node, string key) => node.Log.Deliveries.Values.Any(d => d.Exists(x => x.Key == key));
@@ -311,6 +351,10 @@ internal sealed class GroupSimulation
                         node.Log.Deliveries[(delivery.ViewId, delivery.Shard)] = list = [];
                     }
                     list.Add((delivery.Sender, key));
+                    if (delivery.Shard >= 0)
+                    {
+                        ShardReplicas.OnDelivery(node.Replicas, node.NodeId, delivery.Shard, key);
+                    }
                     Coverage.ShardDeliveries += delivery.Shard >= 0 ? 1 : 0;
                     if (delivery.Payload.Length > MaxSmc)
                     {
@@ -319,6 +363,7 @@ internal sealed class GroupSimulation
                     break;
                 case ViewInstalled installed:
                     OnView(node, installed.View);
+                    _replicas?.OnView(node.Replicas, node.NodeId, installed.View);
                     break;
                 case SendCompleted completed:
                     node.Log.Completed[node.Log.Sent[completed.MessageId]] = completed.ViewId;
@@ -667,6 +712,9 @@ internal sealed class GroupSimulation
         public int Counter { get; set; }
 
         public string LastTrace { get; set; } = "";
+
+        /// <summary>In sharded runs: this instance's replica of each shard it is in.</summary>
+        public Dictionary<int, ShardReplicas.Replica> Replicas { get; } = [];
     }
 
     /// <summary>

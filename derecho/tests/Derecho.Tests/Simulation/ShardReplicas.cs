@@ -1,0 +1,197 @@
+using Derecho.Membership;
+using Derecho.Protocol;
+
+namespace Derecho.Tests.Simulation;
+
+/// <summary>
+/// The replicated objects of a sharded run, as <see cref="Derecho.Rpc.ReplicatedGroup"/> keeps them, over the real
+/// <see cref="Member"/> protocol: every delivery in a shard's order is a put into that shard's key-value map
+/// (its reply the previous value); at each view, members that were in the shard before (and did not restart) hold
+/// the state and snapshot it between the last delivery of the ending view and the first of the new one (in
+/// their replica's queue, as the RPC layer does), and newcomers hold their deliveries until a snapshot arrives.
+/// Checks: the replies of every put agree across members, every holder's snapshot of a view is the same, and at
+/// the end every member of a shard holds the same map, with only that shard's keys.
+/// </summary>
+internal sealed class ShardReplicas(IShardPlanner planner, Coverage coverage)
+{
+    private readonly Dictionary<int, View> _views = [];
+    private readonly Dictionary<(int Shard, int ViewId), string> _snapshots = [];
+    private readonly Dictionary<(int Shard, int ViewId), List<Replica>> _waiting = [];
+    private readonly Dictionary<string, string> _replies = [];
+
+    private Coverage Coverage => coverage;
+
+    /// <summary>A member installed <paramref name="view"/>: replicas created, retired, snapshotted, or waiting for state.</summary>
+    public void OnView(Dictionary<int, Replica> replicas, uint node, View view)
+    {
+        _views.TryAdd(view.Id, view);
+        var plan = planner.PlanShards(view);
+        var before = _views.TryGetValue(view.Id - 1, out var previous) ? planner.PlanShards(previous) : [];
+        foreach (var shard in replicas.Keys.Where(s => s >= plan.Count || !plan[s].Contains(node)).ToList())
+        {
+            replicas.Remove(shard);
+        }
+        for (var shard = 0; shard < plan.Count; shard++)
+        {
+            if (!plan[shard].Contains(node))
+            {
+                continue;
+            }
+            var holders = plan[shard].Where(m => shard < before.Count && before[shard].Contains(m) && !view.Joined.Contains(m)).ToList();
+            if (holders.Contains(node) && replicas.TryGetValue(shard, out var replica))
+            {
+                if (holders.Count < plan[shard].Count)
+                {
+                    replica.Enqueue(new Step(null, view.Id));
+                }
+                continue;
+            }
+            replica = new Replica(this, shard);
+            replicas[shard] = replica;
+            if (holders.Count > 0)
+            {
+                replica.WaitFor(view.Id);
+            }
+        }
+    }
+
+    /// <summary>A delivery in shard <paramref name="shard"/>'s order at a member.</summary>
+    public static void OnDelivery(Dictionary<int, Replica> replicas, uint node, int shard, string key)
+    {
+        if (!replicas.TryGetValue(shard, out var replica))
+        {
+            throw new SimulationFailure($"node {node} delivered {key} in shard {shard} without a replica of it");
+        }
+        replica.Enqueue(new Step(key, 0));
+    }
+
+    /// <summary>At the end: every complete replica of a shard holds the same map (replicas still waiting for a state that no survivor had are counted).</summary>
+    public void CheckFinal(IEnumerable<(uint Node, Dictionary<int, Replica> Replicas)> members, View view)
+    {
+        var plan = planner.PlanShards(view);
+        for (var shard = 0; shard < plan.Count; shard++)
+        {
+            var states = new Dictionary<string, uint>();
+            foreach (var (node, replicas) in members.Where(m => plan[shard].Contains(m.Node)))
+            {
+                var replica = replicas.GetValueOrDefault(shard) ?? throw new SimulationFailure($"node {node} has no replica of shard {shard}");
+                if (replica.Waiting)
+                {
+                    coverage.ShardStatesLost++;
+                    continue;
+                }
+                if (replica.Map.Keys.FirstOrDefault(k => !k.StartsWith($"s{shard}/", StringComparison.Ordinal)) is { } stray)
+                {
+                    throw new SimulationFailure($"node {node} holds key {stray} in shard {shard}");
+                }
+                states.TryAdd(replica.Serialize(), node);
+            }
+            if (states.Count > 1)
+            {
+                throw new SimulationFailure($"shard {shard} ends with {states.Count} different states at nodes {string.Join(',', states.Values)}");
+            }
+        }
+    }
+
+    private void Snapshot(int shard, int viewId, string state)
+    {
+        if (_snapshots.TryGetValue((shard, viewId), out var earlier))
+        {
+            if (earlier != state)
+            {
+                throw new SimulationFailure($"holders of shard {shard} snapshot different states at view {viewId}");
+            }
+            return;
+        }
+        _snapshots[(shard, viewId)] = state;
+        foreach (var waiting in _waiting.GetValueOrDefault((shard, viewId)) ?? [])
+        {
+            waiting.Load(state);
+        }
+        _waiting.Remove((shard, viewId));
+    }
+
+    private void Reply(string key, string reply)
+    {
+        if (_replies.TryGetValue(key, out var first) && first != reply)
+        {
+            throw new SimulationFailure($"the put {key} was answered '{first}' by one member and '{reply}' by another");
+        }
+        _replies[key] = reply;
+    }
+
+    /// <summary>A delivered put (<see cref="Key"/>) or a snapshot for the joiners of view <see cref="SnapshotView"/>.</summary>
+    internal readonly record struct Step(string? Key, int SnapshotView);
+
+    /// <summary>One member's replica of one shard, with the queue that holds steps until its state arrives.</summary>
+    internal sealed class Replica(ShardReplicas owner, int shard)
+    {
+        private readonly List<Step> _held = [];
+
+        public SortedDictionary<string, string> Map { get; } = new(StringComparer.Ordinal);
+
+        public bool Waiting { get; private set; }
+
+        public string Serialize() => string.Join(';', Map.Select(p => $"{p.Key}={p.Value}"));
+
+        public void WaitFor(int viewId)
+        {
+            if (owner._snapshots.TryGetValue((shard, viewId), out var state))
+            {
+                Load(state);
+                return;
+            }
+            Waiting = true;
+            if (!owner._waiting.TryGetValue((shard, viewId), out var list))
+            {
+                owner._waiting[(shard, viewId)] = list = [];
+            }
+            list.Add(this);
+        }
+
+        public void Enqueue(Step step)
+        {
+            if (Waiting)
+            {
+                _held.Add(step);
+            }
+            else
+            {
+                Run(step);
+            }
+        }
+
+        public void Load(string state)
+        {
+            Map.Clear();
+            foreach (var pair in state.Split(';', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var at = pair.IndexOf('=', StringComparison.Ordinal);
+                Map[pair[..at]] = pair[(at + 1)..];
+            }
+            if (Map.Count > 0)
+            {
+                owner.Coverage.StateTransfers++;
+            }
+            Waiting = false;
+            foreach (var step in _held)
+            {
+                Run(step);
+            }
+            _held.Clear();
+        }
+
+        private void Run(Step step)
+        {
+            if (step.Key is null)
+            {
+                owner.Snapshot(shard, step.SnapshotView, Serialize());
+                return;
+            }
+            var slot = $"s{shard}/k{step.Key.Sum(c => c) % 8}";
+            owner.Reply(step.Key, Map.GetValueOrDefault(slot, ""));
+            Map[slot] = step.Key;
+        }
+    }
+
+}
