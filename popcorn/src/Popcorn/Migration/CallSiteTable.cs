@@ -139,6 +139,20 @@ public sealed class CallSiteTable
             problem = "no call precedes its stack map";
             returnAddress = record.Address;
         }
+        FrameRule? frame = null;
+        try
+        {
+            frame = cfi.RuleAt(returnAddress - 1);
+        }
+        catch (InvalidDataException e)
+        {
+            problem ??= e.Message;
+        }
+        if (frame is null)
+        {
+            problem ??= "no unwind rule covers the call";
+        }
+        long? fpAboveSp = frame is { } rule && rule.CfaRegister == MachineCode.FramePointer(isa) ? (long)function.StackSize - rule.CfaOffset : null;
         var locations = record.Locations;
         var flags = 0L;
         var values = new List<LiveValue>();
@@ -156,10 +170,10 @@ public sealed class CallSiteTable
                 if (location.Type is LocationType.Register or LocationType.Direct or LocationType.Indirect && returnAddress < record.Address)
                 {
                     var window = code.AsSpan((int)(returnAddress - function.Address), (int)(record.Address - returnAddress));
-                    var translated = MachineCode.TranslateBack(isa, window, location);
+                    var translated = MachineCode.TranslateBack(isa, window, location, fpAboveSp);
                     if (translated is null)
                     {
-                        problem ??= $"value {i / 2} in register {location.Register} is overwritten between the call and its stack map";
+                        problem ??= $"value {i / 2} ({location.Type} r{location.Register} {location.Offset}) is overwritten between the call and its stack map";
                         translated = location;
                     }
                     location = translated.Value;
@@ -169,24 +183,19 @@ public sealed class CallSiteTable
         }
         if ((flags & StackMapEncoding.FrameNotRewritable) != 0)
         {
-            problem ??= "the frame holds a va_list or a variable-sized allocation";
+            problem ??= "the frame holds a variable-sized allocation";
+        }
+        if ((flags & StackMapEncoding.HoldsVaList) != 0)
+        {
+            problem ??= "the frame holds a va_list (it points into a register save area each ISA lays out its own way)";
+        }
+        if ((flags & StackMapEncoding.ReturnsThroughHiddenSlot) != 0)
+        {
+            problem ??= "the function returns an aggregate that riscv64 returns through a hidden slot in its caller's frame, which no stack map describes";
         }
         if ((flags & StackMapEncoding.UnsupportedValue) != 0)
         {
             problem ??= "a live value is a vector";
-        }
-        FrameRule? frame = null;
-        try
-        {
-            frame = cfi.RuleAt(returnAddress - 1);
-        }
-        catch (InvalidDataException e)
-        {
-            problem ??= e.Message;
-        }
-        if (frame is null)
-        {
-            problem ??= "no unwind rule covers the call";
         }
         var recorded = values.Where(v => v.Location.Type == LocationType.Register).Select(v => v.Location.Register).ToHashSet();
         var bases = frameAddresses.GetValueOrDefault(returnAddress, []).Where(a => !recorded.Contains(a.Register)).ToList();

@@ -77,10 +77,14 @@ internal static partial class MachineCode
     }
 
     /// <summary>
-    /// Moves <paramref name="location"/> (valid after <paramref name="code"/>) back to where the value is before it.
-    /// Returns null when an instruction writes the register in a way that cannot be undone.
+    /// Moves <paramref name="location"/> (valid after <paramref name="code"/>) back to where the value is before it:
+    /// through moves and reloads into registers, and through stores into the stack slot the stack map names (a
+    /// 128-bit float is split for the stack map by storing it and reading the halves back). A register location
+    /// with a non-zero offset stands for bytes inside a vector register. <paramref name="fpAboveSp"/> relates frame
+    /// pointer and stack pointer addresses in the body (null when the frame has no frame pointer).
+    /// Returns null when an instruction writes the value's register or slot in a way that cannot be undone.
     /// </summary>
-    public static StackMapLocation? TranslateBack(Isa isa, ReadOnlySpan<byte> code, StackMapLocation location)
+    public static StackMapLocation? TranslateBack(Isa isa, ReadOnlySpan<byte> code, StackMapLocation location, long? fpAboveSp = null)
     {
         var words = new List<(uint Word, int Length)>();
         for (var at = 0; at + 2 <= code.Length;)
@@ -94,15 +98,37 @@ internal static partial class MachineCode
             at += item.Length;
         }
         var upTo = words.Count;
-        for (var i = words.Count - 1; i >= 0 && location.Type == LocationType.Register; i--)
+        for (var i = words.Count - 1; i >= 0; i--)
         {
-            var step = isa == Isa.Aarch64 ? A64Step(words[i].Word, location) : RiscVStep(words[i].Word, words[i].Length, location);
+            var (word, length) = words[i];
+            StackMapLocation? step;
+            if (location.Type == LocationType.Register)
+            {
+                if (location.Offset != 0 && (isa == Isa.RiscV64 || location.Register < FirstFloat(isa)))
+                {
+                    // Bytes inside an integer register: not a value this metadata can carry.
+                    return null;
+                }
+                step = isa == Isa.RiscV64 ? RiscVStep(word, length, location) : A64VectorStep(word, location, out var moved) ? moved : A64Step(word, location);
+            }
+            else if (location.Type == LocationType.Indirect && IsFrameBase(isa, location.Register))
+            {
+                step = StoreStep(isa, word, length, location, fpAboveSp);
+            }
+            else
+            {
+                break;
+            }
             if (step is null)
             {
                 return null;
             }
             location = step.Value;
             upTo = i;
+        }
+        if (location.Type == LocationType.Register && location.Offset != 0)
+        {
+            return null;
         }
         return ResolveBase(isa, words.GetRange(0, upTo), location);
     }

@@ -48,7 +48,7 @@ public static class StackMapValidator
             }
             foreach (var (isa, s) in new[] { (first.Isa, site), (second.Isa, other) })
             {
-                if (s.Problem is { } problem && (s.Flags & Toolchain.StackMapEncoding.FrameNotRewritable) == 0)
+                if (s.Problem is { } problem && (s.Flags & Toolchain.StackMapEncoding.NotRewritable) == 0)
                 {
                     warnings.Add($"{where} on {isa.Name()}: {problem}");
                 }

@@ -195,6 +195,15 @@ internal static partial class LlvmC
     public static partial uint LLVMGetArrayLength(nint arrayType);
 
     [LibraryImport(Library)]
+    public static partial nint LLVMGetElementType(nint type);
+
+    [LibraryImport(Library)]
+    public static partial nint LLVMGetReturnType(nint functionType);
+
+    [LibraryImport(Library)]
+    public static partial nint LLVMGlobalGetValueType(nint global);
+
+    [LibraryImport(Library)]
     public static partial nint LLVMConstInt(nint type, ulong value, int signExtend);
 
     [LibraryImport(Library)]

@@ -369,7 +369,9 @@ internal static partial class MigrationInstrumenter
                     continue;
                 }
                 var (allocas, dynamicAlloca) = StaticAllocas(function);
-                var header = StackMapEncoding.HeaderMagic | (dynamicAlloca || HasVaStart(function) ? StackMapEncoding.FrameNotRewritable : 0);
+                var header = StackMapEncoding.HeaderMagic | (dynamicAlloca ? StackMapEncoding.FrameNotRewritable : 0)
+                    | (HasVaStart(function) ? StackMapEncoding.HoldsVaList : 0)
+                    | (ReturnParts(LlvmC.LLVMGetReturnType(LlvmC.LLVMGlobalGetValueType(function))) > 2 ? StackMapEncoding.ReturnsThroughHiddenSlot : 0);
                 var id = 0UL;
                 foreach (var (call, live) in liveness.Calls)
                 {
@@ -455,6 +457,18 @@ internal static partial class MigrationInstrumenter
                 return false;
         }
     }
+
+    /// <summary>How many registers a returned value takes on riscv64 (whose calls return at most two: a0/a1,
+    /// fa0/fa1); 128-bit scalars take two.</summary>
+    private static int ReturnParts(nint type) => LlvmC.LLVMGetTypeKind(type) switch
+    {
+        LlvmC.TypeVoid => 0,
+        LlvmC.TypeStruct => Enumerable.Range(0, (int)LlvmC.LLVMCountStructElementTypes(type)).Sum(i => ReturnParts(LlvmC.LLVMStructGetTypeAtIndex(type, (uint)i))),
+        LlvmC.TypeArray => (int)LlvmC.LLVMGetArrayLength(type) * ReturnParts(LlvmC.LLVMGetElementType(type)),
+        LlvmC.TypeFp128 => 2,
+        LlvmC.TypeInteger => LlvmC.LLVMGetIntTypeWidth(type) > 64 ? 2 : 1,
+        _ => 1,
+    };
 
     private static (List<nint> Static, bool Dynamic) StaticAllocas(nint function)
     {

@@ -28,11 +28,22 @@ public static class StackMapEncoding
     /// <summary>The upper bits of the header constant.</summary>
     public const long HeaderMagic = 0x5043_0000;
 
-    /// <summary>Header flag: the frame cannot be rewritten (it holds a <c>va_list</c> or a dynamic allocation).</summary>
+    /// <summary>Header flag: the frame has a variable size (a dynamic allocation).</summary>
     public const long FrameNotRewritable = 1;
 
     /// <summary>Header flag: a live value has a type the metadata cannot describe (a vector).</summary>
     public const long UnsupportedValue = 2;
+
+    /// <summary>Header flag: the frame holds a <c>va_list</c>, which points into a register save area laid out by each
+    /// ISA's own variadic convention.</summary>
+    public const long HoldsVaList = 4;
+
+    /// <summary>Header flag: the function returns an aggregate in more than two registers' worth of parts, which
+    /// riscv64's backend returns through a hidden slot in the caller's frame that no stack map describes.</summary>
+    public const long ReturnsThroughHiddenSlot = 8;
+
+    /// <summary>Every flag that makes the frame impossible to rewrite.</summary>
+    public const long NotRewritable = FrameNotRewritable | HoldsVaList | ReturnsThroughHiddenSlot;
 
     /// <summary>A descriptor constant for a value of <paramref name="kind"/> and <paramref name="size"/> bytes.</summary>
     public static long Descriptor(LiveValueKind kind, long size) => (long)kind | (size << 4);

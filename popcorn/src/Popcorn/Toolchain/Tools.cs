@@ -26,5 +26,8 @@ internal static class Tools
     public static IReadOnlyList<string> LlcCommon { get; } =
         ["-function-sections", "-data-sections", "-relocation-model=static", "-filetype=obj", "-fast-isel=false",
          // Nothing may keep a constant or an address in a register across a call behind the stack maps' back.
-         "-disable-machine-licm", "-disable-postra-machine-licm", "-disable-machine-cse", "-disable-constant-hoisting", "-disable-cgp-branch-opts"];
+         "-disable-machine-licm", "-disable-postra-machine-licm", "-disable-machine-cse", "-disable-constant-hoisting", "-disable-cgp-branch-opts",
+         // Loop strength reduction makes new induction variables after the stack maps are placed (a counter kept
+         // one ahead of the recorded one lives across the call unrecorded).
+         "-disable-lsr"];
 }
