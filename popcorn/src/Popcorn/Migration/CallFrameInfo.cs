@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Systems.Dwarf;
 
 namespace Popcorn.Migration;
 
@@ -266,37 +267,7 @@ public sealed class CallFrameInfo
         return value;
     }
 
-    private ulong Uleb(ref int at)
-    {
-        ulong result = 0;
-        var shift = 0;
-        byte b;
-        do
-        {
-            b = _data[at++];
-            result |= (ulong)(b & 0x7F) << shift;
-            shift += 7;
-        }
-        while ((b & 0x80) != 0);
-        return result;
-    }
+    private ulong Uleb(ref int at) => Leb128.ReadUnsigned(_data, ref at);
 
-    private long Sleb(ref int at)
-    {
-        long result = 0;
-        var shift = 0;
-        byte b;
-        do
-        {
-            b = _data[at++];
-            result |= (long)(b & 0x7F) << shift;
-            shift += 7;
-        }
-        while ((b & 0x80) != 0);
-        if (shift < 64 && (b & 0x40) != 0)
-        {
-            result |= -1L << shift;
-        }
-        return result;
-    }
+    private long Sleb(ref int at) => Leb128.ReadSigned(_data, ref at);
 }
