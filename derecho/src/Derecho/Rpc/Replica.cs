@@ -44,17 +44,25 @@ internal sealed class Replica
 {
     private const int DedupCapacity = 65536;
     private const int StateChunkSize = 1 << 20;
+    private const int MaxHeldReplies = 64;
 
     private readonly Channel<Work> _work = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<CallId, RpcReply> _dedup = [];
     private readonly Queue<CallId> _dedupOrder = new();
     private readonly IReplicatedObject _object;
+    private readonly Action<uint, ReadOnlyMemory<byte>> _sendReplies;
+    private readonly Dictionary<uint, RpcMessageWriter> _heldReplies = [];
     private readonly Task _loop;
+    private int _held;
 
-    public Replica(ShardKey key, IReplicatedObject replicated)
+    /// <param name="key">The shard.</param>
+    /// <param name="replicated">The object.</param>
+    /// <param name="sendReplies">Sends a batch of replies (<see cref="RpcKind.Replies"/>) to a caller.</param>
+    public Replica(ShardKey key, IReplicatedObject replicated, Action<uint, ReadOnlyMemory<byte>> sendReplies)
     {
         Key = key;
         _object = replicated;
+        _sendReplies = sendReplies;
         _loop = Task.Run(RunAsync);
     }
 
@@ -69,6 +77,21 @@ internal sealed class Replica
     public void Enqueue(Work work) => _work.Writer.TryWrite(work);
 
     public void Close() => _work.Writer.TryComplete();
+
+    /// <summary>
+    /// Holds a reply to a remote caller (call it from the replica's queue only): the replies to one caller leave
+    /// together in one message once the queue has nothing more to run at once, or when many are held.
+    /// </summary>
+    public void ReplyTo(uint caller, CallId id, RpcReply reply)
+    {
+        if (!_heldReplies.TryGetValue(caller, out var writer))
+        {
+            _heldReplies[caller] = writer = new RpcMessageWriter(RpcKind.Replies, 256);
+        }
+        writer.Call(id);
+        reply.Write(writer);
+        _held++;
+    }
 
     /// <summary>The state's bytes (empty when the type keeps none).</summary>
     public byte[] CaptureState()
@@ -147,8 +170,22 @@ internal sealed class Replica
                 {
                     work.Fail(e);
                 }
+                if (_held > 0 && (_held >= MaxHeldReplies || !reader.TryPeek(out _)))
+                {
+                    SendHeldReplies();
+                }
             }
         }
+    }
+
+    private void SendHeldReplies()
+    {
+        foreach (var (caller, writer) in _heldReplies)
+        {
+            _sendReplies(caller, writer.ToMemory());
+        }
+        _heldReplies.Clear();
+        _held = 0;
     }
 
     private async Task RunOneAsync(Work work)

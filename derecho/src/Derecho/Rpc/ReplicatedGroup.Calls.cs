@@ -180,20 +180,10 @@ public sealed partial class ReplicatedGroup
         if (members.Contains(NodeId) && _replicas.TryGetValue(key, out var replica))
         {
             var caller = header.Caller;
-            replica.Enqueue(new Replica.CallWork(header.Id, true, header.Deduplicate, methodId, arguments, (callId, reply) => SendReply(caller, callId, reply)));
+            replica.Enqueue(new Replica.CallWork(header.Id, true, header.Deduplicate, methodId, arguments, caller == NodeId
+                ? (callId, reply) => _calls.Reply(callId, NodeId, reply)
+                : (callId, reply) => replica.ReplyTo(caller, callId, reply)));
         }
-    }
-
-    private void SendReply(uint caller, CallId id, RpcReply reply)
-    {
-        if (caller == NodeId)
-        {
-            _calls.Reply(id, NodeId, reply);
-            return;
-        }
-        var writer = new RpcMessageWriter(RpcKind.Reply, 32 + reply.Result.Length).Call(id);
-        reply.Write(writer);
-        SendDirect(caller, writer.ToMemory());
     }
 
     /// <summary>A direct message (a connection's receive thread).</summary>
@@ -224,6 +214,13 @@ public sealed partial class ReplicatedGroup
                     _calls.Reply(id, peer.NodeId, RpcReply.Read(ref reader));
                     break;
                 }
+                case RpcKind.Replies:
+                    while (!reader.AtEnd)
+                    {
+                        var id = reader.Call();
+                        _calls.Reply(id, peer.NodeId, RpcReply.Read(ref reader));
+                    }
+                    break;
                 case RpcKind.StateChunk:
                     OnStateChunk(peer.NodeId, ref reader);
                     break;

@@ -126,7 +126,7 @@ public sealed partial class ReplicatedGroup
         }
         var type = _types[_typeByLayout[key.Type]];
         var context = new ReplicaContext(this, key.Type, new SubgroupId(_layout.Types[key.Type].TypeName, key.Subgroup), key.Shard);
-        var replica = new Replica(key, type.Create(context));
+        var replica = new Replica(key, type.Create(context), SendDirect);
         if (waitForState)
         {
             var gate = new Replica.StateGateWork(view.Id);

@@ -25,6 +25,7 @@ internal enum RpcKind : byte
     NotifyRelay = 5,
     NotifyWanted = 6,
     OrderedAccepted = 7,
+    Replies = 8,
     ClientHello = 10,
     ViewInfo = 11,
     ClientOrdered = 12,
@@ -155,6 +156,9 @@ internal struct RpcMessageReader
     }
 
     public RpcKind Kind { get; }
+
+    /// <summary>Everything was read.</summary>
+    public readonly bool AtEnd => _position == _message.Length;
 
     public byte Byte() => Take(1)[0];
 
