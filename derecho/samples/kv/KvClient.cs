@@ -41,6 +41,14 @@ public sealed class KvClient
         return new KvStore.P2PCalls(_caller, Reader(shard), _subgroup).GetAsync(key, cancellationToken);
     }
 
+    /// <summary>A key's value as of <paramref name="version"/> from one replica of its shard (persistent mode).</summary>
+    public Task<KvVersion> GetAtVersionAsync(string key, long version, CancellationToken cancellationToken = default) =>
+        new KvStore.P2PCalls(_caller, Reader(Shard(key)), _subgroup).GetAtVersionAsync(key, version, cancellationToken);
+
+    /// <summary>A key's value as of the hybrid logical time <paramref name="time"/> from one replica of its shard (persistent mode).</summary>
+    public Task<KvVersion> GetAtTimeAsync(string key, Persistence.HlcTimestamp time, CancellationToken cancellationToken = default) =>
+        new KvStore.P2PCalls(_caller, Reader(Shard(key)), _subgroup).GetAtTimeAsync(key, time.Microseconds, time.Logical, cancellationToken);
+
     /// <summary>The values of <paramref name="keys"/> (null where missing), one P2P call per shard involved.</summary>
     public async Task<byte[]?[]> MultiGetAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
     {

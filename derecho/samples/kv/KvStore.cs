@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Hashing;
 using System.Text;
+using Derecho.Persistence;
 using Derecho.Rpc;
 using MessagePack;
 
@@ -12,17 +13,45 @@ namespace Derecho.Kv;
 /// replica answers, at a point in the shard's order). Every change is pushed to subscribed clients as a
 /// notification <c>put KEY</c> or <c>remove KEY</c>.
 /// </summary>
+/// <remarks>
+/// In persistent mode every change is a version in a log under <c>PERS/file_path</c> (one directory per subgroup
+/// and shard), stamped with the caller's hybrid logical time; a write's reply leaves only once the version is
+/// synced, so a caller that heard every replica knows it is durable everywhere. The map is rebuilt from the log
+/// when the replica starts, and any key reads as of a version or a time (<see cref="GetAtVersion"/>,
+/// <see cref="GetAtTime"/>). A member joining the shard receives the log, not the map.
+/// </remarks>
 [Replicated]
-public sealed partial class KvStore : IReplicatedState
+public sealed partial class KvStore : IReplicatedState, IPersistentReplica
 {
-    private readonly SortedDictionary<string, byte[]> _entries = new(StringComparer.Ordinal);
-    private readonly ReplicaContext? _context;
+    private const byte PutRecord = 1;
+    private const byte RemoveRecord = 2;
 
-    /// <summary>Creates an empty replica.</summary>
+    private readonly SortedDictionary<string, byte[]> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<long>> _history = new(StringComparer.Ordinal);
+    private readonly ArrayBufferWriter<byte> _record = new();
+    private readonly ReplicaContext? _context;
+    private PersistentLog? _log;
+
+    /// <summary>Creates an empty replica, in memory.</summary>
     public KvStore(ReplicaContext? context = null) => _context = context;
+
+    /// <summary>Creates a replica that persists its changes when <paramref name="persistent"/> is set (it needs a <paramref name="context"/>).</summary>
+    public KvStore(ReplicaContext context, bool persistent)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        _context = context;
+        Persists = persistent;
+    }
 
     /// <summary>How many keys the replica holds.</summary>
     public int Count => _entries.Count;
+
+    /// <inheritdoc />
+    public bool Persists { get; }
+
+    /// <summary>The name of the log directory of a shard's replica under <c>PERS/file_path</c>.</summary>
+    public static string LogName(int subgroup, int shard) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"KvStore-{subgroup}-{shard}");
 
     /// <summary>The shard of <paramref name="key"/> among <paramref name="shards"/>: a hash of its UTF-8 bytes.</summary>
     public static int ShardOf(string key, int shards)
@@ -38,6 +67,7 @@ public sealed partial class KvStore : IReplicatedState
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(value);
         var added = !_entries.ContainsKey(key);
+        Log(PutRecord, key, value);
         _entries[key] = value;
         _context?.Notify(Encoding.UTF8.GetBytes("put " + key));
         return added;
@@ -52,6 +82,10 @@ public sealed partial class KvStore : IReplicatedState
     [Ordered]
     public bool Remove(string key)
     {
+        if (_entries.ContainsKey(key))
+        {
+            Log(RemoveRecord, key, []);
+        }
         var removed = _entries.Remove(key);
         if (removed)
         {
@@ -70,10 +104,76 @@ public sealed partial class KvStore : IReplicatedState
     [P2P]
     public byte[]?[] MultiGet(string[] keys) => [.. keys.Select(k => _entries.GetValueOrDefault(k))];
 
+    /// <summary>
+    /// The value of <paramref name="key"/> as of <paramref name="version"/> (its newest change at or before it), with
+    /// that change's version and time (persistent mode).
+    /// </summary>
+    [P2P]
+    public KvVersion GetAtVersion(string key, long version)
+    {
+        var log = RequireLog();
+        return Lookup(log, key, version, stable: version <= ShardFrontier(log).Version);
+    }
+
+    /// <summary>
+    /// The value of <paramref name="key"/> as of the hybrid logical time <paramref name="microseconds"/>.<paramref name="logical"/>
+    /// (its newest change stamped at or before it), persistent mode. <see cref="KvVersion.Stable"/> tells whether
+    /// the answer is final: a version stamped later is already durable at every replica, so every replica answers
+    /// the same.
+    /// </summary>
+    [P2P]
+    public KvVersion GetAtTime(string key, long microseconds, uint logical)
+    {
+        var log = RequireLog();
+        var time = new HlcTimestamp(microseconds, logical);
+        var at = log.GetAtTime(time)?.Version ?? Versions.None;
+        return Lookup(log, key, at, stable: ShardFrontier(log).Time > time);
+    }
+
+    /// <summary>The latest version and its time, and the shard's global persistence frontier as this replica knows it.</summary>
+    [P2P]
+    public KvVersion LatestVersion()
+    {
+        var log = RequireLog();
+        var latest = log.Latest;
+        var frontier = ShardFrontier(log);
+        return new KvVersion(null, latest?.Version ?? Versions.None, latest?.Time.Microseconds ?? 0, latest?.Time.Logical ?? 0, latest is { } l && l.Version <= frontier.Version);
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<PersistentLog> OpenLogs()
+    {
+        if (_context is null || !Persists)
+        {
+            throw new InvalidOperationException("an in-memory replica keeps no logs");
+        }
+        _log = PersistentLog.OpenField(_context.Persistence, LogName(_context.Subgroup.Index, _context.Shard));
+        Replay();
+        return [_log];
+    }
+
+    /// <summary>Closes the log.</summary>
+    public void Dispose() => _log?.Dispose();
+
     /// <inheritdoc />
     public void WriteState(IBufferWriter<byte> writer)
     {
         var messagePack = new MessagePackWriter(writer);
+        if (_log is { } log)
+        {
+            // The log itself, so that the joiner holds the same versions and times.
+            messagePack.WriteArrayHeader(log.Count);
+            foreach (var entry in log.Enumerate())
+            {
+                messagePack.WriteArrayHeader(4);
+                messagePack.Write(entry.Version);
+                messagePack.Write(entry.Time.Microseconds);
+                messagePack.Write(entry.Time.Logical);
+                messagePack.Write(entry.Data.Span);
+            }
+            messagePack.Flush();
+            return;
+        }
         messagePack.WriteMapHeader(_entries.Count);
         foreach (var (key, value) in _entries)
         {
@@ -86,6 +186,11 @@ public sealed partial class KvStore : IReplicatedState
     /// <inheritdoc />
     public void ReadState(ReadOnlySequence<byte> state)
     {
+        if (_log is { } log)
+        {
+            ReadLog(log, state);
+            return;
+        }
         _entries.Clear();
         if (state.IsEmpty)
         {
@@ -99,4 +204,145 @@ public sealed partial class KvStore : IReplicatedState
             _entries[key] = value;
         }
     }
+
+    /// <summary>
+    /// Takes the shard's log from a member that holds it: versions this replica holds that the sender lacks (logged
+    /// here before a restart the group did not keep them through) are truncated away, the sender's newer versions
+    /// appended and synced, and the map rebuilt.
+    /// </summary>
+    private void ReadLog(PersistentLog log, ReadOnlySequence<byte> state)
+    {
+        var incoming = new List<LogEntry>();
+        if (!state.IsEmpty)
+        {
+            var reader = new MessagePackReader(state);
+            for (var count = reader.ReadArrayHeader(); count > 0; count--)
+            {
+                if (reader.ReadArrayHeader() != 4)
+                {
+                    throw new InvalidDataException("a log entry of a key-value state is not [version, microseconds, logical, data]");
+                }
+                var version = reader.ReadInt64();
+                var time = new HlcTimestamp(reader.ReadInt64(), reader.ReadUInt32());
+                incoming.Add(new LogEntry(version, time, reader.ReadBytes()?.ToArray() ?? []));
+            }
+        }
+        var theirs = incoming.Select(e => e.Version).ToHashSet();
+        if (FirstMissing(log, theirs) is { } diverged)
+        {
+            log.Truncate(diverged - 1);
+        }
+        var latest = log.LatestVersion;
+        foreach (var entry in incoming.Where(e => e.Version > latest))
+        {
+            log.Append(entry.Version, entry.Time, entry.Data.Span);
+        }
+        log.Commit();
+        Replay();
+    }
+
+    /// <summary>The oldest version of <paramref name="log"/> not among <paramref name="versions"/>, or null.</summary>
+    private static long? FirstMissing(PersistentLog log, HashSet<long> versions) =>
+        log.Enumerate().Select(e => (long?)e.Version).FirstOrDefault(v => !versions.Contains(v!.Value));
+
+    /// <summary>Rebuilds the map and the per-key history from the log.</summary>
+    private void Replay()
+    {
+        _entries.Clear();
+        _history.Clear();
+        foreach (var entry in _log!.Enumerate())
+        {
+            var (kind, key, value) = Decode(entry);
+            Apply(entry.Version, kind, key, value.ToArray());
+        }
+    }
+
+    private void Log(byte kind, string key, byte[] value)
+    {
+        if (_log is null)
+        {
+            return;
+        }
+        var version = _context!.Version;
+        _record.ResetWrittenCount();
+        var keyLength = Encoding.UTF8.GetByteCount(key);
+        var span = _record.GetSpan(5 + keyLength + value.Length);
+        span[0] = kind;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span[1..], keyLength);
+        Encoding.UTF8.GetBytes(key, span[5..]);
+        value.CopyTo(span[(5 + keyLength)..]);
+        _record.Advance(5 + keyLength + value.Length);
+        _log.Append(version, _context.Time, _record.WrittenSpan);
+        History(key).Add(version);
+    }
+
+    private void Apply(long version, byte kind, string key, byte[] value)
+    {
+        if (kind == PutRecord)
+        {
+            _entries[key] = value;
+        }
+        else
+        {
+            _entries.Remove(key);
+        }
+        History(key).Add(version);
+    }
+
+    private List<long> History(string key)
+    {
+        if (!_history.TryGetValue(key, out var versions))
+        {
+            versions = [];
+            _history[key] = versions;
+        }
+        return versions;
+    }
+
+    private KvVersion Lookup(PersistentLog log, string key, long version, bool stable)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (_history.TryGetValue(key, out var versions))
+        {
+            var at = versions.BinarySearch(version);
+            at = at >= 0 ? at : ~at - 1;
+            if (at >= 0 && log.TryGet(versions[at], out var entry))
+            {
+                var (kind, _, value) = Decode(entry);
+                return new KvVersion(kind == PutRecord ? value.ToArray() : null, entry.Version, entry.Time.Microseconds, entry.Time.Logical, stable);
+            }
+        }
+        return new KvVersion(null, Versions.None, 0, 0, stable);
+    }
+
+    /// <summary>The shard's global persistence frontier and the time of the newest version at or before it here.</summary>
+    private (long Version, HlcTimestamp Time) ShardFrontier(PersistentLog log)
+    {
+        var frontier = _context!.GlobalPersistence;
+        return (frontier, log.GetAtOrBefore(frontier)?.Time ?? HlcTimestamp.Zero);
+    }
+
+    private PersistentLog RequireLog() =>
+        _log ?? throw new InvalidOperationException("this key-value store runs in memory; versioned and temporal reads need persistent mode (KV/persistent = true)");
+
+    private static (byte Kind, string Key, ReadOnlyMemory<byte> Value) Decode(LogEntry entry)
+    {
+        var data = entry.Data;
+        var keyLength = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(data.Span[1..]);
+        return (data.Span[0], Encoding.UTF8.GetString(data.Span.Slice(5, keyLength)), data[(5 + keyLength)..]);
+    }
 }
+
+/// <summary>A key's value as of a version or time.</summary>
+/// <param name="Value">The value, or null when the key was absent then.</param>
+/// <param name="Version">The version of the change that set it, or -1 when none.</param>
+/// <param name="Microseconds">That change's hybrid logical time, wall-clock part.</param>
+/// <param name="Logical">That change's hybrid logical time, logical part.</param>
+/// <param name="Stable">The answer is final: every replica gives the same one (the query is below the shard's global persistence frontier).</param>
+[MessagePackObject]
+public sealed record KvVersion(
+    [property: Key(0)] byte[]? Value,
+    [property: Key(1)] long Version,
+    [property: Key(2)] long Microseconds,
+    [property: Key(3)] uint Logical,
+    [property: Key(4)] bool Stable);

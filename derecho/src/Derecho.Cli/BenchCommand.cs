@@ -29,6 +29,7 @@ internal static class BenchCommand
         };
         command.SetAction((parse, ct) => RunAsync(ParseSizes(parse.GetValue(sizes)!), ParseModes(parse.GetValue(modes)!), parse.GetValue(seconds), ct));
         command.Subcommands.Add(KvBenchCommand.Create());
+        command.Subcommands.Add(PersistentBenchCommand.Create());
         return command;
     }
 

@@ -30,8 +30,14 @@ internal static class KvCommand
             await kv.PutAsync(parse.GetValue(key)!, Encoding.UTF8.GetBytes(parse.GetValue(value)!), ct);
             return ExitCode.Success;
         }));
-        command.Subcommands.Add(Client("get", "Print the value of KEY alone on standard output; exit 1 if it is missing.", [key], async (kv, parse, ct) =>
+        var version = new Option<long?>("--version") { Description = "Read KEY as of this version (persistent mode): its newest change at or before it." };
+        var time = new Option<string?>("--time") { Description = "Read KEY as of this hybrid logical time MICROSECONDS[.LOGICAL] since the Unix epoch (persistent mode)." };
+        command.Subcommands.Add(Client("get", "Print the value of KEY alone on standard output; exit 1 if it is missing. With --version or --time, the value then, and on standard error the change's version and time and whether every replica gives the same answer.", [key, version, time], async (kv, parse, ct) =>
         {
+            if (parse.GetValue(version) is not null || parse.GetValue(time) is not null)
+            {
+                return await GetHistoricalAsync(kv, parse.GetValue(key)!, parse.GetValue(version), parse.GetValue(time), ct);
+            }
             var found = await kv.GetAsync(parse.GetValue(key)!, ct);
             if (found is null)
             {
@@ -91,9 +97,11 @@ internal static class KvCommand
         {
             LoadedConfiguration loaded;
             GroupLayout layout;
+            bool persistent;
             try
             {
                 loaded = DerechoConfiguration.Load(parse.GetValue(config), parse.GetValue(nodeConfig), overrides);
+                persistent = KvPersistence.IsRequested(loaded.Entries);
                 layout = JsonLayout.FromConfiguration(loaded.Entries) ?? GroupLayout.SingleShard(ReplicatedGroup.SubgroupOf<KvStore>().TypeName);
                 if (layout.IndexOf(ReplicatedGroup.SubgroupOf<KvStore>().TypeName) < 0 || layout.Types.Count != 1)
                 {
@@ -112,11 +120,25 @@ internal static class KvCommand
                 .AddSimpleConsole(o => o.SingleLine = true)
                 .SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Warning)
                 .AddFilter("Microsoft", LogLevel.Warning));
+            KvPersistence? persistence = null;
+            if (persistent)
+            {
+                try
+                {
+                    persistence = KvPersistence.Open(loaded.Options);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+                {
+                    await Console.Error.WriteLineAsync($"derecho: cannot start on these logs: {e.Message}");
+                    return ExitCode.Negative;
+                }
+            }
             var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            await using var group = await ReplicatedGroup.JoinAsync(loaded.Options, layout, [ReplicatedType.Of(context => new KvStore(context))],
+            await using var group = await ReplicatedGroup.JoinAsync(persistence?.Options ?? loaded.Options, layout, [KvPersistence.StoreType(persistent)],
                 new ReplicatedGroupOptions
                 {
                     LoggerFactory = loggers,
+                    RestartState = persistence?.Restart,
                     ViewChanged = (view, allocation) =>
                     {
                         PrintView(view, allocation);
@@ -126,7 +148,7 @@ internal static class KvCommand
                         }
                     },
                 }, ct);
-            await Console.Out.WriteLineAsync($"serving node {group.NodeId}: contact {group.Group.GmsEndPoint}");
+            await Console.Out.WriteLineAsync($"serving node {group.NodeId}: contact {group.Group.GmsEndPoint}{(persistent ? " (persistent)" : "")}");
             var stdin = StandardInput.ReadLinesAsync(line =>
             {
                 if (line.Trim() == "leave")
@@ -170,6 +192,41 @@ internal static class KvCommand
         return command;
     }
 
+    private static async Task<int> GetHistoricalAsync(KvClient kv, string key, long? version, string? time, CancellationToken cancellationToken)
+    {
+        if (version is not null && time is not null)
+        {
+            throw new UsageException("give --version or --time, not both");
+        }
+        KvVersion found;
+        if (version is { } v)
+        {
+            found = await kv.GetAtVersionAsync(key, v, cancellationToken);
+        }
+        else
+        {
+            Persistence.HlcTimestamp at;
+            try
+            {
+                at = Persistence.HlcTimestamp.Parse(time!);
+            }
+            catch (FormatException e)
+            {
+                throw new UsageException($"--time: {e.Message}", e);
+            }
+            found = await kv.GetAtTimeAsync(key, at, cancellationToken);
+        }
+        var stable = found.Stable ? "stable" : "not yet stable";
+        if (found.Value is null)
+        {
+            await Console.Error.WriteLineAsync($"derecho: key '{key}' not found then ({(found.Version >= 0 ? $"removed at version {found.Version}, " : "")}{stable})");
+            return ExitCode.Negative;
+        }
+        await Console.Out.WriteLineAsync(Encoding.UTF8.GetString(found.Value));
+        await Console.Error.WriteLineAsync($"version {found.Version} time {found.Microseconds}.{found.Logical} {stable}");
+        return ExitCode.Success;
+    }
+
     /// <summary>Prints <c>view VID members … leader ID</c> and <c>layout VID …</c> (or <c>inadequate</c>).</summary>
     private static void PrintView(Membership.View view, GroupAllocation? allocation)
     {
@@ -187,6 +244,10 @@ internal static class KvCommand
             if (argument is Argument a)
             {
                 command.Arguments.Add(a);
+            }
+            else if (argument is Option o)
+            {
+                command.Options.Add(o);
             }
         }
         command.SetAction(async (parse, ct) =>

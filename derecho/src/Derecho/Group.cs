@@ -234,6 +234,7 @@ public sealed partial class Group : IAsyncDisposable
             MaxSmcPayloadSize = _options.MaxSmcPayloadSize,
             MaxPayloadSize = _options.MaxPayloadSize,
             PartitionSafety = _options.PartitionSafety,
+            FirstViewId = _options.FirstViewId,
             StateTransfer = _handlers.StateTransfer,
             ShardPlanner = _handlers.ShardPlanner,
         };

@@ -96,6 +96,12 @@ public sealed record GroupOptions
     /// <summary>How long a restarted contact waits for an answer from the members of its last view before it starts alone.</summary>
     public TimeSpan RejoinWait { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The id of the first view when this member starts the group (not a Derecho key): a restart sets it above the
+    /// last view its logs hold, so that persistent versions keep growing.
+    /// </summary>
+    public int FirstViewId { get; init; }
+
     /// <summary>The endpoint peers reach this member's protocol traffic at.</summary>
     public IPEndPoint SstEndPoint => new(LocalIp, SstPort);
 

@@ -75,7 +75,7 @@ public static class DerechoConfiguration
     };
 
     /// <summary>Keys the layers above the group read from <see cref="LoadedConfiguration.Entries"/> (the subgroup layout).</summary>
-    private static readonly HashSet<string> LayerKeys = new(StringComparer.Ordinal) { "LAYOUT/json_layout", "LAYOUT/json_layout_file" };
+    private static readonly HashSet<string> LayerKeys = new(StringComparer.Ordinal) { "LAYOUT/json_layout", "LAYOUT/json_layout_file", "KV/persistent" };
 
     /// <summary>The keys of a <c>[SUBGROUP/profile]</c> section.</summary>
     private static readonly HashSet<string> SubgroupKeys = new(StringComparer.Ordinal)
@@ -212,12 +212,18 @@ public static class DerechoConfiguration
         return value;
     }
 
-    private static bool ParseBool(ConfigurationEntry entry) => entry.Value.ToLowerInvariant() switch
+    /// <summary>Reads a boolean setting: true, yes, 1, on or false, no, 0, off.</summary>
+    /// <exception cref="ConfigurationException">The value is none of these; the message names the key and where it was set.</exception>
+    public static bool ParseBool(ConfigurationEntry entry)
     {
-        "true" or "yes" or "1" or "on" => true,
-        "false" or "no" or "0" or "off" => false,
-        _ => throw BadValue(entry, "true or false"),
-    };
+        ArgumentNullException.ThrowIfNull(entry);
+        return entry.Value.ToLowerInvariant() switch
+        {
+            "true" or "yes" or "1" or "on" => true,
+            "false" or "no" or "0" or "off" => false,
+            _ => throw BadValue(entry, "true or false"),
+        };
+    }
 
     private static IPAddress ParseAddress(ConfigurationEntry entry)
     {

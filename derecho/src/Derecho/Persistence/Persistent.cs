@@ -197,30 +197,19 @@ public sealed class Persistent<T> : IDisposable
     /// <summary>Checks every version's signature and that each chains from the signature before it.</summary>
     private void VerifyChain()
     {
-        const int Window = 1024;
         ReadOnlyMemory<byte> previous = default;
-        var from = long.MinValue;
-        while (true)
+        foreach (var entry in Log.Enumerate())
         {
-            var entries = Log.GetRange(from, long.MaxValue, Window);
-            foreach (var entry in entries)
+            var data = entry.Data.Span;
+            if (!_signer!.Verify(entry.Version, data))
             {
-                var data = entry.Data.Span;
-                if (!_signer!.Verify(entry.Version, data))
-                {
-                    throw new LogSignatureException($"{Log.Directory}: version {entry.Version} fails its signature");
-                }
-                if (!previous.IsEmpty && !data[^(2 * LogSigner.SignatureSize)..^LogSigner.SignatureSize].SequenceEqual(previous.Span))
-                {
-                    throw new LogSignatureException($"{Log.Directory}: version {entry.Version} does not chain from the version before it");
-                }
-                previous = entry.Data[^LogSigner.SignatureSize..];
+                throw new LogSignatureException($"{Log.Directory}: version {entry.Version} fails its signature");
             }
-            if (entries.Count < Window)
+            if (!previous.IsEmpty && !data[^(2 * LogSigner.SignatureSize)..^LogSigner.SignatureSize].SequenceEqual(previous.Span))
             {
-                return;
+                throw new LogSignatureException($"{Log.Directory}: version {entry.Version} does not chain from the version before it");
             }
-            from = entries[^1].Version + 1;
+            previous = entry.Data[^LogSigner.SignatureSize..];
         }
     }
 }

@@ -270,6 +270,28 @@ public sealed partial class PersistentLog : IDisposable
     }
 
     /// <summary>
+    /// Every entry from <paramref name="fromVersion"/> on, oldest first, read in windows of
+    /// <paramref name="window"/> entries (so a long log is never held whole); entries appended meanwhile may be included.
+    /// </summary>
+    public IEnumerable<LogEntry> Enumerate(long fromVersion = long.MinValue, int window = 1024)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(window);
+        while (true)
+        {
+            var entries = GetRange(fromVersion, long.MaxValue, window);
+            foreach (var entry in entries)
+            {
+                yield return entry;
+            }
+            if (entries.Count < window)
+            {
+                yield break;
+            }
+            fromVersion = entries[^1].Version + 1;
+        }
+    }
+
+    /// <summary>
     /// Copies the bytes of <paramref name="version"/> into <paramref name="destination"/> without an intermediate
     /// buffer; returns the length, or -1 when the log does not hold the version.
     /// </summary>

@@ -75,7 +75,7 @@ public sealed partial class Member
             var carried = new List<(int Stream, Multicast.PendingMessage Message)>(_beforeFirstView);
             _beforeFirstView.Clear();
             _future.Clear();
-            InstallView(new View(0, [Self], [_options.NodeId], []), carried);
+            InstallView(new View(_options.FirstViewId, [Self], [_options.NodeId], []), carried);
         }
         else if (now >= _nextJoinAttempt)
         {

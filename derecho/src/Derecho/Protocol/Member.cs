@@ -94,7 +94,7 @@ public sealed partial class Member : IDeliverySink
     {
         var member = new Member(options, time);
         var self = new ViewMember(options.NodeId, options.Incarnation, options.Endpoint);
-        member.InstallView(new View(0, [self], [options.NodeId], []), []);
+        member.InstallView(new View(options.FirstViewId, [self], [options.NodeId], []), []);
         return member;
     }
 
@@ -130,8 +130,13 @@ public sealed partial class Member : IDeliverySink
             return;
         }
         var message = MessageCodec.DecodeShared(body);
-        // Rejoining: any word from a peer means a group is there, so this member waits for it, however long.
-        _startAloneAt = DateTimeOffset.MaxValue;
+        // Rejoining: any word from a peer means a group is there, so this member waits for it, however long; but a
+        // join request only means another member is looking for a group too (a total restart: each restarted member
+        // asks the others, and none may wait for the rest).
+        if (message is not JoinRequest)
+        {
+            _startAloneAt = DateTimeOffset.MaxValue;
+        }
         Handle(from, message);
         AfterInput();
     }

@@ -45,6 +45,12 @@ public sealed record MemberOptions
     /// </summary>
     public bool PartitionSafety { get; init; } = true;
 
+    /// <summary>
+    /// The id of the first view when this member starts a group (0 by default). A total restart starts above the
+    /// last view logged, so that versions <c>(view id &lt;&lt; 32) | order index</c> keep growing.
+    /// </summary>
+    public int FirstViewId { get; init; }
+
     /// <summary>Moves application state to joiners; none by default.</summary>
     public IStateTransfer? StateTransfer { get; init; }
 

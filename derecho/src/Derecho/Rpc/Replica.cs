@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Threading.Channels;
+using Derecho.Persistence;
 
 namespace Derecho.Rpc;
 
@@ -40,7 +41,9 @@ internal delegate void ReplySink(CallId id, RpcReply reply);
 /// without blocking delivery. Calls that carry a deduplication id run once; repeats get the first reply, also at
 /// a member that joined the shard later: the replies remembered travel with the state (<see cref="CaptureTransfer"/>).
 /// </summary>
+#pragma warning disable CA1001 // The persistence is disposed when the queue ends (RunAsync), not by the owner.
 internal sealed class Replica
+#pragma warning restore CA1001
 {
     private const int DedupCapacity = 65536;
     private const int StateChunkSize = 1 << 20;
@@ -52,21 +55,37 @@ internal sealed class Replica
     private readonly IReplicatedObject _object;
     private readonly Action<uint, ReadOnlyMemory<byte>> _sendReplies;
     private readonly Dictionary<uint, RpcMessageWriter> _heldReplies = [];
+    private readonly ReplicaContext? _context;
+    private readonly Task _predecessor;
     private readonly Task _loop;
     private int _held;
+    private ShardPersistence? _persistence;
+    private IReadOnlyList<PersistentLog> _logs = [];
+    private Exception? _openFailure;
 
     /// <param name="key">The shard.</param>
     /// <param name="replicated">The object.</param>
     /// <param name="sendReplies">Sends a batch of replies (<see cref="RpcKind.Replies"/>) to a caller.</param>
-    public Replica(ShardKey key, IReplicatedObject replicated, Action<uint, ReadOnlyMemory<byte>> sendReplies)
+    /// <param name="context">The object's context, told the version and time of each ordered call.</param>
+    /// <param name="predecessor">The replica of the same shard this one replaces: it starts once that one closed (and its logs with it).</param>
+    public Replica(ShardKey key, IReplicatedObject replicated, Action<uint, ReadOnlyMemory<byte>> sendReplies, ReplicaContext? context = null, Task? predecessor = null)
     {
         Key = key;
         _object = replicated;
         _sendReplies = sendReplies;
+        _context = context;
+        _predecessor = predecessor ?? Task.CompletedTask;
+        Persistent = replicated is IPersistentReplica { Persists: true };
         _loop = Task.Run(RunAsync);
     }
 
     public ShardKey Key { get; }
+
+    /// <summary>The object persists: replies to ordered calls wait until their versions are synced.</summary>
+    public bool Persistent { get; }
+
+    /// <summary>The newest version in the object's logs (on the queue, after they opened), or <see cref="Versions.None"/>.</summary>
+    public long LatestLoggedVersion => _logs.Count == 0 ? Versions.None : _logs.Max(l => l.LatestVersion);
 
     /// <summary>The object (tests compare state through it).</summary>
     public IReplicatedObject Object => _object;
@@ -155,26 +174,56 @@ internal sealed class Replica
 
     private async Task RunAsync()
     {
-        var reader = _work.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        await _predecessor.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (Persistent)
         {
-            while (reader.TryRead(out var work))
+            try
             {
-                try
-                {
-                    await RunOneAsync(work).ConfigureAwait(false);
-                }
-#pragma warning disable CA1031 // One bad item must not stop the replica; its caller hears of it.
-                catch (Exception e)
+                _logs = ((IPersistentReplica)_object).OpenLogs();
+                _persistence = new ShardPersistence(_logs);
+            }
+#pragma warning disable CA1031 // A log that cannot open fails every call with the reason (the member refuses to serve).
+            catch (Exception e)
 #pragma warning restore CA1031
+            {
+                _openFailure = e;
+            }
+        }
+        try
+        {
+            var reader = _work.Reader;
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var work))
                 {
-                    work.Fail(e);
-                }
-                if (_held > 0 && (_held >= MaxHeldReplies || !reader.TryPeek(out _)))
-                {
-                    SendHeldReplies();
+                    try
+                    {
+                        if (_openFailure is not null)
+                        {
+                            throw new RpcException(RpcError.HandlerFailed, $"the replica's logs cannot be opened: {_openFailure.Message}");
+                        }
+                        await RunOneAsync(work).ConfigureAwait(false);
+                    }
+#pragma warning disable CA1031 // One bad item must not stop the replica; its caller hears of it.
+                    catch (Exception e)
+#pragma warning restore CA1031
+                    {
+                        work.Fail(e);
+                    }
+                    if (_held > 0 && (_held >= MaxHeldReplies || !reader.TryPeek(out _)))
+                    {
+                        SendHeldReplies();
+                    }
                 }
             }
+        }
+        finally
+        {
+            if (_persistence is not null)
+            {
+                await _persistence.DisposeAsync().ConfigureAwait(false);
+            }
+            (_object as IPersistentReplica)?.Dispose();
         }
     }
 
@@ -196,7 +245,12 @@ internal sealed class Replica
                 await RunCallAsync(call).ConfigureAwait(false);
                 break;
             case StateGateWork gate:
-                LoadTransfer(await gate.State.Task.ConfigureAwait(false));
+                var transfer = await gate.State.Task.ConfigureAwait(false);
+                if (!ReferenceEquals(transfer, StateGateWork.KeepOwnState))
+                {
+                    LoadTransfer(transfer);
+                }
+                gate.AfterLoad?.Invoke(this);
                 break;
             case ActionWork action:
                 action.Run(this);
@@ -250,12 +304,17 @@ internal sealed class Replica
     {
         if (call.Deduplicate && _dedup.TryGetValue(call.Id, out var earlier))
         {
-            call.Reply(call.Id, earlier);
+            call.Complete(earlier);
             return;
         }
         RpcReply reply;
         try
         {
+            if (call.Ordered && _context is not null)
+            {
+                _context.Version = call.Version;
+                _context.Time = call.Time;
+            }
             reply = RpcReply.Ok(await CallScope.RunAsync(this, call, _object).ConfigureAwait(false));
         }
 #pragma warning disable CA1031 // A handler's exception is the caller's reply.
@@ -273,7 +332,14 @@ internal sealed class Replica
                 _dedup.Remove(_dedupOrder.Dequeue());
             }
         }
-        call.Reply(call.Id, reply);
+        if (call.Ordered && _persistence is not null)
+        {
+            // The reply leaves once the call's versions are synced: the caller, hearing every replica, knows the
+            // update is durable at all of them.
+            _persistence.Applied(error => call.Complete(error is null ? reply : RpcReply.From(error)));
+            return;
+        }
+        call.Complete(reply);
     }
 
     /// <summary>An item of a replica's queue.</summary>
@@ -299,13 +365,36 @@ internal sealed class Replica
 
         public ReplySink Reply { get; } = reply;
 
-        public override void Fail(Exception error) => Reply(Id, RpcReply.From(error));
+        /// <summary>An ordered call's version (see <see cref="ReplicaContext.Version"/>).</summary>
+        public long Version { get; init; } = Versions.None;
+
+        /// <summary>An ordered call's time (see <see cref="ReplicaContext.Time"/>).</summary>
+        public HlcTimestamp Time { get; init; }
+
+        /// <summary>For a persistent replica: tells the frontiers the call's versions are synced (or never will be).</summary>
+        public Action? Logged { get; init; }
+
+        /// <summary>Replies and, for a persistent replica, reports the call logged.</summary>
+        public void Complete(RpcReply reply)
+        {
+            Reply(Id, reply);
+            Logged?.Invoke();
+        }
+
+        public override void Fail(Exception error) => Complete(RpcReply.From(error));
     }
 
     /// <summary>Holds the queue until a transferred state arrives, then loads it.</summary>
     internal sealed class StateGateWork(int viewId) : Work
     {
-        public int ViewId { get; } = viewId;
+        /// <summary>A state that leaves the replica as it is (it holds the state the others take).</summary>
+        public static readonly byte[] KeepOwnState = [];
+
+        /// <summary>The view whose state opens the gate (a restart that starts over in a later view moves it).</summary>
+        public int ViewId { get; set; } = viewId;
+
+        /// <summary>Runs on the queue right after the state is loaded (or kept), before any later work.</summary>
+        public Action<Replica>? AfterLoad { get; set; }
 
         public TaskCompletionSource<byte[]> State { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -50,9 +50,11 @@ public sealed partial class ReplicatedGroup
         var call = new OrderedPendingCall(id);
         _calls.Add(call);
         Watch(call, cancellationToken);
-        var message = new RpcMessageWriter(RpcKind.OrderedCall, 36 + arguments.Length)
+        // The caller's member stamps the call's hybrid logical time once; every replica logs it (ahead of the arguments).
+        var stamp = _clock.Now();
+        var message = new RpcMessageWriter(RpcKind.OrderedCall, 48 + arguments.Length)
             .Call(id).Byte(deduplicate ? (byte)1 : (byte)0).UInt32(NodeId).Subgroup(type, subgroup.Index).UInt16(shard).UInt32(methodId)
-            .Rest(arguments.Span).ToMemory();
+            .Int64(stamp.Microseconds).UInt32(stamp.Logical).Rest(arguments.Span).ToMemory();
         RouteOrdered(new OrderedCallHeader(id, deduplicate, NodeId, key), message, attempt: 0);
         return await call.Ordered.ConfigureAwait(false);
     }
@@ -156,10 +158,15 @@ public sealed partial class ReplicatedGroup
     /// </summary>
     private void OnDelivered(DeliveredMessage message)
     {
-        if (message.Shard < 0 || !OrderedCallHeader.TryRead(message.Payload, out var header, out var methodId, out var arguments))
+        if (message.Shard < 0 || !OrderedCallHeader.TryRead(message.Payload, out var header, out var methodId, out var stamped)
+            || stamped.Length < Persistence.HlcTimestamp.Size)
         {
             return; // a raw multicast, not a call
         }
+        var time = Persistence.HlcTimestamp.Read(stamped.Span);
+        var arguments = stamped[Persistence.HlcTimestamp.Size..];
+        var version = Persistence.Versions.Of(message.ViewId, (uint)message.OrderIndex);
+        _clock.Observe(time);
         var key = header.Shard;
         var allocation = _allocation;
         var members = allocation?.Shard(key.Type, key.Subgroup, key.Shard);
@@ -180,10 +187,31 @@ public sealed partial class ReplicatedGroup
         if (members.Contains(NodeId) && _replicas.TryGetValue(key, out var replica))
         {
             var caller = header.Caller;
-            replica.Enqueue(new Replica.CallWork(header.Id, true, header.Deduplicate, methodId, arguments, caller == NodeId
-                ? (callId, reply) => _calls.Reply(callId, NodeId, reply)
-                : (callId, reply) => replica.ReplyTo(caller, callId, reply)));
+            var persistent = replica.Persistent;
+            var planShard = message.Shard;
+            if (persistent)
+            {
+                Frontiers.Delivered(key, planShard, version);
+            }
+            // A persistent replica replies from its persistence thread once synced: directly, not through the
+            // replica's batching (which runs on the replica's queue).
+            ReplySink sink = caller == NodeId ? (callId, reply) => _calls.Reply(callId, NodeId, reply)
+                : persistent ? (callId, reply) => SendReply(caller, callId, reply)
+                : (callId, reply) => replica.ReplyTo(caller, callId, reply);
+            replica.Enqueue(new Replica.CallWork(header.Id, true, header.Deduplicate, methodId, arguments, sink)
+            {
+                Version = version,
+                Time = time,
+                Logged = persistent ? () => Frontiers.Logged(key, version) : null,
+            });
         }
+    }
+
+    private void SendReply(uint caller, CallId id, RpcReply reply)
+    {
+        var writer = new RpcMessageWriter(RpcKind.Reply, 32 + reply.Result.Length).Call(id);
+        reply.Write(writer);
+        SendDirect(caller, writer.ToMemory());
     }
 
     /// <summary>A direct message (a connection's receive thread).</summary>
@@ -223,6 +251,9 @@ public sealed partial class ReplicatedGroup
                     break;
                 case RpcKind.StateChunk:
                     OnStateChunk(peer.NodeId, ref reader);
+                    break;
+                case RpcKind.LogSummary:
+                    OnLogSummary(peer.NodeId, ref reader);
                     break;
                 case RpcKind.OrderedCall:
                     OnForwarded(payload);

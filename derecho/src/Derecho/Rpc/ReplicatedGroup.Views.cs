@@ -13,6 +13,9 @@ public sealed partial class ReplicatedGroup
     private readonly Dictionary<(ShardKey Shard, int ViewId), byte[]> _arrived = [];
     private readonly Queue<(int ViewId, GroupAllocation? Previous, GroupAllocation? Allocation)> _planned = new();
 
+    /// <summary>Replicas retired (event loop only): one that later returns to the shard waits until they closed their logs.</summary>
+    private readonly Dictionary<ShardKey, Task> _closing = [];
+
     /// <summary>
     /// The layout of a view, as the member installs it (event loop): every shard gets its own multicast, numbered
     /// by <see cref="GroupAllocation.PlanIndex"/>. An inadequate view has no shards.
@@ -22,6 +25,7 @@ public sealed partial class ReplicatedGroup
         GroupAllocation? allocation;
         try
         {
+            CheckRestartQuorum(view);
             allocation = _layout.Allocate(view, _basis);
             _logger.Allocated(view.Id, allocation.ToString());
         }
@@ -43,6 +47,7 @@ public sealed partial class ReplicatedGroup
     private void OnViewInstalled(View view)
     {
         _view = view;
+        RecordView(view);
         var (plannedView, previous, allocation) = _planned.Dequeue();
         while (plannedView != view.Id)
         {
@@ -97,7 +102,11 @@ public sealed partial class ReplicatedGroup
                         mine.Add(key);
                         if (!_replicas.ContainsKey(key) || newcomers.Contains(NodeId))
                         {
-                            StartReplica(key, view, waitForState: holders.Count > 0);
+                            StartReplica(key, view, waitForState: holders.Count > 0, members);
+                        }
+                        else
+                        {
+                            ContinueReconciling(key, view, members);
                         }
                     }
                     if (holders.Contains(NodeId) && newcomers.Count > 0 && _replicas.TryGetValue(key, out var replica))
@@ -114,20 +123,29 @@ public sealed partial class ReplicatedGroup
             {
                 replica.Close();
                 _replicas.TryRemove(key, out _);
+                _closing[key] = replica.Completion;
             }
         }
     }
 
-    private void StartReplica(ShardKey key, View view, bool waitForState)
+    private void StartReplica(ShardKey key, View view, bool waitForState, IReadOnlyList<uint> members)
     {
+        var predecessor = _closing.Remove(key, out var closing) ? closing : Task.CompletedTask;
         if (_replicas.TryRemove(key, out var old))
         {
             old.Close();
+            predecessor = old.Completion;
         }
         var type = _types[_typeByLayout[key.Type]];
         var context = new ReplicaContext(this, key.Type, new SubgroupId(_layout.Types[key.Type].TypeName, key.Subgroup), key.Shard);
-        var replica = new Replica(key, type.Create(context), SendDirect);
-        if (waitForState)
+        var replica = new Replica(key, type.Create(context), SendDirect, context, predecessor);
+        // Persistent replicas that all start from their own logs agree first on whose log the shard goes on from.
+        var reconcile = !waitForState && replica.Persistent && members.Count > 1;
+        if (reconcile)
+        {
+            BeginReconciling(replica, view.Id, members);
+        }
+        if (waitForState || reconcile)
         {
             var gate = new Replica.StateGateWork(view.Id);
             replica.Enqueue(gate);

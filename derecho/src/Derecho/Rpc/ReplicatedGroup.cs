@@ -37,6 +37,7 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
     private readonly Lock _startGate = new();
     private readonly TimeProvider _time;
     private readonly ITimer _timeoutSweep;
+    private readonly Persistence.HybridLogicalClock _clock;
     private List<Action<Group>>? _beforeStart = [];
     private Group _group = null!;
     private long _nextSequence;
@@ -45,9 +46,15 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
     private volatile View? _view;
     private volatile TaskCompletionSource _adequate = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ReplicatedGroup(uint nodeId, GroupLayout layout, IReadOnlyList<ReplicatedType> types, ReplicatedGroupOptions rpcOptions)
+    private ReplicatedGroup(uint nodeId, GroupLayout layout, IReadOnlyList<ReplicatedType> types, ReplicatedGroupOptions rpcOptions,
+        Persistence.PersistenceOptions persistence)
     {
         NodeId = nodeId;
+        PersistenceOptions = persistence;
+        _clock = new Persistence.HybridLogicalClock(rpcOptions.Time);
+        Frontiers = new Persistence.PersistenceFrontiers(
+            (planShard, version) => WithGroup(g => g.ReportPersisted(planShard, Persistence.Versions.ViewOf(version), Persistence.Versions.SequenceOf(version) + 1L)),
+            () => _allocation, t => layout.Types[t].TypeName);
         _layout = layout;
         _types = [.. types];
         _rpcOptions = rpcOptions;
@@ -75,6 +82,12 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
     /// <summary>The current layout's members of every shard, or null while the view is inadequate.</summary>
     public GroupAllocation? Allocation => _allocation;
 
+    /// <summary>The stability and persistence frontiers (Derecho's frontiers, with their awaitables and callbacks).</summary>
+    public Persistence.PersistenceFrontiers Frontiers { get; }
+
+    /// <summary>Where persistent replicas keep their logs (<see cref="GroupOptions.Persistence"/>).</summary>
+    public Persistence.PersistenceOptions PersistenceOptions { get; }
+
     /// <summary>The layout.</summary>
     public GroupLayout Layout => _layout;
 
@@ -94,12 +107,13 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
             throw new ArgumentException("host at least one replicated type", nameof(types));
         }
         rpcOptions ??= new ReplicatedGroupOptions();
-        var replicated = new ReplicatedGroup(options.LocalId, layout ?? GroupLayout.SingleShard(types[0].Name), types, rpcOptions);
+        var replicated = new ReplicatedGroup(options.LocalId, layout ?? GroupLayout.SingleShard(types[0].Name), types, rpcOptions, options.Persistence);
         var handlers = new GroupHandlers
         {
             Delivered = replicated.OnDelivered,
             ViewInstalled = replicated.OnViewInstalled,
             DirectReceived = replicated.OnDirect,
+            PersistenceAdvanced = advanced => replicated.Frontiers.GloballyPersisted(advanced.Shard, advanced.ViewId, advanced.Frontier),
             StateTransfer = new AllocationTransfer(replicated),
             ShardPlanner = replicated,
             LoggerFactory = rpcOptions.LoggerFactory,
@@ -212,15 +226,9 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
     /// <summary>The layout allocation travels to joiners with the group's own state transfer, so they lay out views alike.</summary>
     private sealed class AllocationTransfer(ReplicatedGroup group) : IStateTransfer
     {
-        public byte[] Capture() => group._basis?.ToBytes() ?? [];
+        public byte[] Capture() => group.CaptureGroupState();
 
-        public void Apply(ReadOnlySpan<byte> state)
-        {
-            if (!state.IsEmpty)
-            {
-                group._basis = GroupAllocation.FromBytes(state);
-            }
-        }
+        public void Apply(ReadOnlySpan<byte> state) => group.ApplyGroupState(state);
     }
 }
 
@@ -235,6 +243,12 @@ public sealed record ReplicatedGroupOptions
     /// any delivery in the view: keep it short.
     /// </summary>
     public Action<View, GroupAllocation?>? ViewChanged { get; init; }
+
+    /// <summary>
+    /// Where every installed view is logged with its ragged trim, for a later restart (persistent shards); nothing
+    /// when null.
+    /// </summary>
+    public Restart.RestartState? RestartState { get; init; }
 
     /// <summary>Where the group logs; nothing when null.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }

@@ -52,6 +52,27 @@ public sealed class ReplicaContext
     /// <summary>Calls other replicated objects, also from inside a handler (see <see cref="ReplicatedGroup"/>).</summary>
     public IRpcCaller Caller => _group;
 
+    /// <summary>
+    /// The version of the ordered call the replica is running: <c>(view id &lt;&lt; 32) | order index</c>, the same at
+    /// every replica, growing along the shard's order (and across restarts). Read it in an ordered handler.
+    /// </summary>
+    public long Version { get; internal set; } = Derecho.Persistence.Versions.None;
+
+    /// <summary>
+    /// The hybrid logical time the caller's member stamped on the ordered call the replica is running: the same at
+    /// every replica, for persistent fields' time index.
+    /// </summary>
+    public Persistence.HlcTimestamp Time { get; internal set; }
+
+    /// <summary>Where persistent fields keep their logs (the group's <c>PERS</c> keys).</summary>
+    public Persistence.PersistenceOptions Persistence => _group.PersistenceOptions;
+
+    /// <summary>The group's stability and persistence frontiers.</summary>
+    public Persistence.PersistenceFrontiers Frontiers => _group.Frontiers;
+
+    /// <summary>The global persistence frontier of this replica's shard, as far as this member has heard.</summary>
+    public long GlobalPersistence => _group.Frontiers.GlobalPersistence(TypeIndex, Subgroup.Index, Shard);
+
     internal int TypeIndex { get; }
 
     /// <summary>

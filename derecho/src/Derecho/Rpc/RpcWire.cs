@@ -33,6 +33,7 @@ internal enum RpcKind : byte
     ClientReply = 14,
     Subscribe = 15,
     Notification = 16,
+    LogSummary = 17,
 }
 
 /// <summary>Identifies a call: who started it and its number there. Deduplicated calls reuse one id everywhere.</summary>

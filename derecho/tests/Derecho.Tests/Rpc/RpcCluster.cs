@@ -11,19 +11,23 @@ internal sealed class RpcCluster : IAsyncDisposable
     private readonly GroupLayout? _layout;
     private readonly ReplicatedType[] _types;
 
-    private RpcCluster(GroupLayout? layout, ReplicatedType[] types)
+    private readonly string? _persistenceRoot;
+
+    private RpcCluster(GroupLayout? layout, ReplicatedType[] types, string? persistenceRoot)
     {
         _layout = layout;
         _types = types;
+        _persistenceRoot = persistenceRoot;
     }
 
     public Dictionary<uint, ReplicatedGroup> Members { get; } = [];
 
     public ReplicatedGroup this[uint id] => Members[id];
 
-    public static async Task<RpcCluster> StartAsync(int count, GroupLayout? layout, ReplicatedType[] types, CancellationToken ct)
+    /// <summary>Starts <paramref name="count"/> members; with <paramref name="persistenceRoot"/>, member N keeps its logs in its subfolder nN.</summary>
+    public static async Task<RpcCluster> StartAsync(int count, GroupLayout? layout, ReplicatedType[] types, CancellationToken ct, string? persistenceRoot = null)
     {
-        var cluster = new RpcCluster(layout, types);
+        var cluster = new RpcCluster(layout, types, persistenceRoot);
         for (var id = 0u; id < count; id++)
         {
             await cluster.AddAsync(id, ct);
@@ -43,6 +47,7 @@ internal sealed class RpcCluster : IAsyncDisposable
             HeartbeatInterval = TimeSpan.FromMilliseconds(50),
             // Generous: the machine may be shared by many builds, and a false suspicion removes a member.
             SuspicionTimeout = TimeSpan.FromMilliseconds(3000),
+            Persistence = new Derecho.Persistence.PersistenceOptions { FilePath = Path.Combine(_persistenceRoot ?? ".plog", $"n{id}") },
         };
         var member = await ReplicatedGroup.JoinAsync(options, _layout, _types, new ReplicatedGroupOptions { DefaultTimeout = TimeSpan.FromSeconds(20) }, ct);
         Members[id] = member;

@@ -1,0 +1,233 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Derecho.External;
+using Derecho.Kv;
+using Systems.Cli;
+
+namespace Derecho.Cli;
+
+/// <summary>
+/// <c>derecho bench persistent</c> (the counterpart of Derecho's <c>persistent_bw_test</c>): durable ordered puts/s
+/// and put latency of the key-value store in persistent mode, 3 member processes on 127.0.0.1 in one shard, driven by
+/// an external client through one member (a put returns once every replica synced it), at each in-flight count and
+/// value size; beside etcd and ZooKeeper 3-member clusters driven by <c>derecho/bench/peers</c> in the same run.
+/// </summary>
+internal static partial class PersistentBenchCommand
+{
+    public static Command Create()
+    {
+        var seconds = new Option<double>("--seconds") { Description = "Measurement time per run.", DefaultValueFactory = _ => 5 };
+        var sizes = new Option<string>("--sizes") { Description = "Value sizes in bytes, comma-separated.", DefaultValueFactory = _ => "100,1024" };
+        var inflight = new Option<string>("--inflight") { Description = "Puts in flight, comma-separated (the best of them is reported too).", DefaultValueFactory = _ => "1,16,64,256" };
+        var peers = new Option<string>("--peers") { Description = "Peer systems to run beside, comma-separated (etcd, zookeeper), or 'none'.", DefaultValueFactory = _ => "etcd,zookeeper" };
+        var command = new Command("persistent", "Durable ordered puts/s and p50/p99 latency (3 members, persistent mode) beside etcd and ZooKeeper measured in the same run.")
+        {
+            seconds, sizes, inflight, peers,
+        };
+        command.SetAction((parse, ct) => RunAsync(TimeSpan.FromSeconds(parse.GetValue(seconds)), ParseList(parse.GetValue(sizes)!, "--sizes"),
+            ParseList(parse.GetValue(inflight)!, "--inflight"), parse.GetValue(peers)!, ct));
+        return command;
+    }
+
+    private static int[] ParseList(string text, string option)
+    {
+        var values = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var parsed = values.Select(v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is > 0 and <= 1 << 20 ? n : -1).ToArray();
+        return parsed.Length > 0 && parsed.All(n => n > 0) ? parsed : throw new UsageException($"{option} '{text}' is not a comma-separated list of positive numbers");
+    }
+
+    private static async Task<int> RunAsync(TimeSpan duration, int[] sizes, int[] inflight, string peers, CancellationToken ct)
+    {
+        if (duration <= TimeSpan.Zero)
+        {
+            throw new UsageException("--seconds must be positive");
+        }
+        var peerNames = peers == "none" ? [] : peers.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (peerNames.FirstOrDefault(p => p is not ("etcd" or "zookeeper")) is { } unknown)
+        {
+            throw new UsageException($"--peers: unknown system '{unknown}' (etcd, zookeeper or none)");
+        }
+        var loads = await File.ReadAllTextAsync("/proc/loadavg", ct);
+        await Console.Out.WriteLineAsync($"# {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; nproc {Environment.ProcessorCount}; load average {string.Join(' ', loads.Split(' ').Take(3))}");
+        var rows = new List<Row>();
+        foreach (var size in sizes)
+        {
+            try
+            {
+                rows.AddRange(await MeasureDerechoAsync(size, inflight, duration, ct));
+            }
+            catch (Exception e) when (e is InvalidOperationException or Rpc.RpcException or IOException or TimeoutException)
+            {
+                await Console.Out.WriteLineAsync($"derecho size={size} failed: {e.Message.Split('\n')[0]}");
+            }
+        }
+        foreach (var peer in peerNames)
+        {
+            rows.AddRange(await MeasurePeerAsync(peer, sizes, inflight, duration, ct));
+        }
+        await Console.Out.WriteLineAsync();
+        await Console.Out.WriteLineAsync("system     size  in-flight  writes/s   p50 ms   p99 ms");
+        foreach (var row in rows)
+        {
+            await Console.Out.WriteLineAsync(FormattableString.Invariant($"{row.System,-10} {row.Size,5}  {row.InFlight,9}  {row.WritesPerSecond,8:F0}  {row.P50,7:F2}  {row.P99,7:F2}"));
+        }
+        await Console.Out.WriteLineAsync();
+        await Console.Out.WriteLineAsync("derecho over each peer (throughput ratio; p50 latency at 1 in flight, peer / derecho):");
+        foreach (var size in sizes)
+        {
+            var ours = rows.Where(r => r.System == "derecho" && r.Size == size).ToList();
+            foreach (var peer in peerNames)
+            {
+                var theirs = rows.Where(r => r.System == peer && r.Size == size).ToList();
+                if (ours.Count == 0 || theirs.Count == 0)
+                {
+                    continue;
+                }
+                var best = ours.Max(r => r.WritesPerSecond) / theirs.Max(r => r.WritesPerSecond);
+                var at64 = Ratio(ours, theirs, 64, r => r.WritesPerSecond, flip: false);
+                var p50 = Ratio(ours, theirs, 1, r => r.P50, flip: true);
+                await Console.Out.WriteLineAsync(FormattableString.Invariant(
+                    $"size {size,5} vs {peer,-10} best {best,6:F1}x  at 64 {at64}  p50 at 1 {p50}"));
+            }
+        }
+        return ExitCode.Success;
+    }
+
+    private static string Ratio(List<Row> ours, List<Row> theirs, int inFlight, Func<Row, double> measure, bool flip)
+    {
+        var a = ours.FirstOrDefault(r => r.InFlight == inFlight);
+        var b = theirs.FirstOrDefault(r => r.InFlight == inFlight);
+        if (a is null || b is null)
+        {
+            return "n/a";
+        }
+        var ratio = flip ? measure(b) / measure(a) : measure(a) / measure(b);
+        return ratio.ToString("F1", CultureInfo.InvariantCulture) + "x";
+    }
+
+    /// <summary>Starts 3 persistent members, then runs the client at each in-flight count.</summary>
+    private static async Task<List<Row>> MeasureDerechoAsync(int size, int[] inflight, TimeSpan duration, CancellationToken ct)
+    {
+        const int Members = 3;
+        var logs = Directory.CreateTempSubdirectory("derecho-persistent-");
+        var ports = SelfProcess.FreePorts(2 * Members);
+        var processes = new List<SelfProcess>();
+        var rows = new List<Row>();
+        try
+        {
+            for (var id = 0; id < Members; id++)
+            {
+                processes.Add(SelfProcess.Start(
+                [
+                    "kv", "serve", "--KV/persistent=true", $"--PERS/file_path={Path.Combine(logs.FullName, $"n{id}")}", "--PERS/reset=true",
+                    $"--PERS/max_log_entry={1L << 40}", $"--DERECHO/local_id={id}", $"--DERECHO/gms_port={ports[2 * id]}",
+                    $"--DERECHO/sst_port={ports[(2 * id) + 1]}", $"--DERECHO/contact_port={ports[0]}",
+                ]));
+                await processes[id].WaitForLineAsync(l => l.StartsWith("serving node", StringComparison.Ordinal), ct);
+            }
+            await processes[0].WaitForLineAsync(l => l.StartsWith($"layout ", StringComparison.Ordinal) && l.Split(':')[^1].Split(',').Length == Members, ct);
+            await using var client = await ExternalClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, ports[0]),
+                new ExternalClientOptions { CallTimeout = TimeSpan.FromSeconds(60) }, ct);
+            var kv = new KvClient(client, () => client.View.Allocation);
+            var value = new byte[size];
+            Random.Shared.NextBytes(value);
+            await kv.PutAsync("warm-up", value, ct);
+            foreach (var count in inflight)
+            {
+                var row = await DriveAsync(kv, value, count, duration, ct) with { Size = size };
+                rows.Add(row);
+                await Console.Out.WriteLineAsync(FormattableString.Invariant(
+                    $"derecho inflight={count} size={size} writes/s={row.WritesPerSecond:F0} p50_ms={row.P50:F2} p99_ms={row.P99:F2}"));
+            }
+            return rows;
+        }
+        finally
+        {
+            foreach (var process in processes)
+            {
+                await process.DisposeAsync();
+            }
+            logs.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Keeps <paramref name="inFlight"/> durable puts going for <paramref name="duration"/>; latency of each completed in time.</summary>
+    private static async Task<Row> DriveAsync(KvClient kv, byte[] value, int inFlight, TimeSpan duration, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var latencies = new List<double>[inFlight];
+        var next = 0L;
+        await Task.WhenAll(Enumerable.Range(0, inFlight).Select(async lane =>
+        {
+            latencies[lane] = [];
+            while (Stopwatch.GetElapsedTime(started) < duration)
+            {
+                var key = "k" + (Interlocked.Increment(ref next) % 4096).ToString(CultureInfo.InvariantCulture);
+                var begun = Stopwatch.GetTimestamp();
+                await kv.PutAsync(key, value, ct);
+                if (Stopwatch.GetElapsedTime(started) <= duration)
+                {
+                    latencies[lane].Add(Stopwatch.GetElapsedTime(begun).TotalMilliseconds);
+                }
+            }
+        }));
+        var all = latencies.SelectMany(l => l).Order().ToArray();
+        return new Row("derecho", 0, inFlight, all.Length / duration.TotalSeconds, Percentile(all, 0.50), Percentile(all, 0.99));
+    }
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+
+    /// <summary>Runs <c>derecho/bench/peers/NAME.sh</c> and reads its result lines.</summary>
+    private static async Task<List<Row>> MeasurePeerAsync(string peer, int[] sizes, int[] inflight, TimeSpan duration, CancellationToken ct)
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "derecho", "bench", "peers", peer + ".sh")))
+        {
+            directory = directory.Parent;
+        }
+        if (directory is null)
+        {
+            await Console.Out.WriteLineAsync($"{peer}: derecho/bench/peers/{peer}.sh not found above {AppContext.BaseDirectory}; skipped");
+            return [];
+        }
+        var script = Path.Combine(directory.FullName, "derecho", "bench", "peers", peer + ".sh");
+        var start = new ProcessStartInfo("bash", [script])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = directory.FullName,
+        };
+        start.Environment["INFLIGHT"] = string.Join(' ', inflight);
+        start.Environment["SIZES"] = string.Join(' ', sizes);
+        start.Environment["RUN_SECONDS"] = Math.Max(1, (int)Math.Round(duration.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {script}");
+        var errors = process.StandardError.ReadToEndAsync(ct);
+        var rows = new List<Row>();
+        while (await process.StandardOutput.ReadLineAsync(ct) is { } line)
+        {
+            await Console.Out.WriteLineAsync(line);
+            var match = ResultLine().Match(line);
+            if (match.Success)
+            {
+                rows.Add(new Row(match.Groups[1].Value, int.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture),
+                    int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture), double.Parse(match.Groups[4].Value, CultureInfo.InvariantCulture),
+                    double.Parse(match.Groups[5].Value, CultureInfo.InvariantCulture), double.Parse(match.Groups[6].Value, CultureInfo.InvariantCulture)));
+            }
+        }
+        await process.WaitForExitAsync(ct);
+        if (process.ExitCode != 0)
+        {
+            await Console.Out.WriteLineAsync($"{peer}: the peer script failed (exit {process.ExitCode}): {(await errors).Trim().Split('\n')[^1]}");
+        }
+        return rows;
+    }
+
+    [GeneratedRegex(@"^(\w+) inflight=(\d+) size=(\d+) writes/s=([\d.]+) p50_ms=([\d.]+) p99_ms=([\d.]+)")]
+    private static partial Regex ResultLine();
+
+    private sealed record Row(string System, int Size, int InFlight, double WritesPerSecond, double P50, double P99);
+}
