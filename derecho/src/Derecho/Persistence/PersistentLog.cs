@@ -15,7 +15,9 @@ namespace Derecho.Persistence;
 /// Versions must increase. Times never decrease along versions: a version stamped earlier than its predecessor is
 /// logged with its predecessor's time, so replicas logging the same sequence log the same times. Opening repairs a
 /// record torn at the end of the last segment (a crash during a write) and refuses, with
-/// <see cref="LogCorruptException"/>, a damaged record anywhere else.
+/// <see cref="LogCorruptException"/>, a damaged record anywhere else. A last record that fails its checksum (a
+/// flipped bit included) cannot be told from a torn one, so it is cut too: in a persistent shard that version was
+/// durable at the other replicas, which give it back at restart.
 /// </remarks>
 public sealed partial class PersistentLog : IDisposable
 {

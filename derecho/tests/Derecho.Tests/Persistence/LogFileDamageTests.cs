@@ -84,6 +84,33 @@ public sealed class LogFileDamageTests
         Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"offset {2 * Record}"), error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A flipped bit in the last record fails its checksum exactly as a record torn by a crash mid-write does (a tear
+    /// can leave the full length with wrong bytes), and nothing after it can tell them apart: it is cut like a torn
+    /// tail. A version lost this way at one replica was durable at the others, which give it back at restart.
+    /// </summary>
+    [Theory]
+    [InlineData(40)]
+    [InlineData(199)]
+    [InlineData(20)]
+    public void AFlippedBitInTheLastRecordIsCutAsATornTail(int byteInRecord)
+    {
+        using var directory = new TempDirectory("plog");
+        var path = WriteLog(directory, 30);
+        var segment = LastSegment(path);
+        var offset = new FileInfo(segment).Length - 236 + byteInRecord;
+        using (var file = new FileStream(segment, FileMode.Open))
+        {
+            file.Seek(offset, SeekOrigin.Begin);
+            var b = file.ReadByte();
+            file.Seek(offset, SeekOrigin.Begin);
+            file.WriteByte((byte)(b ^ 0x01));
+        }
+        using var log = PersistentLog.Open(DiskFileSystem.Instance, path, Options);
+        Assert.Equal(29, log.LatestVersion);
+        Assert.Contains("checksum", log.Recovery, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ADamagedTrimPointRefusesToOpen()
     {

@@ -1,0 +1,132 @@
+using Derecho.Layout;
+using Derecho.Membership;
+using Derecho.Persistence;
+using Derecho.Restart;
+
+namespace Derecho.Tests.Persistence;
+
+/// <summary>The restart record under crashes at every step of the simulated disk, the frontiers, and durability's continuations.</summary>
+public sealed class RestartAndFrontierTests
+{
+    private static View ViewOf(int id, params uint[] members) =>
+        new(id, [.. members.Select(m => new ViewMember(m, 1, $"127.0.0.1:{1000 + m}"))], [], []);
+
+    [Fact]
+    public void A_crash_at_any_step_of_logging_a_view_leaves_the_old_record_or_the_new_one()
+    {
+        var options = new PersistenceOptions { FilePath = "/pers" };
+        for (var seed = 0; seed < 40; seed++)
+        {
+            for (var crashAt = 0; ; crashAt++)
+            {
+                var disk = new SimulatedDisk();
+                var state = RestartState.Load(options, disk);
+                state.Record(ViewOf(3, 0, 1, 2), 77);
+                var before = disk.Steps;
+                disk.CrashAtStep = before + crashAt;
+                var crashed = false;
+                try
+                {
+                    state.Record(ViewOf(4, 0, 2), 99);
+                }
+                catch (SimulatedCrashException)
+                {
+                    crashed = true;
+                }
+                disk.Restart(new Random(seed));
+                var after = RestartState.Load(options, disk);
+                Assert.True((after.LastViewId, after.LastTrim, after.LastMemberIds.Count) is (3, 77, 3) or (4, 99, 2),
+                    $"seed {seed}, crash at step {crashAt}: view {after.LastViewId} trim {after.LastTrim}");
+                if (!crashed)
+                {
+                    Assert.Equal(4, after.LastViewId);
+                    break;
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void A_restarted_group_starts_above_every_view_its_logs_hold()
+    {
+        var disk = new SimulatedDisk();
+        var options = new PersistenceOptions { FilePath = "/pers" };
+        var state = RestartState.Load(options, disk);
+        Assert.Equal(0, state.FirstViewIdAfter([]));
+        state.Record(ViewOf(5, 0, 1), Versions.None);
+        using var log = PersistentLog.Open(disk, "/pers/field", options);
+        log.Append(Versions.Of(9, 3), new HlcTimestamp(1, 0), "x"u8);
+        Assert.Equal(9 + RestartState.RestartViewMargin, state.FirstViewIdAfter([log]));
+        Assert.Equal(5 + RestartState.RestartViewMargin, RestartState.Load(options, disk).FirstViewIdAfter([]));
+    }
+
+    [Fact]
+    public void The_restart_record_is_checked()
+    {
+        var disk = new SimulatedDisk();
+        var options = new PersistenceOptions { FilePath = "/pers" };
+        RestartState.Load(options, disk).Record(ViewOf(2, 0, 1), 5);
+        var bytes = disk.Contents("/pers/restart");
+        bytes[^1] ^= 1;
+        disk.Overwrite("/pers/restart", bytes);
+        Assert.Throws<LogCorruptException>(() => RestartState.Load(options, disk));
+        Assert.Equal(-1, RestartState.Load(options with { Reset = true }, disk).LastViewId);
+    }
+
+    [Fact]
+    public async Task Frontiers_follow_deliveries_logging_and_the_rows_of_the_shard()
+    {
+        var published = new List<long>();
+        var allocation = new GroupAllocation(0, [new TypeAllocation("T", [[new ShardAllocation([0, 1], DeliveryMode.Ordered, "DEFAULT")]])]);
+        var frontiers = new PersistenceFrontiers(published.Add, () => allocation, _ => "T");
+        var advances = new List<FrontierAdvance>();
+        frontiers.Advanced += advances.Add;
+        var local = frontiers.WaitForLocalPersistenceAsync(Versions.Of(1, 2), TestContext.Current.CancellationToken);
+        var global = frontiers.WaitForGlobalPersistenceAsync(0, 0, 0, Versions.Of(1, 1), TestContext.Current.CancellationToken);
+
+        frontiers.Delivered(Versions.Of(1, 0), logged: true);
+        frontiers.Delivered(Versions.Of(1, 1), logged: false);
+        frontiers.Delivered(Versions.Of(1, 2), logged: false);
+        Assert.Equal(Versions.Of(1, 2), frontiers.GlobalStability);
+        Assert.Equal(Versions.Of(1, 0), frontiers.LocalPersistence);
+        frontiers.Logged(Versions.Of(1, 2));
+        Assert.Equal(Versions.Of(1, 0), frontiers.LocalPersistence);
+        Assert.False(local.IsCompleted);
+        frontiers.Logged(Versions.Of(1, 1));
+        Assert.Equal(Versions.Of(1, 2), frontiers.LocalPersistence);
+        await local;
+        Assert.Equal([Versions.Of(1, 0), Versions.Of(1, 2)], published);
+
+        frontiers.Published(0, Versions.Of(1, 2));
+        Assert.Equal(Versions.None, frontiers.GlobalPersistence(0, 0, 0));
+        frontiers.Published(7, Versions.Of(1, 0)); // not a member of the shard
+        frontiers.Published(1, Versions.Of(1, 1));
+        Assert.Equal(Versions.Of(1, 1), frontiers.GlobalPersistence(0, 0, 0));
+        await global;
+        Assert.Contains(new FrontierAdvance(FrontierKind.GlobalPersistence, Versions.Of(1, 1), new Rpc.SubgroupId("T", 0), 0), advances);
+        Assert.Contains(advances, a => a.Kind == FrontierKind.LocalPersistence && a.Version == Versions.Of(1, 2));
+    }
+
+    [Fact]
+    public async Task A_failed_sync_fails_the_waiting_replies_instead_of_acknowledging_them()
+    {
+        var disk = new SimulatedDisk();
+        var log = PersistentLog.Open(disk, "/pers/field");
+        var persistence = new ShardPersistence([log]);
+        var first = new TaskCompletionSource<Exception?>();
+        log.Append(1, new HlcTimestamp(1, 0), "a"u8);
+        persistence.Applied(e => first.TrySetResult(e));
+        Assert.Null(await first.Task.WaitAsync(TestContext.Current.CancellationToken));
+
+        var second = new TaskCompletionSource<Exception?>();
+        log.Append(2, new HlcTimestamp(2, 0), "b"u8);
+        disk.CrashAtStep = disk.Steps;
+        persistence.Applied(e => second.TrySetResult(e));
+        Assert.NotNull(await second.Task.WaitAsync(TestContext.Current.CancellationToken));
+        var third = new TaskCompletionSource<Exception?>();
+        persistence.Applied(e => third.TrySetResult(e));
+        Assert.NotNull(await third.Task.WaitAsync(TestContext.Current.CancellationToken));
+        await persistence.DisposeAsync();
+        log.Dispose();
+    }
+}
