@@ -87,6 +87,7 @@ public sealed class RestartState
         if (!_fileSystem.DirectoryExists(_directory))
         {
             _fileSystem.CreateDirectory(_directory);
+            _fileSystem.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(_directory))!);
         }
         var temporary = Path.Combine(_directory, FileName + ".tmp");
         using (var file = _fileSystem.OpenFile(temporary, create: true))

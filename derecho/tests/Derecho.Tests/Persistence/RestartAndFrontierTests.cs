@@ -74,36 +74,37 @@ public sealed class RestartAndFrontierTests
     }
 
     [Fact]
-    public async Task Frontiers_follow_deliveries_logging_and_the_rows_of_the_shard()
+    public async Task Frontiers_follow_deliveries_logging_and_the_shards_reports()
     {
-        var published = new List<long>();
-        var allocation = new GroupAllocation(0, [new TypeAllocation("T", [[new ShardAllocation([0, 1], DeliveryMode.Ordered, "DEFAULT")]])]);
-        var frontiers = new PersistenceFrontiers(published.Add, () => allocation, _ => "T");
+        var ct = TestContext.Current.CancellationToken;
+        var reported = new List<(int PlanShard, long Version)>();
+        var allocation = new GroupAllocation(1, [new TypeAllocation("T", [[
+            new ShardAllocation([0, 1], DeliveryMode.Ordered, "DEFAULT"), new ShardAllocation([2, 3], DeliveryMode.Ordered, "DEFAULT")]])]);
+        var frontiers = new PersistenceFrontiers((shard, version) => reported.Add((shard, version)), () => allocation, _ => "T");
         var advances = new List<FrontierAdvance>();
         frontiers.Advanced += advances.Add;
-        var local = frontiers.WaitForLocalPersistenceAsync(Versions.Of(1, 2), TestContext.Current.CancellationToken);
-        var global = frontiers.WaitForGlobalPersistenceAsync(0, 0, 0, Versions.Of(1, 1), TestContext.Current.CancellationToken);
+        var key = new Derecho.Rpc.ShardKey(0, 0, 1);
+        var plan = allocation.PlanIndex(0, 0, 1);
+        var local = frontiers.WaitForLocalPersistenceAsync(0, 0, 1, Versions.Of(1, 2), ct);
+        var global = frontiers.WaitForGlobalPersistenceAsync(0, 0, 1, Versions.Of(1, 1), ct);
 
-        frontiers.Delivered(Versions.Of(1, 0), logged: true);
-        frontiers.Delivered(Versions.Of(1, 1), logged: false);
-        frontiers.Delivered(Versions.Of(1, 2), logged: false);
-        Assert.Equal(Versions.Of(1, 2), frontiers.GlobalStability);
-        Assert.Equal(Versions.Of(1, 0), frontiers.LocalPersistence);
-        frontiers.Logged(Versions.Of(1, 2));
-        Assert.Equal(Versions.Of(1, 0), frontiers.LocalPersistence);
+        frontiers.Delivered(key, plan, Versions.Of(1, 1));
+        frontiers.Delivered(key, plan, Versions.Of(1, 2));
+        Assert.Equal(Versions.Of(1, 2), frontiers.GlobalStabilityOf(0, 0, 1));
+        frontiers.Logged(key, Versions.Of(1, 2));
+        Assert.Equal(Versions.Of(1, 0), frontiers.LocalPersistence(0, 0, 1)); // everything before (1, 1)
         Assert.False(local.IsCompleted);
-        frontiers.Logged(Versions.Of(1, 1));
-        Assert.Equal(Versions.Of(1, 2), frontiers.LocalPersistence);
+        frontiers.Logged(key, Versions.Of(1, 1));
+        Assert.Equal(Versions.Of(1, 2), frontiers.LocalPersistence(0, 0, 1));
         await local;
-        Assert.Equal([Versions.Of(1, 0), Versions.Of(1, 2)], published);
+        Assert.Equal([(plan, Versions.Of(1, 0)), (plan, Versions.Of(1, 2))], reported);
 
-        frontiers.Published(0, Versions.Of(1, 2));
-        Assert.Equal(Versions.None, frontiers.GlobalPersistence(0, 0, 0));
-        frontiers.Published(7, Versions.Of(1, 0)); // not a member of the shard
-        frontiers.Published(1, Versions.Of(1, 1));
-        Assert.Equal(Versions.Of(1, 1), frontiers.GlobalPersistence(0, 0, 0));
+        frontiers.GloballyPersisted(allocation.PlanIndex(0, 0, 0), 1, 5); // another shard
+        Assert.Equal(Versions.None, frontiers.GlobalPersistence(0, 0, 1));
+        frontiers.GloballyPersisted(plan, 1, 2);
+        Assert.Equal(Versions.Of(1, 1), frontiers.GlobalPersistence(0, 0, 1));
         await global;
-        Assert.Contains(new FrontierAdvance(FrontierKind.GlobalPersistence, Versions.Of(1, 1), new Rpc.SubgroupId("T", 0), 0), advances);
+        Assert.Contains(new FrontierAdvance(FrontierKind.GlobalPersistence, Versions.Of(1, 1), new Derecho.Rpc.SubgroupId("T", 0), 1), advances);
         Assert.Contains(advances, a => a.Kind == FrontierKind.LocalPersistence && a.Version == Versions.Of(1, 2));
     }
 
