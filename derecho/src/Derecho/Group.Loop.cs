@@ -82,7 +82,8 @@ public sealed partial class Group
         }
     }
 
-    private bool HasWork => !_inputs.IsEmpty || !_bulkFrames.IsEmpty;
+    /// <summary>Inputs wait; none run before the member exists (a peer may connect as soon as the ports listen).</summary>
+    private bool HasWork => Volatile.Read(ref _member) is not null && (!_inputs.IsEmpty || !_bulkFrames.IsEmpty);
 
     /// <summary>
     /// Runs the event loop on the calling thread if no other thread runs it, until no input waits (or for a bounded

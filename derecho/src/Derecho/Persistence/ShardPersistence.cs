@@ -11,29 +11,48 @@ internal sealed class ShardPersistence : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Queue<(long Ticket, Action<Exception?> Done)> _pending = new();
     private readonly PersistenceWorker _worker;
+    private readonly IReadOnlyList<PersistentLog> _logs;
     private Exception? _failure;
 
     public ShardPersistence(IReadOnlyList<PersistentLog> logs)
     {
+        _logs = logs;
         _worker = new PersistenceWorker(logs, roundCompleted: RoundCompleted);
         _ = _worker.Completion.ContinueWith(t => Fail(t.Exception?.InnerException ?? new ObjectDisposedException(nameof(ShardPersistence))),
             CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
     }
 
     /// <summary>
-    /// An ordered call ran; <paramref name="done"/> runs with null (on the worker's thread) once its appends are
-    /// synced, or with the error if they cannot be.
+    /// An ordered call ran; <paramref name="done"/> runs with null once its appends are synced, or with the error if
+    /// they cannot be. With <paramref name="commitNow"/> (nothing else waits to run on the replica) the caller's
+    /// thread commits at once, saving the hand-over to the worker; otherwise the worker commits it with whatever
+    /// follows (group commit) and runs <paramref name="done"/> on its thread.
     /// </summary>
-    public void Applied(Action<Exception?> done)
+    public void Applied(Action<Exception?> done, bool commitNow = false)
     {
         Exception? failure;
         lock (_gate)
         {
             failure = _failure;
-            if (failure is null)
+            if (failure is null && !commitNow)
             {
                 _pending.Enqueue((_worker.RequestCommit(), done));
                 return;
+            }
+        }
+        if (failure is null)
+        {
+            try
+            {
+                foreach (var log in _logs)
+                {
+                    log.Commit();
+                }
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
+            {
+                Fail(e);
+                failure = e;
             }
         }
         done(failure);
