@@ -123,17 +123,20 @@ public sealed partial class ReplicatedGroup
         }));
     }
 
-    /// <summary>A view change while a shard is still reconciling (a member failed or joined): start over among the new members.</summary>
+    /// <summary>
+    /// A view change while a shard is still reconciling: if a member of the reconciliation is gone, the survivors
+    /// start over among themselves. Members that joined meanwhile take the outcome by state transfer.
+    /// </summary>
     private void ContinueReconciling(ShardKey key, View view, IReadOnlyList<uint> members)
     {
         Reconciliation? again;
         lock (_stateGate)
         {
-            if (!_reconciling.TryGetValue(key, out var pending) || pending.ViewId >= view.Id)
+            if (!_reconciling.TryGetValue(key, out var pending) || pending.ViewId >= view.Id || pending.Members.All(members.Contains))
             {
                 return;
             }
-            again = new Reconciliation(view.Id, members) { OwnLatest = pending.OwnLatest };
+            again = new Reconciliation(view.Id, [.. pending.Members.Where(members.Contains)]) { OwnLatest = pending.OwnLatest };
             _reconciling[key] = again;
             if (_gates.TryGetValue(key, out var gate))
             {
