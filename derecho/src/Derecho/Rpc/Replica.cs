@@ -62,7 +62,6 @@ internal sealed class Replica
     private ShardPersistence? _persistence;
     private IReadOnlyList<PersistentLog> _logs = [];
     private Exception? _openFailure;
-    private int _queued;
 
     /// <param name="key">The shard.</param>
     /// <param name="replicated">The object.</param>
@@ -94,14 +93,7 @@ internal sealed class Replica
     /// <summary>Completes when the queue is closed and drained.</summary>
     public Task Completion => _loop;
 
-    public void Enqueue(Work work)
-    {
-        Interlocked.Increment(ref _queued);
-        if (!_work.Writer.TryWrite(work))
-        {
-            Interlocked.Decrement(ref _queued);
-        }
-    }
+    public void Enqueue(Work work) => _work.Writer.TryWrite(work);
 
     public void Close() => _work.Writer.TryComplete();
 
@@ -204,7 +196,6 @@ internal sealed class Replica
             {
                 while (reader.TryRead(out var work))
                 {
-                    Interlocked.Decrement(ref _queued);
                     try
                     {
                         if (_openFailure is not null)
@@ -345,7 +336,7 @@ internal sealed class Replica
         {
             // The reply leaves once the call's versions are synced: the caller, hearing every replica, knows the
             // update is durable at all of them.
-            _persistence.Applied(error => call.Complete(error is null ? reply : RpcReply.From(error)), commitNow: Volatile.Read(ref _queued) == 0);
+            _persistence.Applied(error => call.Complete(error is null ? reply : RpcReply.From(error)), commitNow: !_work.Reader.TryPeek(out _));
             return;
         }
         call.Complete(reply);
