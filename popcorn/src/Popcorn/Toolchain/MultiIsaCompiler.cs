@@ -49,7 +49,7 @@ public static class MultiIsaCompiler
     /// entry holding <c>ISA/pc-rt.o</c> and <c>ISA/pc-rtarch.o</c>.</summary>
     public static string BuildRuntime(int optimizationLevel)
     {
-        var key = BuildCache.Hash([.. RuntimeLibrary.HashInputs(), $"O{optimizationLevel}", .. Tools.AlignableOptions, "runtime-v4", .. Tools.LlcCommon]);
+        var key = BuildCache.Hash([.. RuntimeLibrary.HashInputs(), $"O{optimizationLevel}", .. Tools.AlignableOptions, "runtime-v4", .. Tools.LlcOptions(optimizationLevel)]);
         return BuildCache.GetOrBuild("runtime", key, staging =>
         {
             var bitcode = RuntimeLibrary.PortableSources.Select(source =>
@@ -112,7 +112,7 @@ public static class MultiIsaCompiler
         File.WriteAllText(retargeted, IrRetargeter.Retarget(File.ReadAllText(irPath), isa));
         // Code generation at -O1 at least: -O0's register allocator keeps separate spill copies of one value, and a
         // stack map can name only one of them. The IR (what -O0 means to clang) is unchanged.
-        ToolRunner.Run(Tools.Llc, [$"-O{Math.Max(1, optimizationLevel)}", $"-mtriple={isa.Triple()}", .. isa.LlcOptions(), .. Tools.LlcCommon, retargeted, "-o", objectPath]);
+        ToolRunner.Run(Tools.Llc, [$"-O{Math.Max(1, optimizationLevel)}", $"-mtriple={isa.Triple()}", .. isa.LlcOptions(), .. Tools.LlcOptions(optimizationLevel), retargeted, "-o", objectPath]);
         return objectPath;
     }
 

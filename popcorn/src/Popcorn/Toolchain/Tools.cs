@@ -22,8 +22,13 @@ internal static class Tools
         "-fno-math-errno", "-fno-stack-protector", "-fno-jump-tables", "-funwind-tables", "-nostdlibinc",
     ];
 
-    /// <summary>The llc options shared by every ISA.</summary>
-    public static IReadOnlyList<string> LlcCommon { get; } =
+    /// <summary>The llc options shared by every ISA for code built at <paramref name="optimizationLevel"/>.</summary>
+    /// <remarks>From -O1 up, the basic register allocator: the greedy one splits a value's live range into a
+    /// register and a spill slot, names the register in the stack map and reads the slot after the call.</remarks>
+    public static IReadOnlyList<string> LlcOptions(int optimizationLevel) =>
+        optimizationLevel >= 1 ? [.. LlcCommon, "-regalloc=basic"] : LlcCommon;
+
+    private static IReadOnlyList<string> LlcCommon { get; } =
         ["-function-sections", "-data-sections", "-relocation-model=static", "-filetype=obj", "-fast-isel=false",
          // Nothing may keep a constant or an address in a register across a call behind the stack maps' back.
          "-disable-machine-licm", "-disable-postra-machine-licm", "-disable-machine-cse", "-disable-constant-hoisting", "-disable-cgp-branch-opts",

@@ -60,11 +60,13 @@ public sealed class MigrationTests
     /// records (threads, malloc_heavy: LLVM's local stack slot allocation), riscv64's GOT taking aarch64's entries in
     /// the shared data (arith: libgcc's 128-bit division read __clz_tab through it), loop strength reduction's
     /// unrecorded induction variables (funcptr's qsort, strings, recursion's permutations at -O1 and -O2), a
-    /// returned struct riscv64 passes through a hidden slot (structs: refused, precisely).</summary>
+    /// returned struct riscv64 passes through a hidden slot (structs: refused, precisely), the greedy register
+    /// allocator's second copy of a value in a spill slot that the code after the call reads (strings at -O2).</summary>
     public static TheoryData<string, int, int, string> Regressions => new()
     {
         { "malloc_heavy", 0, 1, "aarch64" }, { "threads", 0, 2, "riscv64" }, { "arith", 0, 3, "aarch64" }, { "structs", 0, 2, "riscv64" },
         { "funcptr", 1, 1, "aarch64" }, { "strings", 1, 3, "aarch64" }, { "recursion", 2, 4, "riscv64" },
+        { "strings", 2, 1, "aarch64" },
     };
 
     [Integration]
@@ -82,7 +84,12 @@ public sealed class MigrationTests
         var build = CorpusBuilds.Get(sample, level);
         foreach (var seed in Enumerable.Range(1, 6))
         {
-            AssertMigratedRunMatches(build, new MigrationPolicy { RandomSeed = seed, Probability = 0.02 }, seed % 2 == 0 ? Isa.RiscV64 : Isa.Aarch64);
+            // Optimized programs inlined into a few functions reach few migration points: each seed raises the
+            // probability until a migration happens, and every run on the way must print the same.
+            var start = seed % 2 == 0 ? Isa.RiscV64 : Isa.Aarch64;
+            var migrated = new[] { 0.02, 0.5, 1.0 }.Any(probability =>
+                AssertRunMatches(build, new MigrationPolicy { RandomSeed = seed, Probability = probability }, start) > 0);
+            Assert.True(migrated, $"no migration at any probability: popcorn run {build.Name} -O{build.OptimizationLevel} --start {start.Name()} --migrate-at-random {seed}");
         }
     }, TestContext.Current.CancellationToken);
 
@@ -213,17 +220,31 @@ public sealed class MigrationTests
     private static int? SeedFromEnvironment() =>
         int.TryParse(Environment.GetEnvironmentVariable("POPCORN_MIGRATION_SEED"), CultureInfo.InvariantCulture, out var seed) ? seed : null;
 
-    private static void AssertMigratedRunMatches(CorpusBuild build, MigrationPolicy policy, Isa start)
+    private static void AssertMigratedRunMatches(CorpusBuild build, MigrationPolicy policy, Isa start) =>
+        Assert.True(AssertRunMatches(build, policy, start) >= 1, $"no migration; {Replay(build, policy, start)}");
+
+    /// <summary>Runs <paramref name="build"/> under <paramref name="policy"/>, asserts it prints what an unmigrated
+    /// run prints and, when it migrated, that it started on <paramref name="start"/> and ran on both ISAs; returns the
+    /// migrations performed.</summary>
+    private static int AssertRunMatches(CorpusBuild build, MigrationPolicy policy, Isa start)
     {
         var (report, output) = Run(build.MultiIsaPath, start, policy);
-        var how = policy.RandomSeed is { } seed ? $"--migrate-at-random {seed} --migrate-probability {policy.Probability}" : $"--migrate-every {policy.Every}";
-        var replay = $"replay: POPCORN_MIGRATION_SEED={policy.RandomSeed} (popcorn run {build.Name} -O{build.OptimizationLevel} --start {start.Name()} {how})";
+        var replay = Replay(build, policy, start);
         Assert.True(report.Exit.ShellCode == 0, $"{report.Exit.Message}; {replay}");
         Assert.True(build.ExpectedOutput == output, $"output differs; {replay}");
         var done = report.Migrations.Where(m => m.Refusal is null).ToList();
-        Assert.True(done.Count >= 1, $"no migration; {replay}");
-        Assert.Contains(done, m => m.From == start);
-        Assert.All(Emulator.AvailableIsas, isa => Assert.True(report.Retired.GetValueOrDefault(isa) > 0, $"nothing ran on {isa.Name()}; {replay}"));
+        if (done.Count > 0)
+        {
+            Assert.Contains(done, m => m.From == start);
+            Assert.All(Emulator.AvailableIsas, isa => Assert.True(report.Retired.GetValueOrDefault(isa) > 0, $"nothing ran on {isa.Name()}; {replay}"));
+        }
+        return done.Count;
+    }
+
+    private static string Replay(CorpusBuild build, MigrationPolicy policy, Isa start)
+    {
+        var how = policy.RandomSeed is { } seed ? $"--migrate-at-random {seed} --migrate-probability {policy.Probability}" : $"--migrate-every {policy.Every}";
+        return $"replay: POPCORN_MIGRATION_SEED={policy.RandomSeed} (popcorn run {build.Name} -O{build.OptimizationLevel} --start {start.Name()} {how})";
     }
 
     internal static (RunReport Report, string Output) Run(string binary, Isa start, MigrationPolicy policy, long quantum = 100_000)
