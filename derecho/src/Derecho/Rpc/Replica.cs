@@ -62,6 +62,7 @@ internal sealed class Replica
     private ShardPersistence? _persistence;
     private IReadOnlyList<PersistentLog> _logs = [];
     private Exception? _openFailure;
+    private bool _lost;
 
     /// <param name="key">The shard.</param>
     /// <param name="replicated">The object.</param>
@@ -130,6 +131,10 @@ internal sealed class Replica
     /// </summary>
     public byte[] CaptureTransfer()
     {
+        if (_lost)
+        {
+            return StateGateWork.Lost;
+        }
         var state = CaptureState();
         var buffer = new ArrayBufferWriter<byte>(16 + state.Length);
         WriteInt32(buffer, state.Length);
@@ -241,12 +246,20 @@ internal sealed class Replica
     {
         switch (work)
         {
+            case CallWork call when _lost:
+                call.Complete(RpcReply.Failed(RpcError.StateLost,
+                    $"shard {Key.Type}/{Key.Subgroup}/{Key.Shard}: this replica has no state: every member that held it failed before transferring it"));
+                break;
             case CallWork call:
                 await RunCallAsync(call).ConfigureAwait(false);
                 break;
             case StateGateWork gate:
                 var transfer = await gate.State.Task.ConfigureAwait(false);
-                if (!ReferenceEquals(transfer, StateGateWork.KeepOwnState))
+                if (StateGateWork.IsLost(transfer))
+                {
+                    _lost = true;
+                }
+                else if (!ReferenceEquals(transfer, StateGateWork.KeepOwnState))
                 {
                     LoadTransfer(transfer);
                 }
@@ -389,6 +402,21 @@ internal sealed class Replica
     {
         /// <summary>A state that leaves the replica as it is (it holds the state the others take).</summary>
         public static readonly byte[] KeepOwnState = [];
+
+        /// <summary>
+        /// What a replica without state transfers (a state length of -1), and what opens the gate of one whose
+        /// every source failed: the replica then refuses every call (<see cref="RpcError.StateLost"/>).
+        /// </summary>
+        public static readonly byte[] Lost = [0xFF, 0xFF, 0xFF, 0xFF];
+
+        /// <summary>Whether <paramref name="transfer"/> says its sender had no state.</summary>
+        public static bool IsLost(ReadOnlySpan<byte> transfer) => transfer.Length == 4 && BinaryPrimitives.ReadInt32LittleEndian(transfer) == -1;
+
+        /// <summary>
+        /// The members whose state this gate awaits (null while a persistent shard reconciles its logs instead): a
+        /// source that fails, or says it has no state, is struck off; none left means the state is lost.
+        /// </summary>
+        public HashSet<uint>? Sources { get; set; }
 
         /// <summary>The view whose state opens the gate (a restart that starts over in a later view moves it).</summary>
         public int ViewId { get; set; } = viewId;

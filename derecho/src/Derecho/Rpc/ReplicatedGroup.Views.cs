@@ -11,6 +11,7 @@ public sealed partial class ReplicatedGroup
     private readonly Dictionary<ShardKey, Replica.StateGateWork> _gates = [];
     private readonly Dictionary<(ShardKey Shard, int ViewId, uint Sender), StateAssembly> _assemblies = [];
     private readonly Dictionary<(ShardKey Shard, int ViewId), byte[]> _arrived = [];
+    private readonly Dictionary<(ShardKey Shard, int ViewId), HashSet<uint>> _arrivedWithout = [];
     private readonly Queue<(int ViewId, GroupAllocation? Previous, GroupAllocation? Allocation)> _planned = new();
 
     /// <summary>Replicas retired (event loop only): one that later returns to the shard waits until they closed their logs.</summary>
@@ -83,6 +84,7 @@ public sealed partial class ReplicatedGroup
     /// </summary>
     private void Relayout(View view, GroupAllocation? previous, GroupAllocation allocation)
     {
+        StrikeDepartedSources(view);
         var mine = new HashSet<ShardKey>();
         for (var t = 0; t < allocation.Types.Count; t++)
         {
@@ -102,7 +104,7 @@ public sealed partial class ReplicatedGroup
                         mine.Add(key);
                         if (!_replicas.ContainsKey(key) || newcomers.Contains(NodeId))
                         {
-                            StartReplica(key, view, waitForState: holders.Count > 0, members);
+                            StartReplica(key, view, holders, members);
                         }
                         else
                         {
@@ -121,6 +123,7 @@ public sealed partial class ReplicatedGroup
         {
             if (!mine.Contains(key))
             {
+                AbandonGate(key);
                 replica.Close();
                 _replicas.TryRemove(key, out _);
                 _closing[key] = replica.Completion;
@@ -128,11 +131,13 @@ public sealed partial class ReplicatedGroup
         }
     }
 
-    private void StartReplica(ShardKey key, View view, bool waitForState, IReadOnlyList<uint> members)
+    private void StartReplica(ShardKey key, View view, List<uint> holders, IReadOnlyList<uint> members)
     {
+        var waitForState = holders.Count > 0;
         var predecessor = _closing.Remove(key, out var closing) ? closing : Task.CompletedTask;
         if (_replicas.TryRemove(key, out var old))
         {
+            AbandonGate(key);
             old.Close();
             predecessor = old.Completion;
         }
@@ -147,7 +152,7 @@ public sealed partial class ReplicatedGroup
         }
         if (waitForState || reconcile)
         {
-            var gate = new Replica.StateGateWork(view.Id);
+            var gate = new Replica.StateGateWork(view.Id) { Sources = waitForState ? [.. holders] : null };
             replica.Enqueue(gate);
             lock (_stateGate)
             {
@@ -156,6 +161,10 @@ public sealed partial class ReplicatedGroup
                 {
                     _gates.Remove(key);
                     gate.State.TrySetResult(state);
+                }
+                else if (_arrivedWithout.Remove((key, view.Id), out var without))
+                {
+                    StrikeSources(key, gate, without);
                 }
             }
         }
@@ -211,7 +220,21 @@ public sealed partial class ReplicatedGroup
             {
                 _assemblies.Remove(stale);
             }
-            _logger.StateReceived($"{_layout.Types[Math.Min(key.Type, _layout.Types.Count - 1)].TypeName}[{key.Subgroup}] shard {key.Shard}", total, viewId);
+            if (Replica.StateGateWork.IsLost(assembly.Buffer))
+            {
+                // The sender holds no state either: one source fewer.
+                if (_gates.TryGetValue(key, out var waiting) && waiting.ViewId == viewId)
+                {
+                    StrikeSources(key, waiting, [sender]);
+                }
+                else if (!_gates.ContainsKey(key))
+                {
+                    _arrivedWithout.TryAdd((key, viewId), []);
+                    _arrivedWithout[(key, viewId)].Add(sender);
+                }
+                return;
+            }
+            _logger.StateReceived(ShardName(key), total, viewId);
             if (_gates.TryGetValue(key, out var gate) && gate.ViewId == viewId)
             {
                 _gates.Remove(key);
@@ -224,6 +247,57 @@ public sealed partial class ReplicatedGroup
             }
         }
     }
+
+    /// <summary>
+    /// A view without some members a replica awaits a state from (event loop, before the view's shards are laid
+    /// out): they are struck off, and a replica whose every source is gone has lost its state. It says so to the
+    /// members that in turn await its own state, and refuses calls: in ordered mode the shard's state lived only in
+    /// the memory of those members, so the replica must not pretend with an empty one (in persistent mode it lives
+    /// on in their logs, which a total restart takes back).
+    /// </summary>
+    private void StrikeDepartedSources(View view)
+    {
+        lock (_stateGate)
+        {
+            foreach (var (key, gate) in _gates.ToList())
+            {
+                if (gate.Sources is { } sources)
+                {
+                    StrikeSources(key, gate, [.. sources.Where(s => view.RankOf(s) < 0 || view.Joined.Contains(s))]);
+                }
+            }
+        }
+    }
+
+    /// <summary>Strikes <paramref name="gone"/> off the gate's sources (under the state lock); none left opens it with the state lost.</summary>
+    private void StrikeSources(ShardKey key, Replica.StateGateWork gate, IEnumerable<uint> gone)
+    {
+        if (gate.Sources is not { } sources)
+        {
+            return;
+        }
+        sources.ExceptWith(gone);
+        if (sources.Count == 0 && _gates.Remove(key))
+        {
+            _logger.StateLost(ShardName(key), gate.ViewId);
+            gate.State.TrySetResult(Replica.StateGateWork.Lost);
+        }
+    }
+
+    /// <summary>A replica retired or replaced while it still awaited a state: its queue ends without one (so its successor can start).</summary>
+    private void AbandonGate(ShardKey key)
+    {
+        lock (_stateGate)
+        {
+            if (_gates.Remove(key, out var gate))
+            {
+                gate.State.TrySetResult(Replica.StateGateWork.Lost);
+            }
+        }
+    }
+
+    private string ShardName(ShardKey key) =>
+        $"{_layout.Types[Math.Min(key.Type, _layout.Types.Count - 1)].TypeName}[{key.Subgroup}] shard {key.Shard}";
 
     private sealed class StateAssembly(byte[] buffer)
     {

@@ -271,4 +271,7 @@ internal static partial class RpcLog
 
     [LoggerMessage(103, LogLevel.Information, "Shard {Shard}: received state of {Bytes} bytes as of view {ViewId}")]
     public static partial void StateReceived(this ILogger logger, string shard, long bytes, int viewId);
+
+    [LoggerMessage(104, LogLevel.Error, "Shard {Shard}: its state is lost: every member that held it failed before transferring it (view {ViewId}); this replica refuses calls")]
+    public static partial void StateLost(this ILogger logger, string shard, int viewId);
 }

@@ -26,6 +26,12 @@ public enum RpcError : byte
 
     /// <summary>The member or client making the call stopped.</summary>
     Stopped = 8,
+
+    /// <summary>
+    /// The replica joined its shard but every member that held the shard's state failed before transferring it:
+    /// the replica holds no state and refuses to serve rather than answer from an empty one.
+    /// </summary>
+    StateLost = 9,
 }
 
 /// <summary>A remote call failed; <see cref="Error"/> says why and the message names what.</summary>

@@ -46,7 +46,7 @@ internal sealed class Coverage
     public override string ToString() =>
         $"leader lost mid-change {LeaderLostMidChange}, trims discarding {TrimsDiscarding}, joins racing failures {JoinsRacingFailures}, " +
         $"partitions healed {PartitionsHealed}, proposals adopted {ProposalsAdopted}, view changes {ViewChanges}, large messages {LargeMessagesDelivered}, shard deliveries {ShardDeliveries}, " +
-        $"shard states transferred {StateTransfers}, shard states lost with every holder {ShardStatesLost}";
+        $"shard states transferred {StateTransfers}, replicas that lost their shard's state with every holder and refuse calls {ShardStatesLost}";
 }
 
 /// <summary>

@@ -9,13 +9,17 @@ namespace Derecho.Tests.Simulation;
 /// (its reply the previous value); at each view, members that were in the shard before (and did not restart) hold
 /// the state and snapshot it between the last delivery of the ending view and the first of the new one (in
 /// their replica's queue, as the RPC layer does), and newcomers hold their deliveries until a snapshot arrives.
-/// Checks: the replies of every put agree across members, every holder's snapshot of a view is the same, and at
-/// the end every member of a shard holds the same map, with only that shard's keys.
+/// A newcomer whose every source failed (or says it has no state, being such a newcomer itself) has lost its state
+/// and refuses to run anything, as the RPC layer's replica does (<see cref="Derecho.Rpc.RpcError.StateLost"/>).
+/// Checks: the replies of every put agree across members, every holder's snapshot of a view is the same, no replica
+/// still waits at the end, and at the end every member of a shard that has a state holds the same map, with only
+/// that shard's keys.
 /// </summary>
 internal sealed class ShardReplicas(IShardPlanner planner, Coverage coverage)
 {
     private readonly Dictionary<int, View> _views = [];
     private readonly Dictionary<(int Shard, int ViewId), string> _snapshots = [];
+    private readonly Dictionary<(int Shard, int ViewId), HashSet<uint>> _lostSnapshots = [];
     private readonly Dictionary<(int Shard, int ViewId), List<Replica>> _waiting = [];
     private readonly Dictionary<string, string> _replies = [];
 
@@ -30,6 +34,10 @@ internal sealed class ShardReplicas(IShardPlanner planner, Coverage coverage)
         foreach (var shard in replicas.Keys.Where(s => s >= plan.Count || !plan[s].Contains(node)).ToList())
         {
             replicas.Remove(shard);
+        }
+        foreach (var waiting in replicas.Values.Where(r => r.Waiting))
+        {
+            waiting.Strike(waiting.Sources.Where(m => view.RankOf(m) < 0 || view.Joined.Contains(m)).ToList());
         }
         for (var shard = 0; shard < plan.Count; shard++)
         {
@@ -46,11 +54,11 @@ internal sealed class ShardReplicas(IShardPlanner planner, Coverage coverage)
                 }
                 continue;
             }
-            replica = new Replica(this, shard);
+            replica = new Replica(this, shard, node);
             replicas[shard] = replica;
             if (holders.Count > 0)
             {
-                replica.WaitFor(view.Id);
+                replica.WaitFor(view.Id, holders);
             }
         }
     }
@@ -65,7 +73,7 @@ internal sealed class ShardReplicas(IShardPlanner planner, Coverage coverage)
         replica.Enqueue(new Step(key, 0));
     }
 
-    /// <summary>At the end: every complete replica of a shard holds the same map (replicas still waiting for a state that no survivor had are counted).</summary>
+    /// <summary>At the end: no replica waits, and every replica of a shard that has a state holds the same map (replicas that lost it are counted).</summary>
     public void CheckFinal(IEnumerable<(uint Node, Dictionary<int, Replica> Replicas)> members, View view)
     {
         var plan = planner.PlanShards(view);
@@ -76,6 +84,10 @@ internal sealed class ShardReplicas(IShardPlanner planner, Coverage coverage)
             {
                 var replica = replicas.GetValueOrDefault(shard) ?? throw new SimulationFailure($"node {node} has no replica of shard {shard}");
                 if (replica.Waiting)
+                {
+                    throw new SimulationFailure($"node {node} still waits for the state of shard {shard} from {string.Join(',', replica.Sources)}");
+                }
+                if (replica.Lost)
                 {
                     coverage.ShardStatesLost++;
                     continue;
@@ -90,6 +102,20 @@ internal sealed class ShardReplicas(IShardPlanner planner, Coverage coverage)
             {
                 throw new SimulationFailure($"shard {shard} ends with {states.Count} different states at nodes {string.Join(',', states.Values)}");
             }
+        }
+    }
+
+    /// <summary>A holder without state (it lost it) snapshots nothing: the replicas waiting on it strike it off.</summary>
+    private void SnapshotLost(int shard, int viewId, uint node)
+    {
+        if (!_lostSnapshots.TryGetValue((shard, viewId), out var nodes))
+        {
+            _lostSnapshots[(shard, viewId)] = nodes = [];
+        }
+        nodes.Add(node);
+        foreach (var waiting in (_waiting.GetValueOrDefault((shard, viewId)) ?? []).ToList())
+        {
+            waiting.Strike([node]);
         }
     }
 
@@ -124,17 +150,24 @@ internal sealed class ShardReplicas(IShardPlanner planner, Coverage coverage)
     internal readonly record struct Step(string? Key, int SnapshotView);
 
     /// <summary>One member's replica of one shard, with the queue that holds steps until its state arrives.</summary>
-    internal sealed class Replica(ShardReplicas owner, int shard)
+    internal sealed class Replica(ShardReplicas owner, int shard, uint node)
     {
         private readonly List<Step> _held = [];
+        private int _viewId;
 
         public SortedDictionary<string, string> Map { get; } = new(StringComparer.Ordinal);
 
         public bool Waiting { get; private set; }
 
+        /// <summary>Every source of its state failed or had none: it runs nothing.</summary>
+        public bool Lost { get; private set; }
+
+        /// <summary>The holders whose snapshot a waiting replica may still get.</summary>
+        public HashSet<uint> Sources { get; } = [];
+
         public string Serialize() => string.Join(';', Map.Select(p => $"{p.Key}={p.Value}"));
 
-        public void WaitFor(int viewId)
+        public void WaitFor(int viewId, IEnumerable<uint> holders)
         {
             if (owner._snapshots.TryGetValue((shard, viewId), out var state))
             {
@@ -142,11 +175,36 @@ internal sealed class ShardReplicas(IShardPlanner planner, Coverage coverage)
                 return;
             }
             Waiting = true;
+            _viewId = viewId;
+            Sources.UnionWith(holders);
             if (!owner._waiting.TryGetValue((shard, viewId), out var list))
             {
                 owner._waiting[(shard, viewId)] = list = [];
             }
             list.Add(this);
+            Strike([.. owner._lostSnapshots.GetValueOrDefault((shard, viewId)) ?? []]);
+        }
+
+        /// <summary>Sources that failed or have no state; none left: the state is lost.</summary>
+        public void Strike(IReadOnlyCollection<uint> gone)
+        {
+            if (!Waiting)
+            {
+                return;
+            }
+            Sources.ExceptWith(gone);
+            if (Sources.Count > 0)
+            {
+                return;
+            }
+            Waiting = false;
+            Lost = true;
+            owner._waiting[(shard, _viewId)].Remove(this);
+            foreach (var step in _held)
+            {
+                Run(step);
+            }
+            _held.Clear();
         }
 
         public void Enqueue(Step step)
@@ -183,6 +241,14 @@ internal sealed class ShardReplicas(IShardPlanner planner, Coverage coverage)
 
         private void Run(Step step)
         {
+            if (Lost)
+            {
+                if (step.Key is null)
+                {
+                    owner.SnapshotLost(shard, step.SnapshotView, node);
+                }
+                return;
+            }
             if (step.Key is null)
             {
                 owner.Snapshot(shard, step.SnapshotView, Serialize());
