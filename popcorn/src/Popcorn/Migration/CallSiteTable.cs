@@ -110,9 +110,10 @@ public sealed class CallSiteTable
             var calls = MachineCode.CallReturnAddresses(image.Isa, code, function.Address);
             var frameAddresses = MachineCode.FrameAddressesAtCalls(image.Isa, code, function.Address);
             table._functions.Add((function.Address, function.Address + size));
+            var live = MachineCode.LiveAtReturnAddresses(image.Isa, code, function.Address, calls);
             foreach (var record in function.Records)
             {
-                var site = Build(image.Isa, cfi, function, name, record, code, calls, frameAddresses);
+                var site = Build(image.Isa, cfi, function, name, record, code, calls, frameAddresses, live);
                 table._byId[(function.Address, record.Id)] = site;
                 table._byReturnAddress[site.ReturnAddress] = site;
             }
@@ -130,7 +131,7 @@ public sealed class CallSiteTable
     public bool IsInFunctionWithMetadata(ulong address) => _functions.Any(f => address >= f.Start && address < f.End);
 
     private static CallSite Build(Isa isa, CallFrameInfo cfi, StackMapFunction function, string name, StackMapRecord record, byte[] code, List<ulong> calls,
-        Dictionary<ulong, List<FrameAddress>> frameAddresses)
+        Dictionary<ulong, List<FrameAddress>> frameAddresses, Dictionary<ulong, UInt128> live)
     {
         var returnAddress = calls.LastOrDefault(r => r <= record.Address);
         string? problem = null;
@@ -199,7 +200,29 @@ public sealed class CallSiteTable
         }
         var recorded = values.Where(v => v.Location.Type == LocationType.Register).Select(v => v.Location.Register).ToHashSet();
         var bases = frameAddresses.GetValueOrDefault(returnAddress, []).Where(a => !recorded.Contains(a.Register)).ToList();
+        if (frame is not null && problem is null)
+        {
+            problem = UnrecordedLiveRegisters(isa, live.GetValueOrDefault(returnAddress), frame, recorded, bases);
+        }
         return new CallSite(function.Address, name, record.Id, returnAddress, function.StackSize, frame, flags, values, bases, problem);
+    }
+
+    /// <summary>The machine-level safety net: callee-saved registers this frame saved (their values at the call are
+    /// its own) that the code after the call reads before writing, and that neither a stack map records nor stack
+    /// transformation sets as a frame address, named; null when there are none.</summary>
+    private static string? UnrecordedLiveRegisters(Isa isa, UInt128 live, FrameRule frame, HashSet<int> recorded, List<FrameAddress> bases)
+    {
+        var missing = new List<string>();
+        foreach (var register in frame.Saved.Keys.Order())
+        {
+            if (register < 128 && (live & (UInt128.One << register)) != 0 && MachineCode.IsCalleeSaved(isa, register)
+                && !recorded.Contains(register) && !bases.Any(b => b.Register == register))
+            {
+                missing.Add(MachineCode.RegisterName(isa, register));
+            }
+        }
+        return missing.Count == 0 ? null
+            : $"the code after the call reads {string.Join(", ", missing)}, which no stack map records (a value the backend keeps across the call outside the IR)";
     }
 
     private static byte[] ReadCode(ElfImage image, ulong address, ulong size)

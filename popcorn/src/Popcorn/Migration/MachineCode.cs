@@ -81,7 +81,8 @@ internal static partial class MachineCode
     /// through moves and reloads into registers, and through stores into the stack slot the stack map names (a
     /// 128-bit float is split for the stack map by storing it and reading the halves back). A register location
     /// with a non-zero offset stands for bytes inside a vector register. <paramref name="fpAboveSp"/> relates frame
-    /// pointer and stack pointer addresses in the body (null when the frame has no frame pointer).
+    /// pointer and stack pointer addresses in the body (null when the frame has no frame pointer). A register
+    /// written with an address in the frame (the stack or frame pointer plus a constant) becomes that address.
     /// Returns null when an instruction writes the value's register or slot in a way that cannot be undone.
     /// </summary>
     public static StackMapLocation? TranslateBack(Isa isa, ReadOnlySpan<byte> code, StackMapLocation location, long? fpAboveSp = null)
@@ -121,7 +122,11 @@ internal static partial class MachineCode
             }
             if (step is null)
             {
-                return null;
+                // An address in the frame rematerialized after the call (`addi a5, s0, -132`): the value is that
+                // address, the same at the return address, where the register still holds something else.
+                return location.Type == LocationType.Register && location.Offset == 0 && !IsFrameBase(isa, location.Register)
+                    ? ResolveBase(isa, words.GetRange(0, i + 1), location with { Type = LocationType.Direct })
+                    : null;
             }
             location = step.Value;
             upTo = i;

@@ -10,6 +10,7 @@ internal sealed class StackRelocation
     private readonly (ulong Size, ulong To)[] _allocations;
     private readonly ulong[] _ends;
     private readonly ulong[] _endTargets;
+    private readonly ulong _largest;
 
     /// <summary>The moves, in frame order (the first to end at an address wins for one-past-the-end pointers).</summary>
     public StackRelocation(List<(ulong From, ulong Size, ulong To)> moves)
@@ -31,6 +32,7 @@ internal sealed class StackRelocation
             {
                 _starts[next] = from;
                 _allocations[next++] = (size, to);
+                _largest = Math.Max(_largest, size);
             }
             _ends[i] = from + size;
             _endTargets[i] = to + size;
@@ -61,17 +63,41 @@ internal sealed class StackRelocation
     /// </summary>
     public ulong? Map(ulong pointer)
     {
-        var index = Array.BinarySearch(_starts, pointer);
-        if (index < 0)
+        // Allocations may overlap (stack coloring gives allocations with disjoint lifetimes one slot): of those
+        // starting at or below the pointer and no further than the largest size, the largest containing it wins.
+        var index = UpperBound(_starts, pointer) - 1;
+        var best = -1;
+        for (; index >= 0 && pointer - _starts[index] < _largest; index--)
         {
-            index = ~index - 1;
+            if (pointer - _starts[index] < _allocations[index].Size && (best < 0 || _allocations[index].Size > _allocations[best].Size))
+            {
+                best = index;
+            }
         }
-        if (index >= 0 && pointer - _starts[index] < _allocations[index].Size)
+        if (best >= 0)
         {
-            return _allocations[index].To + (pointer - _starts[index]);
+            return _allocations[best].To + (pointer - _starts[best]);
         }
         var end = LowerBound(_ends, pointer);
         return end < _ends.Length && _ends[end] == pointer ? _endTargets[end] : null;
+    }
+
+    private static int UpperBound(ulong[] sorted, ulong value)
+    {
+        var (low, high) = (0, sorted.Length);
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            if (sorted[middle] <= value)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+        return low;
     }
 
     private static int LowerBound(ulong[] sorted, ulong value)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using Popcorn.Emulation;
@@ -28,18 +29,42 @@ public sealed record TransformOutcome(ArchitecturalState? State, int Frames, lon
 /// </remarks>
 public static class StackTransformer
 {
-    /// <summary>The deepest stack this transformer rewrites, as Popcorn's.</summary>
-    public const int MaxFrames = 512;
+    /// <summary>The deepest stack this transformer rewrites (Popcorn's stops at 512; the cost per frame is flat here).</summary>
+    public const int MaxFrames = 4096;
 
     private sealed class Frame
     {
-        public required CallSite Source;
-        public required ulong[] Registers;
+        public CallSite Source = null!;
+        public readonly ulong[] Registers = new ulong[MachineCode.RegisterCount];
         public ulong Sp, Cfa;
         public CallSite? Destination;
         public ulong DestinationSp, DestinationCfa, DestinationFp;
-        public ulong[] DestinationRegisters = [];
     }
+
+    /// <summary>Frames and buffers kept between migrations on one host thread, so that a migration allocates
+    /// nothing per frame: the cost per frame stays flat however deep the stack.</summary>
+    private sealed class Workspace
+    {
+        public readonly List<Frame> Pool = [];
+        public readonly List<Frame> Frames = [];
+        public readonly List<(ulong From, ulong Size, ulong To)> Moves = [];
+        public ulong[] Carried = new ulong[MachineCode.RegisterCount];
+        public ulong[] Own = new ulong[MachineCode.RegisterCount];
+
+        public Frame Next()
+        {
+            if (Frames.Count == Pool.Count)
+            {
+                Pool.Add(new Frame());
+            }
+            var frame = Pool[Frames.Count];
+            Frames.Add(frame);
+            return frame;
+        }
+    }
+
+    [ThreadStatic]
+    private static Workspace? t_workspace;
 
     /// <summary>Transforms the stack of <paramref name="thread"/> for <paramref name="destination"/>.</summary>
     /// <param name="thread">The thread, stopped at the trap's system call; its state is not changed.</param>
@@ -67,15 +92,15 @@ public static class StackTransformer
         var to = destination.Isa;
 
         // 1. Unwind the source stack.
-        var (frames, unwindError) = Unwind(ReadRegisters(state), from, source, memory);
+        var work = t_workspace ??= new Workspace();
+        var unwindError = Unwind(work, from, source, memory, state);
+        var frames = work.Frames;
         if (unwindError is not null)
         {
             return Refuse(unwindError, frames.Count);
         }
         var low = frames[0].Sp;
         var high = frames[^1].Cfa;
-        var snapshot = new byte[high - low];
-        memory.Read(low, snapshot);
 
         // 2. The destination layout, from the oldest frame down.
         var cfaNext = high;
@@ -112,8 +137,56 @@ public static class StackTransformer
             return Refuse(holder, frames.Count);
         }
 
-        // 4. Where every allocation moves.
-        var moves = new List<(ulong From, ulong Size, ulong To)>();
+        var snapshot = ArrayPool<byte>.Shared.Rent((int)(high - low));
+        var image = ArrayPool<byte>.Shared.Rent((int)(high - newLow));
+        try
+        {
+            memory.Read(low, snapshot.AsSpan(0, (int)(high - low)));
+            image.AsSpan(0, (int)(high - newLow)).Clear();
+            if (Rebuild(work, from, to, low, high, newLow, snapshot, image, memory) is { } refusal)
+            {
+                return Refuse(refusal, frames.Count);
+            }
+            memory.Write(newLow, image.AsSpan(0, (int)(high - newLow)));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(snapshot);
+            ArrayPool<byte>.Shared.Return(image);
+        }
+
+        // 6. The destination registers: the innermost frame's, resuming after the trap's call.
+        WriteRegisters(destination, work.Carried);
+        destination.StackPointer = frames[0].DestinationSp;
+        destination.ProgramCounter = frames[0].Destination!.ReturnAddress;
+        destination.SetSystemCallResult((long)trapResult);
+        destination.ThreadPointer = ConvertThreadPointer(state.ThreadPointer, from, to, threadPointerBias);
+        destination.ClearReservation();
+        CopyFloatingPointControl(state, destination);
+        if (VerifyEachMigration)
+        {
+            var expected = string.Join(" ", frames.Select(f => $"{f.Source.FunctionName}#{f.Source.Id}@{f.DestinationCfa:x}"));
+            var error = Unwind(work, to, destinationTable, memory, destination);
+            var actual = string.Join(" ", work.Frames.Select(f => $"{f.Source.FunctionName}#{f.Source.Id}@{f.Cfa:x}"));
+            if (error is not null || expected != actual)
+            {
+                throw new InvalidOperationException($"the rebuilt {to.Name()} stack does not unwind as built: {error}\nbuilt:   {expected}\nunwound: {actual}");
+            }
+        }
+        return new TransformOutcome(destination, frames.Count, (long)(high - low), null);
+
+        TransformOutcome Refuse(string reason, int depth = 0) => new(null, depth, 0, reason);
+    }
+
+    /// <summary>Steps 4 and 5: where every allocation moves, then every frame rebuilt into <paramref name="image"/>
+    /// (the destination stack from <paramref name="newLow"/> up), oldest first, carrying the callee-saved registers
+    /// down; the innermost frame's registers are left in the workspace. Returns why it cannot, or null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static string? Rebuild(Workspace work, Isa from, Isa to, ulong low, ulong high, ulong newLow, byte[] snapshot, byte[] image, GuestMemory memory)
+    {
+        var frames = work.Frames;
+        var moves = work.Moves;
+        moves.Clear();
         foreach (var frame in frames)
         {
             for (var v = 0; v < frame.Source.Values.Count; v++)
@@ -131,9 +204,9 @@ public static class StackTransformer
         var relocation = new StackRelocation(moves);
         ulong? Relocate(ulong pointer) => pointer < low || pointer >= high ? pointer : relocation.Map(pointer);
 
-        // 5. Rebuild, oldest frame first, carrying the callee-saved registers down.
-        var image = new byte[high - newLow];
-        var carried = new ulong[MachineCode.RegisterCount];
+        var carried = work.Carried;
+        Array.Clear(carried);
+        var own = work.Own;
         var returnInto = 0UL;
         var fpInto = 0UL;
         for (var i = frames.Count - 1; i >= 0; i--)
@@ -147,7 +220,7 @@ public static class StackTransformer
             {
                 Write(image, newLow, frame.DestinationCfa + (ulong)offset, 8, carried[register]);
             }
-            var own = (ulong[])carried.Clone();
+            carried.AsSpan().CopyTo(own);
             own[MachineCode.StackPointer(to)] = frame.DestinationSp;
             if (rule.CfaRegister == MachineCode.FramePointer(to))
             {
@@ -168,69 +241,54 @@ public static class StackTransformer
                     if (fromAddress < frame.Sp || fromAddress + (ulong)value.Size > frame.Cfa || toAddress < frame.DestinationSp
                         || toAddress + (ulong)value.Size > frame.DestinationCfa)
                     {
-                        return Refuse($"local {v} of {frame.Source.FunctionName} ({value.Size} bytes at 0x{fromAddress:x}, {value.Location}) lies outside its frame [0x{frame.Sp:x}, 0x{frame.Cfa:x})", frames.Count);
+                        return $"local {v} of {frame.Source.FunctionName} ({value.Size} bytes at 0x{fromAddress:x}, {value.Location}) lies outside its frame [0x{frame.Sp:x}, 0x{frame.Cfa:x})";
                     }
-                    var bytes = snapshot.AsSpan((int)(fromAddress - low), (int)value.Size).ToArray();
+                    var bytes = image.AsSpan((int)(toAddress - newLow), (int)value.Size);
+                    snapshot.AsSpan((int)(fromAddress - low), (int)value.Size).CopyTo(bytes);
                     for (var word = 0; word + 8 <= bytes.Length; word += 8)
                     {
-                        var content = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(word));
+                        var content = BinaryPrimitives.ReadUInt64LittleEndian(bytes[word..]);
                         if (Relocate(content) is { } moved)
                         {
-                            BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(word), moved);
+                            BinaryPrimitives.WriteUInt64LittleEndian(bytes[word..], moved);
                         }
                     }
-                    bytes.CopyTo(image.AsSpan((int)(toAddress - newLow)));
                     continue;
                 }
-                var raw = ReadValue(frame, from, value, snapshot, low, memory);
+                var raw = ReadValue(frame, from, value, snapshot, low, high, memory);
                 if (value.Size == 8 && value.Kind != LiveValueKind.Float)
                 {
                     var moved = Relocate(raw);
                     if (moved is null && value.Kind == LiveValueKind.Pointer)
                     {
-                        return Refuse($"a pointer live in {frame.Source.FunctionName} (0x{raw:x}) points into the stack but into no local variable", frames.Count);
+                        return $"a pointer live in {frame.Source.FunctionName} call #{frame.Source.Id} (value {v}, {value.Location}: 0x{raw:x}) points into the stack but into no local variable";
                     }
                     raw = moved ?? raw;
                 }
                 WriteValue(own, image, newLow, to, frame, value, target, raw);
             }
             own[MachineCode.LinkRegister(to)] = site.ReturnAddress;
-            carried = own;
+            (carried, own) = (own, carried);
             returnInto = site.ReturnAddress;
-            fpInto = own[MachineCode.FramePointer(to)];
+            fpInto = carried[MachineCode.FramePointer(to)];
         }
-        memory.Write(newLow, image);
-
-        // 6. The destination registers: the innermost frame's, resuming after the trap's call.
-        WriteRegisters(destination, carried);
-        destination.StackPointer = frames[0].DestinationSp;
-        destination.ProgramCounter = frames[0].Destination!.ReturnAddress;
-        destination.SetSystemCallResult((long)trapResult);
-        destination.ThreadPointer = ConvertThreadPointer(state.ThreadPointer, from, to, threadPointerBias);
-        destination.ClearReservation();
-        CopyFloatingPointControl(state, destination);
-        if (VerifyEachMigration)
-        {
-            var (rebuilt, error) = Unwind(ReadRegisters(destination), to, destinationTable, memory);
-            var expected = string.Join(" ", frames.Select(f => $"{f.Source.FunctionName}#{f.Source.Id}@{f.DestinationCfa:x}"));
-            var actual = string.Join(" ", rebuilt.Select(f => $"{f.Source.FunctionName}#{f.Source.Id}@{f.Cfa:x}"));
-            if (error is not null || expected != actual)
-            {
-                throw new InvalidOperationException($"the rebuilt {to.Name()} stack does not unwind as built: {error}\nbuilt:   {expected}\nunwound: {actual}");
-            }
-        }
-        return new TransformOutcome(destination, frames.Count, (long)(high - low), null);
-
-        TransformOutcome Refuse(string reason, int depth = 0) => new(null, depth, 0, reason);
+        work.Carried = carried;
+        work.Own = own;
+        return null;
     }
 
     /// <summary>When set (<c>POPCORN_VERIFY_MIGRATION</c>), every rebuilt stack is unwound again and compared with what was built.</summary>
     public static bool VerifyEachMigration { get; set; } = Environment.GetEnvironmentVariable("POPCORN_VERIFY_MIGRATION") is not null;
 
+    /// <summary>Unwinds the stack of a thread in <paramref name="state"/> into the workspace's frames (reused
+    /// between migrations); returns why it cannot, or null.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (List<Frame> Frames, string? Error) Unwind(ulong[] registers, Isa isa, CallSiteTable table, GuestMemory memory)
+    private static string? Unwind(Workspace work, Isa isa, CallSiteTable table, GuestMemory memory, ArchitecturalState state)
     {
-        var frames = new List<Frame>();
+        var frames = work.Frames;
+        frames.Clear();
+        var registers = work.Own;
+        ReadRegisters(state, registers);
         var sp = registers[MachineCode.StackPointer(isa)];
         var pc = registers[MachineCode.LinkRegister(isa)];
         while (true)
@@ -240,30 +298,33 @@ public static class StackTransformer
             {
                 if (frames.Count == 0)
                 {
-                    return (frames, $"the trap was called from 0x{pc:x}, which has no call-site record");
+                    return $"the trap was called from 0x{pc:x}, which has no call-site record";
                 }
-                if (table.IsInFunctionWithMetadata(pc))
-                {
-                    return (frames, $"return address 0x{pc:x} has no call-site record");
-                }
-                return (frames, null);
+                return table.IsInFunctionWithMetadata(pc) ? $"return address 0x{pc:x} has no call-site record" : null;
             }
             if (site.Problem is { } problem)
             {
-                return (frames, $"frame of {site.FunctionName} (call #{site.Id}) cannot be rewritten: {problem}");
+                return $"frame of {site.FunctionName} (call #{site.Id}) cannot be rewritten: {problem}";
             }
             var rule = site.Frame!;
             var cfa = (rule.CfaRegister == MachineCode.StackPointer(isa) ? sp : registers[rule.CfaRegister]) + (ulong)rule.CfaOffset;
             if (cfa - site.StackSize != sp)
             {
-                return (frames, $"frame of {site.FunctionName} has a variable size (sp 0x{sp:x}, CFA 0x{cfa:x}, fixed size {site.StackSize})");
+                return $"frame of {site.FunctionName} has a variable size (sp 0x{sp:x}, CFA 0x{cfa:x}, fixed size {site.StackSize})";
             }
-            frames.Add(new Frame { Source = site, Registers = registers, Sp = sp, Cfa = cfa });
-            if (frames.Count > MaxFrames)
+            if (frames.Count == MaxFrames)
             {
-                return (frames, $"the stack is deeper than {MaxFrames} frames");
+                return $"the stack is deeper than {MaxFrames} frames";
             }
-            var caller = (ulong[])registers.Clone();
+            var frame = work.Next();
+            frame.Source = site;
+            frame.Sp = sp;
+            frame.Cfa = cfa;
+            registers.AsSpan().CopyTo(frame.Registers);
+            registers = frame.Registers;
+            // The caller's registers: this frame's, with the saved ones read back and sp at the CFA.
+            var caller = work.Carried;
+            registers.AsSpan().CopyTo(caller);
             foreach (var (register, offset) in rule.Saved)
             {
                 caller[register] = memory.Read64(cfa + (ulong)offset);
@@ -290,7 +351,7 @@ public static class StackTransformer
         return baseValue + (ulong)location.Offset;
     }
 
-    private static ulong ReadValue(Frame frame, Isa isa, LiveValue value, byte[] snapshot, ulong low, GuestMemory memory)
+    private static ulong ReadValue(Frame frame, Isa isa, LiveValue value, byte[] snapshot, ulong low, ulong high, GuestMemory memory)
     {
         var location = value.Location;
         switch (location.Type)
@@ -304,7 +365,7 @@ public static class StackTransformer
                 var size = (int)Math.Min(8, value.Size);
                 Span<byte> bytes = stackalloc byte[8];
                 bytes.Clear();
-                if (address >= low && address + (ulong)size <= low + (ulong)snapshot.Length)
+                if (address >= low && address + (ulong)size <= high)
                 {
                     snapshot.AsSpan((int)(address - low), size).CopyTo(bytes);
                 }
@@ -354,6 +415,13 @@ public static class StackTransformer
     internal static ulong[] ReadRegisters(ArchitecturalState state)
     {
         var registers = new ulong[MachineCode.RegisterCount];
+        ReadRegisters(state, registers);
+        return registers;
+    }
+
+    private static void ReadRegisters(ArchitecturalState state, ulong[] registers)
+    {
+        Array.Clear(registers);
         switch (state)
         {
             case A64State a:
@@ -375,7 +443,6 @@ public static class StackTransformer
                 }
                 break;
         }
-        return registers;
     }
 
     private static void WriteRegisters(ArchitecturalState state, ulong[] registers)

@@ -116,6 +116,44 @@ public sealed class MigrationTests
         }
     }, TestContext.Current.CancellationToken);
 
+    /// <summary>The runtime's printf engine with a sink that migrates at every piece of output, so __pc_format's
+    /// frames (conversion buffers, pointers into them) move in the middle of conversions. At -O1 and -O2 the
+    /// engine's padding helper keeps <c>flags &amp; FLAG_LEFT</c> in a callee-saved register across the sink call
+    /// that no stack map records (a compare sunk past the call keeps its operand live); resuming there once
+    /// printed padding on the wrong side. The machine-level liveness check refuses those call sites, naming
+    /// them; everything else migrates.</summary>
+    [Integration]
+    [Theory(Timeout = 300_000)]
+    [InlineData(0, "riscv64")]
+    [InlineData(1, "riscv64")]
+    [InlineData(1, "aarch64")]
+    [InlineData(2, "riscv64")]
+    public Task Migrating_inside_the_printf_engine_prints_what_an_unmigrated_run_prints(int level, string start) => Task.Run(() =>
+    {
+        var (report, output) = Run(BuildProgram("format_sink.c", level), IsaNames.Parse(start)!.Value, new MigrationPolicy());
+        Assert.Equal(0, report.Exit.ShellCode);
+        Assert.Equal(
+            """
+            68 [ -500|alpha |3.1416|-2.500000e-07|0xbeef00|a|  12345.68|+0|      0]
+            68 [ -463|beta  |6.2832|-1.250000e-07|0xbeef01|b|  12346.68|-1|1000003]
+            68 [ -426|gamma |9.4248|-8.333333e-08|0xbeef02|c|  12347.68|-2|4000012]
+            69 [ -389|alpha |12.5664|-6.250000e-08|0xbeef03|d|  12348.68|-3|9000027]
+            70 [ -352|beta  |15.7080|-5.000000e-08|0xbeef04|e|  12349.68|-4|16000048]
+            70 [ -315|gamma |18.8496|-4.166667e-08|0xbeef05|f|  12350.68|-5|25000075]
+            total 413
+
+            """, output);
+        var done = report.Migrations.Where(m => m.Refusal is null).ToList();
+        Assert.True(done.Count >= 50, $"only {done.Count} migrations");
+        Assert.Contains(done, m => m.From == Isa.Aarch64);
+        Assert.Contains(done, m => m.From == Isa.RiscV64);
+        Assert.True(done.Max(m => m.Frames) >= 5, "frames of the engine (__pc_format and its helpers) moved");
+        // Refused: the call sites the liveness check names, and at -O0 a frame whose local is the caller's stack
+        // slot of an incoming argument.
+        Assert.All(report.Migrations.Where(m => m.Refusal is not null), m => Assert.True(
+            m.Refusal!.Contains("no stack map records", StringComparison.Ordinal) || m.Refusal.Contains("lies outside its frame", StringComparison.Ordinal), m.Refusal));
+    }, TestContext.Current.CancellationToken);
+
     [Integration]
     [Theory(Timeout = 300_000)]
     [InlineData(0)]
