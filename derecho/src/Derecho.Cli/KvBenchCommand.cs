@@ -99,11 +99,13 @@ internal static class KvBenchCommand
 
     /// <summary>
     /// The load one member generates once <paramref name="adequateWithMembers"/> completes: ordered puts of
-    /// <paramref name="size"/>-byte values to its own shard, then P2P gets from the other members of its shard,
-    /// <paramref name="window"/> calls in flight, each phase for <paramref name="duration"/>. Prints
-    /// <c>result kind put node ID completed N seconds S</c> and the same for <c>get</c>.
+    /// <paramref name="size"/>-byte values to its own shard, then (unless <paramref name="putsOnly"/>) P2P gets from
+    /// the other members of its shard, <paramref name="window"/> calls in flight, each phase for
+    /// <paramref name="duration"/> after a warm-up of puts (a fresh process still compiles its hot paths for
+    /// seconds). Prints <c>result kind put node ID completed N seconds S p50_ms P p99_ms Q</c> and the same for
+    /// <c>get</c>.
     /// </summary>
-    public static async Task RunLoadAsync(ReplicatedGroup group, Task adequateWithMembers, int size, int window, TimeSpan duration, CancellationToken ct)
+    public static async Task RunLoadAsync(ReplicatedGroup group, Task adequateWithMembers, int size, int window, TimeSpan duration, bool putsOnly, CancellationToken ct)
     {
         await adequateWithMembers.WaitAsync(ct);
         var allocation = group.Allocation!;
@@ -113,47 +115,50 @@ internal static class KvBenchCommand
         var value = new byte[size];
         Random.Shared.NextBytes(value);
         var ordered = new KvStore.OrderedCalls(group, 0, shard);
-        var puts = await RunForAsync(duration, window, i => ordered.Put(keys[i % keys.Length], value, ct).GetAllAsync(), ct);
-        await Console.Out.WriteLineAsync(FormattableString.Invariant($"result kind put node {group.NodeId} completed {puts} seconds {duration.TotalSeconds:F3}"));
+        Task PutAsync(int i) => ordered.Put(keys[i % keys.Length], value, ct).GetAllAsync();
+        await RunForAsync(TimeSpan.FromSeconds(Math.Min(2, duration.TotalSeconds)), window, PutAsync, ct);
+        await PrintAsync("put", await RunForAsync(duration, window, PutAsync, ct));
+        if (putsOnly)
+        {
+            return;
+        }
         var members = allocation.Shard(0, 0, shard)!.Members;
         var readers = members.Count > 1 ? [.. members.Where(m => m != group.NodeId)] : members.ToArray();
-        var gets = await RunForAsync(duration, window, i => new KvStore.P2PCalls(group, readers[i % readers.Length]).GetAsync(keys[i % keys.Length], ct), ct);
-        await Console.Out.WriteLineAsync(FormattableString.Invariant($"result kind get node {group.NodeId} completed {gets} seconds {duration.TotalSeconds:F3}"));
+        await PrintAsync("get", await RunForAsync(duration, window, i => new KvStore.P2PCalls(group, readers[i % readers.Length]).GetAsync(keys[i % keys.Length], ct), ct));
+
+        Task PrintAsync(string kind, LoadResult result) => Console.Out.WriteLineAsync(FormattableString.Invariant(
+            $"result kind {kind} node {group.NodeId} completed {result.Completed} seconds {duration.TotalSeconds:F3} p50_ms {result.P50:F3} p99_ms {result.P99:F3}"));
     }
 
-    /// <summary>Runs calls <paramref name="window"/> at a time for <paramref name="duration"/>; returns how many completed within it.</summary>
-    private static async Task<long> RunForAsync(TimeSpan duration, int window, Func<int, Task> call, CancellationToken ct)
+    /// <summary>
+    /// Runs calls <paramref name="window"/> at a time for <paramref name="duration"/>; returns how many completed
+    /// within it and their latency percentiles.
+    /// </summary>
+    private static async Task<LoadResult> RunForAsync(TimeSpan duration, int window, Func<int, Task> call, CancellationToken ct)
     {
-        using var slots = new SemaphoreSlim(window);
         var started = Stopwatch.GetTimestamp();
-        long completed = 0;
-        var inFlight = new List<Task>();
-        for (var i = 0; Stopwatch.GetElapsedTime(started) < duration; i++)
+        var next = -1;
+        var latencies = new List<double>[window];
+        await Task.WhenAll(Enumerable.Range(0, window).Select(async lane =>
         {
-            await slots.WaitAsync(ct);
-            inFlight.Add(CallOneAsync(i));
-            if (inFlight.Count > 4 * window)
+            var mine = latencies[lane] = [];
+            while (Stopwatch.GetElapsedTime(started) < duration)
             {
-                inFlight.RemoveAll(t => t.IsCompleted);
-            }
-        }
-        await Task.WhenAll(inFlight);
-        return Interlocked.Read(ref completed);
-
-        async Task CallOneAsync(int i)
-        {
-            try
-            {
-                await call(i);
+                var begun = Stopwatch.GetTimestamp();
+                await call(Interlocked.Increment(ref next));
                 if (Stopwatch.GetElapsedTime(started) <= duration)
                 {
-                    Interlocked.Increment(ref completed);
+                    mine.Add(Stopwatch.GetElapsedTime(begun).TotalMilliseconds);
                 }
             }
-            finally
-            {
-                slots.Release();
-            }
-        }
+        }));
+        var all = latencies.SelectMany(l => l).Order().ToArray();
+        return new LoadResult(all.Length, Percentile(all, 0.50), Percentile(all, 0.99));
     }
+
+    /// <summary>The value below which a fraction <paramref name="p"/> of the sorted <paramref name="sorted"/> lies (NaN when empty).</summary>
+    internal static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+
+    private sealed record LoadResult(long Completed, double P50, double P99);
 }

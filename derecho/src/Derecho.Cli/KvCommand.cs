@@ -89,9 +89,10 @@ internal static class KvCommand
         var benchSize = new Option<int>("--bench-value-size") { Description = "derecho bench kv: value size.", Hidden = true, DefaultValueFactory = _ => 1024 };
         var benchWindow = new Option<int>("--bench-window") { Description = "derecho bench kv: calls in flight.", Hidden = true, DefaultValueFactory = _ => 64 };
         var benchMembers = new Option<int>("--bench-members") { Description = "derecho bench kv: start once the view has this many members.", Hidden = true, DefaultValueFactory = _ => 1 };
+        var benchPutsOnly = new Option<bool>("--bench-puts-only") { Description = "derecho bench persistent: measure puts only.", Hidden = true };
         var command = new Command("serve", "Run one member of the key-value store; prints each view and its layout. A line 'leave' on standard input leaves gracefully.")
         {
-            config, nodeConfig, verbose, benchSeconds, benchSize, benchWindow, benchMembers,
+            config, nodeConfig, verbose, benchSeconds, benchSize, benchWindow, benchMembers, benchPutsOnly,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -160,7 +161,8 @@ internal static class KvCommand
             {
                 // A member the group removed (a false suspicion under load) ends here rather than wait forever for
                 // a view it will never see, so the benchmark reports the row as failed instead of stalling.
-                var load = KvBenchCommand.RunLoadAsync(group, enough.Task, parse.GetValue(benchSize), parse.GetValue(benchWindow), TimeSpan.FromSeconds(parse.GetValue(benchSeconds)), ct);
+                var load = KvBenchCommand.RunLoadAsync(group, enough.Task, parse.GetValue(benchSize), parse.GetValue(benchWindow),
+                    TimeSpan.FromSeconds(parse.GetValue(benchSeconds)), parse.GetValue(benchPutsOnly), ct);
 #pragma warning disable VSTHRD003 // Stopped is the group's own completion, not work of another context.
                 var stopped = group.Group.Stopped;
                 if (await Task.WhenAny(load, stopped) != load)

@@ -22,13 +22,14 @@ internal static partial class PersistentBenchCommand
         var seconds = new Option<double>("--seconds") { Description = "Measurement time per run.", DefaultValueFactory = _ => 5 };
         var sizes = new Option<string>("--sizes") { Description = "Value sizes in bytes, comma-separated.", DefaultValueFactory = _ => "100,1024" };
         var inflight = new Option<string>("--inflight") { Description = "Puts in flight, comma-separated (the best of them is reported too).", DefaultValueFactory = _ => "1,16,64,256" };
+        var memberWindow = new Option<int>("--member-window") { Description = "Puts each member keeps in flight in the member-driven row (0: no such row).", DefaultValueFactory = _ => 64 };
         var peers = new Option<string>("--peers") { Description = "Peer systems to run beside, comma-separated (etcd, zookeeper), or 'none'.", DefaultValueFactory = _ => "etcd,zookeeper" };
         var command = new Command("persistent", "Durable ordered puts/s and p50/p99 latency (3 members, persistent mode) beside etcd and ZooKeeper measured in the same run.")
         {
-            seconds, sizes, inflight, peers,
+            seconds, sizes, inflight, memberWindow, peers,
         };
         command.SetAction((parse, ct) => RunAsync(TimeSpan.FromSeconds(parse.GetValue(seconds)), ParseList(parse.GetValue(sizes)!, "--sizes"),
-            ParseList(parse.GetValue(inflight)!, "--inflight"), parse.GetValue(peers)!, ct));
+            ParseList(parse.GetValue(inflight)!, "--inflight"), parse.GetValue(memberWindow), parse.GetValue(peers)!, ct));
         return command;
     }
 
@@ -39,11 +40,11 @@ internal static partial class PersistentBenchCommand
         return parsed.Length > 0 && parsed.All(n => n > 0) ? parsed : throw new UsageException($"{option} '{text}' is not a comma-separated list of positive numbers");
     }
 
-    private static async Task<int> RunAsync(TimeSpan duration, int[] sizes, int[] inflight, string peers, CancellationToken ct)
+    private static async Task<int> RunAsync(TimeSpan duration, int[] sizes, int[] inflight, int memberWindow, string peers, CancellationToken ct)
     {
-        if (duration <= TimeSpan.Zero)
+        if (duration <= TimeSpan.Zero || memberWindow < 0)
         {
-            throw new UsageException("--seconds must be positive");
+            throw new UsageException("--seconds must be positive and --member-window not negative");
         }
         var peerNames = peers == "none" ? [] : peers.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (peerNames.FirstOrDefault(p => p is not ("etcd" or "zookeeper")) is { } unknown)
@@ -58,6 +59,10 @@ internal static partial class PersistentBenchCommand
             try
             {
                 rows.AddRange(await MeasureDerechoAsync(size, inflight, duration, ct));
+                if (memberWindow > 0)
+                {
+                    rows.Add(await MeasureMembersAsync(size, memberWindow, duration, ct));
+                }
             }
             catch (Exception e) when (e is InvalidOperationException or Rpc.RpcException or IOException or TimeoutException)
             {
@@ -79,6 +84,7 @@ internal static partial class PersistentBenchCommand
         foreach (var size in sizes)
         {
             var ours = rows.Where(r => r.System == "derecho" && r.Size == size).ToList();
+            var members = rows.Where(r => r.System == MembersRow && r.Size == size).ToList();
             foreach (var peer in peerNames)
             {
                 var theirs = rows.Where(r => r.System == peer && r.Size == size).ToList();
@@ -89,8 +95,9 @@ internal static partial class PersistentBenchCommand
                 var best = ours.Max(r => r.WritesPerSecond) / theirs.Max(r => r.WritesPerSecond);
                 var at64 = Ratio(ours, theirs, 64, r => r.WritesPerSecond, flip: false);
                 var p50 = Ratio(ours, theirs, 1, r => r.P50, flip: true);
+                var memberBest = members.Count == 0 ? "n/a" : (members.Max(r => r.WritesPerSecond) / theirs.Max(r => r.WritesPerSecond)).ToString("F1", CultureInfo.InvariantCulture) + "x";
                 await Console.Out.WriteLineAsync(FormattableString.Invariant(
-                    $"size {size,5} vs {peer,-10} best {best,6:F1}x  at 64 {at64}  p50 at 1 {p50}"));
+                    $"size {size,5} vs {peer,-10} best {best,6:F1}x  at 64 {at64}  p50 at 1 {p50}  member-driven {memberBest}"));
             }
         }
         return ExitCode.Success;
@@ -108,33 +115,85 @@ internal static partial class PersistentBenchCommand
         return ratio.ToString("F1", CultureInfo.InvariantCulture) + "x";
     }
 
-    /// <summary>Starts 3 persistent members, then runs the client at each in-flight count.</summary>
+    /// <summary>The row of puts issued by the members themselves (Derecho's <c>persistent_bw_test</c>, every member sending).</summary>
+    private const string MembersRow = "derecho-m";
+
+    private const int Members = 3;
+
+    /// <summary>Starts 3 persistent members (with <paramref name="extra"/> arguments each) and waits for the layout of all three.</summary>
+    private static async Task<int[]> StartMembersAsync(List<SelfProcess> processes, DirectoryInfo logs, string[] extra, CancellationToken ct)
+    {
+        var ports = SelfProcess.FreePorts(2 * Members);
+        for (var id = 0; id < Members; id++)
+        {
+            processes.Add(SelfProcess.Start(
+            [
+                "kv", "serve", "--KV/persistent=true", $"--PERS/file_path={Path.Combine(logs.FullName, $"n{id}")}", "--PERS/reset=true",
+                $"--PERS/max_log_entry={1L << 40}", $"--DERECHO/local_id={id}", $"--DERECHO/gms_port={ports[2 * id]}",
+                $"--DERECHO/sst_port={ports[(2 * id) + 1]}", $"--DERECHO/contact_port={ports[0]}", .. extra,
+            ]));
+            await processes[id].WaitForLineAsync(l => l.StartsWith("serving node", StringComparison.Ordinal), ct);
+        }
+        await processes[0].WaitForLineAsync(l => l.StartsWith($"layout ", StringComparison.Ordinal) && l.Split(':')[^1].Split(',').Length == Members, ct);
+        return ports;
+    }
+
+    /// <summary>
+    /// Every member issues durable puts itself, <paramref name="window"/> in flight each (no external client):
+    /// writes/s summed over the members, latency percentiles of member 0.
+    /// </summary>
+    private static async Task<Row> MeasureMembersAsync(int size, int window, TimeSpan duration, CancellationToken ct)
+    {
+        var logs = Directory.CreateTempSubdirectory("derecho-persistent-");
+        var processes = new List<SelfProcess>();
+        try
+        {
+            await StartMembersAsync(processes, logs,
+            [
+                "--bench-seconds", duration.TotalSeconds.ToString(CultureInfo.InvariantCulture), "--bench-value-size", size.ToString(CultureInfo.InvariantCulture),
+                "--bench-members", Members.ToString(CultureInfo.InvariantCulture), "--bench-window", window.ToString(CultureInfo.InvariantCulture), "--bench-puts-only",
+            ], ct);
+            var results = new List<Dictionary<string, double>>();
+            foreach (var process in processes)
+            {
+                results.Add(BenchCommand.ResultFields(await process.WaitForLineAsync(l => l.StartsWith("result kind put ", StringComparison.Ordinal), ct)));
+            }
+            var row = new Row(MembersRow, size, Members * window, results.Sum(r => r["completed"] / r["seconds"]), results[0]["p50_ms"], results[0]["p99_ms"]);
+            await Console.Out.WriteLineAsync(FormattableString.Invariant(
+                $"{MembersRow} inflight={row.InFlight} size={size} writes/s={row.WritesPerSecond:F0} p50_ms={row.P50:F2} p99_ms={row.P99:F2}"));
+            return row;
+        }
+        finally
+        {
+            foreach (var process in processes)
+            {
+                process.CloseInput();
+            }
+            foreach (var process in processes)
+            {
+                await process.DisposeAsync();
+            }
+            logs.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Starts 3 persistent members, then runs the client at each in-flight count (after a warm-up).</summary>
     private static async Task<List<Row>> MeasureDerechoAsync(int size, int[] inflight, TimeSpan duration, CancellationToken ct)
     {
-        const int Members = 3;
         var logs = Directory.CreateTempSubdirectory("derecho-persistent-");
-        var ports = SelfProcess.FreePorts(2 * Members);
         var processes = new List<SelfProcess>();
         var rows = new List<Row>();
         try
         {
-            for (var id = 0; id < Members; id++)
-            {
-                processes.Add(SelfProcess.Start(
-                [
-                    "kv", "serve", "--KV/persistent=true", $"--PERS/file_path={Path.Combine(logs.FullName, $"n{id}")}", "--PERS/reset=true",
-                    $"--PERS/max_log_entry={1L << 40}", $"--DERECHO/local_id={id}", $"--DERECHO/gms_port={ports[2 * id]}",
-                    $"--DERECHO/sst_port={ports[(2 * id) + 1]}", $"--DERECHO/contact_port={ports[0]}",
-                ]));
-                await processes[id].WaitForLineAsync(l => l.StartsWith("serving node", StringComparison.Ordinal), ct);
-            }
-            await processes[0].WaitForLineAsync(l => l.StartsWith($"layout ", StringComparison.Ordinal) && l.Split(':')[^1].Split(',').Length == Members, ct);
+            var ports = await StartMembersAsync(processes, logs, [], ct);
             await using var client = await ExternalClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, ports[0]),
                 new ExternalClientOptions { CallTimeout = TimeSpan.FromSeconds(60) }, ct);
             var kv = new KvClient(client, () => client.View.Allocation);
             var value = new byte[size];
             Random.Shared.NextBytes(value);
             await kv.PutAsync("warm-up", value, ct);
+            // A fresh process compiles its hot paths for seconds: warm them before measuring.
+            await DriveAsync(kv, value, 64, TimeSpan.FromSeconds(Math.Min(2, duration.TotalSeconds)), ct);
             foreach (var count in inflight)
             {
                 var row = await DriveAsync(kv, value, count, duration, ct) with { Size = size };
@@ -175,11 +234,8 @@ internal static partial class PersistentBenchCommand
             }
         }));
         var all = latencies.SelectMany(l => l).Order().ToArray();
-        return new Row("derecho", 0, inFlight, all.Length / duration.TotalSeconds, Percentile(all, 0.50), Percentile(all, 0.99));
+        return new Row("derecho", 0, inFlight, all.Length / duration.TotalSeconds, KvBenchCommand.Percentile(all, 0.50), KvBenchCommand.Percentile(all, 0.99));
     }
-
-    private static double Percentile(double[] sorted, double p) =>
-        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
 
     /// <summary>Runs <c>derecho/bench/peers/NAME.sh</c> and reads its result lines.</summary>
     private static async Task<List<Row>> MeasurePeerAsync(string peer, int[] sizes, int[] inflight, TimeSpan duration, CancellationToken ct)

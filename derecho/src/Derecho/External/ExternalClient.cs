@@ -122,7 +122,7 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
         var type = TypeIndex(View, subgroup);
         var request = new RpcMessageWriter(RpcKind.ClientOrdered, 32 + arguments.Length)
             .Call(id).Subgroup(type, subgroup.Index).UInt16(shard).UInt32(methodId).Rest(arguments.Span).ToMemory();
-        return new QueryResults<TResult>(OrderedRawAsync(id, request, cancellationToken));
+        return new QueryResults<TResult>(Task.FromResult<IOrderedReplies>(new SettledReplies(OrderedRawAsync(id, request, cancellationToken))));
     }
 
     /// <inheritdoc />

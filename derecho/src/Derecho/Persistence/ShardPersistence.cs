@@ -12,11 +12,15 @@ internal sealed class ShardPersistence : IAsyncDisposable
     private readonly Queue<(long Ticket, Action<Exception?> Done)> _pending = new();
     private readonly PersistenceWorker _worker;
     private readonly IReadOnlyList<PersistentLog> _logs;
+    private readonly Action? _afterContinuations;
     private Exception? _failure;
 
-    public ShardPersistence(IReadOnlyList<PersistentLog> logs)
+    /// <param name="logs">The object's logs.</param>
+    /// <param name="afterContinuations">Runs after each set of continuations (once per commit round): the replies they held leave together.</param>
+    public ShardPersistence(IReadOnlyList<PersistentLog> logs, Action? afterContinuations = null)
     {
         _logs = logs;
+        _afterContinuations = afterContinuations;
         _worker = new PersistenceWorker(logs, roundCompleted: RoundCompleted);
         _ = _worker.Completion.ContinueWith(t => Fail(t.Exception?.InnerException ?? new ObjectDisposedException(nameof(ShardPersistence))),
             CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
@@ -56,6 +60,7 @@ internal sealed class ShardPersistence : IAsyncDisposable
             }
         }
         done(failure);
+        _afterContinuations?.Invoke();
     }
 
     /// <summary>Commits what remains and stops the worker; whatever is still pending then hears why.</summary>
@@ -85,6 +90,7 @@ internal sealed class ShardPersistence : IAsyncDisposable
         {
             done(error);
         }
+        _afterContinuations?.Invoke();
     }
 
     private void RoundCompleted(long covered)
@@ -97,9 +103,14 @@ internal sealed class ShardPersistence : IAsyncDisposable
                 (done ??= []).Add(_pending.Dequeue().Done);
             }
         }
-        foreach (var action in done ?? [])
+        if (done is null)
+        {
+            return;
+        }
+        foreach (var action in done)
         {
             action(null);
         }
+        _afterContinuations?.Invoke();
     }
 }

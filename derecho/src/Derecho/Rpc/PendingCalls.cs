@@ -67,15 +67,18 @@ internal abstract class PendingCall(CallId id)
 }
 
 /// <summary>An ordered call: waits for its delivery (which fixes the shard's members), then for each member's reply.</summary>
-internal sealed class OrderedPendingCall(CallId id) : PendingCall(id)
+internal sealed class OrderedPendingCall(CallId id) : PendingCall(id), IOrderedReplies
 {
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> _ordered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _allReplied = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Dictionary<uint, TaskCompletionSource<ReadOnlyMemory<byte>>>? _members;
     private List<(uint Node, RpcReply Reply)>? _early;
     private int _remaining;
 
-    public Task<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> Ordered => _ordered.Task;
+    public Task<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> Members => _ordered.Task;
+
+    public Task AllReplied => _allReplied.Task;
 
     /// <summary>The call was delivered; <paramref name="members"/> will reply. True when none will.</summary>
     public bool OnDelivered(IReadOnlyList<uint> members, View view)
@@ -89,6 +92,10 @@ internal sealed class OrderedPendingCall(CallId id) : PendingCall(id)
             _members = members.ToDictionary(m => m, _ => new TaskCompletionSource<ReadOnlyMemory<byte>>(TaskCreationOptions.RunContinuationsAsynchronously));
             _remaining = _members.Count;
             _ordered.TrySetResult(_members.ToDictionary(p => p.Key, p => p.Value.Task));
+            if (_remaining == 0)
+            {
+                _allReplied.TrySetResult();
+            }
             foreach (var (node, reply) in _early ?? [])
             {
                 Complete(node, reply);
@@ -143,6 +150,7 @@ internal sealed class OrderedPendingCall(CallId id) : PendingCall(id)
                     _remaining--;
                 }
             }
+            _allReplied.TrySetResult();
         }
     }
 
@@ -153,9 +161,9 @@ internal sealed class OrderedPendingCall(CallId id) : PendingCall(id)
             return;
         }
         var done = reply.Error is null ? completion.TrySetResult(reply.Result) : completion.TrySetException(reply.ToException(node));
-        if (done)
+        if (done && --_remaining == 0)
         {
-            _remaining--;
+            _allReplied.TrySetResult();
         }
     }
 }

@@ -11,28 +11,40 @@ namespace Derecho.Rpc;
 /// <typeparam name="T">The method's result type (<see cref="MessagePack.Nil"/> for a method returning nothing).</typeparam>
 public sealed class QueryResults<T>
 {
-    private readonly Task<IReadOnlyDictionary<uint, Task<T>>> _replies;
+    private readonly Task<IOrderedReplies> _raw;
+    private Task<IReadOnlyDictionary<uint, Task<T>>>? _replies;
 
-    internal QueryResults(Task<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> raw) => _replies = DecodeAsync(raw);
+    internal QueryResults(Task<IOrderedReplies> raw) => _raw = raw;
 
     /// <summary>
     /// Completes once the call is ordered, with each shard member's reply (node id → awaitable result).
     /// </summary>
     /// <exception cref="RpcException">The call could not be ordered (the caller stopped, timed out, or no such shard).</exception>
-    public Task<IReadOnlyDictionary<uint, Task<T>>> Replies => _replies;
+    public Task<IReadOnlyDictionary<uint, Task<T>>> Replies
+    {
+        get
+        {
+            if (_replies is null)
+            {
+                _ = Interlocked.CompareExchange(ref _replies, DecodeAsync(_raw), null);
+            }
+            return _replies;
+        }
+    }
 
     /// <summary>Awaits <see cref="Replies"/>.</summary>
-    public TaskAwaiter<IReadOnlyDictionary<uint, Task<T>>> GetAwaiter() => _replies.GetAwaiter();
+    public TaskAwaiter<IReadOnlyDictionary<uint, Task<T>>> GetAwaiter() => Replies.GetAwaiter();
 
     /// <summary>Every member's result, by node id, once all replied.</summary>
     /// <exception cref="RpcException">A member's reply failed (the first such failure).</exception>
     public async Task<IReadOnlyDictionary<uint, T>> GetAllAsync()
     {
-        var replies = await _replies.ConfigureAwait(false);
+        // One wake-up once every member replied, instead of one per member.
+        var replies = await SettledAsync(_raw).ConfigureAwait(false);
         var results = new Dictionary<uint, T>(replies.Count);
         foreach (var (node, reply) in replies)
         {
-            results[node] = await reply.ConfigureAwait(false);
+            results[node] = RpcSerializer.Deserialize<T>(await reply.ConfigureAwait(false));
         }
         return results;
     }
@@ -44,7 +56,7 @@ public sealed class QueryResults<T>
     /// <exception cref="InvalidOperationException">The members' results differ (the replicas diverged).</exception>
     public async Task<T> GetAgreedAsync()
     {
-        var replies = await _replies.ConfigureAwait(false);
+        var replies = await SettledAsync(_raw).ConfigureAwait(false);
         var have = false;
         T agreed = default!;
         RpcException? removed = null;
@@ -53,7 +65,7 @@ public sealed class QueryResults<T>
             T result;
             try
             {
-                result = await reply.ConfigureAwait(false);
+                result = RpcSerializer.Deserialize<T>(await reply.ConfigureAwait(false));
             }
             catch (MemberRemovedException e)
             {
@@ -73,12 +85,20 @@ public sealed class QueryResults<T>
         return have ? agreed : throw removed ?? new RpcException(RpcError.NotAMember, "the shard had no members to reply");
     }
 
+    /// <summary>The members' raw replies once all of them are complete (awaiting any of them then does not wait).</summary>
+    internal static async Task<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> SettledAsync(Task<IOrderedReplies> raw)
+    {
+        var call = await raw.ConfigureAwait(false);
+        await call.AllReplied.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return await call.Members.ConfigureAwait(false);
+    }
+
     private static bool SameBytes(T left, T right) =>
         left is byte[] a && right is byte[] b && a.AsSpan().SequenceEqual(b);
 
-    private static async Task<IReadOnlyDictionary<uint, Task<T>>> DecodeAsync(Task<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> raw)
+    private static async Task<IReadOnlyDictionary<uint, Task<T>>> DecodeAsync(Task<IOrderedReplies> raw)
     {
-        var replies = await raw.ConfigureAwait(false);
+        var replies = await (await raw.ConfigureAwait(false)).Members.ConfigureAwait(false);
         var decoded = new Dictionary<uint, Task<T>>(replies.Count);
         foreach (var (node, reply) in replies)
         {
@@ -89,4 +109,22 @@ public sealed class QueryResults<T>
 
     private static async Task<T> DecodeOneAsync(Task<ReadOnlyMemory<byte>> reply) =>
         RpcSerializer.Deserialize<T>(await reply.ConfigureAwait(false));
+}
+
+/// <summary>The raw replies of an ordered call.</summary>
+internal interface IOrderedReplies
+{
+    /// <summary>Completes once the call is ordered: each shard member's raw reply.</summary>
+    Task<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> Members { get; }
+
+    /// <summary>Completes once every reply of <see cref="Members"/> is complete, or <see cref="Members"/> failed (it may fault then).</summary>
+    Task AllReplied { get; }
+}
+
+/// <summary>Replies that arrive all at once (an external client hears them together from its member).</summary>
+internal sealed class SettledReplies(Task<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> members) : IOrderedReplies
+{
+    public Task<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> Members { get; } = members;
+
+    public Task AllReplied => Members;
 }

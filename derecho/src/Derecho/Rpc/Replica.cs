@@ -55,6 +55,8 @@ internal sealed class Replica
     private readonly IReplicatedObject _object;
     private readonly Action<uint, ReadOnlyMemory<byte>> _sendReplies;
     private readonly Dictionary<uint, RpcMessageWriter> _heldReplies = [];
+    private readonly Lock _durableGate = new();
+    private readonly Dictionary<uint, RpcMessageWriter> _durableReplies = [];
     private readonly ReplicaContext? _context;
     private readonly Task _predecessor;
     private readonly Task _loop;
@@ -104,13 +106,20 @@ internal sealed class Replica
     /// </summary>
     public void ReplyTo(uint caller, CallId id, RpcReply reply)
     {
-        if (!_heldReplies.TryGetValue(caller, out var writer))
-        {
-            _heldReplies[caller] = writer = new RpcMessageWriter(RpcKind.Replies, 256);
-        }
-        writer.Call(id);
-        reply.Write(writer);
+        Hold(_heldReplies, caller, id, reply);
         _held++;
+    }
+
+    /// <summary>
+    /// Holds a reply of a persistent replica's ordered call, made durable by a commit round (any thread): the
+    /// replies to one caller that a round released leave together in one message once the round's continuations ran.
+    /// </summary>
+    public void ReplyDurably(uint caller, CallId id, RpcReply reply)
+    {
+        lock (_durableGate)
+        {
+            Hold(_durableReplies, caller, id, reply);
+        }
     }
 
     /// <summary>The state's bytes (empty when the type keeps none).</summary>
@@ -185,7 +194,7 @@ internal sealed class Replica
             try
             {
                 _logs = ((IPersistentReplica)_object).OpenLogs();
-                _persistence = new ShardPersistence(_logs);
+                _persistence = new ShardPersistence(_logs, SendDurableReplies);
             }
 #pragma warning disable CA1031 // A log that cannot open fails every call with the reason (the member refuses to serve).
             catch (Exception e)
@@ -229,6 +238,34 @@ internal sealed class Replica
                 await _persistence.DisposeAsync().ConfigureAwait(false);
             }
             (_object as IPersistentReplica)?.Dispose();
+        }
+    }
+
+    private static void Hold(Dictionary<uint, RpcMessageWriter> held, uint caller, CallId id, RpcReply reply)
+    {
+        if (!held.TryGetValue(caller, out var writer))
+        {
+            held[caller] = writer = new RpcMessageWriter(RpcKind.Replies, 256);
+        }
+        writer.Call(id);
+        reply.Write(writer);
+    }
+
+    private void SendDurableReplies()
+    {
+        List<(uint Caller, ReadOnlyMemory<byte> Message)> batches;
+        lock (_durableGate)
+        {
+            if (_durableReplies.Count == 0)
+            {
+                return;
+            }
+            batches = [.. _durableReplies.Select(p => (p.Key, p.Value.ToMemory()))];
+            _durableReplies.Clear();
+        }
+        foreach (var (caller, message) in batches)
+        {
+            _sendReplies(caller, message);
         }
     }
 

@@ -14,7 +14,7 @@ public sealed partial class ReplicatedGroup
         RpcSerializer.Deserialize<TResult>(await P2PRawAsync(subgroup, node, methodId, arguments, cancellationToken).ConfigureAwait(false));
 
     /// <summary>An ordered call; <paramref name="deduplicationId"/> (an external client's call) makes it run once however often it is sent.</summary>
-    internal async Task<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> OrderedRawAsync(SubgroupId subgroup, int shard, uint methodId,
+    internal async Task<IOrderedReplies> OrderedRawAsync(SubgroupId subgroup, int shard, uint methodId,
         ReadOnlyMemory<byte> arguments, CallId? deduplicationId, CancellationToken cancellationToken)
     {
         var type = ResolveType(subgroup);
@@ -56,7 +56,7 @@ public sealed partial class ReplicatedGroup
             .Call(id).Byte(deduplicate ? (byte)1 : (byte)0).UInt32(NodeId).Subgroup(type, subgroup.Index).UInt16(shard).UInt32(methodId)
             .Int64(stamp.Microseconds).UInt32(stamp.Logical).Rest(arguments.Span).ToMemory();
         RouteOrdered(new OrderedCallHeader(id, deduplicate, NodeId, key), message, attempt: 0);
-        return await call.Ordered.ConfigureAwait(false);
+        return call;
     }
 
     /// <summary>A P2P call to member <paramref name="node"/>.</summary>
@@ -153,15 +153,29 @@ public sealed partial class ReplicatedGroup
     }
 
     /// <summary>
-    /// A delivery in a shard's order (event loop): an ordered call runs at the shard's members; its caller learns
-    /// who will reply (from the member that multicast it, when the caller is outside the shard).
+    /// A delivery in a shard's order (event loop): its ordered calls (one, or a batch) run at the shard's members;
+    /// their callers learn who will reply (from the member that multicast them, when a caller is outside the shard).
     /// </summary>
     private void OnDelivered(DeliveredMessage message)
     {
-        if (message.Shard < 0 || !OrderedCallHeader.TryRead(message.Payload, out var header, out var methodId, out var stamped)
-            || stamped.Length < Persistence.HlcTimestamp.Size)
+        var calls = _deliveredCalls;
+        if (message.Shard < 0 || !TryReadCalls(message.Payload, calls))
         {
             return; // a raw multicast, not a call
+        }
+        foreach (var call in calls)
+        {
+            DeliverCall(message, call);
+        }
+        calls.Clear();
+    }
+
+    /// <summary>One ordered call of a delivery: all calls of a batch share its version (in-memory shards only batch).</summary>
+    private void DeliverCall(DeliveredMessage message, ReadOnlyMemory<byte> call)
+    {
+        if (!OrderedCallHeader.TryRead(call, out var header, out var methodId, out var stamped) || stamped.Length < Persistence.HlcTimestamp.Size)
+        {
+            return;
         }
         var time = Persistence.HlcTimestamp.Read(stamped.Span);
         var arguments = stamped[Persistence.HlcTimestamp.Size..];
@@ -193,10 +207,10 @@ public sealed partial class ReplicatedGroup
             {
                 Frontiers.Delivered(key, planShard, version);
             }
-            // A persistent replica replies from its persistence thread once synced: directly, not through the
-            // replica's batching (which runs on the replica's queue).
+            // A persistent replica replies once synced, from the thread that synced: the replies of one commit round
+            // leave together (not through the queue's batching, which runs on the replica's queue).
             ReplySink sink = caller == NodeId ? (callId, reply) => _calls.Reply(callId, NodeId, reply)
-                : persistent ? (callId, reply) => SendReply(caller, callId, reply)
+                : persistent ? (callId, reply) => replica.ReplyDurably(caller, callId, reply)
                 : (callId, reply) => replica.ReplyTo(caller, callId, reply);
             replica.Enqueue(new Replica.CallWork(header.Id, true, header.Deduplicate, methodId, arguments, sink)
             {
@@ -205,13 +219,6 @@ public sealed partial class ReplicatedGroup
                 Logged = persistent ? () => Frontiers.Logged(key, version) : null,
             });
         }
-    }
-
-    private void SendReply(uint caller, CallId id, RpcReply reply)
-    {
-        var writer = new RpcMessageWriter(RpcKind.Reply, 32 + reply.Result.Length).Call(id);
-        reply.Write(writer);
-        SendDirect(caller, writer.ToMemory());
     }
 
     /// <summary>A direct message (a connection's receive thread).</summary>

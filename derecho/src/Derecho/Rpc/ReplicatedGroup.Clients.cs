@@ -148,10 +148,11 @@ public sealed partial class ReplicatedGroup
         try
         {
             var name = type < _layout.Types.Count ? _layout.Types[type].TypeName : throw new RpcException(RpcError.NotAMember, $"the layout has no subgroup type {type}");
-            var ordered = await OrderedRawAsync(new SubgroupId(name, subgroup), shard, methodId, arguments, id, CancellationToken.None).ConfigureAwait(false);
+            var ordered = await QueryResults<bool>.SettledAsync(OrderedRawAsync(new SubgroupId(name, subgroup), shard, methodId, arguments, id, CancellationToken.None)).ConfigureAwait(false);
             foreach (var (node, reply) in ordered)
             {
-                replies.Add((node, await SettleAsync(reply).ConfigureAwait(false)));
+                // Every reply is complete: awaiting it does not wait.
+                replies.Add((node, reply.IsCompletedSuccessfully ? RpcReply.Ok(await reply.ConfigureAwait(false)) : RpcReply.From(reply.Exception!.InnerException!)));
             }
         }
 #pragma warning disable CA1031 // Every failure is the client's reply.
@@ -178,20 +179,6 @@ public sealed partial class ReplicatedGroup
             reply = RpcReply.From(e);
         }
         SendClientReply(peer, id, [(target, reply)]);
-    }
-
-    private static async Task<RpcReply> SettleAsync(Task<ReadOnlyMemory<byte>> reply)
-    {
-        try
-        {
-            return RpcReply.Ok(await reply.ConfigureAwait(false));
-        }
-#pragma warning disable CA1031 // A member's failure is its entry in the reply.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            return RpcReply.From(e);
-        }
     }
 
     private void SendClientReply(DirectPeer peer, CallId id, List<(uint Node, RpcReply Reply)> replies)

@@ -31,10 +31,7 @@ public sealed partial class ReplicatedGroup
         }
         if (members.Contains(NodeId))
         {
-            var plan = allocation!.PlanIndex(key.Type, key.Subgroup, key.Shard);
-            WithGroup(group => _ = group.SendAsync(plan, message, CancellationToken.None).ContinueWith(
-                t => OnSendFailed(header, message, attempt, t.Exception!.InnerException!),
-                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
+            MulticastOrdered(header, message, attempt, allocation!.PlanIndex(key.Type, key.Subgroup, key.Shard));
             return;
         }
         var target = members.Members[(int)(header.Id.Sequence % (ulong)members.Members.Count)];

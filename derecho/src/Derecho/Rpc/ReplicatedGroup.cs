@@ -38,6 +38,8 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
     private readonly TimeProvider _time;
     private readonly ITimer _timeoutSweep;
     private readonly Persistence.HybridLogicalClock _clock;
+    private readonly List<ReadOnlyMemory<byte>> _deliveredCalls = [];
+    private readonly int _batchBytes;
     private List<Action<Group>>? _beforeStart = [];
     private Group _group = null!;
     private long _nextSequence;
@@ -47,9 +49,10 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
     private volatile TaskCompletionSource _adequate = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ReplicatedGroup(uint nodeId, GroupLayout layout, IReadOnlyList<ReplicatedType> types, ReplicatedGroupOptions rpcOptions,
-        Persistence.PersistenceOptions persistence)
+        Persistence.PersistenceOptions persistence, int batchBytes)
     {
         NodeId = nodeId;
+        _batchBytes = batchBytes;
         PersistenceOptions = persistence;
         _clock = new Persistence.HybridLogicalClock(rpcOptions.Time);
         Frontiers = new Persistence.PersistenceFrontiers(
@@ -107,7 +110,7 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
             throw new ArgumentException("host at least one replicated type", nameof(types));
         }
         rpcOptions ??= new ReplicatedGroupOptions();
-        var replicated = new ReplicatedGroup(options.LocalId, layout ?? GroupLayout.SingleShard(types[0].Name), types, rpcOptions, options.Persistence);
+        var replicated = new ReplicatedGroup(options.LocalId, layout ?? GroupLayout.SingleShard(types[0].Name), types, rpcOptions, options.Persistence, options.MaxSmcPayloadSize);
         var handlers = new GroupHandlers
         {
             Delivered = replicated.OnDelivered,

@@ -34,6 +34,7 @@ internal enum RpcKind : byte
     Subscribe = 15,
     Notification = 16,
     LogSummary = 17,
+    OrderedBatch = 18,
 }
 
 /// <summary>Identifies a call: who started it and its number there. Deduplicated calls reuse one id everywhere.</summary>
