@@ -27,6 +27,7 @@ public sealed class CallSite
         IReadOnlyList<LiveValue> values, IReadOnlyList<FrameAddress> frameAddresses, string? problem)
     {
         FrameAddresses = frameAddresses;
+        SavedSlots = frame is null ? [] : [.. frame.Saved.OrderBy(p => p.Key).Select(p => (p.Key, p.Value))];
         Function = function;
         FunctionName = functionName;
         Id = id;
@@ -55,6 +56,10 @@ public sealed class CallSite
 
     /// <summary>The unwind rule at the return address.</summary>
     public FrameRule? Frame { get; }
+
+    /// <summary>The registers the function saved and their offsets from the CFA (<see cref="FrameRule.Saved"/> as an
+    /// array, walked per frame by stack transformation without allocating).</summary>
+    internal (int Register, long Offset)[] SavedSlots { get; }
 
     /// <summary>Header flags (<see cref="StackMapEncoding"/>).</summary>
     public long Flags { get; }

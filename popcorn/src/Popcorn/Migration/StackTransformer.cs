@@ -48,16 +48,21 @@ public static class StackTransformer
         public readonly List<Frame> Pool = [];
         public readonly List<Frame> Frames = [];
         public readonly List<(ulong From, ulong Size, ulong To)> Moves = [];
-        public ulong[] Carried = new ulong[MachineCode.RegisterCount];
-        public ulong[] Own = new ulong[MachineCode.RegisterCount];
+        public readonly ulong[] Carried = new ulong[MachineCode.RegisterCount];
 
-        public Frame Next()
+        /// <summary>The frame after the last one taken, whose registers are filled before it is known to be one.</summary>
+        public Frame Peek()
         {
             if (Frames.Count == Pool.Count)
             {
                 Pool.Add(new Frame());
             }
-            var frame = Pool[Frames.Count];
+            return Pool[Frames.Count];
+        }
+
+        public Frame Next()
+        {
+            var frame = Peek();
             Frames.Add(frame);
             return frame;
         }
@@ -204,9 +209,10 @@ public static class StackTransformer
         var relocation = new StackRelocation(moves);
         ulong? Relocate(ulong pointer) => pointer < low || pointer >= high ? pointer : relocation.Map(pointer);
 
-        var carried = work.Carried;
-        Array.Clear(carried);
-        var own = work.Own;
+        // One register file, carried down the frames and changed in place: a frame's save slots take its
+        // caller's values before its own are set.
+        var own = work.Carried;
+        Array.Clear(own);
         var returnInto = 0UL;
         var fpInto = 0UL;
         for (var i = frames.Count - 1; i >= 0; i--)
@@ -214,20 +220,20 @@ public static class StackTransformer
             var frame = frames[i];
             var site = frame.Destination!;
             var rule = site.Frame!;
-            carried[MachineCode.LinkRegister(to)] = returnInto;
-            carried[MachineCode.FramePointer(to)] = fpInto;
-            foreach (var (register, offset) in rule.Saved)
+            own[MachineCode.LinkRegister(to)] = returnInto;
+            own[MachineCode.FramePointer(to)] = fpInto;
+            foreach (var (register, offset) in site.SavedSlots)
             {
-                Write(image, newLow, frame.DestinationCfa + (ulong)offset, 8, carried[register]);
+                Write(image, newLow, frame.DestinationCfa + (ulong)offset, 8, own[register]);
             }
-            carried.AsSpan().CopyTo(own);
             own[MachineCode.StackPointer(to)] = frame.DestinationSp;
             if (rule.CfaRegister == MachineCode.FramePointer(to))
             {
                 own[MachineCode.FramePointer(to)] = frame.DestinationFp;
             }
-            foreach (var (register, baseRegister, offset) in site.FrameAddresses)
+            for (var b = 0; b < site.FrameAddresses.Count; b++)
             {
+                var (register, baseRegister, offset) = site.FrameAddresses[b];
                 own[register] = (baseRegister == MachineCode.StackPointer(to) ? frame.DestinationSp : frame.DestinationFp) + (ulong)offset;
             }
             for (var v = 0; v < frame.Source.Values.Count; v++)
@@ -268,12 +274,9 @@ public static class StackTransformer
                 WriteValue(own, image, newLow, to, frame, value, target, raw);
             }
             own[MachineCode.LinkRegister(to)] = site.ReturnAddress;
-            (carried, own) = (own, carried);
             returnInto = site.ReturnAddress;
-            fpInto = carried[MachineCode.FramePointer(to)];
+            fpInto = own[MachineCode.FramePointer(to)];
         }
-        work.Carried = carried;
-        work.Own = own;
         return null;
     }
 
@@ -287,7 +290,7 @@ public static class StackTransformer
     {
         var frames = work.Frames;
         frames.Clear();
-        var registers = work.Own;
+        var registers = work.Peek().Registers;
         ReadRegisters(state, registers);
         var sp = registers[MachineCode.StackPointer(isa)];
         var pc = registers[MachineCode.LinkRegister(isa)];
@@ -320,12 +323,11 @@ public static class StackTransformer
             frame.Source = site;
             frame.Sp = sp;
             frame.Cfa = cfa;
-            registers.AsSpan().CopyTo(frame.Registers);
-            registers = frame.Registers;
-            // The caller's registers: this frame's, with the saved ones read back and sp at the CFA.
-            var caller = work.Carried;
+            // The caller's registers, in the next frame's place: this frame's, with the saved ones read back and
+            // sp at the CFA.
+            var caller = work.Peek().Registers;
             registers.AsSpan().CopyTo(caller);
-            foreach (var (register, offset) in rule.Saved)
+            foreach (var (register, offset) in site.SavedSlots)
             {
                 caller[register] = memory.Read64(cfa + (ulong)offset);
             }

@@ -238,6 +238,35 @@ public sealed class MigrationTests
         Assert.All(report.Retired.Values, retired => Assert.True(retired > 200_000));
     }, TestContext.Current.CancellationToken);
 
+    /// <summary>The command line's <c>--stats</c> report of a seeded migrating run: the migrations, frames,
+    /// deepest stack and instructions on both ISAs it prints are real (a run that quietly never migrates fails),
+    /// and the program prints what an unmigrated run prints.</summary>
+    [Integration]
+    [Fact(Timeout = 300_000)]
+    public async Task Stats_of_a_seeded_migrating_run_show_migrations_frames_and_both_isas()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var build = CorpusBuilds.Get("recursion", 0);
+        var (code, stdout, stderr) = await Systems.Testing.ChildProcess.RunDotnetAsync("Popcorn.Cli",
+            ["run", build.MultiIsaPath, "--start", "riscv64", "--migrate-at-random", "3", "--migrate-probability", "0.02", "--stats"], cancellationToken);
+        Assert.True(code == 0, stderr);
+        Assert.Equal(build.ExpectedOutput, stdout);
+        var stats = System.Text.RegularExpressions.Regex.Match(stderr,
+            @"migrations: (\d+) \((\d+) refused\), frames rewritten (\d+), deepest stack moved (\d+) frames \((\d+) bytes\)");
+        Assert.True(stats.Success, stderr);
+        var (migrations, frames, deepest, bytes) = (long.Parse(stats.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(stats.Groups[3].Value, CultureInfo.InvariantCulture),
+            long.Parse(stats.Groups[4].Value, CultureInfo.InvariantCulture), long.Parse(stats.Groups[5].Value, CultureInfo.InvariantCulture));
+        Assert.True(migrations >= 100, $"only {migrations} migrations");
+        Assert.True(frames > migrations * 3, $"{frames} frames in {migrations} migrations");
+        Assert.True(deepest >= 10 && bytes > deepest * 16, $"deepest {deepest} frames, {bytes} bytes");
+        foreach (var isa in Emulator.AvailableIsas)
+        {
+            var retired = System.Text.RegularExpressions.Regex.Match(stderr, $@"popcorn: {isa.Name()}: (\d+) instructions retired");
+            Assert.True(retired.Success && long.Parse(retired.Groups[1].Value, CultureInfo.InvariantCulture) > 100_000, $"{isa.Name()}: {stderr}");
+        }
+        Assert.Matches(@"thread \d+: \d+ migrations, \d+ instructions on aarch64, \d+ instructions on riscv64", stderr);
+    }
+
     [Fact]
     public void Schedule_files_parse_and_name_a_bad_line()
     {
