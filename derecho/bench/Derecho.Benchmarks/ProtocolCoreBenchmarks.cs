@@ -115,7 +115,7 @@ public class ProtocolCoreBenchmarks
             switch (output)
             {
                 case SendToPeer send:
-                    _network.Enqueue((id, send.To ?? uint.Parse(send.Endpoint.AsSpan(1), provider: null), send.Body));
+                    _network.Enqueue((id, send.To ?? uint.Parse(send.Endpoint.AsSpan(1), provider: null), send.WholeBody()));
                     break;
                 case Delivery:
                     _delivered++;

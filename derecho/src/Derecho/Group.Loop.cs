@@ -31,6 +31,7 @@ public sealed partial class Group
     private readonly HashSet<PeerConnection> _dirty = [];
     private readonly List<MemberOutput> _outputs = [];
     private DateTimeOffset _armedDeadline = DateTimeOffset.MaxValue;
+    private (FrameType Type, ReadOnlyMemory<byte> Body, ReadOnlyMemory<byte> Tail, ReadOnlyMemory<byte> Header)? _lastFramed;
 
     /// <summary>Queues an input for the event loop; false once the member is disposed or its loop failed.</summary>
     private bool Post(Input input)
@@ -228,7 +229,7 @@ public sealed partial class Group
         long id;
         try
         {
-            id = _member.Send(send.Shard, send.Payload);
+            id = _member.SendWithoutCopy(send.Shard, send.Payload);
         }
         catch (InvalidOperationException e) when (_member.Status == MemberStatus.Active && !_member.IsShardMember(send.Shard))
         {
@@ -354,31 +355,25 @@ public sealed partial class Group
         }
     }
 
-    private void SendToPeer(SendToPeer send, FrameType type = FrameType.Protocol)
+    private void SendToPeer(SendToPeer send, FrameType? frameType = null)
     {
+        var type = frameType ?? (send.Bulk ? FrameType.Bulk : FrameType.Protocol);
         if (send.To is { } to && _sendConnections.TryGetValue(to, out var connection) && !connection.IsClosed)
         {
-            if (send.Bulk)
-            {
-                connection.SendBulk(FrameType.Bulk, send.Body);
-            }
-            else
-            {
-                connection.Send(type, send.Body.Span);
-            }
+            connection.Send(HeaderOf(send, type), send.Body, send.Tail, send.Bulk);
             _dirty.Add(connection);
             return;
         }
         if (send.To is null && _endpointNodes.TryGetValue(send.Endpoint, out var known) &&
             _sendConnections.TryGetValue(known, out connection) && !connection.IsClosed)
         {
-            connection.Send(type, send.Body.Span);
+            connection.Send(HeaderOf(send, type), send.Body, send.Tail, send.Bulk);
             _dirty.Add(connection);
             return;
         }
         if (_waitingForConnect.TryGetValue(send.Endpoint, out var waiting))
         {
-            waiting.Add((send.To, type, send.Body));
+            waiting.Add((send.To, type, send.WholeBody()));
             return;
         }
         if (_failedConnects.TryGetValue(send.Endpoint, out var failedAt) && _time.GetUtcNow() - failedAt < ConnectRetryInterval)
@@ -391,8 +386,25 @@ public sealed partial class Group
             return;
         }
         _failedConnects.Remove(send.Endpoint);
-        _waitingForConnect[send.Endpoint] = [(send.To, type, send.Body)];
+        _waitingForConnect[send.Endpoint] = [(send.To, type, send.WholeBody())];
         _ = ConnectAsync(send.Endpoint);
+    }
+
+    /// <summary>
+    /// The frame header of <paramref name="send"/>'s body: its checksum is computed once for all the peers the same
+    /// body goes to (consecutive outputs), and a relayed block keeps the header it arrived with.
+    /// </summary>
+    private ReadOnlyMemory<byte> HeaderOf(SendToPeer send, FrameType type)
+    {
+        if (_lastFramed is { } last && last.Type == type && last.Body.Equals(send.Body) && last.Tail.Equals(send.Tail))
+        {
+            return last.Header;
+        }
+        var header = type == FrameType.Bulk && send.Tail.IsEmpty && Frame.TryGetReceivedHeader(send.Body, type, out var received)
+            ? received
+            : Frame.Header(type, send.Body.Span, send.Tail.Span);
+        _lastFramed = (type, send.Body, send.Tail, header);
+        return header;
     }
 
     private async Task ConnectAsync(string endpoint)
@@ -450,6 +462,7 @@ public sealed partial class Group
             }
         }
         _outputs.Clear();
+        _lastFramed = null;
         _pendingSendCount = _pendingSends.Count;
         foreach (var connection in _dirty)
         {

@@ -107,7 +107,8 @@ public sealed partial class Group : IAsyncDisposable
 
     /// <summary>
     /// Multicasts <paramref name="payload"/> to the group and completes when it is delivered (in whichever view).
-    /// The bytes must not change until then.
+    /// The bytes must not change until then: no copy is made (they are sent from where they lie, and this member's
+    /// own delivery of the message is a view of them).
     /// </summary>
     /// <returns>The view it was delivered in.</returns>
     /// <exception cref="ArgumentException">The payload exceeds <see cref="GroupOptions.MaxPayloadSize"/>.</exception>
@@ -119,8 +120,8 @@ public sealed partial class Group : IAsyncDisposable
     /// <summary>
     /// Multicasts <paramref name="payload"/> in the total order of shard <paramref name="shard"/> of the current
     /// view's plan (<see cref="GroupHandlers.ShardPlanner"/>; <see cref="Member.WholeGroup"/> for the whole group)
-    /// and completes when it is delivered. Only the shard's members deliver it; see
-    /// <see cref="Member.Send(int, ReadOnlyMemory{byte})"/>.
+    /// and completes when it is delivered; the bytes must not change until then (no copy is made). Only the shard's
+    /// members deliver it; see <see cref="Member.SendWithoutCopy(int, ReadOnlyMemory{byte})"/>.
     /// </summary>
     /// <returns>The view it was delivered in.</returns>
     /// <exception cref="ArgumentException">The payload exceeds <see cref="GroupOptions.MaxPayloadSize"/>.</exception>
@@ -233,6 +234,8 @@ public sealed partial class Group : IAsyncDisposable
             WindowSize = _options.WindowSize,
             MaxSmcPayloadSize = _options.MaxSmcPayloadSize,
             MaxPayloadSize = _options.MaxPayloadSize,
+            BlockSize = _options.BlockSize,
+            BulkSchedule = _options.BulkSchedule,
             PartitionSafety = _options.PartitionSafety,
             FirstViewId = _options.FirstViewId,
             StateTransfer = _handlers.StateTransfer,

@@ -72,6 +72,12 @@ public sealed record GroupOptions
     /// </summary>
     public int MaxSmcPayloadSize { get; init; } = 10240;
 
+    /// <summary>The size of the blocks large messages travel in (<c>SUBGROUP/DEFAULT/block_size</c>); the same at every member.</summary>
+    public int BlockSize { get; init; } = 64 * 1024;
+
+    /// <summary>How the blocks of large messages travel (<c>SUBGROUP/DEFAULT/rdmc_send_algorithm</c>); the same at every member.</summary>
+    public Multicast.BulkSchedule BulkSchedule { get; init; } = Multicast.BulkSchedule.Binomial;
+
     /// <summary>How many of its messages a sender may have undelivered (<c>SUBGROUP/DEFAULT/window_size</c>).</summary>
     public int WindowSize { get; init; } = 256;
 
@@ -147,6 +153,14 @@ public sealed record GroupOptions
         {
             throw new ArgumentException(
                 $"SUBGROUP/DEFAULT/max_smc_payload_size ({MaxSmcPayloadSize}) must be positive and at most max_payload_size ({MaxPayloadSize})");
+        }
+        if (BlockSize <= 0)
+        {
+            throw new ArgumentException($"SUBGROUP/DEFAULT/block_size must be positive, not {BlockSize}");
+        }
+        if (!Enum.IsDefined(BulkSchedule))
+        {
+            throw new ArgumentException($"SUBGROUP/DEFAULT/rdmc_send_algorithm: unknown schedule {BulkSchedule}");
         }
         if (WindowSize <= 0)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Derecho.Multicast;
 
 namespace Derecho.Configuration;
 
@@ -49,6 +50,8 @@ public static class DerechoConfiguration
             ["SUBGROUP/DEFAULT/max_payload_size"] = (o, e) => o with { MaxPayloadSize = ParseInt(e, 1, 1 << 30) },
             ["SUBGROUP/DEFAULT/max_smc_payload_size"] = (o, e) => o with { MaxSmcPayloadSize = ParseInt(e, 1, 1 << 30) },
             ["SUBGROUP/DEFAULT/window_size"] = (o, e) => o with { WindowSize = ParseInt(e, 1, 1 << 20) },
+            ["SUBGROUP/DEFAULT/block_size"] = (o, e) => o with { BlockSize = ParseInt(e, 1024, 16 << 20) },
+            ["SUBGROUP/DEFAULT/rdmc_send_algorithm"] = (o, e) => o with { BulkSchedule = ParseSchedule(e) },
             // Derecho before 2.0 kept the payload keys in [DERECHO].
             ["DERECHO/max_payload_size"] = (o, e) => o with { MaxPayloadSize = ParseInt(e, 1, 1 << 30) },
             ["DERECHO/max_smc_payload_size"] = (o, e) => o with { MaxSmcPayloadSize = ParseInt(e, 1, 1 << 30) },
@@ -224,6 +227,14 @@ public static class DerechoConfiguration
             _ => throw BadValue(entry, "true or false"),
         };
     }
+
+    /// <summary>Derecho's names of the schedules this implementation has (its <c>sequential_send</c> and <c>tree_send</c> are not here).</summary>
+    private static BulkSchedule ParseSchedule(ConfigurationEntry entry) => entry.Value switch
+    {
+        "binomial_send" => BulkSchedule.Binomial,
+        "chain_send" => BulkSchedule.Chain,
+        _ => throw BadValue(entry, "binomial_send or chain_send"),
+    };
 
     private static IPAddress ParseAddress(ConfigurationEntry entry)
     {

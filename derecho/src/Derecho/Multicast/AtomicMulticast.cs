@@ -28,8 +28,9 @@ internal readonly record struct Transmission(int ToRank, ProtocolMessage Message
 /// by their index in the stream. Each sender numbers its messages 0, 1, …; the total order is round-robin over
 /// the stream's ranks (order index = index × members + rank). Small messages travel whole
 /// in batches, each occupying one slot of the sender's window; the window is bounded by the slowest receiver's
-/// received count. Larger messages are relayed in blocks along the chain of ranks starting at the sender
-/// (pipelined, so the sender's link is not the bottleneck). A message is delivered once every member's row shows
+/// received count. Larger messages travel in blocks, pipelined, along a <see cref="BulkSchedule"/>: a binomial
+/// tree per block whose root turns with the block, or the chain of ranks starting at the sender; either way the
+/// sender sends each block once, so its link is not the bottleneck. A message is delivered once every member's row shows
 /// it received (the minimum over the stream members' rows), in batches. An idle sender sends null messages so the round never
 /// waits on it. After <see cref="Freeze"/> (the wedge) nothing is sent, received or delivered except by the trim.
 /// </summary>
@@ -45,6 +46,7 @@ internal sealed class AtomicMulticast
     private readonly int _maxSmcPayload;
     private readonly int _blockSize;
     private readonly int _maxPayload;
+    private readonly BulkSchedule _schedule;
     private readonly SenderLog[] _logs;
     private readonly Dictionary<(int Sender, long Index), Assembly> _assemblies = [];
     private readonly Queue<PendingMessage> _queue = new();
@@ -52,7 +54,7 @@ internal sealed class AtomicMulticast
     private long _sent;
     private long _nextOrder;
 
-    public AtomicMulticast(SharedStateTable table, int viewId, int stream, int window, int maxSmcPayload, int blockSize, int maxPayload)
+    public AtomicMulticast(SharedStateTable table, int viewId, int stream, MemberOptions options)
     {
         _table = table;
         _viewId = viewId;
@@ -60,10 +62,11 @@ internal sealed class AtomicMulticast
         _ranks = table.Streams[stream];
         _members = _ranks.Length;
         _myRank = Array.IndexOf(_ranks, table.MyRank);
-        _window = window;
-        _maxSmcPayload = maxSmcPayload;
-        _blockSize = blockSize;
-        _maxPayload = maxPayload;
+        _window = options.WindowSize;
+        _maxSmcPayload = options.MaxSmcPayloadSize;
+        _blockSize = options.BlockSize;
+        _maxPayload = options.MaxPayloadSize;
+        _schedule = options.BulkSchedule;
         _logs = new SenderLog[_members];
         for (var i = 0; i < _members; i++)
         {
@@ -165,39 +168,51 @@ internal sealed class AtomicMulticast
         return Advance(batch.SenderRank);
     }
 
-    /// <summary>Stores a block of a large message; returns the view rank to relay it to, or -1.</summary>
-    public int OnChunk(DataChunk chunk, out bool receivedChanged)
+    /// <summary>
+    /// Stores a block of a large message that came from view rank <paramref name="fromRank"/> and adds the view
+    /// ranks to relay it to (this member's children in the block's schedule) to <paramref name="relayTo"/>. A block
+    /// from anyone but this member's parent in the schedule, out of the window, or not on a block boundary is ignored.
+    /// </summary>
+    /// <returns>True when the block completed a message and this member's received count grew.</returns>
+    public bool OnChunk(int fromRank, DataChunk chunk, List<int> relayTo)
     {
-        receivedChanged = false;
         var sender = chunk.SenderRank;
-        if (Frozen || sender == _myRank || chunk.TotalLength > _maxPayload
-            || chunk.Index < Received[sender] || chunk.Index >= Received[sender] + _window)
+        if (Frozen || sender == _myRank || chunk.TotalLength > _maxPayload || chunk.TotalLength <= 0
+            || chunk.Index < Received[sender] || chunk.Index >= Received[sender] + _window
+            || chunk.Offset % _blockSize != 0 || chunk.Bytes.Length != Math.Min(_blockSize, chunk.TotalLength - chunk.Offset))
         {
-            return -1;
+            return false;
+        }
+        var block = chunk.Offset / _blockSize;
+        var position = Position(sender, _myRank);
+        if (fromRank != _ranks[RankAt(sender, BulkRoutes.Parent(_schedule, _members - 1, block, position))])
+        {
+            return false;
         }
         var key = (sender, chunk.Index);
         if (!_assemblies.TryGetValue(key, out var assembly))
         {
-            assembly = new Assembly(new byte[chunk.TotalLength]);
+            assembly = new Assembly(chunk.TotalLength, _blockSize);
             _assemblies.Add(key, assembly);
         }
-        if (assembly.Buffer.Length != chunk.TotalLength || chunk.Offset != assembly.Filled)
+        if (assembly.Buffer.Length != chunk.TotalLength || !assembly.Add(block, chunk.Bytes.Span))
         {
-            return -1;
+            return false;
         }
-        chunk.Bytes.Span.CopyTo(assembly.Buffer.AsSpan(chunk.Offset));
-        assembly.Filled += chunk.Bytes.Length;
-        if (assembly.Filled == assembly.Buffer.Length)
+        foreach (var child in BulkRoutes.Children(_schedule, _members - 1, block, position))
         {
-            _assemblies.Remove(key);
-            ref var slot = ref _logs[sender].At(chunk.Index);
-            slot.Present = true;
-            slot.IsNull = false;
-            slot.Payload = assembly.Buffer;
-            receivedChanged = Advance(sender);
+            relayTo.Add(_ranks[RankAt(sender, child)]);
         }
-        var next = (_myRank + 1) % _members;
-        return next == sender ? -1 : _ranks[next];
+        if (!assembly.Complete)
+        {
+            return false;
+        }
+        _assemblies.Remove(key);
+        ref var slot = ref _logs[sender].At(chunk.Index);
+        slot.Present = true;
+        slot.IsNull = false;
+        slot.Payload = assembly.Buffer;
+        return Advance(sender);
     }
 
     /// <summary>True when the next message in the total order is stable (received by every member).</summary>
@@ -348,18 +363,41 @@ internal sealed class AtomicMulticast
 
     private void SendChunks(List<Transmission> output, long index, ReadOnlyMemory<byte> payload)
     {
-        var next = _ranks[(_myRank + 1) % _members];
         for (var offset = 0; offset < payload.Length; offset += _blockSize)
         {
             var length = Math.Min(_blockSize, payload.Length - offset);
-            output.Add(new Transmission(next, new DataChunk(_viewId, _stream, _myRank, index, payload.Length, offset, payload.Slice(offset, length))));
+            var root = BulkRoutes.Root(_schedule, _members - 1, offset / _blockSize);
+            output.Add(new Transmission(_ranks[RankAt(_myRank, root)], new DataChunk(_viewId, _stream, _myRank, index, payload.Length, offset, payload.Slice(offset, length))));
         }
     }
 
-    private sealed class Assembly(byte[] buffer)
-    {
-        public byte[] Buffer { get; } = buffer;
+    /// <summary>The position of stream member <paramref name="member"/> counted from <paramref name="sender"/> (the sender is 0).</summary>
+    private int Position(int sender, int member) => (member - sender + _members) % _members;
 
-        public int Filled { get; set; }
+    /// <summary>The stream member at <paramref name="position"/> counted from <paramref name="sender"/>.</summary>
+    private int RankAt(int sender, int position) => (sender + position) % _members;
+
+    /// <summary>A large message being received: its buffer and which of its blocks arrived (in any order).</summary>
+    private sealed class Assembly(int length, int blockSize)
+    {
+        private readonly bool[] _arrived = new bool[(length + blockSize - 1) / blockSize];
+        private int _missing = (length + blockSize - 1) / blockSize;
+
+        public byte[] Buffer { get; } = GC.AllocateUninitializedArray<byte>(length);
+
+        public bool Complete => _missing == 0;
+
+        /// <summary>Copies block <paramref name="block"/> into place; false if it arrived before.</summary>
+        public bool Add(int block, ReadOnlySpan<byte> bytes)
+        {
+            if (_arrived[block])
+            {
+                return false;
+            }
+            _arrived[block] = true;
+            _missing--;
+            bytes.CopyTo(Buffer.AsSpan(block * blockSize));
+            return true;
+        }
     }
 }

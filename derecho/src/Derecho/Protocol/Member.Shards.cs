@@ -87,7 +87,7 @@ public sealed partial class Member
         {
             if (widths[s] > 0)
             {
-                _streams[s] = new AtomicMulticast(_table, view.Id, s, _options.WindowSize, _options.MaxSmcPayloadSize, _options.BlockSize, _options.MaxPayloadSize);
+                _streams[s] = new AtomicMulticast(_table, view.Id, s, _options);
             }
         }
         foreach (var (stream, message) in carried)

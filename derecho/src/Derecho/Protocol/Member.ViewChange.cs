@@ -310,13 +310,9 @@ public sealed partial class Member
                 multicast.OnBatch(batch);
             }
         }
-        else if (message is DataChunk chunk && fromRank == ranks[(multicast.MyIndex + ranks.Length - 1) % ranks.Length])
+        else if (message is DataChunk chunk)
         {
-            var next = multicast.OnChunk(chunk, out _);
-            if (next >= 0)
-            {
-                SendToRank(next, chunk.Received.IsEmpty ? MessageCodec.Encode(chunk, _writer) : chunk.Received, bulk: true);
-            }
+            HandleChunk(multicast, fromRank, chunk);
         }
     }
 

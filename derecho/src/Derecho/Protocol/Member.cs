@@ -30,6 +30,7 @@ public sealed partial class Member : IDeliverySink
     private readonly TimeProvider _time;
     private readonly List<MemberOutput> _outputs = [];
     private readonly List<Transmission> _transmissions = [];
+    private readonly List<int> _relayTo = [];
     private readonly WireWriter _writer = new();
     private readonly SstRow _own;
     private readonly List<(int Stream, PendingMessage Message)> _beforeFirstView = [];
@@ -196,7 +197,17 @@ public sealed partial class Member : IDeliverySink
     /// </summary>
     /// <exception cref="InvalidOperationException">The member stopped, is leaving, or is not a member of the shard.</exception>
     /// <exception cref="ArgumentException">The payload exceeds <see cref="MemberOptions.MaxPayloadSize"/>.</exception>
-    public long Send(int shard, ReadOnlyMemory<byte> payload)
+    public long Send(int shard, ReadOnlyMemory<byte> payload) => Send(shard, payload.ToArray().AsMemory(), copy: false);
+
+    /// <summary>
+    /// <see cref="Send(int, ReadOnlyMemory{byte})"/> without the copy: <paramref name="payload"/> is sent and
+    /// delivered here from where it lies, so its bytes must not change until the send completes or fails.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The member stopped, is leaving, or is not a member of the shard.</exception>
+    /// <exception cref="ArgumentException">The payload exceeds <see cref="MemberOptions.MaxPayloadSize"/>.</exception>
+    public long SendWithoutCopy(int shard, ReadOnlyMemory<byte> payload) => Send(shard, payload, copy: false);
+
+    private long Send(int shard, ReadOnlyMemory<byte> payload, bool copy)
     {
         if (Status == MemberStatus.Stopped || _leaving)
         {
@@ -213,7 +224,7 @@ public sealed partial class Member : IDeliverySink
         {
             throw new InvalidOperationException($"member {NodeId} is not a member of shard {shard} in view {_view?.Id}");
         }
-        var message = new PendingMessage(_nextMessageId++, payload.ToArray());
+        var message = new PendingMessage(_nextMessageId++, copy ? payload.ToArray() : payload);
         if (multicast is null)
         {
             _beforeFirstView.Add((0, message));
@@ -319,14 +330,18 @@ public sealed partial class Member : IDeliverySink
             multicast?.CollectSends(_transmissions);
             foreach (var transmission in _transmissions)
             {
-                var body = MessageCodec.Encode(transmission.Message, _writer);
-                if (transmission.ToRank == Transmission.Everyone)
+                if (transmission.Message is DataChunk chunk)
                 {
-                    SendToOthers(body, multicast!.Ranks);
+                    // The block goes out from where it lies, behind its header.
+                    SendToRank(transmission.ToRank, MessageCodec.EncodeChunkHeader(chunk, _writer), bulk: true, tail: chunk.Bytes);
+                }
+                else if (transmission.ToRank == Transmission.Everyone)
+                {
+                    SendToOthers(MessageCodec.Encode(transmission.Message, _writer), multicast!.Ranks);
                 }
                 else
                 {
-                    SendToRank(transmission.ToRank, body, bulk: transmission.Message is DataChunk);
+                    SendToRank(transmission.ToRank, MessageCodec.Encode(transmission.Message, _writer));
                 }
             }
             _transmissions.Clear();
@@ -364,10 +379,28 @@ public sealed partial class Member : IDeliverySink
         }
     }
 
-    private void SendToRank(int rank, ReadOnlyMemory<byte> body, bool bulk = false)
+    private void SendToRank(int rank, ReadOnlyMemory<byte> body, bool bulk = false, ReadOnlyMemory<byte> tail = default)
     {
         var member = _view!.Members[rank];
-        _outputs.Add(new SendToPeer(member.NodeId, member.Endpoint, body) { Bulk = bulk });
+        _outputs.Add(new SendToPeer(member.NodeId, member.Endpoint, body) { Bulk = bulk, Tail = tail });
+    }
+
+    /// <summary>A block of a large message from view rank <paramref name="fromRank"/>: stored, and relayed as received to this member's children in its schedule.</summary>
+    private void HandleChunk(AtomicMulticast multicast, int fromRank, DataChunk chunk)
+    {
+        multicast.OnChunk(fromRank, chunk, _relayTo);
+        foreach (var rank in _relayTo)
+        {
+            if (chunk.Received.IsEmpty)
+            {
+                SendToRank(rank, MessageCodec.EncodeChunkHeader(chunk, _writer), bulk: true, tail: chunk.Bytes);
+            }
+            else
+            {
+                SendToRank(rank, chunk.Received, bulk: true);
+            }
+        }
+        _relayTo.Clear();
     }
 
     private void SendTo(ViewMember member, ProtocolMessage message) =>

@@ -1,4 +1,5 @@
 using Derecho.Membership;
+using Derecho.Multicast;
 
 namespace Derecho.Protocol;
 
@@ -38,6 +39,9 @@ public sealed record MemberOptions
     /// <summary>The size of the chunks a large message is relayed in (<c>block_size</c>).</summary>
     public int BlockSize { get; init; } = 64 * 1024;
 
+    /// <summary>How the blocks of large messages travel (<c>rdmc_send_algorithm</c>); every member must use the same.</summary>
+    public BulkSchedule BulkSchedule { get; init; } = BulkSchedule.Binomial;
+
     /// <summary>
     /// When true (the default), a member that can no longer see a majority of its current view wedges and stops
     /// (<see cref="StopReason.LostMajority"/>) rather than risk a split brain. False is Derecho's
@@ -68,6 +72,7 @@ public sealed record MemberOptions
         Require(MaxSmcPayloadSize >= 0, nameof(MaxSmcPayloadSize), "must not be negative");
         Require(MaxPayloadSize >= MaxSmcPayloadSize, nameof(MaxPayloadSize), "must be at least MaxSmcPayloadSize");
         Require(BlockSize >= 1, nameof(BlockSize), "must be at least 1");
+        Require(Enum.IsDefined(BulkSchedule), nameof(BulkSchedule), "is not a known schedule");
         Require(!string.IsNullOrEmpty(Endpoint), nameof(Endpoint), "must not be empty");
     }
 

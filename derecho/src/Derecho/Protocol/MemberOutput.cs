@@ -20,6 +20,15 @@ public sealed record SendToPeer(uint? To, string Endpoint, ReadOnlyMemory<byte> 
     /// (control) bodies overtake them, so that rows and heartbeats never wait behind megabytes of data.
     /// </summary>
     public bool Bulk { get; init; }
+
+    /// <summary>
+    /// More bytes of the same body, right after <see cref="Body"/> (empty for most bodies): a block of a large message
+    /// goes out from where it lies, behind its header, instead of being copied into one buffer with it.
+    /// </summary>
+    public ReadOnlyMemory<byte> Tail { get; init; }
+
+    /// <summary>The whole body in one piece (<see cref="Body"/> then <see cref="Tail"/>; a copy only when there is a tail).</summary>
+    public ReadOnlyMemory<byte> WholeBody() => Tail.IsEmpty ? Body : (byte[])[.. Body.Span, .. Tail.Span];
 }
 
 /// <summary>A message delivered in the group's total order, or in one shard's.</summary>

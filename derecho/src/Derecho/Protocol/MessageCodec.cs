@@ -25,11 +25,7 @@ internal static class MessageCodec
                 WriteRow(writer, m.Row);
                 break;
             case DataBatch m:
-                writer.Byte((byte)MessageKind.Data);
-                writer.UInt((uint)m.ViewId);
-                writer.UInt((uint)m.Stream);
-                writer.UInt((uint)m.SenderRank);
-                writer.UInt((ulong)m.FirstIndex);
+                WriteDataHeader(writer, MessageKind.Data, m.ViewId, m.Stream, m.SenderRank, m.FirstIndex);
                 writer.UInt((uint)m.Entries.Length);
                 foreach (var entry in m.Entries)
                 {
@@ -45,18 +41,10 @@ internal static class MessageCodec
                 }
                 break;
             case DataChunk m:
-                // Blocks are large: the header goes through the writer, the bytes straight into the body.
-                writer.Byte((byte)MessageKind.Chunk);
-                writer.UInt((uint)m.ViewId);
-                writer.UInt((uint)m.Stream);
-                writer.UInt((uint)m.SenderRank);
-                writer.UInt((ulong)m.Index);
-                writer.UInt((uint)m.TotalLength);
-                writer.UInt((uint)m.Offset);
-                writer.UInt((ulong)m.Bytes.Length);
-                var body = new byte[writer.Length + m.Bytes.Length];
-                writer.Written.CopyTo(body);
-                m.Bytes.Span.CopyTo(body.AsSpan(writer.Length));
+                var header = EncodeChunkHeader(m, writer);
+                var body = new byte[header.Length + m.Bytes.Length];
+                header.CopyTo(body);
+                m.Bytes.Span.CopyTo(body.AsSpan(header.Length));
                 return body;
             case JoinRequest m:
                 writer.Byte((byte)MessageKind.JoinRequest);
@@ -79,6 +67,20 @@ internal static class MessageCodec
             default:
                 throw new ArgumentException($"unknown message {message.GetType().Name}", nameof(message));
         }
+        return writer.ToArray();
+    }
+
+    /// <summary>
+    /// The body of <paramref name="chunk"/> up to its bytes: followed by <see cref="DataChunk.Bytes"/> it is the whole
+    /// body, so a sender can send the block from where it lies instead of copying it behind its header.
+    /// </summary>
+    public static byte[] EncodeChunkHeader(DataChunk chunk, WireWriter writer)
+    {
+        writer.Reset();
+        WriteDataHeader(writer, MessageKind.Chunk, chunk.ViewId, chunk.Stream, chunk.SenderRank, chunk.Index);
+        writer.UInt((uint)chunk.TotalLength);
+        writer.UInt((uint)chunk.Offset);
+        writer.UInt((ulong)chunk.Bytes.Length);
         return writer.ToArray();
     }
 
@@ -108,6 +110,16 @@ internal static class MessageCodec
         };
         reader.End();
         return message;
+    }
+
+    /// <summary>What data batches and chunks start with: kind, view, stream, sender and the (first) message index.</summary>
+    private static void WriteDataHeader(WireWriter writer, MessageKind kind, int viewId, int stream, int senderRank, long index)
+    {
+        writer.Byte((byte)kind);
+        writer.UInt((uint)viewId);
+        writer.UInt((uint)stream);
+        writer.UInt((uint)senderRank);
+        writer.UInt((ulong)index);
     }
 
     private static void WriteRow(WireWriter writer, SstRow row)

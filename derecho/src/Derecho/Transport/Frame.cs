@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Hashing;
+using System.Runtime.InteropServices;
 
 namespace Derecho.Transport;
 
@@ -177,6 +178,50 @@ public static class Frame
         crc.Append(header[..8]);
         crc.Append(payload);
         BinaryPrimitives.WriteUInt32LittleEndian(header[8..], crc.GetCurrentHashAsUInt32());
+    }
+
+    /// <summary>
+    /// The header of a frame whose payload is <paramref name="payload"/> followed by <paramref name="tail"/>, as a new
+    /// array: computed once, it frames the same payload to any number of peers.
+    /// </summary>
+    public static byte[] Header(FrameType type, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> tail)
+    {
+        var header = new byte[HeaderSize];
+        header[0] = MagicD;
+        header[1] = MagicR;
+        header[2] = Version;
+        header[3] = (byte)type;
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), (uint)(payload.Length + tail.Length));
+        var crc = Checksum();
+        crc.Append(header.AsSpan(0, 8));
+        crc.Append(payload);
+        crc.Append(tail);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(8), crc.GetCurrentHashAsUInt32());
+        return header;
+    }
+
+    /// <summary>
+    /// The header that framed <paramref name="payload"/> when it arrived, if <paramref name="payload"/> is the
+    /// payload of a received frame of type <paramref name="type"/>: a receiving <see cref="PeerConnection"/> hands
+    /// out payloads right behind their verified headers in buffers it never writes again. A relay then forwards
+    /// the frame with the checksum it came with instead of computing it again.
+    /// </summary>
+    public static bool TryGetReceivedHeader(ReadOnlyMemory<byte> payload, FrameType type, out ReadOnlyMemory<byte> header)
+    {
+        header = default;
+        if (!MemoryMarshal.TryGetArray(payload, out var segment) || segment.Offset < HeaderSize)
+        {
+            return false;
+        }
+        var candidate = segment.Array.AsMemory(segment.Offset - HeaderSize, HeaderSize);
+        var bytes = candidate.Span;
+        if (bytes[0] != MagicD || bytes[1] != MagicR || bytes[2] != Version || bytes[3] != (byte)type
+            || BinaryPrimitives.ReadUInt32LittleEndian(bytes[4..]) != (uint)payload.Length)
+        {
+            return false;
+        }
+        header = candidate;
+        return true;
     }
 
     private static void WriteHeaderAndPayload(Span<byte> span, FrameType type, ReadOnlySpan<byte> payload)

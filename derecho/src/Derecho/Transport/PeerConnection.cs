@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Derecho.Transport;
 
@@ -8,9 +9,11 @@ namespace Derecho.Transport;
 /// One TCP connection to a peer after the handshake, in non-blocking mode. <see cref="Flush"/> writes the frames
 /// appended since the last flush on the calling thread, as far as the socket takes them without waiting; only what
 /// does not fit waits for the transport's I/O thread, which sends it when the socket has room. So a message usually
-/// leaves without a thread hop. Frames written with <see cref="SendBulk"/> (blocks of large messages) form a second
-/// lane, in order among themselves, sent from where they lie (no copy) and one frame at a time, only when no control
-/// frame waits: a row or heartbeat waits behind at most one bulk frame, never behind megabytes of data. The
+/// leaves without a thread hop. Small frames are copied into a pooled block; larger ones
+/// (<see cref="Send(ReadOnlyMemory{byte}, ReadOnlyMemory{byte}, ReadOnlyMemory{byte}, bool)"/>) are sent from where they
+/// lie, header, body and tail gathered into one system call with the frames around them. Bulk frames (blocks of
+/// large messages) form a second lane, in order among themselves, sent one frame at a time behind the control
+/// frames that wait: a row or heartbeat waits behind at most one bulk frame, never behind megabytes of data. The
 /// transport's I/O thread reads frames into buffers that are never reused and hands each payload to the
 /// <see cref="ITransportHandler"/> on that thread, without a copy. A malformed frame, a broken socket or a peer that
 /// does not drain its data closes the connection and reports it to the handler once.
@@ -19,6 +22,9 @@ public sealed class PeerConnection : IDisposable
 {
     /// <summary>Unsent bytes beyond which the peer is considered stuck and the connection closed.</summary>
     public const long MaxPendingBytes = 256L << 20;
+
+    /// <summary>Frames up to this size are copied into a block; larger ones are sent from where they lie.</summary>
+    public const int CopyThreshold = 2048;
 
     /// <summary>The size of a receive buffer (below the large-object heap's threshold).</summary>
     private const int ReceiveBufferSize = 64 * 1024;
@@ -32,13 +38,22 @@ public sealed class PeerConnection : IDisposable
     /// <summary>Bytes read from one connection before the I/O thread turns to the others.</summary>
     private const int ReadBudget = 1 << 20;
 
+    /// <summary>Buffers gathered into one send.</summary>
+    private const int MaxGather = 48;
+
+    /// <summary>The kernel's send and receive buffers (loopback peers exchange megabytes without a pause).</summary>
+    private const int SocketBufferSize = 4 << 20;
+
     private readonly Socket _socket;
     private readonly ITransportHandler _handler;
     private readonly int _maxFrameSize;
     private readonly Lock _gate = new();
     private readonly Queue<Outgoing> _control = new();
     private readonly Queue<Outgoing> _bulk = new();
+    private readonly List<Outgoing> _unflushedControl = [];
     private readonly List<Outgoing> _unflushedBulk = [];
+    private readonly List<Outgoing> _sendingNow = [];
+    private readonly List<ArraySegment<byte>> _gather = [];
     private readonly Action _wakeIoThread;
     private byte[]? _block;
     private int _blockStart;
@@ -46,11 +61,10 @@ public sealed class PeerConnection : IDisposable
     private long _unflushedBytes;
     private long _pendingBytes;
     private bool _sending;
-    private Outgoing _current;
-    private int _currentSent;
+    private int _sentOfSendingNow;
     private int _closed;
     private volatile bool _waitsForRoom;
-    private byte[] _received = new byte[ReceiveBufferSize];
+    private byte[] _received = GC.AllocateUninitializedArray<byte>(ReceiveBufferSize);
     private int _receivedStart;
     private int _receivedEnd;
 
@@ -58,6 +72,15 @@ public sealed class PeerConnection : IDisposable
     {
         _socket = socket;
         _socket.Blocking = false;
+        try
+        {
+            _socket.SendBufferSize = SocketBufferSize;
+            _socket.ReceiveBufferSize = SocketBufferSize;
+        }
+        catch (SocketException)
+        {
+            // The kernel's limits stand: the connection works with its default buffers.
+        }
         _wakeIoThread = wakeIoThread;
         Remote = remote;
         _handler = handler;
@@ -77,7 +100,7 @@ public sealed class PeerConnection : IDisposable
     /// <summary>Bytes handed to <see cref="Flush"/> and not yet written to the socket.</summary>
     public long PendingBytes => Interlocked.Read(ref _pendingBytes);
 
-    /// <summary>Appends a frame; it goes out at the next <see cref="Flush"/>. Does nothing once closed.</summary>
+    /// <summary>Appends a frame (copied); it goes out at the next <see cref="Flush"/>. Does nothing once closed.</summary>
     public void Send(FrameType type, ReadOnlySpan<byte> payload)
     {
         if (IsClosed)
@@ -85,37 +108,62 @@ public sealed class PeerConnection : IDisposable
             return;
         }
         var length = Frame.HeaderSize + payload.Length;
-        if (_block is null || _block.Length - _blockEnd < length)
-        {
-            TakeBlock();
-            _block = ArrayPool<byte>.Shared.Rent(Math.Max(SendBlockSize, length));
-            _blockStart = _blockEnd = 0;
-        }
-        Frame.Write(_block.AsSpan(_blockEnd), type, payload);
+        Frame.Write(BlockSpan(length), type, payload);
         _blockEnd += length;
         _unflushedBytes += length;
     }
 
     /// <summary>
-    /// Appends a frame to the bulk lane: it goes out at the next <see cref="Flush"/>, after the bulk frames before
-    /// it, and control frames (<see cref="Send"/>) may overtake it. The payload is sent from where it lies, so its
-    /// bytes must not change afterwards. Does nothing once closed.
+    /// Appends a frame whose header (<see cref="Frame.Header"/>, computed once for any number of peers) is
+    /// <paramref name="header"/> and whose payload is <paramref name="body"/> followed by <paramref name="tail"/>;
+    /// it goes out at the next <see cref="Flush"/>. A small control frame is copied; a larger one, and every bulk
+    /// frame, is sent from where it lies, so its bytes must not change afterwards. Bulk frames
+    /// (<paramref name="bulk"/>) keep their order among themselves, and control frames may overtake them. Does
+    /// nothing once closed.
     /// </summary>
-    public void SendBulk(FrameType type, ReadOnlyMemory<byte> payload)
+    public void Send(ReadOnlyMemory<byte> header, ReadOnlyMemory<byte> body, ReadOnlyMemory<byte> tail, bool bulk)
     {
+        if (header.Length != Frame.HeaderSize)
+        {
+            throw new ArgumentException($"a frame header has {Frame.HeaderSize} bytes, not {header.Length}", nameof(header));
+        }
         if (IsClosed)
         {
             return;
         }
-        var header = ArrayPool<byte>.Shared.Rent(Frame.HeaderSize);
-        Frame.WriteHeader(header, type, payload.Span);
-        _unflushedBulk.Add(new Outgoing(header, header.AsMemory(0, Frame.HeaderSize), payload));
-        _unflushedBytes += Frame.HeaderSize + payload.Length;
+        var length = Frame.HeaderSize + body.Length + tail.Length;
+        _unflushedBytes += length;
+        if (!bulk && length <= CopyThreshold)
+        {
+            var span = BlockSpan(length);
+            header.Span.CopyTo(span);
+            body.Span.CopyTo(span[Frame.HeaderSize..]);
+            tail.Span.CopyTo(span[(Frame.HeaderSize + body.Length)..]);
+            _blockEnd += length;
+            return;
+        }
+        var frame = new Outgoing(null, Gatherable(header), Gatherable(body), Gatherable(tail));
+        if (bulk)
+        {
+            _unflushedBulk.Add(frame);
+        }
+        else
+        {
+            CutBlock();
+            _unflushedControl.Add(frame);
+        }
     }
 
     /// <summary>
+    /// Appends a frame to the bulk lane, its header computed here; see
+    /// <see cref="Send(ReadOnlyMemory{byte}, ReadOnlyMemory{byte}, ReadOnlyMemory{byte}, bool)"/>.
+    /// </summary>
+    public void SendBulk(FrameType type, ReadOnlyMemory<byte> payload) =>
+        Send(Frame.Header(type, payload.Span, default), payload, default, bulk: true);
+
+    /// <summary>
     /// Sends the frames appended since the last flush: on this thread as far as the socket takes them at once, the
-    /// rest from the connection's sender thread.
+    /// rest from the transport's I/O thread.
     /// </summary>
     public void Flush()
     {
@@ -129,18 +177,18 @@ public sealed class PeerConnection : IDisposable
             return;
         }
         _unflushedBytes = 0;
+        CutBlock();
         lock (_gate)
         {
-            if (_block is not null && _blockEnd > _blockStart)
+            foreach (var frame in _unflushedControl)
             {
-                // The rest of the block stays ours to append to; the flushed part belongs to the sender.
-                _control.Enqueue(new Outgoing(null, _block.AsMemory(_blockStart, _blockEnd - _blockStart), default));
-                _blockStart = _blockEnd;
+                _control.Enqueue(frame);
             }
-            foreach (var bulk in _unflushedBulk)
+            foreach (var frame in _unflushedBulk)
             {
-                _bulk.Enqueue(bulk);
+                _bulk.Enqueue(frame);
             }
+            _unflushedControl.Clear();
             _unflushedBulk.Clear();
             if (_sending)
             {
@@ -195,35 +243,55 @@ public sealed class PeerConnection : IDisposable
         }
     }
 
-    /// <summary>Hands the block written so far (its flushed part is already queued) back once it is full.</summary>
+    /// <summary>Room for <paramref name="length"/> bytes at the end of the current block (a fresh block if it is full).</summary>
+    private Span<byte> BlockSpan(int length)
+    {
+        if (_block is null || _block.Length - _blockEnd < length)
+        {
+            TakeBlock();
+            _block = ArrayPool<byte>.Shared.Rent(Math.Max(SendBlockSize, length));
+            _blockStart = _blockEnd = 0;
+        }
+        return _block.AsSpan(_blockEnd, length);
+    }
+
+    /// <summary>Queues the frames written into the block since the last cut, so that frames queued next follow them.</summary>
+    private void CutBlock()
+    {
+        if (_block is not null && _blockEnd > _blockStart)
+        {
+            // The rest of the block stays ours to append to; the cut part belongs to the sender.
+            _unflushedControl.Add(new Outgoing(null, _block.AsMemory(_blockStart, _blockEnd - _blockStart), default, default));
+            _blockStart = _blockEnd;
+        }
+    }
+
+    /// <summary>Hands the block written so far back once it is full: its last queued part returns it to the pool once sent.</summary>
     private void TakeBlock()
     {
         if (_block is null)
         {
             return;
         }
-        lock (_gate)
+        if (_blockEnd == 0)
         {
-            // The last queued slice of the block returns it to the pool once sent; an unused block returns now.
-            if (_blockEnd > _blockStart)
-            {
-                _control.Enqueue(new Outgoing(_block, _block.AsMemory(_blockStart, _blockEnd - _blockStart), default));
-            }
-            else if (_blockEnd == 0)
-            {
-                ArrayPool<byte>.Shared.Return(_block);
-            }
-            else
-            {
-                _control.Enqueue(new Outgoing(_block, default, default));
-            }
+            ArrayPool<byte>.Shared.Return(_block);
+        }
+        else
+        {
+            _unflushedControl.Add(new Outgoing(_block, _block.AsMemory(_blockStart, _blockEnd - _blockStart), default, default));
         }
         _block = null;
     }
 
+    /// <summary>Memory a gathered send can point at: its own array, or a copy when it has none.</summary>
+    private static ReadOnlyMemory<byte> Gatherable(ReadOnlyMemory<byte> memory) =>
+        memory.IsEmpty || MemoryMarshal.TryGetArray(memory, out _) ? memory : memory.ToArray();
+
     /// <summary>
-    /// Sends the waiting frames, control before bulk, until none waits (true: nobody is the sender any more) or the
-    /// socket is full (false: the I/O thread goes on when it has room).
+    /// Sends the waiting frames, control before bulk, several at once (gathered into one system call) until none
+    /// waits (true: nobody is the sender any more) or the socket is full (false: the I/O thread goes on when it has
+    /// room).
     /// </summary>
     private bool SendWaiting()
     {
@@ -231,44 +299,29 @@ public sealed class PeerConnection : IDisposable
         {
             while (true)
             {
-                if (_current.IsEmpty)
+                if (_sendingNow.Count == 0 && !TakeWaiting())
                 {
-                    lock (_gate)
-                    {
-                        if (!_control.TryDequeue(out _current) && !_bulk.TryDequeue(out _current))
-                        {
-                            _waitsForRoom = false;
-                            _sending = false;
-                            return true;
-                        }
-                    }
-                    _currentSent = 0;
+                    return true;
                 }
-                var part = _currentSent < _current.First.Length
-                    ? _current.First.Span[_currentSent..]
-                    : _current.Second.Span[(_currentSent - _current.First.Length)..];
-                var error = SocketError.Success;
-                var sent = part.IsEmpty ? 0 : _socket.Send(part, SocketFlags.None, out error);
-                if (error == SocketError.Success)
+                Gather();
+                if (_gather.Count == 0)
                 {
-                    _currentSent += sent;
-                    if (_currentSent == _current.Length)
-                    {
-                        Interlocked.Add(ref _pendingBytes, -_current.Length);
-                        _current.Release();
-                        _current = default;
-                    }
+                    // Only a block's return to the pool was waiting.
+                    Sent(0);
+                    continue;
                 }
-                else if (error == SocketError.WouldBlock)
+                var sent = _socket.Send(_gather, SocketFlags.None, out var error);
+                if (error == SocketError.WouldBlock)
                 {
                     _waitsForRoom = true;
                     return false;
                 }
-                else
+                if (error != SocketError.Success)
                 {
                     Close($"send failed: {error}");
                     return true;
                 }
+                Sent(sent);
             }
         }
         catch (ObjectDisposedException)
@@ -280,6 +333,72 @@ public sealed class PeerConnection : IDisposable
             Close($"send failed: {e.Message}");
             return true;
         }
+    }
+
+    /// <summary>Takes the waiting control frames (up to a gather's worth) and at most one bulk frame; false (and no longer the sender) when none waits.</summary>
+    private bool TakeWaiting()
+    {
+        lock (_gate)
+        {
+            var buffers = 0;
+            while (buffers < MaxGather && _control.TryDequeue(out var frame))
+            {
+                _sendingNow.Add(frame);
+                buffers += frame.Buffers;
+            }
+            if (buffers < MaxGather && _bulk.TryDequeue(out var bulk))
+            {
+                _sendingNow.Add(bulk);
+            }
+            if (_sendingNow.Count > 0)
+            {
+                return true;
+            }
+            _waitsForRoom = false;
+            _sending = false;
+            return false;
+        }
+    }
+
+    /// <summary>Points the gather list at the unsent bytes of the frames being sent.</summary>
+    private void Gather()
+    {
+        _gather.Clear();
+        var skip = _sentOfSendingNow;
+        foreach (var frame in _sendingNow)
+        {
+            Add(frame.First, ref skip);
+            Add(frame.Second, ref skip);
+            Add(frame.Third, ref skip);
+        }
+
+        void Add(ReadOnlyMemory<byte> memory, ref int skip)
+        {
+            if (skip >= memory.Length)
+            {
+                skip -= memory.Length;
+                return;
+            }
+            MemoryMarshal.TryGetArray(memory, out var segment);
+            _gather.Add(segment.Slice(skip));
+            skip = 0;
+        }
+    }
+
+    /// <summary>Accounts for <paramref name="count"/> bytes sent: frames sent whole leave the list and release their blocks.</summary>
+    private void Sent(int count)
+    {
+        _sentOfSendingNow += count;
+        var done = 0;
+        while (done < _sendingNow.Count && _sentOfSendingNow >= _sendingNow[done].Length)
+        {
+            var frame = _sendingNow[done];
+            _sentOfSendingNow -= frame.Length;
+            Interlocked.Add(ref _pendingBytes, -frame.Length);
+            frame.Release();
+            done++;
+        }
+        _sendingNow.RemoveRange(0, done);
     }
 
     /// <summary>
@@ -312,7 +431,7 @@ public sealed class PeerConnection : IDisposable
                 if (!fits)
                 {
                     // A frame larger than a buffer gets an array of exactly its size: read into, never copied.
-                    var fresh = new byte[Math.Max(ReceiveBufferSize, frameLength)];
+                    var fresh = GC.AllocateUninitializedArray<byte>(Math.Max(ReceiveBufferSize, frameLength));
                     _received.AsSpan(_receivedStart, _receivedEnd - _receivedStart).CopyTo(fresh);
                     (_received, _receivedStart, _receivedEnd) = (fresh, 0, _receivedEnd - _receivedStart);
                 }
@@ -349,12 +468,12 @@ public sealed class PeerConnection : IDisposable
         }
     }
 
-    /// <summary>Bytes waiting to be sent: a slice of a control block, or a bulk frame's header and payload.</summary>
-    private readonly record struct Outgoing(byte[]? Pooled, ReadOnlyMemory<byte> First, ReadOnlyMemory<byte> Second)
+    /// <summary>Bytes waiting to be sent: a part of a control block, or a frame's header, body and tail; the block returns to the pool once sent.</summary>
+    private readonly record struct Outgoing(byte[]? Pooled, ReadOnlyMemory<byte> First, ReadOnlyMemory<byte> Second, ReadOnlyMemory<byte> Third)
     {
-        public bool IsEmpty => Pooled is null && First.IsEmpty && Second.IsEmpty;
+        public int Length => First.Length + Second.Length + Third.Length;
 
-        public int Length => First.Length + Second.Length;
+        public int Buffers => (First.IsEmpty ? 0 : 1) + (Second.IsEmpty ? 0 : 1) + (Third.IsEmpty ? 0 : 1);
 
         public void Release()
         {

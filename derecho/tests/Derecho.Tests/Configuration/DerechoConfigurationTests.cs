@@ -1,5 +1,6 @@
 using System.Net;
 using Derecho.Configuration;
+using Derecho.Multicast;
 
 namespace Derecho.Tests.Configuration;
 
@@ -23,6 +24,8 @@ public sealed class DerechoConfigurationTests
         max_payload_size = 2097152
         max_smc_payload_size = 4096
         window_size = 64
+        block_size = 131072
+        rdmc_send_algorithm = chain_send
         """;
 
     private static Func<string, string?> NoEnvironment => _ => null;
@@ -42,6 +45,8 @@ public sealed class DerechoConfigurationTests
         Assert.Equal(2097152, options.MaxPayloadSize);
         Assert.Equal(4096, options.MaxSmcPayloadSize);
         Assert.Equal(64, options.WindowSize);
+        Assert.Equal(131072, options.BlockSize);
+        Assert.Equal(BulkSchedule.Chain, options.BulkSchedule);
         Assert.True(options.IsContact);
     }
 
@@ -121,6 +126,8 @@ public sealed class DerechoConfigurationTests
     [InlineData("[DERECHO]\nheartbeat_ms = 100\nsst_poll_cq_timeout_ms = 150\n", "sst_poll_cq_timeout_ms")]
     [InlineData("[DERECHO]\ngms_port = 24000\nsst_port = 24000\n", "DERECHO/sst_port")]
     [InlineData("[NOPE]\nx = 1\n", "[NOPE] x")]
+    [InlineData("[SUBGROUP/DEFAULT]\nrdmc_send_algorithm = tree_send\n", "[SUBGROUP/DEFAULT] rdmc_send_algorithm = 'tree_send'")]
+    [InlineData("[SUBGROUP/DEFAULT]\nblock_size = 12\n", "[SUBGROUP/DEFAULT] block_size")]
     public void Bad_keys_and_values_are_rejected_naming_them(string text, string named)
     {
         var error = Assert.Throws<ConfigurationException>(() => DerechoConfiguration.FromEntries(ConfigurationFile.Parse(text, "bad.cfg")));

@@ -1,3 +1,4 @@
+using Derecho.Multicast;
 using Derecho.Protocol;
 using Microsoft.Extensions.Time.Testing;
 
@@ -44,10 +45,15 @@ public sealed class MemberTests
         Assert.All(_deliveries.Values, d => Assert.Single(d, x => x.Payload.Span[0] == 42));
     }
 
-    [Fact]
-    public void Large_messages_are_relayed_in_blocks_and_keep_their_place_in_the_order()
+    [Theory]
+    [InlineData(BulkSchedule.Binomial, 3)]
+    [InlineData(BulkSchedule.Binomial, 5)]
+    [InlineData(BulkSchedule.Binomial, 6)]
+    [InlineData(BulkSchedule.Chain, 3)]
+    [InlineData(BulkSchedule.Chain, 5)]
+    public void Large_messages_are_relayed_in_blocks_and_keep_their_place_in_the_order(BulkSchedule schedule, int members)
     {
-        Form(3, maxSmc: 16, block: 7);
+        Form(members, maxSmc: 16, block: 7, schedule: schedule);
         var large = Enumerable.Range(0, 100).Select(i => (byte)i).ToArray();
         _members[1].Send(new byte[] { 1 });
         _members[1].Send(large);
@@ -239,27 +245,28 @@ public sealed class MemberTests
             _members[id].DrainOutputs(outputs);
             foreach (var send in outputs.OfType<SendToPeer>())
             {
-                _network.Enqueue((id, send.To!.Value, send.Body));
+                _network.Enqueue((id, send.To!.Value, send.WholeBody()));
             }
             return outputs.OfType<PersistenceAdvanced>();
         }
     }
 
-    private static MemberOptions Options(uint id, int maxSmc = 10240, int block = 4096) => new()
+    private static MemberOptions Options(uint id, int maxSmc = 10240, int block = 4096, BulkSchedule schedule = BulkSchedule.Binomial) => new()
     {
         NodeId = id,
         Incarnation = 1,
         Endpoint = $"n{id}",
         MaxSmcPayloadSize = maxSmc,
         BlockSize = block,
+        BulkSchedule = schedule,
     };
 
-    private void Form(int count, int maxSmc = 10240, int block = 4096, IShardPlanner? planner = null)
+    private void Form(int count, int maxSmc = 10240, int block = 4096, IShardPlanner? planner = null, BulkSchedule schedule = BulkSchedule.Binomial)
     {
-        Add(Member.StartGroup(Options(1, maxSmc, block) with { ShardPlanner = planner }, _time));
+        Add(Member.StartGroup(Options(1, maxSmc, block, schedule) with { ShardPlanner = planner }, _time));
         for (uint id = 2; id <= count; id++)
         {
-            Add(Member.Join(Options(id, maxSmc, block) with { ShardPlanner = planner }, "n1", _time));
+            Add(Member.Join(Options(id, maxSmc, block, schedule) with { ShardPlanner = planner }, "n1", _time));
             Pump(id);
             Run();
         }
@@ -282,7 +289,7 @@ public sealed class MemberTests
             switch (output)
             {
                 case SendToPeer send:
-                    _network.Enqueue((id, send.To ?? uint.Parse(send.Endpoint.AsSpan(1), provider: null), send.Body));
+                    _network.Enqueue((id, send.To ?? uint.Parse(send.Endpoint.AsSpan(1), provider: null), send.WholeBody()));
                     break;
                 case Delivery delivery:
                     _deliveries[id].Add(delivery);

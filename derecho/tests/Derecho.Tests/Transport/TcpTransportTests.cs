@@ -51,6 +51,63 @@ public sealed class TcpTransportTests
         }
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task Large_frames_go_out_from_where_they_lie_in_order_with_copied_ones_and_a_relay_finds_the_received_header()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var serverEvents = new RecordingHandler();
+        await using var server = new TcpTransport(new Hello(1, 100), serverEvents, 1 << 20);
+        await using var client = new TcpTransport(new Hello(2, 200), new RecordingHandler(), 1 << 20);
+        using var toServer = await client.ConnectAsync(server.Listen(AnyLoopbackPort), ct);
+
+        // Control frames of every size (copied below the threshold, gathered from where they lie above it, some with a
+        // tail) and bulk frames, interleaved: each lane arrives whole and in its order.
+        const int Count = 400;
+        var random = new Random(5);
+        var control = new List<byte[]>();
+        var bulk = new List<byte[]>();
+        for (var i = 0; i < Count; i++)
+        {
+            var body = new byte[random.Next(4) == 0 ? random.Next(PeerConnection.CopyThreshold, 20_000) : random.Next(4, 300)];
+            random.NextBytes(body);
+            BinaryPrimitives.WriteInt32LittleEndian(body, i);
+            control.Add(body);
+            var split = random.Next(4, body.Length + 1);
+            var (head, tail) = (body.AsMemory(0, split), body.AsMemory(split));
+            toServer.Send(Frame.Header(FrameType.Protocol, head.Span, tail.Span), head, tail, bulk: false);
+            if (i % 5 == 0)
+            {
+                var block = new byte[random.Next(1, 200_000)];
+                random.NextBytes(block);
+                bulk.Add(block);
+                toServer.SendBulk(FrameType.Bulk, block);
+            }
+            if (random.Next(10) == 0)
+            {
+                toServer.Flush();
+            }
+        }
+        toServer.Flush();
+
+        var (controlSeen, bulkSeen) = (0, 0);
+        while (controlSeen < control.Count || bulkSeen < bulk.Count)
+        {
+            var (type, payload) = await serverEvents.Received.Reader.ReadAsync(ct);
+            if (type == FrameType.Bulk)
+            {
+                Assert.Equal(bulk[bulkSeen++], payload.ToArray());
+                Assert.True(Frame.TryGetReceivedHeader(payload, FrameType.Bulk, out var header));
+                Assert.Equal(Frame.Header(FrameType.Bulk, payload.Span, default), header.ToArray());
+                Assert.False(Frame.TryGetReceivedHeader(payload, FrameType.Protocol, out _));
+            }
+            else
+            {
+                Assert.Equal(control[controlSeen++], payload.ToArray());
+            }
+        }
+        Assert.False(Frame.TryGetReceivedHeader(bulk[0], FrameType.Bulk, out _));
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task A_connection_to_oneself_is_refused()
     {
@@ -171,7 +228,14 @@ public sealed class TcpTransportTests
 
         public void OnAccepted(PeerConnection connection) => Accepted.Writer.TryWrite(connection);
 
-        public void OnFrame(PeerConnection connection, FrameType type, ReadOnlyMemory<byte> payload) => Frames.Writer.TryWrite(payload.ToArray());
+        /// <summary>Every frame as the transport handed it over (not copied).</summary>
+        public Channel<(FrameType Type, ReadOnlyMemory<byte> Payload)> Received { get; } = Channel.CreateUnbounded<(FrameType, ReadOnlyMemory<byte>)>();
+
+        public void OnFrame(PeerConnection connection, FrameType type, ReadOnlyMemory<byte> payload)
+        {
+            Frames.Writer.TryWrite(payload.ToArray());
+            Received.Writer.TryWrite((type, payload));
+        }
 
         public void OnClosed(PeerConnection connection, string reason) => Closed.Writer.TryWrite((connection, reason));
     }
