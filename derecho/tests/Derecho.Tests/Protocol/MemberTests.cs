@@ -207,6 +207,40 @@ public sealed class MemberTests
         List<(uint, long)> Order(uint id) => [.. _deliveries[id].Where(d => d.ViewId == 3).Select(d => (d.Sender, d.OrderIndex))];
     }
 
+    [Theory]
+    [InlineData(BulkSchedule.Binomial)]
+    [InlineData(BulkSchedule.Chain)]
+    public void Large_messages_in_overlapping_shards_travel_among_each_shards_members(BulkSchedule schedule)
+    {
+        Form(5, maxSmc: 16, block: 7, planner: new OddAndUpperShards(), schedule: schedule);
+        var sent = new Dictionary<(uint, int), byte[]>();
+        for (var i = 0; i < 6; i++)
+        {
+            foreach (var (id, member) in _members)
+            {
+                for (var shard = 0; shard < 2; shard++)
+                {
+                    if (member.IsShardMember(shard))
+                    {
+                        var payload = Enumerable.Range(0, 40 + (7 * i) + shard).Select(b => (byte)(b + id + (10 * i))).ToArray();
+                        sent[(id, (2 * i) + shard)] = payload;
+                        member.Send(shard, payload);
+                    }
+                }
+                Pump(id);
+            }
+            Run();
+        }
+        for (var shard = 0; shard < 2; shard++)
+        {
+            var holders = _members.Keys.Where(id => _members[id].IsShardMember(shard)).ToList();
+            var orders = holders.Select(id => _deliveries[id].Where(d => d.Shard == shard).Select(d => (d.Sender, d.OrderIndex, Payload: Convert.ToHexString(d.Payload.Span))).ToList()).ToList();
+            Assert.All(orders, order => Assert.Equal(orders[0], order));
+            Assert.Equal(6 * holders.Count, orders[0].Count);
+            Assert.All(orders[0], d => Assert.Contains(d.Payload, sent.Values.Select(v => Convert.ToHexString(v))));
+        }
+    }
+
     [Fact]
     public void A_shard_persistence_frontier_is_the_minimum_its_members_reported()
     {
@@ -310,6 +344,16 @@ public sealed class MemberTests
                 member.Receive(message.From, message.Body);
                 Pump(message.To);
             }
+        }
+    }
+
+    /// <summary>Shard 0: the odd node ids; shard 1: the ids from 2 up (overlapping, with gaps between a shard's ranks).</summary>
+    private sealed class OddAndUpperShards : IShardPlanner
+    {
+        public IReadOnlyList<IReadOnlyList<uint>> PlanShards(Membership.View view)
+        {
+            var ids = view.Members.Select(m => m.NodeId).ToList();
+            return [[.. ids.Where(id => id % 2 == 1)], [.. ids.Where(id => id >= 2)]];
         }
     }
 
