@@ -231,40 +231,28 @@ internal static partial class MachineCode
                 R(i.Rd);
                 break;
             case A64Op.Ldrb or A64Op.Ldrh or A64Op.LdrW or A64Op.LdrX or A64Op.LdrsbW or A64Op.LdrsbX or A64Op.LdrshW or A64Op.LdrshX or A64Op.Ldrsw:
-                W(i.Rd);
-                Address(i);
+                Transfer(load: true, vector: false, pair: false);
                 break;
             case A64Op.LdrB or A64Op.LdrH or A64Op.LdrS or A64Op.LdrD or A64Op.LdrQ:
-                WV(i.Rd);
-                Address(i);
+                Transfer(load: true, vector: true, pair: false);
                 break;
             case A64Op.Strb or A64Op.Strh or A64Op.StrW or A64Op.StrX:
-                R(i.Rd);
-                Address(i);
+                Transfer(load: false, vector: false, pair: false);
                 break;
             case A64Op.StrB or A64Op.StrH or A64Op.StrS or A64Op.StrD or A64Op.StrQ:
-                RV(i.Rd);
-                Address(i);
+                Transfer(load: false, vector: true, pair: false);
                 break;
             case A64Op.LdpW or A64Op.LdpX or A64Op.Ldpsw:
-                W(i.Rd);
-                W(i.Ra);
-                Address(i);
+                Transfer(load: true, vector: false, pair: true);
                 break;
             case A64Op.StpW or A64Op.StpX:
-                R(i.Rd);
-                R(i.Ra);
-                Address(i);
+                Transfer(load: false, vector: false, pair: true);
                 break;
             case A64Op.LdpS or A64Op.LdpD or A64Op.LdpQ:
-                WV(i.Rd);
-                WV(i.Ra);
-                Address(i);
+                Transfer(load: true, vector: true, pair: true);
                 break;
             case A64Op.StpS or A64Op.StpD or A64Op.StpQ:
-                RV(i.Rd);
-                RV(i.Ra);
-                Address(i);
+                Transfer(load: false, vector: true, pair: true);
                 break;
             case A64Op.Ldxr or A64Op.Ldar:
                 W(i.Rd);
@@ -339,20 +327,31 @@ internal static partial class MachineCode
         }
         return new Effects(address, reads, writes, target, flow);
 
-        void Address(in A64Instruction instruction)
+        // A load writes its register(s), a store reads them; both read the base (and index) register, and a pre- or
+        // post-indexed access writes the base back.
+        void Transfer(bool load, bool vector, bool pair)
         {
-            if (instruction.Mode == AddressMode.Literal)
+            var data = (vector ? Bit(64 + i.Rd) : Bit(A64Slot(i.Rd))) | (!pair ? UInt128.Zero : vector ? Bit(64 + i.Ra) : Bit(A64Slot(i.Ra)));
+            if (load)
+            {
+                writes |= data;
+            }
+            else
+            {
+                reads |= data;
+            }
+            if (i.Mode == AddressMode.Literal)
             {
                 return;
             }
-            R(instruction.Rn);
-            if (instruction.Mode == AddressMode.Register)
+            R(i.Rn);
+            if (i.Mode == AddressMode.Register)
             {
-                R(instruction.Rm);
+                R(i.Rm);
             }
-            if (instruction.Mode is AddressMode.PreIndex or AddressMode.PostIndex)
+            if (i.Mode is AddressMode.PreIndex or AddressMode.PostIndex)
             {
-                W(instruction.Rn);
+                W(i.Rn);
             }
         }
     }
