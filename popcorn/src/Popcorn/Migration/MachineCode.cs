@@ -184,6 +184,11 @@ internal static partial class MachineCode
 
     private static void A64Address(uint w, Dictionary<int, (int Base, long Offset)> known)
     {
+        if (A64WritesNoRegister(w))
+        {
+            // Bits 0-4 of a branch are its offset or condition, of a store its source (a base register's writeback is A64OtherWrites').
+            return;
+        }
         var rd = (int)(w & 0x1F);
         var rn = (int)((w >> 5) & 0x1F);
         // ADD/SUB (immediate), 64-bit: register 31 is SP here.
@@ -200,6 +205,26 @@ internal static partial class MachineCode
         known.Remove(rd);
     }
 
+    /// <summary>Branches (B, BL, B.cond, CBZ/CBNZ, TBZ/TBNZ, BR/BLR/RET) and stores (single and pair; not the atomic
+    /// memory operations, which load into their bits 0-4).</summary>
+    private static bool A64WritesNoRegister(uint w)
+    {
+        if ((w & 0x7C00_0000) == 0x1400_0000 || (w & 0xFF00_0010) == 0x5400_0000 || (w & 0x7C00_0000) == 0x3400_0000 || (w & 0xFF9F_FC1F) == 0xD61F_0000)
+        {
+            return true;
+        }
+        if ((w & 0x3A00_0000) == 0x2800_0000)
+        {
+            return (w & 0x0040_0000) == 0;
+        }
+        if ((w & 0x3A00_0000) == 0x3800_0000 && (w & 0x0120_0C00) != 0x0020_0000)
+        {
+            var opc = (w >> 22) & 3;
+            return opc == 0 || opc == 2 && (w & 0x0400_0000) != 0;
+        }
+        return false;
+    }
+
     private static void RiscVAddress(uint w, int length, Dictionary<int, (int Base, long Offset)> known, Dictionary<int, long> constants)
     {
         int rd;
@@ -208,6 +233,11 @@ internal static partial class MachineCode
             var funct3 = (w >> 13) & 7;
             var op = w & 3;
             rd = (int)((w >> 7) & 0x1F);
+            if (op is 0 or 2 && funct3 >= 5 || op == 1 && funct3 >= 5 || op == 2 && funct3 == 4 && ((w >> 2) & 0x1F) == 0 && ((w >> 12) & 1) == 0)
+            {
+                // Compressed stores (C.FSD, C.SW, C.SD and their sp forms), C.J, C.BEQZ, C.BNEZ, C.JR write no register.
+                return;
+            }
             if (op == 1 && funct3 == 2)
             {
                 constants[rd] = SignExtend(((w >> 12) & 1) << 5 | ((w >> 2) & 0x1F), 6);

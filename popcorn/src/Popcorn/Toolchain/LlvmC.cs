@@ -276,6 +276,30 @@ internal static partial class LlvmC
     public static partial nint LLVMGetEnumAttributeAtIndex(nint function, uint index, uint kind);
 
     [LibraryImport(Library)]
+    public static partial void LLVMRemoveEnumAttributeAtIndex(nint function, uint index, uint kind);
+
+    [LibraryImport(Library)]
+    public static partial void LLVMAddCallSiteAttribute(nint call, uint index, nint attribute);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial uint LLVMGetMDKindIDInContext(nint context, string name, uint length);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint LLVMMDStringInContext2(nint context, string text, nuint length);
+
+    [LibraryImport(Library)]
+    public static partial nint LLVMValueAsMetadata(nint value);
+
+    [LibraryImport(Library)]
+    public static unsafe partial nint LLVMMDNodeInContext2(nint context, nint* metadata, nuint count);
+
+    [LibraryImport(Library)]
+    public static partial nint LLVMMetadataAsValue(nint context, nint metadata);
+
+    [LibraryImport(Library)]
+    public static partial void LLVMSetMetadata(nint instruction, uint kind, nint node);
+
+    [LibraryImport(Library)]
     public static partial nint LLVMInstructionGetDebugLoc(nint instruction);
 
     [LibraryImport(Library)]

@@ -4,9 +4,9 @@ namespace Popcorn.Toolchain;
 
 /// <summary>
 /// Popcorn's IR passes (its <c>MigrationPoints</c>, <c>LiveValues</c> and <c>InsertStackMaps</c>) as one step over
-/// the optimized IR, through LLVM's C API. Migration points: at the entry and before every return of each function
-/// of user code, an inlined test of the flag <c>__pc_migrate_flag</c> that calls <c>__pc_migrate_trap(-1)</c> when it
-/// is set, and optionally also before every loop back-edge. Stack maps: after every call that can reach a migration point (every call but intrinsics), an
+/// the optimized IR, through LLVM's C API. Migration points: at the entry (except in short leaves) and before every
+/// return of each function of user code, an inlined test of the flag <c>__pc_migrate_flag</c> that calls
+/// <c>__pc_migrate_trap(-1)</c> out of line when it is set, and optionally also before every loop back-edge. Stack maps: after every call that can reach a migration point (every call but intrinsics), an
 /// <c>llvm.experimental.stackmap</c> whose ID is the call's ordinal in its function and whose operands are every
 /// static allocation of the function and every SSA value live across the call (SSA liveness, temporaries included),
 /// each preceded by a descriptor (see <see cref="StackMapEncoding"/>).
@@ -47,6 +47,7 @@ internal static partial class MigrationInstrumenter
                     InsertMigrationPoints(context, module, migrationPoints == MigrationPoints.FunctionsAndLoops);
                 }
                 InsertStackMaps(context, module);
+                AllowCodeGenerationOptimizations(module);
                 if (LlvmC.LLVMVerifyModule(module, 2, out message) != 0)
                 {
                     throw new CompileException($"the instrumented IR is invalid: {LlvmC.TakeMessage(message)}");
@@ -67,6 +68,20 @@ internal static partial class MigrationInstrumenter
         finally
         {
             LlvmC.LLVMContextDispose(context);
+        }
+    }
+
+    /// <summary>
+    /// Drops clang's <c>optnone</c> (every function at -O0), which makes llc skip block placement and branch folding:
+    /// with it, a migration point's trap call sits inline on the hot path instead of out of line. The IR (what -O0
+    /// means: every variable in memory) is unchanged.
+    /// </summary>
+    private static void AllowCodeGenerationOptimizations(nint module)
+    {
+        var optNone = LlvmC.LLVMGetEnumAttributeKindForName("optnone", 7);
+        foreach (var function in LlvmC.Functions(module))
+        {
+            LlvmC.LLVMRemoveEnumAttributeAtIndex(function, uint.MaxValue, optNone);
         }
     }
 
@@ -210,10 +225,12 @@ internal static partial class MigrationInstrumenter
             LlvmC.LLVMSetVolatile(load, 1);
             LlvmC.LLVMSetAlignment(load, 4);
             var wanted = LlvmC.LLVMBuildICmp(builder, 33 /* ne */, load, LlvmC.LLVMConstInt(i32, 0, 0), "pc.wanted");
-            LlvmC.LLVMBuildCondBr(builder, wanted, migrate, done);
+            var test = LlvmC.LLVMBuildCondBr(builder, wanted, migrate, done);
+            MarkUnlikely(context, test);
             LlvmC.LLVMPositionBuilderAtEnd(builder, migrate);
             var policy = LlvmC.LLVMConstInt(i64, ulong.MaxValue, 1);
-            LlvmC.LLVMBuildCall2(builder, trapType, trap, &policy, 1, "");
+            var call = LlvmC.LLVMBuildCall2(builder, trapType, trap, &policy, 1, "");
+            LlvmC.LLVMAddCallSiteAttribute(call, uint.MaxValue, Attribute(context, "cold"));
             LlvmC.LLVMBuildBr(builder, done);
             LlvmC.LLVMPositionBuilderAtEnd(builder, done);
             LlvmC.LLVMBuildRetVoid(builder);
@@ -224,8 +241,12 @@ internal static partial class MigrationInstrumenter
                 var location = instructions.Select(LlvmC.LLVMInstructionGetDebugLoc).FirstOrDefault(l => l != 0);
                 var entryInstructions = LlvmC.Instructions(LlvmC.LLVMGetEntryBasicBlock(function));
                 var lastAlloca = entryInstructions.FindLastIndex(i => LlvmC.LLVMGetInstructionOpcode(i) == LlvmC.OpAlloca);
-                var latches = loops ? LoopLatches(function) : [];
-                InsertCall(builder, entryInstructions[lastAlloca + 1], location, pointType, point);
+                var allLatches = LoopLatches(function);
+                var latches = loops ? allLatches : [];
+                if (allLatches.Count > 0 || !IsShortLeaf(instructions))
+                {
+                    InsertCall(builder, entryInstructions[lastAlloca + 1], location, pointType, point);
+                }
                 foreach (var ret in instructions.Where(i => LlvmC.LLVMGetInstructionOpcode(i) == LlvmC.OpRet))
                 {
                     var own = LlvmC.LLVMInstructionGetDebugLoc(ret);
@@ -258,6 +279,20 @@ internal static partial class MigrationInstrumenter
             LlvmC.LLVMDisposePassBuilderOptions(options);
         }
     }
+
+    /// <summary>The most instructions a function without loops or calls may have and still get only its exit point.</summary>
+    private const int ShortLeafInstructions = 256;
+
+    /// <summary>
+    /// Whether a function without loops (checked by the caller) is a short leaf: it calls nothing but intrinsics that
+    /// stay inline (<c>llvm.mem*</c> become calls into the runtime), and has at most <see cref="ShortLeafInstructions"/>
+    /// instructions. From its entry every path reaches its exit point within that many instructions, so a migration
+    /// point at its entry would add a flag test to every call (a large share of a small helper's work) for no
+    /// shorter wait; Popcorn's own pass likewise leaves small functions' entries without a point.
+    /// </summary>
+    private static bool IsShortLeaf(List<nint> instructions) =>
+        instructions.Count <= ShortLeafInstructions
+        && instructions.All(i => CalledName(i) is not { } name || name.StartsWith("llvm.", StringComparison.Ordinal) && !name.StartsWith("llvm.mem", StringComparison.Ordinal));
 
     /// <summary>
     /// The blocks that end in a loop's back-edge: the sources of the retreating edges of a depth-first walk from the
@@ -300,6 +335,25 @@ internal static partial class MigrationInstrumenter
             }
         }
         return latches;
+    }
+
+    /// <summary>
+    /// Weights the flag test's branch to the trap as all but never taken, so that the register allocator keeps the
+    /// hot path free of the trap call: values live across a migration point are spilled and reloaded around the
+    /// out-of-line call, not moved into callee-saved registers the whole function must save and restore.
+    /// </summary>
+    private static unsafe void MarkUnlikely(nint context, nint branch)
+    {
+        var i32 = LlvmC.LLVMInt32TypeInContext(context);
+        const string Kind = "branch_weights";
+        var operands = stackalloc nint[]
+        {
+            LlvmC.LLVMMDStringInContext2(context, Kind, (nuint)Kind.Length),
+            LlvmC.LLVMValueAsMetadata(LlvmC.LLVMConstInt(i32, 1, 0)),
+            LlvmC.LLVMValueAsMetadata(LlvmC.LLVMConstInt(i32, 1 << 20, 0)),
+        };
+        var node = LlvmC.LLVMMDNodeInContext2(context, operands, 3);
+        LlvmC.LLVMSetMetadata(branch, LlvmC.LLVMGetMDKindIDInContext(context, "prof", 4), LlvmC.LLVMMetadataAsValue(context, node));
     }
 
     private static unsafe void InsertCall(nint builder, nint before, nint location, nint type, nint function)
@@ -358,6 +412,7 @@ internal static partial class MigrationInstrumenter
             stackMap = LlvmC.LLVMAddFunction(module, "llvm.experimental.stackmap", stackMapType);
         }
         var layout = LlvmC.LLVMGetModuleDataLayout(module);
+        var noCapture = Attribute(context, "nocapture");
         var builder = LlvmC.LLVMCreateBuilderInContext(context);
         try
         {
@@ -403,9 +458,16 @@ internal static partial class MigrationInstrumenter
                         operands.Add(value);
                     }
                     var array = operands.ToArray();
+                    nint record;
                     fixed (nint* arguments = array)
                     {
-                        LlvmC.LLVMBuildCall2(builder, stackMapType, stackMap, arguments, (uint)array.Length, "");
+                        record = LlvmC.LLVMBuildCall2(builder, stackMapType, stackMap, arguments, (uint)array.Length, "");
+                    }
+                    // A stack map reads a local's address, it does not let it escape: the backend may still forward a
+                    // local's stores to its loads in a block (as it does in a function without stack maps).
+                    for (var k = 0; k < allocas.Count; k++)
+                    {
+                        LlvmC.LLVMAddCallSiteAttribute(record, (uint)(array.Length - (2 * (values.Count - k)) + 2), noCapture);
                     }
                 }
             }

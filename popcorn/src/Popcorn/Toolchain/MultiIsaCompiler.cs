@@ -49,7 +49,7 @@ public static class MultiIsaCompiler
     /// entry holding <c>ISA/pc-rt.o</c> and <c>ISA/pc-rtarch.o</c>.</summary>
     public static string BuildRuntime(int optimizationLevel)
     {
-        var key = BuildCache.Hash([.. RuntimeLibrary.HashInputs(), $"O{optimizationLevel}", .. Tools.AlignableOptions, "runtime-v4", .. Tools.LlcOptions(optimizationLevel)]);
+        var key = BuildCache.Hash([.. RuntimeLibrary.HashInputs(), $"O{optimizationLevel}", .. Tools.AlignableOptions, "runtime-v5", .. Tools.LlcOptions(optimizationLevel)]);
         return BuildCache.GetOrBuild("runtime", key, staging =>
         {
             var bitcode = RuntimeLibrary.PortableSources.Select(source =>

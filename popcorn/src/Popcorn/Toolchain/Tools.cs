@@ -34,5 +34,8 @@ internal static class Tools
          "-disable-machine-licm", "-disable-postra-machine-licm", "-disable-machine-cse", "-disable-constant-hoisting", "-disable-cgp-branch-opts",
          // Loop strength reduction makes new induction variables after the stack maps are placed (a counter kept
          // one ahead of the recorded one lives across the call unrecorded).
-         "-disable-lsr"];
+         "-disable-lsr",
+         // A callee-saved register's first use costs a save and a restore on every call of the function: riscv64 then
+         // spills around a migration point's out-of-line trap call as aarch64 does (AArch64's own value, 5).
+         "-regalloc-csr-first-time-cost=5"];
 }
