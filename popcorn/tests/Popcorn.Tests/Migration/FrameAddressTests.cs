@@ -39,20 +39,15 @@ public sealed class FrameAddressTests
     [Fact]
     public void Branch_offsets_and_stored_registers_do_not_end_a_base_register()
     {
-        // b's offset field ends in 10011 (x19's number) and str names x19 as its source: neither writes x19.
-        var words = new List<uint>
-        {
+        // bl's offset field ends in 10011 (x19's number) and str names x19 as its source: neither writes x19.
+        var code = Words(
             0xD10183B3, // sub x19, x29, #0x60
             0xF90007F3, // str x19, [sp, #8]
-            0x14000013, // b +0x4c
-        };
-        while (words.Count < (0x54 / 4))
-        {
-            words.Add(0xD503201F); // nop
-        }
-        words.Add(0x94000010); // bl somewhere
-        var found = MachineCode.FrameAddressesAtCalls(Isa.Aarch64, Words([.. words]), Start);
-        Assert.Equal([new FrameAddress(19, 29, -0x60)], found[Start + 0x58]);
+            0x94000013, // bl +0x4c
+            0x94000010); // bl somewhere
+        var found = MachineCode.FrameAddressesAtCalls(Isa.Aarch64, code, Start);
+        Assert.Equal([new FrameAddress(19, 29, -0x60)], found[Start + 12]);
+        Assert.Equal([new FrameAddress(19, 29, -0x60)], found[Start + 16]);
     }
 
     [Fact]
