@@ -135,7 +135,7 @@ internal static class KvCommand
                 }
             }
             var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            await using var group = await ReplicatedGroup.JoinAsync(persistence?.Options ?? loaded.Options, layout, [KvPersistence.StoreType(persistent)],
+            await using var group = await KvPersistence.JoinPastRestartAsync(token => ReplicatedGroup.JoinAsync(persistence?.Options ?? loaded.Options, layout, [KvPersistence.StoreType(persistent)],
                 new ReplicatedGroupOptions
                 {
                     LoggerFactory = loggers,
@@ -148,7 +148,7 @@ internal static class KvCommand
                             enough.TrySetResult();
                         }
                     },
-                }, ct);
+                }, token), ct);
             await Console.Out.WriteLineAsync($"serving node {group.NodeId}: contact {group.Group.GmsEndPoint}{(persistent ? " (persistent)" : "")}");
             var stdin = StandardInput.ReadLinesAsync(line =>
             {

@@ -77,6 +77,36 @@ internal sealed class KvPersistence
         }
     }
 
+    /// <summary>
+    /// Joins with <paramref name="join"/> and, while the group is still restarting from logs
+    /// (<see cref="Rpc.ReplicatedGroup.RestartPending"/>), starts over whenever this member stops before the restart
+    /// held its quorum: a restart leader crashing during the restart leaves the others without a majority, and they
+    /// go to the next restart leader (nothing ran yet, so nothing is lost).
+    /// </summary>
+    public static async Task<Rpc.ReplicatedGroup> JoinPastRestartAsync(Func<CancellationToken, Task<Rpc.ReplicatedGroup>> join, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(join);
+        while (true)
+        {
+            var group = await join(cancellationToken);
+            if (!group.RestartPending)
+            {
+                return group;
+            }
+            var adequate = group.WaitForAdequateViewAsync(cancellationToken);
+#pragma warning disable VSTHRD003 // Stopped is the group's own completion, not work of another context.
+            var stopped = group.Group.Stopped;
+            await Task.WhenAny(adequate, stopped);
+#pragma warning restore VSTHRD003
+            if (adequate.IsCompletedSuccessfully || !stopped.IsCompleted || (stopped.IsCompletedSuccessfully && stopped.Result == Protocol.StopReason.Left))
+            {
+                return group;
+            }
+            await Console.Error.WriteLineAsync($"derecho: member {group.NodeId} stopped before the restart held its quorum; starting over through the restart leaders");
+            await group.DisposeAsync();
+        }
+    }
+
     /// <summary>A replica factory for the mode.</summary>
     public static Rpc.ReplicatedType StoreType(bool persistent) =>
         Rpc.ReplicatedType.Of(context => new KvStore(context, persistent));

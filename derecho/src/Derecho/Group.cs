@@ -240,12 +240,15 @@ public sealed partial class Group : IAsyncDisposable
             FirstViewId = _options.FirstViewId,
             StateTransfer = _handlers.StateTransfer,
             ShardPlanner = _handlers.ShardPlanner,
+            JoinAdmission = _handlers.JoinAdmission,
         };
         // The contact is this member itself when its own gms endpoint (with the port it really bound) is the contact.
         var isContact = _options.ContactIp.Equals(_options.LocalIp) &&
                         (_options.ContactPort == GmsEndPoint.Port || _options.ContactPort == SstEndPoint.Port);
-        var known = isContact ? ReadViewFile() : [];
-        _member = !isContact ? Member.Join(memberOptions, _options.ContactEndPoint.ToString(), _time)
+        var known = isContact || _options.RestartLeaders.Count > 0 ? ReadViewFile() : [];
+        _member = _options.RestartLeaders.Count > 0 && _options.ViewFile is { } viewFile && File.Exists(viewFile)
+            ? Restart.RestartLeaders.CreateMember(_options, memberOptions, GmsEndPoint, known, _time)
+            : !isContact ? Member.Join(memberOptions, _options.ContactEndPoint.ToString(), _time)
             : known.Length > 0 ? Member.Rejoin(memberOptions, known, _options.RejoinWait, _time)
             : Member.StartGroup(memberOptions, _time);
         PostAndRequest(StartInput.Instance);

@@ -28,6 +28,9 @@ public sealed class GroupHandlers
     /// <summary>Lays each view out in shards with a total order each (<see cref="Group.SendAsync(int, ReadOnlyMemory{byte}, CancellationToken)"/>).</summary>
     public IShardPlanner? ShardPlanner { get; init; }
 
+    /// <summary>What this member sends with its join requests, and what the leader admits (<see cref="IJoinAdmission"/>).</summary>
+    public IJoinAdmission? JoinAdmission { get; init; }
+
     /// <summary>
     /// Called when a shard's global persistence frontier grows: every member of the shard reported its
     /// deliveries persisted up to it (<see cref="Group.ReportPersisted"/>).

@@ -103,6 +103,28 @@ public sealed record GroupOptions
     public TimeSpan RejoinWait { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// The restart leaders in priority order (<c>DERECHO/restart_leaders</c> with <c>DERECHO/restart_leader_ports</c>,
+    /// each a gms endpoint). A member that restarts with a <see cref="ViewFile"/> from an earlier run asks the first
+    /// of them (and the members of its last view) to admit it; a restart leader starts the restarted group alone
+    /// only when no leader before it in the list answered, so the second takes over when the first is down. Empty:
+    /// the contact leads every restart.
+    /// </summary>
+    public IReadOnlyList<IPEndPoint> RestartLeaders { get; init; } = [];
+
+    /// <summary>
+    /// Whether a restarting member that is not a leader moves on to the next restart leader when one does not
+    /// answer (<c>DERECHO/enable_backup_restart_leaders</c>); otherwise it asks only the first.
+    /// </summary>
+    public bool EnableBackupRestartLeaders { get; init; }
+
+    /// <summary>
+    /// How long each restart leader in turn is given before the next one starts the group alone
+    /// (<c>DERECHO/restart_timeout_ms</c>): leader <c>i</c> starts alone after <see cref="RejoinWait"/> plus
+    /// <c>i</c> times this, if nobody answered.
+    /// </summary>
+    public TimeSpan RestartTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// The id of the first view when this member starts the group (not a Derecho key): a restart sets it above the
     /// last view its logs hold, so that persistent versions keep growing.
     /// </summary>
@@ -165,6 +187,17 @@ public sealed record GroupOptions
         if (WindowSize <= 0)
         {
             throw new ArgumentException($"SUBGROUP/DEFAULT/window_size must be positive, not {WindowSize}");
+        }
+        var addresses = RestartLeaders.Count(l => !l.Address.Equals(IPAddress.None));
+        var ports = RestartLeaders.Count(l => l.Port != 0);
+        if (addresses != RestartLeaders.Count || ports != RestartLeaders.Count)
+        {
+            throw new ArgumentException(
+                $"DERECHO/restart_leaders lists {addresses} addresses and DERECHO/restart_leader_ports {ports} ports; give one port per leader");
+        }
+        if (RestartTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"DERECHO/restart_timeout_ms must be positive, not {RestartTimeout.TotalMilliseconds}");
         }
         if (RejoinWait <= TimeSpan.Zero)
         {

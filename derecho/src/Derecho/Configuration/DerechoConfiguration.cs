@@ -56,6 +56,10 @@ public static class DerechoConfiguration
             ["DERECHO/max_payload_size"] = (o, e) => o with { MaxPayloadSize = ParseInt(e, 1, 1 << 30) },
             ["DERECHO/max_smc_payload_size"] = (o, e) => o with { MaxSmcPayloadSize = ParseInt(e, 1, 1 << 30) },
             ["DERECHO/window_size"] = (o, e) => o with { WindowSize = ParseInt(e, 1, 1 << 20) },
+            ["DERECHO/restart_leaders"] = (o, e) => o with { RestartLeaders = RestartLeaders(ParseList(e, ParseAddress), o.RestartLeaders.Select(l => l.Port).ToList()) },
+            ["DERECHO/restart_leader_ports"] = (o, e) => o with { RestartLeaders = RestartLeaders(o.RestartLeaders.Select(l => l.Address).ToList(), ParseList(e, p => ParseInt(p, 1, 65535))) },
+            ["DERECHO/enable_backup_restart_leaders"] = (o, e) => o with { EnableBackupRestartLeaders = ParseBool(e) },
+            ["DERECHO/restart_timeout_ms"] = (o, e) => o with { RestartTimeout = TimeSpan.FromMilliseconds(ParseInt(e, 1, 3_600_000)) },
             ["PERS/file_path"] = (o, e) => o with { Persistence = o.Persistence with { FilePath = e.Value } },
             ["PERS/reset"] = (o, e) => o with { Persistence = o.Persistence with { Reset = ParseBool(e) } },
             ["PERS/max_log_entry"] = (o, e) => o with { Persistence = o.Persistence with { MaxLogEntries = ParseLong(e, 1, long.MaxValue) } },
@@ -66,8 +70,7 @@ public static class DerechoConfiguration
     /// <summary>Keys some Derecho version defines that this implementation accepts and ignores, with a warning.</summary>
     private static readonly HashSet<string> IgnoredKeys = new(StringComparer.Ordinal)
     {
-        "DERECHO/restart_leaders", "DERECHO/restart_leader_ports", "DERECHO/state_transfer_port", "DERECHO/rpc_port",
-        "DERECHO/external_port", "DERECHO/max_node_id", "DERECHO/restart_timeout_ms", "DERECHO/enable_backup_restart_leaders",
+        "DERECHO/state_transfer_port", "DERECHO/rpc_port", "DERECHO/external_port", "DERECHO/max_node_id",
         "DERECHO/max_p2p_request_payload_size", "DERECHO/max_p2p_reply_payload_size", "DERECHO/p2p_window_size",
         "DERECHO/block_size", "DERECHO/rdmc_send_algorithm",
         "DERECHO/p2p_loop_busy_wait_before_sleep_ms", "DERECHO/sst_poll_cq_timeout_ms_for_p2p",
@@ -244,6 +247,18 @@ public static class DerechoConfiguration
         }
         return IPAddress.TryParse(entry.Value, out var address) ? address : throw BadValue(entry, "an IP address");
     }
+
+    /// <summary>A comma-separated list, each item parsed alone (the error names the item and the key).</summary>
+    private static List<T> ParseList<T>(ConfigurationEntry entry, Func<ConfigurationEntry, T> parse) =>
+        [.. entry.Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(item => parse(entry with { Value = item }))];
+
+    /// <summary>
+    /// Pairs the leaders' addresses with their ports while either key may still come later: until both are set, the
+    /// missing side is taken as loopback / the default gms port; <see cref="GroupOptions.Validate"/> needs both lists.
+    /// </summary>
+    private static IPEndPoint[] RestartLeaders(List<IPAddress> addresses, List<int> ports) =>
+        [.. Enumerable.Range(0, Math.Max(addresses.Count, ports.Count)).Select(i => new IPEndPoint(
+            i < addresses.Count ? addresses[i] : IPAddress.None, i < ports.Count ? ports[i] : 0))];
 
     private static ConfigurationException BadValue(ConfigurationEntry entry, string expected) =>
         new($"{entry.Origin}: [{entry.Section}] {entry.Key} = '{entry.Value}' is not valid; expected {expected}");

@@ -23,9 +23,11 @@ public sealed partial class Member
     /// </summary>
     /// <remarks>
     /// Starting alone is a guess that the old group is gone: a group that is alive but unreachable from here (a
-    /// partition) would go on beside the new one. Give a wait of several suspicion timeouts.
+    /// partition) would go on beside the new one. Give a wait of several suspicion timeouts. A member that must
+    /// never start a group (a restarting member that is not a restart leader) gives
+    /// <see cref="Timeout.InfiniteTimeSpan"/>: it asks the endpoints in turn until one admits it.
     /// </remarks>
-    /// <exception cref="ArgumentException">No known endpoint, or the wait is not positive.</exception>
+    /// <exception cref="ArgumentException">No known endpoint, or the wait is neither positive nor infinite.</exception>
     public static Member Rejoin(MemberOptions options, IReadOnlyList<string> knownEndpoints, TimeSpan startAloneAfter, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(knownEndpoints);
@@ -36,7 +38,7 @@ public sealed partial class Member
         {
             throw new ArgumentException("no known member other than this one to rejoin through", nameof(knownEndpoints));
         }
-        if (startAloneAfter <= TimeSpan.Zero)
+        if (startAloneAfter <= TimeSpan.Zero && startAloneAfter != Timeout.InfiniteTimeSpan)
         {
             throw new ArgumentException("the wait before starting alone must be positive", nameof(startAloneAfter));
         }
@@ -45,7 +47,7 @@ public sealed partial class Member
             _contacts = contacts,
             _contact = contacts[0],
             _joinTarget = contacts[0],
-            _startAloneAt = time.GetUtcNow() + startAloneAfter,
+            _startAloneAt = startAloneAfter == Timeout.InfiniteTimeSpan ? DateTimeOffset.MaxValue : time.GetUtcNow() + startAloneAfter,
         };
         member.SendJoinRequest();
         return member;
@@ -53,7 +55,8 @@ public sealed partial class Member
 
     private void SendJoinRequest()
     {
-        _outputs.Add(new SendToPeer(_joinTargetId, _joinTarget, MessageCodec.Encode(new JoinRequest(Self), _writer)));
+        var info = _options.JoinAdmission?.JoinInfo ?? default;
+        _outputs.Add(new SendToPeer(_joinTargetId, _joinTarget, MessageCodec.Encode(new JoinRequest(Self, info), _writer)));
         _nextJoinAttempt = _time.GetUtcNow() + _options.JoinRetryInterval;
         // A redirect is good for one attempt: if the leader does not answer, ask the contact again (when
         // rejoining, the next known member in turn).
@@ -94,7 +97,7 @@ public sealed partial class Member
         SendJoinRequest();
     }
 
-    private void HandleJoinRequest(ViewMember joiner)
+    private void HandleJoinRequest(ViewMember joiner, ReadOnlySpan<byte> info)
     {
         if (Status != MemberStatus.Active || joiner.NodeId == _options.NodeId)
         {
@@ -120,6 +123,10 @@ public sealed partial class Member
             }
             // The member restarted: its earlier incarnation is gone.
             Suspect(rank);
+        }
+        if (_options.JoinAdmission is { } admission && !admission.Admit(joiner, info))
+        {
+            return;
         }
         if (!_pendingJoins.TryGetValue(joiner.NodeId, out var pending) || pending.Incarnation < joiner.Incarnation)
         {

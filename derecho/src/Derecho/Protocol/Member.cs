@@ -298,7 +298,7 @@ public sealed partial class Member : IDeliverySink
                 HandleData(from, m.ViewId, m.Stream, m.SenderRank, m);
                 break;
             case JoinRequest m:
-                HandleJoinRequest(m.Joiner);
+                HandleJoinRequest(m.Joiner, m.Info.Span);
                 break;
             case JoinRedirect m:
                 HandleRedirect(m);

@@ -61,6 +61,9 @@ public sealed record MemberOptions
     /// <summary>Lays each view out in shards, each with a totally ordered multicast of its own; none by default.</summary>
     public IShardPlanner? ShardPlanner { get; init; }
 
+    /// <summary>What this member tells the leader when it asks to join, and what the leader admits; none by default.</summary>
+    public IJoinAdmission? JoinAdmission { get; init; }
+
     /// <summary>Checks the settings.</summary>
     /// <exception cref="ArgumentException">A setting is out of range; the message names it.</exception>
     public void Validate()
@@ -96,6 +99,22 @@ public interface IStateTransfer
 
     /// <summary>Replaces the state with <paramref name="state"/> (called on the joiner before its first delivery).</summary>
     void Apply(ReadOnlySpan<byte> state);
+}
+
+/// <summary>
+/// Information a joiner sends with its join requests, and the leader's say on admitting it (a total restart: the
+/// joiner's last logged view, which the restart leader must learn before the joiner counts towards its quorum).
+/// </summary>
+public interface IJoinAdmission
+{
+    /// <summary>The bytes this member sends with each join request (empty: none).</summary>
+    ReadOnlyMemory<byte> JoinInfo { get; }
+
+    /// <summary>
+    /// Called on the leader for each join request, with the joiner's information; false holds the joiner back for
+    /// now (it asks again at its next retry, and is admitted once this returns true).
+    /// </summary>
+    bool Admit(ViewMember joiner, ReadOnlySpan<byte> info);
 }
 
 /// <summary>

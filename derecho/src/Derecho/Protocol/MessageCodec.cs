@@ -49,6 +49,10 @@ internal static class MessageCodec
             case JoinRequest m:
                 writer.Byte((byte)MessageKind.JoinRequest);
                 WriteMember(writer, m.Joiner);
+                if (!m.Info.IsEmpty)
+                {
+                    writer.Bytes(m.Info.Span);
+                }
                 break;
             case JoinRedirect m:
                 writer.Byte((byte)MessageKind.JoinRedirect);
@@ -102,7 +106,7 @@ internal static class MessageCodec
             MessageKind.Row => new RowMessage(ReadRow(ref reader)),
             MessageKind.Data => ReadBatch(ref reader, body),
             MessageKind.Chunk => ReadChunk(ref reader, body),
-            MessageKind.JoinRequest => new JoinRequest(ReadMember(ref reader)),
+            MessageKind.JoinRequest => ReadJoinRequest(ref reader),
             MessageKind.JoinRedirect => new JoinRedirect(ReadNodeId(ref reader), reader.String()),
             MessageKind.Commit => new CommitMessage(ReadProposal(ref reader)),
             MessageKind.Welcome => new WelcomeMessage(ReadProposal(ref reader), Slice(ref reader, body)),
@@ -338,6 +342,13 @@ internal static class MessageCodec
             throw new ProtocolFormatException($"chunk [{offset}, +{bytes.Length}) outside a message of {total} bytes");
         }
         return new DataChunk(viewId, stream, senderRank, index, total, offset, bytes) { Received = body };
+    }
+
+    /// <summary>A join request, with the joiner's information when it gave some (a request without is complete too).</summary>
+    private static JoinRequest ReadJoinRequest(ref WireReader reader)
+    {
+        var joiner = ReadMember(ref reader);
+        return reader.Remaining > 0 ? new JoinRequest(joiner, reader.Bytes().ToArray()) : new JoinRequest(joiner);
     }
 
     /// <summary>Reads length-prefixed bytes as a slice of <paramref name="body"/>.</summary>

@@ -36,7 +36,7 @@ internal sealed record DataChunk(int ViewId, int Stream, int SenderRank, long In
 }
 
 /// <summary>A process asks to be admitted.</summary>
-internal sealed record JoinRequest(ViewMember Joiner) : ProtocolMessage;
+internal sealed record JoinRequest(ViewMember Joiner, ReadOnlyMemory<byte> Info = default) : ProtocolMessage;
 
 /// <summary>The contact is not the leader: ask this member instead.</summary>
 internal sealed record JoinRedirect(uint LeaderId, string LeaderEndpoint) : ProtocolMessage;

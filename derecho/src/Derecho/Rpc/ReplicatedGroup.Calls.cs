@@ -158,8 +158,13 @@ public sealed partial class ReplicatedGroup
     /// </summary>
     private void OnDelivered(DeliveredMessage message)
     {
+        if (message.Shard < 0)
+        {
+            OnGroupDelivered(message);
+            return;
+        }
         var calls = _deliveredCalls;
-        if (message.Shard < 0 || !TryReadCalls(message.Payload, calls))
+        if (!TryReadCalls(message.Payload, calls))
         {
             return; // a raw multicast, not a call
         }

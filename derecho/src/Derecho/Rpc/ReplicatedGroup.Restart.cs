@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Derecho.Layout;
 using Derecho.Membership;
+using Derecho.Protocol;
 
 namespace Derecho.Rpc;
 
@@ -18,8 +19,20 @@ public sealed partial class ReplicatedGroup
     private readonly Dictionary<(ShardKey Shard, int ViewId), Dictionary<uint, long>> _summaries = [];
     private readonly Dictionary<ShardKey, Reconciliation> _reconciling = [];
 
+    /// <summary>Marks a whole-group multicast that raises the restart quorum (<see cref="AdmitRestarting"/>).</summary>
+    private static readonly byte[] RaiseQuorumMagic = "DRRESTQ1"u8.ToArray();
+
     private uint[]? _restartQuorum;
+    private int _restartViewId = -1;
+    private int _raisingTo = -1;
     private bool _installedAny;
+
+    /// <summary>
+    /// Whether the group is restarting from logs and has not yet held a majority of the last view logged: until then
+    /// nothing runs, and a member that stops (say, the restart leader crashed and the rest lost their majority) may
+    /// start over through the restart leaders without losing anything.
+    /// </summary>
+    public bool RestartPending => Volatile.Read(ref _restartQuorum) is not null;
 
     /// <summary>
     /// Logs the view (event loop, before any delivery in it) with the newest version delivered before it; not while
@@ -36,8 +49,9 @@ public sealed partial class ReplicatedGroup
     /// <summary>
     /// A member that starts the group alone while its restart state names a larger last view is a restart leader:
     /// views stay inadequate (nothing runs, nothing is logged) until they hold a majority of that last view, whose
-    /// members' logs together hold every version that was durable everywhere. Joiners learn the requirement with
-    /// the layout basis, so every member decides alike.
+    /// members' logs together hold every version that was durable everywhere. A joiner that logged a later view
+    /// raises the requirement to a majority of that one before it is admitted (<see cref="AdmitRestarting"/>).
+    /// Joiners learn the requirement with the layout basis, so every member decides alike.
     /// </summary>
     /// <exception cref="InadequateViewException">The view lacks the quorum.</exception>
     private void CheckRestartQuorum(View view)
@@ -47,7 +61,8 @@ public sealed partial class ReplicatedGroup
             _installedAny = true;
             if (view.Count == 1 && _restartQuorum is null && _rpcOptions.RestartState is { LastMemberIds.Count: > 1 } state)
             {
-                _restartQuorum = [.. state.LastMemberIds];
+                _restartViewId = state.LastViewId;
+                Volatile.Write(ref _restartQuorum, [.. state.LastMemberIds]);
             }
         }
         if (_restartQuorum is not { } quorum)
@@ -58,25 +73,98 @@ public sealed partial class ReplicatedGroup
         if (present < (quorum.Length / 2) + 1)
         {
             throw new InadequateViewException(view.Id,
-                $"restarting: waiting for a majority of the last view's members ({string.Join(',', quorum)}); {present} here");
+                $"restarting: waiting for a majority of the members of logged view {_restartViewId} ({string.Join(',', quorum)}); {present} here");
         }
-        _restartQuorum = null;
+        Volatile.Write(ref _restartQuorum, null);
+    }
+
+    /// <summary>This member's last logged view, sent with its join requests (empty when it logged none).</summary>
+    private ReadOnlyMemory<byte> OwnRestartRecord() => _rpcOptions.RestartState is { LastViewId: >= 0 } state
+        ? WriteRestartRecord([], state.LastViewId, state.LastMemberIds)
+        : default;
+
+    /// <summary>
+    /// The leader's say on a join (event loop). While the group restarts, a joiner that logged a later view than the
+    /// one whose majority the group waits for (this leader was down meanwhile, so its own record is stale) is held
+    /// back: the leader multicasts the joiner's view to the whole group, and every member, delivering it in the same
+    /// view, waits from then on for a majority of that view; only then is the joiner admitted (at its next retry),
+    /// so no view is laid out on the stale requirement once the later view is known.
+    /// </summary>
+    private bool AdmitRestarting(ViewMember joiner, ReadOnlySpan<byte> info)
+    {
+        if (_restartQuorum is null || !TryReadRestartRecord(info, out var viewId, out var members) || viewId <= _restartViewId)
+        {
+            return true;
+        }
+        if (_raisingTo < viewId)
+        {
+            _raisingTo = viewId;
+            _logger.RestartQuorumRaised(joiner.NodeId, viewId, string.Join(',', members));
+            var message = WriteRestartRecord(RaiseQuorumMagic, viewId, members);
+            WithGroup(group => _ = group.SendAsync(message, CancellationToken.None).ContinueWith(
+                t => _raisingTo = -1, // the next request tries again
+                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
+        }
+        return false;
+    }
+
+    /// <summary>A whole-group delivery (event loop): a raised restart quorum.</summary>
+    private void OnGroupDelivered(DeliveredMessage message)
+    {
+        var payload = message.Payload.Span;
+        if (!payload.StartsWith(RaiseQuorumMagic) || !TryReadRestartRecord(payload[RaiseQuorumMagic.Length..], out var viewId, out var members)
+            || _restartQuorum is null || viewId <= _restartViewId)
+        {
+            return;
+        }
+        _restartViewId = viewId;
+        Volatile.Write(ref _restartQuorum, members);
+    }
+
+    private static byte[] WriteRestartRecord(ReadOnlySpan<byte> prefix, int viewId, IReadOnlyList<uint> members)
+    {
+        var record = new byte[prefix.Length + 8 + (4 * members.Count)];
+        prefix.CopyTo(record);
+        var body = record.AsSpan(prefix.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(body, viewId);
+        BinaryPrimitives.WriteInt32LittleEndian(body[4..], members.Count);
+        for (var i = 0; i < members.Count; i++)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(body[(8 + (4 * i))..], members[i]);
+        }
+        return record;
+    }
+
+    private static bool TryReadRestartRecord(ReadOnlySpan<byte> record, out int viewId, out uint[] members)
+    {
+        viewId = -1;
+        members = [];
+        if (record.Length < 8)
+        {
+            return false;
+        }
+        viewId = BinaryPrimitives.ReadInt32LittleEndian(record);
+        var count = BinaryPrimitives.ReadInt32LittleEndian(record[4..]);
+        if (count < 1 || count > (record.Length - 8) / 4 || record.Length != 8 + (4 * count))
+        {
+            return false;
+        }
+        members = new uint[count];
+        for (var i = 0; i < count; i++)
+        {
+            members[i] = BinaryPrimitives.ReadUInt32LittleEndian(record[(8 + (4 * i))..]);
+        }
+        return true;
     }
 
     /// <summary>What joiners receive with the group's own state transfer: the layout basis and any restart quorum still awaited.</summary>
     private byte[] CaptureGroupState()
     {
         var basis = _basis?.ToBytes() ?? [];
-        var quorum = _restartQuorum ?? [];
-        var state = new byte[8 + basis.Length + (4 * quorum.Length)];
+        var state = new byte[4 + basis.Length];
         BinaryPrimitives.WriteInt32LittleEndian(state, basis.Length);
         basis.CopyTo(state, 4);
-        BinaryPrimitives.WriteInt32LittleEndian(state.AsSpan(4 + basis.Length), quorum.Length);
-        for (var i = 0; i < quorum.Length; i++)
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(state.AsSpan(8 + basis.Length + (4 * i)), quorum[i]);
-        }
-        return state;
+        return _restartQuorum is { } quorum ? [.. state, .. WriteRestartRecord([], _restartViewId, quorum)] : [.. state, 0, 0, 0, 0, 0, 0, 0, 0];
     }
 
     private void ApplyGroupState(ReadOnlySpan<byte> state)
@@ -90,15 +178,26 @@ public sealed partial class ReplicatedGroup
         {
             _basis = GroupAllocation.FromBytes(state.Slice(4, basisLength));
         }
-        var rest = state[(4 + basisLength)..];
-        var count = BinaryPrimitives.ReadInt32LittleEndian(rest);
-        var quorum = new uint[count];
-        for (var i = 0; i < count; i++)
+        if (TryReadRestartRecord(state[(4 + basisLength)..], out var viewId, out var quorum))
         {
-            quorum[i] = BinaryPrimitives.ReadUInt32LittleEndian(rest[(4 + (4 * i))..]);
+            _restartViewId = viewId;
+            Volatile.Write(ref _restartQuorum, quorum);
         }
-        _restartQuorum = count == 0 ? null : quorum;
+        else
+        {
+            Volatile.Write(ref _restartQuorum, null);
+        }
         _installedAny = true;
+    }
+
+    /// <summary>The join information and admission of the restart (<see cref="AdmitRestarting"/>).</summary>
+    private sealed class RestartAdmission(ReplicatedGroup group) : IJoinAdmission
+    {
+        private readonly ReadOnlyMemory<byte> _record = group.OwnRestartRecord();
+
+        public ReadOnlyMemory<byte> JoinInfo => _record;
+
+        public bool Admit(ViewMember joiner, ReadOnlySpan<byte> info) => group.AdmitRestarting(joiner, info);
     }
 
     /// <summary>A new replica of a shard without holders: its log summary goes out once its logs are open.</summary>

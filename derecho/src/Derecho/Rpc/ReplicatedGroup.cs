@@ -119,6 +119,7 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
             PersistenceAdvanced = advanced => replicated.Frontiers.GloballyPersisted(advanced.Shard, advanced.ViewId, advanced.Frontier),
             StateTransfer = new AllocationTransfer(replicated),
             ShardPlanner = replicated,
+            JoinAdmission = new RestartAdmission(replicated),
             LoggerFactory = rpcOptions.LoggerFactory,
             Time = rpcOptions.Time,
         };
@@ -277,4 +278,7 @@ internal static partial class RpcLog
 
     [LoggerMessage(104, LogLevel.Error, "Shard {Shard}: its state is lost: every member that held it failed before transferring it (view {ViewId}); this replica refuses calls")]
     public static partial void StateLost(this ILogger logger, string shard, int viewId);
+
+    [LoggerMessage(105, LogLevel.Warning, "Restart: joiner {Joiner} logged view {ViewId} ({Members}), later than this restart leader's; waiting for a majority of that view instead")]
+    public static partial void RestartQuorumRaised(this ILogger logger, uint joiner, int viewId, string members);
 }

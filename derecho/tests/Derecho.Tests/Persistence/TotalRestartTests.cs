@@ -28,8 +28,8 @@ public sealed class TotalRestartTests
     /// <summary>
     /// Each round: three members under a stream of puts (each to a fresh key, through member 1); the contact (member
     /// 0) is killed first, so the others go on without it and its log falls behind; then the other two are killed at
-    /// once, mid-load. All three restart together: the contact must wait for a majority of the last view and take the
-    /// longest log, not serve its own.
+    /// once, mid-load. All three restart together: the contact must wait for a majority of the last view (which it
+    /// learns from the others' join requests, its own record being stale) and take the longest log, not serve its own.
     /// </summary>
     private static async Task RunAsync(int rounds, CancellationToken ct)
     {
@@ -63,7 +63,13 @@ public sealed class TotalRestartTests
                 }
                 await StartAllAsync(members, ports, directory.Path, ct);
                 await CheckEveryReplicaAsync(ports[2], [.. acknowledged.Keys], ct);
+                // The contact logged only the view before its crash: the others told it of their later one.
+                Assert.Contains("later than this restart leader's", members[0]!.StandardOutput + members[0]!.StandardError, StringComparison.Ordinal);
             }
+        }
+        catch (Exception) when (Report(members))
+        {
+            throw;
         }
         finally
         {
@@ -76,6 +82,105 @@ public sealed class TotalRestartTests
             }
         }
     }
+
+    /// <summary>
+    /// Restart leaders (<c>restart_leaders</c> = members 0 and 1, backups on): the group is loaded and killed; then
+    /// member 0, the first restart leader, stays down and the second leads the restart of members 1 and 2. Then
+    /// both are killed again and restarted, and leader 1 is killed again as soon as its restarted group shows its
+    /// first (inadequate) view, in the middle of the restart; it comes back and the restart completes. After each
+    /// restart every acknowledged write is at every replica, at the same version.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    [Integration]
+    public async Task The_next_restart_leader_takes_over_and_a_crash_during_the_restart_is_survived()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var directory = new TempDirectory();
+        var ports = FreePort.Next(6);
+        string[] leaders =
+        [
+            "--DERECHO/restart_leaders=127.0.0.1,127.0.0.1", $"--DERECHO/restart_leader_ports={ports[0]},{ports[2]}",
+            "--DERECHO/enable_backup_restart_leaders=true", "--DERECHO/restart_timeout_ms=1000",
+        ];
+        var members = new ChildProcess?[3];
+        var acknowledged = new ConcurrentDictionary<int, bool>();
+        var next = 0;
+        try
+        {
+            await StartAllAsync(members, ports, directory.Path, ct, leaders);
+            using (var load = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                await using var client = await ConnectAsync(ports[2], ct);
+                var kv = new KvClient(client, () => client.View.Allocation);
+                var writers = Enumerable.Range(0, 4).Select(_ => Task.Run(() => WriteAsync(kv, acknowledged, () => Interlocked.Increment(ref next), load.Token), ct)).ToArray();
+                await WaitUntilAsync(() => acknowledged.Count >= 30, "30 acknowledged writes", ct);
+                foreach (var member in members)
+                {
+                    member!.Kill();
+                }
+                await load.CancelAsync();
+                await Task.WhenAll(writers);
+            }
+            foreach (var member in members)
+            {
+                await member!.DisposeAsync();
+            }
+            members[0] = null;
+
+            // The first restart leader is down: the second starts the restarted group, member 2 finds it.
+            Start(members, ports, directory.Path, [1, 2], leaders);
+            await members[1]!.WaitForLineAsync(l => IsLayout(l, 2), ct);
+            await CheckEveryReplicaAsync(ports[2], [.. acknowledged.Keys], ct, replicas: 2);
+
+            // Killed again; restarted, with the restart leader killed at its first view, before the restart is done.
+            members[1]!.Kill();
+            members[2]!.Kill();
+            await members[1]!.DisposeAsync();
+            await members[2]!.DisposeAsync();
+            Start(members, ports, directory.Path, [1, 2], leaders);
+            await members[1]!.WaitForLineAsync(l => l.StartsWith("layout ", StringComparison.Ordinal), ct);
+            members[1]!.Kill();
+            await members[1]!.DisposeAsync();
+            if (members[2]!.HasExited)
+            {
+                await members[2]!.DisposeAsync();
+                Start(members, ports, directory.Path, [2], leaders);
+            }
+            Start(members, ports, directory.Path, [1], leaders);
+            await members[1]!.WaitForLineAsync(l => IsLayout(l, 2), ct);
+            await CheckEveryReplicaAsync(ports[2], [.. acknowledged.Keys], ct, replicas: 2);
+        }
+        catch (Exception) when (Report(members))
+        {
+            throw;
+        }
+        finally
+        {
+            foreach (var member in members)
+            {
+                if (member is not null)
+                {
+                    await member.DisposeAsync();
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes what the members printed to the test's output (an exception filter: it never catches).</summary>
+    private static bool Report(ChildProcess?[] members)
+    {
+        for (var id = 0; id < members.Length; id++)
+        {
+            if (members[id] is { } member)
+            {
+                TestContext.Current.TestOutputHelper?.WriteLine($"member {id} stdout:\n{member.StandardOutput}\nstderr:\n{member.StandardError}");
+            }
+        }
+        return false;
+    }
+
+    private static bool IsLayout(string line, int members) =>
+        line.StartsWith("layout ", StringComparison.Ordinal) && !line.EndsWith("inadequate", StringComparison.Ordinal) && line.Split(':')[^1].Split(',').Length == members;
 
     private static async Task WriteAsync(KvClient kv, ConcurrentDictionary<int, bool> acknowledged, Func<int> next, CancellationToken ct)
     {
@@ -98,11 +203,12 @@ public sealed class TotalRestartTests
         }
     }
 
-    private static async Task CheckEveryReplicaAsync(int port, int[] acknowledged, CancellationToken ct)
+    private static async Task CheckEveryReplicaAsync(int port, int[] acknowledged, CancellationToken ct, int replicas = 3)
     {
         await using var client = await ConnectAsync(port, ct);
+        await WaitUntilAsync(() => client.View.Allocation?.Types[0].Subgroups[0][0].Members.Count == replicas, $"a layout of {replicas} replicas", ct);
         var nodes = client.View.Allocation!.Types[0].Subgroups[0][0].Members;
-        Assert.Equal(3, nodes.Count);
+        Assert.Equal(replicas, nodes.Count);
         foreach (var n in acknowledged.Order())
         {
             var answers = await Task.WhenAll(nodes.Select(node =>
@@ -116,18 +222,23 @@ public sealed class TotalRestartTests
         }
     }
 
-    private static async Task StartAllAsync(ChildProcess?[] members, int[] ports, string directory, CancellationToken ct)
+    private static async Task StartAllAsync(ChildProcess?[] members, int[] ports, string directory, CancellationToken ct, string[]? extra = null)
     {
-        for (var id = 0; id < members.Length; id++)
+        Start(members, ports, directory, [0, 1, 2], extra ?? []);
+        await members[0]!.WaitForLineAsync(l => IsLayout(l, 3), ct);
+    }
+
+    private static void Start(ChildProcess?[] members, int[] ports, string directory, int[] ids, string[] extra)
+    {
+        foreach (var id in ids)
         {
             members[id] = ChildProcess.StartDotnet("Derecho.Cli",
             [
                 "kv", "serve", "--KV/persistent=true", $"--PERS/file_path={Path.Combine(directory, "n" + id.ToString(CultureInfo.InvariantCulture))}",
                 $"--DERECHO/local_id={id}", $"--DERECHO/gms_port={ports[2 * id]}", $"--DERECHO/sst_port={ports[(2 * id) + 1]}",
-                $"--DERECHO/contact_port={ports[0]}", "--DERECHO/heartbeat_ms=100", "--DERECHO/sst_poll_cq_timeout_ms=3000",
+                $"--DERECHO/contact_port={ports[0]}", "--DERECHO/heartbeat_ms=100", "--DERECHO/sst_poll_cq_timeout_ms=3000", .. extra,
             ]);
         }
-        await members[0]!.WaitForLineAsync(l => l.StartsWith("layout ", StringComparison.Ordinal) && l.Split(':')[^1].Split(',').Length == 3, ct);
     }
 
     private static async Task<ExternalClient> ConnectAsync(int port, CancellationToken ct) =>

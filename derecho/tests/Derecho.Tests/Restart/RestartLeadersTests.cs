@@ -1,0 +1,87 @@
+using System.Net;
+using Derecho.Configuration;
+using Derecho.Protocol;
+using Derecho.Restart;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Derecho.Tests.Restart;
+
+/// <summary>Whom a restarting member asks and when a restart leader starts alone (sans-IO, fake time).</summary>
+public sealed class RestartLeadersTests
+{
+    private static readonly IPEndPoint Leader0 = new(IPAddress.Loopback, 23580);
+    private static readonly IPEndPoint Leader1 = new(IPAddress.Loopback, 23581);
+    private static readonly IPEndPoint Other = new(IPAddress.Loopback, 23582);
+
+    private static GroupOptions Options(bool backups) => new()
+    {
+        RestartLeaders = [Leader0, Leader1],
+        EnableBackupRestartLeaders = backups,
+        RestartTimeout = TimeSpan.FromSeconds(2),
+        RejoinWait = TimeSpan.FromSeconds(5),
+    };
+
+    [Fact]
+    public void Each_leader_asks_those_before_it_and_waits_longer_the_later_it_comes()
+    {
+        var (contacts0, wait0) = RestartLeaders.Plan(Options(false), Leader0, ["n7"]);
+        Assert.Equal(["n7"], contacts0);
+        Assert.Equal(TimeSpan.FromSeconds(5), wait0);
+        var (contacts1, wait1) = RestartLeaders.Plan(Options(false), Leader1, ["n7"]);
+        Assert.Equal([Leader0.ToString(), "n7"], contacts1);
+        Assert.Equal(TimeSpan.FromSeconds(7), wait1);
+    }
+
+    [Fact]
+    public void A_member_that_is_no_leader_never_starts_alone_and_asks_every_leader_only_with_backups()
+    {
+        var (without, wait) = RestartLeaders.Plan(Options(false), Other, ["n7"]);
+        Assert.Equal([Leader0.ToString(), "n7"], without);
+        Assert.Equal(Timeout.InfiniteTimeSpan, wait);
+        var (with, _) = RestartLeaders.Plan(Options(true), Other, ["n7"]);
+        Assert.Equal([Leader0.ToString(), Leader1.ToString(), "n7"], with);
+
+        var time = new FakeTimeProvider();
+        var member = Member.Rejoin(new MemberOptions { NodeId = 2, Incarnation = 1, Endpoint = "n2" }, with, wait, time);
+        time.Advance(TimeSpan.FromHours(1));
+        member.Tick();
+        Assert.Equal(MemberStatus.Joining, member.Status);
+    }
+
+    [Fact]
+    public void The_second_leader_starts_the_group_alone_once_its_wait_passed_without_an_answer()
+    {
+        var time = new FakeTimeProvider();
+        var (contacts, wait) = RestartLeaders.Plan(Options(true), Leader1, []);
+        var leader = Member.Rejoin(new MemberOptions { NodeId = 1, Incarnation = 1, Endpoint = "n1", FirstViewId = 4100 }, contacts, wait, time);
+        time.Advance(TimeSpan.FromSeconds(6.9));
+        leader.Tick();
+        Assert.Null(leader.View);
+        time.Advance(TimeSpan.FromSeconds(0.1));
+        leader.Tick();
+        Assert.Equal(MemberStatus.Active, leader.Status);
+        Assert.Equal(4100, leader.View!.Id);
+    }
+
+    [Fact]
+    public void The_restart_keys_are_read_and_checked()
+    {
+        var options = DerechoConfiguration.FromEntries(ConfigurationFile.Parse("""
+            [DERECHO]
+            restart_leaders = 127.0.0.1, 127.0.0.2
+            restart_leader_ports = 23580,23590
+            enable_backup_restart_leaders = true
+            restart_timeout_ms = 1500
+            """, "derecho.cfg")).Options;
+        Assert.Equal([new IPEndPoint(IPAddress.Loopback, 23580), new IPEndPoint(IPAddress.Parse("127.0.0.2"), 23590)], options.RestartLeaders);
+        Assert.True(options.EnableBackupRestartLeaders);
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), options.RestartTimeout);
+
+        var mismatch = Assert.Throws<ConfigurationException>(() => DerechoConfiguration.FromEntries(ConfigurationFile.Parse(
+            "[DERECHO]\nrestart_leaders = 127.0.0.1,127.0.0.1\nrestart_leader_ports = 23580\n", "derecho.cfg")));
+        Assert.Contains("restart_leader_ports", mismatch.Message, StringComparison.Ordinal);
+        var bad = Assert.Throws<ConfigurationException>(() => DerechoConfiguration.FromEntries(ConfigurationFile.Parse(
+            "[DERECHO]\nrestart_leaders = 127.0.0.1,nowhere\nrestart_leader_ports = 1,2\n", "derecho.cfg")));
+        Assert.Contains("nowhere", bad.Message, StringComparison.Ordinal);
+    }
+}
