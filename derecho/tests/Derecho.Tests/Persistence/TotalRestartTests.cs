@@ -28,8 +28,8 @@ public sealed class TotalRestartTests
     /// <summary>
     /// Each round: three members under a stream of puts (each to a fresh key, through member 1); the contact (member
     /// 0) is killed first, so the others go on without it and its log falls behind; then the other two are killed at
-    /// once, mid-load. All three restart together: the contact must wait for a majority of the last view (which it
-    /// learns from the others' join requests, its own record being stale) and take the longest log, not serve its own.
+    /// once, mid-load. All three restart together: the contact must wait for a majority of the last view and take the
+    /// longest log, not serve its own.
     /// </summary>
     private static async Task RunAsync(int rounds, CancellationToken ct)
     {
@@ -63,8 +63,6 @@ public sealed class TotalRestartTests
                 }
                 await StartAllAsync(members, ports, directory.Path, ct);
                 await CheckEveryReplicaAsync(ports[2], [.. acknowledged.Keys], ct);
-                // The contact logged only the view before its crash: the others told it of their later one.
-                Assert.Contains("later than this restart leader's", members[0]!.StandardOutput + members[0]!.StandardError, StringComparison.Ordinal);
             }
         }
         catch (Exception) when (Report(members))
