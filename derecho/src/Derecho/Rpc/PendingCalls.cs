@@ -74,11 +74,25 @@ internal sealed class OrderedPendingCall(CallId id) : PendingCall(id), IOrderedR
     private readonly TaskCompletionSource _allReplied = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Dictionary<uint, TaskCompletionSource<ReadOnlyMemory<byte>>>? _members;
     private List<(uint Node, RpcReply Reply)>? _early;
+    private Action? _whenAllReplied;
     private int _remaining;
 
     public Task<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> Members => _ordered.Task;
 
     public Task AllReplied => _allReplied.Task;
+
+    public void WhenAllReplied(Action continuation)
+    {
+        lock (_gate)
+        {
+            if (!_allReplied.Task.IsCompleted)
+            {
+                _whenAllReplied += continuation;
+                return;
+            }
+        }
+        continuation();
+    }
 
     /// <summary>The call was delivered; <paramref name="members"/> will reply. True when none will.</summary>
     public bool OnDelivered(IReadOnlyList<uint> members, View view)
@@ -94,7 +108,7 @@ internal sealed class OrderedPendingCall(CallId id) : PendingCall(id), IOrderedR
             _ordered.TrySetResult(_members.ToDictionary(p => p.Key, p => p.Value.Task));
             if (_remaining == 0)
             {
-                _allReplied.TrySetResult();
+                SetAllReplied();
             }
             foreach (var (node, reply) in _early ?? [])
             {
@@ -150,7 +164,17 @@ internal sealed class OrderedPendingCall(CallId id) : PendingCall(id), IOrderedR
                     _remaining--;
                 }
             }
-            _allReplied.TrySetResult();
+            SetAllReplied();
+        }
+    }
+
+    /// <summary>Under the lock: every reply is in (or the call failed).</summary>
+    private void SetAllReplied()
+    {
+        if (_allReplied.TrySetResult())
+        {
+            _whenAllReplied?.Invoke();
+            _whenAllReplied = null;
         }
     }
 
@@ -163,7 +187,7 @@ internal sealed class OrderedPendingCall(CallId id) : PendingCall(id), IOrderedR
         var done = reply.Error is null ? completion.TrySetResult(reply.Result) : completion.TrySetException(reply.ToException(node));
         if (done && --_remaining == 0)
         {
-            _allReplied.TrySetResult();
+            SetAllReplied();
         }
     }
 }

@@ -119,6 +119,12 @@ internal interface IOrderedReplies
 
     /// <summary>Completes once every reply of <see cref="Members"/> is complete, or <see cref="Members"/> failed (it may fault then).</summary>
     Task AllReplied { get; }
+
+    /// <summary>
+    /// Runs <paramref name="continuation"/> once <see cref="AllReplied"/> would complete, on the thread that
+    /// completes it (no hand-over to the pool): it must not block.
+    /// </summary>
+    void WhenAllReplied(Action continuation);
 }
 
 /// <summary>Replies that arrive all at once (an external client hears them together from its member).</summary>
@@ -127,4 +133,7 @@ internal sealed class SettledReplies(Task<IReadOnlyDictionary<uint, Task<ReadOnl
     public Task<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> Members { get; } = members;
 
     public Task AllReplied => Members;
+
+    public void WhenAllReplied(Action continuation) =>
+        _ = Members.ContinueWith(_ => continuation(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 }

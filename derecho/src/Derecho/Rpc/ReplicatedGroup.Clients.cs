@@ -141,28 +141,44 @@ public sealed partial class ReplicatedGroup
         }
     }
 
-    /// <summary>Runs a client's ordered call under the client's own id (so a retry through another member runs it once) and sends back every reply.</summary>
+    /// <summary>
+    /// Runs a client's ordered call under the client's own id (so a retry through another member runs it once) and
+    /// sends back every reply, from the thread that received the last one.
+    /// </summary>
     private async Task RelayOrderedAsync(DirectPeer peer, CallId id, int type, int subgroup, int shard, uint methodId, ReadOnlyMemory<byte> arguments)
     {
-        var replies = new List<(uint Node, RpcReply Reply)>();
+        IOrderedReplies call;
         try
         {
             var name = type < _layout.Types.Count ? _layout.Types[type].TypeName : throw new RpcException(RpcError.NotAMember, $"the layout has no subgroup type {type}");
-            var ordered = await QueryResults<bool>.SettledAsync(OrderedRawAsync(new SubgroupId(name, subgroup), shard, methodId, arguments, id, CancellationToken.None)).ConfigureAwait(false);
-            foreach (var (node, reply) in ordered)
-            {
-                // Every reply is complete: awaiting it does not wait.
-                replies.Add((node, reply.IsCompletedSuccessfully ? RpcReply.Ok(await reply.ConfigureAwait(false)) : RpcReply.From(reply.Exception!.InnerException!)));
-            }
+            call = await OrderedRawAsync(new SubgroupId(name, subgroup), shard, methodId, arguments, id, CancellationToken.None).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // Every failure is the client's reply.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            replies.Add((NodeId, RpcReply.From(e)));
+            SendClientReply(peer, id, [(NodeId, RpcReply.From(e))]);
+            return;
         }
-        SendClientReply(peer, id, replies);
+        call.WhenAllReplied(() => SendClientReply(peer, id, SettledReplies(call)));
     }
+
+    /// <summary>The replies of a call whose replies are all in (or which failed), as they go back to a client.</summary>
+#pragma warning disable VSTHRD002, VSTHRD103 // Every task read here is complete.
+    private List<(uint Node, RpcReply Reply)> SettledReplies(IOrderedReplies call)
+    {
+        if (!call.Members.IsCompletedSuccessfully)
+        {
+            return [(NodeId, RpcReply.From(call.Members.Exception?.InnerException ?? new RpcException(RpcError.Stopped, "the call was canceled")))];
+        }
+        var replies = new List<(uint Node, RpcReply Reply)>(call.Members.Result.Count);
+        foreach (var (node, reply) in call.Members.Result)
+        {
+            replies.Add((node, reply.IsCompletedSuccessfully ? RpcReply.Ok(reply.Result) : RpcReply.From(reply.Exception?.InnerException ?? new RpcException(RpcError.Stopped, "the call was canceled"))));
+        }
+        return replies;
+    }
+#pragma warning restore VSTHRD002, VSTHRD103
 
     private async Task RelayP2PAsync(DirectPeer peer, CallId id, uint target, int type, int subgroup, uint methodId, ReadOnlyMemory<byte> arguments)
     {
