@@ -136,7 +136,7 @@ public sealed class CallSiteTable
     public bool IsInFunctionWithMetadata(ulong address) => _functions.Any(f => address >= f.Start && address < f.End);
 
     private static CallSite Build(Isa isa, CallFrameInfo cfi, StackMapFunction function, string name, StackMapRecord record, byte[] code, List<ulong> calls,
-        Dictionary<ulong, List<FrameAddress>> frameAddresses, Dictionary<ulong, UInt128> live)
+        Dictionary<ulong, List<FrameAddress>> frameAddresses, MachineLiveness live)
     {
         var returnAddress = calls.LastOrDefault(r => r <= record.Address);
         string? problem = null;
@@ -207,7 +207,8 @@ public sealed class CallSiteTable
         var bases = frameAddresses.GetValueOrDefault(returnAddress, []).Where(a => !recorded.Contains(a.Register)).ToList();
         if (frame is not null && problem is null)
         {
-            problem = UnrecordedLiveRegisters(isa, live.GetValueOrDefault(returnAddress), frame, recorded, bases);
+            problem = UnrecordedLiveRegisters(isa, live.Registers.GetValueOrDefault(returnAddress), frame, recorded, bases)
+                ?? MachineCode.UnrecordedLiveSlots(isa, live.Slots.GetValueOrDefault(returnAddress, []), live.Stored, frame, function.StackSize, fpAboveSp, values);
         }
         return new CallSite(function.Address, name, record.Id, returnAddress, function.StackSize, frame, flags, values, bases, problem);
     }

@@ -5,8 +5,8 @@ using Systems.RiscV;
 namespace Popcorn.Migration;
 
 /// <summary>
-/// Machine-level liveness, the safety net under the stack maps: which registers the code after each call reads
-/// before writing them. A callee-saved register the function saved (so its value at the call is the function's
+/// Machine-level liveness, the safety net under the stack maps: which registers (and, in
+/// <c>MachineCode.Slots.cs</c>, which stack slots) the code after each call reads before writing them. A callee-saved register the function saved (so its value at the call is the function's
 /// own) that is live at a return address must be one the stack map records or one stack transformation sets
 /// itself; otherwise the backend keeps a value across the call that no record describes (e.g. CodeGenPrepare
 /// sinking a compare past the call and leaving its operand live) and a migration there would resume wrong.
@@ -22,11 +22,20 @@ internal static partial class MachineCode
         Return,
     }
 
-    private readonly record struct Effects(ulong Address, UInt128 Reads, UInt128 Writes, ulong Target, ControlFlow Flow);
+    /// <summary>A load or store at a constant offset from a register (DWARF number); <c>Base</c> is -1 for none.</summary>
+    private readonly record struct MemoryAccess(int Base, long Offset, int Bytes, bool IsLoad)
+    {
+        public static readonly MemoryAccess None = new(-1, 0, 0, false);
+    }
 
-    /// <summary>The registers (DWARF numbers) live at each of <paramref name="returnAddresses"/> in the function
-    /// whose code is <paramref name="code"/>, loaded at <paramref name="start"/>.</summary>
-    public static Dictionary<ulong, UInt128> LiveAtReturnAddresses(Isa isa, ReadOnlySpan<byte> code, ulong start, IEnumerable<ulong> returnAddresses)
+    private readonly record struct Effects(ulong Address, UInt128 Reads, UInt128 Writes, ulong Target, ControlFlow Flow, MemoryAccess Access);
+
+    /// <summary>
+    /// What is live at each of <paramref name="returnAddresses"/> in the function whose code is
+    /// <paramref name="code"/>, loaded at <paramref name="start"/>: the registers (DWARF numbers) and the stack slots
+    /// (addressed from the stack or frame pointer) that the code after the call reads before writing them.
+    /// </summary>
+    public static MachineLiveness LiveAtReturnAddresses(Isa isa, ReadOnlySpan<byte> code, ulong start, IEnumerable<ulong> returnAddresses)
     {
         var steps = new List<Effects>();
         for (var at = 0; at + 2 <= code.Length;)
@@ -45,6 +54,22 @@ internal static partial class MachineCode
         {
             index[steps[i].Address] = i;
         }
+        var registers = LiveRegisters(isa, steps, index);
+        var slots = LiveSlots(isa, steps, index);
+        var stored = steps.Select(s => s.Access).Where(a => !a.IsLoad && (a.Base == StackPointer(isa) || a.Base == FramePointer(isa)))
+            .Select(a => new FrameSlot(a.Base, a.Offset, a.Bytes)).Distinct().ToList();
+        var result = new MachineLiveness([], [], stored);
+        foreach (var address in returnAddresses)
+        {
+            var found = index.TryGetValue(address, out var i);
+            result.Registers[address] = found ? registers[i] : UInt128.Zero;
+            result.Slots[address] = found ? [.. slots[i].Order()] : [];
+        }
+        return result;
+    }
+
+    private static UInt128[] LiveRegisters(Isa isa, List<Effects> steps, Dictionary<ulong, int> index)
+    {
         var clobbered = CallerSaved(isa);
         var live = new UInt128[steps.Count + 1];
         for (var changed = true; changed;)
@@ -70,12 +95,7 @@ internal static partial class MachineCode
                 }
             }
         }
-        var result = new Dictionary<ulong, UInt128>();
-        foreach (var address in returnAddresses)
-        {
-            result[address] = index.TryGetValue(address, out var i) ? live[i] : UInt128.Zero;
-        }
-        return result;
+        return live;
     }
 
     /// <summary>Whether <paramref name="register"/> (DWARF) is callee-saved: integer other than the frame pointer, or
@@ -109,7 +129,7 @@ internal static partial class MachineCode
         var instruction = InstructionDecoder.Decode(code);
         if (!instruction.IsLegal)
         {
-            return new Effects(address, UInt128.Zero, UInt128.Zero, 0, ControlFlow.Return);
+            return new Effects(address, UInt128.Zero, UInt128.Zero, 0, ControlFlow.Return, MemoryAccess.None);
         }
         // The assembler text names every operand with its register file; the first is the destination except in
         // stores and branches.
@@ -146,7 +166,16 @@ internal static partial class MachineCode
             Opcode.Beq or Opcode.Bne or Opcode.Blt or Opcode.Bge or Opcode.Bltu or Opcode.Bgeu => ControlFlow.Branch,
             _ => ControlFlow.Next,
         };
-        return new Effects(address, reads, writes, target, flow);
+        var bytes = instruction.Opcode switch
+        {
+            Opcode.Lb or Opcode.Lbu or Opcode.Sb => 1,
+            Opcode.Lh or Opcode.Lhu or Opcode.Sh => 2,
+            Opcode.Lw or Opcode.Lwu or Opcode.Flw or Opcode.Sw or Opcode.Fsw => 4,
+            Opcode.Ld or Opcode.Fld or Opcode.Sd or Opcode.Fsd => 8,
+            _ => 0,
+        };
+        var access = bytes == 0 ? MemoryAccess.None : new MemoryAccess(instruction.Rs1, instruction.Imm, bytes, writesFirst);
+        return new Effects(address, reads, writes, target, flow, access);
     }
 
     private static int RiscVRegister(string name)
@@ -175,6 +204,7 @@ internal static partial class MachineCode
         void WV(byte v) => writes |= Bit(64 + v);
         var flow = ControlFlow.Next;
         var target = (ulong)i.Imm;
+        var access = MemoryAccess.None;
         switch (i.Op)
         {
             case A64Op.AddImm or A64Op.AddsImm or A64Op.SubImm or A64Op.SubsImm or A64Op.AndImm or A64Op.OrrImm or A64Op.EorImm or A64Op.AndsImm
@@ -325,7 +355,7 @@ internal static partial class MachineCode
                 R(i.Rm);
                 break;
         }
-        return new Effects(address, reads, writes, target, flow);
+        return new Effects(address, reads, writes, target, flow, access);
 
         // A load writes its register(s), a store reads them; both read the base (and index) register, and a pre- or
         // post-indexed access writes the base back.
@@ -343,6 +373,10 @@ internal static partial class MachineCode
             if (i.Mode == AddressMode.Literal)
             {
                 return;
+            }
+            if (i.Mode is AddressMode.Offset or AddressMode.PreIndex or AddressMode.PostIndex)
+            {
+                access = new MemoryAccess(A64Slot(i.Rn), i.Mode == AddressMode.PostIndex ? 0 : i.Imm, i.Size * (pair ? 2 : 1), load);
             }
             R(i.Rn);
             if (i.Mode == AddressMode.Register)
