@@ -402,7 +402,10 @@ internal static partial class MachineCode
         {
             return location;
         }
-        return rd == reg || 64 + rd == reg ? null : location;
+        // Only the SIMD and floating-point encodings (data processing, or a load or store with V set) can write a
+        // vector register; some of them write a general register instead, so they count for both.
+        var simdFp = (w & 0x0E00_0000) == 0x0E00_0000 || (w & 0x0E00_0000) == 0x0C00_0000;
+        return rd == reg || simdFp && 64 + rd == reg ? null : location;
     }
 
     private static int Target(int register, bool fp, int firstFloat) => fp ? firstFloat + register : register;

@@ -136,5 +136,15 @@ public sealed class MachineLivenessTests
         Assert.DoesNotContain("x29", MachineCode.UnrecordedLiveSlots(Isa.Aarch64, slots, liveness.Stored, frame, 48, 32, []), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_general_register_move_between_a_call_and_its_stack_map_leaves_a_float_register_alone()
+    {
+        // strings' main on aarch64: `bl strtol; mov x8, x0` then the stack map records d8 (DWARF 72).
+        var d8 = new StackMapLocation(LocationType.Register, 8, 72, 0);
+        Assert.Equal(d8, MachineCode.TranslateBack(Isa.Aarch64, [0xe8, 0x03, 0x00, 0xaa], d8));
+        Assert.Null(MachineCode.TranslateBack(Isa.Aarch64, [0x08, 0x29, 0x60, 0x1e], d8));                       // fadd d8, d8, d0
+        Assert.Equal(d8 with { Register = 65 }, MachineCode.TranslateBack(Isa.Aarch64, [0x28, 0x40, 0x60, 0x1e], d8));   // fmov d8, d1
+    }
+
     private static bool IsLive(UInt128 set, int register) => (set & (UInt128.One << register)) != 0;
 }
