@@ -76,6 +76,14 @@ public sealed class KvClient
         return [.. lists.SelectMany(l => l).Order(StringComparer.Ordinal)];
     }
 
+    /// <summary>
+    /// Trims every shard's history through <paramref name="version"/> (persistent mode; see <see cref="KvStore.Trim"/>);
+    /// returns per shard the version its history now starts after.
+    /// </summary>
+    public async Task<long[]> TrimAsync(long version, CancellationToken cancellationToken = default) =>
+        await Task.WhenAll(Enumerable.Range(0, ShardCount()).Select(shard =>
+            new KvStore.OrderedCalls(_caller, _subgroup, shard).Trim(version, cancellationToken).GetAgreedAsync())).ConfigureAwait(false);
+
     /// <summary>The shard of <paramref name="key"/> in the current layout.</summary>
     public int Shard(string key) => KvStore.ShardOf(key, ShardCount());
 

@@ -31,6 +31,12 @@ public sealed partial class KvStore : IReplicatedState, IPersistentReplica
     private readonly ArrayBufferWriter<byte> _record = new();
     private readonly ReplicaContext? _context;
     private PersistentLog? _log;
+    private LogSigner? _signer;
+    private SignatureChain? _chain;
+
+    /// <summary>The checkpoint of a trimmed log: each live key's newest change at or before <see cref="_trimmed"/>, by version.</summary>
+    private SortedDictionary<long, (HlcTimestamp Time, byte[] Record)> _base = [];
+    private (long Version, HlcTimestamp Time) _trimmed = (Versions.None, HlcTimestamp.Zero);
 
     /// <summary>Creates an empty replica, in memory.</summary>
     public KvStore(ReplicaContext? context = null) => _context = context;
@@ -105,9 +111,51 @@ public sealed partial class KvStore : IReplicatedState, IPersistentReplica
     public byte[]?[] MultiGet(string[] keys) => [.. keys.Select(k => _entries.GetValueOrDefault(k))];
 
     /// <summary>
+    /// Trims the history (persistent mode): versions up to <paramref name="version"/> (at most the latest) leave the
+    /// log, and a checkpoint keeps each live key's newest change at or before it, so the map and every read as of a
+    /// later version are unchanged; reads as of a trimmed version fail with a clear error. Ordered, so every replica
+    /// trims at the same point of the shard's order. Returns the version the history now starts after.
+    /// </summary>
+    [Ordered]
+    public long Trim(long version)
+    {
+        var log = RequireLog();
+        var bound = Math.Min(version, log.LatestVersion);
+        if (bound <= _trimmed.Version)
+        {
+            return _trimmed.Version;
+        }
+        var live = new Dictionary<string, (long Version, HlcTimestamp Time, byte[] Record)>(StringComparer.Ordinal);
+        foreach (var (baseVersion, (time, record)) in _base)
+        {
+            live[DecodeRecord(record).Key] = (baseVersion, time, record);
+        }
+        var boundTime = _trimmed.Time;
+        foreach (var entry in log.Enumerate().TakeWhile(e => e.Version <= bound))
+        {
+            var record = Payload(entry).ToArray();
+            var (kind, key, _) = DecodeRecord(record);
+            if (kind == PutRecord)
+            {
+                live[key] = (entry.Version, entry.Time, record);
+            }
+            else
+            {
+                live.Remove(key);
+            }
+            boundTime = entry.Time;
+        }
+        WriteCheckpoint(log, bound, boundTime, live.Values.OrderBy(v => v.Version).Select(v => (v.Version, v.Time, v.Record)));
+        log.Trim(bound);
+        Replay();
+        return bound;
+    }
+
+    /// <summary>
     /// The value of <paramref name="key"/> as of <paramref name="version"/> (its newest change at or before it), with
     /// that change's version and time (persistent mode).
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The history of <paramref name="key"/> at <paramref name="version"/> was trimmed.</exception>
     [P2P]
     public KvVersion GetAtVersion(string key, long version)
     {
@@ -126,7 +174,12 @@ public sealed partial class KvStore : IReplicatedState, IPersistentReplica
     {
         var log = RequireLog();
         var time = new HlcTimestamp(microseconds, logical);
-        var at = log.GetAtTime(time)?.Version ?? Versions.None;
+        if (_trimmed.Version != Versions.None && time < _trimmed.Time)
+        {
+            throw new ArgumentOutOfRangeException(nameof(microseconds),
+                $"time {time} was trimmed: this replica keeps history after version {_trimmed.Version}, stamped {_trimmed.Time}");
+        }
+        var at = log.GetAtTime(time)?.Version ?? _trimmed.Version;
         return Lookup(log, key, at, stable: ShardFrontier(log).Time > time);
     }
 
@@ -148,12 +201,22 @@ public sealed partial class KvStore : IReplicatedState, IPersistentReplica
             throw new InvalidOperationException("an in-memory replica keeps no logs");
         }
         _log = PersistentLog.OpenField(_context.Persistence, LogName(_context.Subgroup.Index, _context.Shard));
+        _signer = _context.Persistence.LoadSigner();
+        if (_signer is not null)
+        {
+            _chain = new SignatureChain(_log, _signer);
+        }
+        ReadCheckpoint(_log);
         Replay();
         return [_log];
     }
 
     /// <summary>Closes the log.</summary>
-    public void Dispose() => _log?.Dispose();
+    public void Dispose()
+    {
+        _log?.Dispose();
+        _signer?.Dispose();
+    }
 
     /// <inheritdoc />
     public void WriteState(IBufferWriter<byte> writer)
@@ -161,16 +224,12 @@ public sealed partial class KvStore : IReplicatedState, IPersistentReplica
         var messagePack = new MessagePackWriter(writer);
         if (_log is { } log)
         {
-            // The log itself, so that the joiner holds the same versions and times.
-            messagePack.WriteArrayHeader(log.Count);
-            foreach (var entry in log.Enumerate())
-            {
-                messagePack.WriteArrayHeader(4);
-                messagePack.Write(entry.Version);
-                messagePack.Write(entry.Time.Microseconds);
-                messagePack.Write(entry.Time.Logical);
-                messagePack.Write(entry.Data.Span);
-            }
+            // The log itself, so that the joiner holds the same versions and times: the trim point, the checkpoint,
+            // then the versions after it.
+            messagePack.WriteArrayHeader(3);
+            WriteEntry(ref messagePack, _trimmed.Version, _trimmed.Time, []);
+            WriteEntries(ref messagePack, _base.Count, _base.Select(b => (b.Key, b.Value.Time, (ReadOnlyMemory<byte>)b.Value.Record)));
+            WriteEntries(ref messagePack, log.Count, log.Enumerate().Select(e => (e.Version, e.Time, Payload(e))));
             messagePack.Flush();
             return;
         }
@@ -207,50 +266,161 @@ public sealed partial class KvStore : IReplicatedState, IPersistentReplica
 
     /// <summary>
     /// Takes the shard's log from a member that holds it: versions this replica holds that the sender lacks (logged
-    /// here before a restart the group did not keep them through) are truncated away, the sender's newer versions
-    /// appended and synced, and the map rebuilt.
+    /// here before a restart the group did not keep them through) are truncated away, a checkpoint later than this
+    /// replica's own is taken (and the log trimmed to it), the sender's newer versions appended and synced, and the
+    /// map rebuilt.
     /// </summary>
     private void ReadLog(PersistentLog log, ReadOnlySequence<byte> state)
     {
-        var incoming = new List<LogEntry>();
+        var (trimmed, checkpoint, incoming) = (new LogEntry(Versions.None, HlcTimestamp.Zero, default), new List<LogEntry>(), new List<LogEntry>());
         if (!state.IsEmpty)
         {
             var reader = new MessagePackReader(state);
+            if (reader.ReadArrayHeader() != 3)
+            {
+                throw new InvalidDataException("a key-value log state is not [trim point, checkpoint, versions]");
+            }
+            trimmed = ReadEntry(ref reader);
             for (var count = reader.ReadArrayHeader(); count > 0; count--)
             {
-                if (reader.ReadArrayHeader() != 4)
-                {
-                    throw new InvalidDataException("a log entry of a key-value state is not [version, microseconds, logical, data]");
-                }
-                var version = reader.ReadInt64();
-                var time = new HlcTimestamp(reader.ReadInt64(), reader.ReadUInt32());
-                incoming.Add(new LogEntry(version, time, reader.ReadBytes()?.ToArray() ?? []));
+                checkpoint.Add(ReadEntry(ref reader));
+            }
+            for (var count = reader.ReadArrayHeader(); count > 0; count--)
+            {
+                incoming.Add(ReadEntry(ref reader));
             }
         }
         var theirs = incoming.Select(e => e.Version).ToHashSet();
-        if (FirstMissing(log, theirs) is { } diverged)
+        if (FirstMissing(log, theirs, after: Math.Max(trimmed.Version, _trimmed.Version)) is { } diverged)
         {
             log.Truncate(diverged - 1);
+            _chain?.Resume();
+        }
+        if (trimmed.Version > _trimmed.Version)
+        {
+            WriteCheckpoint(log, trimmed.Version, trimmed.Time, checkpoint.Select(e => (e.Version, e.Time, e.Data.ToArray())));
+            log.Trim(trimmed.Version);
+            _chain?.Resume();
         }
         var latest = log.LatestVersion;
         foreach (var entry in incoming.Where(e => e.Version > latest))
         {
-            log.Append(entry.Version, entry.Time, entry.Data.Span);
+            Append(entry.Version, entry.Time, entry.Data.Span);
         }
         log.Commit();
         Replay();
     }
 
-    /// <summary>The oldest version of <paramref name="log"/> not among <paramref name="versions"/>, or null.</summary>
-    private static long? FirstMissing(PersistentLog log, HashSet<long> versions) =>
-        log.Enumerate().Select(e => (long?)e.Version).FirstOrDefault(v => !versions.Contains(v!.Value));
+    private static string CheckpointPath(PersistentLog log) => log.Directory.TrimEnd(Path.DirectorySeparatorChar) + ".checkpoint";
+
+    /// <summary>
+    /// Writes the checkpoint of a trim through <paramref name="bound"/> durably (beside the log, synced, renamed over
+    /// the last one, the directory synced) before the log is trimmed: a crash leaves the old checkpoint with the
+    /// untrimmed log, or the new one with a log trimmed or not (<see cref="ReadCheckpoint"/> finishes the trim).
+    /// </summary>
+    private void WriteCheckpoint(PersistentLog log, long bound, HlcTimestamp time, IEnumerable<(long Version, HlcTimestamp Time, byte[] Record)> kept)
+    {
+        var records = kept.ToList();
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteArrayHeader(2);
+        WriteEntry(ref writer, bound, time, []);
+        WriteEntries(ref writer, records.Count, records.Select(r => (r.Version, r.Time, (ReadOnlyMemory<byte>)r.Record)));
+        writer.Flush();
+        var path = CheckpointPath(log);
+        var temporary = path + ".tmp";
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
+        {
+            file.Write(buffer.WrittenSpan);
+            Span<byte> hash = stackalloc byte[8];
+            XxHash64.Hash(buffer.WrittenSpan, hash);
+            file.Write(hash);
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(temporary, path, overwrite: true);
+        DiskFileSystem.Instance.SyncDirectory(Path.GetDirectoryName(path)!);
+        _base = new SortedDictionary<long, (HlcTimestamp, byte[])>(records.ToDictionary(r => r.Version, r => (r.Time, r.Record)));
+        _trimmed = (bound, time);
+    }
+
+    /// <summary>Reads the checkpoint of the log's last trim, if any, and finishes a trim a crash interrupted.</summary>
+    /// <exception cref="LogCorruptException">The checkpoint is damaged.</exception>
+    private void ReadCheckpoint(PersistentLog log)
+    {
+        var path = CheckpointPath(log);
+        if (!File.Exists(path))
+        {
+            return;
+        }
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length < 8 || XxHash64.HashToUInt64(bytes.AsSpan(0, bytes.Length - 8)) != System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes.AsSpan(bytes.Length - 8)))
+        {
+            throw new LogCorruptException(path, 0, "the checkpoint of the trimmed history is damaged");
+        }
+        var reader = new MessagePackReader(bytes.AsMemory(0, bytes.Length - 8));
+        if (reader.ReadArrayHeader() != 2)
+        {
+            throw new LogCorruptException(path, 0, "the checkpoint is not [trim point, kept changes]");
+        }
+        var bound = ReadEntry(ref reader);
+        var kept = new SortedDictionary<long, (HlcTimestamp, byte[])>();
+        for (var count = reader.ReadArrayHeader(); count > 0; count--)
+        {
+            var entry = ReadEntry(ref reader);
+            kept[entry.Version] = (entry.Time, entry.Data.ToArray());
+        }
+        _base = kept;
+        _trimmed = (bound.Version, bound.Time);
+        if (log.TrimmedThrough < bound.Version)
+        {
+            log.Trim(bound.Version);
+        }
+    }
+
+    private static void WriteEntry(ref MessagePackWriter writer, long version, HlcTimestamp time, ReadOnlySpan<byte> data)
+    {
+        writer.WriteArrayHeader(4);
+        writer.Write(version);
+        writer.Write(time.Microseconds);
+        writer.Write(time.Logical);
+        writer.Write(data);
+    }
+
+    private static void WriteEntries(ref MessagePackWriter writer, int count, IEnumerable<(long Version, HlcTimestamp Time, ReadOnlyMemory<byte> Data)> entries)
+    {
+        writer.WriteArrayHeader(count);
+        foreach (var (version, time, data) in entries)
+        {
+            WriteEntry(ref writer, version, time, data.Span);
+        }
+    }
+
+    private static LogEntry ReadEntry(ref MessagePackReader reader)
+    {
+        if (reader.ReadArrayHeader() != 4)
+        {
+            throw new InvalidDataException("a log entry of a key-value state is not [version, microseconds, logical, data]");
+        }
+        var version = reader.ReadInt64();
+        var time = new HlcTimestamp(reader.ReadInt64(), reader.ReadUInt32());
+        return new LogEntry(version, time, reader.ReadBytes()?.ToArray() ?? []);
+    }
+
+    /// <summary>The oldest version of <paramref name="log"/> after <paramref name="after"/> not among <paramref name="versions"/>, or null.</summary>
+    private static long? FirstMissing(PersistentLog log, HashSet<long> versions, long after) =>
+        log.Enumerate().Select(e => (long?)e.Version).FirstOrDefault(v => v > after && !versions.Contains(v!.Value));
 
     /// <summary>Rebuilds the map and the per-key history from the log.</summary>
     private void Replay()
     {
         _entries.Clear();
         _history.Clear();
-        foreach (var entry in _log!.Enumerate())
+        foreach (var (version, (_, record)) in _base)
+        {
+            var (kind, key, value) = DecodeRecord(record);
+            Apply(version, kind, key, value.ToArray());
+        }
+        foreach (var entry in _log!.Enumerate().Where(e => e.Version > _trimmed.Version))
         {
             var (kind, key, value) = Decode(entry);
             Apply(entry.Version, kind, key, value.ToArray());
@@ -272,7 +442,7 @@ public sealed partial class KvStore : IReplicatedState, IPersistentReplica
         Encoding.UTF8.GetBytes(key, span[5..]);
         value.CopyTo(span[(5 + keyLength)..]);
         _record.Advance(5 + keyLength + value.Length);
-        _log.Append(version, _context.Time, _record.WrittenSpan);
+        Append(version, _context.Time, _record.WrittenSpan);
         History(key).Add(version);
     }
 
@@ -302,15 +472,24 @@ public sealed partial class KvStore : IReplicatedState, IPersistentReplica
     private KvVersion Lookup(PersistentLog log, string key, long version, bool stable)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (_history.TryGetValue(key, out var versions))
+        var versions = _history.GetValueOrDefault(key) ?? [];
+        var at = versions.BinarySearch(version);
+        at = at >= 0 ? at : ~at - 1;
+        if (version < _trimmed.Version && (at < 0 || !_base.ContainsKey(versions[at])))
         {
-            var at = versions.BinarySearch(version);
-            at = at >= 0 ? at : ~at - 1;
-            if (at >= 0 && log.TryGet(versions[at], out var entry))
-            {
-                var (kind, _, value) = Decode(entry);
-                return new KvVersion(kind == PutRecord ? value.ToArray() : null, entry.Version, entry.Time.Microseconds, entry.Time.Logical, stable);
-            }
+            // Below the trim point only each key's newest change is kept: an older one may have been trimmed.
+            throw new ArgumentOutOfRangeException(nameof(version),
+                $"key {key} as of version {version} was trimmed: this replica keeps history after version {_trimmed.Version}");
+        }
+        if (at >= 0 && _base.TryGetValue(versions[at], out var kept))
+        {
+            var (_, _, keptValue) = DecodeRecord(kept.Record);
+            return new KvVersion(keptValue.ToArray(), versions[at], kept.Time.Microseconds, kept.Time.Logical, stable);
+        }
+        if (at >= 0 && log.TryGet(versions[at], out var entry))
+        {
+            var (kind, _, value) = Decode(entry);
+            return new KvVersion(kind == PutRecord ? value.ToArray() : null, entry.Version, entry.Time.Microseconds, entry.Time.Logical, stable);
         }
         return new KvVersion(null, Versions.None, 0, 0, stable);
     }
@@ -325,9 +504,26 @@ public sealed partial class KvStore : IReplicatedState, IPersistentReplica
     private PersistentLog RequireLog() =>
         _log ?? throw new InvalidOperationException("this key-value store runs in memory; versioned and temporal reads need persistent mode (KV/persistent = true)");
 
-    private static (byte Kind, string Key, ReadOnlyMemory<byte> Value) Decode(LogEntry entry)
+    /// <summary>Appends a change, signed in the log's chain when <c>PERS/private_key_file</c> gives this member a key.</summary>
+    private void Append(long version, HlcTimestamp time, ReadOnlySpan<byte> record)
     {
-        var data = entry.Data;
+        if (_chain is null)
+        {
+            _log!.Append(version, time, record);
+        }
+        else
+        {
+            _chain.Append(version, time, record);
+        }
+    }
+
+    /// <summary>A logged change without its signatures (verified first, when the log is signed).</summary>
+    private ReadOnlyMemory<byte> Payload(LogEntry entry) => _chain?.Payload(entry) ?? entry.Data;
+
+    private (byte Kind, string Key, ReadOnlyMemory<byte> Value) Decode(LogEntry entry) => DecodeRecord(Payload(entry));
+
+    private static (byte Kind, string Key, ReadOnlyMemory<byte> Value) DecodeRecord(ReadOnlyMemory<byte> data)
+    {
         var keyLength = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(data.Span[1..]);
         return (data.Span[0], Encoding.UTF8.GetString(data.Span.Slice(5, keyLength)), data[(5 + keyLength)..]);
     }

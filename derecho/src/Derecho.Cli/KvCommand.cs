@@ -56,6 +56,15 @@ internal static class KvCommand
             await Console.Error.WriteLineAsync($"derecho: key '{parse.GetValue(key)}' not found");
             return ExitCode.Negative;
         }));
+        var through = new Argument<long>("VERSION") { Description = "The version to trim through (at most each shard's latest)." };
+        command.Subcommands.Add(Client("trim", "Trim every shard's history through VERSION (persistent mode): reads as of a trimmed version fail; prints where each shard's history now starts.", [through], async (kv, parse, ct) =>
+        {
+            foreach (var (bound, shard) in (await kv.TrimAsync(parse.GetValue(through), ct)).Select((b, i) => (b, i)))
+            {
+                await Console.Out.WriteLineAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"shard {shard} trimmed through {bound}"));
+            }
+            return ExitCode.Success;
+        }));
         command.Subcommands.Add(Client("list", "Print every key, one a line, in ordinal order.", [], async (kv, parse, ct) =>
         {
             foreach (var each in await kv.ListKeysAsync(ct))

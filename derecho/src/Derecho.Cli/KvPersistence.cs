@@ -43,6 +43,10 @@ internal sealed class KvPersistence
             {
                 Directory.Delete(stale, recursive: true);
             }
+            foreach (var checkpoint in Directory.EnumerateFiles(pers.FilePath, "KvStore-*.checkpoint*"))
+            {
+                File.Delete(checkpoint);
+            }
         }
         var restart = RestartState.Load(pers);
         Directory.CreateDirectory(pers.FilePath);

@@ -97,3 +97,72 @@ public sealed class LogSigner : IDisposable
 
 /// <summary>A signed log's version fails verification: its value, or the chain before it, was changed.</summary>
 public sealed class LogSignatureException(string message) : CryptographicException(message);
+
+/// <summary>
+/// The signature chain of one log (Derecho's signed logs): every version is appended as its payload, the previous
+/// version's signature and its own signature over both and the version number; the whole chain is verified when the
+/// chain opens, and each version when its payload is read. Not thread-safe: the owner serializes appends.
+/// </summary>
+public sealed class SignatureChain
+{
+    private readonly PersistentLog _log;
+    private readonly LogSigner _signer;
+    private byte[] _record = [];
+    private byte[] _last = new byte[LogSigner.SignatureSize];
+
+    /// <summary>Opens the chain of <paramref name="log"/>, verifying every version it holds.</summary>
+    /// <exception cref="LogSignatureException">A version fails its signature or does not chain from the one before it.</exception>
+    public SignatureChain(PersistentLog log, LogSigner signer)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(signer);
+        _log = log;
+        _signer = signer;
+        ReadOnlyMemory<byte> previous = default;
+        foreach (var entry in log.Enumerate())
+        {
+            var data = entry.Data.Span;
+            if (!signer.Verify(entry.Version, data))
+            {
+                throw new LogSignatureException($"{log.Directory}: version {entry.Version} fails its signature");
+            }
+            if (!previous.IsEmpty && !data[^(2 * LogSigner.SignatureSize)..^LogSigner.SignatureSize].SequenceEqual(previous.Span))
+            {
+                throw new LogSignatureException($"{log.Directory}: version {entry.Version} does not chain from the version before it");
+            }
+            previous = entry.Data[^LogSigner.SignatureSize..];
+        }
+        Resume();
+    }
+
+    /// <summary>The bytes a signed version adds to its payload.</summary>
+    public const int Overhead = 2 * LogSigner.SignatureSize;
+
+    /// <summary>Appends <paramref name="payload"/> as <paramref name="version"/>, signed in the chain (staged until the log commits).</summary>
+    public void Append(long version, HlcTimestamp time, ReadOnlySpan<byte> payload)
+    {
+        var size = payload.Length + Overhead;
+        if (_record.Length < size)
+        {
+            _record = new byte[Math.Max(size, 2 * _record.Length)];
+        }
+        _signer.Sign(version, payload, _last, _record);
+        _log.Append(version, time, _record.AsSpan(0, size));
+        _last = _record[(size - LogSigner.SignatureSize)..size];
+    }
+
+    /// <summary>The payload of <paramref name="entry"/>, once its signature is verified.</summary>
+    /// <exception cref="LogSignatureException">The version fails its signature.</exception>
+    public ReadOnlyMemory<byte> Payload(LogEntry entry)
+    {
+        if (!_signer.Verify(entry.Version, entry.Data.Span))
+        {
+            throw new LogSignatureException($"{_log.Directory}: version {entry.Version} fails its signature");
+        }
+        return entry.Data[..^Overhead];
+    }
+
+    /// <summary>Continues the chain from the log's latest version (after a truncate removed the newest ones).</summary>
+    public void Resume() =>
+        _last = _log.Latest is { } latest ? latest.Data[^LogSigner.SignatureSize..].ToArray() : new byte[LogSigner.SignatureSize];
+}

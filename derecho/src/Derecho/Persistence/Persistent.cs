@@ -36,9 +36,7 @@ public sealed class Persistent<T> : IDisposable
     private readonly T _initial;
     private readonly Lock _gate = new();
     private readonly ArrayBufferWriter<byte> _encoded = new();
-    private readonly LogSigner? _signer;
-    private byte[] _signed = [];
-    private byte[] _lastSignature = new byte[LogSigner.SignatureSize];
+    private readonly SignatureChain? _chain;
     private T _latest;
 
     /// <summary>
@@ -53,11 +51,7 @@ public sealed class Persistent<T> : IDisposable
         Log = log;
         _codec = codec;
         _initial = initial;
-        _signer = signer;
-        if (signer is not null)
-        {
-            VerifyChain();
-        }
+        _chain = signer is null ? null : new SignatureChain(log, signer);
         _latest = ReadLatest();
     }
 
@@ -90,20 +84,13 @@ public sealed class Persistent<T> : IDisposable
         {
             _encoded.ResetWrittenCount();
             _codec.Encode(value, _encoded);
-            if (_signer is null)
+            if (_chain is null)
             {
                 Log.Append(version, time, _encoded.WrittenSpan);
             }
             else
             {
-                var size = _encoded.WrittenCount + 2 * LogSigner.SignatureSize;
-                if (_signed.Length < size)
-                {
-                    _signed = new byte[Math.Max(size, 2 * _signed.Length)];
-                }
-                _signer.Sign(version, _encoded.WrittenSpan, _lastSignature, _signed);
-                Log.Append(version, time, _signed.AsSpan(0, size));
-                _lastSignature = _signed[(size - LogSigner.SignatureSize)..size];
+                _chain.Append(version, time, _encoded.WrittenSpan);
             }
             _latest = value;
         }
@@ -169,47 +156,9 @@ public sealed class Persistent<T> : IDisposable
 
     private T ReadLatest()
     {
-        var latest = Log.Latest;
-        if (latest is not { } entry)
-        {
-            return _initial;
-        }
-        if (_signer is not null)
-        {
-            _lastSignature = entry.Data[^LogSigner.SignatureSize..].ToArray();
-        }
-        return DecodeEntry(entry);
+        _chain?.Resume();
+        return Log.Latest is { } entry ? DecodeEntry(entry) : _initial;
     }
 
-    private T DecodeEntry(LogEntry entry)
-    {
-        if (_signer is null)
-        {
-            return _codec.Decode(entry.Data.Span);
-        }
-        if (!_signer.Verify(entry.Version, entry.Data.Span))
-        {
-            throw new LogSignatureException($"{Log.Directory}: version {entry.Version} fails its signature");
-        }
-        return _codec.Decode(entry.Data.Span[..^(2 * LogSigner.SignatureSize)]);
-    }
-
-    /// <summary>Checks every version's signature and that each chains from the signature before it.</summary>
-    private void VerifyChain()
-    {
-        ReadOnlyMemory<byte> previous = default;
-        foreach (var entry in Log.Enumerate())
-        {
-            var data = entry.Data.Span;
-            if (!_signer!.Verify(entry.Version, data))
-            {
-                throw new LogSignatureException($"{Log.Directory}: version {entry.Version} fails its signature");
-            }
-            if (!previous.IsEmpty && !data[^(2 * LogSigner.SignatureSize)..^LogSigner.SignatureSize].SequenceEqual(previous.Span))
-            {
-                throw new LogSignatureException($"{Log.Directory}: version {entry.Version} does not chain from the version before it");
-            }
-            previous = entry.Data[^LogSigner.SignatureSize..];
-        }
-    }
+    private T DecodeEntry(LogEntry entry) => _codec.Decode(_chain is null ? entry.Data.Span : _chain.Payload(entry).Span);
 }

@@ -49,10 +49,7 @@ internal static class MessageCodec
             case JoinRequest m:
                 writer.Byte((byte)MessageKind.JoinRequest);
                 WriteMember(writer, m.Joiner);
-                if (!m.Info.IsEmpty)
-                {
-                    writer.Bytes(m.Info.Span);
-                }
+                writer.Bytes(m.Info.Span);
                 break;
             case JoinRedirect m:
                 writer.Byte((byte)MessageKind.JoinRedirect);
@@ -344,11 +341,12 @@ internal static class MessageCodec
         return new DataChunk(viewId, stream, senderRank, index, total, offset, bytes) { Received = body };
     }
 
-    /// <summary>A join request, with the joiner's information when it gave some (a request without is complete too).</summary>
+    /// <summary>A join request with the joiner's information (possibly empty).</summary>
     private static JoinRequest ReadJoinRequest(ref WireReader reader)
     {
         var joiner = ReadMember(ref reader);
-        return reader.Remaining > 0 ? new JoinRequest(joiner, reader.Bytes().ToArray()) : new JoinRequest(joiner);
+        var info = reader.Bytes();
+        return info.IsEmpty ? new JoinRequest(joiner) : new JoinRequest(joiner, info.ToArray());
     }
 
     /// <summary>Reads length-prefixed bytes as a slice of <paramref name="body"/>.</summary>

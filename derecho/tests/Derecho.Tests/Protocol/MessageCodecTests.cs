@@ -45,6 +45,7 @@ public sealed class MessageCodecTests
         Gen.Select(Gen.Int[0, 1000], Gen.Int[0, 100], Gen.Long[0, 1 << 30], Gen.Byte.Array[1, 40], Gen.Int[0, 100],
             (v, r, i, bytes, offset) => (ProtocolMessage)new DataChunk(v, r % 4, r, i, offset + bytes.Length + 3, offset, bytes)),
         GenMember.Select(m => (ProtocolMessage)new JoinRequest(m)),
+        Gen.Select(GenMember, Gen.Byte.Array[1, 40], (m, info) => (ProtocolMessage)new JoinRequest(m, info)),
         Gen.Select(Gen.UInt, Gen.String[0, 30], (id, e) => (ProtocolMessage)new JoinRedirect(id, e)),
         GenProposal.Select(p => (ProtocolMessage)new CommitMessage(p)),
         Gen.Select(GenProposal, Gen.Byte.Array[0, 50], (p, s) => (ProtocolMessage)new WelcomeMessage(p, s)));

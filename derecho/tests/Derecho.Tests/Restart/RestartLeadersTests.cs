@@ -64,6 +64,55 @@ public sealed class RestartLeadersTests
     }
 
     [Fact]
+    public void The_leader_hears_the_joiners_information_and_holds_it_back_until_it_admits_it()
+    {
+        var time = new FakeTimeProvider();
+        var admission = new Admission([9, 9, 9]);
+        var leader = Member.StartGroup(new MemberOptions { NodeId = 1, Incarnation = 1, Endpoint = "n1", JoinAdmission = admission }, time);
+        var joiner = Member.Join(new MemberOptions { NodeId = 2, Incarnation = 1, Endpoint = "n2", JoinAdmission = admission }, "n1", time);
+        admission.Admits = false;
+        Deliver(joiner, leader);
+        Assert.Equal([9, 9, 9], admission.Heard.Single());
+        Assert.Equal(1, leader.View!.Count);
+        admission.Admits = true;
+        time.Advance(TimeSpan.FromSeconds(5));
+        joiner.Tick();
+        Deliver(joiner, leader);
+        for (var i = 0; i < 20 && joiner.View is null; i++)
+        {
+            leader.Tick();
+            Deliver(leader, joiner);
+            Deliver(joiner, leader);
+        }
+        Assert.Equal(2, joiner.View!.Count);
+    }
+
+    private static void Deliver(Member from, Member to)
+    {
+        var outputs = new List<MemberOutput>();
+        from.DrainOutputs(outputs);
+        foreach (var send in outputs.OfType<SendToPeer>())
+        {
+            to.Receive(from.NodeId, send.WholeBody());
+        }
+    }
+
+    private sealed class Admission(byte[] info) : IJoinAdmission
+    {
+        public bool Admits { get; set; } = true;
+
+        public List<byte[]> Heard { get; } = [];
+
+        public ReadOnlyMemory<byte> JoinInfo => info;
+
+        public bool Admit(Derecho.Membership.ViewMember joiner, ReadOnlySpan<byte> heard)
+        {
+            Heard.Add(heard.ToArray());
+            return Admits;
+        }
+    }
+
+    [Fact]
     public void The_restart_keys_are_read_and_checked()
     {
         var options = DerechoConfiguration.FromEntries(ConfigurationFile.Parse("""

@@ -12,22 +12,28 @@ internal sealed class RpcCluster : IAsyncDisposable
     private readonly ReplicatedType[] _types;
 
     private readonly string? _persistenceRoot;
+    private readonly string? _privateKeyFile;
 
-    private RpcCluster(GroupLayout? layout, ReplicatedType[] types, string? persistenceRoot)
+    private RpcCluster(GroupLayout? layout, ReplicatedType[] types, string? persistenceRoot, string? privateKeyFile)
     {
         _layout = layout;
         _types = types;
         _persistenceRoot = persistenceRoot;
+        _privateKeyFile = privateKeyFile;
     }
 
     public Dictionary<uint, ReplicatedGroup> Members { get; } = [];
 
     public ReplicatedGroup this[uint id] => Members[id];
 
-    /// <summary>Starts <paramref name="count"/> members; with <paramref name="persistenceRoot"/>, member N keeps its logs in its subfolder nN.</summary>
-    public static async Task<RpcCluster> StartAsync(int count, GroupLayout? layout, ReplicatedType[] types, CancellationToken ct, string? persistenceRoot = null)
+    /// <summary>
+    /// Starts <paramref name="count"/> members; with <paramref name="persistenceRoot"/>, member N keeps its logs in its
+    /// subfolder nN, signed with <paramref name="privateKeyFile"/> when given (<c>PERS/private_key_file</c>).
+    /// </summary>
+    public static async Task<RpcCluster> StartAsync(int count, GroupLayout? layout, ReplicatedType[] types, CancellationToken ct, string? persistenceRoot = null,
+        string? privateKeyFile = null)
     {
-        var cluster = new RpcCluster(layout, types, persistenceRoot);
+        var cluster = new RpcCluster(layout, types, persistenceRoot, privateKeyFile);
         for (var id = 0u; id < count; id++)
         {
             await cluster.AddAsync(id, ct);
@@ -47,7 +53,7 @@ internal sealed class RpcCluster : IAsyncDisposable
             HeartbeatInterval = TimeSpan.FromMilliseconds(50),
             // Generous: the machine may be shared by many builds, and a false suspicion removes a member.
             SuspicionTimeout = TimeSpan.FromMilliseconds(3000),
-            Persistence = new Derecho.Persistence.PersistenceOptions { FilePath = Path.Combine(_persistenceRoot ?? ".plog", $"n{id}") },
+            Persistence = new Derecho.Persistence.PersistenceOptions { FilePath = Path.Combine(_persistenceRoot ?? ".plog", $"n{id}"), PrivateKeyFile = _privateKeyFile },
         };
         var member = await ReplicatedGroup.JoinAsync(options, _layout, _types, new ReplicatedGroupOptions { DefaultTimeout = TimeSpan.FromSeconds(20) }, ct);
         Members[id] = member;
