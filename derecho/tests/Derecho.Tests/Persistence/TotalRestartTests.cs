@@ -71,13 +71,7 @@ public sealed class TotalRestartTests
         }
         finally
         {
-            foreach (var member in members)
-            {
-                if (member is not null)
-                {
-                    await member.DisposeAsync();
-                }
-            }
+            await DisposeAllAsync(members);
         }
     }
 
@@ -157,12 +151,17 @@ public sealed class TotalRestartTests
         }
         finally
         {
-            foreach (var member in members)
+            await DisposeAllAsync(members);
+        }
+    }
+
+    private static async Task DisposeAllAsync(ChildProcess?[] members)
+    {
+        foreach (var member in members)
+        {
+            if (member is not null)
             {
-                if (member is not null)
-                {
-                    await member.DisposeAsync();
-                }
+                await member.DisposeAsync();
             }
         }
     }
