@@ -54,3 +54,25 @@ public interface ILogFile : IDisposable
     /// <summary>Makes every write and length change so far durable: <c>fdatasync</c>.</summary>
     void Sync();
 }
+
+/// <summary>Operations built from the <see cref="ILogFileSystem"/> primitives.</summary>
+public static class LogFileSystemExtensions
+{
+    /// <summary>
+    /// Replaces the file at <paramref name="path"/> with <paramref name="contents"/> so that a crash leaves either the
+    /// old or the new contents: written beside as <c>PATH.tmp</c>, synced, renamed over the old file, directory synced.
+    /// </summary>
+    public static void ReplaceFileDurably(this ILogFileSystem fileSystem, string path, ReadOnlySpan<byte> contents)
+    {
+        ArgumentNullException.ThrowIfNull(fileSystem);
+        var temporary = path + ".tmp";
+        using (var file = fileSystem.OpenFile(temporary, create: true))
+        {
+            file.SetLength(0);
+            file.Write(0, contents);
+            file.Sync();
+        }
+        fileSystem.RenameFile(temporary, path);
+        fileSystem.SyncDirectory(Path.GetDirectoryName(path)!);
+    }
+}

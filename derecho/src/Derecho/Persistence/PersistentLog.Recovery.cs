@@ -9,7 +9,6 @@ namespace Derecho.Persistence;
 public sealed partial class PersistentLog
 {
     private const string TrimFile = "trim";
-    private const string TrimTempFile = "trim.tmp";
     private const int TrimRecordSize = 28;
     private const uint TrimMagic = 0x4D545044; // "DPTM"
 
@@ -185,15 +184,7 @@ public sealed partial class PersistentLog
         BinaryPrimitives.WriteInt64LittleEndian(record[4..], version);
         time.Write(record[12..]);
         BinaryPrimitives.WriteUInt32LittleEndian(record[24..], Crc32.HashToUInt32(record[..24]));
-        var temporary = Path.Combine(Directory, TrimTempFile);
-        using (var file = _fileSystem.OpenFile(temporary, create: true))
-        {
-            file.SetLength(0);
-            file.Write(0, record);
-            file.Sync();
-        }
-        _fileSystem.RenameFile(temporary, Path.Combine(Directory, TrimFile));
-        _fileSystem.SyncDirectory(Directory);
+        _fileSystem.ReplaceFileDurably(Path.Combine(Directory, TrimFile), record);
     }
 
     private void DeleteSegments(IEnumerable<long> segments)

@@ -89,15 +89,7 @@ public sealed class RestartState
             _fileSystem.CreateDirectory(_directory);
             _fileSystem.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(_directory))!);
         }
-        var temporary = Path.Combine(_directory, FileName + ".tmp");
-        using (var file = _fileSystem.OpenFile(temporary, create: true))
-        {
-            file.SetLength(0);
-            file.Write(0, record);
-            file.Sync();
-        }
-        _fileSystem.RenameFile(temporary, Path.Combine(_directory, FileName));
-        _fileSystem.SyncDirectory(_directory);
+        _fileSystem.ReplaceFileDurably(Path.Combine(_directory, FileName), record);
         LastViewId = view.Id;
         LastTrim = trim;
         LastMemberIds = [.. view.Members.Select(m => m.NodeId)];
