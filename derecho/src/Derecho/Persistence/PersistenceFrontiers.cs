@@ -18,29 +18,34 @@ public enum FrontierKind
 
 /// <summary>A frontier advanced to <paramref name="Version"/>.</summary>
 /// <param name="Kind">Which frontier.</param>
-/// <param name="Version">The new frontier, <c>(view id &lt;&lt; 32) | order index</c>.</param>
+/// <param name="Version">The new frontier, <c>(view id &lt;&lt; 32) | call index</c>.</param>
 /// <param name="Subgroup">The shard's subgroup.</param>
 /// <param name="Shard">The shard.</param>
 public readonly record struct FrontierAdvance(FrontierKind Kind, long Version, SubgroupId Subgroup, int Shard);
 
 /// <summary>
 /// A member's stability and persistence frontiers for its persistent shards (Derecho's <c>global_stability</c>,
-/// <c>local_persistence</c> and <c>global_persistence</c> frontiers). Versions are <c>(view id &lt;&lt; 32) | order
-/// index</c> in the shard's order. A shard's local persistence frontier is the newest version up to which everything
-/// it delivered here is logged and synced; the member reports it in its row of the Shared State Table
-/// (<see cref="Group.ReportPersisted"/>), and the shard's global persistence frontier is the smallest report of its
-/// members (<see cref="GroupHandlers.PersistenceAdvanced"/>). Thread-safe.
+/// <c>local_persistence</c> and <c>global_persistence</c> frontiers). Versions are <c>(view id &lt;&lt; 32) | call
+/// index</c>: the calls of a view numbered in the shard's order, several to a delivery when calls are batched. A
+/// shard's local persistence frontier is the newest version up to which everything it delivered here is logged and
+/// synced; the member reports it in its row of the Shared State Table as a count of deliveries
+/// (<see cref="Group.ReportPersisted"/>: the deliveries whose every call is synced), and the shard's global
+/// persistence frontier is the newest version whose delivery is within the smallest report of its members
+/// (<see cref="GroupHandlers.PersistenceAdvanced"/>). Thread-safe.
 /// </summary>
 public sealed class PersistenceFrontiers
 {
     private readonly Lock _gate = new();
-    private readonly Action<int, long> _report;
+    private readonly Action<int, int, long> _report;
     private readonly Func<GroupAllocation?> _allocation;
     private readonly Func<int, string> _typeName;
     private readonly Dictionary<ShardKey, ShardFrontiers> _shards = [];
     private readonly List<Waiter> _waiters = [];
 
-    internal PersistenceFrontiers(Action<int, long> report, Func<GroupAllocation?> allocation, Func<int, string> typeName)
+    /// <param name="report">Reports a local persistence frontier: plan shard, view id, deliveries of that view synced.</param>
+    /// <param name="allocation">The current layout.</param>
+    /// <param name="typeName">A type's name by its index in the layout.</param>
+    internal PersistenceFrontiers(Action<int, int, long> report, Func<GroupAllocation?> allocation, Func<int, string> typeName)
     {
         _report = report;
         _allocation = allocation;
@@ -79,15 +84,21 @@ public sealed class PersistenceFrontiers
     public Task WaitForGlobalPersistenceAsync(int type, int subgroup, int shard, long version, CancellationToken cancellationToken = default) =>
         WaitAsync(new ShardKey(type, subgroup, shard), FrontierKind.GlobalPersistence, version, cancellationToken);
 
-    /// <summary>A delivery to a local persistent replica (event loop); <see cref="Logged"/> follows once it is synced.</summary>
-    internal void Delivered(ShardKey key, int planShard, long version)
+    /// <summary>
+    /// A call delivered to a local persistent replica (event loop), in the shard's order; <see cref="Logged"/> follows
+    /// once it is synced. <paramref name="orderIndex"/> is its delivery's place in the view's order, and
+    /// <paramref name="lastOfDelivery"/> says whether it is the delivery's last call (a batch carries several).
+    /// </summary>
+    internal void Delivered(ShardKey key, int planShard, long version, long orderIndex, bool lastOfDelivery)
     {
         lock (_gate)
         {
             var shard = Shard(key);
             shard.PlanShard = planShard;
             shard.Delivered = Math.Max(shard.Delivered, version);
-            shard.Unlogged.Add(version);
+            var call = new DeliveredCall(version, orderIndex, lastOfDelivery);
+            shard.Unlogged.Enqueue(call);
+            shard.ByVersion[version] = call;
         }
         Raise(key, FrontierKind.GlobalStability, version);
     }
@@ -95,46 +106,66 @@ public sealed class PersistenceFrontiers
     /// <summary>A local persistent replica synced <paramref name="version"/> (or never will: retired, failed).</summary>
     internal void Logged(ShardKey key, long version)
     {
-        long local;
+        DeliveredCall? newest = null;
         int planShard;
         List<Waiter> done = [];
         lock (_gate)
         {
             var shard = Shard(key);
-            shard.Unlogged.Remove(version);
-            local = shard.Unlogged.Count > 0 ? shard.Unlogged.Min - 1 : shard.Delivered;
-            if (local <= shard.Local)
+            if (!shard.ByVersion.Remove(version, out var call))
             {
                 return;
             }
-            shard.Local = local;
+            call.Logged = true;
+            // The frontier is the newest call before which everything delivered is synced (calls may be synced out of order).
+            while (shard.Unlogged.TryPeek(out var next) && next.Logged)
+            {
+                newest = shard.Unlogged.Dequeue();
+                shard.AwaitingGlobal.Enqueue(newest);
+            }
+            if (newest is null || newest.Version <= shard.Local)
+            {
+                return;
+            }
+            shard.Local = newest.Version;
             planShard = shard.PlanShard;
-            TakeDone(key, FrontierKind.LocalPersistence, local, done);
+            TakeDone(key, FrontierKind.LocalPersistence, newest.Version, done);
         }
-        _report(planShard, local);
-        Finish(key, FrontierKind.LocalPersistence, local, done);
+        // A delivery counts as synced once its last call is; the calls before it in a batch cover the deliveries before.
+        _report(planShard, Versions.ViewOf(newest.Version), newest.LastOfDelivery ? newest.OrderIndex + 1 : newest.OrderIndex);
+        Finish(key, FrontierKind.LocalPersistence, newest.Version, done);
     }
 
-    /// <summary>The group's report (event loop): every member of plan shard <paramref name="planShard"/> persisted its first <paramref name="count"/> deliveries of view <paramref name="viewId"/>.</summary>
+    /// <summary>
+    /// The group's report (event loop): every member of plan shard <paramref name="planShard"/> persisted its first
+    /// <paramref name="count"/> deliveries of view <paramref name="viewId"/>. The global frontier becomes the newest
+    /// call of those deliveries.
+    /// </summary>
     internal void GloballyPersisted(int planShard, int viewId, long count)
     {
         if (count <= 0 || _allocation() is not { } allocation || KeyOf(allocation, planShard) is not { } key)
         {
             return;
         }
-        var version = Versions.Of(viewId, (uint)(count - 1));
+        DeliveredCall? newest = null;
         List<Waiter> done = [];
         lock (_gate)
         {
             var shard = Shard(key);
-            if (version <= shard.Global)
+            while (shard.AwaitingGlobal.TryPeek(out var next) && Versions.ViewOf(next.Version) <= viewId
+                && (Versions.ViewOf(next.Version) < viewId || next.OrderIndex < count))
+            {
+                shard.AwaitingGlobal.Dequeue();
+                newest = Versions.ViewOf(next.Version) == viewId ? next : newest;
+            }
+            if (newest is null || newest.Version <= shard.Global)
             {
                 return;
             }
-            shard.Global = version;
-            TakeDone(key, FrontierKind.GlobalPersistence, version, done);
+            shard.Global = newest.Version;
+            TakeDone(key, FrontierKind.GlobalPersistence, newest.Version, done);
         }
-        Finish(key, FrontierKind.GlobalPersistence, version, done);
+        Finish(key, FrontierKind.GlobalPersistence, newest.Version, done);
     }
 
     private static ShardKey? KeyOf(GroupAllocation allocation, int planShard)
@@ -215,7 +246,14 @@ public sealed class PersistenceFrontiers
 
     private sealed class ShardFrontiers
     {
-        public SortedSet<long> Unlogged { get; } = [];
+        /// <summary>Delivered calls from the oldest not yet synced, in the shard's order.</summary>
+        public Queue<DeliveredCall> Unlogged { get; } = new();
+
+        /// <summary>The calls of <see cref="Unlogged"/> not yet synced, by version.</summary>
+        public Dictionary<long, DeliveredCall> ByVersion { get; } = [];
+
+        /// <summary>Calls synced here, not yet known to be synced at every member.</summary>
+        public Queue<DeliveredCall> AwaitingGlobal { get; } = new();
 
         public int PlanShard { get; set; }
 
@@ -224,6 +262,18 @@ public sealed class PersistenceFrontiers
         public long Local { get; set; } = Versions.None;
 
         public long Global { get; set; } = Versions.None;
+    }
+
+    /// <summary>A delivered call: its version, its delivery's place in the view's order, and whether it ends that delivery.</summary>
+    private sealed class DeliveredCall(long version, long orderIndex, bool lastOfDelivery)
+    {
+        public long Version { get; } = version;
+
+        public long OrderIndex { get; } = orderIndex;
+
+        public bool LastOfDelivery { get; } = lastOfDelivery;
+
+        public bool Logged { get; set; }
     }
 
     private sealed record Waiter(ShardKey Shard, FrontierKind Kind, long Version)

@@ -53,12 +53,27 @@ public sealed class PersistenceWorker : IAsyncDisposable
     /// </returns>
     public long RequestCommit()
     {
-        var ticket = Interlocked.Increment(ref _ticket);
+        var ticket = Reserve();
+        Wake();
+        return ticket;
+    }
+
+    /// <summary>
+    /// A ticket for what was appended before this call, without asking for a round: the next round (after a
+    /// <see cref="Wake"/> or another request) covers it.
+    /// </summary>
+    public long Reserve() => Interlocked.Increment(ref _ticket);
+
+    /// <summary>The newest ticket handed out: a commit started after reading it makes everything it covers durable.</summary>
+    public long LatestTicket => Interlocked.Read(ref _ticket);
+
+    /// <summary>Asks for a commit round covering every ticket handed out so far; returns at once.</summary>
+    public void Wake()
+    {
         if (Interlocked.Exchange(ref _requested, 1) == 0)
         {
             _wake.Release();
         }
-        return ticket;
     }
 
     /// <summary>Runs a last round (so everything staged before the call is committed) and stops the thread.</summary>

@@ -1,10 +1,12 @@
 namespace Derecho.Persistence;
 
 /// <summary>
-/// Durability of one local persistent replica: after each ordered call, <see cref="Applied"/> asks its
-/// <see cref="PersistenceWorker"/> for a commit and runs the call's continuation (its reply, the local frontier)
-/// once a round has made the call's appends durable, in order. If a sync fails, the continuations still pending
-/// hear the error (the logs refuse further use) instead.
+/// Durability of one local persistent replica: after each ordered call, <see cref="Applied"/> records the call's
+/// continuation (its reply, the local frontier), which runs once a commit has made the call's appends durable. The
+/// replica commits what it applied when it has nothing more to run at once (<see cref="CommitPending"/>, on its own
+/// thread: the calls of a delivered batch share one <c>fdatasync</c>), or hands the commit to its
+/// <see cref="PersistenceWorker"/> while calls keep coming (<see cref="RequestCommit"/>: the next calls apply while
+/// the sync runs). If a sync fails, the continuations still pending hear the error (the logs refuse further use).
 /// </summary>
 internal sealed class ShardPersistence : IAsyncDisposable
 {
@@ -16,7 +18,7 @@ internal sealed class ShardPersistence : IAsyncDisposable
     private Exception? _failure;
 
     /// <param name="logs">The object's logs.</param>
-    /// <param name="afterContinuations">Runs after each set of continuations (once per commit round): the replies they held leave together.</param>
+    /// <param name="afterContinuations">Runs after each set of continuations (once per commit): the replies they held leave together.</param>
     public ShardPersistence(IReadOnlyList<PersistentLog> logs, Action? afterContinuations = null)
     {
         _logs = logs;
@@ -26,42 +28,62 @@ internal sealed class ShardPersistence : IAsyncDisposable
             CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
     }
 
+    /// <summary>Calls applied whose continuations wait for a commit.</summary>
+    public int Pending
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending.Count;
+            }
+        }
+    }
+
     /// <summary>
-    /// An ordered call ran; <paramref name="done"/> runs with null once its appends are synced, or with the error if
-    /// they cannot be. With <paramref name="commitNow"/> (nothing else waits to run on the replica) the caller's
-    /// thread commits at once, saving the hand-over to the worker; otherwise the worker commits it with whatever
-    /// follows (group commit) and runs <paramref name="done"/> on its thread.
+    /// An ordered call ran and staged its appends; <paramref name="done"/> runs with null once a later commit
+    /// (<see cref="CommitPending"/> or <see cref="RequestCommit"/>) synced them, or with the error if they cannot be.
     /// </summary>
-    public void Applied(Action<Exception?> done, bool commitNow = false)
+    public void Applied(Action<Exception?> done)
     {
         Exception? failure;
         lock (_gate)
         {
             failure = _failure;
-            if (failure is null && !commitNow)
+            if (failure is null)
             {
-                _pending.Enqueue((_worker.RequestCommit(), done));
+                _pending.Enqueue((_worker.Reserve(), done));
                 return;
-            }
-        }
-        if (failure is null)
-        {
-            try
-            {
-                foreach (var log in _logs)
-                {
-                    log.Commit();
-                }
-            }
-            catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
-            {
-                Fail(e);
-                failure = e;
             }
         }
         done(failure);
         _afterContinuations?.Invoke();
     }
+
+    /// <summary>
+    /// Commits on the calling thread (group commit: one sync for every call applied so far) and runs the
+    /// continuations it made durable, saving the hand-over to the worker.
+    /// </summary>
+    public void CommitPending()
+    {
+        var covered = _worker.LatestTicket;
+        try
+        {
+            foreach (var log in _logs)
+            {
+                log.Commit();
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            Fail(e);
+            return;
+        }
+        RoundCompleted(covered);
+    }
+
+    /// <summary>Asks the worker to commit every call applied so far on its own thread; returns at once.</summary>
+    public void RequestCommit() => _worker.Wake();
 
     /// <summary>Commits what remains and stops the worker; whatever is still pending then hears why.</summary>
     public async ValueTask DisposeAsync()

@@ -48,6 +48,7 @@ internal sealed class Replica
     private const int DedupCapacity = 65536;
     private const int StateChunkSize = 1 << 20;
     private const int MaxHeldReplies = 64;
+    private const int MaxUncommittedCalls = 64;
 
     private readonly Channel<Work> _work = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<CallId, RpcReply> _dedup = [];
@@ -224,7 +225,12 @@ internal sealed class Replica
                     {
                         work.Fail(e);
                     }
-                    if (_held > 0 && (_held >= MaxHeldReplies || !reader.TryPeek(out _)))
+                    var idle = !reader.TryPeek(out _);
+                    if (idle && _persistence is { Pending: > 0 } persistence)
+                    {
+                        persistence.CommitPending();
+                    }
+                    if (_held > 0 && (_held >= MaxHeldReplies || idle))
                     {
                         SendHeldReplies();
                     }
@@ -385,8 +391,13 @@ internal sealed class Replica
         if (call.Ordered && _persistence is not null)
         {
             // The reply leaves once the call's versions are synced: the caller, hearing every replica, knows the
-            // update is durable at all of them.
-            _persistence.Applied(error => call.Complete(error is null ? reply : RpcReply.From(error)), commitNow: !_work.Reader.TryPeek(out _));
+            // update is durable at all of them. The calls applied one after another (a delivered batch) share a
+            // commit: on this thread once nothing more waits to run, or on the worker's when many wait.
+            _persistence.Applied(error => call.Complete(error is null ? reply : RpcReply.From(error)));
+            if (_persistence.Pending >= MaxUncommittedCalls)
+            {
+                _persistence.RequestCommit();
+            }
             return;
         }
         call.Complete(reply);

@@ -8,8 +8,8 @@ namespace Derecho.Rpc;
 /// meanwhile wait and leave together in one multicast (<see cref="RpcKind.OrderedBatch"/>, up to the shard's
 /// small-message size) as soon as one of those is delivered. At low load a call leaves at once, alone; under load
 /// the per-message costs (a slot in the shard's ring, a delivery, a hop onto the replica's queue) are paid once
-/// per batch instead of once per call. Persistent shards multicast every call alone: each call is its own
-/// version (<c>(vid &lt;&lt; 32) | order index</c>), logged and counted by the persistence frontiers.
+/// per batch instead of once per call. In a persistent shard each call of a batch still gets its own version
+/// (<see cref="OnDelivered"/>), and a batch's calls are synced together by one group commit.
 /// </summary>
 public sealed partial class ReplicatedGroup
 {
@@ -21,15 +21,18 @@ public sealed partial class ReplicatedGroup
 
     private readonly ConcurrentDictionary<ShardKey, OrderedBatcher> _batchers = new();
 
+    /// <summary>Deliveries of more than one call seen by this member (event loop; tests read it).</summary>
+    internal long BatchesDelivered { get; private set; }
+
     /// <summary>
     /// Multicasts <paramref name="message"/> (an ordered call into a shard this member belongs to) in the shard's
-    /// order: at once when few of this member's calls are undelivered in the shard or the shard persists, else
-    /// with the calls batched behind them.
+    /// order: at once when few of this member's calls are undelivered in the shard, else with the calls batched
+    /// behind them.
     /// </summary>
     private void MulticastOrdered(OrderedCallHeader header, ReadOnlyMemory<byte> message, int attempt, int plan)
     {
         var key = header.Shard;
-        if (!_replicas.TryGetValue(key, out var replica) || replica.Persistent || message.Length + BatchHeaderSize + BatchEntryOverhead > _batchBytes)
+        if (!_replicas.ContainsKey(key) || message.Length + BatchHeaderSize + BatchEntryOverhead > _batchBytes)
         {
             SendOrdered(plan, message, [new QueuedCall(header, message, attempt)], batcher: null);
             return;

@@ -155,6 +155,9 @@ public sealed partial class ReplicatedGroup
     /// <summary>
     /// A delivery in a shard's order (event loop): its ordered calls (one, or a batch) run at the shard's members;
     /// their callers learn who will reply (from the member that multicast them, when a caller is outside the shard).
+    /// Each call gets its own version, <c>(view id &lt;&lt; 32) | call index</c>, the calls of the view numbered in
+    /// the shard's order: every member of the shard delivers the same multicasts in the same order, so every replica
+    /// gives a call the same version.
     /// </summary>
     private void OnDelivered(DeliveredMessage message)
     {
@@ -168,15 +171,31 @@ public sealed partial class ReplicatedGroup
         {
             return; // a raw multicast, not a call
         }
-        foreach (var call in calls)
+        if (calls.Count > 1)
         {
-            DeliverCall(message, call);
+            BatchesDelivered++;
+        }
+        var first = NextCallIndex(message, calls.Count);
+        for (var i = 0; i < calls.Count; i++)
+        {
+            DeliverCall(message, calls[i], Persistence.Versions.Of(message.ViewId, first + (uint)i), lastOfDelivery: i == calls.Count - 1);
         }
         calls.Clear();
     }
 
-    /// <summary>One ordered call of a delivery: all calls of a batch share its version (in-memory shards only batch).</summary>
-    private void DeliverCall(DeliveredMessage message, ReadOnlyMemory<byte> call)
+    /// <summary>The index in its view of the first of <paramref name="count"/> calls delivered in a shard (event loop).</summary>
+    private uint NextCallIndex(DeliveredMessage message, int count)
+    {
+        if (!_callIndexes.TryGetValue(message.Shard, out var next) || next.ViewId != message.ViewId)
+        {
+            next = (message.ViewId, 0);
+        }
+        _callIndexes[message.Shard] = (message.ViewId, next.Index + (uint)count);
+        return next.Index;
+    }
+
+    /// <summary>One ordered call of a delivery, with its version.</summary>
+    private void DeliverCall(DeliveredMessage message, ReadOnlyMemory<byte> call, long version, bool lastOfDelivery)
     {
         if (!OrderedCallHeader.TryRead(call, out var header, out var methodId, out var stamped) || stamped.Length < Persistence.HlcTimestamp.Size)
         {
@@ -184,7 +203,6 @@ public sealed partial class ReplicatedGroup
         }
         var time = Persistence.HlcTimestamp.Read(stamped.Span);
         var arguments = stamped[Persistence.HlcTimestamp.Size..];
-        var version = Persistence.Versions.Of(message.ViewId, (uint)message.OrderIndex);
         _clock.Observe(time);
         var key = header.Shard;
         var allocation = _allocation;
@@ -210,7 +228,7 @@ public sealed partial class ReplicatedGroup
             var planShard = message.Shard;
             if (persistent)
             {
-                Frontiers.Delivered(key, planShard, version);
+                Frontiers.Delivered(key, planShard, version, message.OrderIndex, lastOfDelivery);
             }
             // A persistent replica replies once synced, from the thread that synced: the replies of one commit round
             // leave together (not through the queue's batching, which runs on the replica's queue).

@@ -39,6 +39,7 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
     private readonly ITimer _timeoutSweep;
     private readonly Persistence.HybridLogicalClock _clock;
     private readonly List<ReadOnlyMemory<byte>> _deliveredCalls = [];
+    private readonly Dictionary<int, (int ViewId, uint Index)> _callIndexes = [];
     private readonly int _batchBytes;
     private List<Action<Group>>? _beforeStart = [];
     private Group _group = null!;
@@ -56,7 +57,7 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
         PersistenceOptions = persistence;
         _clock = new Persistence.HybridLogicalClock(rpcOptions.Time);
         Frontiers = new Persistence.PersistenceFrontiers(
-            (planShard, version) => WithGroup(g => g.ReportPersisted(planShard, Persistence.Versions.ViewOf(version), Persistence.Versions.SequenceOf(version) + 1L)),
+            (planShard, viewId, deliveries) => WithGroup(g => g.ReportPersisted(planShard, viewId, deliveries)),
             () => _allocation, t => layout.Types[t].TypeName);
         _layout = layout;
         _types = [.. types];

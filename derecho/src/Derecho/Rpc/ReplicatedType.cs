@@ -53,8 +53,9 @@ public sealed class ReplicaContext
     public IRpcCaller Caller => _group;
 
     /// <summary>
-    /// The version of the ordered call the replica is running: <c>(view id &lt;&lt; 32) | order index</c>, the same at
-    /// every replica, growing along the shard's order (and across restarts). Read it in an ordered handler.
+    /// The version of the ordered call the replica is running: <c>(view id &lt;&lt; 32) | call index</c> (the calls of
+    /// the view numbered in the shard's order, each call of a batch its own), the same at every replica, growing along
+    /// the shard's order (and across restarts). Read it in an ordered handler.
     /// </summary>
     public long Version { get; internal set; } = Derecho.Persistence.Versions.None;
 

@@ -83,6 +83,46 @@ public sealed class DurableKvTests
         Assert.Single((await cluster.StateHashesAsync(KvClient.Subgroup(), ct)).Values.Distinct());
     }
 
+    [Fact(Timeout = 120_000)]
+    [Integration]
+    public async Task Batched_calls_get_a_version_each_the_same_at_every_replica_and_read_back_by_version_and_time()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var directory = new TempDirectory();
+        await using var cluster = await RpcCluster.StartAsync(3, null, PersistentStore, ct, directory.Path);
+        // Two members keep many puts in flight: beyond the few multicasts a member keeps undelivered, calls are batched.
+        const int PerMember = 80;
+        await Task.WhenAll(new uint[] { 0, 1 }.SelectMany(node =>
+        {
+            var kv = new KvClient(cluster[node], () => cluster[node].Allocation);
+            return Enumerable.Range(0, PerMember).Select(i => kv.PutAsync($"n{node}-{i}", [(byte)node, (byte)i], ct));
+        }));
+        Assert.True(cluster.Members.Values.Sum(m => m.BatchesDelivered) > 0, "no batch was delivered");
+
+        var written = new List<KvVersion>();
+        foreach (var node in new uint[] { 0, 1 })
+        {
+            for (var i = 0; i < PerMember; i++)
+            {
+                var key = $"n{node}-{i}";
+                var latest = await HistoryAsync(cluster, key, Versions.Of(int.MaxValue, 0), ct);
+                Assert.Equal([(byte)node, (byte)i], latest.Value!);
+                written.Add(latest);
+                // Read back by the call's own version and time, at every replica.
+                Assert.Equal(latest.Value, (await HistoryAsync(cluster, key, latest.Version, ct)).Value);
+                Assert.Null((await HistoryAsync(cluster, key, latest.Version - 1, ct)).Value);
+                var byTime = await AgreedAsync(cluster, n => new KvStore.P2PCalls(cluster[0], n).GetAtTimeAsync(key, latest.Microseconds, latest.Logical, ct));
+                Assert.Equal(latest.Version, byTime.Version);
+            }
+        }
+        Assert.Equal(written.Count, written.Select(w => w.Version).Distinct().Count());
+        var last = written.Max(w => w.Version);
+        foreach (var member in cluster.Members.Values)
+        {
+            await member.Frontiers.WaitForGlobalPersistenceAsync(0, 0, 0, last, ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+        }
+    }
+
     /// <summary>A key as of a version at every replica, which must all agree.</summary>
     private static Task<KvVersion> HistoryAsync(RpcCluster cluster, string key, long version, CancellationToken ct) =>
         AgreedAsync(cluster, node => new KvStore.P2PCalls(cluster[cluster.Members.Keys.First()], node).GetAtVersionAsync(key, version, ct));

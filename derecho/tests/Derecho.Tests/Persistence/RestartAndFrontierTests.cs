@@ -77,10 +77,10 @@ public sealed class RestartAndFrontierTests
     public async Task Frontiers_follow_deliveries_logging_and_the_shards_reports()
     {
         var ct = TestContext.Current.CancellationToken;
-        var reported = new List<(int PlanShard, long Version)>();
+        var reported = new List<(int PlanShard, int ViewId, long Deliveries)>();
         var allocation = new GroupAllocation(1, [new TypeAllocation("T", [[
             new ShardAllocation([0, 1], DeliveryMode.Ordered, "DEFAULT"), new ShardAllocation([2, 3], DeliveryMode.Ordered, "DEFAULT")]])]);
-        var frontiers = new PersistenceFrontiers((shard, version) => reported.Add((shard, version)), () => allocation, _ => "T");
+        var frontiers = new PersistenceFrontiers((shard, view, deliveries) => reported.Add((shard, view, deliveries)), () => allocation, _ => "T");
         var advances = new List<FrontierAdvance>();
         frontiers.Advanced += advances.Add;
         var key = new Derecho.Rpc.ShardKey(0, 0, 1);
@@ -88,23 +88,30 @@ public sealed class RestartAndFrontierTests
         var local = frontiers.WaitForLocalPersistenceAsync(0, 0, 1, Versions.Of(1, 2), ct);
         var global = frontiers.WaitForGlobalPersistenceAsync(0, 0, 1, Versions.Of(1, 1), ct);
 
-        frontiers.Delivered(key, plan, Versions.Of(1, 1));
-        frontiers.Delivered(key, plan, Versions.Of(1, 2));
+        // Delivery 0 is one call (version 0), delivery 1 a batch of two calls (versions 1 and 2).
+        frontiers.Delivered(key, plan, Versions.Of(1, 0), orderIndex: 0, lastOfDelivery: true);
+        frontiers.Delivered(key, plan, Versions.Of(1, 1), orderIndex: 1, lastOfDelivery: false);
+        frontiers.Delivered(key, plan, Versions.Of(1, 2), orderIndex: 1, lastOfDelivery: true);
         Assert.Equal(Versions.Of(1, 2), frontiers.GlobalStabilityOf(0, 0, 1));
+        frontiers.Logged(key, Versions.Of(1, 0));
+        Assert.Equal(Versions.Of(1, 0), frontiers.LocalPersistence(0, 0, 1));
         frontiers.Logged(key, Versions.Of(1, 2));
-        Assert.Equal(Versions.Of(1, 0), frontiers.LocalPersistence(0, 0, 1)); // everything before (1, 1)
+        Assert.Equal(Versions.Of(1, 0), frontiers.LocalPersistence(0, 0, 1)); // version 1 is not synced yet
         Assert.False(local.IsCompleted);
         frontiers.Logged(key, Versions.Of(1, 1));
         Assert.Equal(Versions.Of(1, 2), frontiers.LocalPersistence(0, 0, 1));
         await local;
-        Assert.Equal([(plan, Versions.Of(1, 0)), (plan, Versions.Of(1, 2))], reported);
+        Assert.Equal([(plan, 1, 1L), (plan, 1, 2L)], reported);
 
         frontiers.GloballyPersisted(allocation.PlanIndex(0, 0, 0), 1, 5); // another shard
         Assert.Equal(Versions.None, frontiers.GlobalPersistence(0, 0, 1));
+        frontiers.GloballyPersisted(plan, 1, 1);
+        Assert.Equal(Versions.Of(1, 0), frontiers.GlobalPersistence(0, 0, 1)); // the batch's first call is not covered by delivery 0
+        Assert.False(global.IsCompleted);
         frontiers.GloballyPersisted(plan, 1, 2);
-        Assert.Equal(Versions.Of(1, 1), frontiers.GlobalPersistence(0, 0, 1));
+        Assert.Equal(Versions.Of(1, 2), frontiers.GlobalPersistence(0, 0, 1));
         await global;
-        Assert.Contains(new FrontierAdvance(FrontierKind.GlobalPersistence, Versions.Of(1, 1), new Derecho.Rpc.SubgroupId("T", 0), 1), advances);
+        Assert.Contains(new FrontierAdvance(FrontierKind.GlobalPersistence, Versions.Of(1, 2), new Derecho.Rpc.SubgroupId("T", 0), 1), advances);
         Assert.Contains(advances, a => a.Kind == FrontierKind.LocalPersistence && a.Version == Versions.Of(1, 2));
     }
 
@@ -117,12 +124,14 @@ public sealed class RestartAndFrontierTests
         var first = new TaskCompletionSource<Exception?>();
         log.Append(1, new HlcTimestamp(1, 0), "a"u8);
         persistence.Applied(e => first.TrySetResult(e));
+        persistence.RequestCommit();
         Assert.Null(await first.Task.WaitAsync(TestContext.Current.CancellationToken));
 
         var second = new TaskCompletionSource<Exception?>();
         log.Append(2, new HlcTimestamp(2, 0), "b"u8);
         disk.CrashAtStep = disk.Steps;
         persistence.Applied(e => second.TrySetResult(e));
+        persistence.CommitPending();
         Assert.NotNull(await second.Task.WaitAsync(TestContext.Current.CancellationToken));
         var third = new TaskCompletionSource<Exception?>();
         persistence.Applied(e => third.TrySetResult(e));
