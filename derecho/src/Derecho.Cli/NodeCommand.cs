@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Diagnostics;
 using System.IO.Hashing;
@@ -50,8 +51,9 @@ internal static class NodeCommand
                 await Console.Error.WriteLineAsync($"derecho: warning: {warning}");
             }
             var options = parse.GetValue(viewFile) is { } path ? loaded.Options with { ViewFile = Path.GetFullPath(path) } : loaded.Options;
-            // The send loop's continuations only record a latency and free a slot: they may run on the event loop.
-            options = options with { InlineSendCompletions = true };
+            // The send loop's continuations only record a latency and free a slot: they may run on the event loop, and
+            // the loop holds no lock when it sends. Deliveries are hashed inside the callback: large ones may be lent.
+            options = options with { InlineSendCompletions = true, SendOnCallingThread = true, ReuseLargeMessageBuffers = true };
             var run = new NodeRun(options, parse.GetValue(send), parse.GetValue(size), parse.GetValue(window), parse.GetValue(rate),
                 parse.GetValue(waitMembers), TimeSpan.FromSeconds(parse.GetValue(duration)), parse.GetValue(reportEvery), parse.GetValue(verbose));
             return await run.RunAsync(ct);
@@ -64,6 +66,7 @@ internal static class NodeCommand
         private readonly XxHash64 _viewDigest = new();
         private readonly TaskCompletionSource _enoughMembers = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly List<long> _latencies = [];
+        private readonly ConcurrentBag<byte[]> _payloads = [];
         private int _digestView = -1;
         private long _viewCount;
         private long _delivered;
@@ -156,7 +159,8 @@ internal static class NodeCommand
                         await Task.Delay(ahead, ct);
                     }
                     await slots.WaitAsync(ct);
-                    var payload = new byte[size];
+                    // A payload is used again once its send completed: a fresh one per send costs page faults and zeroing.
+                    var payload = _payloads.TryTake(out var reused) ? reused : new byte[size];
                     BinaryPrimitives.WriteUInt32LittleEndian(payload, options.LocalId);
                     BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(4), i);
                     inFlight.Add(SendOneAsync(group, payload, slots));
@@ -195,6 +199,7 @@ internal static class NodeCommand
             }
             finally
             {
+                _payloads.Add(payload);
                 slots.Release();
             }
         }

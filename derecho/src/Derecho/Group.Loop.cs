@@ -476,9 +476,16 @@ public sealed partial class Group
     {
         var message = new DeliveredMessage(delivery.Sender, delivery.SenderIndex, delivery.ViewId, delivery.OrderIndex, delivery.Payload) { Shard = delivery.Shard };
         _handlers.Delivered?.Invoke(message);
+        var lent = _largeMessageBuffers?.IsLent(delivery.Payload) == true;
+        // A lent buffer is used again after this: subscribers read later, so they get their own copy.
+        var kept = lent && _subscribers.Length > 0 ? message with { Payload = delivery.Payload.ToArray() } : message;
         foreach (var subscriber in _subscribers)
         {
-            subscriber.TryWrite(message);
+            subscriber.TryWrite(kept);
+        }
+        if (lent)
+        {
+            _largeMessageBuffers!.Return(delivery.Payload);
         }
         _metrics.Delivered.Add(1, _metrics.Node);
         _metrics.DeliveredBytes.Add(delivery.Payload.Length, _metrics.Node);
@@ -487,6 +494,8 @@ public sealed partial class Group
     private void Install(View view)
     {
         _view = view;
+        // Assemblies of the view that ended are dropped: their buffers go to the garbage collector.
+        _largeMessageBuffers?.Forget();
         _logger.ViewInstalled(NodeId, view.ToString());
         WriteViewFile(view);
         _metrics.ViewChanges.Add(1, _metrics.Node);

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using Derecho.Membership;
+using Derecho.Multicast;
 using Derecho.Protocol;
 using Derecho.Transport;
 using Microsoft.Extensions.Logging;
@@ -34,6 +35,7 @@ public sealed partial class Group : IAsyncDisposable
     private readonly TaskCompletionSource<StopReason> _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _shutdown = new();
     private readonly ITimer _timer;
+    private readonly LargeMessageBuffers? _largeMessageBuffers;
     private Member _member = null!;
     private ChannelWriter<DeliveredMessage>[] _subscribers = [];
     private volatile View? _view;
@@ -50,6 +52,7 @@ public sealed partial class Group : IAsyncDisposable
             Math.Max(options.MaxPayloadSize, (long)options.WindowSize * (options.MaxSmcPayloadSize + 64)) + (1 << 20));
         _transport = new TcpTransport(new Hello(options.LocalId, Incarnation), new TransportEvents(this), maxFrame);
         _metrics = new GroupMetrics(options.LocalId, () => Volatile.Read(ref _pendingSendCount));
+        _largeMessageBuffers = options.ReuseLargeMessageBuffers ? new LargeMessageBuffers() : null;
         _timer = _time.CreateTimer(_ => PostAndRun(TickInput.Instance), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
@@ -135,7 +138,8 @@ public sealed partial class Group : IAsyncDisposable
             throw new ArgumentException($"payload of {payload.Length} bytes exceeds max_payload_size {_options.MaxPayloadSize}", nameof(payload));
         }
         var request = new SendInput(shard, payload, _options.InlineSendCompletions);
-        if (!PostAndRequest(request))
+        var posted = _options.SendOnCallingThread && Volatile.Read(ref _pendingSendCount) == 0 ? PostAndRun(request) : PostAndRequest(request);
+        if (!posted)
         {
             throw new GroupStoppedException("this member has been disposed");
         }
@@ -236,6 +240,7 @@ public sealed partial class Group : IAsyncDisposable
             MaxPayloadSize = _options.MaxPayloadSize,
             BlockSize = _options.BlockSize,
             BulkSchedule = _options.BulkSchedule,
+            LargeMessageBuffers = _largeMessageBuffers,
             PartitionSafety = _options.PartitionSafety,
             FirstViewId = _options.FirstViewId,
             StateTransfer = _handlers.StateTransfer,

@@ -89,6 +89,24 @@ public sealed record GroupOptions
     /// </summary>
     public bool InlineSendCompletions { get; init; }
 
+    /// <summary>
+    /// Lets <see cref="Group.SendAsync(ReadOnlyMemory{byte}, CancellationToken)"/> run the event loop on the calling
+    /// thread when no other send of this member is in flight and no other thread runs the loop: a lone message then
+    /// leaves at once instead of after a thread-pool hop (sends made while others are in flight still go through
+    /// the pool, so that they leave batched). The loop may then deliver messages and complete sends on the caller's
+    /// thread before <c>SendAsync</c> returns: only for callers that hold no lock a handler might need. Off by default.
+    /// </summary>
+    public bool SendOnCallingThread { get; init; }
+
+    /// <summary>
+    /// Assembles received messages above <see cref="MaxSmcPayloadSize"/> in pooled buffers that are used again once
+    /// the <see cref="GroupHandlers.Delivered"/> callback returns, as Derecho reuses its buffers after the delivery
+    /// upcall: the callback must not keep such a payload (copy it if needed); subscribers of
+    /// <see cref="Group.ReadDeliveriesAsync"/> get copies. Saves the page faults and zeroing of a fresh buffer per
+    /// message. Off by default.
+    /// </summary>
+    public bool ReuseLargeMessageBuffers { get; init; }
+
     /// <summary>Where and how persistent fields keep their logs (the <c>PERS</c> keys).</summary>
     public Persistence.PersistenceOptions Persistence { get; init; } = new();
 

@@ -47,6 +47,7 @@ internal sealed class AtomicMulticast
     private readonly int _blockSize;
     private readonly int _maxPayload;
     private readonly BulkSchedule _schedule;
+    private readonly LargeMessageBuffers? _buffers;
     private readonly SenderLog[] _logs;
     private readonly Dictionary<(int Sender, long Index), Assembly> _assemblies = [];
     private readonly Queue<PendingMessage> _queue = new();
@@ -67,6 +68,7 @@ internal sealed class AtomicMulticast
         _blockSize = options.BlockSize;
         _maxPayload = options.MaxPayloadSize;
         _schedule = options.BulkSchedule;
+        _buffers = options.LargeMessageBuffers;
         _logs = new SenderLog[_members];
         for (var i = 0; i < _members; i++)
         {
@@ -192,10 +194,10 @@ internal sealed class AtomicMulticast
         var key = (sender, chunk.Index);
         if (!_assemblies.TryGetValue(key, out var assembly))
         {
-            assembly = new Assembly(chunk.TotalLength, _blockSize);
+            assembly = new Assembly(chunk.TotalLength, _blockSize, _buffers);
             _assemblies.Add(key, assembly);
         }
-        if (assembly.Buffer.Length != chunk.TotalLength || !assembly.Add(block, chunk.Bytes.Span))
+        if (assembly.Length != chunk.TotalLength || !assembly.Add(block, chunk.Bytes.Span))
         {
             return false;
         }
@@ -211,7 +213,7 @@ internal sealed class AtomicMulticast
         ref var slot = ref _logs[sender].At(chunk.Index);
         slot.Present = true;
         slot.IsNull = false;
-        slot.Payload = assembly.Buffer;
+        slot.Payload = assembly.Buffer.AsMemory(0, assembly.Length);
         return Advance(sender);
     }
 
@@ -377,13 +379,18 @@ internal sealed class AtomicMulticast
     /// <summary>The stream member at <paramref name="position"/> counted from <paramref name="sender"/>.</summary>
     private int RankAt(int sender, int position) => (sender + position) % _members;
 
-    /// <summary>A large message being received: its buffer and which of its blocks arrived (in any order).</summary>
-    private sealed class Assembly(int length, int blockSize)
+    /// <summary>
+    /// A large message being received: its buffer (pooled, or its own, possibly longer than the message) and which
+    /// of its blocks arrived (in any order).
+    /// </summary>
+    private sealed class Assembly(int length, int blockSize, LargeMessageBuffers? buffers)
     {
         private readonly bool[] _arrived = new bool[(length + blockSize - 1) / blockSize];
         private int _missing = (length + blockSize - 1) / blockSize;
 
-        public byte[] Buffer { get; } = GC.AllocateUninitializedArray<byte>(length);
+        public byte[] Buffer { get; } = buffers?.Rent(length) ?? GC.AllocateUninitializedArray<byte>(length);
+
+        public int Length => length;
 
         public bool Complete => _missing == 0;
 

@@ -43,6 +43,13 @@ public sealed record MemberOptions
     public BulkSchedule BulkSchedule { get; init; } = BulkSchedule.Binomial;
 
     /// <summary>
+    /// Where received large messages are assembled: pooled buffers lent to the application until it returns them
+    /// (<see cref="LargeMessageBuffers.Return"/>), or null (the default) for a fresh array per message that the
+    /// application may keep.
+    /// </summary>
+    public LargeMessageBuffers? LargeMessageBuffers { get; init; }
+
+    /// <summary>
     /// When true (the default), a member that can no longer see a majority of its current view wedges and stops
     /// (<see cref="StopReason.LostMajority"/>) rather than risk a split brain. False is Derecho's
     /// <c>disable_partitioning_safety = true</c>: the side that remains goes on alone.

@@ -20,6 +20,9 @@ public sealed class TcpTransport : IAsyncDisposable
     /// <summary>How long the I/O thread keeps polling without sleeping after traffic: about 50 µs.</summary>
     private static readonly long SpinTicks = Stopwatch.Frequency / 20_000;
 
+    /// <summary>How long a handshake waits at a time (microseconds) before it looks at its deadline and cancellation.</summary>
+    private const int PollSlice = 50_000;
+
     private readonly Hello _self;
     private readonly ITransportHandler _handler;
     private readonly int _maxFrameSize;
@@ -78,22 +81,24 @@ public sealed class TcpTransport : IAsyncDisposable
     /// <summary>Connects to the member listening at <paramref name="endPoint"/> and completes the handshake.</summary>
     /// <exception cref="SocketException">The connection failed.</exception>
     /// <exception cref="IOException">The handshake failed, timed out, or reached this member itself.</exception>
-    public async Task<PeerConnection> ConnectAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
+    public Task<PeerConnection> ConnectAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
+        // On a thread of its own with synchronous calls: see Handshake.
+        return Task.Factory.StartNew(() =>
         {
-            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
-            await socket.SendAsync(_self.ToFrame(), SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            var remote = await ReadHelloAsync(socket, cancellationToken).ConfigureAwait(false);
-            return Establish(socket, remote);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+            var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                Connect(socket, endPoint, cancellationToken);
+                return Establish(socket, Handshake(socket, cancellationToken));
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <inheritdoc />
@@ -128,19 +133,16 @@ public sealed class TcpTransport : IAsyncDisposable
             {
                 continue;
             }
-            _ = Task.Run(() => AcceptAsync(socket));
+            _ = Task.Factory.StartNew(() => Accept(socket), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
     }
 
-    private async Task AcceptAsync(Socket socket)
+    private void Accept(Socket socket)
     {
         socket.NoDelay = true;
         try
         {
-            // Both sides send their handshake at once, so a self-connect is seen by the side that made it too.
-            await socket.SendAsync(_self.ToFrame(), SocketFlags.None, _stopping.Token).ConfigureAwait(false);
-            var remote = await ReadHelloAsync(socket, _stopping.Token).ConfigureAwait(false);
-            _handler.OnAccepted(Establish(socket, remote));
+            _handler.OnAccepted(Establish(socket, Handshake(socket, _stopping.Token)));
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
@@ -250,17 +252,58 @@ public sealed class TcpTransport : IAsyncDisposable
         _wake.Dispose();
     }
 
-    /// <summary>Reads exactly the peer's handshake frame (nothing after it), rejecting garbage as soon as it shows.</summary>
-    private async Task<Hello> ReadHelloAsync(Socket socket, CancellationToken cancellationToken)
+    /// <summary>Connects without blocking for longer than <see cref="HandshakeTimeout"/> or past cancellation.</summary>
+    private static void Connect(Socket socket, IPEndPoint endPoint, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(HandshakeTimeout);
+        socket.Blocking = false;
+        try
+        {
+            socket.Connect(endPoint);
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+        {
+            var deadline = Stopwatch.GetTimestamp() + (long)(HandshakeTimeout.TotalSeconds * Stopwatch.Frequency);
+            while (!socket.Poll(PollSlice, SelectMode.SelectWrite))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (Stopwatch.GetTimestamp() > deadline)
+                {
+                    throw new IOException($"no connection to {endPoint} within {HandshakeTimeout.TotalSeconds} s");
+                }
+            }
+            if (socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is int error and not 0)
+            {
+                throw new SocketException(error);
+            }
+        }
+        socket.Blocking = true;
+    }
+
+    /// <summary>
+    /// Sends this member's handshake and reads exactly the peer's (nothing after it), rejecting garbage as soon as it
+    /// shows, with synchronous calls: a socket that never saw an asynchronous call is not registered with the
+    /// runtime's epoll thread, which would otherwise wake up for every frame the I/O thread reads anyway.
+    /// </summary>
+    private Hello Handshake(Socket socket, CancellationToken cancellationToken)
+    {
+        // Both sides send their handshake at once, so a self-connect is seen by the side that made it too.
+        socket.Send(_self.ToFrame());
+        var deadline = Stopwatch.GetTimestamp() + (long)(HandshakeTimeout.TotalSeconds * Stopwatch.Frequency);
         var frame = new byte[Frame.HeaderSize + Hello.Size];
         try
         {
             for (var read = 0; read < frame.Length;)
             {
-                var count = await socket.ReceiveAsync(frame.AsMemory(read), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                if (!socket.Poll(PollSlice, SelectMode.SelectRead))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (Stopwatch.GetTimestamp() > deadline)
+                    {
+                        throw new IOException($"no handshake within {HandshakeTimeout.TotalSeconds} s");
+                    }
+                    continue;
+                }
+                var count = socket.Receive(frame.AsSpan(read));
                 if (count == 0)
                 {
                     throw new IOException("connection closed during the handshake");
@@ -290,10 +333,6 @@ public sealed class TcpTransport : IAsyncDisposable
         catch (MalformedFrameException e)
         {
             throw new IOException($"bad handshake: {e.Message}", e);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new IOException($"no handshake within {HandshakeTimeout.TotalSeconds} s");
         }
     }
 }
