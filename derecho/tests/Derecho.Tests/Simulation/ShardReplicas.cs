@@ -1,20 +1,36 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using Derecho.Kv;
 using Derecho.Membership;
 using Derecho.Protocol;
+using Derecho.Rpc;
 
 namespace Derecho.Tests.Simulation;
 
 /// <summary>
 /// The replicated objects of a sharded run, as <see cref="Derecho.Rpc.ReplicatedGroup"/> keeps them, over the real
-/// <see cref="Member"/> protocol: every delivery in a shard's order is a put into that shard's key-value map
-/// (its reply the previous value); at each view, members that were in the shard before (and did not restart) hold
-/// the state and snapshot it between the last delivery of the ending view and the first of the new one (in
-/// their replica's queue, as the RPC layer does), and newcomers hold their deliveries until a snapshot arrives.
-/// A newcomer whose every source failed (or says it has no state, being such a newcomer itself) has lost its state
-/// and refuses to run anything, as the RPC layer's replica does (<see cref="Derecho.Rpc.RpcError.StateLost"/>).
+/// <see cref="Member"/> protocol. Each replica is the key-value sample's real <see cref="KvStore"/> (in memory),
+/// driven through its source-generated code: every delivery in a shard's order becomes an ordered <c>Get</c> then
+/// <c>Put</c> of one of the shard's keys, encoded by the generated proxy (<see cref="KvStore.OrderedCalls"/>) and run
+/// by the generated dispatch (<see cref="IReplicatedObject.InvokeAsync"/>); its reply is the two encoded results. At
+/// each view, members that were in the shard before (and did not restart) hold the state and snapshot it with the
+/// store's own <see cref="IReplicatedState.WriteState"/> between the last delivery of the ending view and the first
+/// of the new one (in their replica's queue, as the RPC layer does), and newcomers hold their deliveries until a
+/// snapshot arrives, which they load with <see cref="IReplicatedState.ReadState"/>. A newcomer whose every source
+/// failed (or says it has no state, being such a newcomer itself) has lost its state and refuses to run anything,
+/// as the RPC layer's replica does (<see cref="RpcError.StateLost"/>).
 /// Checks: the replies of every put agree across members, every holder's snapshot of a view is the same, no replica
-/// still waits at the end, and at the end every member of a shard that has a state holds the same map, with only
-/// that shard's keys.
+/// still waits at the end, and at the end every member of a shard that has a state holds the same state (compared
+/// by hash), with only that shard's keys (listed by a P2P <c>ListKeys</c> through the generated dispatch).
 /// </summary>
+/// <remarks>
+/// The simulation runs the generated proxy, dispatch and state code, not <see cref="Derecho.Rpc.ReplicatedGroup"/>'s
+/// own call and dispatch logic: that is not sans-IO. Each of its replicas runs handlers on its own thread-pool loop
+/// (a channel read by <c>Task.Run</c>), and it sends replies, forwarded calls and state chunks through the concrete
+/// <see cref="Group"/> (TCP transport and event-loop thread), so a simulation cannot schedule it deterministically
+/// or put it on a simulated network without a seam between it and the group and a pluggable replica scheduler.
+/// </remarks>
 internal sealed class ShardReplicas(IShardPlanner planner, Coverage coverage)
 {
     private readonly Dictionary<int, View> _views = [];
@@ -92,11 +108,11 @@ internal sealed class ShardReplicas(IShardPlanner planner, Coverage coverage)
                     coverage.ShardStatesLost++;
                     continue;
                 }
-                if (replica.Map.Keys.FirstOrDefault(k => !k.StartsWith($"s{shard}/", StringComparison.Ordinal)) is { } stray)
+                if (replica.ListKeys(node).FirstOrDefault(k => !k.StartsWith($"s{shard}/", StringComparison.Ordinal)) is { } stray)
                 {
                     throw new SimulationFailure($"node {node} holds key {stray} in shard {shard}");
                 }
-                states.TryAdd(replica.Serialize(), node);
+                states.TryAdd(Convert.ToHexString(SHA256.HashData(Convert.FromHexString(replica.Serialize()))), node);
             }
             if (states.Count > 1)
             {
@@ -153,9 +169,8 @@ internal sealed class ShardReplicas(IShardPlanner planner, Coverage coverage)
     internal sealed class Replica(ShardReplicas owner, int shard, uint node)
     {
         private readonly List<Step> _held = [];
+        private readonly IReplicatedObject _store = new KvStore(); // in memory: nothing to dispose
         private int _viewId;
-
-        public SortedDictionary<string, string> Map { get; } = new(StringComparer.Ordinal);
 
         public bool Waiting { get; private set; }
 
@@ -165,7 +180,17 @@ internal sealed class ShardReplicas(IShardPlanner planner, Coverage coverage)
         /// <summary>The holders whose snapshot a waiting replica may still get.</summary>
         public HashSet<uint> Sources { get; } = [];
 
-        public string Serialize() => string.Join(';', Map.Select(p => $"{p.Key}={p.Value}"));
+        /// <summary>The store's state as its <see cref="IReplicatedState.WriteState"/> writes it, in hex.</summary>
+        public string Serialize()
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            ((IReplicatedState)_store).WriteState(buffer);
+            return Convert.ToHexString(buffer.WrittenSpan);
+        }
+
+        /// <summary>The store's keys, by a P2P call through the generated proxy and dispatch.</summary>
+        public string[] ListKeys(uint node) =>
+            RpcSerializer.Deserialize<string[]>(Invoke(CallRecorder.Encode(c => _ = new KvStore.P2PCalls(c, node).ListKeysAsync()), ordered: false));
 
         public void WaitFor(int viewId, IEnumerable<uint> holders)
         {
@@ -221,13 +246,8 @@ internal sealed class ShardReplicas(IShardPlanner planner, Coverage coverage)
 
         public void Load(string state)
         {
-            Map.Clear();
-            foreach (var pair in state.Split(';', StringSplitOptions.RemoveEmptyEntries))
-            {
-                var at = pair.IndexOf('=', StringComparison.Ordinal);
-                Map[pair[..at]] = pair[(at + 1)..];
-            }
-            if (Map.Count > 0)
+            ((IReplicatedState)_store).ReadState(new ReadOnlySequence<byte>(Convert.FromHexString(state)));
+            if (ListKeys(node).Length > 0)
             {
                 owner.Coverage.StateTransfers++;
             }
@@ -255,8 +275,52 @@ internal sealed class ShardReplicas(IShardPlanner planner, Coverage coverage)
                 return;
             }
             var slot = $"s{shard}/k{step.Key.Sum(c => c) % 8}";
-            owner.Reply(step.Key, Map.GetValueOrDefault(slot, ""));
-            Map[slot] = step.Key;
+            var before = Invoke(CallRecorder.Encode(c => _ = new KvStore.OrderedCalls(c, 0, shard).Get(slot)), ordered: true);
+            var added = Invoke(CallRecorder.Encode(c => _ = new KvStore.OrderedCalls(c, 0, shard).Put(slot, Encoding.UTF8.GetBytes(step.Key))), ordered: true);
+            owner.Reply(step.Key, Convert.ToHexString(before.Span) + "/" + Convert.ToHexString(added.Span));
+        }
+
+        /// <summary>Runs an encoded call through the store's generated dispatch; its handlers are synchronous.</summary>
+        private ReadOnlyMemory<byte> Invoke((uint MethodId, byte[] Arguments) call, bool ordered)
+        {
+            var result = _store.InvokeAsync(call.MethodId, call.Arguments, ordered);
+            return result.IsCompletedSuccessfully
+#pragma warning disable VSTHRD002 // completed already: nothing is waited for
+                ? result.Result
+#pragma warning restore VSTHRD002
+                : throw new SimulationFailure($"method {call.MethodId:x8} of the store did not complete at once at node {node}");
+        }
+    }
+
+    /// <summary>An <see cref="IRpcCaller"/> that only records the method id and arguments a generated proxy encodes.</summary>
+    private sealed class CallRecorder : IRpcCaller
+    {
+        private uint _methodId;
+        private byte[] _arguments = [];
+
+        public static (uint MethodId, byte[] Arguments) Encode(Action<IRpcCaller> call)
+        {
+            var recorder = new CallRecorder();
+            call(recorder);
+            return (recorder._methodId, recorder._arguments);
+        }
+
+        public QueryResults<TResult> Ordered<TResult>(SubgroupId subgroup, int shard, uint methodId, ReadOnlyMemory<byte> arguments, CancellationToken cancellationToken)
+        {
+            Record(methodId, arguments);
+            return new QueryResults<TResult>(new TaskCompletionSource<IOrderedReplies>().Task);
+        }
+
+        public Task<TResult> P2PAsync<TResult>(SubgroupId subgroup, uint node, uint methodId, ReadOnlyMemory<byte> arguments, CancellationToken cancellationToken)
+        {
+            Record(methodId, arguments);
+            return Task.FromResult(default(TResult)!);
+        }
+
+        private void Record(uint methodId, ReadOnlyMemory<byte> arguments)
+        {
+            _methodId = methodId;
+            _arguments = arguments.ToArray();
         }
     }
 
