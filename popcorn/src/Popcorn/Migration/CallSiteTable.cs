@@ -3,11 +3,26 @@ using Popcorn.Toolchain;
 
 namespace Popcorn.Migration;
 
+/// <summary>How this ISA's code holds an integer narrower than its 64-bit register (or 8-byte spill slot).</summary>
+public enum IntegerExtension
+{
+    /// <summary>Not known from the code: the ISA's convention applies (riscv64 sign-extends 32-bit values, aarch64 zero-extends).</summary>
+    Unknown,
+
+    /// <summary>Sign-extended (riscv64 <c>lw</c>, <c>addw</c>; aarch64 <c>ldrsw</c>, <c>sxtw</c>).</summary>
+    Sign,
+
+    /// <summary>Zero-extended (riscv64 <c>lwu</c>; aarch64 any W-register result).</summary>
+    Zero,
+}
+
 /// <summary>One recorded value of a call site: what it is and where it is at the call's return address.</summary>
 /// <param name="Kind">Integer, pointer, float or stack allocation.</param>
 /// <param name="Size">The value's size in bytes (for an allocation: its contents).</param>
 /// <param name="Location">Where it is.</param>
-public readonly record struct LiveValue(LiveValueKind Kind, long Size, StackMapLocation Location);
+/// <param name="Extension">For an integer narrower than 8 bytes in a register or slot: how the code after the call
+/// expects the upper bytes (from the machine code before the call).</param>
+public readonly record struct LiveValue(LiveValueKind Kind, long Size, StackMapLocation Location, IntegerExtension Extension = IntegerExtension.Unknown);
 
 /// <summary>A register that holds <c>Base + Offset</c>, an address in its function's frame (DWARF numbers; the base is
 /// the stack or frame pointer as they are in the function's body).</summary>
@@ -113,12 +128,13 @@ public sealed class CallSiteTable
             var size = symbol is { Size: > 0 } s ? s.Size : function.Records.Max(r => r.Address) - function.Address + 4;
             var code = ReadCode(image, function.Address, size);
             var calls = MachineCode.CallReturnAddresses(image.Isa, code, function.Address);
-            var frameAddresses = MachineCode.FrameAddressesAtCalls(image.Isa, code, function.Address);
+            var forward = MachineCode.Forward(image.Isa, code, function.Address);
+            var frameAddresses = forward.FrameAddresses(image.Isa);
             table._functions.Add((function.Address, function.Address + size));
-            var live = MachineCode.LiveAtReturnAddresses(image.Isa, code, function.Address, calls);
+            var live = MachineCode.LiveAtReturnAddresses(image.Isa, code, function.Address, calls, forward);
             foreach (var record in function.Records)
             {
-                var site = Build(image.Isa, cfi, function, name, record, code, calls, frameAddresses, live);
+                var site = Build(image.Isa, cfi, function, name, record, code, calls, forward, frameAddresses, live);
                 table._byId[(function.Address, record.Id)] = site;
                 table._byReturnAddress[site.ReturnAddress] = site;
             }
@@ -136,7 +152,7 @@ public sealed class CallSiteTable
     public bool IsInFunctionWithMetadata(ulong address) => _functions.Any(f => address >= f.Start && address < f.End);
 
     private static CallSite Build(Isa isa, CallFrameInfo cfi, StackMapFunction function, string name, StackMapRecord record, byte[] code, List<ulong> calls,
-        Dictionary<ulong, List<FrameAddress>> frameAddresses, MachineLiveness live)
+        MachineCode.ForwardFacts forward, Dictionary<ulong, List<FrameAddress>> frameAddresses, MachineLiveness live)
     {
         var returnAddress = calls.LastOrDefault(r => r <= record.Address);
         string? problem = null;
@@ -184,8 +200,9 @@ public sealed class CallSiteTable
                     }
                     location = translated.Value;
                 }
-                values.Add(new LiveValue(kind, size, location));
+                values.Add(WithExtension(isa, new LiveValue(kind, size, location), forward.AfterCall.GetValueOrDefault(returnAddress)));
             }
+            WidenReloadedSlots(isa, values, live.Slots.GetValueOrDefault(returnAddress, []), fpAboveSp);
         }
         if ((flags & StackMapEncoding.FrameNotRewritable) != 0)
         {
@@ -211,6 +228,48 @@ public sealed class CallSiteTable
                 ?? MachineCode.UnrecordedLiveSlots(isa, live.Slots.GetValueOrDefault(returnAddress, []), live.Stored, frame, function.StackSize, fpAboveSp, values);
         }
         return new CallSite(function.Address, name, record.Id, returnAddress, function.StackSize, frame, flags, values, bases, problem);
+    }
+
+    /// <summary>An integer narrower than 8 bytes takes the extension the code before the call gave its register or
+    /// spill slot.</summary>
+    private static LiveValue WithExtension(Isa isa, LiveValue value, MachineCode.RegisterFacts? after)
+    {
+        var location = value.Location;
+        if (value.Kind != LiveValueKind.Integer || value.Size >= 8 || after is null)
+        {
+            return value;
+        }
+        var widths = location.Type == LocationType.Register ? after.Registers.GetValueOrDefault(location.Register, Widths.Unknown)
+            : location.Type == LocationType.Indirect ? after.Slots.GetValueOrDefault((location.Register, location.Offset), Widths.Unknown)
+            : Widths.Unknown;
+        return value with { Extension = widths.ExtensionOf() };
+    }
+
+    /// <summary>A narrow integer's slot that the code after the call reloads whole (8 bytes, an X register's spill
+    /// of a W value) is recorded as 8 bytes, so that stack transformation writes its upper half too (extended as
+    /// <see cref="LiveValue.Extension"/> says), unless another recorded value lies in that upper half.</summary>
+    private static void WidenReloadedSlots(Isa isa, List<LiveValue> values, List<FrameSlot> liveSlots, long? fpAboveSp)
+    {
+        long? FromSp(int register, long offset) => register == MachineCode.StackPointer(isa) ? offset
+            : register == MachineCode.FramePointer(isa) && fpAboveSp is { } delta ? offset + delta : null;
+        for (var i = 0; i < values.Count; i++)
+        {
+            var location = values[i].Location;
+            if (values[i].Kind != LiveValueKind.Integer || location.Type != LocationType.Indirect || location.Size >= 8
+                || !liveSlots.Contains(new FrameSlot(location.Register, location.Offset, 8)) || FromSp(location.Register, location.Offset) is not { } from)
+            {
+                continue;
+            }
+            var (upper, end) = (from + location.Size, from + 8);
+            var shared = values.Where((other, j) => j != i && other.Location.Type is LocationType.Indirect or LocationType.Direct
+                && (other.Location.Type == LocationType.Indirect || other.Kind == LiveValueKind.Alloca)
+                && FromSp(other.Location.Register, other.Location.Offset) is { } start
+                && start < end && upper < start + (other.Kind == LiveValueKind.Alloca ? other.Size : Math.Max(1, other.Location.Size)));
+            if (!shared.Any())
+            {
+                values[i] = values[i] with { Location = location with { Size = 8 } };
+            }
+        }
     }
 
     /// <summary>The machine-level safety net: callee-saved registers this frame saved (their values at the call are

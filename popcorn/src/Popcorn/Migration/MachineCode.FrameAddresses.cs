@@ -4,36 +4,68 @@ namespace Popcorn.Migration;
 
 internal static partial class MachineCode
 {
-    /// <summary>What the analysis knows at one instruction: registers holding a frame address, registers holding a constant.</summary>
-    private sealed class RegisterFacts
+    /// <summary>What the forward analysis knows at one instruction: registers holding a frame address, registers
+    /// holding a constant, and how the integer registers and 8-byte spill slots extend a narrower value
+    /// (<see cref="Widths"/>).</summary>
+    internal sealed class RegisterFacts
     {
         public Dictionary<int, (int Base, long Offset)> Known = [];
         public Dictionary<int, long> Constants = [];
+        public Dictionary<int, Widths> Registers = [];
+        public Dictionary<(int Base, long Offset), Widths> Slots = [];
 
-        public RegisterFacts Clone() => new() { Known = new(Known), Constants = new(Constants) };
+        public RegisterFacts Clone() => new() { Known = new(Known), Constants = new(Constants), Registers = new(Registers), Slots = new(Slots) };
 
-        /// <summary>Keeps only the facts both sides agree on; returns whether this changed.</summary>
-        public bool Meet(RegisterFacts other)
+        /// <summary>Keeps only the facts both sides agree on (for widths: the weaker of the two); returns whether this changed.</summary>
+        public bool Meet(RegisterFacts other) =>
+            MeetExact(Known, other.Known) | MeetExact(Constants, other.Constants) | MeetWidths(Registers, other.Registers) | MeetWidths(Slots, other.Slots);
+
+        private static bool MeetExact<TKey, TValue>(Dictionary<TKey, TValue> mine, Dictionary<TKey, TValue> theirs)
+            where TKey : notnull
         {
             var changed = false;
-            foreach (var (register, value) in Known.ToList())
+            foreach (var (key, value) in mine.ToList())
             {
-                if (!other.Known.TryGetValue(register, out var theirs) || theirs != value)
+                if (!theirs.TryGetValue(key, out var other) || !EqualityComparer<TValue>.Default.Equals(other, value))
                 {
-                    Known.Remove(register);
-                    changed = true;
-                }
-            }
-            foreach (var (register, value) in Constants.ToList())
-            {
-                if (!other.Constants.TryGetValue(register, out var theirs) || theirs != value)
-                {
-                    Constants.Remove(register);
+                    mine.Remove(key);
                     changed = true;
                 }
             }
             return changed;
         }
+
+        private static bool MeetWidths<TKey>(Dictionary<TKey, Widths> mine, Dictionary<TKey, Widths> theirs)
+            where TKey : notnull
+        {
+            var changed = false;
+            foreach (var (key, value) in mine.ToList())
+            {
+                var met = theirs.TryGetValue(key, out var other) ? value.Meet(other) : Widths.Unknown;
+                if (met != value)
+                {
+                    changed = true;
+                    if (met == Widths.Unknown)
+                    {
+                        mine.Remove(key);
+                    }
+                    else
+                    {
+                        mine[key] = met;
+                    }
+                }
+            }
+            return changed;
+        }
+    }
+
+    /// <summary>The facts of a forward pass over one function: before every instruction (by address) and after every
+    /// call (by return address: what the caller's code sees when the callee returns).</summary>
+    internal sealed record ForwardFacts(Dictionary<ulong, RegisterFacts> Before, Dictionary<ulong, RegisterFacts> AfterCall)
+    {
+        /// <summary>The callee-saved registers holding a frame address when each call returns.</summary>
+        public Dictionary<ulong, List<FrameAddress>> FrameAddresses(Isa isa) => AfterCall.ToDictionary(p => p.Key,
+            p => p.Value.Known.Where(k => IsCalleeSavedInteger(isa, k.Key)).Select(k => new FrameAddress(k.Key, k.Value.Base, k.Value.Offset)).ToList());
     }
 
     /// <summary>
@@ -45,7 +77,12 @@ internal static partial class MachineCode
     /// every path to it); sp and fp stand for their values in the function's body. Code reached only through an
     /// indirect jump (a jump table) starts from what holds at the indirect jumps.
     /// </summary>
-    public static Dictionary<ulong, List<FrameAddress>> FrameAddressesAtCalls(Isa isa, ReadOnlySpan<byte> code, ulong start)
+    public static Dictionary<ulong, List<FrameAddress>> FrameAddressesAtCalls(Isa isa, ReadOnlySpan<byte> code, ulong start) =>
+        Forward(isa, code, start).FrameAddresses(isa);
+
+    /// <summary>The forward data-flow pass behind <see cref="FrameAddressesAtCalls"/>, with everything it tracks:
+    /// frame addresses and constants in registers, and the widths (<see cref="Widths"/>) of integer registers and spill slots.</summary>
+    public static ForwardFacts Forward(Isa isa, ReadOnlySpan<byte> code, ulong start)
     {
         var instructions = new List<(int Offset, uint Word, int Length)>();
         var byOffset = new Dictionary<int, int>();
@@ -61,7 +98,7 @@ internal static partial class MachineCode
             at += length;
         }
         var facts = new RegisterFacts?[instructions.Count];
-        var afterCall = new Dictionary<ulong, List<FrameAddress>>();
+        var afterCall = new Dictionary<ulong, RegisterFacts>();
         RegisterFacts? atIndirectJumps = null;
         var work = new Stack<int>();
         if (instructions.Count > 0)
@@ -77,7 +114,7 @@ internal static partial class MachineCode
                 var i = work.Pop();
                 var (offset, word, length) = instructions[i];
                 var state = facts[i]!.Clone();
-                var flow = Step(isa, word, length, state);
+                var flow = Step(isa, word, length, start + (ulong)offset, state);
                 successors.Clear();
                 if (flow.FallsThrough && i + 1 < instructions.Count)
                 {
@@ -90,7 +127,7 @@ internal static partial class MachineCode
                 if (flow.IsCall)
                 {
                     var returnAddress = start + (ulong)(offset + length);
-                    afterCall[returnAddress] = [.. state.Known.Where(p => IsCalleeSavedInteger(isa, p.Key)).Select(p => new FrameAddress(p.Key, p.Value.Base, p.Value.Offset))];
+                    afterCall[returnAddress] = state.Clone();
                 }
                 if (flow.IsIndirectJump)
                 {
@@ -125,13 +162,18 @@ internal static partial class MachineCode
             facts[orphan] = atIndirectJumps?.Clone() ?? new RegisterFacts();
             work.Push(orphan);
         }
-        return afterCall;
+        var before = new Dictionary<ulong, RegisterFacts>(instructions.Count);
+        for (var i = 0; i < instructions.Count; i++)
+        {
+            before[start + (ulong)instructions[i].Offset] = facts[i]!;
+        }
+        return new ForwardFacts(before, afterCall);
     }
 
     private readonly record struct Flow(bool FallsThrough, long? Target, bool IsCall, bool IsIndirectJump);
 
     /// <summary>Applies one instruction to <paramref name="state"/> and says where control goes next.</summary>
-    private static Flow Step(Isa isa, uint word, int length, RegisterFacts state)
+    private static Flow Step(Isa isa, uint word, int length, ulong address, RegisterFacts state)
     {
         var sp = StackPointer(isa);
         var fp = FramePointer(isa);
@@ -142,11 +184,13 @@ internal static partial class MachineCode
         var flow = isa == Isa.Aarch64 ? A64Flow(word) : RiscVFlow(word, length);
         if (isa == Isa.Aarch64)
         {
+            A64Widths(word, address, state);
             A64Address(word, state.Known);
             A64OtherWrites(word, state.Known);
         }
         else if (!flow.IsCall)
         {
+            RiscVWidths(word, length, state);
             RiscVAddress(word, length, state.Known, state.Constants);
         }
         if (flow.IsCall)
@@ -159,6 +203,10 @@ internal static partial class MachineCode
             foreach (var register in state.Constants.Keys.Where(r => !IsCalleeSavedInteger(isa, r)).ToList())
             {
                 state.Constants.Remove(register);
+            }
+            foreach (var register in state.Registers.Keys.Where(r => !IsCalleeSavedInteger(isa, r) && r != FramePointer(isa)).ToList())
+            {
+                state.Registers.Remove(register);
             }
         }
         state.Known[sp] = (sp, 0);

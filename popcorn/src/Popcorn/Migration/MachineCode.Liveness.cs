@@ -33,10 +33,13 @@ internal static partial class MachineCode
     /// <summary>
     /// What is live at each of <paramref name="returnAddresses"/> in the function whose code is
     /// <paramref name="code"/>, loaded at <paramref name="start"/>: the registers (DWARF numbers) and the stack slots
-    /// (addressed from the stack or frame pointer) that the code after the call reads before writing them.
+    /// (addressed from the stack or frame pointer) that the code after the call reads before writing them. An access
+    /// through another register that holds a frame address (a large frame's base register, <c>add x8, sp, #1, lsl #12</c>;
+    /// <c>lui a0, 1; add a0, sp, a0</c>) counts as an access to the frame slot it reaches.
     /// </summary>
-    public static MachineLiveness LiveAtReturnAddresses(Isa isa, ReadOnlySpan<byte> code, ulong start, IEnumerable<ulong> returnAddresses)
+    public static MachineLiveness LiveAtReturnAddresses(Isa isa, ReadOnlySpan<byte> code, ulong start, IEnumerable<ulong> returnAddresses, ForwardFacts? forward = null)
     {
+        forward ??= Forward(isa, code, start);
         var steps = new List<Effects>();
         for (var at = 0; at + 2 <= code.Length;)
         {
@@ -46,7 +49,13 @@ internal static partial class MachineCode
                 break;
             }
             var address = start + (ulong)at;
-            steps.Add(isa == Isa.Aarch64 ? A64Effects(word, address) : RiscVEffects(code[at..], address));
+            var effects = isa == Isa.Aarch64 ? A64Effects(word, address) : RiscVEffects(code[at..], address);
+            if (effects.Access.Base >= 0 && effects.Access.Base != StackPointer(isa) && effects.Access.Base != FramePointer(isa)
+                && forward.Before.TryGetValue(address, out var facts) && facts.Known.TryGetValue(effects.Access.Base, out var frameAddress))
+            {
+                effects = effects with { Access = effects.Access with { Base = frameAddress.Base, Offset = frameAddress.Offset + effects.Access.Offset } };
+            }
+            steps.Add(effects);
             at += length;
         }
         var index = new Dictionary<ulong, int>(steps.Count);

@@ -127,9 +127,10 @@ internal static partial class MachineCode
     /// The live slots of a call site that stack transformation would not carry to the destination frame, named
     /// (<c>[sp+24]</c>); null when there are none. Only bytes the function itself stores to count: a slot no
     /// instruction of the function writes is filled by a callee through its address (riscv64's hidden slot for a
-    /// returned aggregate, a backend temporary no IR allocation stands for), and is written again before it is read. <paramref name="fpAboveSp"/> relates the frame pointer to the stack
-    /// pointer in the body (null when the CFA is not fp-based: fp is then an ordinary register and what it addresses
-    /// is no frame slot). Slots outside <c>[sp, CFA)</c> belong to no frame this call site describes.
+    /// returned aggregate, a backend temporary no IR allocation stands for), and is written again before it is read.
+    /// A slot at or above the CFA is an incoming argument in the caller's frame, always missing.
+    /// <paramref name="fpAboveSp"/> relates the frame pointer to the stack pointer in the body (null when the CFA is
+    /// not fp-based: fp is then an ordinary register and what it addresses is no frame slot).
     /// </summary>
     public static string? UnrecordedLiveSlots(Isa isa, IEnumerable<FrameSlot> live, IReadOnlyList<FrameSlot> stored, FrameRule frame, ulong stackSize, long? fpAboveSp,
         IReadOnlyList<LiveValue> values)
@@ -152,21 +153,24 @@ internal static partial class MachineCode
         var missing = new List<string>();
         foreach (var slot in live)
         {
-            if (FromSp(slot.Base, slot.Offset) is not { } from || from < 0 || from + slot.Size > (long)stackSize)
+            if (FromSp(slot.Base, slot.Offset) is not { } from || from < 0)
             {
                 continue;
             }
-            // aarch64 spills a 32-bit value with its whole X register and reloads it so: code only relies on the
-            // upper half being zero (a 32-bit write zeroes it), which is what the transformer leaves there. riscv64
-            // relies on it being the sign, which a 4-byte record does not carry.
-            var widened = isa == Isa.Aarch64 && slot.Size == 8 && values.Any(v => v.Kind is LiveValueKind.Integer or LiveValueKind.Pointer && v.Size <= 4
-                && v.Location.Type == LocationType.Indirect && FromSp(v.Location.Register, v.Location.Offset) == from);
-            var covered = widened || Enumerable.Range(0, slot.Size).Select(k => from + k)
+            var name = slot.Base == sp ? "sp" : RegisterName(isa, slot.Base);
+            var slotName = string.Create(CultureInfo.InvariantCulture, $"[{name}{slot.Offset:+0;-0}] ({slot.Size} bytes");
+            if (from + slot.Size > (long)stackSize)
+            {
+                // At or above the CFA: an argument the caller passed on the stack. Its outgoing-argument area is no
+                // value of the caller's stack map, so the rebuilt caller frame does not have it.
+                missing.Add(string.Create(CultureInfo.InvariantCulture, $"{slotName}, incoming argument at CFA{from - (long)stackSize:+0;-0})"));
+                continue;
+            }
+            var covered = Enumerable.Range(0, slot.Size).Select(k => from + k)
                 .All(b => carried.Exists(c => c.Item1 <= b && b < c.Item1 + c.Item2) || !written.Exists(c => c.Item1 <= b && b < c.Item1 + c.Item2));
             if (!covered)
             {
-                var name = slot.Base == sp ? "sp" : RegisterName(isa, slot.Base);
-                missing.Add(string.Create(CultureInfo.InvariantCulture, $"[{name}{slot.Offset:+0;-0}] ({slot.Size} bytes)"));
+                missing.Add(slotName + ")");
             }
         }
         return missing.Count == 0 ? null

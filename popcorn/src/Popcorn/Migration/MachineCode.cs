@@ -275,9 +275,9 @@ internal static partial class MachineCode
                 Add(known, constants, (int)(((w >> 2) & 7) + 8), 2, imm);
                 return;
             }
-            Forget(known, constants, rd);
-            Forget(known, constants, (int)(((w >> 2) & 7) + 8));
-            Forget(known, constants, (int)(((w >> 7) & 7) + 8));
+            // Quadrant 0 (C.LW, C.LD, C.FLD…) writes rd' in bits 2-4 and reads its base in bits 7-9; the arithmetic of
+            // quadrant 1 (C.SRLI … C.ADDW) writes rd' in bits 7-9; the rest write the full rd.
+            Forget(known, constants, op == 0 ? (int)(((w >> 2) & 7) + 8) : op == 1 && funct3 == 4 ? (int)(((w >> 7) & 7) + 8) : rd);
             return;
         }
         var opcode = w & 0x7F;

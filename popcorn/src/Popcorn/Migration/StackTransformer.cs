@@ -271,7 +271,7 @@ public static class StackTransformer
                     }
                     raw = moved ?? raw;
                 }
-                WriteValue(own, image, newLow, to, frame, value, target, raw);
+                WriteValue(own, image, newLow, to, frame, value, site.Values[v], raw);
             }
             own[MachineCode.LinkRegister(to)] = site.ReturnAddress;
             returnInto = site.ReturnAddress;
@@ -381,19 +381,28 @@ public static class StackTransformer
         }
     }
 
-    private static void WriteValue(ulong[] registers, byte[] image, ulong newLow, Isa isa, Frame frame, LiveValue value, StackMapLocation target, ulong raw)
+    private static void WriteValue(ulong[] registers, byte[] image, ulong newLow, Isa isa, Frame frame, LiveValue value, LiveValue destination, ulong raw)
     {
-        // Bring the value to the destination's register conventions: riscv64 keeps 32-bit integers sign-extended
-        // and single-precision floats NaN-boxed; aarch64's W and S registers zero their upper halves.
+        // Bring the value to the form the destination's code holds it in: an integer narrower than the register
+        // sign- or zero-extended as the code before the call made it (by default riscv64 keeps 32-bit integers
+        // sign-extended, aarch64's W registers zero their upper halves); single-precision floats NaN-boxed on riscv64.
         var size = value.Size;
         if (size < 8)
         {
-            raw &= (1UL << (int)(size * 8)) - 1;
+            var bits = (int)(size * 8);
+            raw &= (1UL << bits) - 1;
+            var extension = destination.Extension != IntegerExtension.Unknown ? destination.Extension
+                : isa == Isa.RiscV64 && size == 4 ? IntegerExtension.Sign : IntegerExtension.Zero;
+            if (value.Kind == LiveValueKind.Float)
+            {
+                raw |= isa == Isa.RiscV64 && size == 4 ? 0xFFFF_FFFF_0000_0000UL : 0;
+            }
+            else if (extension == IntegerExtension.Sign)
+            {
+                raw = (ulong)((long)(raw << (64 - bits)) >> (64 - bits));
+            }
         }
-        if (isa == Isa.RiscV64 && size == 4)
-        {
-            raw = value.Kind == LiveValueKind.Float ? raw | 0xFFFF_FFFF_0000_0000UL : (ulong)(long)(int)raw;
-        }
+        var target = destination.Location;
         switch (target.Type)
         {
             case LocationType.Register:

@@ -146,5 +146,53 @@ public sealed class MachineLivenessTests
         Assert.Equal(d8 with { Register = 65 }, MachineCode.TranslateBack(Isa.Aarch64, [0x28, 0x40, 0x60, 0x1e], d8));   // fmov d8, d1
     }
 
+    [Fact]
+    public void Riscv_slots_read_through_a_large_frame_base_register_or_above_the_cfa_are_named()
+    {
+        // addi sp,sp,-32; sd ra,24(sp); lui a0,3; add a0,a0,sp; sd a1,-16(a0); lwu s1,0(a2); jal ra,.;
+        // lui a0,3; add a0,a0,sp; ld a1,-16(a0); ld a2,0(s0); add a0,a1,a2; add a0,a0,s1; ld ra,24(sp); addi sp,sp,32; ret
+        byte[] code =
+        [
+            0x01, 0x11, 0x06, 0xec, 0x0d, 0x65, 0x0a, 0x95, 0x23, 0x38, 0xb5, 0xfe, 0x83, 0x64, 0x06, 0x00, 0xef, 0x00, 0x00, 0x00,
+            0x0d, 0x65, 0x0a, 0x95, 0x83, 0x35, 0x05, 0xff, 0x10, 0x60, 0x33, 0x85, 0xc5, 0x00, 0x26, 0x95, 0xe2, 0x60, 0x05, 0x61, 0x82, 0x80,
+        ];
+        const ulong start = 0x6000;
+        var liveness = MachineCode.LiveAtReturnAddresses(Isa.RiscV64, code, start, [start + 20]);
+        var slots = liveness.Slots[start + 20];
+        Assert.Contains(new FrameSlot(2, 0x3000 - 16, 8), slots);   // through a0 = sp + 0x3000
+        Assert.Contains(new FrameSlot(8, 0, 8), slots);             // the first stack argument, at the CFA
+        // A 0x3020-byte frame whose CFA is s0: fp is 0x3020 above sp.
+        var frame = new FrameRule(8, 0, new Dictionary<int, long> { [1] = 24 - 0x3020 });   // ra saved at sp + 24
+        var problem = MachineCode.UnrecordedLiveSlots(Isa.RiscV64, slots, liveness.Stored, frame, 0x3020, 0x3020, []);
+        Assert.Contains("[sp+12272] (8 bytes)", problem, StringComparison.Ordinal);
+        Assert.Contains("[s0+0] (8 bytes, incoming argument at CFA+0)", problem, StringComparison.Ordinal);
+        LiveValue[] recorded = [new(LiveValueKind.Integer, 8, new StackMapLocation(LocationType.Indirect, 8, 2, 0x3000 - 16))];
+        Assert.DoesNotContain("[sp+", MachineCode.UnrecordedLiveSlots(Isa.RiscV64, slots, liveness.Stored, frame, 0x3020, 0x3020, recorded), StringComparison.Ordinal);
+        // s1 was loaded with lwu: its 32-bit value is held zero-extended across the call.
+        var widths = MachineCode.Forward(Isa.RiscV64, code, start).AfterCall[start + 20].Registers[9];
+        Assert.Equal(IntegerExtension.Zero, widths.ExtensionOf());
+    }
+
+    [Fact]
+    public void Aarch64_slots_read_through_a_large_frame_base_register_are_named()
+    {
+        // stp x29,x30,[sp,#-32]!; mov x29,sp; add x8,sp,#1,lsl #12; str x0,[x8,#16]; ldrsw x19,[x1]; bl .;
+        // add x8,sp,#1,lsl #12; ldr x1,[x8,#16]; add x0,x1,x19; ldp x29,x30,[sp],#32; ret
+        byte[] code =
+        [
+            0xfd, 0x7b, 0xbe, 0xa9, 0xfd, 0x03, 0x00, 0x91, 0xe8, 0x07, 0x40, 0x91, 0x00, 0x09, 0x00, 0xf9, 0x33, 0x00, 0x80, 0xb9, 0x00, 0x00, 0x00, 0x94,
+            0xe8, 0x07, 0x40, 0x91, 0x01, 0x09, 0x40, 0xf9, 0x00, 0x00, 0x13, 0x8b, 0xfd, 0x7b, 0xc2, 0xa8, 0xc0, 0x03, 0x5f, 0xd6,
+        ];
+        const ulong start = 0x7000;
+        var liveness = MachineCode.LiveAtReturnAddresses(Isa.Aarch64, code, start, [start + 24]);
+        var slots = liveness.Slots[start + 24];
+        Assert.Contains(new FrameSlot(31, 4096 + 16, 8), slots);
+        var frame = new FrameRule(31, 0x1020, new Dictionary<int, long> { [29] = -0x1020, [30] = -0x1018 });
+        Assert.Equal("the code after the call reads the stack slot [sp+4112] (8 bytes), which no stack map records (a value the backend keeps across the call outside the IR)",
+            MachineCode.UnrecordedLiveSlots(Isa.Aarch64, slots, liveness.Stored, frame, 0x1020, null, []));
+        // x19 was loaded with ldrsw: its 32-bit value is held sign-extended across the call.
+        Assert.Equal(IntegerExtension.Sign, MachineCode.Forward(Isa.Aarch64, code, start).AfterCall[start + 24].Registers[19].ExtensionOf());
+    }
+
     private static bool IsLive(UInt128 set, int register) => (set & (UInt128.One << register)) != 0;
 }

@@ -173,6 +173,71 @@ public sealed class MigrationTests
         }
     }, TestContext.Current.CancellationToken);
 
+    /// <summary>32-bit integers live across calls while the thread migrates at every call: negative ints and
+    /// unsigned ints with the top bit set, used afterwards as 64-bit values. A stack map records them as 4 bytes, but
+    /// at -O1/-O2 the registers hold them extended the way the code before the call made them (aarch64 <c>ldrsw</c>
+    /// sign-extends, riscv64 <c>lwu</c> zero-extends); writing them in each ISA's default form once printed wrong
+    /// sums after migrations in both directions.</summary>
+    [Integration]
+    [Theory(Timeout = 300_000)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public Task Narrow_integers_keep_their_extension_across_migrations_both_ways(int level) => AssertNarrowIntegers(level, TestContext.Current.CancellationToken);
+
+    [Slow]
+    [Theory(Timeout = 300_000)]
+    [InlineData(0)]
+    public Task Narrow_integers_keep_their_extension_across_migrations_both_ways_at_O0(int level) => AssertNarrowIntegers(level, TestContext.Current.CancellationToken);
+
+    private static Task AssertNarrowIntegers(int level, CancellationToken cancellationToken) => Task.Run(() =>
+    {
+        _ = AssertMigratesAtEveryHop("narrow_integers.c", level, 20,
+            "0 -123456793 21474836475 4294967304\n1 1653656491 13399604975 4294967304\n2 6442450940 17117098411 64\n3 -8589934593 5669356827 4294967290\n");
+    }, cancellationToken);
+
+    /// <summary>Runs a program whose <c>hop()</c> migrates to the other node at each call, from each ISA: it prints
+    /// <paramref name="expected"/>, every one of its <paramref name="migrations"/> migrations happens (none refused)
+    /// and both directions occur; returns the reports.</summary>
+    private static List<RunReport> AssertMigratesAtEveryHop(string file, int level, int migrations, string expected)
+    {
+        var binary = BuildProgram(file, level);
+        var reports = new List<RunReport>();
+        foreach (var start in Emulator.AvailableIsas)
+        {
+            var (report, output) = Run(binary, start, new MigrationPolicy());
+            Assert.Equal(0, report.Exit.ShellCode);
+            Assert.Equal(expected, output);
+            Assert.Empty(report.Migrations.Where(m => m.Refusal is not null).Select(m => m.Refusal));
+            Assert.Equal(migrations, report.Migrations.Count);
+            Assert.Contains(report.Migrations, m => m.From == Isa.Aarch64);
+            Assert.Contains(report.Migrations, m => m.From == Isa.RiscV64);
+            reports.Add(report);
+        }
+        return reports;
+    }
+
+    /// <summary>Frames too big for one immediate offset (12 KB and 5 KB arrays: base registers computed from sp or fp,
+    /// values and array elements read through them after calls) and a function with eight of its sixteen arguments on
+    /// the stack migrate at every call, both ways. At -O0 riscv64's base register once looked lost after every
+    /// compressed load through it (the check read the base field as a destination) and each migration was refused.</summary>
+    [Integration]
+    [Theory(Timeout = 300_000)]
+    [InlineData(0)]
+    public Task Large_frames_and_stack_arguments_migrate_both_ways(int level) => AssertLargeFrames(level, TestContext.Current.CancellationToken);
+
+    [Slow]
+    [Theory(Timeout = 300_000)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public Task Large_frames_and_stack_arguments_migrate_both_ways_optimized(int level) => AssertLargeFrames(level, TestContext.Current.CancellationToken);
+
+    private static Task AssertLargeFrames(int level, CancellationToken cancellationToken) => Task.Run(() =>
+    {
+        var reports = AssertMigratesAtEveryHop("large_frames.c", level, 18,
+            "big 162525\nmedium 5612\nmany 13194139531646\nbig 177115\nmedium 7283\nmany 13194139555626\nbig 191577\nmedium 7674\nmany 13194139579646\n");
+        Assert.All(reports, report => Assert.True(report.Migrations.Max(m => m.StackBytes) > 12 * 1024, "the 12 KB frame moved"));
+    }, cancellationToken);
+
     [Integration]
     [Fact(Timeout = 300_000)]
     public Task Threads_run_on_different_nodes_at_once_and_a_seed_replays_exactly() => Task.Run(() =>
