@@ -32,6 +32,18 @@ public abstract class ArchitecturalState
     /// <summary>Forgets any load-reserved/exclusive-monitor reservation (on a context switch, a migration, a signal).</summary>
     public abstract void ClearReservation();
 
+    /// <summary>Whether a load-reserved/load-exclusive reservation is held.</summary>
+    public abstract bool HoldsReservation { get; }
+
+    /// <summary>
+    /// Instructions a CPU runs past its limit when the thread still holds a reservation there, so that a
+    /// load-reserved/store-conditional sequence reaches its store before the thread leaves the CPU (which clears the
+    /// reservation). RISC-V promises that such a loop of at most 16 instructions eventually succeeds; without this,
+    /// a quantum that keeps ending between the two (threads in lock-step, every call a migration point that traps)
+    /// makes the loop retry forever.
+    /// </summary>
+    public const int ReservationGrace = 16;
+
     /// <summary>A deep copy (<c>clone</c> starts a thread from a copy of its parent's registers).</summary>
     public abstract ArchitecturalState Clone();
 }

@@ -93,28 +93,37 @@ public sealed class MigrationTests
         }
     }, TestContext.Current.CancellationToken);
 
+    /// <summary>At -O2 the many values live across calls sit in callee-saved registers, saved by frames far below
+    /// the migration; -O0 keeps them in stack slots.</summary>
     [Integration]
-    [Fact(Timeout = 300_000)]
-    public Task Explicit_api_migrates_back_and_forth_through_deep_stacks_pointers_functions_and_floats() => Task.Run(() =>
+    [Theory(Timeout = 300_000)]
+    [InlineData(0)]
+    [InlineData(2)]
+    public Task Explicit_api_migrates_back_and_forth_through_deep_stacks_pointers_functions_and_floats(int level) =>
+        AssertExplicitApi(level, TestContext.Current.CancellationToken);
+
+    [Slow]
+    [Theory(Timeout = 300_000)]
+    [InlineData(1)]
+    public Task Explicit_api_migrates_back_and_forth_at_O1(int level) => AssertExplicitApi(level, TestContext.Current.CancellationToken);
+
+    private static Task AssertExplicitApi(int level, CancellationToken cancellationToken) => Task.Run(() =>
     {
-        foreach (var level in new[] { 0 })
+        var binary = BuildProgram("migration.c", level);
+        foreach (var start in Emulator.AvailableIsas)
         {
-            var binary = BuildProgram("migration.c", level);
-            foreach (var start in Emulator.AvailableIsas)
-            {
-                var (report, output) = Run(binary, start, new MigrationPolicy());
-                Assert.Equal(0, report.Exit.ShellCode);
-                var migrated = report.Migrations.Count(m => m.Refusal is null);
-                Assert.StartsWith("nodes 1 1 0\ndescend 90131.000000\nchain 51472876\ntable 50105\npoint -77.500 -2.500 origin-+-+-+\n", output, StringComparison.Ordinal);
-                Assert.EndsWith(string.Create(CultureInfo.InvariantCulture, $"migrations {migrated} arrivals {migrated}\n"), output, StringComparison.Ordinal);
-                Assert.True(migrated >= 20, $"only {migrated} migrations at -O{level} from {start.Name()}");
-                Assert.Contains(report.Migrations, m => m.From == Isa.Aarch64 && m.Refusal is null);
-                Assert.Contains(report.Migrations, m => m.From == Isa.RiscV64 && m.Refusal is null);
-                Assert.True(report.Migrations.Max(m => m.Frames) > 150, "the deep recursion migrated");
-                Assert.All(report.Retired.Values, n => Assert.True(n > 1000));
-            }
+            var (report, output) = Run(binary, start, new MigrationPolicy());
+            Assert.Equal(0, report.Exit.ShellCode);
+            var migrated = report.Migrations.Count(m => m.Refusal is null);
+            Assert.StartsWith("nodes 1 1 0\ndescend 90131.000000\nchain 51472876\ntable 50105\npoint -77.500 -2.500 origin-+-+-+\n", output, StringComparison.Ordinal);
+            Assert.EndsWith(string.Create(CultureInfo.InvariantCulture, $"migrations {migrated} arrivals {migrated}\n"), output, StringComparison.Ordinal);
+            Assert.True(migrated >= 20, $"only {migrated} migrations at -O{level} from {start.Name()}");
+            Assert.Contains(report.Migrations, m => m.From == Isa.Aarch64 && m.Refusal is null);
+            Assert.Contains(report.Migrations, m => m.From == Isa.RiscV64 && m.Refusal is null);
+            Assert.True(report.Migrations.Max(m => m.Frames) > 150, "the deep recursion migrated");
+            Assert.All(report.Retired.Values, n => Assert.True(n > 1000));
         }
-    }, TestContext.Current.CancellationToken);
+    }, cancellationToken);
 
     /// <summary>The runtime's printf engine with a sink that migrates at every piece of output, so __pc_format's
     /// frames (conversion buffers, pointers into them) move in the middle of conversions. At -O1 and -O2 the
@@ -237,6 +246,31 @@ public sealed class MigrationTests
             "big 162525\nmedium 5612\nmany 13194139531646\nbig 177115\nmedium 7283\nmany 13194139555626\nbig 191577\nmedium 7674\nmany 13194139579646\n");
         Assert.All(reports, report => Assert.True(report.Migrations.Max(m => m.StackBytes) > 12 * 1024, "the 12 KB frame moved"));
     }, cancellationToken);
+
+    /// <summary>Three threads update shared counters with C11 atomics (weak compare-and-swap: LR/SC on riscv64,
+    /// LDAXR/STLXR on aarch64; fetch-and-add) while they migrate at seeded random points, with quanta short enough
+    /// that threads are switched out between a load and its swap: the totals stay exact and the swaps really failed
+    /// and retried. With 11-instruction quanta every migration point trapping once kept aarch64's exclusive pairs
+    /// apart forever (the run never ended) until a quantum ending inside a short reservation sequence ran on to its
+    /// store.</summary>
+    [Integration]
+    [Theory(Timeout = 300_000)]
+    [InlineData(1, 11, "aarch64")]
+    [InlineData(1, 3, "riscv64")]
+    public Task Atomic_updates_stay_exact_while_threads_migrate_between_their_loads_and_swaps(int level, long quantum, string start) => Task.Run(() =>
+    {
+        var policy = new MigrationPolicy { RandomSeed = 7, Probability = 0.05 };
+        var (report, output) = Run(BuildProgram("atomics.c", level), IsaNames.Parse(start)!.Value, policy, quantum);
+        Assert.Equal(0, report.Exit.ShellCode);
+        var lines = output.Split('\n');
+        Assert.Equal("total 5200 hits 1200", lines[0]);
+        Assert.True(long.Parse(lines[1].Split(' ')[1], CultureInfo.InvariantCulture) > 100, $"too few failed swaps: {lines[1]}");
+        var done = report.Migrations.Where(m => m.Refusal is null).ToList();
+        Assert.True(done.Select(m => m.Thread).Distinct().Count() == 3, "every thread migrated");
+        Assert.Contains(done, m => m.From == Isa.Aarch64);
+        Assert.Contains(done, m => m.From == Isa.RiscV64);
+        Assert.All(report.RetiredPerThread.Values, retired => Assert.All(retired.Values, n => Assert.True(n > 1000)));
+    }, TestContext.Current.CancellationToken);
 
     [Integration]
     [Fact(Timeout = 300_000)]

@@ -84,12 +84,23 @@ public sealed partial class A64Cpu : ICpu, ICodeCache
     private static ref ulong Reg(ulong[] x, byte n) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), n);
 
     /// <inheritdoc />
-    [SkipLocalsInit]
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public CpuStop Run(ArchitecturalState state, long instructionLimit)
     {
         var s = state as A64State ?? throw new ArgumentException($"an aarch64 CPU cannot run {state.Isa.Name()} registers", nameof(state));
         s.ClearReservation();
+        var stop = Execute(s, instructionLimit);
+        if (stop.Reason == StopReason.InstructionLimit && s.HoldsReservation)
+        {
+            var more = Execute(s, ArchitecturalState.ReservationGrace);
+            stop = more with { Retired = stop.Retired + more.Retired };
+        }
+        return stop;
+    }
+
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private CpuStop Execute(A64State s, long instructionLimit)
+    {
         var x = s.Slots;
         var v = s.V;
         var mem = Memory;

@@ -86,6 +86,9 @@ public sealed class A64State : ArchitecturalState
     public override void ClearReservation() => ExclusiveSize = 0;
 
     /// <inheritdoc />
+    public override bool HoldsReservation => ExclusiveSize != 0;
+
+    /// <inheritdoc />
     public override ArchitecturalState Clone()
     {
         var copy = new A64State

@@ -59,6 +59,11 @@ public sealed class RiscVCpu : ICpu, ICodeCache
         }
         s.ClearReservation();
         var stop = Execute(s, instructionLimit);
+        if (stop.Reason == StopReason.InstructionLimit && s.ReservationValid)
+        {
+            var more = Execute(s, ArchitecturalState.ReservationGrace);
+            stop = more with { Retired = stop.Retired + more.Retired };
+        }
         s.InstructionsRetired += stop.Retired;
         return stop;
     }

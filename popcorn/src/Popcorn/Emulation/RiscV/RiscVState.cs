@@ -72,6 +72,9 @@ public sealed class RiscVState : ArchitecturalState
     public override void ClearReservation() => ReservationValid = false;
 
     /// <inheritdoc />
+    public override bool HoldsReservation => ReservationValid;
+
+    /// <inheritdoc />
     public override ArchitecturalState Clone()
     {
         var copy = new RiscVState
