@@ -305,20 +305,14 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
                 OnView(ref reader);
                 break;
             case RpcKind.ClientReply:
-            {
-                var id = reader.Call();
-                var count = reader.Int32();
-                var replies = new List<(uint, RpcReply)>(Math.Clamp(count, 0, 1024));
-                for (var i = 0; i < count; i++)
+                OnReply(ref reader);
+                break;
+            case RpcKind.ClientReplies:
+                while (!reader.AtEnd)
                 {
-                    replies.Add((reader.UInt32(), RpcReply.Read(ref reader)));
-                }
-                if (_calls.TryGetValue(id, out var call))
-                {
-                    call.Reply.TrySetResult(replies);
+                    OnReply(ref reader);
                 }
                 break;
-            }
             case RpcKind.Notification:
                 var key = (reader.UInt16(), reader.UInt16(), reader.UInt16());
                 if (_subscriptions.TryGetValue(key, out var handler))
@@ -328,6 +322,22 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
                 break;
             default:
                 throw new RpcFormatException($"a {reader.Kind} message is not for a client");
+        }
+    }
+
+    /// <summary>The replies of one call: its id, then each member's reply.</summary>
+    private void OnReply(ref RpcMessageReader reader)
+    {
+        var id = reader.Call();
+        var count = reader.Int32();
+        var replies = new List<(uint, RpcReply)>(Math.Clamp(count, 0, 1024));
+        for (var i = 0; i < count; i++)
+        {
+            replies.Add((reader.UInt32(), RpcReply.Read(ref reader)));
+        }
+        if (_calls.TryGetValue(id, out var call))
+        {
+            call.Reply.TrySetResult(replies);
         }
     }
 

@@ -273,12 +273,26 @@ public sealed partial class ReplicatedGroup
                     break;
                 }
                 case RpcKind.Replies:
-                    while (!reader.AtEnd)
+                {
+                    // Calls relayed for clients that these replies complete answer each client in one message.
+                    var holding = HoldClientReplies();
+                    try
                     {
-                        var id = reader.Call();
-                        _calls.Reply(id, peer.NodeId, RpcReply.Read(ref reader));
+                        while (!reader.AtEnd)
+                        {
+                            var id = reader.Call();
+                            _calls.Reply(id, peer.NodeId, RpcReply.Read(ref reader));
+                        }
+                    }
+                    finally
+                    {
+                        if (holding)
+                        {
+                            SendHeldClientReplies();
+                        }
                     }
                     break;
+                }
                 case RpcKind.StateChunk:
                     OnStateChunk(peer.NodeId, ref reader);
                     break;

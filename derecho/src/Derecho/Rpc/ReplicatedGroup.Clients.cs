@@ -8,6 +8,10 @@ public sealed partial class ReplicatedGroup
     private readonly ConcurrentDictionary<DirectPeer, ClientSession> _clients = new();
     private readonly ConcurrentDictionary<ShardKey, ConcurrentDictionary<uint, bool>> _relayTargets = new();
 
+    /// <summary>Client replies held on this thread (<see cref="HoldClientReplies"/>), per client.</summary>
+    [ThreadStatic]
+    private static Dictionary<DirectPeer, RpcMessageWriter>? t_heldClientReplies;
+
     /// <summary>
     /// Pushes a notification to the subscribed clients of this member, and from the shard's first member to the
     /// members outside the shard whose clients subscribed to it.
@@ -197,15 +201,58 @@ public sealed partial class ReplicatedGroup
         SendClientReply(peer, id, [(target, reply)]);
     }
 
+    /// <summary>
+    /// Sends a client the replies of its call: at once, or, while this thread handles a message of many members'
+    /// replies (<see cref="HoldClientReplies"/>), with the other calls it completes for the same client in one
+    /// <see cref="RpcKind.ClientReplies"/> message.
+    /// </summary>
     private void SendClientReply(DirectPeer peer, CallId id, List<(uint Node, RpcReply Reply)> replies)
     {
-        var writer = new RpcMessageWriter(RpcKind.ClientReply, 64).Call(id).Int32(replies.Count);
+        RpcMessageWriter writer;
+        if (t_heldClientReplies is { } held)
+        {
+            if (!held.TryGetValue(peer, out var batch))
+            {
+                held[peer] = batch = new RpcMessageWriter(RpcKind.ClientReplies, 256);
+            }
+            writer = batch;
+        }
+        else
+        {
+            writer = new RpcMessageWriter(RpcKind.ClientReply, 64);
+        }
+        writer.Call(id).Int32(replies.Count);
         foreach (var (node, reply) in replies)
         {
             writer.UInt32(node);
             reply.Write(writer);
         }
-        SendDirect(peer, writer.ToMemory());
+        if (t_heldClientReplies is null)
+        {
+            SendDirect(peer, writer.ToMemory());
+        }
+    }
+
+    /// <summary>Holds the client replies this thread completes until <see cref="SendHeldClientReplies"/>; false when already holding.</summary>
+    private static bool HoldClientReplies()
+    {
+        if (t_heldClientReplies is not null)
+        {
+            return false;
+        }
+        t_heldClientReplies = [];
+        return true;
+    }
+
+    /// <summary>Sends the client replies held on this thread, one message per client, and stops holding.</summary>
+    private void SendHeldClientReplies()
+    {
+        var held = t_heldClientReplies!;
+        t_heldClientReplies = null;
+        foreach (var (peer, writer) in held)
+        {
+            SendDirect(peer, writer.ToMemory());
+        }
     }
 
     private sealed class ClientSession

@@ -35,6 +35,7 @@ internal enum RpcKind : byte
     Notification = 16,
     LogSummary = 17,
     OrderedBatch = 18,
+    ClientReplies = 19,
 }
 
 /// <summary>Identifies a call: who started it and its number there. Deduplicated calls reuse one id everywhere.</summary>

@@ -228,5 +228,21 @@ public sealed class ReplicatedGroupTests
         }
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task An_external_client_with_many_calls_in_flight_gets_each_its_own_replies()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await RpcCluster.StartAsync(3, null, [ReplicatedType.Of(context => new KvStore(context))], ct);
+        await using var client = await ExternalClient.ConnectAsync(cluster[1].Group.GmsEndPoint, cancellationToken: ct);
+        var kv = new KvClient(client, () => client.View.Allocation);
+        // Replies completing several relayed calls at once go back to the client together; each call still gets its own.
+        var keys = Enumerable.Range(0, 200).Select(i => $"k{i}").ToArray();
+        await Task.WhenAll(keys.Select(k => kv.PutAsync(k, System.Text.Encoding.UTF8.GetBytes(k), ct)));
+        var removed = await Task.WhenAll(keys.Select(k => kv.RemoveAsync(k.Length % 2 == 0 ? k : "missing-" + k, ct)));
+        Assert.Equal(keys.Select(k => k.Length % 2 == 0), removed);
+        var values = await kv.MultiGetAsync(keys, ct);
+        Assert.Equal(keys.Select(k => k.Length % 2 == 0 ? null : k), values.Select(v => v is null ? null : System.Text.Encoding.UTF8.GetString(v)));
+    }
+
     private static byte[] Args(params object[] values) => MessagePackSerializer.Serialize(values, RpcSerializer.Options);
 }
