@@ -11,7 +11,7 @@ internal static partial class LlvmC
 {
     private const string Library = "LLVM-19";
 
-    public const int OpRet = 1, OpAlloca = 26, OpPhi = 44, OpCall = 45;
+    public const int OpRet = 1, OpAlloca = 26, OpGetElementPtr = 29, OpPhi = 44, OpCall = 45;
     public const int TypeVoid = 0, TypeFloat = 2, TypeDouble = 3, TypeFp128 = 5, TypeInteger = 8, TypeStruct = 10, TypeArray = 11, TypePointer = 12;
 
     [LibraryImport(Library)]
@@ -316,6 +316,48 @@ internal static partial class LlvmC
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     public static partial nint LLVMRunPasses(nint module, string passes, nint targetMachine, nint options);
+
+    [LibraryImport(Library)]
+    public static partial nint LLVMInstructionClone(nint instruction);
+
+    [LibraryImport(Library)]
+    public static partial void LLVMInsertIntoBuilder(nint builder, nint instruction);
+
+    [LibraryImport(Library)]
+    public static partial void LLVMSetOperand(nint user, uint index, nint value);
+
+    [LibraryImport(Library)]
+    public static partial void LLVMInstructionEraseFromParent(nint instruction);
+
+    [LibraryImport(Library)]
+    public static partial nint LLVMGetFirstUse(nint value);
+
+    [LibraryImport(Library)]
+    public static partial nint LLVMGetNextUse(nint use);
+
+    [LibraryImport(Library)]
+    public static partial nint LLVMGetUser(nint use);
+
+    [LibraryImport(Library)]
+    public static partial nint LLVMCloneModule(nint module);
+
+    [LibraryImport(Library)]
+    public static partial void LLVMInitializeAArch64TargetInfo();
+
+    [LibraryImport(Library)]
+    public static partial void LLVMInitializeAArch64Target();
+
+    [LibraryImport(Library)]
+    public static partial void LLVMInitializeAArch64TargetMC();
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int LLVMGetTargetFromTriple(string triple, out nint target, out nint message);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint LLVMCreateTargetMachine(nint target, string triple, string cpu, string features, int level, int relocation, int codeModel);
+
+    [LibraryImport(Library)]
+    public static partial void LLVMDisposeTargetMachine(nint machine);
 
     [LibraryImport(Library)]
     public static partial nint LLVMGetErrorMessage(nint error);

@@ -46,6 +46,8 @@ internal static partial class MigrationInstrumenter
                 {
                     InsertMigrationPoints(context, module, migrationPoints == MigrationPoints.FunctionsAndLoops);
                 }
+                ReduceLoopStrength(context, module);
+                SinkLocalAddresses(context, module);
                 InsertStackMaps(context, module);
                 AllowCodeGenerationOptimizations(module);
                 if (LlvmC.LLVMVerifyModule(module, 2, out message) != 0)
@@ -264,20 +266,217 @@ internal static partial class MigrationInstrumenter
         {
             LlvmC.LLVMDisposeBuilder(builder);
         }
+        RunPasses(module, "always-inline,globaldce", 0, "inlining the migration points");
+    }
+
+    private static void RunPasses(nint module, string passes, nint targetMachine, string what)
+    {
         var options = LlvmC.LLVMCreatePassBuilderOptions();
         try
         {
-            var error = LlvmC.LLVMRunPasses(module, "always-inline,globaldce", 0, options);
+            var error = LlvmC.LLVMRunPasses(module, passes, targetMachine, options);
             if (error != 0)
             {
-                var text = System.Runtime.InteropServices.Marshal.PtrToStringUTF8(LlvmC.LLVMGetErrorMessage(error));
-                throw new CompileException($"inlining the migration points failed: {text}");
+                var message = LlvmC.LLVMGetErrorMessage(error);
+                var text = System.Runtime.InteropServices.Marshal.PtrToStringUTF8(message);
+                LlvmC.LLVMDisposeErrorMessage(message);
+                throw new CompileException($"{what} failed: {text}");
             }
         }
         finally
         {
             LlvmC.LLVMDisposePassBuilderOptions(options);
         }
+    }
+
+    private static readonly Lazy<nint> Aarch64Target = new(() =>
+    {
+        LlvmC.LLVMInitializeAArch64TargetInfo();
+        LlvmC.LLVMInitializeAArch64Target();
+        LlvmC.LLVMInitializeAArch64TargetMC();
+        return LlvmC.LLVMGetTargetFromTriple(TargetIsa.Aarch64.Triple(), out var target, out var message) == 0
+            ? target
+            : throw new CompileException($"LLVM has no aarch64 target: {LlvmC.TakeMessage(message)}");
+    });
+
+    /// <summary>
+    /// Loop strength reduction on the shared IR, with AArch64's cost model, before the stack maps are placed: its new
+    /// induction variables are then ordinary SSA values that the stack maps record (llc's own LSR, which runs after
+    /// them, stays off). Functions still marked <c>optnone</c> (-O0) are left alone, and so are functions where LSR
+    /// would walk a pointer that may point into the stack (derived from a local variable or a pointer parameter):
+    /// it starts such an induction variable outside the object it walks (<c>buf - 1</c>), and a pointer into the
+    /// stack that lies in no local variable cannot be relocated, so a migration through that frame would be
+    /// refused. A trial run on a copy of the module finds them.
+    /// </summary>
+    private static void ReduceLoopStrength(nint context, nint module)
+    {
+        var machine = LlvmC.LLVMCreateTargetMachine(Aarch64Target.Value, TargetIsa.Aarch64.Triple(), "generic", "+fp-armv8,+neon",
+            level: 2, relocation: 1, codeModel: 3);
+        try
+        {
+            var trial = LlvmC.LLVMCloneModule(module);
+            List<string> walksStack;
+            try
+            {
+                RunPasses(trial, "function(loop(loop-reduce))", machine, "loop strength reduction");
+                walksStack = [.. LlvmC.Functions(trial).Where(WalksStackWithNewPointer).Select(LlvmC.Name)];
+            }
+            finally
+            {
+                LlvmC.LLVMDisposeModule(trial);
+            }
+            // optnone (which needs noinline) is how a pass pipeline is told to leave a function alone.
+            var skipped = walksStack.Select(name => LlvmC.LLVMGetNamedFunction(module, name)).ToList();
+            var addedNoInline = skipped.Where(f => !HasAttribute(f, "noinline")).ToList();
+            foreach (var function in skipped)
+            {
+                LlvmC.LLVMAddAttributeAtIndex(function, uint.MaxValue, Attribute(context, "optnone"));
+            }
+            foreach (var function in addedNoInline)
+            {
+                LlvmC.LLVMAddAttributeAtIndex(function, uint.MaxValue, Attribute(context, "noinline"));
+            }
+            RunPasses(module, "function(loop(loop-reduce))", machine, "loop strength reduction");
+            foreach (var function in skipped)
+            {
+                LlvmC.LLVMRemoveEnumAttributeAtIndex(function, uint.MaxValue, LlvmC.LLVMGetEnumAttributeKindForName("optnone", 7));
+            }
+            foreach (var function in addedNoInline)
+            {
+                LlvmC.LLVMRemoveEnumAttributeAtIndex(function, uint.MaxValue, LlvmC.LLVMGetEnumAttributeKindForName("noinline", 8));
+            }
+        }
+        finally
+        {
+            LlvmC.LLVMDisposeTargetMachine(machine);
+        }
+    }
+
+    /// <summary>
+    /// Moves every address a constant offset into a local variable (<c>buf + 24</c>, clang hoists them to the entry)
+    /// next to each of its uses, so that none lives across a call: the stack maps record the local itself, and an
+    /// address one past its end (a legal C pointer) would otherwise reach a stack map as a pointer into the stack
+    /// that lies in no local variable, which stack transformation cannot relocate. llc's CodeGenPrepare did this
+    /// sinking for addresses that feed loads and stores before it was turned off (see <see cref="Tools"/>).
+    /// </summary>
+    private static void SinkLocalAddresses(nint context, nint module)
+    {
+        var builder = LlvmC.LLVMCreateBuilderInContext(context);
+        try
+        {
+            foreach (var function in LlvmC.Functions(module).Where(f => LlvmC.LLVMIsDeclaration(f) == 0))
+            {
+                var allocas = StaticAllocas(function).Static.ToHashSet();
+                var addresses = new HashSet<nint>();
+                var ordered = new List<nint>();
+                foreach (var instruction in LlvmC.Blocks(function).SelectMany(LlvmC.Instructions))
+                {
+                    if (LlvmC.LLVMGetInstructionOpcode(instruction) == LlvmC.OpGetElementPtr
+                        && (allocas.Contains(LlvmC.LLVMGetOperand(instruction, 0)) || addresses.Contains(LlvmC.LLVMGetOperand(instruction, 0)))
+                        && Enumerable.Range(1, LlvmC.LLVMGetNumOperands(instruction) - 1).All(k => LlvmC.LLVMIsAConstantInt(LlvmC.LLVMGetOperand(instruction, (uint)k)) != 0))
+                    {
+                        addresses.Add(instruction);
+                        ordered.Add(instruction);
+                    }
+                }
+                // Uses before definitions: an address built on another is sunk first, so its copies then count as
+                // uses of the inner one.
+                for (var i = ordered.Count - 1; i >= 0; i--)
+                {
+                    SinkToUses(builder, ordered[i]);
+                }
+            }
+        }
+        finally
+        {
+            LlvmC.LLVMDisposeBuilder(builder);
+        }
+    }
+
+    private static void SinkToUses(nint builder, nint address)
+    {
+        var uses = new List<nint>();
+        for (var use = LlvmC.LLVMGetFirstUse(address); use != 0; use = LlvmC.LLVMGetNextUse(use))
+        {
+            uses.Add(LlvmC.LLVMGetUser(use));
+        }
+        foreach (var user in uses.Distinct())
+        {
+            if (LlvmC.LLVMIsAInstruction(user) == 0)
+            {
+                return;
+            }
+        }
+        foreach (var user in uses.Distinct())
+        {
+            var isPhi = LlvmC.LLVMGetInstructionOpcode(user) == LlvmC.OpPhi;
+            // A phi uses its incoming value at the end of the incoming block (one copy per block: a block that
+            // reaches the phi by several edges must give it one value).
+            var copies = new Dictionary<nint, nint>();
+            for (var k = 0u; k < (uint)LlvmC.LLVMGetNumOperands(user); k++)
+            {
+                if (LlvmC.LLVMGetOperand(user, k) != address)
+                {
+                    continue;
+                }
+                var at = isPhi ? LlvmC.LLVMGetBasicBlockTerminator(LlvmC.LLVMGetIncomingBlock(user, k)) : user;
+                if (!copies.TryGetValue(at, out var copy))
+                {
+                    LlvmC.LLVMPositionBuilderBefore(builder, at);
+                    copy = LlvmC.LLVMInstructionClone(address);
+                    LlvmC.LLVMInsertIntoBuilder(builder, copy);
+                    copies[at] = copy;
+                }
+                LlvmC.LLVMSetOperand(user, k, copy);
+            }
+        }
+        LlvmC.LLVMInstructionEraseFromParent(address);
+    }
+
+    /// <summary>Whether a pointer LSR made (<c>lsr.iv…</c>, <c>scevgep…</c>) in <paramref name="function"/> derives,
+    /// through address arithmetic and phis, from a local variable or a pointer parameter.</summary>
+    private static bool WalksStackWithNewPointer(nint function)
+    {
+        foreach (var instruction in LlvmC.Blocks(function).SelectMany(LlvmC.Instructions))
+        {
+            var name = LlvmC.Name(instruction);
+            if (LlvmC.LLVMGetTypeKind(LlvmC.LLVMTypeOf(instruction)) != LlvmC.TypePointer
+                || !(name.StartsWith("lsr.iv", StringComparison.Ordinal) || name.StartsWith("scevgep", StringComparison.Ordinal)))
+            {
+                continue;
+            }
+            var seen = new HashSet<nint>();
+            var work = new Stack<nint>([instruction]);
+            while (work.Count > 0)
+            {
+                var value = work.Pop();
+                if (!seen.Add(value))
+                {
+                    continue;
+                }
+                if (LlvmC.LLVMIsAArgument(value) != 0)
+                {
+                    return true;
+                }
+                var opcode = LlvmC.LLVMIsAInstruction(value) != 0 ? LlvmC.LLVMGetInstructionOpcode(value) : 0;
+                if (opcode == LlvmC.OpAlloca)
+                {
+                    return true;
+                }
+                if (opcode == LlvmC.OpGetElementPtr)
+                {
+                    work.Push(LlvmC.LLVMGetOperand(value, 0));
+                }
+                else if (opcode == LlvmC.OpPhi)
+                {
+                    for (var k = 0u; k < LlvmC.LLVMCountIncoming(value); k++)
+                    {
+                        work.Push(LlvmC.LLVMGetIncomingValue(value, k));
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     /// <summary>The most instructions a function without loops or calls may have and still get only its exit point.</summary>

@@ -49,7 +49,9 @@ public static class MultiIsaCompiler
     /// entry holding <c>ISA/pc-rt.o</c> and <c>ISA/pc-rtarch.o</c>.</summary>
     public static string BuildRuntime(int optimizationLevel)
     {
-        var key = BuildCache.Hash([.. RuntimeLibrary.HashInputs(), $"O{optimizationLevel}", .. Tools.AlignableOptions, "runtime-v5", .. Tools.LlcOptions(optimizationLevel)]);
+        // The toolchain's own build identity (deterministic: it changes with the code) stands for what the IR steps do.
+        var toolchain = typeof(MultiIsaCompiler).Assembly.ManifestModule.ModuleVersionId.ToString();
+        var key = BuildCache.Hash([.. RuntimeLibrary.HashInputs(), $"O{optimizationLevel}", .. Tools.AlignableOptions, toolchain, .. Tools.LlcOptions(optimizationLevel)]);
         return BuildCache.GetOrBuild("runtime", key, staging =>
         {
             var bitcode = RuntimeLibrary.PortableSources.Select(source =>

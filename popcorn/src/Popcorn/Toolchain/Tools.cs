@@ -31,9 +31,23 @@ internal static class Tools
     private static IReadOnlyList<string> LlcCommon { get; } =
         ["-function-sections", "-data-sections", "-relocation-model=static", "-filetype=obj", "-fast-isel=false",
          // Nothing may keep a constant or an address in a register across a call behind the stack maps' back.
-         "-disable-machine-licm", "-disable-postra-machine-licm", "-disable-machine-cse", "-disable-constant-hoisting", "-disable-cgp-branch-opts",
-         // Loop strength reduction makes new induction variables after the stack maps are placed (a counter kept
-         // one ahead of the recorded one lives across the call unrecorded).
+         "-disable-machine-licm", "-disable-postra-machine-licm", "-disable-machine-cse", "-disable-constant-hoisting",
+         // CodeGenPrepare sinks compares, casts and address computations into the blocks that use them, past the
+         // calls in between: the stack map records the compare's result while the code after the call recomputes it
+         // from its operands, which then live across the call unrecorded (the printf engine's 'flags & FLAG_LEFT',
+         // fopen's 'plus', a base pointer instead of the element address). Without it every value the code after a
+         // call reads is the IR value the stack map records.
+         "-disable-cgp",
+         // The redundant copy elimination passes drop 'mov x19, #0' after 'cbz x19' and so rely on a callee-saved
+         // register being zero across the calls of the block (fopen's 'return 0' after close()).
+         "-aarch64-enable-copyelim=false", "-riscv-enable-copyelim=false",
+         // AArch64 runs SimplifyCFG over the IR after the stack maps are placed, hoisting the instructions two
+         // successors begin with (a call and its argument) above the branch that chose between them, away from
+         // their stack maps (pow at -O0: the hoisted call returned to a compare reading a callee-saved register).
+         "-aarch64-enable-atomic-cfg-tidy=false",
+         // llc's loop strength reduction would make new induction variables after the stack maps are placed (a
+         // counter kept one ahead of the recorded one lives across the call unrecorded); the instrumenter runs it on
+         // the IR before placing them instead.
          "-disable-lsr",
          // A callee-saved register's first use costs a save and a restore on every call of the function: riscv64 then
          // spills around a migration point's out-of-line trap call as aarch64 does (AArch64's own value, 5).

@@ -37,6 +37,20 @@ public sealed class FrameAddressTests
     }
 
     [Fact]
+    public void A_compressed_load_through_a_riscv_base_register_does_not_end_it()
+    {
+        var code = Words(
+            0x80040493, // addi s1, s0, -2048
+            0xF0048493); // addi s1, s1, -256
+        code = [.. code, .. Halves(
+            0x44C8, // c.lw a0, 12(s1): reads s1, writes a0
+            0x8905)]; // c.andi a0, 1: writes a0
+        code = [.. code, .. Words(0x008000EF)]; // jal ra, +8
+        var found = MachineCode.FrameAddressesAtCalls(Isa.RiscV64, code, Start);
+        Assert.Equal([new FrameAddress(9, 8, -2304)], found[Start + 16]);
+    }
+
+    [Fact]
     public void Branch_offsets_and_stored_registers_do_not_end_a_base_register()
     {
         // bl's offset field ends in 10011 (x19's number) and str names x19 as its source: neither writes x19.
@@ -64,6 +78,16 @@ public sealed class FrameAddressTests
         var found = MachineCode.FrameAddressesAtCalls(Isa.Aarch64, code, Start);
         Assert.Empty(found[Start + 16]);
         Assert.Empty(found[Start + 28]);
+    }
+
+    private static byte[] Halves(params ushort[] halves)
+    {
+        var bytes = new byte[halves.Length * 2];
+        for (var i = 0; i < halves.Length; i++)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(i * 2), halves[i]);
+        }
+        return bytes;
     }
 
     private static byte[] Words(params uint[] words)
