@@ -93,6 +93,26 @@ public sealed class MigrationTests
         }
     }, TestContext.Current.CancellationToken);
 
+    /// <summary>Thousands of migrations across the corpus: every sample at -O0, from each ISA, moving every 20,000
+    /// instructions; each run prints what an unmigrated run prints and the suite's migrations are counted.</summary>
+    [Slow]
+    [Fact(Timeout = 3_600_000)]
+    public Task The_corpus_survives_thousands_of_migrations_both_ways() => Task.Run(() =>
+    {
+        var total = 0;
+        foreach (var sample in SamplesInTests)
+        {
+            var build = CorpusBuilds.Get(sample, 0);
+            foreach (var start in Emulator.AvailableIsas)
+            {
+                var migrated = AssertRunMatches(build, new MigrationPolicy { Every = 20_000 }, start);
+                Assert.True(migrated > 0, $"no migration; {Replay(build, new MigrationPolicy { Every = 20_000 }, start)}");
+                total += migrated;
+            }
+        }
+        Assert.True(total >= 2000, $"only {total} migrations across the corpus");
+    }, TestContext.Current.CancellationToken);
+
     /// <summary>At -O2 the many values live across calls sit in callee-saved registers, saved by frames far below
     /// the migration; -O0 keeps them in stack slots.</summary>
     [Integration]
