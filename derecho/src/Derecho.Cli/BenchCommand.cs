@@ -10,13 +10,16 @@ namespace Derecho.Cli;
 /// <summary>
 /// <c>derecho bench</c>: the counterpart of Derecho's <c>bandwidth_test</c> and <c>latency_test</c>. For each
 /// message size, three member processes on 127.0.0.1 multicast for a fixed time with all, half or one of them
-/// sending; each row gives delivered messages/s (each message counted once), MB/s, send-to-delivery latency, and
+/// sending (after a warm-up second); each row gives delivered messages/s (each message counted once), MB/s, send-to-delivery latency, and
 /// the ratio to a raw TCP blast from one process to two others measured in the same run. A low-load latency row
 /// (1 KB, one sender, one message in flight) stands beside the raw loopback round trip measured in the same run.
 /// </summary>
 internal static class BenchCommand
 {
     private const int Members = 3;
+
+    /// <summary>How long members send before a row's measurement starts: fresh processes compile their code and fill their buffer pools first.</summary>
+    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(1);
 
     public static Command Create()
     {
@@ -100,7 +103,7 @@ internal static class BenchCommand
                 [
                     "node", "--send", id < senders ? "-1" : "0", "--size", size.ToString(CultureInfo.InvariantCulture),
                     "--window", window.ToString(CultureInfo.InvariantCulture), "--wait-members", members.ToString(CultureInfo.InvariantCulture),
-                    "--duration", duration.TotalSeconds.ToString(CultureInfo.InvariantCulture),
+                    "--duration", duration.TotalSeconds.ToString(CultureInfo.InvariantCulture), "--warmup", Warmup.TotalSeconds.ToString(CultureInfo.InvariantCulture),
                     $"--DERECHO/local_id={id}", $"--DERECHO/gms_port={ports[2 * id]}", $"--DERECHO/sst_port={ports[(2 * id) + 1]}",
                     $"--DERECHO/contact_port={ports[0]}", $"--SUBGROUP/DEFAULT/max_payload_size={Math.Max(size, 1 << 20)}",
                 ]));

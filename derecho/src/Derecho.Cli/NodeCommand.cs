@@ -27,13 +27,14 @@ internal static class NodeCommand
         var window = new Option<int>("--window") { Description = "Sends in flight at once.", DefaultValueFactory = _ => 64 };
         var waitMembers = new Option<int>("--wait-members") { Description = "Start sending once a view has this many members.", DefaultValueFactory = _ => 1 };
         var duration = new Option<double>("--duration") { Description = "Measure for this many seconds after --wait-members is reached, print a 'result' line, stop sending, and exit when standard input closes.", DefaultValueFactory = _ => 0 };
+        var warmup = new Option<double>("--warmup") { Description = "With --duration: send for this many seconds before measuring (the code is compiled and buffers are pooled by then).", DefaultValueFactory = _ => 0 };
         var rate = new Option<double>("--rate") { Description = "Messages per second this member sends at most (0: as fast as the window allows).", DefaultValueFactory = _ => 0 };
         var reportEvery = new Option<long>("--report-every") { Description = "Print 'delivered N' after every N deliveries (0: never).", DefaultValueFactory = _ => 0 };
         var verbose = new Option<bool>("--verbose") { Description = "Log protocol events on standard error." };
         var viewFile = new Option<string?>("--view-file") { Description = "Record every installed view's members in FILE; a restarted contact rejoins the members found there instead of starting a new group." };
         var command = new Command("node", "Run one member of a group; the member whose gms endpoint is the contact starts it. Derecho's --SECTION/key=value overrides are accepted.")
         {
-            config, nodeConfig, send, size, window, rate, waitMembers, duration, reportEvery, verbose, viewFile,
+            config, nodeConfig, send, size, window, rate, waitMembers, duration, warmup, reportEvery, verbose, viewFile,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -55,13 +56,15 @@ internal static class NodeCommand
             // the loop holds no lock when it sends. Deliveries are hashed inside the callback: large ones may be lent.
             options = options with { InlineSendCompletions = true, SendOnCallingThread = true, ReuseLargeMessageBuffers = true };
             var run = new NodeRun(options, parse.GetValue(send), parse.GetValue(size), parse.GetValue(window), parse.GetValue(rate),
-                parse.GetValue(waitMembers), TimeSpan.FromSeconds(parse.GetValue(duration)), parse.GetValue(reportEvery), parse.GetValue(verbose));
+                parse.GetValue(waitMembers), TimeSpan.FromSeconds(parse.GetValue(duration)), TimeSpan.FromSeconds(parse.GetValue(warmup)),
+                parse.GetValue(reportEvery), parse.GetValue(verbose));
             return await run.RunAsync(ct);
         });
         return command;
     }
 
-    private sealed class NodeRun(GroupOptions options, long sendCount, int size, int window, double rate, int waitMembers, TimeSpan duration, long reportEvery, bool verbose)
+    private sealed class NodeRun(GroupOptions options, long sendCount, int size, int window, double rate, int waitMembers, TimeSpan duration, TimeSpan warmup,
+        long reportEvery, bool verbose)
     {
         private readonly XxHash64 _viewDigest = new();
         private readonly TaskCompletionSource _enoughMembers = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -96,7 +99,7 @@ internal static class NodeCommand
             if (duration > TimeSpan.Zero)
             {
                 await _enoughMembers.Task.WaitAsync(ct);
-                await Task.Delay(duration, ct);
+                await Task.Delay(warmup + duration, ct);
                 Interlocked.Exchange(ref _windowEnd, Stopwatch.GetTimestamp());
                 await stopSending.CancelAsync();
                 PrintResult();
@@ -236,7 +239,7 @@ internal static class NodeCommand
             Console.Out.WriteLine(view.ToString());
             if (view.Count >= waitMembers && !_enoughMembers.Task.IsCompleted)
             {
-                Interlocked.Exchange(ref _windowStart, Stopwatch.GetTimestamp());
+                Interlocked.Exchange(ref _windowStart, Stopwatch.GetTimestamp() + (long)(warmup.TotalSeconds * Stopwatch.Frequency));
                 _enoughMembers.TrySetResult();
             }
         }

@@ -52,7 +52,7 @@ public sealed partial class Group : IAsyncDisposable
             Math.Max(options.MaxPayloadSize, (long)options.WindowSize * (options.MaxSmcPayloadSize + 64)) + (1 << 20));
         _transport = new TcpTransport(new Hello(options.LocalId, Incarnation), new TransportEvents(this), maxFrame);
         _metrics = new GroupMetrics(options.LocalId, () => Volatile.Read(ref _pendingSendCount));
-        _largeMessageBuffers = options.ReuseLargeMessageBuffers ? new LargeMessageBuffers() : null;
+        _largeMessageBuffers = options.ReuseLargeMessageBuffers ? new LargeMessageBuffers(options.MaxPayloadSize) : null;
         _timer = _time.CreateTimer(_ => PostAndRun(TickInput.Instance), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 

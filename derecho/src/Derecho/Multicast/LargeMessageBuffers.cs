@@ -11,7 +11,19 @@ namespace Derecho.Multicast;
 /// </summary>
 public sealed class LargeMessageBuffers
 {
+    /// <summary>Buffers of one size kept for reuse: enough for every message several senders have in flight at once.</summary>
+    private const int KeptPerSize = 32;
+
     private readonly HashSet<byte[]> _lent = new(ReferenceEqualityComparer.Instance);
+    private readonly ArrayPool<byte> _pool;
+
+    /// <summary>Creates buffers for messages of up to <paramref name="maxMessageSize"/> bytes.</summary>
+    public LargeMessageBuffers(int maxMessageSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxMessageSize);
+        // A pool of its own: the shared pool keeps only a few arrays of a size per core, fewer than the messages in flight.
+        _pool = ArrayPool<byte>.Create(maxMessageSize, KeptPerSize);
+    }
 
     /// <summary>Buffers lent and not yet returned (or forgotten).</summary>
     public int LentCount => _lent.Count;
@@ -19,7 +31,7 @@ public sealed class LargeMessageBuffers
     /// <summary>Takes the buffer a message of <paramref name="length"/> bytes is assembled in (possibly longer).</summary>
     public byte[] Rent(int length)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        var buffer = _pool.Rent(length);
         _lent.Add(buffer);
         return buffer;
     }
@@ -38,7 +50,7 @@ public sealed class LargeMessageBuffers
         {
             return false;
         }
-        ArrayPool<byte>.Shared.Return(segment.Array);
+        _pool.Return(segment.Array);
         return true;
     }
 
