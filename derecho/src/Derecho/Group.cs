@@ -273,7 +273,8 @@ public sealed partial class Group : IAsyncDisposable
     /// <summary>Records the endpoints of <paramref name="view"/> (write and rename, so a crash leaves the old or the new list).</summary>
     private void WriteViewFile(View view)
     {
-        if (_options.ViewFile is not { } path)
+        // A view of this member alone names nobody to rejoin through: the last list with others stays.
+        if (_options.ViewFile is not { } path || view.Count == 1)
         {
             return;
         }

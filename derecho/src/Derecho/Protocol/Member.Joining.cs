@@ -12,6 +12,7 @@ public sealed partial class Member
     private string[] _contacts = [];
     private int _nextContact;
     private DateTimeOffset _startAloneAt = DateTimeOffset.MaxValue;
+    private bool _startedAlone;
 
     private ViewMember Self => new(_options.NodeId, _options.Incarnation, _options.Endpoint);
 
@@ -55,7 +56,11 @@ public sealed partial class Member
 
     private void SendJoinRequest()
     {
-        var info = _options.JoinAdmission?.JoinInfo ?? default;
+        // The first byte says whether this member is seeking (see Seeking); the admission's information follows.
+        var admission = _options.JoinAdmission?.JoinInfo ?? default;
+        var info = new byte[1 + admission.Length];
+        info[0] = Seeking ? (byte)1 : (byte)0;
+        admission.Span.CopyTo(info.AsSpan(1));
         _outputs.Add(new SendToPeer(_joinTargetId, _joinTarget, MessageCodec.Encode(new JoinRequest(Self, info), _writer)));
         _nextJoinAttempt = _time.GetUtcNow() + _options.JoinRetryInterval;
         // A redirect is good for one attempt: if the leader does not answer, ask the contact again (when
@@ -79,6 +84,8 @@ public sealed partial class Member
             _beforeFirstView.Clear();
             _future.Clear();
             InstallView(new View(_options.FirstViewId, [Self], [_options.NodeId], []), carried);
+            _startedAlone = true;
+            _nextJoinAttempt = now + _options.JoinRetryInterval;
         }
         else if (now >= _nextJoinAttempt)
         {
@@ -86,9 +93,30 @@ public sealed partial class Member
         }
     }
 
+    /// <summary>
+    /// Whether this member started its group alone after nobody answered its rejoin, is still alone in it, and its
+    /// group runs nothing yet (<see cref="IJoinAdmission.MayYield"/>: a restart still waiting for its quorum). Two
+    /// restarting members may each have started a group while the other was still asking (a restart leader crashed
+    /// and came back meanwhile, say), and without more each would wait forever for the other. So such a member
+    /// goes on asking the members it knew, and moves into a group that admits it (<see cref="HandleWelcome"/>): one
+    /// of others, or of a lone member with a lower node id. Between two such lone members only the lower id admits
+    /// the other (each join request says whether its sender is seeking), so exactly one of them moves.
+    /// </summary>
+    private bool Seeking => _startedAlone && Status == MemberStatus.Active && _view!.Count == 1 && _contacts.Length > 0
+        && _options.JoinAdmission is { MayYield: true };
+
+    /// <summary>Seeking: asks the next member it knew (<see cref="Seeking"/>).</summary>
+    private void TickSeeking(DateTimeOffset now)
+    {
+        if (Seeking && now >= _nextJoinAttempt)
+        {
+            SendJoinRequest();
+        }
+    }
+
     private void HandleRedirect(JoinRedirect redirect)
     {
-        if (Status != MemberStatus.Joining || redirect.LeaderId == _options.NodeId)
+        if ((Status != MemberStatus.Joining && !Seeking) || redirect.LeaderId == _options.NodeId)
         {
             return;
         }
@@ -99,9 +127,15 @@ public sealed partial class Member
 
     private void HandleJoinRequest(ViewMember joiner, ReadOnlySpan<byte> info)
     {
-        if (Status != MemberStatus.Active || joiner.NodeId == _options.NodeId)
+        if (Status != MemberStatus.Active || joiner.NodeId == _options.NodeId || info.IsEmpty)
         {
             return;
+        }
+        var joinerSeeking = info[0] == 1;
+        info = info[1..];
+        if (joinerSeeking && Seeking && joiner.NodeId < _options.NodeId)
+        {
+            return; // both lone and seeking: this one moves into the joiner's group instead (see Seeking)
         }
         var leader = LeaderRank();
         if (leader != _myRank)
@@ -137,7 +171,27 @@ public sealed partial class Member
     private void HandleWelcome(WelcomeMessage welcome)
     {
         var proposal = welcome.Proposal;
-        if (Status != MemberStatus.Joining || !proposal.Includes(_options.NodeId, _options.Incarnation))
+        if (!proposal.Includes(_options.NodeId, _options.Incarnation))
+        {
+            return;
+        }
+        var carried = new List<(int Stream, Multicast.PendingMessage Message)>(_beforeFirstView);
+        _beforeFirstView.Clear();
+        if (Status == MemberStatus.Active)
+        {
+            // A seeking member (see Seeking) moves into a group of others, or of a lone member with a lower id: its
+            // own group ran nothing, and what it sent there and nobody delivered goes with it.
+            var others = proposal.Members.Length - proposal.Joined.Length;
+            if (!Seeking || (others < 2 && proposal.Members[0].NodeId > _options.NodeId))
+            {
+                return;
+            }
+            TakeUndelivered(carried);
+            _future.Clear();
+            _commits.Clear();
+            _startedAlone = false;
+        }
+        else if (Status != MemberStatus.Joining)
         {
             return;
         }
@@ -145,8 +199,6 @@ public sealed partial class Member
         // The commit that admitted it also ended the previous view: with it, this member can catch up a member
         // of that view that missed the commit (say, because the leader crashed right after it).
         _commits[proposal.NextViewId] = proposal;
-        var carried = new List<(int Stream, Multicast.PendingMessage Message)>(_beforeFirstView);
-        _beforeFirstView.Clear();
         InstallView(proposal.ToView(), carried);
     }
 }

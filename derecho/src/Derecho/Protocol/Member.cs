@@ -77,7 +77,7 @@ public sealed partial class Member : IDeliverySink
     public DateTimeOffset NextDeadline => Status switch
     {
         MemberStatus.Joining => _nextJoinAttempt < _startAloneAt ? _nextJoinAttempt : _startAloneAt,
-        MemberStatus.Active => ActiveDeadline(),
+        MemberStatus.Active => Seeking && _nextJoinAttempt < ActiveDeadline() ? _nextJoinAttempt : ActiveDeadline(),
         _ => DateTimeOffset.MaxValue,
     };
 
@@ -175,6 +175,7 @@ public sealed partial class Member : IDeliverySink
                 }
                 SuspectSilentMembers(now);
                 AdoptAccusations(now);
+                TickSeeking(now);
                 break;
         }
         AfterInput();

@@ -122,6 +122,12 @@ public interface IJoinAdmission
     /// now (it asks again at its next retry, and is admitted once this returns true).
     /// </summary>
     bool Admit(ViewMember joiner, ReadOnlySpan<byte> info);
+
+    /// <summary>
+    /// True while this member's group runs nothing yet (a restart still waiting for its quorum): a member that
+    /// started its group alone may then move into another group of its members that admits it.
+    /// </summary>
+    bool MayYield => false;
 }
 
 /// <summary>

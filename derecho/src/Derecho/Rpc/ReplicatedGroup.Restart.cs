@@ -198,6 +198,8 @@ public sealed partial class ReplicatedGroup
         public ReadOnlyMemory<byte> JoinInfo => _record;
 
         public bool Admit(ViewMember joiner, ReadOnlySpan<byte> info) => group.AdmitRestarting(joiner, info);
+
+        public bool MayYield => group.RestartPending;
     }
 
     /// <summary>A new replica of a shard without holders: its log summary goes out once its logs are open.</summary>

@@ -87,6 +87,42 @@ public sealed class RestartLeadersTests
         Assert.Equal(2, joiner.View!.Count);
     }
 
+    /// <summary>
+    /// Both restart leaders ask each other while both still ask (join requests only, no answer), so each starts a
+    /// group alone. While their groups run nothing (the restart awaits its quorum) they go on asking, and end in one
+    /// group, that of the lower node id; a group that runs already is never given up.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Two_leaders_that_each_started_alone_while_restarting_end_in_one_group(bool restartPending)
+    {
+        var time = new FakeTimeProvider();
+        var members = new[] { 1u, 2u }.Select(id => Member.Rejoin(
+            new MemberOptions { NodeId = id, Incarnation = 1, Endpoint = $"n{id}", FirstViewId = 4000 + (100 * (int)id), JoinAdmission = new Admission([7]) { MayYield = restartPending } },
+            [id == 1 ? "n2" : "n1"], TimeSpan.FromSeconds(5), time)).ToArray();
+        Deliver(members[0], members[1]);
+        Deliver(members[1], members[0]);
+        time.Advance(TimeSpan.FromSeconds(5));
+        Array.ForEach(members, m => m.Tick());
+        Assert.All(members, m => Assert.Equal(1, m.View!.Count));
+        for (var i = 0; i < 100 && members.Any(m => m.View!.Count < 2); i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            Array.ForEach(members, m => m.Tick());
+            Deliver(members[0], members[1]);
+            Deliver(members[1], members[0]);
+        }
+        if (!restartPending)
+        {
+            Assert.All(members, m => Assert.Equal(1, m.View!.Count));
+            return;
+        }
+        Assert.All(members, m => Assert.Equal(MemberStatus.Active, m.Status));
+        Assert.Equal(members[0].View!.Id, members[1].View!.Id);
+        Assert.Equal([1u, 2u], members[1].View!.Members.Select(m => m.NodeId));
+    }
+
     private static void Deliver(Member from, Member to)
     {
         var outputs = new List<MemberOutput>();
@@ -100,6 +136,8 @@ public sealed class RestartLeadersTests
     private sealed class Admission(byte[] info) : IJoinAdmission
     {
         public bool Admits { get; set; } = true;
+
+        public bool MayYield { get; set; }
 
         public List<byte[]> Heard { get; } = [];
 
