@@ -175,8 +175,7 @@ public sealed partial class Member
         {
             return;
         }
-        var carried = new List<(int Stream, Multicast.PendingMessage Message)>(_beforeFirstView);
-        _beforeFirstView.Clear();
+        var carried = new List<(int Stream, Multicast.PendingMessage Message)>();
         if (Status == MemberStatus.Active)
         {
             // A seeking member (see Seeking) moves into a group of others, or of a lone member with a lower id: its
@@ -195,6 +194,8 @@ public sealed partial class Member
         {
             return;
         }
+        carried.AddRange(_beforeFirstView);
+        _beforeFirstView.Clear();
         _options.StateTransfer?.Apply(welcome.State.Span);
         // The commit that admitted it also ended the previous view: with it, this member can catch up a member
         // of that view that missed the commit (say, because the leader crashed right after it).
