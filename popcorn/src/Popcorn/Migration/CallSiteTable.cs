@@ -200,7 +200,7 @@ public sealed class CallSiteTable
                     }
                     location = translated.Value;
                 }
-                values.Add(WithExtension(isa, new LiveValue(kind, size, location), forward.AfterCall.GetValueOrDefault(returnAddress)));
+                values.Add(WithExtension(isa, new LiveValue(kind, size, location), forward.AfterCall.GetValueOrDefault(returnAddress), fpAboveSp));
             }
             WidenReloadedSlots(isa, values, live.Slots.GetValueOrDefault(returnAddress, []), fpAboveSp);
         }
@@ -231,32 +231,42 @@ public sealed class CallSiteTable
     }
 
     /// <summary>An integer narrower than 8 bytes takes the extension the code before the call gave its register or
-    /// spill slot.</summary>
-    private static LiveValue WithExtension(Isa isa, LiveValue value, MachineCode.RegisterFacts? after)
+    /// spill slot (the slot as the code stored it, through sp or fp, whichever base the record names).</summary>
+    private static LiveValue WithExtension(Isa isa, LiveValue value, MachineCode.RegisterFacts? after, long? fpAboveSp)
     {
         var location = value.Location;
         if (value.Kind != LiveValueKind.Integer || value.Size >= 8 || after is null)
         {
             return value;
         }
+        var (sp, fp) = (MachineCode.StackPointer(isa), MachineCode.FramePointer(isa));
+        (int, long)? otherBase = fpAboveSp is not { } delta ? null
+            : location.Register == sp ? (fp, location.Offset - delta)
+            : location.Register == fp ? (sp, location.Offset + delta)
+            : null;
         var widths = location.Type == LocationType.Register ? after.Registers.GetValueOrDefault(location.Register, Widths.Unknown)
-            : location.Type == LocationType.Indirect ? after.Slots.GetValueOrDefault((location.Register, location.Offset), Widths.Unknown)
+            : location.Type != LocationType.Indirect ? Widths.Unknown
+            : after.Slots.TryGetValue((location.Register, location.Offset), out var stored) ? stored
+            : otherBase is { } other ? after.Slots.GetValueOrDefault(other, Widths.Unknown)
             : Widths.Unknown;
         return value with { Extension = widths.ExtensionOf() };
     }
 
     /// <summary>A narrow integer's slot that the code after the call reloads whole (8 bytes, an X register's spill
-    /// of a W value) is recorded as 8 bytes, so that stack transformation writes its upper half too (extended as
-    /// <see cref="LiveValue.Extension"/> says), unless another recorded value lies in that upper half.</summary>
-    private static void WidenReloadedSlots(Isa isa, List<LiveValue> values, List<FrameSlot> liveSlots, long? fpAboveSp)
+    /// of a W value, alone or as one register of a load pair) is recorded as 8 bytes, so that stack transformation
+    /// writes its upper half too (extended as <see cref="LiveValue.Extension"/> says), unless another recorded value
+    /// lies in that upper half. The record and the reload may address the slot through different bases (the record
+    /// through fp, the reload through sp): they are compared as offsets from sp.</summary>
+    internal static void WidenReloadedSlots(Isa isa, List<LiveValue> values, List<FrameSlot> liveSlots, long? fpAboveSp)
     {
         long? FromSp(int register, long offset) => register == MachineCode.StackPointer(isa) ? offset
             : register == MachineCode.FramePointer(isa) && fpAboveSp is { } delta ? offset + delta : null;
+        var wholeReloads = liveSlots.Where(slot => slot.Size == 8).Select(slot => FromSp(slot.Base, slot.Offset)).OfType<long>().ToHashSet();
         for (var i = 0; i < values.Count; i++)
         {
             var location = values[i].Location;
             if (values[i].Kind != LiveValueKind.Integer || location.Type != LocationType.Indirect || location.Size >= 8
-                || !liveSlots.Contains(new FrameSlot(location.Register, location.Offset, 8)) || FromSp(location.Register, location.Offset) is not { } from)
+                || FromSp(location.Register, location.Offset) is not { } from || !wholeReloads.Contains(from))
             {
                 continue;
             }

@@ -22,8 +22,9 @@ internal static partial class MachineCode
         Return,
     }
 
-    /// <summary>A load or store at a constant offset from a register (DWARF number); <c>Base</c> is -1 for none.</summary>
-    private readonly record struct MemoryAccess(int Base, long Offset, int Bytes, bool IsLoad)
+    /// <summary>A load or store at a constant offset from a register (DWARF number); <c>Base</c> is -1 for none.
+    /// <c>IsPair</c>: two registers' worth (aarch64 LDP/STP), each half its own register's value.</summary>
+    private readonly record struct MemoryAccess(int Base, long Offset, int Bytes, bool IsLoad, bool IsPair = false)
     {
         public static readonly MemoryAccess None = new(-1, 0, 0, false);
     }
@@ -385,7 +386,7 @@ internal static partial class MachineCode
             }
             if (i.Mode is AddressMode.Offset or AddressMode.PreIndex or AddressMode.PostIndex)
             {
-                access = new MemoryAccess(A64Slot(i.Rn), i.Mode == AddressMode.PostIndex ? 0 : i.Imm, i.Size * (pair ? 2 : 1), load);
+                access = new MemoryAccess(A64Slot(i.Rn), i.Mode == AddressMode.PostIndex ? 0 : i.Imm, i.Size * (pair ? 2 : 1), load, pair);
             }
             R(i.Rn);
             if (i.Mode == AddressMode.Register)

@@ -87,7 +87,12 @@ internal static partial class MachineCode
             }
             if (step.Access is { IsLoad: true } load && (load.Base == sp || load.Base == fp))
             {
-                incoming.Add(new FrameSlot(load.Base, load.Offset, load.Bytes));
+                // A load pair reads two slots, one per register, as two loads would.
+                var lane = load.IsPair ? load.Bytes / 2 : load.Bytes;
+                for (var at = 0; at < load.Bytes; at += lane)
+                {
+                    incoming.Add(new FrameSlot(load.Base, load.Offset + at, lane));
+                }
             }
             if (!live[i].IsSupersetOf(incoming))
             {

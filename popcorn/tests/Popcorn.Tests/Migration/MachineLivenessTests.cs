@@ -123,7 +123,7 @@ public sealed class MachineLivenessTests
         const ulong start = 0x4000;
         var liveness = MachineCode.LiveAtReturnAddresses(Isa.Aarch64, code, start, [start + 20]);
         var slots = liveness.Slots[start + 20];
-        Assert.Equal([new FrameSlot(29, -8, 8), new FrameSlot(31, 8, 8), new FrameSlot(31, 32, 16)], slots);
+        Assert.Equal([new FrameSlot(29, -8, 8), new FrameSlot(31, 8, 8), new FrameSlot(31, 32, 8), new FrameSlot(31, 40, 8)], slots);
         // CFA = x29 + 16, frame 48 bytes: fp is 32 above sp; x29 and x30 saved at CFA - 16 and CFA - 8.
         var frame = new FrameRule(29, 16, new Dictionary<int, long> { [29] = -16, [30] = -8 });
         LiveValue[] local = [new(LiveValueKind.Alloca, 16, new StackMapLocation(LocationType.Direct, 8, 31, 16))];
@@ -192,6 +192,48 @@ public sealed class MachineLivenessTests
             MachineCode.UnrecordedLiveSlots(Isa.Aarch64, slots, liveness.Stored, frame, 0x1020, null, []));
         // x19 was loaded with ldrsw: its 32-bit value is held sign-extended across the call.
         Assert.Equal(IntegerExtension.Sign, MachineCode.Forward(Isa.Aarch64, code, start).AfterCall[start + 24].Registers[19].ExtensionOf());
+    }
+
+    [Fact]
+    public void A_narrow_integer_recorded_through_fp_and_reloaded_whole_through_sp_is_widened_and_carried()
+    {
+        // npb_cg's main at -O1 on aarch64: n = atoi(...) spilled with an 8-byte store, recorded as 4 bytes at
+        // [x29-32], reloaded after the next calls as 8 bytes through sp, alone and as one register of a load pair.
+        // sub sp,sp,#48; stp x29,x30,[sp,#32]; add x29,sp,#32; bl .; str x0,[sp]; str x1,[sp,#8]; bl .;
+        // ldp x10,x8,[sp]; ldr x9,[sp]; add w0,w9,w10; ldr x0,[x8]; ldp x29,x30,[sp,#32]; add sp,sp,#48; ret
+        byte[] code =
+        [
+            0xff, 0xc3, 0x00, 0xd1, 0xfd, 0x7b, 0x02, 0xa9, 0xfd, 0x83, 0x00, 0x91, 0x00, 0x00, 0x00, 0x94, 0xe0, 0x03, 0x00, 0xf9,
+            0xe1, 0x07, 0x00, 0xf9, 0x00, 0x00, 0x00, 0x94, 0xea, 0x23, 0x40, 0xa9, 0xe9, 0x03, 0x40, 0xf9, 0x20, 0x01, 0x0a, 0x0b,
+            0x00, 0x01, 0x40, 0xf9, 0xfd, 0x7b, 0x42, 0xa9, 0xff, 0xc3, 0x00, 0x91, 0xc0, 0x03, 0x5f, 0xd6,
+        ];
+        const ulong start = 0x8000;
+        var liveness = MachineCode.LiveAtReturnAddresses(Isa.Aarch64, code, start, [start + 28]);
+        var slots = liveness.Slots[start + 28];
+        // The load pair reads two slots, one per register.
+        Assert.Equal([new FrameSlot(31, 0, 8), new FrameSlot(31, 8, 8), new FrameSlot(31, 32, 8), new FrameSlot(31, 40, 8)], slots);
+        var frame = new FrameRule(29, 16, new Dictionary<int, long> { [29] = -16, [30] = -8 });
+        List<LiveValue> values =
+        [
+            new(LiveValueKind.Integer, 4, new StackMapLocation(LocationType.Indirect, 4, 29, -32)),
+            new(LiveValueKind.Pointer, 8, new StackMapLocation(LocationType.Indirect, 8, 29, -24)),
+        ];
+        // As recorded, the upper half of n's slot is read and carried by nothing.
+        Assert.Equal("the code after the call reads the stack slot [sp+0] (8 bytes), which no stack map records (a value the backend keeps across the call outside the IR)",
+            MachineCode.UnrecordedLiveSlots(Isa.Aarch64, slots, liveness.Stored, frame, 48, 32, values));
+        CallSiteTable.WidenReloadedSlots(Isa.Aarch64, values, slots, 32);
+        Assert.Equal(8, values[0].Location.Size);
+        Assert.Equal(8, values[1].Location.Size);
+        Assert.Null(MachineCode.UnrecordedLiveSlots(Isa.Aarch64, slots, liveness.Stored, frame, 48, 32, values));
+        // Another recorded value in the upper half: two 4-byte values share the 8 bytes, neither is widened, and the
+        // pair of them carries the whole slot.
+        List<LiveValue> halves =
+        [
+            new(LiveValueKind.Integer, 4, new StackMapLocation(LocationType.Indirect, 4, 29, -32)),
+            new(LiveValueKind.Integer, 4, new StackMapLocation(LocationType.Indirect, 4, 31, 4)),
+        ];
+        CallSiteTable.WidenReloadedSlots(Isa.Aarch64, halves, slots, 32);
+        Assert.All(halves, value => Assert.Equal(4, value.Location.Size));
     }
 
     private static bool IsLive(UInt128 set, int register) => (set & (UInt128.One << register)) != 0;

@@ -245,6 +245,28 @@ public sealed class MigrationTests
         return reports;
     }
 
+    /// <summary>npb_cg with every allocation through a function that migrates: aarch64 spills <c>n</c> (a 32-bit
+    /// value) with an 8-byte store and reloads it whole after those calls (alone and in a load pair, through sp),
+    /// while its stack map records 4 bytes through fp. Those 19 call sites of <c>main</c> at -O1 (18 at -O2) were
+    /// refused until the record was widened to the reload (the check compared the two in different bases); every
+    /// migration now happens, both ways, and the program prints what npb_cg prints unmigrated.</summary>
+    [Integration]
+    [Theory(Timeout = 300_000)]
+    [InlineData(1)]
+    public Task A_32_bit_value_reloaded_as_64_bits_migrates_at_every_call(int level) => AssertWidenedReloads(level, TestContext.Current.CancellationToken);
+
+    [Slow]
+    [Theory(Timeout = 300_000)]
+    [InlineData(2)]
+    public Task A_32_bit_value_reloaded_as_64_bits_migrates_at_every_call_at_O2(int level) => AssertWidenedReloads(level, TestContext.Current.CancellationToken);
+
+    private static Task AssertWidenedReloads(int level, CancellationToken cancellationToken) => Task.Run(() =>
+    {
+        var expected = File.ReadAllText(Path.Combine(CorpusBuilds.RepositoryRoot, "popcorn", "samples", "expected", "npb_cg.out"));
+        var reports = AssertMigratesAtEveryHop("cg_hops.c", level, 18, expected);
+        Assert.All(reports, report => Assert.True(report.Migrations.Min(m => m.Frames) >= 4, "main's frame moved with each migration"));
+    }, cancellationToken);
+
     /// <summary>Frames too big for one immediate offset (12 KB and 5 KB arrays: base registers computed from sp or fp,
     /// values and array elements read through them after calls) and a function with eight of its sixteen arguments on
     /// the stack migrate at every call, both ways. At -O0 riscv64's base register once looked lost after every
