@@ -53,6 +53,18 @@ public interface ILogFile : IDisposable
 
     /// <summary>Makes every write and length change so far durable: <c>fdatasync</c>.</summary>
     void Sync();
+
+    /// <summary>
+    /// Extends the file with zeros to at least <paramref name="length"/> bytes with its blocks reserved
+    /// (<c>fallocate</c>), so that later writes inside it change no file size. Durable only after <see cref="Sync"/>.
+    /// </summary>
+    void Preallocate(long length)
+    {
+        if (Length < length)
+        {
+            SetLength(length);
+        }
+    }
 }
 
 /// <summary>Operations built from the <see cref="ILogFileSystem"/> primitives.</summary>

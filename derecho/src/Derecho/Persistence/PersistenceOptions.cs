@@ -37,6 +37,13 @@ public sealed record PersistenceOptions
     public long SegmentSize { get; init; } = DefaultSegmentSize;
 
     /// <summary>
+    /// Whether each segment file is given its full <see cref="SegmentSize"/> when created (<c>fallocate</c>, as
+    /// etcd does with its WAL), so that the <c>fdatasync</c> after an append flushes no size change (not a Derecho
+    /// key). The end of a segment's records is found by their checksums, not by the file's length.
+    /// </summary>
+    public bool PreallocateSegments { get; init; } = true;
+
+    /// <summary>
     /// How many bytes of the newest persisted versions a log keeps in memory, read without a copy (not a Derecho
     /// key); versions not yet persisted always stay in memory.
     /// </summary>

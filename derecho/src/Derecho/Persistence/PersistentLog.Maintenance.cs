@@ -81,6 +81,10 @@ public sealed partial class PersistentLog
                     }
                     var file = _segments[first.Segment];
                     file.SetLength(first.Offset);
+                    if (_options.PreallocateSegments)
+                    {
+                        file.Preallocate(_options.SegmentSize);
+                    }
                     file.Sync();
                 }
                 catch (Exception e)

@@ -132,11 +132,20 @@ public sealed partial class PersistentLog
                 }
                 if (problem is not null)
                 {
+                    if (bytes[offset..].IndexOfAnyExcept((byte)0) < 0)
+                    {
+                        // The preallocated rest of the segment: nothing was ever written there.
+                        return (offset, retained);
+                    }
                     if (!isLast || LogRecordFormat.AnyValidRecord(bytes[(offset + 1)..]))
                     {
                         throw new LogCorruptException(SegmentPath(segment), offset, problem + ", and valid records follow it");
                     }
                     file.SetLength(offset);
+                    if (_options.PreallocateSegments)
+                    {
+                        file.Preallocate(_options.SegmentSize);
+                    }
                     file.Sync();
                     Recovery = $"cut a torn record ({problem}) of {bytes.Length - offset} bytes at offset {offset} of {SegmentPath(segment)}";
                     return (offset, retained);

@@ -13,7 +13,8 @@ namespace Derecho.Persistence;
 /// </summary>
 /// <remarks>
 /// Versions must increase. Times never decrease along versions: a version stamped earlier than its predecessor is
-/// logged with its predecessor's time, so replicas logging the same sequence log the same times. Opening repairs a
+/// logged with its predecessor's time, so replicas logging the same sequence log the same times. A segment's records
+/// end where only zeros follow (its preallocated rest) or at the end of the file. Opening repairs a
 /// record torn at the end of the last segment (a crash during a write) and refuses, with
 /// <see cref="LogCorruptException"/>, a damaged record anywhere else. A last record that fails its checksum (a
 /// flipped bit included) cannot be told from a torn one, so it is cut too: in a persistent shard that version was
@@ -408,6 +409,10 @@ public sealed partial class PersistentLog : IDisposable
             }
         }
         var created = _fileSystem.OpenFile(SegmentPath(segment), create: true);
+        if (_options.PreallocateSegments)
+        {
+            created.Preallocate(_options.SegmentSize);
+        }
         _fileSystem.SyncDirectory(Directory);
         lock (_gate)
         {

@@ -22,29 +22,38 @@ public sealed class LogFileDamageTests
 
     private static string LastSegment(string path) => Directory.GetFiles(path, "*.seg").Order(StringComparer.Ordinal).Last();
 
+    /// <summary>Where the records of a segment end: the rest of a preallocated segment is zeros (every record ends in nonzero data here).</summary>
+    private static long RecordsEnd(string segment) => File.ReadAllBytes(segment).AsSpan().LastIndexOfAnyExcept((byte)0) + 1;
+
     [Theory]
     [InlineData("cut", 17)]
     [InlineData("cut", 1)]
-    [InlineData("zeros", 300)]
+    [InlineData("zeroed", 17)]
+    [InlineData("zeroed", 230)]
     [InlineData("garbage", 50)]
     public void ATornTailIsCutOnOpen(string damage, int bytes)
     {
         using var directory = new TempDirectory("plog");
         var path = WriteLog(directory, 30);
         var segment = LastSegment(path);
-        var intact = new FileInfo(segment).Length;
+        var size = new FileInfo(segment).Length;
+        var end = RecordsEnd(segment);
+        Assert.Equal(Options.SegmentSize, size);
         using (var file = new FileStream(segment, FileMode.Open))
         {
             switch (damage)
             {
                 case "cut":
-                    file.SetLength(intact - bytes);
+                    // A file shorter than its records (a log written without preallocation, torn by a crash).
+                    file.SetLength(end - bytes);
                     break;
-                case "zeros":
-                    file.SetLength(intact + bytes);
+                case "zeroed":
+                    // A write into the preallocated space of which only a prefix reached the disk.
+                    file.Seek(end - bytes, SeekOrigin.Begin);
+                    file.Write(new byte[bytes]);
                     break;
                 default:
-                    file.Seek(0, SeekOrigin.End);
+                    file.Seek(end, SeekOrigin.Begin);
                     file.Write(Enumerable.Range(0, bytes).Select(i => (byte)(i * 37 + 11)).ToArray());
                     break;
             }
@@ -52,11 +61,52 @@ public sealed class LogFileDamageTests
         using var log = PersistentLog.Open(DiskFileSystem.Instance, path, Options);
         Assert.NotNull(log.Recovery);
         Assert.Contains(Path.GetFileName(segment), log.Recovery, StringComparison.Ordinal);
-        var expectedLatest = damage == "cut" ? 29 : 30;
+        var expectedLatest = damage == "garbage" ? 30 : 29;
         Assert.Equal(expectedLatest, log.LatestVersion);
-        Assert.Equal(damage == "cut" ? intact - 236 : intact, new FileInfo(segment).Length);
+        Assert.Equal(size, new FileInfo(segment).Length);
+        Assert.Equal(damage == "garbage" ? end : end - 236, RecordsEnd(segment));
         log.Append(31, new HlcTimestamp(31, 0), "after"u8);
         log.Commit();
+        Assert.Equal(size, new FileInfo(segment).Length);
+    }
+
+    [Fact]
+    public void ThePreallocatedRestOfASegmentIsNoDamage()
+    {
+        using var directory = new TempDirectory("plog");
+        var path = WriteLog(directory, 30);
+        var segments = Directory.GetFiles(path, "*.seg");
+        Assert.True(segments.Length > 1);
+        Assert.All(segments, s => Assert.Equal(Options.SegmentSize, new FileInfo(s).Length));
+        using (var file = new FileStream(LastSegment(path), FileMode.Open))
+        {
+            file.SetLength(Options.SegmentSize + 300);
+        }
+        using var log = PersistentLog.Open(DiskFileSystem.Instance, path, Options);
+        Assert.Null(log.Recovery);
+        Assert.Equal(30, log.LatestVersion);
+        Assert.Equal(30, log.Count);
+    }
+
+    [Fact]
+    public void WithoutPreallocationSegmentsEndAtTheirRecords()
+    {
+        using var directory = new TempDirectory("plog");
+        var path = directory.Combine("field");
+        var options = Options with { PreallocateSegments = false };
+        using (var log = PersistentLog.Open(DiskFileSystem.Instance, path, options))
+        {
+            log.Append(1, new HlcTimestamp(1, 0), new byte[100]);
+            log.Commit();
+        }
+        Assert.Equal(136, new FileInfo(LastSegment(path)).Length);
+        using (var log = PersistentLog.Open(DiskFileSystem.Instance, path, Options))
+        {
+            Assert.Null(log.Recovery);
+            log.Append(2, new HlcTimestamp(2, 0), new byte[100]);
+            log.Commit();
+            Assert.Equal(2, log.Count);
+        }
     }
 
     [Theory]
@@ -98,7 +148,7 @@ public sealed class LogFileDamageTests
         using var directory = new TempDirectory("plog");
         var path = WriteLog(directory, 30);
         var segment = LastSegment(path);
-        var offset = new FileInfo(segment).Length - 236 + byteInRecord;
+        var offset = RecordsEnd(segment) - 236 + byteInRecord;
         using (var file = new FileStream(segment, FileMode.Open))
         {
             file.Seek(offset, SeekOrigin.Begin);
