@@ -434,8 +434,14 @@ public sealed partial class KvStore : IReplicatedState, IPersistentReplica
             return;
         }
         var version = _context!.Version;
-        _record.ResetWrittenCount();
         var keyLength = Encoding.UTF8.GetByteCount(key);
+        var bound = _log.AutoTrimBound(5 + keyLength + value.Length + (_chain is null ? 0 : SignatureChain.Overhead), _context.Time);
+        if (bound != Versions.None)
+        {
+            // PERS/auto_trim or max_log_age_ms: a checkpointed trim, at the same point of the order at every replica.
+            Trim(bound);
+        }
+        _record.ResetWrittenCount();
         var span = _record.GetSpan(5 + keyLength + value.Length);
         span[0] = kind;
         System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span[1..], keyLength);

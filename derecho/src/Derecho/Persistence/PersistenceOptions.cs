@@ -33,6 +33,19 @@ public sealed record PersistenceOptions
     /// <summary>The most bytes of values one field's log may hold before it must be trimmed (<c>PERS/max_data_size</c>).</summary>
     public long MaxDataSize { get; init; } = DefaultMaxDataSize;
 
+    /// <summary>
+    /// Whether a log that an update would take past <see cref="MaxLogEntries"/> or <see cref="MaxDataSize"/> is
+    /// trimmed of its oldest versions first, down to three quarters of the limit, instead of refusing the update
+    /// (<c>PERS/auto_trim</c>; not a Derecho key: there a full log refuses appends until the application trims).
+    /// </summary>
+    public bool AutoTrim { get; init; }
+
+    /// <summary>
+    /// Versions stamped longer than this before a new version are trimmed when it is logged, down to three quarters of
+    /// the age (<c>PERS/max_log_age_ms</c>; not a Derecho key); null keeps versions of any age.
+    /// </summary>
+    public TimeSpan? MaxLogAge { get; init; }
+
     /// <summary>The size in bytes at which a log starts a new segment file (not a Derecho key).</summary>
     public long SegmentSize { get; init; } = DefaultSegmentSize;
 
@@ -92,6 +105,10 @@ public sealed record PersistenceOptions
         if (MaxDataSize <= 0)
         {
             throw new ArgumentException($"PERS/max_data_size must be positive, not {MaxDataSize}");
+        }
+        if (MaxLogAge is { } age && age <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"PERS/max_log_age_ms must be positive, not {age.TotalMilliseconds}");
         }
         if (PrivateKeyFile is not null && string.IsNullOrWhiteSpace(PrivateKeyFile))
         {

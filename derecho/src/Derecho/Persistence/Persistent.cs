@@ -76,7 +76,11 @@ public sealed class Persistent<T> : IDisposable
     /// <summary>The local persistence frontier: the counter a member publishes for the global persistence frontier.</summary>
     public long PersistedVersion => Log.PersistedVersion;
 
-    /// <summary>Sets the field to <paramref name="value"/> as <paramref name="version"/>, stamped <paramref name="time"/> (staged until <see cref="Persist"/>).</summary>
+    /// <summary>
+    /// Sets the field to <paramref name="value"/> as <paramref name="version"/>, stamped <paramref name="time"/>
+    /// (staged until <see cref="Persist"/>), first trimming the oldest versions when the log's limits say so
+    /// (<see cref="PersistentLog.AutoTrimBound"/>).
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The version is not newer than the latest.</exception>
     public void Put(long version, HlcTimestamp time, T value)
     {
@@ -84,6 +88,12 @@ public sealed class Persistent<T> : IDisposable
         {
             _encoded.ResetWrittenCount();
             _codec.Encode(value, _encoded);
+            var bound = Log.AutoTrimBound(_encoded.WrittenCount + (_chain is null ? 0 : SignatureChain.Overhead), time);
+            if (bound != Versions.None)
+            {
+                // Every version holds a whole value, so the oldest go without a checkpoint.
+                Log.Trim(bound);
+            }
             if (_chain is null)
             {
                 Log.Append(version, time, _encoded.WrittenSpan);

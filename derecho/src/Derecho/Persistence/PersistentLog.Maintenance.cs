@@ -48,6 +48,51 @@ public sealed partial class PersistentLog
     }
 
     /// <summary>
+    /// The version through which the log is to be trimmed before a version of <paramref name="dataLength"/> bytes
+    /// stamped <paramref name="time"/> is appended (<see cref="PersistenceOptions.AutoTrim"/>,
+    /// <see cref="PersistenceOptions.MaxLogAge"/>), or <see cref="Versions.None"/> when nothing is to go. A full log
+    /// goes down to three quarters of each limit it would pass; versions older than the age limit go down to three
+    /// quarters of it. The answer depends only on the versions held and the new one's size and time, so replicas
+    /// holding the same versions trim at the same point of their order. The caller trims (<see cref="Trim"/>, or a
+    /// checkpoint first when versions are changes rather than whole values).
+    /// </summary>
+    public long AutoTrimBound(int dataLength, HlcTimestamp time)
+    {
+        lock (_gate)
+        {
+            var count = _index.Count;
+            var drop = 0;
+            if (_options.AutoTrim && count + 1 > _options.MaxLogEntries)
+            {
+                drop = (int)Math.Min(count, count + 1 - Math.Max(1, _options.MaxLogEntries * 3 / 4));
+            }
+            if (_options.AutoTrim && _dataBytes + dataLength > _options.MaxDataSize)
+            {
+                var bytes = _dataBytes + dataLength;
+                var byBytes = 0;
+                while (byBytes < count && bytes > _options.MaxDataSize / 4 * 3)
+                {
+                    bytes -= _index[byBytes++].Length;
+                }
+                drop = Math.Max(drop, byBytes);
+            }
+            if (_options.MaxLogAge is { } age && count > 0 && _index[0].Time.Microseconds < time.Microseconds - Microseconds(age))
+            {
+                var oldest = time.Microseconds - Microseconds(age * 3 / 4);
+                var byAge = 0;
+                while (byAge < count && _index[byAge].Time.Microseconds < oldest)
+                {
+                    byAge++;
+                }
+                drop = Math.Max(drop, byAge);
+            }
+            return drop == 0 ? Versions.None : _index[drop - 1].Version;
+        }
+
+        static long Microseconds(TimeSpan span) => span.Ticks / 10;
+    }
+
+    /// <summary>
     /// Removes every version newer than <paramref name="version"/>, durably (as a total restart does to logs longer
     /// than the agreed one): later segments are deleted newest first, each deletion synced, then the segment holding
     /// the cut is shortened and synced; a crash leaves a prefix of the old log that keeps every version up to

@@ -69,6 +69,48 @@ public sealed class KvTrimTests
         }
     }
 
+    [Fact(Timeout = 120_000)]
+    [Integration]
+    public async Task Auto_trim_keeps_each_log_within_max_log_entry_at_the_same_point_at_every_replica()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var directory = new TempDirectory();
+        var options = new PersistenceOptions { AutoTrim = true, MaxLogEntries = 6 };
+        await using (var cluster = await RpcCluster.StartAsync(2, null, PersistentStore, ct, directory.Path, persistence: options))
+        {
+            var kv = new KvClient(cluster[0], () => cluster[0].Allocation);
+            for (var i = 0; i < 16; i++)
+            {
+                await kv.PutAsync("k" + (i % 5).ToString(System.Globalization.CultureInfo.InvariantCulture), [(byte)i], ct);
+            }
+            Assert.True(await kv.RemoveAsync("k0", ct));
+            foreach (var node in cluster.Members.Keys)
+            {
+                var replica = new KvStore.P2PCalls(cluster[0], node);
+                Assert.Equal(["k1", "k2", "k3", "k4"], await replica.ListKeysAsync(ct));
+                Assert.Equal([14], await replica.GetAsync("k4", ct));
+            }
+            Assert.Single((await cluster.StateHashesAsync(KvClient.Subgroup(), ct)).Values.Distinct());
+        }
+        var trimmed = new List<long>();
+        foreach (var node in new[] { "n0", "n1" })
+        {
+            using var log = PersistentLog.Open(DiskFileSystem.Instance, Path.Combine(directory.Path, node, KvStore.LogName(0, 0)), options);
+            Assert.InRange(log.Count, 1, 6);
+            trimmed.Add(log.TrimmedThrough);
+        }
+        Assert.NotEqual(Versions.None, trimmed[0]);
+        Assert.Equal(trimmed[0], trimmed[1]);
+
+        // A restart rebuilds the map from the checkpoint and what the log kept.
+        await using (var cluster = await RpcCluster.StartAsync(1, null, PersistentStore, ct, directory.Path, persistence: options))
+        {
+            var replica = new KvStore.P2PCalls(cluster[0], 0);
+            Assert.Equal(["k1", "k2", "k3", "k4"], await replica.ListKeysAsync(ct));
+            Assert.Equal([11], await replica.GetAsync("k1", ct));
+        }
+    }
+
     private static async Task<long> PutAsync(KvClient kv, RpcCluster cluster, string key, byte value, CancellationToken ct)
     {
         await kv.PutAsync(key, [value], ct);

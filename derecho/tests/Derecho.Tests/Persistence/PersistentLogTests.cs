@@ -135,6 +135,28 @@ public sealed class PersistentLogTests
     }
 
     [Fact]
+    public void AutoTrimBoundsFollowCountBytesAndAge()
+    {
+        using var log = PersistentLog.Open(new SimulatedDisk(), "/logs/f", new PersistenceOptions
+        {
+            AutoTrim = true, MaxLogEntries = 8, MaxDataSize = 100, MaxLogAge = TimeSpan.FromMilliseconds(1),
+        });
+        Assert.Equal(Versions.None, log.AutoTrimBound(10, TimeOf(1)));
+        for (var v = 1; v <= 8; v++)
+        {
+            log.Append(v, TimeOf(v), new byte[5]);
+        }
+        // Nine versions would pass 8: down to 6 with the new one, so the oldest 3 go.
+        Assert.Equal(3, log.AutoTrimBound(5, TimeOf(9)));
+        // 40 + 70 bytes would pass 100: down to 75, so the oldest 7 go (5 + 70 left).
+        Assert.Equal(7, log.AutoTrimBound(70, TimeOf(9)));
+        // Ages: TimeOf is 10 µs a version; 1 ms before version 108 passes versions 1 to 7, and 750 µs trims through 8.
+        Assert.Equal(8, log.AutoTrimBound(1, TimeOf(108)));
+        log.Trim(3);
+        Assert.Equal(Versions.None, log.AutoTrimBound(5, TimeOf(9)));
+    }
+
+    [Fact]
     public void RejectsOldVersionsAndEnforcesLimits()
     {
         using var log = PersistentLog.Open(new SimulatedDisk(), "/logs/f", new PersistenceOptions { MaxLogEntries = 2, MaxDataSize = 10 });

@@ -77,8 +77,9 @@ public sealed class PersistentTests
     public void PersKeysAreReadAndValidated()
     {
         var loaded = DerechoConfiguration.FromEntries(ConfigurationFile.Parse(
-            "[PERS]\nfile_path = /var/lib/derecho\nreset = true\nmax_log_entry = 4096\nmax_data_size = 1048576\n", "derecho.cfg"));
-        Assert.Equal(new PersistenceOptions { FilePath = "/var/lib/derecho", Reset = true, MaxLogEntries = 4096, MaxDataSize = 1 << 20 }, loaded.Options.Persistence);
+            "[PERS]\nfile_path = /var/lib/derecho\nreset = true\nmax_log_entry = 4096\nmax_data_size = 1048576\nauto_trim = true\nmax_log_age_ms = 60000\n", "derecho.cfg"));
+        Assert.Equal(new PersistenceOptions { FilePath = "/var/lib/derecho", Reset = true, MaxLogEntries = 4096, MaxDataSize = 1 << 20, AutoTrim = true, MaxLogAge = TimeSpan.FromMinutes(1) },
+            loaded.Options.Persistence);
         Assert.Empty(loaded.Warnings);
         var zero = Assert.Throws<ConfigurationException>(() => DerechoConfiguration.FromEntries(ConfigurationFile.Parse("[PERS]\nmax_log_entry = 0\n", "derecho.cfg")));
         Assert.Contains("max_log_entry", zero.Message, StringComparison.Ordinal);
@@ -86,6 +87,39 @@ public sealed class PersistentTests
         Assert.Contains("reset", word.Message, StringComparison.Ordinal);
         var empty = Assert.Throws<ConfigurationException>(() => DerechoConfiguration.FromEntries(ConfigurationFile.Parse("[PERS]\nfile_path = \" \"\n", "derecho.cfg")));
         Assert.Contains("PERS/file_path", empty.Message, StringComparison.Ordinal);
+        var age = Assert.Throws<ConfigurationException>(() => DerechoConfiguration.FromEntries(ConfigurationFile.Parse("[PERS]\nmax_log_age_ms = 0\n", "derecho.cfg")));
+        Assert.Contains("max_log_age_ms", age.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnAutoTrimmedFieldKeepsWithinItsLimitsAndReadsItsRecentVersions()
+    {
+        var disk = new SimulatedDisk();
+        var options = new PersistenceOptions { FilePath = "/plog", AutoTrim = true, MaxLogEntries = 8, MaxDataSize = 1 << 20 };
+        using (var field = Persistent.Open(options, "counter", PersistentCodecs.Utf8, "", disk))
+        {
+            for (var v = 1; v <= 40; v++)
+            {
+                field.Put(v, new HlcTimestamp(v, 0), v.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                Assert.InRange(field.Log.Count, 1, 8);
+            }
+            field.Persist();
+            Assert.Equal("40", field.Value);
+            Assert.Equal("35", field.Get(35));
+            Assert.Throws<ArgumentOutOfRangeException>(() => field.Get(3));
+        }
+        using (var reopened = Persistent.Open(options, "counter", PersistentCodecs.Utf8, "", disk))
+        {
+            Assert.Equal("40", reopened.Value);
+            Assert.InRange(reopened.Log.TrimmedThrough, 30, 39);
+        }
+        // Without auto_trim the same limit refuses the ninth version.
+        using var strict = Persistent.Open(options with { AutoTrim = false, Reset = true }, "counter", PersistentCodecs.Utf8, "", disk);
+        for (var v = 1; v <= 8; v++)
+        {
+            strict.Put(v, new HlcTimestamp(v, 0), "x");
+        }
+        Assert.Throws<LogFullException>(() => strict.Put(9, new HlcTimestamp(9, 0), "x"));
     }
 }
 

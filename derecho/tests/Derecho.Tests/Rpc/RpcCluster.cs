@@ -13,6 +13,7 @@ internal sealed class RpcCluster : IAsyncDisposable
 
     private readonly string? _persistenceRoot;
     private readonly string? _privateKeyFile;
+    private Derecho.Persistence.PersistenceOptions _persistence = new();
 
     private RpcCluster(GroupLayout? layout, ReplicatedType[] types, string? persistenceRoot, string? privateKeyFile)
     {
@@ -28,12 +29,13 @@ internal sealed class RpcCluster : IAsyncDisposable
 
     /// <summary>
     /// Starts <paramref name="count"/> members; with <paramref name="persistenceRoot"/>, member N keeps its logs in its
-    /// subfolder nN, signed with <paramref name="privateKeyFile"/> when given (<c>PERS/private_key_file</c>).
+    /// subfolder nN, signed with <paramref name="privateKeyFile"/> when given (<c>PERS/private_key_file</c>), with
+    /// the other <c>PERS</c> settings of <paramref name="persistence"/>.
     /// </summary>
     public static async Task<RpcCluster> StartAsync(int count, GroupLayout? layout, ReplicatedType[] types, CancellationToken ct, string? persistenceRoot = null,
-        string? privateKeyFile = null)
+        string? privateKeyFile = null, Derecho.Persistence.PersistenceOptions? persistence = null)
     {
-        var cluster = new RpcCluster(layout, types, persistenceRoot, privateKeyFile);
+        var cluster = new RpcCluster(layout, types, persistenceRoot, privateKeyFile) { _persistence = persistence ?? new() };
         for (var id = 0u; id < count; id++)
         {
             await cluster.AddAsync(id, ct);
@@ -53,7 +55,7 @@ internal sealed class RpcCluster : IAsyncDisposable
             HeartbeatInterval = TimeSpan.FromMilliseconds(50),
             // Generous: the machine may be shared by many builds, and a false suspicion removes a member.
             SuspicionTimeout = TimeSpan.FromMilliseconds(3000),
-            Persistence = new Derecho.Persistence.PersistenceOptions { FilePath = Path.Combine(_persistenceRoot ?? ".plog", $"n{id}"), PrivateKeyFile = _privateKeyFile },
+            Persistence = _persistence with { FilePath = Path.Combine(_persistenceRoot ?? ".plog", $"n{id}"), PrivateKeyFile = _privateKeyFile },
         };
         var member = await ReplicatedGroup.JoinAsync(options, _layout, _types, new ReplicatedGroupOptions { DefaultTimeout = TimeSpan.FromSeconds(20) }, ct);
         Members[id] = member;
