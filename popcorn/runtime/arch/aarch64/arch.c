@@ -1,11 +1,15 @@
 /* aarch64 start-up, system calls, thread pointer and clone for the Popcorn runtime. */
 #include "../../src/internal.h"
 
+/* x28 (reserved from allocation) holds the migration flag's address in every thread (clone copies it): migration points
+   read the flag through it. */
 __attribute__((naked, noreturn)) void _start(void)
 {
     __asm__ volatile(
         "mov x29, #0\n"
         "mov x30, #0\n"
+        "adrp x28, __pc_migrate_flag\n"
+        "add x28, x28, :lo12:__pc_migrate_flag\n"
         "mov x0, sp\n"
         "and x1, x0, #-16\n"
         "mov sp, x1\n"

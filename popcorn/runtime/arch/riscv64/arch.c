@@ -1,11 +1,14 @@
 /* riscv64 start-up, system calls, thread pointer and clone for the Popcorn runtime. */
 #include "../../src/internal.h"
 
+/* gp (never allocated; no linker relaxation uses it) holds the migration flag's address in every thread (clone copies it): migration points
+   read the flag through it. */
 __attribute__((naked, noreturn)) void _start(void)
 {
     __asm__ volatile(
         "li s0, 0\n"
         "li ra, 0\n"
+        "lla gp, __pc_migrate_flag\n"
         "mv a0, sp\n"
         "andi sp, sp, -16\n"
         "call __pc_start_c\n"
@@ -54,6 +57,7 @@ __attribute__((naked)) long __pc_clone(unsigned long flags, void *stack, int *pa
         "addi sp, sp, 16\n"
         "li s0, 0\n"
         "li ra, 0\n"
+        "lla gp, __pc_migrate_flag\n"
         "jalr a1\n"
         "li a7, 93\n"
         "ecall\n"

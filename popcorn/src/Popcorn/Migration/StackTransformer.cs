@@ -162,6 +162,7 @@ public static class StackTransformer
 
         // 6. The destination registers: the innermost frame's, resuming after the trap's call.
         WriteRegisters(destination, work.Carried);
+        SetRegister(destination, FlagAddressRegister(to), ReadRegister(state, FlagAddressRegister(from)));
         destination.StackPointer = frames[0].DestinationSp;
         destination.ProgramCounter = frames[0].Destination!.ReturnAddress;
         destination.SetSystemCallResult((long)trapResult);
@@ -477,6 +478,30 @@ public static class StackTransformer
                     r.F[n] = registers[32 + n];
                 }
                 r.F[0] = registers[32];
+                break;
+        }
+    }
+
+    /// <summary>The register (DWARF number) that holds the migration flag's address in every thread, which no frame
+    /// saves (x28, reserved from allocation; gp): carried from the source's to the destination's.</summary>
+    internal static int FlagAddressRegister(Isa isa) => isa == Isa.Aarch64 ? 28 : 3;
+
+    private static ulong ReadRegister(ArchitecturalState state, int register) => state switch
+    {
+        A64State a => a.GetX(register),
+        RiscVState r => r.X[register],
+        _ => 0,
+    };
+
+    private static void SetRegister(ArchitecturalState state, int register, ulong value)
+    {
+        switch (state)
+        {
+            case A64State a:
+                a.SetX(register, value);
+                break;
+            case RiscVState r:
+                r.X[register] = value;
                 break;
         }
     }

@@ -50,10 +50,14 @@ internal static partial class IrRetargeter
         text = TargetCpu().Replace(text, "");
         text = TuneCpu().Replace(text, "");
         text = TargetFeaturesAttribute().Replace(text, $"\"target-features\"=\"{isa.TargetFeatures()}\"");
+        text = text.Replace(RegisterName(IrTriple.FlagAddressRegister()), RegisterName(isa.FlagAddressRegister()), StringComparison.Ordinal);
         text = RewriteVaStart(text);
         text = RewriteVaCopy(text);
         return AddModuleFlag(text, "!{i32 8, !\"SmallDataLimit\", i32 0}");
     }
+
+    /// <summary>A register's name as <c>llvm.read_register</c>'s metadata operand spells it.</summary>
+    private static string RegisterName(string register) => $"!{{!\"{register}\"}}";
 
     private static string RewriteVaStart(string ir)
     {

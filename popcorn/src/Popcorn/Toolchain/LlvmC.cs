@@ -11,7 +11,7 @@ internal static partial class LlvmC
 {
     private const string Library = "LLVM-19";
 
-    public const int OpRet = 1, OpAlloca = 26, OpGetElementPtr = 29, OpPhi = 44, OpCall = 45;
+    public const int OpRet = 1, OpAlloca = 26, OpStore = 28, OpGetElementPtr = 29, OpPhi = 44, OpCall = 45;
     public const int TypeVoid = 0, TypeFloat = 2, TypeDouble = 3, TypeFp128 = 5, TypeInteger = 8, TypeStruct = 10, TypeArray = 11, TypePointer = 12;
 
     [LibraryImport(Library)]
@@ -180,6 +180,9 @@ internal static partial class LlvmC
     public static partial nint LLVMPointerTypeInContext(nint context, uint addressSpace);
 
     [LibraryImport(Library)]
+    public static partial nint LLVMMetadataTypeInContext(nint context);
+
+    [LibraryImport(Library)]
     public static unsafe partial nint LLVMFunctionType(nint returnType, nint* parameters, uint count, int isVarArg);
 
     /// <summary>A function type from a span of parameter types.</summary>
@@ -233,6 +236,9 @@ internal static partial class LlvmC
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     public static partial nint LLVMBuildBitCast(nint builder, nint value, nint type, string name);
 
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint LLVMBuildIntToPtr(nint builder, nint value, nint type, string name);
+
     [LibraryImport(Library)]
     public static partial nint LLVMIntTypeInContext(nint context, uint bits);
 
@@ -247,6 +253,21 @@ internal static partial class LlvmC
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     public static partial nint LLVMBuildICmp(nint builder, int predicate, nint left, nint right, string name);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint LLVMBuildAlloca(nint builder, nint type, string name);
+
+    [LibraryImport(Library)]
+    public static partial nint LLVMBuildStore(nint builder, nint value, nint pointer);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint LLVMBuildPhi(nint builder, nint type, string name);
+
+    [LibraryImport(Library)]
+    public static unsafe partial void LLVMAddIncoming(nint phi, nint* values, nint* blocks, uint count);
+
+    [LibraryImport(Library)]
+    public static partial nint LLVMBuildRet(nint builder, nint value);
 
     [LibraryImport(Library)]
     public static partial nint LLVMBuildCondBr(nint builder, nint condition, nint then, nint otherwise);

@@ -5,7 +5,8 @@ namespace Popcorn.Toolchain;
 /// <summary>
 /// Popcorn's IR passes (its <c>MigrationPoints</c>, <c>LiveValues</c> and <c>InsertStackMaps</c>) as one step over
 /// the optimized IR, through LLVM's C API. Migration points: at the entry (except in short leaves) and before every
-/// return of each function of user code, an inlined test of the flag <c>__pc_migrate_flag</c> that calls
+/// return of each function of user code, an inlined test of the flag <c>__pc_migrate_flag</c>, read through the
+/// register that holds its address (<see cref="TargetIsas.FlagAddressRegister"/>), that calls
 /// <c>__pc_migrate_trap(-1)</c> out of line when it is set, and optionally also before every loop back-edge. Stack maps: after every call that can reach a migration point (every call but intrinsics), an
 /// <c>llvm.experimental.stackmap</c> whose ID is the call's ordinal in its function and whose operands are every
 /// static allocation of the function and every SSA value live across the call (SSA liveness, temporaries included),
@@ -19,7 +20,8 @@ internal static partial class MigrationInstrumenter
     /// <summary>The per-ISA function whose system call asks the emulator whether (and where) to migrate.</summary>
     public const string TrapFunction = "__pc_migrate_trap";
 
-    private const string PointFunction = "__pc_migration_point";
+    private const string ReadRegister = "llvm.read_register.i64";
+    private const string PointFunctionName = "__pc_migration_point";
     private const int InternalLinkage = 8;
 
     /// <summary>Instruments the IR file <paramref name="input"/> and writes the result to <paramref name="output"/>.</summary>
@@ -194,14 +196,18 @@ internal static partial class MigrationInstrumenter
     {
         var i32 = LlvmC.LLVMInt32TypeInContext(context);
         var i64 = LlvmC.LLVMInt64TypeInContext(context);
-        var flag = LlvmC.LLVMGetNamedGlobal(module, FlagSymbol);
-        if (flag == 0)
+        var metadata = LlvmC.LLVMMetadataTypeInContext(context);
+        var readRegisterType = LlvmC.LLVMFunctionType(i64, &metadata, 1, 0);
+        var readRegister = LlvmC.LLVMGetNamedFunction(module, ReadRegister);
+        if (readRegister == 0)
         {
-            flag = LlvmC.LLVMAddGlobal(module, i32, FlagSymbol);
+            readRegister = LlvmC.LLVMAddFunction(module, ReadRegister, readRegisterType);
         }
-        // Hidden: addressed directly, never through a GOT (whose per-ISA copies would share one data page).
-        LlvmC.LLVMSetVisibility(flag, 1);
-        var trapType = LlvmC.LLVMFunctionType(i64, &i64, 1, 0);
+        var registerText = IrRetargeter.IrTriple.FlagAddressRegister();
+        var registerName = LlvmC.LLVMMDStringInContext2(context, registerText, (nuint)registerText.Length);
+        var flagRegister = LlvmC.LLVMMetadataAsValue(context, LlvmC.LLVMMDNodeInContext2(context, &registerName, 1));
+        var trapParameter = i64;
+        var trapType = LlvmC.LLVMFunctionType(i64, &trapParameter, 1, 0);
         var trap = LlvmC.LLVMGetNamedFunction(module, TrapFunction);
         if (trap == 0)
         {
@@ -209,34 +215,11 @@ internal static partial class MigrationInstrumenter
         }
         var targets = LlvmC.Functions(module).Where(f => LlvmC.LLVMIsDeclaration(f) == 0 && !HasVaStart(f) && !HasAttribute(f, "naked")).ToList();
 
-        var pointType = LlvmC.LLVMFunctionType(LlvmC.LLVMVoidTypeInContext(context), null, 0, 0);
-        var point = LlvmC.LLVMAddFunction(module, PointFunction, pointType);
-        LlvmC.LLVMSetLinkage(point, InternalLinkage);
-        foreach (var attribute in new[] { "alwaysinline", "nounwind" })
-        {
-            LlvmC.LLVMAddAttributeAtIndex(point, uint.MaxValue, Attribute(context, attribute));
-        }
         var builder = LlvmC.LLVMCreateBuilderInContext(context);
+        var points = new Dictionary<nint, (nint Type, nint Function)>();
         try
         {
-            var entry = LlvmC.LLVMAppendBasicBlockInContext(context, point, "entry");
-            var migrate = LlvmC.LLVMAppendBasicBlockInContext(context, point, "migrate");
-            var done = LlvmC.LLVMAppendBasicBlockInContext(context, point, "done");
-            LlvmC.LLVMPositionBuilderAtEnd(builder, entry);
-            var load = LlvmC.LLVMBuildLoad2(builder, i32, flag, "pc.flag");
-            LlvmC.LLVMSetVolatile(load, 1);
-            LlvmC.LLVMSetAlignment(load, 4);
-            var wanted = LlvmC.LLVMBuildICmp(builder, 33 /* ne */, load, LlvmC.LLVMConstInt(i32, 0, 0), "pc.wanted");
-            var test = LlvmC.LLVMBuildCondBr(builder, wanted, migrate, done);
-            MarkUnlikely(context, test);
-            LlvmC.LLVMPositionBuilderAtEnd(builder, migrate);
-            var policy = LlvmC.LLVMConstInt(i64, ulong.MaxValue, 1);
-            var call = LlvmC.LLVMBuildCall2(builder, trapType, trap, &policy, 1, "");
-            LlvmC.LLVMAddCallSiteAttribute(call, uint.MaxValue, Attribute(context, "cold"));
-            LlvmC.LLVMBuildBr(builder, done);
-            LlvmC.LLVMPositionBuilderAtEnd(builder, done);
-            LlvmC.LLVMBuildRetVoid(builder);
-
+            var plain = PointFunction(0);
             foreach (var function in targets)
             {
                 var instructions = LlvmC.Blocks(function).SelectMany(LlvmC.Instructions).ToList();
@@ -245,20 +228,29 @@ internal static partial class MigrationInstrumenter
                 var lastAlloca = entryInstructions.FindLastIndex(i => LlvmC.LLVMGetInstructionOpcode(i) == LlvmC.OpAlloca);
                 var allLatches = LoopLatches(function);
                 var latches = loops ? allLatches : [];
-                if (allLatches.Count > 0 || !IsShortLeaf(instructions))
+                var shortLeaf = allLatches.Count == 0 && IsShortLeaf(instructions);
+                if (!shortLeaf)
                 {
-                    InsertCall(builder, entryInstructions[lastAlloca + 1], location, pointType, point);
+                    InsertCall(builder, entryInstructions[lastAlloca + 1], location, plain);
                 }
                 foreach (var ret in instructions.Where(i => LlvmC.LLVMGetInstructionOpcode(i) == LlvmC.OpRet))
                 {
                     var own = LlvmC.LLVMInstructionGetDebugLoc(ret);
-                    InsertCall(builder, ret, own != 0 ? own : location, pointType, point);
+                    if (shortLeaf && LlvmC.LLVMGetNumOperands(ret) == 1)
+                    {
+                        var value = LlvmC.LLVMGetOperand(ret, 0);
+                        LlvmC.LLVMSetOperand(ret, 0, InsertCall(builder, ret, own != 0 ? own : location, PointFunction(LlvmC.LLVMTypeOf(value)), value));
+                    }
+                    else
+                    {
+                        InsertCall(builder, ret, own != 0 ? own : location, plain);
+                    }
                 }
                 foreach (var latch in latches)
                 {
                     var branch = LlvmC.LLVMGetBasicBlockTerminator(latch);
                     var own = LlvmC.LLVMInstructionGetDebugLoc(branch);
-                    InsertCall(builder, branch, own != 0 ? own : location, pointType, point);
+                    InsertCall(builder, branch, own != 0 ? own : location, plain);
                 }
             }
         }
@@ -267,6 +259,67 @@ internal static partial class MigrationInstrumenter
             LlvmC.LLVMDisposeBuilder(builder);
         }
         RunPasses(module, "always-inline,globaldce", 0, "inlining the migration points");
+
+        // The migration point as a function to inline: with valueType 0 it takes and returns nothing; otherwise it
+        // takes the value a short leaf returns and returns it, passing it across the trap call through a slot of its
+        // own (inlining puts that alloca first in the frame, next to the frame record) rather than keeping it live
+        // across the call, which would need a spill slot below the leaf's variables: on aarch64 that moves them far
+        // enough from sp to be addressed from the frame pointer, and stores that were paired no longer are.
+        (nint Type, nint Function) PointFunction(nint valueType)
+        {
+            if (points.TryGetValue(valueType, out var known))
+            {
+                return known;
+            }
+            var hasValue = valueType != 0;
+            var returns = hasValue ? valueType : LlvmC.LLVMVoidTypeInContext(context);
+            var type = LlvmC.LLVMFunctionType(returns, &valueType, hasValue ? 1u : 0u, 0);
+            var function = LlvmC.LLVMAddFunction(module, PointFunctionName, type);
+            LlvmC.LLVMSetLinkage(function, InternalLinkage);
+            foreach (var attribute in new[] { "alwaysinline", "nounwind" })
+            {
+                LlvmC.LLVMAddAttributeAtIndex(function, uint.MaxValue, Attribute(context, attribute));
+            }
+            var entry = LlvmC.LLVMAppendBasicBlockInContext(context, function, "entry");
+            var migrate = LlvmC.LLVMAppendBasicBlockInContext(context, function, "migrate");
+            var done = LlvmC.LLVMAppendBasicBlockInContext(context, function, "done");
+            LlvmC.LLVMPositionBuilderAtEnd(builder, entry);
+            var slot = hasValue ? LlvmC.LLVMBuildAlloca(builder, valueType, "pc.value") : 0;
+            var registerOperand = flagRegister;
+            var flagAddress = LlvmC.LLVMBuildCall2(builder, readRegisterType, readRegister, &registerOperand, 1, "pc.flag.address");
+            var flag = LlvmC.LLVMBuildIntToPtr(builder, flagAddress, LlvmC.LLVMPointerTypeInContext(context, 0), "pc.flag.pointer");
+            var load = LlvmC.LLVMBuildLoad2(builder, i32, flag, "pc.flag");
+            LlvmC.LLVMSetVolatile(load, 1);
+            LlvmC.LLVMSetAlignment(load, 4);
+            var wanted = LlvmC.LLVMBuildICmp(builder, 33 /* ne */, load, LlvmC.LLVMConstInt(i32, 0, 0), "pc.wanted");
+            var test = LlvmC.LLVMBuildCondBr(builder, wanted, migrate, done);
+            MarkUnlikely(context, test);
+            LlvmC.LLVMPositionBuilderAtEnd(builder, migrate);
+            var argument = hasValue ? LlvmC.LLVMGetParam(function, 0) : 0;
+            if (hasValue)
+            {
+                LlvmC.LLVMBuildStore(builder, argument, slot);
+            }
+            var policy = LlvmC.LLVMConstInt(i64, ulong.MaxValue, 1);
+            var call = LlvmC.LLVMBuildCall2(builder, trapType, trap, &policy, 1, "");
+            LlvmC.LLVMAddCallSiteAttribute(call, uint.MaxValue, Attribute(context, "cold"));
+            var reloaded = hasValue ? LlvmC.LLVMBuildLoad2(builder, valueType, slot, "pc.reloaded") : 0;
+            LlvmC.LLVMBuildBr(builder, done);
+            LlvmC.LLVMPositionBuilderAtEnd(builder, done);
+            if (hasValue)
+            {
+                var phi = LlvmC.LLVMBuildPhi(builder, valueType, "pc.value");
+                var values = stackalloc nint[] { argument, reloaded };
+                var blocks = stackalloc nint[] { entry, migrate };
+                LlvmC.LLVMAddIncoming(phi, values, blocks, 2);
+                LlvmC.LLVMBuildRet(builder, phi);
+            }
+            else
+            {
+                LlvmC.LLVMBuildRetVoid(builder);
+            }
+            return points[valueType] = (type, function);
+        }
     }
 
     private static void RunPasses(nint module, string passes, nint targetMachine, string what)
@@ -555,11 +608,11 @@ internal static partial class MigrationInstrumenter
         LlvmC.LLVMSetMetadata(branch, LlvmC.LLVMGetMDKindIDInContext(context, "prof", 4), LlvmC.LLVMMetadataAsValue(context, node));
     }
 
-    private static unsafe void InsertCall(nint builder, nint before, nint location, nint type, nint function)
+    private static unsafe nint InsertCall(nint builder, nint before, nint location, (nint Type, nint Function) point, nint value = 0)
     {
         LlvmC.LLVMPositionBuilderBefore(builder, before);
         LlvmC.LLVMSetCurrentDebugLocation2(builder, location);
-        LlvmC.LLVMBuildCall2(builder, type, function, null, 0, "");
+        return LlvmC.LLVMBuildCall2(builder, point.Type, point.Function, &value, value != 0 ? 1u : 0u, "");
     }
 
     private static nint Attribute(nint context, string name) =>

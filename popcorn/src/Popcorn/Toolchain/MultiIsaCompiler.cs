@@ -75,7 +75,8 @@ public static class MultiIsaCompiler
     private static string CompileToBitcode(string source, string output, int optimizationLevel, IReadOnlyList<string> includes,
         IReadOnlyList<string> defines, bool freestanding)
     {
-        List<string> arguments = [$"--target={IrRetargeter.IrTriple.Triple()}", $"-O{optimizationLevel}", .. Tools.AlignableOptions,
+        List<string> arguments = [$"--target={IrRetargeter.IrTriple.Triple()}", $"-ffixed-{IrRetargeter.IrTriple.FlagAddressRegister()}",
+            $"-O{optimizationLevel}", .. Tools.AlignableOptions,
             "-isystem", RuntimeLibrary.IncludeDirectory];
         if (freestanding)
         {

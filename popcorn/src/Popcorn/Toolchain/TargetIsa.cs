@@ -45,14 +45,24 @@ public static class TargetIsas
         ? "+fp-armv8,+neon,+v8a,-fmv,-outline-atomics"
         : "+64bit,+a,+c,+d,+f,+m,+zicsr,+zifencei,-relax";
 
+    /// <summary>
+    /// The register that holds the address of the migration flag in every thread: aarch64's x28, reserved from
+    /// allocation (<c>+reserve-x28</c>; callee-saved, so the cross libgcc preserves it), riscv64's gp, which the
+    /// backend never allocates and which nothing else uses without linker relaxation (off in the code generator and
+    /// in the link). The runtime's <c>_start</c> sets it, <c>clone</c> copies it, and stack transformation carries it
+    /// to the other ISA's register. A migration point is then a load through it and a branch (<c>ldr w8, [x28]; cbnz</c>,
+    /// <c>lw a0, 0(gp); bnez</c>) instead of building the flag's address first.
+    /// </summary>
+    internal static string FlagAddressRegister(this TargetIsa isa) => isa == TargetIsa.Aarch64 ? "x28" : "gp";
+
     /// <summary>The options llc needs for <paramref name="isa"/> beyond the triple.</summary>
     internal static IReadOnlyList<string> LlcOptions(this TargetIsa isa) => isa == TargetIsa.Aarch64
-        ? ["-mattr=+fp-armv8,+neon,-outline-atomics", "-code-model=small"]
+        ? ["-mattr=+fp-armv8,+neon,-outline-atomics,+reserve-x28", "-code-model=small"]
         : ["-mattr=+m,+a,+f,+d,+c,+zicsr,+zifencei,-relax", "-target-abi=lp64d", "-code-model=medium"];
 
     /// <summary>The clang options that compile ISA-specific runtime files (start-up, system calls) for <paramref name="isa"/>.</summary>
     internal static IReadOnlyList<string> ClangTargetOptions(this TargetIsa isa) => isa == TargetIsa.Aarch64
-        ? ["--target=aarch64-linux-gnu", "-mno-outline-atomics"]
+        ? ["--target=aarch64-linux-gnu", "-mno-outline-atomics", "-ffixed-x28"]
         : ["--target=riscv64-linux-gnu", "-march=rv64gc", "-mabi=lp64d", "-mno-relax", "-mcmodel=medany", "-msmall-data-limit=0"];
 
     /// <summary>The cross <c>libgcc.a</c> that supplies the helpers only one ISA needs (128-bit integers, fp128).</summary>
