@@ -111,6 +111,31 @@ public sealed partial class KvStore : IReplicatedState, IPersistentReplica
     public byte[]?[] MultiGet(string[] keys) => [.. keys.Select(k => _entries.GetValueOrDefault(k))];
 
     /// <summary>
+    /// A digest of this replica's map: how many keys it holds and an XxHash64 of its keys and values in key order,
+    /// with <see cref="ReplicaContext.Version"/> (for an ordered call, that call's own version). Called ordered,
+    /// every replica of the shard answers at the same point of the shard's order, so replicas in agreement give
+    /// equal digests whatever calls are still in flight: a difference is a divergence, not a race.
+    /// </summary>
+    [Ordered]
+    [P2P]
+    public KvDigest Digest()
+    {
+        var hash = new XxHash64();
+        Span<byte> length = stackalloc byte[4];
+        foreach (var (key, value) in _entries)
+        {
+            var bytes = Encoding.UTF8.GetBytes(key);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(length, bytes.Length);
+            hash.Append(length);
+            hash.Append(bytes);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(length, value.Length);
+            hash.Append(length);
+            hash.Append(value);
+        }
+        return new KvDigest(_context?.Version ?? Versions.None, _entries.Count, hash.GetCurrentHashAsUInt64());
+    }
+
+    /// <summary>
     /// Trims the history (persistent mode): versions up to <paramref name="version"/> (at most the latest) leave the
     /// log, and a checkpoint keeps each live key's newest change at or before it, so the map and every read as of a
     /// later version are unchanged; reads as of a trimmed version fail with a clear error. Ordered, so every replica
@@ -548,3 +573,13 @@ public sealed record KvVersion(
     [property: Key(2)] long Microseconds,
     [property: Key(3)] uint Logical,
     [property: Key(4)] bool Stable);
+
+/// <summary>A digest of one replica's map (<see cref="KvStore.Digest"/>).</summary>
+/// <param name="Version">The version of the ordered call that asked (or of the last one the replica ran, for a P2P call; -1 when none).</param>
+/// <param name="Count">How many keys the replica holds.</param>
+/// <param name="Hash">An XxHash64 of the keys and values in key order.</param>
+[MessagePackObject]
+public sealed record KvDigest(
+    [property: Key(0)] long Version,
+    [property: Key(1)] int Count,
+    [property: Key(2)] ulong Hash);

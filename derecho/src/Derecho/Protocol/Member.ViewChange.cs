@@ -552,6 +552,11 @@ public sealed partial class Member
         }
         _view = view;
         _myRank = view.RankOf(_options.NodeId);
+        if (previous is not null)
+        {
+            // Installed by a trigger (the leader's commit), this view must not let the ending view's predicates run on.
+            _table.Predicates.Retire();
+        }
         StartStreams(view, carried);
         RegisterPredicates();
         _proposed = false;

@@ -10,6 +10,7 @@ internal sealed class PredicateSet
 {
     private const int MaxRounds = 64;
     private readonly List<Entry> _entries = [];
+    private bool _retired;
 
     public void AddOneTime(Func<bool> predicate, Action trigger) => _entries.Add(new Entry(PredicateKind.OneTime, predicate, trigger));
 
@@ -17,14 +18,25 @@ internal sealed class PredicateSet
 
     public void AddTransition(Func<bool> predicate, Action trigger) => _entries.Add(new Entry(PredicateKind.Transition, predicate, trigger));
 
+    /// <summary>
+    /// The view these predicates belong to ended: they are dropped, and an evaluation under way (whose trigger
+    /// installed the next view) stops at once. Predicates of an ending view capture its table and streams, whose
+    /// own row now holds the next view's columns, so evaluating them further would read the wrong view.
+    /// </summary>
+    public void Retire()
+    {
+        _entries.Clear();
+        _retired = true;
+    }
+
     /// <summary>Evaluates every predicate and runs the triggers that fire, until none fires (or a bound is reached).</summary>
     /// <param name="stop">Checked between predicates; true ends the evaluation (the member stopped).</param>
     public void Evaluate(Func<bool> stop)
     {
-        for (var round = 0; round < MaxRounds; round++)
+        for (var round = 0; round < MaxRounds && !_retired; round++)
         {
             var fired = false;
-            for (var i = 0; i < _entries.Count && !stop(); i++)
+            for (var i = 0; i < _entries.Count && !_retired && !stop(); i++)
             {
                 var entry = _entries[i];
                 var holds = entry.Predicate();
@@ -45,7 +57,7 @@ internal sealed class PredicateSet
                 entry.Trigger();
                 fired = true;
             }
-            if (!fired || stop())
+            if (!fired || _retired || stop())
             {
                 return;
             }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using Derecho.External;
 using Derecho.Kv;
@@ -12,8 +11,9 @@ namespace Derecho.Tests.Integration;
 /// <summary>
 /// <c>derecho kv serve</c> processes in two shards of two to three members each, under a stream of puts (each to a
 /// fresh key) while members are killed with SIGKILL and others join (a killed one restarted as a new incarnation,
-/// or a fresh node id): afterwards every key lives on exactly its shard's members, those members hold identical
-/// state (a hash of the keys and values each returns to P2P calls), and every acknowledged put is there.
+/// or a fresh node id): every put's replies agree, and afterwards every key lives on exactly its shard's members,
+/// those members hold identical state (digests of their maps taken at the same point of the shard's order), and
+/// every acknowledged put is there.
 /// </summary>
 public sealed class ShardedKvProcessTests
 {
@@ -46,6 +46,7 @@ public sealed class ShardedKvProcessTests
         var members = new Dictionary<int, ChildProcess>();
         var all = new List<ChildProcess>();
         var acknowledged = new ConcurrentDictionary<string, bool>();
+        var diverged = new ConcurrentQueue<string>();
         var schedule = new List<string>();
         var next = 0;
         try
@@ -59,9 +60,8 @@ public sealed class ShardedKvProcessTests
             await using var client = await ExternalClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, ports[0]),
                 new ExternalClientOptions { CallTimeout = TimeSpan.FromSeconds(20), ConnectTimeout = TimeSpan.FromSeconds(20) }, ct);
             await WaitForLayoutAsync(client, members.Keys, ct);
-            var kv = new KvClient(client, () => client.View.Allocation);
             using var load = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var writers = Enumerable.Range(0, 4).Select(_ => Task.Run(() => WriteAsync(kv, acknowledged, () => Interlocked.Increment(ref next), load.Token), ct)).ToArray();
+            var writers = Enumerable.Range(0, 4).Select(_ => Task.Run(() => WriteAsync(client, acknowledged, diverged, () => Interlocked.Increment(ref next), load.Token), ct)).ToArray();
             var fresh = 6;
             var dead = new List<int>();
             for (var step = 0; step < steps; step++)
@@ -89,6 +89,7 @@ public sealed class ShardedKvProcessTests
             await load.CancelAsync();
             await Task.WhenAll(writers);
             await WaitForLayoutAsync(client, members.Keys, ct);
+            Assert.True(diverged.IsEmpty, $"members replied differently to the same put: {string.Join("; ", diverged.Take(5))}");
             await CheckShardsAsync(client, [.. acknowledged.Keys], ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -109,9 +110,11 @@ public sealed class ShardedKvProcessTests
     }
 
     /// <summary>
-    /// Per shard: every member returns the same keys and values (compared by hash), each key belongs to that shard,
-    /// and every acknowledged put is in its shard. Calls whose callers gave up when the load stopped may still be on
-    /// their way through the shard's order, so the members are read again until they agree (at most 30 s).
+    /// Per shard: every member holds the same keys and values, each key belongs to that shard, and every acknowledged
+    /// put is in its shard. The members are compared through ordered calls (<see cref="KvStore.Digest"/>, then
+    /// <see cref="KvStore.ListKeys"/>): each member answers at the same point of the shard's order, which the
+    /// digests' versions show, so calls still in flight when the load stopped cannot make agreeing members look
+    /// different, and a difference is a divergence (read once, never again until it goes away).
     /// </summary>
     private static async Task CheckShardsAsync(ExternalClient client, string[] acknowledged, CancellationToken ct)
     {
@@ -119,36 +122,20 @@ public sealed class ShardedKvProcessTests
         Assert.Equal(Shards, shards.Count);
         for (var shard = 0; shard < Shards; shard++)
         {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            var (hashes, keys) = await ReadShardAsync(client, shards[shard].Members, shard, ct);
-            while (hashes.Values.Distinct().Count() > 1 && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(500, ct);
-                (hashes, keys) = await ReadShardAsync(client, shards[shard].Members, shard, ct);
-            }
-            Assert.True(hashes.Values.Distinct().Count() == 1,
-                $"shard {shard}: its members hold different states: {string.Join(", ", hashes.Select(h => $"{h.Key}={h.Value[..12]}"))}");
+            var calls = new KvStore.OrderedCalls(client, 0, shard);
+            var digests = await calls.Digest(ct).GetAllAsync();
+            Assert.Equal(shards[shard].Members.Order(), digests.Keys.Order());
+            Assert.True(digests.Values.Distinct().Count() == 1,
+                $"shard {shard}: its members hold different states at the same point of its order: {string.Join(", ", digests.Select(d => $"{d.Key}: version {d.Value.Version:x}, {d.Value.Count} keys, hash {d.Value.Hash:x16}"))}");
+            var lists = await calls.ListKeys(ct).GetAllAsync();
+            var keys = lists.Values.First();
+            Assert.All(lists.Values, list => Assert.Equal(keys, list));
+            Assert.Equal(digests.Values.First().Count, keys.Length);
+            Assert.All(keys, key => Assert.Equal(shard, KvStore.ShardOf(key, Shards)));
             var held = keys.ToHashSet(StringComparer.Ordinal);
             var missing = acknowledged.Where(k => KvStore.ShardOf(k, Shards) == shard && !held.Contains(k)).ToList();
             Assert.True(missing.Count == 0, $"shard {shard} lost {missing.Count} acknowledged puts, e.g. {string.Join(", ", missing.Take(5))}");
         }
-    }
-
-    /// <summary>Each member's hash of its keys and values (every key checked to belong to the shard), and the last member's keys.</summary>
-    private static async Task<(Dictionary<uint, string> Hashes, string[] Keys)> ReadShardAsync(ExternalClient client, IReadOnlyList<uint> members, int shard, CancellationToken ct)
-    {
-        var hashes = new Dictionary<uint, string>();
-        string[] keys = [];
-        foreach (var node in members)
-        {
-            var calls = new KvStore.P2PCalls(client, node);
-            keys = await calls.ListKeysAsync(ct);
-            var values = await calls.MultiGetAsync(keys, ct);
-            Assert.All(keys, key => Assert.Equal(shard, KvStore.ShardOf(key, Shards)));
-            var text = string.Join('\n', keys.Zip(values, (k, v) => k + "=" + (v is null ? "-" : Convert.ToHexString(v))));
-            hashes[node] = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
-        }
-        return (hashes, keys);
     }
 
     /// <summary>Waits until the client's layout is adequate and its shards hold exactly <paramref name="live"/>.</summary>
@@ -161,15 +148,40 @@ public sealed class ShardedKvProcessTests
             $"a layout of exactly members {string.Join(',', expected)}", ct);
     }
 
-    private static async Task WriteAsync(KvClient kv, ConcurrentDictionary<string, bool> acknowledged, Func<int> next, CancellationToken ct)
+    /// <summary>
+    /// Puts fresh keys until cancelled. A put is acknowledged once every member that replied said the key was new;
+    /// members that replied differently to the same ordered call diverged, which goes into <paramref name="diverged"/>.
+    /// </summary>
+    private static async Task WriteAsync(ExternalClient client, ConcurrentDictionary<string, bool> acknowledged, ConcurrentQueue<string> diverged,
+        Func<int> next, CancellationToken ct)
     {
+        var kv = new KvClient(client, () => client.View.Allocation);
         while (!ct.IsCancellationRequested)
         {
             var key = "k" + next().ToString(CultureInfo.InvariantCulture);
             try
             {
-                await kv.PutAsync(key, Encoding.UTF8.GetBytes(key), ct);
-                acknowledged[key] = true;
+                var replies = await new KvStore.OrderedCalls(client, 0, kv.Shard(key)).Put(key, Encoding.UTF8.GetBytes(key), ct);
+                var added = new List<(uint Node, bool Added)>();
+                foreach (var (node, reply) in replies)
+                {
+                    try
+                    {
+                        added.Add((node, await reply));
+                    }
+                    catch (MemberRemovedException)
+                    {
+                        // It left before replying; the others still answer for the shard.
+                    }
+                }
+                if (added.Any(a => !a.Added))
+                {
+                    diverged.Enqueue($"put {key}: {string.Join(", ", added.Select(a => $"{a.Node} added={a.Added}"))}");
+                }
+                else if (added.Count > 0)
+                {
+                    acknowledged[key] = true;
+                }
             }
             catch (Exception e) when (e is RpcException or OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
             {

@@ -34,6 +34,25 @@ public sealed class PredicateSetTests
         Assert.True(a);
     }
 
+    /// <summary>
+    /// A trigger that ends the view (the leader's commit installs the next one) retires the set: no predicate of it
+    /// runs again, in this evaluation or later. Before, the ending view's stream predicates ran on against the own
+    /// row's new columns, and a leader whose view lost shards crashed (IndexOutOfRangeException).
+    /// </summary>
+    [Fact]
+    public void A_trigger_that_retires_the_set_stops_the_evaluation_under_way()
+    {
+        var predicates = new PredicateSet();
+        var (before, after) = (0, 0);
+        predicates.AddRecurrent(() => true, () => before++);
+        predicates.AddOneTime(() => true, predicates.Retire);
+        predicates.AddRecurrent(() => true, () => after++);
+        predicates.Evaluate(() => false);
+        predicates.Evaluate(() => false);
+        Assert.Equal(1, before);
+        Assert.Equal(0, after);
+    }
+
     [Fact]
     public void The_table_keeps_the_newest_row_and_the_minimum_over_rows()
     {

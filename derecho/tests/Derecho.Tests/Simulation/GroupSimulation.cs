@@ -30,6 +30,8 @@ internal sealed class Coverage
 
     public int ShardStatesLost { get; set; }
 
+    public int ShardsDropped { get; set; }
+
     public void Add(Coverage other)
     {
         LeaderLostMidChange += other.LeaderLostMidChange;
@@ -42,12 +44,14 @@ internal sealed class Coverage
         ShardDeliveries += other.ShardDeliveries;
         StateTransfers += other.StateTransfers;
         ShardStatesLost += other.ShardStatesLost;
+        ShardsDropped += other.ShardsDropped;
     }
 
     public override string ToString() =>
         $"leader lost mid-change {LeaderLostMidChange}, trims discarding {TrimsDiscarding}, joins racing failures {JoinsRacingFailures}, " +
         $"partitions healed {PartitionsHealed}, proposals adopted {ProposalsAdopted}, view changes {ViewChanges}, large messages {LargeMessagesDelivered}, shard deliveries {ShardDeliveries}, " +
-        $"shard states transferred {StateTransfers}, replicas that lost their shard's state with every holder and refuse calls {ShardStatesLost}";
+        $"shard states transferred {StateTransfers}, replicas that lost their shard's state with every holder and refuse calls {ShardStatesLost}, " +
+        $"views with fewer shards than the one before {ShardsDropped}";
 }
 
 /// <summary>
@@ -87,16 +91,19 @@ internal sealed class GroupSimulation
     private bool _armLeaderCrash;
     private int _partitionsHealedPending;
 
-    private readonly IShardPlanner? _planner;
+    private readonly OverlappingShards? _planner;
     private readonly ShardReplicas? _replicas;
 
-    /// <summary>A run; every third seed lays the views out in shards (<see cref="OverlappingShards"/>), each with its own total order.</summary>
+    /// <summary>
+    /// A run; every third seed lays the views out in shards (<see cref="OverlappingShards"/>), each with its own
+    /// total order, and half of those in as many shards as the view's size allows.
+    /// </summary>
     public GroupSimulation(int seed, bool verbose = false)
     {
         _seed = seed;
         _random = new Random(seed);
         _verbose = verbose;
-        _planner = seed % 3 == 0 ? new OverlappingShards() : null;
+        _planner = seed % 3 == 0 ? new OverlappingShards(varying: seed % 6 == 3) : null;
         _replicas = _planner is null ? null : new ShardReplicas(_planner, Coverage);
     }
 
@@ -400,6 +407,10 @@ internal sealed class GroupSimulation
             if (view.Id > 0 && view.Joined.Count > 0 && view.Departed.Count > 0)
             {
                 Coverage.JoinsRacingFailures++;
+            }
+            if (_planner is not null && node.Log.Views.Count > 1 && _planner.PlanShards(view).Count < _planner.PlanShards(node.Log.Views[^2]).Count)
+            {
+                Coverage.ShardsDropped++;
             }
         }
     }
@@ -722,14 +733,20 @@ internal sealed class GroupSimulation
     }
 
     /// <summary>
-    /// Three shards per view: the odd node ids, the even ones, and the first three ranks (overlapping both).
+    /// Three shards per view: the odd node ids, the even ones, and the first three ranks (overlapping both). With
+    /// <paramref name="varying"/> their number follows the view, as a layout's does: none below three members (an
+    /// inadequate view), from three on the odd and the even ids, and the third from five on. A view change that
+    /// drops shards is where a leader once crashed: its commit installed the next view in the middle of the ending
+    /// view's predicates, which then read the new view's columns.
     /// </summary>
-    private sealed class OverlappingShards : IShardPlanner
+    private sealed class OverlappingShards(bool varying) : IShardPlanner
     {
         public IReadOnlyList<IReadOnlyList<uint>> PlanShards(View view)
         {
             var ids = view.Members.Select(m => m.NodeId).ToList();
-            return [[.. ids.Where(id => id % 2 == 1)], [.. ids.Where(id => id % 2 == 0)], [.. ids.Take(3)]];
+            return varying && view.Count < 3 ? []
+                : varying && view.Count < 5 ? [[.. ids.Where(id => id % 2 == 1)], [.. ids.Where(id => id % 2 == 0)]]
+                : [[.. ids.Where(id => id % 2 == 1)], [.. ids.Where(id => id % 2 == 0)], [.. ids.Take(3)]];
         }
     }
 
