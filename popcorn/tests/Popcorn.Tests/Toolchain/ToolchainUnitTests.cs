@@ -54,6 +54,53 @@ public sealed class ToolchainUnitTests
     }
 
     [Fact]
+    public void Migration_points_read_the_flag_through_each_isas_reserved_register_and_a_short_leaf_returns_through_a_first_slot()
+    {
+        using var temp = new TempDirectory("popcorn-points");
+        File.WriteAllText(temp.Combine("in.ll"), """
+            target datalayout = "e-m:e-i8:8:32-i16:16:32-i64:64-i128:128-n32:64-S128-Fn32"
+            target triple = "aarch64-unknown-linux-gnu"
+            define internal double @scale(ptr %x, double %by) {
+              %v = load double, ptr %x, align 8
+              %r = fmul double %v, %by
+              ret double %r
+            }
+            define i32 @main(i32 %n) {
+              %slot = alloca double, align 8
+              store double 1.5, ptr %slot, align 8
+              %d = call double @scale(ptr %slot, double 2.0)
+              %i = fptosi double %d to i32
+              %s = add i32 %i, %n
+              ret i32 %s
+            }
+            """);
+        MigrationInstrumenter.Instrument(temp.Combine("in.ll"), temp.Combine("out.ll"), MigrationPoints.Functions);
+        var ir = File.ReadAllText(temp.Combine("out.ll"));
+
+        // Two points in main (entry and exit), one in the short leaf (its exit), each reading x28.
+        Assert.Equal(3, ir.Split("call i64 @llvm.read_register.i64(metadata !").Length - 1);
+        Assert.Contains("!{!\"x28\"}", ir, StringComparison.Ordinal);
+        var scale = ir[ir.IndexOf("define internal double @scale", StringComparison.Ordinal)..];
+        var entry = scale[(scale.IndexOf('\n', StringComparison.Ordinal) + 1)..].Split('\n').First(l => l.StartsWith("  ", StringComparison.Ordinal));
+        Assert.Matches(@"^  %\S+ = alloca double", entry);
+        Assert.Contains("phi double", scale[..scale.IndexOf("\n}", StringComparison.Ordinal)], StringComparison.Ordinal);
+
+        var riscv = IrRetargeter.Retarget(ir, TargetIsa.Riscv64);
+        Assert.Contains("!{!\"gp\"}", riscv, StringComparison.Ordinal);
+        Assert.DoesNotContain("!{!\"x28\"}", riscv, StringComparison.Ordinal);
+        File.WriteAllText(temp.Combine("out.riscv64.ll"), riscv);
+        foreach (var (isa, file, load) in new[] { (TargetIsa.Aarch64, "out.ll", "[x28]"), (TargetIsa.Riscv64, "out.riscv64.ll", "0(gp)") })
+        {
+            var assembly = temp.Combine($"{isa.Name()}.s");
+            ToolRunner.Run(Tools.Llc, ["-O1", $"-mtriple={isa.Triple()}", .. isa.LlcOptions(), .. Tools.LlcOptions(0).Where(o => !o.StartsWith("-filetype", StringComparison.Ordinal)), "-filetype=asm", temp.Combine(file), "-o", assembly]);
+            var text = File.ReadAllText(assembly);
+            Assert.Equal(3, text.Split(load).Length - 1);
+            // No code but the points touches the reserved register.
+            Assert.Equal(3, text.Split(isa == TargetIsa.Aarch64 ? "x28" : "gp").Length - 1);
+        }
+    }
+
+    [Fact]
     public void The_ir_check_refuses_isa_intrinsics_and_foreign_floating_point_naming_the_function()
     {
         var intrinsic = Assert.Throws<CompileException>(() => LayoutCheck.CheckIr("define void @f() {\n  call void @llvm.aarch64.isb(i32 15)\n  ret void\n}\n"));
