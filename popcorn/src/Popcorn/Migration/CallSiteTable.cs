@@ -224,7 +224,7 @@ public sealed class CallSiteTable
         var bases = frameAddresses.GetValueOrDefault(returnAddress, []).Where(a => !recorded.Contains(a.Register)).ToList();
         if (frame is not null && problem is null)
         {
-            problem = UnrecordedLiveRegisters(isa, live.Registers.GetValueOrDefault(returnAddress), frame, recorded, bases)
+            problem = UnrecordedLiveRegisters(isa, live, returnAddress, frame, recorded, bases)
                 ?? MachineCode.UnrecordedLiveSlots(isa, live.Slots.GetValueOrDefault(returnAddress, []), live.Stored, frame, function.StackSize, fpAboveSp, values);
         }
         return new CallSite(function.Address, name, record.Id, returnAddress, function.StackSize, frame, flags, values, bases, problem);
@@ -283,15 +283,16 @@ public sealed class CallSiteTable
     }
 
     /// <summary>The machine-level safety net: callee-saved registers this frame saved (their values at the call are
-    /// its own) that the code after the call reads before writing, and that neither a stack map records nor stack
-    /// transformation sets as a frame address, named; null when there are none.</summary>
-    private static string? UnrecordedLiveRegisters(Isa isa, UInt128 live, FrameRule frame, HashSet<int> recorded, List<FrameAddress> bases)
+    /// its own) that the code after the call reads before writing on a path its branches allow, and that neither a
+    /// stack map records nor stack transformation sets as a frame address, named; null when there are none.</summary>
+    private static string? UnrecordedLiveRegisters(Isa isa, MachineLiveness liveness, ulong returnAddress, FrameRule frame, HashSet<int> recorded, List<FrameAddress> bases)
     {
+        var live = liveness.Registers.GetValueOrDefault(returnAddress);
         var missing = new List<string>();
         foreach (var register in frame.Saved.Keys.Order())
         {
             if (register < 128 && (live & (UInt128.One << register)) != 0 && MachineCode.IsCalleeSaved(isa, register)
-                && !recorded.Contains(register) && !bases.Any(b => b.Register == register))
+                && !recorded.Contains(register) && !bases.Any(b => b.Register == register) && liveness.MayRead(returnAddress, register))
             {
                 missing.Add(MachineCode.RegisterName(isa, register));
             }

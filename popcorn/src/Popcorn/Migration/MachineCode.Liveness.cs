@@ -29,7 +29,8 @@ internal static partial class MachineCode
         public static readonly MemoryAccess None = new(-1, 0, 0, false);
     }
 
-    private readonly record struct Effects(ulong Address, UInt128 Reads, UInt128 Writes, ulong Target, ControlFlow Flow, MemoryAccess Access);
+    private readonly record struct Effects(ulong Address, UInt128 Reads, UInt128 Writes, ulong Target, ControlFlow Flow, MemoryAccess Access,
+        BranchTest? Test = null);
 
     /// <summary>
     /// What is live at each of <paramref name="returnAddresses"/> in the function whose code is
@@ -68,7 +69,7 @@ internal static partial class MachineCode
         var slots = LiveSlots(isa, steps, index);
         var stored = steps.Select(s => s.Access).Where(a => !a.IsLoad && (a.Base == StackPointer(isa) || a.Base == FramePointer(isa)))
             .Select(a => new FrameSlot(a.Base, a.Offset, a.Bytes)).Distinct().ToList();
-        var result = new MachineLiveness([], [], stored);
+        var result = new MachineLiveness([], [], stored, new FeasiblePaths(isa, steps, index).MayRead);
         foreach (var address in returnAddresses)
         {
             var found = index.TryGetValue(address, out var i);
@@ -185,7 +186,10 @@ internal static partial class MachineCode
             _ => 0,
         };
         var access = bytes == 0 ? MemoryAccess.None : new MemoryAccess(instruction.Rs1, instruction.Imm, bytes, writesFirst);
-        return new Effects(address, reads, writes, target, flow, access);
+        // beqz/bnez (beq/bne against the zero register) test whether a register is zero.
+        var zeroTest = instruction.Opcode is Opcode.Beq or Opcode.Bne && (instruction.Rs1 == 0) != (instruction.Rs2 == 0);
+        var test = zeroTest ? new BranchTest(instruction.Rs1 == 0 ? instruction.Rs2 : instruction.Rs1, BranchTest.NonZero, instruction.Opcode == Opcode.Bne) : (BranchTest?)null;
+        return new Effects(address, reads, writes, target, flow, access, test);
     }
 
     private static int RiscVRegister(string name)
@@ -215,6 +219,7 @@ internal static partial class MachineCode
         var flow = ControlFlow.Next;
         var target = (ulong)i.Imm;
         var access = MemoryAccess.None;
+        BranchTest? test = null;
         switch (i.Op)
         {
             case A64Op.AddImm or A64Op.AddsImm or A64Op.SubImm or A64Op.SubsImm or A64Op.AndImm or A64Op.OrrImm or A64Op.EorImm or A64Op.AndsImm
@@ -255,6 +260,8 @@ internal static partial class MachineCode
             case A64Op.Cbz or A64Op.Cbnz or A64Op.Tbz or A64Op.Tbnz:
                 R(i.Rn);
                 flow = ControlFlow.Branch;
+                test = new BranchTest(A64Slot(i.Rn), i.Op is A64Op.Tbz or A64Op.Tbnz ? i.Amount : i.Sf ? BranchTest.NonZero : BranchTest.NonZeroLow32,
+                    i.Op is A64Op.Cbnz or A64Op.Tbnz);
                 break;
             case A64Op.Blr:
                 R(i.Rn);
@@ -365,7 +372,7 @@ internal static partial class MachineCode
                 R(i.Rm);
                 break;
         }
-        return new Effects(address, reads, writes, target, flow, access);
+        return new Effects(address, reads, writes, target, flow, access, test);
 
         // A load writes its register(s), a store reads them; both read the base (and index) register, and a pre- or
         // post-indexed access writes the base back.

@@ -16,7 +16,10 @@ internal readonly record struct FrameSlot(int Base, long Offset, int Size) : ICo
 /// <param name="Registers">Live registers, a bit per DWARF number.</param>
 /// <param name="Slots">Live stack slots.</param>
 /// <param name="Stored">The stack slots the function's own instructions store to (through sp or fp), anywhere in it.</param>
-internal sealed record MachineLiveness(Dictionary<ulong, UInt128> Registers, Dictionary<ulong, List<FrameSlot>> Slots, List<FrameSlot> Stored);
+/// <param name="MayRead">Asks again, for one return address and register found live, whether a path that the
+/// function's branches allow reads the register before writing it (<c>MachineCode.Paths.cs</c>).</param>
+internal sealed record MachineLiveness(Dictionary<ulong, UInt128> Registers, Dictionary<ulong, List<FrameSlot>> Slots, List<FrameSlot> Stored,
+    Func<ulong, int, bool> MayRead);
 
 /// <summary>
 /// The stack-slot half of the safety net. Stack transformation builds each destination frame from nothing: it

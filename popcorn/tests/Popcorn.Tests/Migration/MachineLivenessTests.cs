@@ -236,5 +236,44 @@ public sealed class MachineLivenessTests
         Assert.All(halves, value => Assert.Equal(4, value.Location.Size));
     }
 
+    /// <summary>threads' consumer at -O1: "the queue was empty" kept in a callee-saved register and tested before
+    /// and after the unlock call; the dequeued value (x20, s1) is read only when the queue was not empty, just after
+    /// it was loaded. Merging the paths makes it look live at the loop's first call; no path the branches allow reads
+    /// it there. At the unlock call it is live (the value just loaded), and it stays live wherever the two tests
+    /// could disagree: another bit tested, another register, or the tested register written in between.</summary>
+    [Fact]
+    public void A_register_read_only_where_an_earlier_branch_on_the_same_condition_went_the_other_way_is_not_live()
+    {
+        const ulong start = 0x9000;
+        // stp x29,x30,[sp,#-32]!; stp x20,x19,[sp,#16]; mov x29,sp; bl .; loop: cset w19,eq; tbnz w19,#0,skip;
+        // ldr x20,[x0]; skip: bl .; tbnz w19,#0,exit; mul x9,x20,x20; b loop; exit: ldp x20,x19,[sp,#16]; ldp x29,x30,[sp],#32; ret
+        uint[] a64 = [0xa9be7bfd, 0xa9014ff4, 0x910003fd, 0x94000000, 0x1a9f17f3, 0x37000053, 0xf9400014, 0x94000000, 0x37000073, 0x9b147e89,
+            0x17fffffa, 0xa9414ff4, 0xa8c27bfd, 0xd65f03c0];
+        var liveness = MachineCode.LiveAtReturnAddresses(Isa.Aarch64, Words(a64), start, [start + 0x10, start + 0x20]);
+        Assert.True(IsLive(liveness.Registers[start + 0x10], 20));
+        Assert.False(liveness.MayRead(start + 0x10, 20));
+        Assert.True(liveness.MayRead(start + 0x20, 20));
+        uint[] otherBit = [.. a64[..8], 0x37080073, .. a64[9..]];                 // tbnz w19, #1, exit
+        Assert.True(MachineCode.LiveAtReturnAddresses(Isa.Aarch64, Words(otherBit), start, [start + 0x10]).MayRead(start + 0x10, 20));
+        uint[] rewritten = [.. a64[..7], 0x2a1f03f3, .. a64[8..]];                 // mov w19, wzr instead of the unlock call
+        Assert.True(MachineCode.LiveAtReturnAddresses(Isa.Aarch64, Words(rewritten), start, [start + 0x10]).MayRead(start + 0x10, 20));
+
+        // addi sp,sp,-32; sd ra,24(sp); sd s1,16(sp); sd s5,8(sp); jal ra,.; loop: seqz s5,a1; bnez s5,skip; ld s1,0(a0);
+        // skip: jal ra,.; bnez s5,exit; mul a1,s1,s1; j loop; exit: ld s5,8(sp); ld s1,16(sp); ld ra,24(sp); addi sp,sp,32; ret
+        byte[] riscv =
+        [
+            0x01, 0x11, 0x06, 0xec, 0x26, 0xe8, 0x56, 0xe4, 0xef, 0x00, 0x00, 0x00, 0x93, 0xba, 0x15, 0x00, 0x63, 0x93, 0x0a, 0x00, 0x04, 0x61,
+            0xef, 0x00, 0x00, 0x00, 0x63, 0x95, 0x0a, 0x00, 0xb3, 0x85, 0x94, 0x02, 0xed, 0xb7, 0xa2, 0x6a, 0xc2, 0x64, 0xe2, 0x60, 0x05, 0x61, 0x82, 0x80,
+        ];
+        var rv = MachineCode.LiveAtReturnAddresses(Isa.RiscV64, riscv, start, [start + 0x0c, start + 0x1a]);
+        Assert.True(IsLive(rv.Registers[start + 0x0c], 9));
+        Assert.False(rv.MayRead(start + 0x0c, 9));
+        Assert.True(rv.MayRead(start + 0x1a, 9));
+        byte[] otherRegister = [.. riscv[..26], 0x63, 0x15, 0x0a, 0x00, .. riscv[30..]];    // bnez s4, exit
+        Assert.True(MachineCode.LiveAtReturnAddresses(Isa.RiscV64, otherRegister, start, [start + 0x0c]).MayRead(start + 0x0c, 9));
+    }
+
+    private static byte[] Words(uint[] words) => [.. words.SelectMany(BitConverter.GetBytes)];
+
     private static bool IsLive(UInt128 set, int register) => (set & (UInt128.One << register)) != 0;
 }

@@ -330,6 +330,24 @@ public sealed class MigrationTests
         Assert.Equal(first.TotalRetired, again.TotalRetired);
     }, TestContext.Current.CancellationToken);
 
+    /// <summary>threads at -O1 with every migration point firing: each consumer migrates at its entry, where
+    /// the dequeued value's register (x20, s1) looked live across the loop's merged paths and the migration was
+    /// refused (4 of 14 migrations); no path the branches allow reads it there (<c>MachineCode.Paths.cs</c>).</summary>
+    [Integration]
+    [Theory(Timeout = 300_000)]
+    [InlineData("aarch64")]
+    [InlineData("riscv64")]
+    public Task Threads_at_O1_migrate_at_every_point_none_refused(string start) => Task.Run(() =>
+    {
+        var build = CorpusBuilds.Get("threads", 1);
+        var policy = new MigrationPolicy { RandomSeed = 1, Probability = 1.0 };
+        var (report, output) = Run(build.MultiIsaPath, IsaNames.Parse(start)!.Value, policy);
+        Assert.Equal(build.ExpectedOutput, output);
+        Assert.Empty(report.Migrations.Where(m => m.Refusal is not null).Select(m => m.Refusal));
+        Assert.True(report.Migrations.Count >= 14, $"only {report.Migrations.Count} migrations");
+        Assert.True(report.Migrations.Select(m => m.Thread).Distinct().Count() >= 5, "the main thread, both consumers and the workers migrated");
+    }, TestContext.Current.CancellationToken);
+
     [Integration]
     [Fact(Timeout = 300_000)]
     public Task A_migration_is_refused_while_another_thread_holds_a_pointer_into_the_stack() => Task.Run(() =>
