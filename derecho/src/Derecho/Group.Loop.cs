@@ -498,6 +498,15 @@ public sealed partial class Group
         _largeMessageBuffers?.Forget();
         _logger.ViewInstalled(NodeId, view.ToString());
         WriteViewFile(view);
+        foreach (var member in view.Members)
+        {
+            if (view.Joined.Contains(member.NodeId))
+            {
+                // A refused connect to a joiner's endpoint was to an earlier process there (a restarted member's old
+                // incarnation): counting it against the joiner would suspect it the moment it is admitted.
+                _failedConnects.Remove(member.Endpoint);
+            }
+        }
         _metrics.ViewChanges.Add(1, _metrics.Node);
         foreach (var (connection, node) in _connections.ToList())
         {
