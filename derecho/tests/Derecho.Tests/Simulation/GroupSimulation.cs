@@ -126,7 +126,7 @@ internal sealed class GroupSimulation
         }
         catch (Exception e) when (e is not SimulationFailure)
         {
-            throw new SimulationFailure($"seed {_seed}: {e}");
+            throw new SimulationFailure($"seed {_seed} (replay with DERECHO_SEED={_seed}): {e}");
         }
         catch (SimulationFailure e)
         {
