@@ -75,7 +75,10 @@ public sealed partial class KvStore : IReplicatedState, IPersistentReplica
         var added = !_entries.ContainsKey(key);
         Log(PutRecord, key, value);
         _entries[key] = value;
-        _context?.Notify(Encoding.UTF8.GetBytes("put " + key));
+        if (_context is { HasSubscribers: true })
+        {
+            _context.Notify(Encoding.UTF8.GetBytes("put " + key));
+        }
         return added;
     }
 
@@ -93,9 +96,9 @@ public sealed partial class KvStore : IReplicatedState, IPersistentReplica
             Log(RemoveRecord, key, []);
         }
         var removed = _entries.Remove(key);
-        if (removed)
+        if (removed && _context is { HasSubscribers: true })
         {
-            _context?.Notify(Encoding.UTF8.GetBytes("remove " + key));
+            _context.Notify(Encoding.UTF8.GetBytes("remove " + key));
         }
         return removed;
     }

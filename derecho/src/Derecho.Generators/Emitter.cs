@@ -164,7 +164,9 @@ internal static class Emitter
 
     private static void EmitArguments(StringBuilder text, MethodModel method)
     {
-        text.AppendLine("            var buffer = new global::System.Buffers.ArrayBufferWriter<byte>();");
+        // Sized for the arguments up front, so that a large value is not copied through ever larger buffers.
+        var hint = string.Concat(method.Parameters.Select(p => $" + {Rpc}.RpcSerializer.SizeHint({p.Name})"));
+        text.AppendLine($"            var buffer = new global::System.Buffers.ArrayBufferWriter<byte>(16{hint});");
         text.AppendLine($"            var writer = {Rpc}.RpcSerializer.BeginArguments(buffer, {method.Parameters.Count});");
         foreach (var parameter in method.Parameters)
         {

@@ -66,18 +66,46 @@ internal abstract class PendingCall(CallId id)
     public abstract void Fail(Exception error);
 }
 
-/// <summary>An ordered call: waits for its delivery (which fixes the shard's members), then for each member's reply.</summary>
+/// <summary>
+/// An ordered call: waits for its delivery (which fixes the shard's members), then for each member's reply. The
+/// replies are kept in an array; the per-member awaitables of <see cref="Members"/> are made only when asked for,
+/// so a caller that waits for all replies at once (<see cref="QueryResults{T}.GetAllAsync"/>) pays one completion.
+/// </summary>
 internal sealed class OrderedPendingCall(CallId id) : PendingCall(id), IOrderedReplies
 {
     private readonly Lock _gate = new();
-    private readonly TaskCompletionSource<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> _ordered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _allReplied = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Dictionary<uint, TaskCompletionSource<ReadOnlyMemory<byte>>>? _members;
+    private uint[]? _members;
+    private MemberReply[]? _replies;
+    private Exception? _failure;
+    private TaskCompletionSource<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>>? _ordered;
+    private Dictionary<uint, TaskCompletionSource<ReadOnlyMemory<byte>>>? _awaitables;
     private List<(uint Node, RpcReply Reply)>? _early;
     private Action? _whenAllReplied;
     private int _remaining;
 
-    public Task<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> Members => _ordered.Task;
+    public Task<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> Members
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_ordered is null)
+                {
+                    _ordered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                    if (_members is not null)
+                    {
+                        PublishAwaitables();
+                    }
+                    else if (_failure is not null)
+                    {
+                        _ordered.TrySetException(_failure);
+                    }
+                }
+                return _ordered.Task;
+            }
+        }
+    }
 
     public Task AllReplied => _allReplied.Task;
 
@@ -94,25 +122,41 @@ internal sealed class OrderedPendingCall(CallId id) : PendingCall(id), IOrderedR
         continuation();
     }
 
+    public IReadOnlyList<MemberReply> Settled()
+    {
+        lock (_gate)
+        {
+            if (_replies is null)
+            {
+                throw _failure ?? new InvalidOperationException("the call is not settled yet");
+            }
+            return _remaining == 0 ? _replies : throw new InvalidOperationException("the call is not settled yet");
+        }
+    }
+
     /// <summary>The call was delivered; <paramref name="members"/> will reply. True when none will.</summary>
     public bool OnDelivered(IReadOnlyList<uint> members, View view)
     {
         lock (_gate)
         {
-            if (_members is not null)
+            if (_members is not null || _failure is not null)
             {
                 return _remaining == 0;
             }
-            _members = members.ToDictionary(m => m, _ => new TaskCompletionSource<ReadOnlyMemory<byte>>(TaskCreationOptions.RunContinuationsAsynchronously));
-            _remaining = _members.Count;
-            _ordered.TrySetResult(_members.ToDictionary(p => p.Key, p => p.Value.Task));
+            _members = [.. members];
+            _replies = new MemberReply[_members.Length];
+            _remaining = _members.Length;
+            if (_ordered is not null)
+            {
+                PublishAwaitables();
+            }
             if (_remaining == 0)
             {
                 SetAllReplied();
             }
             foreach (var (node, reply) in _early ?? [])
             {
-                Complete(node, reply);
+                Complete(node, reply, null);
             }
             _early = null;
         }
@@ -125,10 +169,14 @@ internal sealed class OrderedPendingCall(CallId id) : PendingCall(id), IOrderedR
         {
             if (_members is null)
             {
+                if (_failure is not null)
+                {
+                    return true;
+                }
                 (_early ??= []).Add((node, reply));
                 return false;
             }
-            Complete(node, reply);
+            Complete(node, reply, null);
             return _remaining == 0;
         }
     }
@@ -139,13 +187,13 @@ internal sealed class OrderedPendingCall(CallId id) : PendingCall(id), IOrderedR
         {
             if (_members is null)
             {
-                return false;
+                return _failure is not null;
             }
-            foreach (var (node, reply) in _members)
+            for (var i = 0; i < _members.Length; i++)
             {
-                if (!reply.Task.IsCompleted && view.RankOf(node) < 0)
+                if (!_replies![i].Done && view.RankOf(_members[i]) < 0)
                 {
-                    Complete(node, RpcReply.Failed(RpcError.MemberRemoved, ""));
+                    Complete(_members[i], RpcReply.Failed(RpcError.MemberRemoved, ""), null);
                 }
             }
             return _remaining == 0;
@@ -156,16 +204,36 @@ internal sealed class OrderedPendingCall(CallId id) : PendingCall(id), IOrderedR
     {
         lock (_gate)
         {
-            _ordered.TrySetException(error);
-            foreach (var reply in _members?.Values ?? Enumerable.Empty<TaskCompletionSource<ReadOnlyMemory<byte>>>())
+            if (_members is null)
             {
-                if (reply.TrySetException(error))
+                _failure ??= error;
+                _ordered?.TrySetException(error);
+            }
+            else
+            {
+                foreach (var node in _members)
                 {
-                    _remaining--;
+                    Complete(node, default, error);
                 }
             }
             SetAllReplied();
         }
+    }
+
+    /// <summary>Under the lock, once the members are known: the per-member awaitables, with the replies already in.</summary>
+    private void PublishAwaitables()
+    {
+        _awaitables = new Dictionary<uint, TaskCompletionSource<ReadOnlyMemory<byte>>>(_members!.Length);
+        for (var i = 0; i < _members.Length; i++)
+        {
+            var awaitable = new TaskCompletionSource<ReadOnlyMemory<byte>>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _awaitables[_members[i]] = awaitable;
+            if (_replies![i].Done)
+            {
+                _replies[i].CompleteIn(awaitable);
+            }
+        }
+        _ordered!.TrySetResult(_awaitables.ToDictionary(p => p.Key, p => p.Value.Task));
     }
 
     /// <summary>Under the lock: every reply is in (or the call failed).</summary>
@@ -178,18 +246,41 @@ internal sealed class OrderedPendingCall(CallId id) : PendingCall(id), IOrderedR
         }
     }
 
-    private void Complete(uint node, RpcReply reply)
+    /// <summary>Under the lock: <paramref name="node"/>'s reply, or <paramref name="error"/> in its place.</summary>
+    private void Complete(uint node, RpcReply reply, Exception? error)
     {
-        if (!_members!.TryGetValue(node, out var completion))
+        var index = Array.IndexOf(_members!, node);
+        if (index < 0 || _replies![index].Done)
         {
             return;
         }
-        var done = reply.Error is null ? completion.TrySetResult(reply.Result) : completion.TrySetException(reply.ToException(node));
-        if (done && --_remaining == 0)
+        _replies[index] = new MemberReply(node, reply, error, Done: true);
+        if (_awaitables is not null)
+        {
+            _replies[index].CompleteIn(_awaitables[node]);
+        }
+        if (--_remaining == 0)
         {
             SetAllReplied();
         }
     }
+}
+
+/// <summary>One member's reply to an ordered call: its reply, or the failure that stands for it (a timeout, a cancellation).</summary>
+internal readonly record struct MemberReply(uint Node, RpcReply Reply, Exception? Failure, bool Done = true)
+{
+    /// <summary>The encoded result; throws the member's error.</summary>
+    public ReadOnlyMemory<byte> Result => Failure is not null ? throw Failure
+        : Reply.Error is not null ? throw Reply.ToException(Node)
+        : Reply.Result;
+
+    /// <summary>The reply as it goes back to an external client.</summary>
+    public RpcReply ToReply() => Failure is not null ? RpcReply.From(Failure) : Reply;
+
+    public void CompleteIn(TaskCompletionSource<ReadOnlyMemory<byte>> awaitable) =>
+        _ = Failure is not null ? awaitable.TrySetException(Failure)
+            : Reply.Error is not null ? awaitable.TrySetException(Reply.ToException(Node))
+            : awaitable.TrySetResult(Reply.Result);
 }
 
 /// <summary>A P2P call to one member.</summary>

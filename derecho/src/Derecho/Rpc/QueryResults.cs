@@ -42,9 +42,9 @@ public sealed class QueryResults<T>
         // One wake-up once every member replied, instead of one per member.
         var replies = await SettledAsync(_raw).ConfigureAwait(false);
         var results = new Dictionary<uint, T>(replies.Count);
-        foreach (var (node, reply) in replies)
+        foreach (var reply in replies)
         {
-            results[node] = RpcSerializer.Deserialize<T>(await reply.ConfigureAwait(false));
+            results[reply.Node] = RpcSerializer.Deserialize<T>(reply.Result);
         }
         return results;
     }
@@ -60,18 +60,14 @@ public sealed class QueryResults<T>
         var have = false;
         T agreed = default!;
         RpcException? removed = null;
-        foreach (var (node, reply) in replies)
+        foreach (var reply in replies)
         {
-            T result;
-            try
+            if (reply.Failure is null && reply.Reply.Error == RpcError.MemberRemoved)
             {
-                result = RpcSerializer.Deserialize<T>(await reply.ConfigureAwait(false));
-            }
-            catch (MemberRemovedException e)
-            {
-                removed = e;
+                removed = (RpcException)reply.Reply.ToException(reply.Node);
                 continue;
             }
+            var result = RpcSerializer.Deserialize<T>(reply.Result);
             if (!have)
             {
                 agreed = result;
@@ -79,18 +75,19 @@ public sealed class QueryResults<T>
             }
             else if (!EqualityComparer<T>.Default.Equals(agreed, result) && !SameBytes(agreed, result))
             {
-                throw new InvalidOperationException($"member {node} replied differently from the others");
+                throw new InvalidOperationException($"member {reply.Node} replied differently from the others");
             }
         }
         return have ? agreed : throw removed ?? new RpcException(RpcError.NotAMember, "the shard had no members to reply");
     }
 
-    /// <summary>The members' raw replies once all of them are complete (awaiting any of them then does not wait).</summary>
-    internal static async Task<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> SettledAsync(Task<IOrderedReplies> raw)
+    /// <summary>The members' replies once all of them are in.</summary>
+    /// <exception cref="Exception">The call failed before it was ordered.</exception>
+    internal static async Task<IReadOnlyList<MemberReply>> SettledAsync(Task<IOrderedReplies> raw)
     {
         var call = await raw.ConfigureAwait(false);
         await call.AllReplied.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        return await call.Members.ConfigureAwait(false);
+        return call.Settled();
     }
 
     private static bool SameBytes(T left, T right) =>
@@ -120,6 +117,10 @@ internal interface IOrderedReplies
     /// <summary>Completes once every reply of <see cref="Members"/> is complete, or <see cref="Members"/> failed (it may fault then).</summary>
     Task AllReplied { get; }
 
+    /// <summary>Once <see cref="AllReplied"/> completed: each member's reply.</summary>
+    /// <exception cref="Exception">The call failed before it was ordered (its failure).</exception>
+    IReadOnlyList<MemberReply> Settled();
+
     /// <summary>
     /// Runs <paramref name="continuation"/> once <see cref="AllReplied"/> would complete, on the thread that
     /// completes it (no hand-over to the pool): it must not block.
@@ -133,6 +134,13 @@ internal sealed class SettledReplies(Task<IReadOnlyDictionary<uint, Task<ReadOnl
     public Task<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> Members { get; } = members;
 
     public Task AllReplied => Members;
+
+#pragma warning disable VSTHRD002 // Read once AllReplied completed: every task here is complete.
+    public IReadOnlyList<MemberReply> Settled() =>
+        [.. Members.GetAwaiter().GetResult().Select(p => p.Value.IsCompletedSuccessfully
+            ? new MemberReply(p.Key, RpcReply.Ok(p.Value.Result), null)
+            : new MemberReply(p.Key, default, p.Value.Exception?.InnerException ?? new RpcException(RpcError.Stopped, "the call was canceled")))];
+#pragma warning restore VSTHRD002
 
     public void WhenAllReplied(Action continuation) =>
         _ = Members.ContinueWith(_ => continuation(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);

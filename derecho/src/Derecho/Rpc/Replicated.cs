@@ -105,6 +105,15 @@ public static class RpcSerializer
         }
     }
 
+    /// <summary>About how many bytes <paramref name="value"/> takes encoded (generated proxies size their buffers with it).</summary>
+    public static int SizeHint(string? value) => value is null ? 1 : 5 + (3 * value.Length);
+
+    /// <summary>About how many bytes <paramref name="value"/> takes encoded (generated proxies size their buffers with it).</summary>
+    public static int SizeHint(byte[]? value) => value is null ? 1 : 5 + value.Length;
+
+    /// <summary>About how many bytes <paramref name="value"/> takes encoded: a guess for other types, the buffer grows as needed.</summary>
+    public static int SizeHint<T>(T value) => value is null ? 1 : 16;
+
     /// <summary>Starts an argument array of <paramref name="count"/> elements (generated proxies).</summary>
     public static MessagePackWriter BeginArguments(ArrayBufferWriter<byte> buffer, int count)
     {

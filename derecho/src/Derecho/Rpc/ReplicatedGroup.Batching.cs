@@ -3,13 +3,15 @@ using System.Collections.Concurrent;
 namespace Derecho.Rpc;
 
 /// <summary>
-/// Sender batching of ordered calls (as Spindle batches small messages): a member multicasting calls into an
-/// in-memory shard keeps at most <see cref="MaxBatchesInFlight"/> multicasts of calls undelivered; calls made
-/// meanwhile wait and leave together in one multicast (<see cref="RpcKind.OrderedBatch"/>, up to the shard's
-/// small-message size) as soon as one of those is delivered. At low load a call leaves at once, alone; under load
-/// the per-message costs (a slot in the shard's ring, a delivery, a hop onto the replica's queue) are paid once
-/// per batch instead of once per call. In a persistent shard each call of a batch still gets its own version
-/// (<see cref="OnDelivered"/>), and a batch's calls are synced together by one group commit.
+/// Sender batching of ordered calls (as Spindle batches small messages): a member multicasting calls into a shard keeps
+/// at most <see cref="MaxBatchesInFlight"/> multicasts of calls undelivered; calls made meanwhile wait and leave
+/// together in one multicast (<see cref="RpcKind.OrderedBatch"/>, up to the shard's small-message size) as soon as one
+/// of those is delivered. At low load a call leaves at once, alone; under load the per-message costs (a slot in the
+/// shard's ring, a delivery, a hop onto the replica's queue) are paid once per batch instead of once per call. Waiting
+/// calls that fill a whole multicast leave at once whatever is in flight (up to the shard's window of undelivered
+/// messages): the limit is there to gather batches, and a full one has nothing more to gather, so under heavy load the
+/// shard's pipeline stays full. In a persistent shard each call of a batch still gets its own version (<see
+/// cref="OnDelivered"/>), and a batch's calls are synced together by one group commit.
 /// </summary>
 public sealed partial class ReplicatedGroup
 {
@@ -41,6 +43,7 @@ public sealed partial class ReplicatedGroup
         lock (batcher.Gate)
         {
             batcher.Queue.Enqueue(new QueuedCall(header, message, attempt));
+            batcher.QueuedBytes += BatchEntryOverhead + message.Length;
         }
         FlushBatches(key, batcher);
     }
@@ -52,9 +55,10 @@ public sealed partial class ReplicatedGroup
         // Taking and posting under one lock keeps the calls in the order they were made.
         lock (batcher.Gate)
         {
-            while (batcher.InFlight < MaxBatchesInFlight && batcher.Queue.Count > 0)
+            while (batcher.Queue.Count > 0 && (batcher.InFlight < MaxBatchesInFlight
+                || (batcher.InFlight < _fullBatchesInFlight && batcher.QueuedBytes + BatchHeaderSize > _batchBytes)))
             {
-                var calls = TakeBatch(batcher.Queue);
+                var calls = TakeBatch(batcher);
                 var allocation = _allocation;
                 if (allocation?.Shard(key.Type, key.Subgroup, key.Shard) is not { } members || !members.Contains(NodeId))
                 {
@@ -73,13 +77,14 @@ public sealed partial class ReplicatedGroup
     }
 
     /// <summary>Takes waiting calls up to the shard's small-message size.</summary>
-    private List<QueuedCall> TakeBatch(Queue<QueuedCall> queue)
+    private List<QueuedCall> TakeBatch(OrderedBatcher batcher)
     {
         var calls = new List<QueuedCall>();
         var bytes = BatchHeaderSize;
-        while (queue.TryPeek(out var next) && (calls.Count == 0 || bytes + BatchEntryOverhead + next.Message.Length <= _batchBytes))
+        while (batcher.Queue.TryPeek(out var next) && (calls.Count == 0 || bytes + BatchEntryOverhead + next.Message.Length <= _batchBytes))
         {
-            queue.Dequeue();
+            batcher.Queue.Dequeue();
+            batcher.QueuedBytes -= BatchEntryOverhead + next.Message.Length;
             calls.Add(next);
             bytes += BatchEntryOverhead + next.Message.Length;
         }
@@ -179,6 +184,9 @@ public sealed partial class ReplicatedGroup
 
         /// <summary>The calls waiting (under <see cref="Gate"/>).</summary>
         public Queue<QueuedCall> Queue { get; } = new();
+
+        /// <summary>The bytes the waiting calls take in a batch (under <see cref="Gate"/>).</summary>
+        public int QueuedBytes { get; set; }
 
         /// <summary>Multicasts sent and not yet delivered (under <see cref="Gate"/>).</summary>
         public int InFlight { get; set; }

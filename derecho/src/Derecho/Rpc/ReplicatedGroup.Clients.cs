@@ -34,6 +34,10 @@ public sealed partial class ReplicatedGroup
         }
     }
 
+    /// <summary>Whether a notification of the shard could reach a client now (<see cref="ReplicaContext.HasSubscribers"/>).</summary>
+    internal bool NotificationsWanted(int type, int subgroup, int shard) =>
+        !_clients.IsEmpty || (_relayTargets.TryGetValue(new ShardKey(type, subgroup, shard), out var targets) && !targets.IsEmpty);
+
     private void NotifyLocal(ShardKey key, ReadOnlyMemory<byte> message)
     {
         foreach (var (peer, session) in _clients)
@@ -168,21 +172,21 @@ public sealed partial class ReplicatedGroup
     }
 
     /// <summary>The replies of a call whose replies are all in (or which failed), as they go back to a client.</summary>
-#pragma warning disable VSTHRD002, VSTHRD103 // Every task read here is complete.
     private List<(uint Node, RpcReply Reply)> SettledReplies(IOrderedReplies call)
     {
-        if (!call.Members.IsCompletedSuccessfully)
+        IReadOnlyList<MemberReply> settled;
+        try
         {
-            return [(NodeId, RpcReply.From(call.Members.Exception?.InnerException ?? new RpcException(RpcError.Stopped, "the call was canceled")))];
+            settled = call.Settled();
         }
-        var replies = new List<(uint Node, RpcReply Reply)>(call.Members.Result.Count);
-        foreach (var (node, reply) in call.Members.Result)
+#pragma warning disable CA1031 // The call's failure is the client's reply.
+        catch (Exception e)
+#pragma warning restore CA1031
         {
-            replies.Add((node, reply.IsCompletedSuccessfully ? RpcReply.Ok(reply.Result) : RpcReply.From(reply.Exception?.InnerException ?? new RpcException(RpcError.Stopped, "the call was canceled"))));
+            return [(NodeId, RpcReply.From(e))];
         }
-        return replies;
+        return [.. settled.Select(r => (r.Node, r.ToReply()))];
     }
-#pragma warning restore VSTHRD002, VSTHRD103
 
     private async Task RelayP2PAsync(DirectPeer peer, CallId id, uint target, int type, int subgroup, uint methodId, ReadOnlyMemory<byte> arguments)
     {

@@ -41,6 +41,7 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
     private readonly List<ReadOnlyMemory<byte>> _deliveredCalls = [];
     private readonly Dictionary<int, (int ViewId, uint Index)> _callIndexes = [];
     private readonly int _batchBytes;
+    private readonly int _fullBatchesInFlight;
     private List<Action<Group>>? _beforeStart = [];
     private Group _group = null!;
     private long _nextSequence;
@@ -50,10 +51,11 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
     private volatile TaskCompletionSource _adequate = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ReplicatedGroup(uint nodeId, GroupLayout layout, IReadOnlyList<ReplicatedType> types, ReplicatedGroupOptions rpcOptions,
-        Persistence.PersistenceOptions persistence, int batchBytes)
+        Persistence.PersistenceOptions persistence, int batchBytes, int windowSize)
     {
         NodeId = nodeId;
         _batchBytes = batchBytes;
+        _fullBatchesInFlight = Math.Max(MaxBatchesInFlight, windowSize);
         PersistenceOptions = persistence;
         _clock = new Persistence.HybridLogicalClock(rpcOptions.Time);
         Frontiers = new Persistence.PersistenceFrontiers(
@@ -111,7 +113,7 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
             throw new ArgumentException("host at least one replicated type", nameof(types));
         }
         rpcOptions ??= new ReplicatedGroupOptions();
-        var replicated = new ReplicatedGroup(options.LocalId, layout ?? GroupLayout.SingleShard(types[0].Name), types, rpcOptions, options.Persistence, options.MaxSmcPayloadSize);
+        var replicated = new ReplicatedGroup(options.LocalId, layout ?? GroupLayout.SingleShard(types[0].Name), types, rpcOptions, options.Persistence, options.MaxSmcPayloadSize, options.WindowSize);
         var handlers = new GroupHandlers
         {
             Delivered = replicated.OnDelivered,

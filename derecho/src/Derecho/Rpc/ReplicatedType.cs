@@ -81,4 +81,10 @@ public sealed class ReplicaContext
     /// handler: every replica runs it, and each subscribed client receives the notification once.
     /// </summary>
     public void Notify(ReadOnlyMemory<byte> payload) => _group.Notify(TypeIndex, Subgroup.Index, Shard, payload);
+
+    /// <summary>
+    /// Whether a notification pushed now could reach a client (some client is connected to this member, or one
+    /// elsewhere subscribed to the shard): a handler can skip building its payload when not.
+    /// </summary>
+    public bool HasSubscribers => _group.NotificationsWanted(TypeIndex, Subgroup.Index, Shard);
 }
