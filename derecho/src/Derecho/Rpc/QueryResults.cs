@@ -62,12 +62,16 @@ public sealed class QueryResults<T>
         RpcException? removed = null;
         foreach (var reply in replies)
         {
-            if (reply.Failure is null && reply.Reply.Error == RpcError.MemberRemoved)
+            T result;
+            try
             {
-                removed = (RpcException)reply.Reply.ToException(reply.Node);
+                result = RpcSerializer.Deserialize<T>(reply.Result);
+            }
+            catch (MemberRemovedException e)
+            {
+                removed = e;
                 continue;
             }
-            var result = RpcSerializer.Deserialize<T>(reply.Result);
             if (!have)
             {
                 agreed = result;
