@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Diagnostics;
 using System.IO.Hashing;
@@ -69,7 +68,6 @@ internal static class NodeCommand
         private readonly XxHash64 _viewDigest = new();
         private readonly TaskCompletionSource _enoughMembers = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly List<long> _latencies = [];
-        private readonly ConcurrentBag<byte[]> _payloads = [];
         private int _digestView = -1;
         private long _viewCount;
         private long _delivered;
@@ -146,65 +144,24 @@ internal static class NodeCommand
             return done.Task;
         }
 
+        /// <summary>
+        /// Sends until <paramref name="ct"/> is cancelled (or <c>--send</c> messages are sent), <c>--window</c> at a
+        /// time: each completion, which runs on the member's event loop (inline completions), sends the next message
+        /// from there, so it leaves in the loop's next round without waking another thread.
+        /// </summary>
         private async Task SendLoopAsync(Group group, CancellationToken ct)
         {
-            await _enoughMembers.Task.WaitAsync(ct);
-            using var slots = new SemaphoreSlim(window);
-            var inFlight = new List<Task>();
-            var started = Stopwatch.GetTimestamp();
             try
             {
-                for (long i = 0; sendCount < 0 || i < sendCount; i++)
-                {
-                    var ahead = rate > 0 ? TimeSpan.FromSeconds(i / rate) - Stopwatch.GetElapsedTime(started) : TimeSpan.Zero;
-                    if (ahead > TimeSpan.Zero)
-                    {
-                        await Task.Delay(ahead, ct);
-                    }
-                    await slots.WaitAsync(ct);
-                    // A payload is used again once its send completed: a fresh one per send costs page faults and zeroing.
-                    var payload = _payloads.TryTake(out var reused) ? reused : new byte[size];
-                    BinaryPrimitives.WriteUInt32LittleEndian(payload, options.LocalId);
-                    BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(4), i);
-                    inFlight.Add(SendOneAsync(group, payload, slots));
-                    if (inFlight.Count > 4 * window)
-                    {
-                        inFlight.RemoveAll(t => t.IsCompleted);
-                    }
-                }
-                await Task.WhenAll(inFlight);
+                await _enoughMembers.Task.WaitAsync(ct);
             }
             catch (OperationCanceledException)
             {
+                return;
             }
-            catch (GroupStoppedException)
-            {
-            }
-        }
-
-        private async Task SendOneAsync(Group group, byte[] payload, SemaphoreSlim slots)
-        {
-            var start = Stopwatch.GetTimestamp();
-            try
-            {
-                await group.SendAsync(payload);
-                var end = Stopwatch.GetTimestamp();
-                if (start >= Interlocked.Read(ref _windowStart) && end <= Interlocked.Read(ref _windowEnd))
-                {
-                    lock (_latencies)
-                    {
-                        _latencies.Add(end - start);
-                    }
-                }
-            }
-            catch (GroupStoppedException)
-            {
-            }
-            finally
-            {
-                _payloads.Add(payload);
-                slots.Release();
-            }
+            var sender = new Sender(this, group, options.LocalId, size, window, rate, sendCount, ct);
+            sender.Pump();
+            await sender.Done;
         }
 
         private void OnDelivered(DeliveredMessage message)
@@ -244,6 +201,17 @@ internal static class NodeCommand
             }
         }
 
+        private void RecordLatency(long start, long end)
+        {
+            if (start >= Interlocked.Read(ref _windowStart) && end <= Interlocked.Read(ref _windowEnd))
+            {
+                lock (_latencies)
+                {
+                    _latencies.Add(end - start);
+                }
+            }
+        }
+
         private void PrintResult()
         {
             var seconds = Stopwatch.GetElapsedTime(_windowStart, _windowEnd).TotalSeconds;
@@ -255,6 +223,89 @@ internal static class NodeCommand
             double Micros(double q) => sorted.Length == 0 ? 0 : Stopwatch.GetElapsedTime(0, sorted[(int)Math.Min(sorted.Length - 1, q * sorted.Length)]).TotalMicroseconds;
             Console.Out.WriteLine(FormattableString.Invariant(
                 $"result node {options.LocalId} delivered {Interlocked.Read(ref _deliveredInWindow)} seconds {seconds:F3} sent {sorted.Length} p50us {Micros(0.5):F0} p99us {Micros(0.99):F0} maxus {Micros(1.0):F0}"));
+        }
+
+        /// <summary>The send loop: keeps <c>--window</c> sends in flight, at <c>--rate</c> at most, reusing payloads once sent.</summary>
+        private sealed class Sender(NodeRun run, Group group, uint localId, int size, int window, double rate, long count, CancellationToken ct)
+        {
+            private readonly Lock _gate = new();
+            private readonly Stack<byte[]> _payloads = new();
+            private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            private readonly long _started = Stopwatch.GetTimestamp();
+            private long _next;
+            private int _inFlight;
+            private bool _waiting;
+
+            /// <summary>Completes once sending stopped and no send is in flight.</summary>
+#pragma warning disable VSTHRD003 // Completed by the sends' continuations; awaiting it cannot deadlock.
+            public Task Done => _done.Task;
+#pragma warning restore VSTHRD003
+
+            /// <summary>Starts sends until the window is full; called again by every completion (the lock is reentrant).</summary>
+            public void Pump()
+            {
+                lock (_gate)
+                {
+                    while (!_waiting && _inFlight < window && !ct.IsCancellationRequested && (count < 0 || _next < count))
+                    {
+                        var ahead = rate > 0 ? TimeSpan.FromSeconds(_next / rate) - Stopwatch.GetElapsedTime(_started) : TimeSpan.Zero;
+                        if (ahead > TimeSpan.Zero)
+                        {
+                            _waiting = true;
+                            _ = PumpLaterAsync(ahead);
+                            break;
+                        }
+                        // A payload is used again once its send completed: a fresh one per send costs page faults and zeroing.
+                        var payload = _payloads.TryPop(out var reused) ? reused : new byte[size];
+                        BinaryPrimitives.WriteUInt32LittleEndian(payload, localId);
+                        BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(4), _next++);
+                        _inFlight++;
+                        _ = SendOneAsync(payload);
+                    }
+                    if (_inFlight == 0 && !_waiting)
+                    {
+                        _done.TrySetResult();
+                    }
+                }
+            }
+
+            private async Task PumpLaterAsync(TimeSpan delay)
+            {
+                try
+                {
+                    await Task.Delay(delay, ct);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                lock (_gate)
+                {
+                    _waiting = false;
+                }
+                Pump();
+            }
+
+            private async Task SendOneAsync(byte[] payload)
+            {
+                var start = Stopwatch.GetTimestamp();
+                try
+                {
+                    await group.SendAsync(payload);
+                    run.RecordLatency(start, Stopwatch.GetTimestamp());
+                }
+                catch (GroupStoppedException)
+                {
+                }
+                finally
+                {
+                    lock (_gate)
+                    {
+                        _payloads.Push(payload);
+                        _inFlight--;
+                    }
+                }
+                Pump();
+            }
         }
     }
 }

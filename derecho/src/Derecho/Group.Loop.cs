@@ -132,7 +132,7 @@ public sealed partial class Group
             // late behind megabytes of data (which would raise false suspicions).
             for (var count = 0; count < MaxBulkFramesPerBatch && _bulkFrames.TryDequeue(out var frame); count++)
             {
-                Receive(frame.Connection, frame.Body);
+                Receive(frame.Connection, frame.Body, frame.Tail);
                 handled = true;
             }
             if (!handled)
@@ -169,7 +169,7 @@ public sealed partial class Group
         switch (input)
         {
             case FrameInput frame:
-                Receive(frame.Connection, frame.Body);
+                Receive(frame.Connection, frame.Body, frame.Tail);
                 break;
             case SendInput send:
                 StartSend(send);
@@ -199,7 +199,7 @@ public sealed partial class Group
         }
     }
 
-    private void Receive(PeerConnection connection, ReadOnlyMemory<byte> body)
+    private void Receive(PeerConnection connection, ReadOnlyMemory<byte> body, ReadOnlyMemory<byte> tail)
     {
         if (!_connections.TryGetValue(connection, out var node))
         {
@@ -212,7 +212,7 @@ public sealed partial class Group
         }
         try
         {
-            _member.Receive(node, body);
+            _member.Receive(node, body, tail);
         }
         catch (ProtocolFormatException e)
         {
@@ -400,7 +400,7 @@ public sealed partial class Group
         {
             return last.Header;
         }
-        var header = type == FrameType.Bulk && send.Tail.IsEmpty && Frame.TryGetReceivedHeader(send.Body, type, out var received)
+        var header = type == FrameType.Bulk && Frame.TryGetReceivedHeader(send.Body, send.Body.Length + send.Tail.Length, type, out var received)
             ? received
             : Frame.Header(type, send.Body.Span, send.Tail.Span);
         _lastFramed = (type, send.Body, send.Tail, header);
@@ -476,7 +476,7 @@ public sealed partial class Group
     {
         var message = new DeliveredMessage(delivery.Sender, delivery.SenderIndex, delivery.ViewId, delivery.OrderIndex, delivery.Payload) { Shard = delivery.Shard };
         _handlers.Delivered?.Invoke(message);
-        var lent = _largeMessageBuffers?.IsLent(delivery.Payload) == true;
+        var lent = _largeMessageBuffers.IsLent(delivery.Payload);
         // A lent buffer is used again after this: subscribers read later, so they get their own copy.
         var kept = lent && _subscribers.Length > 0 ? message with { Payload = delivery.Payload.ToArray() } : message;
         foreach (var subscriber in _subscribers)
@@ -485,7 +485,7 @@ public sealed partial class Group
         }
         if (lent)
         {
-            _largeMessageBuffers!.Return(delivery.Payload);
+            _largeMessageBuffers.Return(delivery.Payload);
         }
         _metrics.Delivered.Add(1, _metrics.Node);
         _metrics.DeliveredBytes.Add(delivery.Payload.Length, _metrics.Node);
@@ -495,7 +495,7 @@ public sealed partial class Group
     {
         _view = view;
         // Assemblies of the view that ended are dropped: their buffers go to the garbage collector.
-        _largeMessageBuffers?.Forget();
+        _largeMessageBuffers.Forget();
         _logger.ViewInstalled(NodeId, view.ToString());
         WriteViewFile(view);
         foreach (var member in view.Members)
@@ -556,7 +556,11 @@ public sealed partial class Group
 
     private abstract record Input;
 
-    private sealed record FrameInput(PeerConnection Connection, ReadOnlyMemory<byte> Body) : Input;
+    /// <summary>A frame's payload: <see cref="Body"/>, followed by <see cref="Tail"/> when the transport placed its later bytes elsewhere.</summary>
+    private sealed record FrameInput(PeerConnection Connection, ReadOnlyMemory<byte> Body) : Input
+    {
+        public ReadOnlyMemory<byte> Tail { get; init; }
+    }
 
     /// <summary>The first input: carries out the outputs the member made when it was created (a join request).</summary>
     private sealed record StartInput : Input

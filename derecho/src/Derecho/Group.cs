@@ -35,7 +35,7 @@ public sealed partial class Group : IAsyncDisposable
     private readonly TaskCompletionSource<StopReason> _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _shutdown = new();
     private readonly ITimer _timer;
-    private readonly LargeMessageBuffers? _largeMessageBuffers;
+    private readonly LargeMessageBuffers _largeMessageBuffers;
     private Member _member = null!;
     private ChannelWriter<DeliveredMessage>[] _subscribers = [];
     private volatile View? _view;
@@ -52,7 +52,7 @@ public sealed partial class Group : IAsyncDisposable
             Math.Max(options.MaxPayloadSize, (long)options.WindowSize * (options.MaxSmcPayloadSize + 64)) + (1 << 20));
         _transport = new TcpTransport(new Hello(options.LocalId, Incarnation), new TransportEvents(this), maxFrame);
         _metrics = new GroupMetrics(options.LocalId, () => Volatile.Read(ref _pendingSendCount));
-        _largeMessageBuffers = options.ReuseLargeMessageBuffers ? new LargeMessageBuffers(options.MaxPayloadSize) : null;
+        _largeMessageBuffers = new LargeMessageBuffers(options.MaxPayloadSize, options.BlockSize, options.ReuseLargeMessageBuffers);
         _timer = _time.CreateTimer(_ => PostAndRun(TickInput.Instance), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
@@ -325,7 +325,7 @@ public sealed partial class Group : IAsyncDisposable
     }
 
     /// <summary>Forwards the transport's events (on its threads) to the event loop.</summary>
-    private sealed class TransportEvents(Group group) : ITransportHandler
+    private sealed class TransportEvents(Group group) : ITransportHandler, IBulkPlacement
     {
         public void OnAccepted(PeerConnection connection)
         {
@@ -357,5 +357,22 @@ public sealed partial class Group : IAsyncDisposable
         }
 
         public void OnClosed(PeerConnection connection, string reason) => group.PostAndRun(new ClosedInput(connection, reason));
+
+        /// <summary>A block of a large message is read straight into the buffer its message is assembled in.</summary>
+        public Memory<byte> Place(PeerConnection connection, ReadOnlySpan<byte> head, int payloadLength, out int split)
+        {
+            if (!MessageCodec.TryReadChunkHeader(head, payloadLength, out var chunk, out split))
+            {
+                return default;
+            }
+            var message = new LargeMessageKey(chunk.ViewId, chunk.Stream, chunk.SenderRank, chunk.Index);
+            return group._largeMessageBuffers.Place(message, chunk.TotalLength, chunk.Offset, payloadLength - split);
+        }
+
+        public void OnPlacedFrame(PeerConnection connection, ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> placed)
+        {
+            group._bulkFrames.Enqueue(new FrameInput(connection, head) { Tail = placed });
+            group.RunLoopHere();
+        }
     }
 }

@@ -36,6 +36,13 @@ internal readonly record struct Transmission(int ToRank, ProtocolMessage Message
 /// </summary>
 internal sealed class AtomicMulticast
 {
+    /// <summary>
+    /// Payload bytes after which a batch is closed and the next begins: receivers count (and report) a batch's
+    /// messages once it has arrived whole, so a window's worth in one batch would make the sender wait for all of
+    /// it before sending more; batches of this size keep the window moving.
+    /// </summary>
+    private const int MaxBatchBytes = 64 * 1024;
+
     private readonly SharedStateTable _table;
     private readonly int _viewId;
     private readonly int _stream;
@@ -115,8 +122,15 @@ internal sealed class AtomicMulticast
         }
         List<ReadOnlyMemory<byte>?>? batch = null;
         var batchStart = _sent;
+        var batchBytes = 0;
         while (_sent < limit && (_queue.Count > 0 || _sent < target))
         {
+            if (batchBytes >= MaxBatchBytes)
+            {
+                Flush(output, ref batch, batchStart);
+                batchStart = _sent;
+                batchBytes = 0;
+            }
             ReadOnlyMemory<byte>? payload = null;
             if (_queue.TryDequeue(out var message))
             {
@@ -136,6 +150,7 @@ internal sealed class AtomicMulticast
                 continue;
             }
             (batch ??= []).Add(payload);
+            batchBytes += payload?.Length ?? 0;
             _sent++;
         }
         Flush(output, ref batch, batchStart);
@@ -194,7 +209,9 @@ internal sealed class AtomicMulticast
         var key = (sender, chunk.Index);
         if (!_assemblies.TryGetValue(key, out var assembly))
         {
-            assembly = new Assembly(chunk.TotalLength, _blockSize, _buffers);
+            var buffer = _buffers?.Assemble(new LargeMessageKey(_viewId, _stream, sender, chunk.Index), chunk.TotalLength)
+                ?? GC.AllocateUninitializedArray<byte>(chunk.TotalLength);
+            assembly = new Assembly(buffer, chunk.TotalLength, _blockSize);
             _assemblies.Add(key, assembly);
         }
         if (assembly.Length != chunk.TotalLength || !assembly.Add(block, chunk.Bytes.Span))
@@ -210,6 +227,7 @@ internal sealed class AtomicMulticast
             return false;
         }
         _assemblies.Remove(key);
+        _buffers?.Assembled(new LargeMessageKey(_viewId, _stream, sender, chunk.Index));
         ref var slot = ref _logs[sender].At(chunk.Index);
         slot.Present = true;
         slot.IsNull = false;
@@ -383,18 +401,18 @@ internal sealed class AtomicMulticast
     /// A large message being received: its buffer (pooled, or its own, possibly longer than the message) and which
     /// of its blocks arrived (in any order).
     /// </summary>
-    private sealed class Assembly(int length, int blockSize, LargeMessageBuffers? buffers)
+    private sealed class Assembly(byte[] buffer, int length, int blockSize)
     {
         private readonly bool[] _arrived = new bool[(length + blockSize - 1) / blockSize];
         private int _missing = (length + blockSize - 1) / blockSize;
 
-        public byte[] Buffer { get; } = buffers?.Rent(length) ?? GC.AllocateUninitializedArray<byte>(length);
+        public byte[] Buffer => buffer;
 
         public int Length => length;
 
         public bool Complete => _missing == 0;
 
-        /// <summary>Copies block <paramref name="block"/> into place; false if it arrived before.</summary>
+        /// <summary>Copies block <paramref name="block"/> into place unless it was received there; false if it arrived before.</summary>
         public bool Add(int block, ReadOnlySpan<byte> bytes)
         {
             if (_arrived[block])
@@ -403,7 +421,11 @@ internal sealed class AtomicMulticast
             }
             _arrived[block] = true;
             _missing--;
-            bytes.CopyTo(Buffer.AsSpan(block * blockSize));
+            var place = buffer.AsSpan(block * blockSize, bytes.Length);
+            if (!bytes.Overlaps(place, out var shift) || shift != 0)
+            {
+                bytes.CopyTo(place);
+            }
             return true;
         }
     }

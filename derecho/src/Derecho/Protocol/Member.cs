@@ -124,13 +124,21 @@ public sealed partial class Member : IDeliverySink
     /// <paramref name="body"/>, so it must not change afterwards (give each received frame an array of its own).
     /// </summary>
     /// <exception cref="ProtocolFormatException">The body is malformed; nothing changed, drop the connection.</exception>
-    public void Receive(uint from, ReadOnlyMemory<byte> body)
+    public void Receive(uint from, ReadOnlyMemory<byte> body) => Receive(from, body, default);
+
+    /// <summary>
+    /// A message body from peer <paramref name="from"/> that came in two parts, <paramref name="body"/> followed by
+    /// <paramref name="tail"/>: a block of a large message whose bytes the transport read straight into the buffer
+    /// its message is assembled in (<see cref="MemberOptions.LargeMessageBuffers"/>). Neither part may change afterwards.
+    /// </summary>
+    /// <exception cref="ProtocolFormatException">The body is malformed, or not a block; nothing changed, drop the connection.</exception>
+    public void Receive(uint from, ReadOnlyMemory<byte> body, ReadOnlyMemory<byte> tail)
     {
         if (Status == MemberStatus.Stopped)
         {
             return;
         }
-        var message = MessageCodec.DecodeShared(body);
+        var message = MessageCodec.DecodeShared(body, tail);
         // Rejoining: any word from a peer means a group is there, so this member waits for it, however long; but a
         // join request only means another member is looking for a group too (a total restart: each restarted member
         // asks the others, and none may wait for the rest).
@@ -398,7 +406,8 @@ public sealed partial class Member : IDeliverySink
             }
             else
             {
-                SendToRank(rank, chunk.Received, bulk: true);
+                // As received: from the assembly when the transport placed the bytes there, with the header they came with.
+                SendToRank(rank, chunk.Received, bulk: true, tail: chunk.ReceivedTail);
             }
         }
         _relayTo.Clear();

@@ -43,9 +43,9 @@ public sealed record MemberOptions
     public BulkSchedule BulkSchedule { get; init; } = BulkSchedule.Binomial;
 
     /// <summary>
-    /// Where received large messages are assembled: pooled buffers lent to the application until it returns them
-    /// (<see cref="LargeMessageBuffers.Return"/>), or null (the default) for a fresh array per message that the
-    /// application may keep.
+    /// Where received large messages are assembled: buffers the transport may read blocks straight into, pooled
+    /// and lent to the application until it returns them (<see cref="LargeMessageBuffers.Return"/>) or not; or
+    /// null (the default) for a fresh array per message that the application may keep.
     /// </summary>
     public LargeMessageBuffers? LargeMessageBuffers { get; init; }
 

@@ -94,15 +94,27 @@ internal static class MessageCodec
     /// not change afterwards.
     /// </summary>
     /// <exception cref="ProtocolFormatException">The body is malformed.</exception>
-    public static ProtocolMessage DecodeShared(ReadOnlyMemory<byte> body)
+    public static ProtocolMessage DecodeShared(ReadOnlyMemory<byte> body) => DecodeShared(body, default);
+
+    /// <summary>
+    /// Decodes a body received in two parts, <paramref name="body"/> followed by <paramref name="tail"/>, without
+    /// copying: only a block of a large message comes so (its bytes read straight into place), and its bytes are
+    /// then <paramref name="tail"/>.
+    /// </summary>
+    /// <exception cref="ProtocolFormatException">The body is malformed, or a message other than a block came in two parts.</exception>
+    public static ProtocolMessage DecodeShared(ReadOnlyMemory<byte> body, ReadOnlyMemory<byte> tail)
     {
         var reader = new WireReader(body.Span);
         var kind = (MessageKind)reader.Byte();
+        if (!tail.IsEmpty && kind != MessageKind.Chunk)
+        {
+            throw new ProtocolFormatException($"a message of kind {(byte)kind} came in two parts");
+        }
         ProtocolMessage message = kind switch
         {
             MessageKind.Row => new RowMessage(ReadRow(ref reader)),
             MessageKind.Data => ReadBatch(ref reader, body),
-            MessageKind.Chunk => ReadChunk(ref reader, body),
+            MessageKind.Chunk => ReadChunk(ref reader, body, tail),
             MessageKind.JoinRequest => ReadJoinRequest(ref reader),
             MessageKind.JoinRedirect => new JoinRedirect(ReadNodeId(ref reader), reader.String()),
             MessageKind.Commit => new CommitMessage(ReadProposal(ref reader)),
@@ -325,7 +337,62 @@ internal static class MessageCodec
         return new DataBatch(viewId, stream, senderRank, firstIndex, entries);
     }
 
-    private static DataChunk ReadChunk(ref WireReader reader, ReadOnlyMemory<byte> body)
+    private static DataChunk ReadChunk(ref WireReader reader, ReadOnlyMemory<byte> body, ReadOnlyMemory<byte> tail)
+    {
+        var header = ReadChunkHeader(ref reader, out var length);
+        ReadOnlyMemory<byte> bytes;
+        if (tail.IsEmpty)
+        {
+            reader.Skip(length);
+            bytes = body.Slice(reader.Position - length, length);
+        }
+        else if (length == tail.Length && reader.Remaining == 0)
+        {
+            bytes = tail;
+        }
+        else
+        {
+            throw new ProtocolFormatException($"a chunk of {length} bytes came with {tail.Length} placed bytes after {reader.Remaining} more");
+        }
+        return new DataChunk(header.ViewId, header.Stream, header.SenderRank, header.Index, header.TotalLength, header.Offset, bytes)
+        {
+            Received = body,
+            ReceivedTail = tail,
+        };
+    }
+
+    /// <summary>
+    /// Reads the header of a block of a large message from the first bytes <paramref name="head"/> of a body of
+    /// <paramref name="bodyLength"/> bytes, for a receiver that reads the block's bytes straight into place: false
+    /// when the body is not a well-formed block (it is then decoded the ordinary way, which names the defect).
+    /// </summary>
+    /// <param name="head">The body's first bytes.</param>
+    /// <param name="bodyLength">The whole body's length.</param>
+    /// <param name="chunk">The block's header.</param>
+    /// <param name="headerLength">Where the block's bytes start in the body.</param>
+    public static bool TryReadChunkHeader(ReadOnlySpan<byte> head, int bodyLength, out ChunkHeader chunk, out int headerLength)
+    {
+        chunk = default;
+        headerLength = 0;
+        var reader = new WireReader(head);
+        try
+        {
+            if ((MessageKind)reader.Byte() != MessageKind.Chunk)
+            {
+                return false;
+            }
+            chunk = ReadChunkHeader(ref reader, out var length);
+            headerLength = reader.Position;
+            return length == bodyLength - headerLength;
+        }
+        catch (ProtocolFormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A block's header after its kind byte, up to its bytes, whose count is <paramref name="length"/>.</summary>
+    private static ChunkHeader ReadChunkHeader(ref WireReader reader, out int length)
     {
         var viewId = ReadViewId(ref reader);
         var stream = reader.Count(MaxStreams - 1, "stream");
@@ -333,12 +400,12 @@ internal static class MessageCodec
         var index = ReadCounter(ref reader, "message index");
         var total = reader.Count(int.MaxValue, "message length");
         var offset = reader.Count(int.MaxValue, "chunk offset");
-        var bytes = Slice(ref reader, body);
-        if ((long)offset + bytes.Length > total || bytes.Length == 0)
+        length = reader.Count(int.MaxValue, "chunk length");
+        if ((long)offset + length > total || length == 0)
         {
-            throw new ProtocolFormatException($"chunk [{offset}, +{bytes.Length}) outside a message of {total} bytes");
+            throw new ProtocolFormatException($"chunk [{offset}, +{length}) outside a message of {total} bytes");
         }
-        return new DataChunk(viewId, stream, senderRank, index, total, offset, bytes) { Received = body };
+        return new ChunkHeader(viewId, stream, senderRank, index, total, offset);
     }
 
     /// <summary>A join request with the joiner's information (possibly empty).</summary>

@@ -33,7 +33,16 @@ internal sealed record DataChunk(int ViewId, int Stream, int SenderRank, long In
 {
     /// <summary>The body this block was decoded from (empty for one made here): a relay forwards it as is, without encoding it again.</summary>
     public ReadOnlyMemory<byte> Received { get; init; }
+
+    /// <summary>
+    /// The rest of the received body when the transport read the block's bytes straight into place (then they are
+    /// <see cref="Bytes"/>, following <see cref="Received"/>); empty otherwise.
+    /// </summary>
+    public ReadOnlyMemory<byte> ReceivedTail { get; init; }
 }
+
+/// <summary>What a <see cref="DataChunk"/> says about itself before its bytes.</summary>
+internal readonly record struct ChunkHeader(int ViewId, int Stream, int SenderRank, long Index, int TotalLength, int Offset);
 
 /// <summary>A process asks to be admitted.</summary>
 internal sealed record JoinRequest(ViewMember Joiner, ReadOnlyMemory<byte> Info = default) : ProtocolMessage;

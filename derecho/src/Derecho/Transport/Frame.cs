@@ -206,22 +206,47 @@ public static class Frame
     /// out payloads right behind their verified headers in buffers it never writes again. A relay then forwards
     /// the frame with the checksum it came with instead of computing it again.
     /// </summary>
-    public static bool TryGetReceivedHeader(ReadOnlyMemory<byte> payload, FrameType type, out ReadOnlyMemory<byte> header)
+    public static bool TryGetReceivedHeader(ReadOnlyMemory<byte> payload, FrameType type, out ReadOnlyMemory<byte> header) =>
+        TryGetReceivedHeader(payload, payload.Length, type, out header);
+
+    /// <summary>
+    /// The header that framed a received frame whose payload starts with <paramref name="head"/> and is
+    /// <paramref name="payloadLength"/> bytes long: for a frame whose later bytes a receiver placed elsewhere
+    /// (<see cref="IBulkPlacement"/>), forwarded as <paramref name="head"/> followed by those bytes.
+    /// </summary>
+    public static bool TryGetReceivedHeader(ReadOnlyMemory<byte> head, int payloadLength, FrameType type, out ReadOnlyMemory<byte> header)
     {
         header = default;
-        if (!MemoryMarshal.TryGetArray(payload, out var segment) || segment.Offset < HeaderSize)
+        if (!MemoryMarshal.TryGetArray(head, out var segment) || segment.Offset < HeaderSize)
         {
             return false;
         }
         var candidate = segment.Array.AsMemory(segment.Offset - HeaderSize, HeaderSize);
         var bytes = candidate.Span;
         if (bytes[0] != MagicD || bytes[1] != MagicR || bytes[2] != Version || bytes[3] != (byte)type
-            || BinaryPrimitives.ReadUInt32LittleEndian(bytes[4..]) != (uint)payload.Length)
+            || BinaryPrimitives.ReadUInt32LittleEndian(bytes[4..]) != (uint)payloadLength)
         {
             return false;
         }
         header = candidate;
         return true;
+    }
+
+    /// <summary>
+    /// Checks the checksum in <paramref name="header"/> (a frame header whose length field was checked) against a
+    /// payload received in two parts: <paramref name="head"/> followed by <paramref name="rest"/>.
+    /// </summary>
+    /// <exception cref="MalformedFrameException">The checksum does not match.</exception>
+    public static void Verify(ReadOnlySpan<byte> header, ReadOnlySpan<byte> head, ReadOnlySpan<byte> rest)
+    {
+        var crc = Checksum();
+        crc.Append(header[..8]);
+        crc.Append(head);
+        crc.Append(rest);
+        if (crc.GetCurrentHashAsUInt32() != BinaryPrimitives.ReadUInt32LittleEndian(header[8..]))
+        {
+            throw new MalformedFrameException("frame checksum mismatch");
+        }
     }
 
     private static void WriteHeaderAndPayload(Span<byte> span, FrameType type, ReadOnlySpan<byte> payload)

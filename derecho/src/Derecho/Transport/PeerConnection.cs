@@ -13,9 +13,9 @@ namespace Derecho.Transport;
 /// (<see cref="Send(ReadOnlyMemory{byte}, ReadOnlyMemory{byte}, ReadOnlyMemory{byte}, bool)"/>) are sent from where they
 /// lie, header, body and tail gathered into one system call with the frames around them. Bulk frames (blocks of
 /// large messages) form a second lane, in order among themselves, sent one frame at a time behind the control
-/// frames that wait: a row or heartbeat waits behind at most one bulk frame, never behind megabytes of data. The
-/// transport's I/O thread reads frames into buffers that are never reused and hands each payload to the
-/// <see cref="ITransportHandler"/> on that thread, without a copy. A malformed frame, a broken socket or a peer that
+/// frames that wait: a row or heartbeat waits behind at most one bulk frame, never behind megabytes of data. The transport's I/O thread reads frames into buffers that are never reused and hands each
+/// payload to the <see cref="ITransportHandler"/> on that thread, without a copy, except that a large bulk frame
+/// may be read straight into memory an <see cref="IBulkPlacement"/> names. A malformed frame, a broken socket or a peer that
 /// does not drain its data closes the connection and reports it to the handler once.
 /// </summary>
 public sealed class PeerConnection : IDisposable
@@ -34,6 +34,18 @@ public sealed class PeerConnection : IDisposable
 
     /// <summary>The size of a block that control frames are written into.</summary>
     private const int SendBlockSize = 64 * 1024;
+
+    /// <summary>Bulk frames with payloads of at least this many bytes are offered to the <see cref="IBulkPlacement"/>.</summary>
+    public const int MinPlacedPayload = 4096;
+
+    /// <summary>The bytes of a bulk frame's payload the placement sees (<see cref="IBulkPlacement.Place"/>) when the frame is longer.</summary>
+    public const int PlacementHead = 64;
+
+    /// <summary>
+    /// The most a read takes at a frame boundary while the peer sends placed frames: enough for a header and the
+    /// start of the next frame, so that a placed frame's bytes are read where they belong, not copied there.
+    /// </summary>
+    private const int BoundaryRead = 1024;
 
     /// <summary>Bytes read from one connection before the I/O thread turns to the others.</summary>
     private const int ReadBudget = 1 << 20;
@@ -67,6 +79,13 @@ public sealed class PeerConnection : IDisposable
     private byte[] _received = GC.AllocateUninitializedArray<byte>(ReceiveBufferSize);
     private int _receivedStart;
     private int _receivedEnd;
+    private readonly IBulkPlacement? _placement;
+    private Memory<byte> _placed;
+    private int _placedFilled;
+    private int _placedSplit;
+    private bool _placing;
+    private byte[]? _declinedBuffer;
+    private int _declinedStart;
 
     internal PeerConnection(Socket socket, Hello remote, ITransportHandler handler, int maxFrameSize, Action wakeIoThread)
     {
@@ -84,6 +103,7 @@ public sealed class PeerConnection : IDisposable
         _wakeIoThread = wakeIoThread;
         Remote = remote;
         _handler = handler;
+        _placement = handler as IBulkPlacement;
         _maxFrameSize = maxFrameSize;
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
     }
@@ -404,7 +424,8 @@ public sealed class PeerConnection : IDisposable
     /// <summary>
     /// The socket has bytes (or an error, or the end of the stream): the I/O thread reads what is there, up to a
     /// budget, into buffers that are never written again once handed out, so every payload is a slice the handler
-    /// may keep.
+    /// may keep. A large bulk frame whose destination the <see cref="IBulkPlacement"/> names is read there instead,
+    /// after its first bytes.
     /// </summary>
     internal void OnReadable()
     {
@@ -412,8 +433,24 @@ public sealed class PeerConnection : IDisposable
         {
             for (var budget = ReadBudget; budget > 0 && !IsClosed;)
             {
+                if (!_placed.IsEmpty)
+                {
+                    var count = Read(_placed.Span[_placedFilled..]);
+                    if (count <= 0)
+                    {
+                        return;
+                    }
+                    _placedFilled += count;
+                    budget -= count;
+                    if (_placedFilled == _placed.Length)
+                    {
+                        HandOverPlaced();
+                    }
+                    continue;
+                }
                 int frameLength;
-                while (Frame.TryRead(_received.AsSpan(_receivedStart, _receivedEnd - _receivedStart), _maxFrameSize, out var type, out frameLength))
+                FrameType type;
+                while (Frame.TryRead(_received.AsSpan(_receivedStart, _receivedEnd - _receivedStart), _maxFrameSize, out type, out frameLength))
                 {
                     if (type == FrameType.Hello)
                     {
@@ -427,6 +464,10 @@ public sealed class PeerConnection : IDisposable
                         return;
                     }
                 }
+                if (frameLength > 0 && type == FrameType.Bulk && TryPlace(frameLength))
+                {
+                    continue;
+                }
                 var fits = frameLength > 0 ? _received.Length - _receivedStart >= frameLength : _received.Length - _receivedEnd >= MinimumRead;
                 if (!fits)
                 {
@@ -435,19 +476,10 @@ public sealed class PeerConnection : IDisposable
                     _received.AsSpan(_receivedStart, _receivedEnd - _receivedStart).CopyTo(fresh);
                     (_received, _receivedStart, _receivedEnd) = (fresh, 0, _receivedEnd - _receivedStart);
                 }
-                var read = _socket.Receive(_received.AsSpan(_receivedEnd), SocketFlags.None, out var error);
-                if (error == SocketError.WouldBlock)
+                var room = _received.AsSpan(_receivedEnd);
+                var read = Read(_placing && frameLength == 0 && room.Length > BoundaryRead ? room[..BoundaryRead] : room);
+                if (read <= 0)
                 {
-                    return;
-                }
-                if (error != SocketError.Success)
-                {
-                    Close($"receive failed: {error}");
-                    return;
-                }
-                if (read == 0)
-                {
-                    Close(_receivedEnd == _receivedStart ? "peer closed the connection" : "peer closed the connection in the middle of a frame");
                     return;
                 }
                 _receivedEnd += read;
@@ -468,6 +500,74 @@ public sealed class PeerConnection : IDisposable
         }
     }
 
+    /// <summary>Reads into <paramref name="into"/>: the count, or 0 when nothing is there yet or the connection closed.</summary>
+    private int Read(Span<byte> into)
+    {
+        var read = _socket.Receive(into, SocketFlags.None, out var error);
+        if (error == SocketError.WouldBlock)
+        {
+            return 0;
+        }
+        if (error != SocketError.Success)
+        {
+            Close($"receive failed: {error}");
+            return 0;
+        }
+        if (read == 0)
+        {
+            Close(_receivedEnd == _receivedStart && _placed.IsEmpty ? "peer closed the connection" : "peer closed the connection in the middle of a frame");
+        }
+        return read;
+    }
+
+    /// <summary>
+    /// Offers the incomplete bulk frame at the start of the received bytes (<paramref name="frameLength"/> bytes
+    /// in all) to the placement once its first bytes are here; true when its remaining bytes go to the destination
+    /// the placement named (those already read are moved there).
+    /// </summary>
+    private bool TryPlace(int frameLength)
+    {
+        var payloadLength = frameLength - Frame.HeaderSize;
+        var available = _receivedEnd - _receivedStart - Frame.HeaderSize;
+        if (_placement is null || payloadLength < MinPlacedPayload || available < PlacementHead
+            || (_declinedBuffer == _received && _declinedStart == _receivedStart))
+        {
+            return false;
+        }
+        var head = _received.AsSpan(_receivedStart + Frame.HeaderSize, available);
+        var destination = _placement.Place(this, head[..PlacementHead], payloadLength, out var split);
+        if (destination.IsEmpty)
+        {
+            (_declinedBuffer, _declinedStart, _placing) = (_received, _receivedStart, false);
+            return false;
+        }
+        if (split < 0 || split > PlacementHead || destination.Length != payloadLength - split)
+        {
+            throw new InvalidOperationException($"placement of {destination.Length} bytes after {split} for a payload of {payloadLength}");
+        }
+        head[split..].CopyTo(destination.Span);
+        (_placed, _placedFilled, _placedSplit, _placing) = (destination, available - split, split, true);
+        // The bytes after the split live in the destination now; later frames are read in behind the split.
+        _receivedEnd = _receivedStart + Frame.HeaderSize + split;
+        if (_placedFilled == _placed.Length)
+        {
+            HandOverPlaced();
+        }
+        return true;
+    }
+
+    /// <summary>A placed frame is complete: checks its checksum and hands it to the placement.</summary>
+    private void HandOverPlaced()
+    {
+        var header = _received.AsSpan(_receivedStart, Frame.HeaderSize);
+        var head = _received.AsMemory(_receivedStart + Frame.HeaderSize, _placedSplit);
+        var placed = _placed;
+        _placed = default;
+        Frame.Verify(header, head.Span, placed.Span);
+        _receivedStart += Frame.HeaderSize + _placedSplit;
+        _placement!.OnPlacedFrame(this, head, placed);
+    }
+
     /// <summary>Bytes waiting to be sent: a part of a control block, or a frame's header, body and tail; the block returns to the pool once sent.</summary>
     private readonly record struct Outgoing(byte[]? Pooled, ReadOnlyMemory<byte> First, ReadOnlyMemory<byte> Second, ReadOnlyMemory<byte> Third)
     {
@@ -483,6 +583,32 @@ public sealed class PeerConnection : IDisposable
             }
         }
     }
+}
+
+/// <summary>
+/// A <see cref="ITransportHandler"/> that has large bulk frames read straight into memory of its choosing (the
+/// buffer a large message is assembled in) rather than into the connection's receive buffers and copied there
+/// afterwards. Called on the transport's I/O thread.
+/// </summary>
+public interface IBulkPlacement
+{
+    /// <summary>
+    /// Where the bytes of a bulk frame go after its first <paramref name="split"/> bytes, which stay in the
+    /// connection's buffer.
+    /// </summary>
+    /// <param name="connection">The connection the frame arrives on.</param>
+    /// <param name="head">The payload's first <see cref="PeerConnection.PlacementHead"/> bytes (not yet checked against the frame's checksum).</param>
+    /// <param name="payloadLength">The whole payload's length.</param>
+    /// <param name="split">How many of the payload's first bytes stay behind (at most <see cref="PeerConnection.PlacementHead"/>).</param>
+    /// <returns>Exactly <paramref name="payloadLength"/> − <paramref name="split"/> bytes that nothing else writes
+    /// to, or empty memory to receive the frame as usual.</returns>
+    Memory<byte> Place(PeerConnection connection, ReadOnlySpan<byte> head, int payloadLength, out int split);
+
+    /// <summary>
+    /// A placed frame arrived whole and its checksum matched: its first bytes <paramref name="head"/> (the
+    /// handler's to keep, right behind the frame's header) and the rest in <paramref name="placed"/>.
+    /// </summary>
+    void OnPlacedFrame(PeerConnection connection, ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> placed);
 }
 
 /// <summary>What a <see cref="TcpTransport"/> reports; called on the transport's threads.</summary>

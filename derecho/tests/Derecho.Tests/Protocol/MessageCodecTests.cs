@@ -102,6 +102,38 @@ public sealed class MessageCodecTests
     }
 
     [Fact]
+    public void A_block_splits_after_its_header_and_decodes_from_the_two_parts_or_names_the_defect()
+    {
+        Gen.Select(Gen.Int[0, 1 << 20], Gen.Int[0, MessageCodec.MaxMembers - 1], Gen.Long[0, long.MaxValue / 2], Gen.Int[1, 5000], Gen.Int[0, 1 << 20])
+            .Sample((view, rank, index, length, offset) =>
+            {
+                var bytes = new byte[length];
+                new Random(length).NextBytes(bytes);
+                var chunk = new DataChunk(view, rank % 7, rank, index, offset + length + (rank % 3), offset, bytes);
+                var body = MessageCodec.Encode(chunk, new WireWriter());
+                Assert.True(MessageCodec.TryReadChunkHeader(body.AsSpan(0, Math.Min(body.Length, 64)), body.Length, out var header, out var split));
+                Assert.Equal(new ChunkHeader(view, rank % 7, rank, index, chunk.TotalLength, offset), header);
+                Assert.Equal(body.Length - length, split);
+
+                ReadOnlyMemory<byte> head = body.AsMemory(0, split), tail = body.AsMemory(split).ToArray();
+                var decoded = Assert.IsType<DataChunk>(MessageCodec.DecodeShared(head, tail));
+                Assert.Equal((view, index, offset, chunk.TotalLength), (decoded.ViewId, decoded.Index, decoded.Offset, decoded.TotalLength));
+                Assert.True(decoded.Bytes.Span.SequenceEqual(bytes));
+                Assert.True(decoded.ReceivedTail.Equals(tail) && decoded.Bytes.Equals(tail));
+
+                // A block whose length disagrees with the body's, a tail that does not fit, and a split message of another kind.
+                Assert.False(MessageCodec.TryReadChunkHeader(body.AsSpan(0, Math.Min(body.Length, 64)), body.Length + 1, out _, out _));
+                Assert.Throws<ProtocolFormatException>(() => MessageCodec.DecodeShared(head, tail[1..]));
+                Assert.Throws<ProtocolFormatException>(() => MessageCodec.DecodeShared(body.AsMemory(0, split + 1), tail[1..]));
+                var row = MessageCodec.Encode(new RowMessage(new SstRow(1, 1, view, 1)), new WireWriter());
+                Assert.False(MessageCodec.TryReadChunkHeader(row, row.Length, out _, out _));
+                Assert.Throws<ProtocolFormatException>(() => MessageCodec.DecodeShared(row, tail));
+            }, iter: 300);
+        // Garbage is refused without an exception (the transport then receives the frame the ordinary way).
+        Gen.Byte.Array[0, 64].Sample(bytes => { _ = MessageCodec.TryReadChunkHeader(bytes, 4096, out _, out _); }, iter: 20000);
+    }
+
+    [Fact]
     public void Oversized_counts_are_rejected_before_allocating()
     {
         var writer = new WireWriter();

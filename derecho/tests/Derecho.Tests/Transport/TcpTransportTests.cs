@@ -108,6 +108,70 @@ public sealed class TcpTransportTests
         Assert.False(Frame.TryGetReceivedHeader(bulk[0], FrameType.Bulk, out _));
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task Placed_bulk_frames_arrive_whole_in_order_with_their_header_and_a_damaged_one_drops_the_connection()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var serverEvents = new PlacingHandler();
+        await using var server = new TcpTransport(new Hello(1, 100), serverEvents, 1 << 20);
+        await using var client = new TcpTransport(new Hello(2, 200), new RecordingHandler(), 1 << 20);
+        using var toServer = await client.ConnectAsync(server.Listen(AnyLoopbackPort), ct);
+
+        // Bulk frames of every size, some declined by the placement (first byte 0xFF) or too short to be offered,
+        // between control frames; sent in bursts, so placed frames start anywhere in a read.
+        var random = new Random(11);
+        var sent = new List<(FrameType Type, byte[] Payload)>();
+        for (var i = 0; i < 300; i++)
+        {
+            var bulk = new byte[random.Next(3) == 0 ? random.Next(1, PeerConnection.MinPlacedPayload) : random.Next(PeerConnection.MinPlacedPayload, 150_000)];
+            random.NextBytes(bulk);
+            bulk[0] = (byte)(i % 4 == 0 ? 0xFF : i);
+            toServer.SendBulk(FrameType.Bulk, bulk);
+            sent.Add((FrameType.Bulk, bulk));
+            var control = new byte[random.Next(1, 3000)];
+            random.NextBytes(control);
+            toServer.Send(FrameType.Protocol, control);
+            sent.Add((FrameType.Protocol, control));
+            if (random.Next(8) == 0)
+            {
+                toServer.Flush();
+            }
+        }
+        toServer.Flush();
+
+        var placed = 0;
+        for (var bulkSeen = 0; bulkSeen < sent.Count(f => f.Type == FrameType.Bulk);)
+        {
+            var (type, head, rest) = await serverEvents.Received.Reader.ReadAsync(ct);
+            if (type != FrameType.Bulk)
+            {
+                continue;
+            }
+            var expected = sent.Where(f => f.Type == FrameType.Bulk).ElementAt(bulkSeen++).Payload;
+            Assert.Equal(expected, (byte[])[.. head.ToArray(), .. rest.ToArray()]);
+            if (!rest.IsEmpty)
+            {
+                placed++;
+                Assert.Equal(PlacingHandler.Split, head.Length);
+                Assert.True(Frame.TryGetReceivedHeader(head, head.Length + rest.Length, FrameType.Bulk, out var header));
+                Assert.Equal(Frame.Header(FrameType.Bulk, head.Span, rest.Span), header.ToArray());
+            }
+        }
+        Assert.InRange(placed, 100, 200);
+
+        // A placed frame whose bytes were damaged on the way: the connection is dropped.
+        using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await raw.ConnectAsync(server.Listen(AnyLoopbackPort), ct);
+        await raw.SendAsync(new Hello(3, 300).ToFrame(), SocketFlags.None, ct);
+        await ReadExactlyAsync(raw, Frame.HeaderSize + Hello.Size, ct);
+        var damaged = Frame.Encode(FrameType.Bulk, RandomBytes(random, 20_000));
+        damaged[^5] ^= 1;
+        await raw.SendAsync(damaged, SocketFlags.None, ct);
+        var (_, reason) = await serverEvents.Closed.Reader.ReadAsync(ct);
+        Assert.Contains("checksum", reason, StringComparison.Ordinal);
+        await WaitForCloseAsync(raw, ct);
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task A_connection_to_oneself_is_refused()
     {
@@ -216,6 +280,35 @@ public sealed class TcpTransportTests
         {
             // Reset by the member: closed as well.
         }
+    }
+
+    /// <summary>Places every offered bulk frame whose first byte is not 0xFF into an array of its own, after its first <see cref="Split"/> bytes.</summary>
+    private sealed class PlacingHandler : ITransportHandler, IBulkPlacement
+    {
+        public const int Split = 16;
+
+        public Channel<(FrameType Type, ReadOnlyMemory<byte> Head, ReadOnlyMemory<byte> Placed)> Received { get; } =
+            Channel.CreateUnbounded<(FrameType, ReadOnlyMemory<byte>, ReadOnlyMemory<byte>)>();
+
+        public Channel<(PeerConnection, string)> Closed { get; } = Channel.CreateUnbounded<(PeerConnection, string)>();
+
+        public void OnAccepted(PeerConnection connection)
+        {
+        }
+
+        public void OnFrame(PeerConnection connection, FrameType type, ReadOnlyMemory<byte> payload) => Received.Writer.TryWrite((type, payload, default));
+
+        public void OnClosed(PeerConnection connection, string reason) => Closed.Writer.TryWrite((connection, reason));
+
+        public Memory<byte> Place(PeerConnection connection, ReadOnlySpan<byte> head, int payloadLength, out int split)
+        {
+            Assert.Equal(PeerConnection.PlacementHead, head.Length);
+            split = Split;
+            return head[0] == 0xFF ? default : new byte[payloadLength - Split];
+        }
+
+        public void OnPlacedFrame(PeerConnection connection, ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> placed) =>
+            Received.Writer.TryWrite((FrameType.Bulk, head, placed));
     }
 
     private sealed class RecordingHandler : ITransportHandler
