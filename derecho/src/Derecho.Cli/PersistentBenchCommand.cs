@@ -23,13 +23,14 @@ internal static partial class PersistentBenchCommand
         var sizes = new Option<string>("--sizes") { Description = "Value sizes in bytes, comma-separated.", DefaultValueFactory = _ => "100,1024" };
         var inflight = new Option<string>("--inflight") { Description = "Puts in flight, comma-separated (the best of them is reported too).", DefaultValueFactory = _ => "1,16,64,256" };
         var memberWindow = new Option<int>("--member-window") { Description = "Puts each member keeps in flight in the member-driven row (0: no such row).", DefaultValueFactory = _ => 64 };
+        var pers = new Option<string>("--pers") { Description = "Extra [PERS] settings for the members, comma-separated KEY=VALUE (e.g. preallocate_segments=false).", DefaultValueFactory = _ => "" };
         var peers = new Option<string>("--peers") { Description = "Peer systems to run beside, comma-separated (etcd, zookeeper), or 'none'.", DefaultValueFactory = _ => "etcd,zookeeper" };
         var command = new Command("persistent", "Durable ordered puts/s and p50/p99 latency (3 members, persistent mode) beside etcd and ZooKeeper measured in the same run.")
         {
-            seconds, sizes, inflight, memberWindow, peers,
+            seconds, sizes, inflight, memberWindow, peers, pers,
         };
         command.SetAction((parse, ct) => RunAsync(TimeSpan.FromSeconds(parse.GetValue(seconds)), ParseList(parse.GetValue(sizes)!, "--sizes"),
-            ParseList(parse.GetValue(inflight)!, "--inflight"), parse.GetValue(memberWindow), parse.GetValue(peers)!, ct));
+            ParseList(parse.GetValue(inflight)!, "--inflight"), parse.GetValue(memberWindow), parse.GetValue(peers)!, PersArguments(parse.GetValue(pers)!), ct));
         return command;
     }
 
@@ -40,7 +41,18 @@ internal static partial class PersistentBenchCommand
         return parsed.Length > 0 && parsed.All(n => n > 0) ? parsed : throw new UsageException($"{option} '{text}' is not a comma-separated list of positive numbers");
     }
 
-    private static async Task<int> RunAsync(TimeSpan duration, int[] sizes, int[] inflight, int memberWindow, string peers, CancellationToken ct)
+    /// <summary>The members' arguments for <c>--pers KEY=VALUE,...</c>.</summary>
+    private static string[] PersArguments(string text)
+    {
+        var settings = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (settings.FirstOrDefault(s => s.IndexOf('=', StringComparison.Ordinal) <= 0) is { } bad)
+        {
+            throw new UsageException($"--pers: '{bad}' is not KEY=VALUE");
+        }
+        return [.. settings.Select(s => "--PERS/" + s)];
+    }
+
+    private static async Task<int> RunAsync(TimeSpan duration, int[] sizes, int[] inflight, int memberWindow, string peers, string[] pers, CancellationToken ct)
     {
         if (duration <= TimeSpan.Zero || memberWindow < 0)
         {
@@ -58,10 +70,10 @@ internal static partial class PersistentBenchCommand
         {
             try
             {
-                rows.AddRange(await MeasureDerechoAsync(size, inflight, duration, ct));
+                rows.AddRange(await MeasureDerechoAsync(size, inflight, duration, pers, ct));
                 if (memberWindow > 0)
                 {
-                    rows.Add(await MeasureMembersAsync(size, memberWindow, duration, ct));
+                    rows.Add(await MeasureMembersAsync(size, memberWindow, duration, pers, ct));
                 }
             }
             catch (Exception e) when (e is InvalidOperationException or Rpc.RpcException or IOException or TimeoutException)
@@ -142,7 +154,7 @@ internal static partial class PersistentBenchCommand
     /// Every member issues durable puts itself, <paramref name="window"/> in flight each (no external client):
     /// writes/s summed over the members, latency percentiles of member 0.
     /// </summary>
-    private static async Task<Row> MeasureMembersAsync(int size, int window, TimeSpan duration, CancellationToken ct)
+    private static async Task<Row> MeasureMembersAsync(int size, int window, TimeSpan duration, string[] pers, CancellationToken ct)
     {
         var logs = Directory.CreateTempSubdirectory("derecho-persistent-");
         var processes = new List<SelfProcess>();
@@ -152,6 +164,7 @@ internal static partial class PersistentBenchCommand
             [
                 "--bench-seconds", duration.TotalSeconds.ToString(CultureInfo.InvariantCulture), "--bench-value-size", size.ToString(CultureInfo.InvariantCulture),
                 "--bench-members", Members.ToString(CultureInfo.InvariantCulture), "--bench-window", window.ToString(CultureInfo.InvariantCulture), "--bench-puts-only",
+                .. pers,
             ], ct);
             var results = new List<Dictionary<string, double>>();
             foreach (var process in processes)
@@ -178,14 +191,14 @@ internal static partial class PersistentBenchCommand
     }
 
     /// <summary>Starts 3 persistent members, then runs the client at each in-flight count (after a warm-up).</summary>
-    private static async Task<List<Row>> MeasureDerechoAsync(int size, int[] inflight, TimeSpan duration, CancellationToken ct)
+    private static async Task<List<Row>> MeasureDerechoAsync(int size, int[] inflight, TimeSpan duration, string[] pers, CancellationToken ct)
     {
         var logs = Directory.CreateTempSubdirectory("derecho-persistent-");
         var processes = new List<SelfProcess>();
         var rows = new List<Row>();
         try
         {
-            var ports = await StartMembersAsync(processes, logs, [], ct);
+            var ports = await StartMembersAsync(processes, logs, pers, ct);
             await using var client = await ExternalClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, ports[0]),
                 new ExternalClientOptions { CallTimeout = TimeSpan.FromSeconds(60) }, ct);
             var kv = new KvClient(client, () => client.View.Allocation);

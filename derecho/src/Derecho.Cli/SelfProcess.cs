@@ -78,7 +78,11 @@ internal sealed class SelfProcess : IAsyncDisposable
             }
         }
         var errors = await _errors.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
-        throw new InvalidOperationException($"process {Id} exited (code {_process.ExitCode}) before printing the expected line; its errors:\n{errors}");
+        using var exitWait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        exitWait.CancelAfter(TimeSpan.FromSeconds(5));
+        await _process.WaitForExitAsync(exitWait.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var exit = _process.HasExited ? $"exited (code {_process.ExitCode})" : "closed its output";
+        throw new InvalidOperationException($"process {Id} {exit} before printing the expected line; its errors:\n{errors}");
     }
 
     public void CloseInput() => _process.StandardInput.Close();

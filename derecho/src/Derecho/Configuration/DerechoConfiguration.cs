@@ -65,6 +65,7 @@ public static class DerechoConfiguration
             ["PERS/max_log_entry"] = (o, e) => o with { Persistence = o.Persistence with { MaxLogEntries = ParseLong(e, 1, long.MaxValue) } },
             ["PERS/max_data_size"] = (o, e) => o with { Persistence = o.Persistence with { MaxDataSize = ParseLong(e, 1, long.MaxValue) } },
             ["PERS/auto_trim"] = (o, e) => o with { Persistence = o.Persistence with { AutoTrim = ParseBool(e) } },
+            ["PERS/preallocate_segments"] = (o, e) => o with { Persistence = o.Persistence with { PreallocateSegments = ParseBool(e) } },
             ["PERS/max_log_age_ms"] = (o, e) => o with { Persistence = o.Persistence with { MaxLogAge = TimeSpan.FromMilliseconds(ParseLong(e, 1, long.MaxValue / 10_000)) } },
             ["PERS/private_key_file"] = (o, e) => o with { Persistence = o.Persistence with { PrivateKeyFile = e.Value } },
         };

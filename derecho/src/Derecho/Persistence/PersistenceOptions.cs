@@ -52,7 +52,8 @@ public sealed record PersistenceOptions
     /// <summary>
     /// Whether each segment file is given its full <see cref="SegmentSize"/> when created (<c>fallocate</c>, as
     /// etcd does with its WAL), so that the <c>fdatasync</c> after an append flushes no size change (not a Derecho
-    /// key). The end of a segment's records is found by their checksums, not by the file's length.
+    /// key; <c>PERS/preallocate_segments</c>). The end of a segment's records is found by their checksums, not by the
+    /// file's length.
     /// </summary>
     public bool PreallocateSegments { get; init; } = true;
 

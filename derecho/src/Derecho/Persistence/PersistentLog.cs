@@ -236,20 +236,8 @@ public sealed partial class PersistentLog : IDisposable
     {
         lock (_gate)
         {
-            int low = 0, high = _index.Count;
-            while (low < high)
-            {
-                var middle = (low + high) >>> 1;
-                if (_index[middle].Time <= time)
-                {
-                    low = middle + 1;
-                }
-                else
-                {
-                    high = middle;
-                }
-            }
-            return low > 0 ? ReadEntry(_index[low - 1]) : null;
+            var count = CountStampedBefore(time, inclusive: true);
+            return count > 0 ? ReadEntry(_index[count - 1]) : null;
         }
     }
 
@@ -265,6 +253,23 @@ public sealed partial class PersistentLog : IDisposable
             first = first >= 0 ? first : ~first;
             var result = new List<LogEntry>();
             for (var i = first; i < _index.Count && _index[i].Version <= toVersion && result.Count < maxCount; i++)
+            {
+                result.Add(ReadEntry(_index[i]));
+            }
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// The entries stamped from <paramref name="from"/> to <paramref name="to"/> inclusive, oldest first, at most
+    /// <paramref name="maxCount"/> of them (times never decrease along versions, so this is a run of versions).
+    /// </summary>
+    public IReadOnlyList<LogEntry> GetTimeRange(HlcTimestamp from, HlcTimestamp to, int maxCount = int.MaxValue)
+    {
+        lock (_gate)
+        {
+            var result = new List<LogEntry>();
+            for (var i = CountStampedBefore(from, inclusive: false); i < _index.Count && _index[i].Time <= to && result.Count < maxCount; i++)
             {
                 result.Add(ReadEntry(_index[i]));
             }
@@ -468,6 +473,26 @@ public sealed partial class PersistentLog : IDisposable
             _residentOrder.Enqueue(entry);
             _residentBytes += entry.Length;
         }
+    }
+
+    /// <summary>How many entries are stamped before <paramref name="time"/> (or at it, when <paramref name="inclusive"/>).</summary>
+    private int CountStampedBefore(HlcTimestamp time, bool inclusive)
+    {
+        int low = 0, high = _index.Count;
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            var compared = _index[middle].Time.CompareTo(time);
+            if (compared < 0 || (inclusive && compared == 0))
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+        return low;
     }
 
     private int FindVersion(long version)

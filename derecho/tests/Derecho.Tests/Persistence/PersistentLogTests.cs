@@ -74,6 +74,11 @@ public sealed class PersistentLogTests
         Assert.Equal(20, log.GetAtTime(TimeOf(20))!.Value.Version);
         Assert.Null(log.GetAtTime(TimeOf(5)));
         Assert.Equal([20L, 30L], log.GetRange(11, 30).Select(e => e.Version));
+        Assert.Equal([20L, 30L], log.GetTimeRange(TimeOf(11), TimeOf(30)).Select(e => e.Version));
+        Assert.Equal([10L, 20L], log.GetTimeRange(TimeOf(10), TimeOf(29)).Select(e => e.Version));
+        Assert.Equal([30L], log.GetTimeRange(TimeOf(21), TimeOf(1000), maxCount: 1).Select(e => e.Version));
+        Assert.Empty(log.GetTimeRange(TimeOf(41), TimeOf(1000)));
+        Assert.Equal(10, log.GetAtTime(TimeOf(10) with { Logical = 3 })!.Value.Version);
         Assert.Equal(40, log.Latest!.Value.Version);
         var buffer = new byte[64];
         Assert.Equal(10, log.Read(30, buffer));
