@@ -105,7 +105,8 @@ public sealed class GroupLayout
     /// <summary>
     /// Every shard's members in <paramref name="view"/>. Members stay in the shards they had in
     /// <paramref name="previous"/> while they live; reserved nodes go to their shards; then every shard gets its
-    /// minimum from the unassigned nodes in rank order, and the rest are spread evenly up to the maxima.
+    /// minimum from the unassigned nodes in rank order (or, when none are left, from shards above their minimum),
+    /// and the rest are spread evenly up to the maxima.
     /// </summary>
     /// <exception cref="InadequateViewException">Some shard cannot get its minimum.</exception>
     public GroupAllocation Allocate(View view, GroupAllocation? previous)
@@ -156,12 +157,16 @@ public sealed class GroupLayout
             }
         }
         var free = new Queue<uint>(view.Members.Select(m => m.NodeId).Where(n => !reservedAnywhere.Contains(n) && !used.Contains(n)));
-        // Pass 2: every shard up to its minimum.
+        var shardsAndSpecs = new List<(ShardSpec Spec, List<uint> Members)>();
+        ForEachShard((spec, members, _) => shardsAndSpecs.Add((spec, members)));
+        // Pass 2: every shard up to its minimum, from the unassigned nodes, or else from a shard above its own minimum
+        // (its latest-ranked movable member, which then receives its new shard's state as a joiner would), so that
+        // failures that empty one shard while another has members to spare do not leave the group waiting for joins.
         ForEachShard((spec, members, where) =>
         {
             while (members.Count < spec.MinMembers)
             {
-                if (!free.TryDequeue(out var node))
+                if (!free.TryDequeue(out var node) && !TryTakeSpare(members, out node))
                 {
                     throw new InadequateViewException(view.Id, $"{where} needs {spec.MinMembers} members and can have only {members.Count}");
                 }
@@ -201,6 +206,29 @@ public sealed class GroupLayout
             }
         }
         return new GroupAllocation(view.Id, types);
+
+        bool TryTakeSpare(List<uint> recipient, out uint node)
+        {
+            node = 0;
+            List<uint>? donor = null;
+            var donorSurplus = 0;
+            foreach (var (spec, members) in shardsAndSpecs)
+            {
+                var surplus = members.Count - spec.MinMembers;
+                if (members != recipient && surplus > donorSurplus && members.Any(m => !reservedAnywhere.Contains(m)))
+                {
+                    donor = members;
+                    donorSurplus = surplus;
+                }
+            }
+            if (donor is null)
+            {
+                return false;
+            }
+            node = donor.Where(m => !reservedAnywhere.Contains(m)).MaxBy(view.RankOf);
+            donor.Remove(node);
+            return true;
+        }
 
         void ForEachShard(Action<ShardSpec, List<uint>, string> action)
         {

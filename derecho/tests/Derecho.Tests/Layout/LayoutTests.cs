@@ -34,6 +34,19 @@ public sealed class LayoutTests
     }
 
     [Fact]
+    public void A_shard_below_its_minimum_takes_a_member_from_a_shard_with_one_to_spare()
+    {
+        var layout = new GroupLayout([SubgroupTypeLayout.OneSubgroup("Kv", SubgroupSpec.FlexibleEvenShards(2, 2, 3))]);
+        var before = layout.Allocate(ViewOf(1, 0, 5, 1, 2, 3), null);
+        Assert.Equal(["0,5,3", "1,2"], Shards(before));
+        // Node 2 fails: shard 1 keeps only node 1, and no node is unassigned; shard 0 gives up its latest-ranked member.
+        var after = layout.Allocate(ViewOf(2, 0, 5, 1, 3), before);
+        Assert.Equal(["0,5", "1,3"], Shards(after));
+        // With no shard above its minimum the view stays inadequate.
+        Assert.Throws<InadequateViewException>(() => layout.Allocate(ViewOf(3, 0, 5, 1), after));
+    }
+
+    [Fact]
     public void Reserved_nodes_make_overlapping_subgroups()
     {
         var spec = new SubgroupSpec([new ShardSpec(2, 2) { ReservedNodeIds = [7, 8] }]);
