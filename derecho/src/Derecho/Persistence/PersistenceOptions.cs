@@ -36,7 +36,9 @@ public sealed record PersistenceOptions
     /// <summary>
     /// Whether a log that an update would take past <see cref="MaxLogEntries"/> or <see cref="MaxDataSize"/> is
     /// trimmed of its oldest versions first, down to three quarters of the limit, instead of refusing the update
-    /// (<c>PERS/auto_trim</c>; not a Derecho key: there a full log refuses appends until the application trims).
+    /// (<c>PERS/auto_trim</c>; not a Derecho key: there a full log refuses appends until the application trims). A
+    /// replica's log is never trimmed above its shard's global persistence frontier (<see cref="PersistentLog.TrimLimit"/>):
+    /// until its oldest versions are durable everywhere, it holds more than the limit.
     /// </summary>
     public bool AutoTrim { get; init; }
 

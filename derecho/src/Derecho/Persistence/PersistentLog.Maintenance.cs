@@ -48,16 +48,30 @@ public sealed partial class PersistentLog
     }
 
     /// <summary>
+    /// The newest version an automatic trim may remove (<see cref="AutoTrimBound"/>), asked before each one; null
+    /// (a log outside a group) sets no limit. A replica's logs get its shard's global persistence frontier: a version
+    /// not yet logged by every member of the shard may still be cut off by a total restart that goes on from another
+    /// member's shorter log, and a replica that trimmed it away (into a checkpoint) could no longer truncate it.
+    /// Everything at or below the frontier is in every member's log, so in whichever log a restart goes on from.
+    /// </summary>
+    public Func<long>? TrimLimit { get; set; }
+
+    /// <summary>
     /// The version through which the log is to be trimmed before a version of <paramref name="dataLength"/> bytes
     /// stamped <paramref name="time"/> is appended (<see cref="PersistenceOptions.AutoTrim"/>,
     /// <see cref="PersistenceOptions.MaxLogAge"/>), or <see cref="Versions.None"/> when nothing is to go. A full log
     /// goes down to three quarters of each limit it would pass; versions older than the age limit go down to three
-    /// quarters of it. The answer depends only on the versions held and the new one's size and time, so replicas
-    /// holding the same versions trim at the same point of their order. The caller trims (<see cref="Trim"/>, or a
-    /// checkpoint first when versions are changes rather than whole values).
+    /// quarters of it. That bound depends only on the versions held and the new one's size and time, so replicas
+    /// holding the same versions trim at the same point of their order, unless it is above <see cref="TrimLimit"/>:
+    /// then only the versions up to the limit go (a replica's limit is what it has heard of the global persistence
+    /// frontier, so the points may then differ, and a full log stays over its limit until its versions are durable
+    /// everywhere). The caller trims (<see cref="Trim"/>, or a checkpoint first when versions are changes rather than
+    /// whole values).
     /// </summary>
     public long AutoTrimBound(int dataLength, HlcTimestamp time)
     {
+        // Asked outside the log's lock: the limit reads the group's frontiers, under their own lock.
+        var limit = TrimLimit?.Invoke() ?? long.MaxValue;
         lock (_gate)
         {
             var count = _index.Count;
@@ -86,6 +100,8 @@ public sealed partial class PersistentLog
                 }
                 drop = Math.Max(drop, byAge);
             }
+            var allowed = FindVersion(limit);
+            drop = Math.Min(drop, allowed >= 0 ? allowed + 1 : ~allowed);
             return drop == 0 ? Versions.None : _index[drop - 1].Version;
         }
 

@@ -132,7 +132,7 @@ public sealed partial class PersistentLog : IDisposable
     /// readable at once and durable after the next <see cref="Commit"/>.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The version is not newer than every version appended or trimmed.</exception>
-    /// <exception cref="LogFullException">The log holds <c>PERS/max_log_entry</c> versions or <c>PERS/max_data_size</c> bytes.</exception>
+    /// <exception cref="LogFullException">The log holds <c>PERS/max_log_entry</c> versions or <c>PERS/max_data_size</c> bytes (without <c>PERS/auto_trim</c>).</exception>
     public void Append(long version, HlcTimestamp time, ReadOnlySpan<byte> data)
     {
         lock (_gate)
@@ -143,11 +143,13 @@ public sealed partial class PersistentLog : IDisposable
             {
                 throw new ArgumentOutOfRangeException(nameof(version), version, $"{Directory}: version {version} is not newer than version {floor} already in the log");
             }
-            if (_index.Count >= _options.MaxLogEntries)
+            // With PERS/auto_trim the limits are the trim's aim: a log whose oldest versions are not yet durable
+            // everywhere (AutoTrimBound's TrimLimit) passes them until they are, rather than fail at one replica only.
+            if (!_options.AutoTrim && _index.Count >= _options.MaxLogEntries)
             {
                 throw new LogFullException($"{Directory}: the log holds {_index.Count} versions, PERS/max_log_entry allows {_options.MaxLogEntries}; trim it");
             }
-            if (_dataBytes + data.Length > _options.MaxDataSize)
+            if (!_options.AutoTrim && _dataBytes + data.Length > _options.MaxDataSize)
             {
                 throw new LogFullException($"{Directory}: the log holds {_dataBytes} bytes, and {data.Length} more would pass PERS/max_data_size ({_options.MaxDataSize}); trim it");
             }

@@ -195,6 +195,14 @@ internal sealed class Replica
             try
             {
                 _logs = ((IPersistentReplica)_object).OpenLogs();
+                if (_context is { } context)
+                {
+                    // Automatic trims stay at or below what every member of the shard has logged (see TrimLimit).
+                    foreach (var log in _logs)
+                    {
+                        log.TrimLimit ??= () => context.GlobalPersistence;
+                    }
+                }
                 _persistence = new ShardPersistence(_logs, SendDurableReplies);
             }
 #pragma warning disable CA1031 // A log that cannot open fails every call with the reason (the member refuses to serve).
