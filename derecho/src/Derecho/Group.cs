@@ -339,7 +339,9 @@ public sealed partial class Group : IAsyncDisposable
         {
             if (type == FrameType.Protocol)
             {
-                group.PostAndRun(new FrameInput(connection, payload));
+                // Run at the end of the I/O thread's pass (OnReadsDone): the frames read together make one round,
+                // one flush per peer, instead of a round and a row push per frame.
+                group.Post(new FrameInput(connection, payload));
             }
             else if (type == FrameType.Bulk)
             {
@@ -357,6 +359,8 @@ public sealed partial class Group : IAsyncDisposable
         }
 
         public void OnClosed(PeerConnection connection, string reason) => group.PostAndRun(new ClosedInput(connection, reason));
+
+        public void OnReadsDone() => group.RunLoopHere();
 
         /// <summary>A block of a large message is read straight into the buffer its message is assembled in.</summary>
         public Memory<byte> Place(PeerConnection connection, ReadOnlySpan<byte> head, int payloadLength, out int split)

@@ -346,14 +346,11 @@ internal sealed class AtomicMulticast
         _nextOrder++;
     }
 
-    private void SetDelivered()
-    {
-        if (_table.Own.Delivered[_stream] != _nextOrder)
-        {
-            _table.Own.Delivered[_stream] = _nextOrder;
-            _table.MarkDirty();
-        }
-    }
+    /// <summary>
+    /// Records the delivered count in the own row without a push of its own: no peer's predicate waits on it, so
+    /// it rides along with the next push (a received count, a heartbeat) instead of costing a frame to every peer.
+    /// </summary>
+    private void SetDelivered() => _table.Own.Delivered[_stream] = _nextOrder;
 
     private bool Advance(int sender)
     {

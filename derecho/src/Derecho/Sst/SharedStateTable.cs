@@ -2,8 +2,9 @@ namespace Derecho.Sst;
 
 /// <summary>
 /// The Shared State Table of one view at one member: a row per member, indexed by rank. This member writes only
-/// its own row and marks it dirty; the host pushes the newest version to everyone (older pushes are superseded, so
-/// the pushes coalesce). Rows from peers are applied only when newer than the copy held and shaped for this
+/// its own row and marks it dirty when a peer's predicates can make progress from the change; the host pushes the
+/// newest version to everyone (older pushes are superseded, so the pushes coalesce). Changes no peer waits on (the
+/// delivered counts) do not mark it dirty and ride along with the next push. Rows from peers are applied only when newer than the copy held and shaped for this
 /// view's streams (<see cref="Streams"/>: per stream, the ranks of its members).
 /// </summary>
 internal sealed class SharedStateTable

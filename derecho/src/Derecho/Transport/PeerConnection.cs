@@ -12,8 +12,9 @@ namespace Derecho.Transport;
 /// leaves without a thread hop. Small frames are copied into a pooled block; larger ones
 /// (<see cref="Send(ReadOnlyMemory{byte}, ReadOnlyMemory{byte}, ReadOnlyMemory{byte}, bool)"/>) are sent from where they
 /// lie, header, body and tail gathered into one system call with the frames around them. Bulk frames (blocks of
-/// large messages) form a second lane, in order among themselves, sent one frame at a time behind the control
-/// frames that wait: a row or heartbeat waits behind at most one bulk frame, never behind megabytes of data. The transport's I/O thread reads frames into buffers that are never reused and hands each
+/// large messages) form a second lane, in order among themselves, sent a few hundred kilobytes per system call behind
+/// the control frames that wait: a row or heartbeat waits behind at most one such gather, never behind megabytes of
+/// data. The transport's I/O thread reads frames into buffers that are never reused and hands each
 /// payload to the <see cref="ITransportHandler"/> on that thread, without a copy, except that a large bulk frame
 /// may be read straight into memory an <see cref="IBulkPlacement"/> names. A malformed frame, a broken socket or a peer that
 /// does not drain its data closes the connection and reports it to the handler once.
@@ -52,6 +53,9 @@ public sealed class PeerConnection : IDisposable
 
     /// <summary>Buffers gathered into one send.</summary>
     private const int MaxGather = 48;
+
+    /// <summary>Bulk bytes gathered into one send at most (plus the last frame's): a control frame waits behind no more.</summary>
+    private const int MaxBulkGather = 256 * 1024;
 
     /// <summary>The kernel's send and receive buffers (loopback peers exchange megabytes without a pause).</summary>
     private const int SocketBufferSize = 4 << 20;
@@ -355,7 +359,7 @@ public sealed class PeerConnection : IDisposable
         }
     }
 
-    /// <summary>Takes the waiting control frames (up to a gather's worth) and at most one bulk frame; false (and no longer the sender) when none waits.</summary>
+    /// <summary>Takes the waiting control frames (up to a gather's worth), then bulk frames up to <see cref="MaxBulkGather"/> bytes; false (and no longer the sender) when none waits.</summary>
     private bool TakeWaiting()
     {
         lock (_gate)
@@ -366,9 +370,10 @@ public sealed class PeerConnection : IDisposable
                 _sendingNow.Add(frame);
                 buffers += frame.Buffers;
             }
-            if (buffers < MaxGather && _bulk.TryDequeue(out var bulk))
+            for (var bulkBytes = 0; buffers < MaxGather && bulkBytes < MaxBulkGather && _bulk.TryDequeue(out var bulk); bulkBytes += bulk.Length)
             {
                 _sendingNow.Add(bulk);
+                buffers += bulk.Buffers;
             }
             if (_sendingNow.Count > 0)
             {
@@ -625,4 +630,13 @@ public interface ITransportHandler
 
     /// <summary>The connection closed: broken, malformed input, or closed by either side. Called once.</summary>
     void OnClosed(PeerConnection connection, string reason);
+
+    /// <summary>
+    /// The I/O thread handed over every frame it read from the connections that were ready at once (one pass over
+    /// them), and turns back to waiting: a handler that queued frames can act on all of them together here (one
+    /// round of its protocol, one flush per peer) rather than once per frame. Called on the I/O thread.
+    /// </summary>
+    void OnReadsDone()
+    {
+    }
 }

@@ -234,6 +234,7 @@ public sealed class TcpTransport : IAsyncDisposable
             {
                 bySocket[socket].OnWritable();
             }
+            var read = false;
             foreach (var socket in reading)
             {
                 if (socket == _wake)
@@ -246,7 +247,12 @@ public sealed class TcpTransport : IAsyncDisposable
                 else
                 {
                     bySocket[socket].OnReadable();
+                    read = true;
                 }
+            }
+            if (read)
+            {
+                _handler.OnReadsDone();
             }
         }
         _wake.Dispose();

@@ -124,7 +124,11 @@ public sealed class MessageCodecTests
                 // A block whose length disagrees with the body's, a tail that does not fit, and a split message of another kind.
                 Assert.False(MessageCodec.TryReadChunkHeader(body.AsSpan(0, Math.Min(body.Length, 64)), body.Length + 1, out _, out _));
                 Assert.Throws<ProtocolFormatException>(() => MessageCodec.DecodeShared(head, tail[1..]));
-                Assert.Throws<ProtocolFormatException>(() => MessageCodec.DecodeShared(body.AsMemory(0, split + 1), tail[1..]));
+                if (length > 1)
+                {
+                    // (A one-byte block moved whole into the head is a block received in one part: valid.)
+                    Assert.Throws<ProtocolFormatException>(() => MessageCodec.DecodeShared(body.AsMemory(0, split + 1), tail[1..]));
+                }
                 var row = MessageCodec.Encode(new RowMessage(new SstRow(1, 1, view, 1)), new WireWriter());
                 Assert.False(MessageCodec.TryReadChunkHeader(row, row.Length, out _, out _));
                 Assert.Throws<ProtocolFormatException>(() => MessageCodec.DecodeShared(row, tail));

@@ -51,6 +51,36 @@ public sealed class TcpTransportTests
         }
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task Frames_read_in_one_pass_are_followed_by_one_reads_done_call()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var serverEvents = new PassRecordingHandler();
+        await using var server = new TcpTransport(new Hello(1, 100), serverEvents, 1 << 20);
+        await using var client = new TcpTransport(new Hello(2, 200), new RecordingHandler(), 1 << 20);
+        using var toServer = await client.ConnectAsync(server.Listen(AnyLoopbackPort), ct);
+
+        // A thousand small frames in one flush arrive in a few reads: the handler hears "reads done" once per pass
+        // over the ready connections, after the frames of that pass, never once per frame.
+        const int Count = 1000;
+        var payload = new byte[100];
+        for (var i = 0; i < Count; i++)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(payload, i);
+            toServer.Send(FrameType.Protocol, payload);
+        }
+        toServer.Flush();
+
+        var passes = new List<int>();
+        while (passes.Count == 0 || passes[^1] < Count)
+        {
+            passes.Add(await serverEvents.FramesAtReadsDone.Reader.ReadAsync(ct));
+        }
+        Assert.Equal(Count, serverEvents.Frames);
+        Assert.True(passes.Count <= Count / 2, $"{passes.Count} passes for {Count} frames");
+        Assert.Equal(passes.Order(), passes);
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task Large_frames_go_out_from_where_they_lie_in_order_with_copied_ones_and_a_relay_finds_the_received_header()
     {
@@ -309,6 +339,28 @@ public sealed class TcpTransportTests
 
         public void OnPlacedFrame(PeerConnection connection, ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> placed) =>
             Received.Writer.TryWrite((FrameType.Bulk, head, placed));
+    }
+
+    /// <summary>Counts frames, and at every "reads done" reports how many arrived so far (every pass read at least one).</summary>
+    private sealed class PassRecordingHandler : ITransportHandler
+    {
+        private int _frames;
+
+        public int Frames => Volatile.Read(ref _frames);
+
+        public Channel<int> FramesAtReadsDone { get; } = Channel.CreateUnbounded<int>();
+
+        public void OnAccepted(PeerConnection connection)
+        {
+        }
+
+        public void OnFrame(PeerConnection connection, FrameType type, ReadOnlyMemory<byte> payload) => Interlocked.Increment(ref _frames);
+
+        public void OnClosed(PeerConnection connection, string reason)
+        {
+        }
+
+        public void OnReadsDone() => FramesAtReadsDone.Writer.TryWrite(Frames);
     }
 
     private sealed class RecordingHandler : ITransportHandler
