@@ -217,8 +217,10 @@ public sealed partial class Group : IAsyncDisposable
     /// <summary>Stops the member at once, without leaving: to the others it looks like a crash.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _shutdown.CancelAsync().ConfigureAwait(false);
+        // The loop closes first: connects canceled by the shutdown must not reach the protocol as failures, or a
+        // dying leader suspects healthy peers and commits a view without them on its way out.
         await CloseLoopAsync().ConfigureAwait(false);
+        await _shutdown.CancelAsync().ConfigureAwait(false);
         await _timer.DisposeAsync().ConfigureAwait(false);
         await _transport.DisposeAsync().ConfigureAwait(false);
         foreach (var connection in _connections.Keys.ToList())

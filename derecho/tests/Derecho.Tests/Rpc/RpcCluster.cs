@@ -10,6 +10,7 @@ internal sealed class RpcCluster : IAsyncDisposable
     private readonly int _contactPort = FreePort.Next(1)[0];
     private readonly GroupLayout? _layout;
     private readonly ReplicatedType[] _types;
+    private readonly RecentLog _log = new();
 
     private readonly string? _persistenceRoot;
     private readonly string? _privateKeyFile;
@@ -57,7 +58,7 @@ internal sealed class RpcCluster : IAsyncDisposable
             SuspicionTimeout = TimeSpan.FromMilliseconds(3000),
             Persistence = _persistence with { FilePath = Path.Combine(_persistenceRoot ?? ".plog", $"n{id}"), PrivateKeyFile = _privateKeyFile },
         };
-        var member = await ReplicatedGroup.JoinAsync(options, _layout, _types, new ReplicatedGroupOptions { DefaultTimeout = TimeSpan.FromSeconds(20) }, ct);
+        var member = await ReplicatedGroup.JoinAsync(options, _layout, _types, new ReplicatedGroupOptions { DefaultTimeout = TimeSpan.FromSeconds(20), LoggerFactory = _log.For(id) }, ct);
         Members[id] = member;
         return member;
     }
@@ -72,16 +73,21 @@ internal sealed class RpcCluster : IAsyncDisposable
     /// <summary>Waits until every member's view has <paramref name="count"/> members and an adequate layout.</summary>
     public Task WaitForViewAsync(int count, CancellationToken ct) =>
         WaitUntilAsync(() => Members.Values.All(m => m.Group.CurrentView.Count == count && m.Allocation?.ViewId == m.Group.CurrentView.Id)
-            && Members.Values.Select(m => m.Group.CurrentView.Id).Distinct().Count() == 1, $"a view of {count} members", ct);
+            && Members.Values.Select(m => m.Group.CurrentView.Id).Distinct().Count() == 1, $"a view of {count} members", ct, DescribeViews);
 
-    public static async Task WaitUntilAsync(Func<bool> condition, string what, CancellationToken ct)
+    /// <summary>Each member's view and layout and the members' latest log lines, for a timeout's message.</summary>
+    private string DescribeViews() => string.Join("; ", Members.Select(m =>
+        $"member {m.Key}: {m.Value.Group.CurrentView}, layout of view {m.Value.Allocation?.ViewId.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}"))
+        + $"{Environment.NewLine}latest log lines:{Environment.NewLine}{_log}";
+
+    public static async Task WaitUntilAsync(Func<bool> condition, string what, CancellationToken ct, Func<string>? describe = null)
     {
         var deadline = DateTime.UtcNow + WaitLimit;
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"waited {WaitLimit.TotalSeconds} s for {what}");
+                throw new TimeoutException($"waited {WaitLimit.TotalSeconds} s for {what}{(describe is null ? "" : $" ({describe()})")}");
             }
             await Task.Delay(20, ct);
         }

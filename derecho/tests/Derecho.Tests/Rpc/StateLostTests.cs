@@ -60,14 +60,7 @@ public sealed class StateLostTests
             // Both holders' queues stall, so the state transfers they owe the newcomers stay behind the stall.
             _ = new StallingCounter.OrderedCalls(cluster[0]).Stall(ct);
             await RpcCluster.WaitUntilAsync(() => StallingCounter.Stalled == 2, "both holders stalled", ct);
-            for (var id = 2u; id < 5; id++)
-            {
-                await cluster.AddAsync(id, ct);
-            }
-            await cluster.WaitForViewAsync(5, ct);
-            await cluster.CrashAsync(0);
-            await cluster.CrashAsync(1);
-            await cluster.WaitForViewAsync(3, ct);
+            await CrashedLeaderTests.AddThreeThenCrashTheFirstTwoAsync(cluster, ct);
             var replies = await new StallingCounter.OrderedCalls(cluster[2]).Add(1, ct);
             foreach (var node in new uint[] { 2, 3, 4 })
             {
