@@ -78,7 +78,7 @@ internal static partial class PersistentBenchCommand
             }
             catch (Exception e) when (e is InvalidOperationException or Rpc.RpcException or IOException or TimeoutException)
             {
-                await Console.Out.WriteLineAsync($"derecho size={size} failed: {e.Message.Split('\n')[0]}");
+                await Console.Out.WriteLineAsync($"derecho size={size} failed: {e.Message.Trim()}");
             }
         }
         foreach (var peer in peerNames)

@@ -60,6 +60,17 @@ public sealed record PersistenceOptions
     public bool PreallocateSegments { get; init; } = true;
 
     /// <summary>
+    /// How many group commits of one replicated object may sync at once (not a Derecho key;
+    /// <c>PERS/syncs_in_flight</c>): while one batch syncs, the next is written and its sync started, and the persisted
+    /// counter advances in order over the completed ones. With 1, a replica commits on its own thread whenever it has
+    /// nothing more to run (one sync at a time, no hand-over to a commit thread).
+    /// </summary>
+    public int SyncsInFlight { get; init; } = DefaultSyncsInFlight;
+
+    /// <summary>The default <see cref="SyncsInFlight"/>.</summary>
+    public const int DefaultSyncsInFlight = 4;
+
+    /// <summary>
     /// How many bytes of the newest persisted versions a log keeps in memory, read without a copy (not a Derecho
     /// key); versions not yet persisted always stay in memory.
     /// </summary>
@@ -96,6 +107,10 @@ public sealed record PersistenceOptions
         if (string.IsNullOrWhiteSpace(FilePath))
         {
             throw new ArgumentException("PERS/file_path must name a directory");
+        }
+        if (SyncsInFlight is < 1 or > 64)
+        {
+            throw new ArgumentException($"PERS/syncs_in_flight must be from 1 to 64, not {SyncsInFlight}");
         }
         if (FilePath.AsSpan().IndexOfAny(Path.GetInvalidPathChars()) >= 0)
         {

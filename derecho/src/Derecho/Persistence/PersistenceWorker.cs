@@ -1,11 +1,16 @@
 namespace Derecho.Persistence;
 
 /// <summary>
-/// Derecho's persistence thread for one replicated object: <see cref="RequestCommit"/> (called after each delivery)
-/// wakes a dedicated thread that commits every log of the object, so updates delivered while a sync runs share the
-/// next one. After each round it reports the object's local persistence frontier, the lowest
-/// <see cref="PersistentLog.PersistedVersion"/> of its logs: the counter a member publishes in its SST row; and the
-/// last ticket of <see cref="RequestCommit"/> the round covered.
+/// Derecho's persistence thread for one replicated object, as a pipeline of group commits:
+/// <see cref="RequestCommit"/> (called after each delivery) wakes one of a few commit threads, which writes what the
+/// object's logs staged (<see cref="PersistentLog.WriteStaged"/>) and syncs it (<see cref="PersistentLog.Sync"/>).
+/// While one round's sync runs, the next request starts another round on another thread, so up to
+/// <c>syncsInFlight</c> syncs overlap (a disk flushes overlapping syncs far sooner than the same syncs one after
+/// another), and the updates delivered meanwhile share the next round. A round's syncs cover what the rounds before it
+/// wrote, so rounds complete in order whichever sync finishes first; each completion reports the object's local
+/// persistence frontier, the lowest
+/// <see cref="PersistentLog.PersistedVersion"/> of its logs (the counter a member publishes in its SST row), and the
+/// last ticket of <see cref="RequestCommit"/> the completed rounds covered.
 /// </summary>
 public sealed class PersistenceWorker : IAsyncDisposable
 {
@@ -14,38 +19,49 @@ public sealed class PersistenceWorker : IAsyncDisposable
     private readonly Action<long>? _roundCompleted;
     private readonly SemaphoreSlim _wake = new(0);
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Thread _thread;
+    private readonly Thread[] _threads;
+    private readonly Lock _roundGate = new();
+    private readonly Lock _reportGate = new();
+    private readonly Queue<Round> _rounds = new();
     private int _requested;
     private long _ticket;
     private volatile bool _stopping;
+    private int _running;
     private long _persistedVersion;
 
     /// <summary>
-    /// Starts the thread for <paramref name="logs"/>; <paramref name="persisted"/> hears each new frontier, and
-    /// <paramref name="roundCompleted"/> the last ticket each round made durable, on that thread.
+    /// Starts <paramref name="syncsInFlight"/> commit threads for <paramref name="logs"/>; <paramref name="persisted"/>
+    /// hears each new frontier, and <paramref name="roundCompleted"/> the last ticket the completed rounds made
+    /// durable, in order, on a commit thread.
     /// </summary>
-    public PersistenceWorker(IReadOnlyList<PersistentLog> logs, Action<long>? persisted = null, Action<long>? roundCompleted = null)
+    public PersistenceWorker(IReadOnlyList<PersistentLog> logs, Action<long>? persisted = null, Action<long>? roundCompleted = null, int syncsInFlight = PersistenceOptions.DefaultSyncsInFlight)
     {
         ArgumentNullException.ThrowIfNull(logs);
         ArgumentOutOfRangeException.ThrowIfZero(logs.Count);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(syncsInFlight);
         _logs = logs;
         _persisted = persisted;
         _roundCompleted = roundCompleted;
         _persistedVersion = Frontier();
-        _thread = new Thread(Run) { IsBackground = true, Name = "derecho-persist" };
-        _thread.Start();
+        _running = syncsInFlight;
+        _threads = [.. Enumerable.Range(0, syncsInFlight).Select(_ => new Thread(Run) { IsBackground = true, Name = "derecho-persist" })];
+        foreach (var thread in _threads)
+        {
+            thread.Start();
+        }
     }
 
-    /// <summary>The lowest persisted version over the logs after the last round.</summary>
+    /// <summary>The lowest persisted version over the logs after the last completed round.</summary>
     public long PersistedVersion => Interlocked.Read(ref _persistedVersion);
 
     /// <summary>Completes when the worker stops; faults with the I/O error if a commit failed (the logs then refuse use).</summary>
-#pragma warning disable VSTHRD003 // Completed by this instance's own thread, which never waits on a caller.
+#pragma warning disable VSTHRD003 // Completed by this instance's own threads, which never wait on a caller.
     public Task Completion => _completion.Task;
 #pragma warning restore VSTHRD003
 
     /// <summary>
-    /// Asks for a commit round; returns at once. Requests made during a round cause one more round.
+    /// Asks for a commit round; returns at once. Requests made during a round start another round (on another
+    /// thread, while one is free) or cause one more.
     /// </summary>
     /// <returns>
     /// A ticket: once a round reports a ticket at least this one (the <c>roundCompleted</c> callback), everything
@@ -76,12 +92,12 @@ public sealed class PersistenceWorker : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs a last round (so everything staged before the call is committed) and stops the thread.</summary>
+    /// <summary>Runs a last round (so everything staged before the call is committed) and stops the threads.</summary>
     public async ValueTask DisposeAsync()
     {
         _stopping = true;
-        _wake.Release();
-#pragma warning disable VSTHRD003 // Completed by this instance's own thread, which never waits on a caller.
+        _wake.Release(_threads.Length);
+#pragma warning disable VSTHRD003 // Completed by this instance's own threads, which never wait on a caller.
         await Completion.ConfigureAwait(false);
 #pragma warning restore VSTHRD003
         _wake.Dispose();
@@ -89,6 +105,7 @@ public sealed class PersistenceWorker : IAsyncDisposable
 
     private void Run()
     {
+        Exception? failure = null;
         try
         {
             while (true)
@@ -96,29 +113,117 @@ public sealed class PersistenceWorker : IAsyncDisposable
                 _wake.Wait();
                 var stopping = _stopping;
                 Interlocked.Exchange(ref _requested, 0);
-                var covered = Interlocked.Read(ref _ticket);
-                foreach (var log in _logs)
-                {
-                    log.Commit();
-                }
-                _roundCompleted?.Invoke(covered);
-                var frontier = Frontier();
-                if (frontier != Interlocked.Exchange(ref _persistedVersion, frontier))
-                {
-                    _persisted?.Invoke(frontier);
-                }
+                CommitRound();
                 if (stopping)
                 {
-                    _completion.TrySetResult();
-                    return;
+                    break;
                 }
             }
         }
+#pragma warning disable CA1031 // Reported through Completion; the other threads stop too.
         catch (Exception e)
+#pragma warning restore CA1031
         {
-            _completion.TrySetException(e);
+            failure = e;
+            _stopping = true;
+            _wake.Release(_threads.Length);
+        }
+        if (failure is not null)
+        {
+            _completion.TrySetException(failure);
+        }
+        if (Interlocked.Decrement(ref _running) == 0)
+        {
+            _completion.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Writes what the logs staged (in ticket order with the other threads' rounds), syncs it concurrently with them,
+    /// and reports the rounds completed in order.
+    /// </summary>
+    private void CommitRound()
+    {
+        var round = new Round();
+        Exception? failure = null;
+        lock (_roundGate)
+        {
+            round.Covered = Interlocked.Read(ref _ticket);
+            _rounds.Enqueue(round);
+            try
+            {
+                // Each log's batch also syncs the batches still syncing before it (or, with nothing new staged, is
+                // made of those alone), so once this round completes, every round before it has, whichever sync
+                // finished first; a round that finds nothing staged or syncing anywhere has nothing left to wait for.
+                foreach (var log in _logs)
+                {
+                    if (log.WriteStaged(coverEarlier: true) is { } written)
+                    {
+                        round.Written.Add((log, written));
+                    }
+                }
+            }
+#pragma warning disable CA1031 // Rethrown below, once the batches already written were synced.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                failure = e;
+            }
+        }
+        foreach (var (log, written) in round.Written)
+        {
+            try
+            {
+                log.Sync(written);
+            }
+#pragma warning disable CA1031 // The first failure is rethrown once every written batch was synced or failed.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                failure ??= e;
+            }
+        }
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+        Report(round);
+    }
+
+    /// <summary>Reports <paramref name="round"/> and the rounds before it done, unless a later round already did.</summary>
+    private void Report(Round round)
+    {
+        lock (_reportGate)
+        {
+            var covered = -1L;
+            lock (_roundGate)
+            {
+                // This round synced everything the rounds before it wrote: they completed with it.
+                while (_rounds.Contains(round) && _rounds.Dequeue() is { } head)
+                {
+                    covered = head.Covered;
+                }
+            }
+            if (covered < 0)
+            {
+                return;
+            }
+            _roundCompleted?.Invoke(covered);
+            var frontier = Frontier();
+            if (frontier != Interlocked.Exchange(ref _persistedVersion, frontier))
+            {
+                _persisted?.Invoke(frontier);
+            }
         }
     }
 
     private long Frontier() => _logs.Min(l => l.PersistedVersion);
+
+    /// <summary>One commit round: the last ticket it covers and the batches it wrote.</summary>
+    private sealed class Round
+    {
+        public long Covered { get; set; }
+
+        public List<(PersistentLog Log, PersistentLog.PendingCommit Written)> Written { get; } = [];
+    }
 }

@@ -6,7 +6,10 @@ namespace Derecho.Persistence;
 /// The log of one persistent field: an append-only sequence of versions in segment files of one directory, with
 /// in-memory indexes by version and by time. <see cref="Append"/> stages a version (readable at once);
 /// <see cref="Commit"/> writes everything staged in one write per segment and <c>fdatasync</c>s it, and only then
-/// does <see cref="PersistedVersion"/> advance (group commit). A new segment's name is made durable with an
+/// does <see cref="PersistedVersion"/> advance (group commit). A commit can also run in two steps,
+/// <see cref="WriteStaged"/> then <see cref="Sync"/>, so that the next batch is written and its sync started while
+/// an earlier one is still syncing: <see cref="PersistedVersion"/> then advances only in order, through the batches
+/// whose syncs all completed. A new segment's name is made durable with an
 /// <c>fsync</c> of the directory before any data goes into it. The newest versions' bytes
 /// (<see cref="PersistenceOptions.ResidentBytes"/>, and every staged version) stay in memory and are read without a
 /// copy; older ones are read from their segment. Thread-safe.
@@ -34,6 +37,10 @@ public sealed partial class PersistentLog : IDisposable
     private readonly Queue<(long Version, int Length)> _residentOrder = new();
     private long _residentBytes;
     private readonly List<(long Version, TaskCompletionSource Done)> _waiters = [];
+    private readonly Queue<PendingCommit> _syncing = new();
+    private readonly object _completedSignal = new();
+    private int _syncsRunning;
+    private long _lastWrittenSegment;
     private List<StagedChunk> _staged = [];
     private long _tailSegment = 1;
     private long _tailLength;
@@ -45,6 +52,9 @@ public sealed partial class PersistentLog : IDisposable
     private long _persistedVersion = Versions.None;
     private Exception? _failure;
     private bool _disposed;
+
+    /// <summary>The settings the log was opened with.</summary>
+    internal PersistenceOptions Options => _options;
 
     /// <summary>The directory holding the log's segments.</summary>
     public string Directory { get; }
@@ -181,18 +191,66 @@ public sealed partial class PersistentLog : IDisposable
     }
 
     /// <summary>
-    /// Writes every staged version and <c>fdatasync</c>s it (group commit), then advances
-    /// <see cref="PersistedVersion"/> and completes its waiters. Concurrent calls take turns; versions staged while a
-    /// commit runs go into the next one.
+    /// Writes every staged version and <c>fdatasync</c>s it (group commit), together with the segments of batches
+    /// written before it whose syncs have not completed (<see cref="WriteStaged"/>), then advances
+    /// <see cref="PersistedVersion"/> and completes its waiters. Versions staged while a commit runs go into the next one.
     /// </summary>
     /// <returns>The persisted version after the commit.</returns>
     /// <exception cref="IOException">A write or sync failed; the log refuses further use (a failed sync may have lost data).</exception>
     public long Commit()
     {
+        PendingCommit? written;
         lock (_commitGate)
         {
-            return CommitLocked();
+            written = WriteStagedLocked(coverEarlier: true);
         }
+        return Finish(written);
+    }
+
+    /// <summary>
+    /// The first step of a commit: writes every staged version to its segment (creating segments as needed) without
+    /// syncing it, and returns the batch for <see cref="Sync"/>, or null when nothing was staged (or, with
+    /// <paramref name="coverEarlier"/>, when nothing was staged and no earlier batch waits for its sync either). Batches
+    /// are written in version order; their syncs may overlap.
+    /// </summary>
+    /// <param name="coverEarlier">With nothing staged, still return a batch that syncs the segments of the earlier batches not yet synced.</param>
+    /// <exception cref="IOException">A write failed; the log refuses further use.</exception>
+    public PendingCommit? WriteStaged(bool coverEarlier = false)
+    {
+        lock (_commitGate)
+        {
+            return WriteStagedLocked(coverEarlier);
+        }
+    }
+
+    /// <summary>
+    /// The second step of a commit: <c>fdatasync</c>s the segments of <paramref name="commit"/>, which include those of
+    /// the batches written before it and not yet synced, then advances <see cref="PersistedVersion"/> through it. The
+    /// persisted version thus moves only in order: a batch counts as persisted once a sync that began after it, and
+    /// after every batch before it, was written completed.
+    /// </summary>
+    /// <exception cref="IOException">The sync failed; the log refuses further use.</exception>
+    public void Sync(PendingCommit commit)
+    {
+        ArgumentNullException.ThrowIfNull(commit);
+        Interlocked.Increment(ref _syncsRunning);
+        try
+        {
+            foreach (var (_, file) in commit.Files)
+            {
+                file.Sync();
+            }
+        }
+        catch (Exception e)
+        {
+            Synced(commit, e);
+            throw;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _syncsRunning);
+        }
+        Synced(commit, null);
     }
 
     /// <summary>Completes once <see cref="PersistedVersion"/> reaches <paramref name="version"/> ("locally persisted").</summary>
@@ -330,6 +388,15 @@ public sealed partial class PersistentLog : IDisposable
     {
         lock (_commitGate)
         {
+            // Syncs running on other threads finish before their files close; batches written but never handed to
+            // Sync are not persisted (like staged versions).
+            lock (_completedSignal)
+            {
+                while (Volatile.Read(ref _syncsRunning) > 0)
+                {
+                    Monitor.Wait(_completedSignal);
+                }
+            }
             lock (_gate)
             {
                 if (_disposed)
@@ -351,26 +418,57 @@ public sealed partial class PersistentLog : IDisposable
         }
     }
 
-    private long CommitLocked()
+    /// <summary><see cref="Commit"/> for a caller holding the commit gate (trimming, truncating).</summary>
+    private long CommitLocked() => Finish(WriteStagedLocked(coverEarlier: true));
+
+    /// <summary>Syncs <paramref name="written"/> (if any) and returns the persisted version.</summary>
+    private long Finish(PendingCommit? written)
+    {
+        if (written is not null)
+        {
+            Sync(written);
+        }
+        lock (_gate)
+        {
+            ThrowIfUnusable();
+            return _persistedVersion;
+        }
+    }
+
+    private void SignalCompleted()
+    {
+        lock (_completedSignal)
+        {
+            Monitor.PulseAll(_completedSignal);
+        }
+    }
+
+    private PendingCommit? WriteStagedLocked(bool coverEarlier)
     {
         List<StagedChunk> chunks;
         lock (_gate)
         {
             ThrowIfUnusable();
-            if (_staged.Count == 0)
+            if (_staged.Count == 0 && !(coverEarlier && _syncing.Count > 0))
             {
-                return _persistedVersion;
+                return null;
             }
             chunks = _staged;
             _staged = [];
         }
+        var files = new SortedList<long, ILogFile>();
         try
         {
             foreach (var chunk in chunks)
             {
+                if (chunk.Segment != _lastWrittenSegment)
+                {
+                    SyncLastWrittenSegment();
+                    _lastWrittenSegment = chunk.Segment;
+                }
                 var file = SegmentForWriting(chunk.Segment);
                 file.Write(chunk.Offset, chunk.Bytes.WrittenSpan);
-                file.Sync();
+                files.TryAdd(chunk.Segment, file);
             }
         }
         catch (Exception e)
@@ -383,14 +481,74 @@ public sealed partial class PersistentLog : IDisposable
         }
         lock (_gate)
         {
-            var persisted = chunks[^1].LastVersion;
-            while (_residentBytes > _options.ResidentBytes && _residentOrder.TryPeek(out var oldest) && oldest.Version <= persisted)
+            // An fdatasync covers every write to its file issued before it, so this batch's syncs also make durable
+            // what the earlier batches still syncing wrote to its segments (and it syncs theirs too, should one differ).
+            // So once this batch's syncs complete, it and every batch before it are durable, whichever sync finishes
+            // first.
+            foreach (var earlier in _syncing)
             {
-                DropOldestResident();
+                foreach (var (segment, file) in earlier.Files)
+                {
+                    files.TryAdd(segment, file);
+                }
             }
-            AdvancePersisted(persisted);
-            return _persistedVersion;
+            var last = chunks.Count > 0 ? chunks[^1].LastVersion : _syncing.Last().LastVersion;
+            var commit = new PendingCommit(last, [.. files.Select(f => (f.Key, f.Value))]);
+            _syncing.Enqueue(commit);
+            return commit;
         }
+    }
+
+    /// <summary>
+    /// Before the first write into another segment, the segment written last is synced, on the writing thread: only
+    /// the newest segment ever holds writes not yet synced, so syncs that overlap or finish out of order never leave a
+    /// later segment's records on disk without an earlier segment's (a crash leaves a prefix of the log).
+    /// </summary>
+    private void SyncLastWrittenSegment()
+    {
+        ILogFile? file;
+        lock (_gate)
+        {
+            _segments.TryGetValue(_lastWrittenSegment, out file);
+        }
+        file?.Sync();
+    }
+
+    /// <summary>
+    /// After <paramref name="commit"/>'s syncs (or their failure): it and every batch before it are durable, so the
+    /// persisted version advances through it, unless a later batch's sync already did.
+    /// </summary>
+    private void Synced(PendingCommit commit, Exception? error)
+    {
+        lock (_gate)
+        {
+            if (error is not null)
+            {
+                _failure ??= error;
+                _syncing.Clear();
+                foreach (var (_, done) in _waiters)
+                {
+                    done.TrySetException(new InvalidOperationException($"{Directory}: a write or sync failed ({_failure.Message})", _failure));
+                }
+                _waiters.Clear();
+            }
+            else if (_failure is null && _syncing.Contains(commit))
+            {
+                PendingCommit head;
+                do
+                {
+                    head = _syncing.Dequeue();
+                }
+                while (head != commit);
+                var persisted = commit.LastVersion;
+                while (_residentBytes > _options.ResidentBytes && _residentOrder.TryPeek(out var oldest) && oldest.Version <= persisted)
+                {
+                    DropOldestResident();
+                }
+                AdvancePersisted(persisted);
+            }
+        }
+        SignalCompleted();
     }
 
     private void AdvancePersisted(long persisted)
@@ -535,6 +693,25 @@ public sealed partial class PersistentLog : IDisposable
 
     /// <summary>Where a version lives: its segment, the offset of its record, its data length.</summary>
     private readonly record struct IndexEntry(long Version, HlcTimestamp Time, long Segment, long Offset, int Length);
+
+    /// <summary>
+    /// A batch of versions written by <see cref="WriteStaged"/> and not yet known to be synced: pass it to
+    /// <see cref="Sync"/>.
+    /// </summary>
+    public sealed class PendingCommit
+    {
+        internal PendingCommit(long lastVersion, List<(long Segment, ILogFile File)> files)
+        {
+            LastVersion = lastVersion;
+            Files = files;
+        }
+
+        /// <summary>The newest version in the batch.</summary>
+        public long LastVersion { get; }
+
+        /// <summary>The segments the batch syncs, oldest first.</summary>
+        internal List<(long Segment, ILogFile File)> Files { get; }
+    }
 
     /// <summary>Staged records bound for one segment, contiguous from <see cref="Offset"/>.</summary>
     private sealed class StagedChunk(long segment, long offset)

@@ -3,10 +3,12 @@ namespace Derecho.Persistence;
 /// <summary>
 /// Durability of one local persistent replica: after each ordered call, <see cref="Applied"/> records the call's
 /// continuation (its reply, the local frontier), which runs once a commit has made the call's appends durable. The
-/// replica commits what it applied when it has nothing more to run at once (<see cref="CommitPending"/>, on its own
-/// thread: the calls of a delivered batch share one <c>fdatasync</c>), or hands the commit to its
-/// <see cref="PersistenceWorker"/> while calls keep coming (<see cref="RequestCommit"/>: the next calls apply while
-/// the sync runs). If a sync fails, the continuations still pending hear the error (the logs refuse further use).
+/// replica asks for a commit of what it applied when it has nothing more to run at once
+/// (<see cref="CommitPending"/>: the calls of a delivered batch share one <c>fdatasync</c>) or while calls keep
+/// coming (<see cref="RequestCommit"/>). With <see cref="PersistenceOptions.SyncsInFlight"/> above 1 both hand the
+/// commit to the <see cref="PersistenceWorker"/>'s commit threads, so the next calls apply, and the next batch is
+/// written and synced, while a sync runs; with 1, an idle replica commits on its own thread (no hand-over). If a
+/// sync fails, the continuations still pending hear the error (the logs refuse further use).
 /// </summary>
 internal sealed class ShardPersistence : IAsyncDisposable
 {
@@ -15,6 +17,7 @@ internal sealed class ShardPersistence : IAsyncDisposable
     private readonly PersistenceWorker _worker;
     private readonly IReadOnlyList<PersistentLog> _logs;
     private readonly Action? _afterContinuations;
+    private readonly bool _commitInline;
     private Exception? _failure;
 
     /// <param name="logs">The object's logs.</param>
@@ -23,7 +26,9 @@ internal sealed class ShardPersistence : IAsyncDisposable
     {
         _logs = logs;
         _afterContinuations = afterContinuations;
-        _worker = new PersistenceWorker(logs, roundCompleted: RoundCompleted);
+        var syncsInFlight = logs.Min(l => l.Options.SyncsInFlight);
+        _commitInline = syncsInFlight == 1;
+        _worker = new PersistenceWorker(logs, roundCompleted: RoundCompleted, syncsInFlight: syncsInFlight);
         _ = _worker.Completion.ContinueWith(t => Fail(t.Exception?.InnerException ?? new ObjectDisposedException(nameof(ShardPersistence))),
             CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
     }
@@ -61,11 +66,17 @@ internal sealed class ShardPersistence : IAsyncDisposable
     }
 
     /// <summary>
-    /// Commits on the calling thread (group commit: one sync for every call applied so far) and runs the
-    /// continuations it made durable, saving the hand-over to the worker.
+    /// Commits every call applied so far (group commit: one sync for all of them) and runs the continuations it made
+    /// durable: on a commit thread, returning at once, or (one sync in flight) on the calling thread, saving the
+    /// hand-over.
     /// </summary>
     public void CommitPending()
     {
+        if (!_commitInline)
+        {
+            _worker.Wake();
+            return;
+        }
         var covered = _worker.LatestTicket;
         try
         {

@@ -30,6 +30,52 @@ public sealed class PersistenceWorkerTests
     }
 
     [Fact]
+    public async Task OverlappingRoundsOnARealDiskReportInOrderOnlyWhatIsSynced()
+    {
+        using var directory = new TempDirectory("plog");
+        using var log = PersistentLog.Open(DiskFileSystem.Instance, directory.Combine("a"));
+        var frontiers = new ConcurrentQueue<long>();
+        var tickets = new ConcurrentQueue<long>();
+        var violations = new ConcurrentQueue<string>();
+        var worker = new PersistenceWorker([log],
+            frontier =>
+            {
+                frontiers.Enqueue(frontier);
+                if (log.PersistedVersion < frontier)
+                {
+                    violations.Enqueue($"frontier {frontier} reported with only {log.PersistedVersion} synced");
+                }
+            },
+            ticket =>
+            {
+                tickets.Enqueue(ticket);
+                // Ticket N was reserved right after version N was appended.
+                if (log.PersistedVersion < ticket)
+                {
+                    violations.Enqueue($"ticket {ticket} reported with only {log.PersistedVersion} synced");
+                }
+            },
+            syncsInFlight: 3);
+        for (var version = 1L; version <= 300; version++)
+        {
+            log.Append(version, new HlcTimestamp(version, 0), new byte[1024]);
+            Assert.Equal(version, worker.Reserve());
+            if (version % 7 == 0)
+            {
+                worker.Wake();
+            }
+        }
+        worker.Wake();
+        await log.WaitForPersistedAsync(300, TestContext.Current.CancellationToken);
+        await worker.DisposeAsync();
+        Assert.Empty(violations);
+        Assert.Equal(frontiers.Order(), frontiers);
+        Assert.Equal(tickets.Order(), tickets);
+        Assert.Equal(300, frontiers.Last());
+        Assert.Equal(300, tickets.Last());
+    }
+
+    [Fact]
     public async Task AFailedCommitFaultsTheWorker()
     {
         var disk = new SimulatedDisk();

@@ -77,11 +77,11 @@ public sealed class PersistentTests
     public void PersKeysAreReadAndValidated()
     {
         var loaded = DerechoConfiguration.FromEntries(ConfigurationFile.Parse(
-            "[PERS]\nfile_path = /var/lib/derecho\nreset = true\nmax_log_entry = 4096\nmax_data_size = 1048576\nauto_trim = true\nmax_log_age_ms = 60000\npreallocate_segments = false\n", "derecho.cfg"));
+            "[PERS]\nfile_path = /var/lib/derecho\nreset = true\nmax_log_entry = 4096\nmax_data_size = 1048576\nauto_trim = true\nmax_log_age_ms = 60000\npreallocate_segments = false\nsyncs_in_flight = 2\n", "derecho.cfg"));
         Assert.Equal(new PersistenceOptions
         {
             FilePath = "/var/lib/derecho", Reset = true, MaxLogEntries = 4096, MaxDataSize = 1 << 20, AutoTrim = true, MaxLogAge = TimeSpan.FromMinutes(1),
-            PreallocateSegments = false,
+            PreallocateSegments = false, SyncsInFlight = 2,
         },
             loaded.Options.Persistence);
         Assert.Empty(loaded.Warnings);
@@ -93,6 +93,8 @@ public sealed class PersistentTests
         Assert.Contains("PERS/file_path", empty.Message, StringComparison.Ordinal);
         var age = Assert.Throws<ConfigurationException>(() => DerechoConfiguration.FromEntries(ConfigurationFile.Parse("[PERS]\nmax_log_age_ms = 0\n", "derecho.cfg")));
         Assert.Contains("max_log_age_ms", age.Message, StringComparison.Ordinal);
+        var syncs = Assert.Throws<ConfigurationException>(() => DerechoConfiguration.FromEntries(ConfigurationFile.Parse("[PERS]\nsyncs_in_flight = 0\n", "derecho.cfg")));
+        Assert.Contains("syncs_in_flight", syncs.Message, StringComparison.Ordinal);
     }
 
     [Fact]

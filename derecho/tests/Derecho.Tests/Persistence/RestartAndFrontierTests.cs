@@ -115,11 +115,13 @@ public sealed class RestartAndFrontierTests
         Assert.Contains(advances, a => a.Kind == FrontierKind.LocalPersistence && a.Version == Versions.Of(1, 2));
     }
 
-    [Fact]
-    public async Task A_failed_sync_fails_the_waiting_replies_instead_of_acknowledging_them()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public async Task A_failed_sync_fails_the_waiting_replies_instead_of_acknowledging_them(int syncsInFlight)
     {
         var disk = new SimulatedDisk();
-        var log = PersistentLog.Open(disk, "/pers/field");
+        var log = PersistentLog.Open(disk, "/pers/field", new PersistenceOptions { SyncsInFlight = syncsInFlight });
         var persistence = new ShardPersistence([log]);
         var first = new TaskCompletionSource<Exception?>();
         log.Append(1, new HlcTimestamp(1, 0), "a"u8);

@@ -12,10 +12,11 @@ public sealed class SimulatedCrashException(string step) : IOException($"simulat
 /// <see cref="Restart"/>. A restart keeps, per file, the synced contents plus an ordered prefix of the unsynced
 /// writes and length changes, the last one possibly torn (a prefix of its bytes, or its length with zeros, as a
 /// file system that extended a file before writing its blocks leaves), and, per directory, the synced entries plus
-/// an ordered prefix of the unsynced creations, deletions and renames.
+/// an ordered prefix of the unsynced creations, deletions and renames. Thread-safe (commit threads sync at once).
 /// </summary>
 public sealed class SimulatedDisk : ILogFileSystem
 {
+    private readonly Lock _sync = new();
     private readonly Dictionary<string, Inode> _files = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Inode> _durableFiles = new(StringComparer.Ordinal);
     private readonly HashSet<string> _directories = new(StringComparer.Ordinal) { "/" };
@@ -34,138 +35,174 @@ public sealed class SimulatedDisk : ILogFileSystem
     public List<string> StepLog { get; } = [];
 
     /// <summary>The file's current bytes (what a reader sees now).</summary>
-    public byte[] Contents(string path) => [.. _files[Normalize(path)].Current];
+    public byte[] Contents(string path)
+    {
+        lock (_sync)
+        {
+            return [.. _files[Normalize(path)].Current];
+        }
+    }
 
     /// <summary>Replaces a file's bytes, durably (to inject damage).</summary>
     public void Overwrite(string path, byte[] contents)
     {
-        var inode = _files[Normalize(path)];
-        inode.Current = [.. contents];
-        inode.Durable = [.. contents];
-        inode.Pending.Clear();
+        lock (_sync)
+        {
+            var inode = _files[Normalize(path)];
+            inode.Current = [.. contents];
+            inode.Durable = [.. contents];
+            inode.Pending.Clear();
+        }
     }
 
     /// <summary>Brings the disk back after a crash (or crashes it now), keeping what <see cref="SimulatedDisk"/> describes; <paramref name="random"/> picks the prefixes and tears (null keeps nothing unsynced).</summary>
     public void Restart(Random? random)
     {
-        var changes = random is null ? 0 : random.Next(_pendingChanges.Count + 1);
-        foreach (var change in _pendingChanges.Take(changes))
+        lock (_sync)
         {
-            ApplyDurably(change);
+            var changes = random is null ? 0 : random.Next(_pendingChanges.Count + 1);
+            foreach (var change in _pendingChanges.Take(changes))
+            {
+                ApplyDurably(change);
+            }
+            _pendingChanges.Clear();
+            _files.Clear();
+            foreach (var (name, inode) in _durableFiles)
+            {
+                _files[name] = inode;
+            }
+            _directories.Clear();
+            _directories.UnionWith(_durableDirectories);
+            foreach (var inode in _files.Values.Distinct())
+            {
+                inode.Recover(random);
+            }
+            _epoch++;
+            _crashed = false;
+            CrashAtStep = -1;
         }
-        _pendingChanges.Clear();
-        _files.Clear();
-        foreach (var (name, inode) in _durableFiles)
-        {
-            _files[name] = inode;
-        }
-        _directories.Clear();
-        _directories.UnionWith(_durableDirectories);
-        foreach (var inode in _files.Values.Distinct())
-        {
-            inode.Recover(random);
-        }
-        _epoch++;
-        _crashed = false;
-        CrashAtStep = -1;
     }
 
     /// <inheritdoc />
     public bool DirectoryExists(string path)
     {
-        ThrowIfCrashed();
-        return _directories.Contains(Normalize(path));
+        lock (_sync)
+        {
+            ThrowIfCrashed();
+            return _directories.Contains(Normalize(path));
+        }
     }
 
     /// <inheritdoc />
     public void CreateDirectory(string path)
     {
-        path = Normalize(path);
-        if (_directories.Contains(path))
+        lock (_sync)
         {
-            return;
+            path = Normalize(path);
+            if (_directories.Contains(path))
+            {
+                return;
+            }
+            CreateDirectory(Path.GetDirectoryName(path)!);
+            Step($"mkdir {path}");
+            _directories.Add(path);
+            _pendingChanges.Add(new DirectoryChange(ChangeKind.MakeDirectory, path, null, null));
         }
-        CreateDirectory(Path.GetDirectoryName(path)!);
-        Step($"mkdir {path}");
-        _directories.Add(path);
-        _pendingChanges.Add(new DirectoryChange(ChangeKind.MakeDirectory, path, null, null));
     }
 
     /// <inheritdoc />
     public IReadOnlyList<string> ListFiles(string directory)
     {
-        ThrowIfCrashed();
-        directory = Normalize(directory);
-        return [.. _files.Keys.Where(k => Path.GetDirectoryName(k) == directory).Select(k => Path.GetFileName(k))];
+        lock (_sync)
+        {
+            ThrowIfCrashed();
+            directory = Normalize(directory);
+            return [.. _files.Keys.Where(k => Path.GetDirectoryName(k) == directory).Select(k => Path.GetFileName(k))];
+        }
     }
 
     /// <inheritdoc />
     public ILogFile OpenFile(string path, bool create)
     {
-        ThrowIfCrashed();
-        path = Normalize(path);
-        if (!_files.TryGetValue(path, out var inode))
+        lock (_sync)
         {
-            if (!create || !_directories.Contains(Path.GetDirectoryName(path)!))
+            ThrowIfCrashed();
+            path = Normalize(path);
+            if (!_files.TryGetValue(path, out var inode))
             {
-                throw new FileNotFoundException($"no file {path}", path);
+                if (!create || !_directories.Contains(Path.GetDirectoryName(path)!))
+                {
+                    throw new FileNotFoundException($"no file {path}", path);
+                }
+                Step($"create {path}");
+                inode = new Inode();
+                _files[path] = inode;
+                _pendingChanges.Add(new DirectoryChange(ChangeKind.Create, path, null, inode));
             }
-            Step($"create {path}");
-            inode = new Inode();
-            _files[path] = inode;
-            _pendingChanges.Add(new DirectoryChange(ChangeKind.Create, path, null, inode));
+            return new SimulatedFile(this, inode, path, _epoch);
         }
-        return new SimulatedFile(this, inode, path, _epoch);
     }
 
     /// <inheritdoc />
     public void DeleteFile(string path)
     {
-        ThrowIfCrashed();
-        path = Normalize(path);
-        if (!_files.ContainsKey(path))
+        lock (_sync)
         {
-            return;
+            ThrowIfCrashed();
+            path = Normalize(path);
+            if (!_files.ContainsKey(path))
+            {
+                return;
+            }
+            Step($"delete {path}");
+            _files.Remove(path);
+            _pendingChanges.Add(new DirectoryChange(ChangeKind.Delete, path, null, null));
         }
-        Step($"delete {path}");
-        _files.Remove(path);
-        _pendingChanges.Add(new DirectoryChange(ChangeKind.Delete, path, null, null));
     }
 
     /// <inheritdoc />
     public void RenameFile(string source, string destination)
     {
-        source = Normalize(source);
-        destination = Normalize(destination);
-        Step($"rename {source} {destination}");
-        var inode = _files[source];
-        _files.Remove(source);
-        _files[destination] = inode;
-        _pendingChanges.Add(new DirectoryChange(ChangeKind.Rename, source, destination, inode));
+        lock (_sync)
+        {
+            source = Normalize(source);
+            destination = Normalize(destination);
+            Step($"rename {source} {destination}");
+            var inode = _files[source];
+            _files.Remove(source);
+            _files[destination] = inode;
+            _pendingChanges.Add(new DirectoryChange(ChangeKind.Rename, source, destination, inode));
+        }
     }
 
     /// <inheritdoc />
     public void SyncDirectory(string path)
     {
-        path = Normalize(path);
-        Step($"fsync dir {path}");
-        var synced = _pendingChanges.Where(c => Path.GetDirectoryName(c.Path) == path
-            || (c.Destination is not null && Path.GetDirectoryName(c.Destination) == path)).ToList();
-        foreach (var change in synced)
+        lock (_sync)
         {
-            ApplyDurably(change);
-            _pendingChanges.Remove(change);
+            path = Normalize(path);
+            Step($"fsync dir {path}");
+            var synced = _pendingChanges.Where(c => Path.GetDirectoryName(c.Path) == path
+                || (c.Destination is not null && Path.GetDirectoryName(c.Destination) == path)).ToList();
+            foreach (var change in synced)
+            {
+                ApplyDurably(change);
+                _pendingChanges.Remove(change);
+            }
         }
     }
 
     /// <inheritdoc />
     public void DeleteDirectory(string path)
     {
-        path = Normalize(path);
-        foreach (var file in _files.Keys.Where(k => k.StartsWith(path + "/", StringComparison.Ordinal)).ToList())
+        lock (_sync)
         {
-            DeleteFile(file);
-            SyncDirectory(Path.GetDirectoryName(file)!);
+            path = Normalize(path);
+            foreach (var file in _files.Keys.Where(k => k.StartsWith(path + "/", StringComparison.Ordinal)).ToList())
+            {
+                DeleteFile(file);
+                SyncDirectory(Path.GetDirectoryName(file)!);
+            }
         }
     }
 
@@ -275,43 +312,58 @@ public sealed class SimulatedDisk : ILogFileSystem
         {
             get
             {
-                Check();
-                return inode.Current.Length;
+                lock (disk._sync)
+                {
+                    Check();
+                    return inode.Current.Length;
+                }
             }
         }
 
         public int Read(long offset, Span<byte> destination)
         {
-            Check();
-            var available = (int)Math.Max(0, Math.Min(destination.Length, inode.Current.Length - offset));
-            inode.Current.AsSpan((int)offset, available).CopyTo(destination);
-            return available;
+            lock (disk._sync)
+            {
+                Check();
+                var available = (int)Math.Max(0, Math.Min(destination.Length, inode.Current.Length - offset));
+                inode.Current.AsSpan((int)offset, available).CopyTo(destination);
+                return available;
+            }
         }
 
         public void Write(long offset, ReadOnlySpan<byte> data)
         {
-            Check();
-            disk.Step($"write {path} @{offset} +{data.Length}");
-            var change = new PendingWrite(offset, data.ToArray(), 0);
-            inode.Current = Inode.Apply(inode.Current, change);
-            inode.Pending.Add(change);
+            lock (disk._sync)
+            {
+                Check();
+                disk.Step($"write {path} @{offset} +{data.Length}");
+                var change = new PendingWrite(offset, data.ToArray(), 0);
+                inode.Current = Inode.Apply(inode.Current, change);
+                inode.Pending.Add(change);
+            }
         }
 
         public void SetLength(long length)
         {
-            Check();
-            disk.Step($"setlength {path} {length}");
-            var change = new PendingWrite(0, null, length);
-            inode.Current = Inode.Apply(inode.Current, change);
-            inode.Pending.Add(change);
+            lock (disk._sync)
+            {
+                Check();
+                disk.Step($"setlength {path} {length}");
+                var change = new PendingWrite(0, null, length);
+                inode.Current = Inode.Apply(inode.Current, change);
+                inode.Pending.Add(change);
+            }
         }
 
         public void Sync()
         {
-            Check();
-            disk.Step($"fdatasync {path}");
-            inode.Durable = [.. inode.Current];
-            inode.Pending.Clear();
+            lock (disk._sync)
+            {
+                Check();
+                disk.Step($"fdatasync {path}");
+                inode.Durable = [.. inode.Current];
+                inode.Pending.Clear();
+            }
         }
 
         public void Dispose()
