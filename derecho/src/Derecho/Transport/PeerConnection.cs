@@ -436,15 +436,24 @@ public sealed class PeerConnection : IDisposable
     {
         try
         {
+            // A read that returns less than it asked for emptied the socket: the frames it completed are handed over,
+            // and the next read waits for the next poll instead of costing a system call that finds nothing.
+            var drained = false;
             for (var budget = ReadBudget; budget > 0 && !IsClosed;)
             {
                 if (!_placed.IsEmpty)
                 {
+                    if (drained)
+                    {
+                        return;
+                    }
+                    var wanted = _placed.Length - _placedFilled;
                     var count = Read(_placed.Span[_placedFilled..]);
                     if (count <= 0)
                     {
                         return;
                     }
+                    drained = count < wanted;
                     _placedFilled += count;
                     budget -= count;
                     if (_placedFilled == _placed.Length)
@@ -473,6 +482,10 @@ public sealed class PeerConnection : IDisposable
                 {
                     continue;
                 }
+                if (drained)
+                {
+                    return;
+                }
                 var fits = frameLength > 0 ? _received.Length - _receivedStart >= frameLength : _received.Length - _receivedEnd >= MinimumRead;
                 if (!fits)
                 {
@@ -482,11 +495,13 @@ public sealed class PeerConnection : IDisposable
                     (_received, _receivedStart, _receivedEnd) = (fresh, 0, _receivedEnd - _receivedStart);
                 }
                 var room = _received.AsSpan(_receivedEnd);
-                var read = Read(_placing && frameLength == 0 && room.Length > BoundaryRead ? room[..BoundaryRead] : room);
+                room = _placing && frameLength == 0 && room.Length > BoundaryRead ? room[..BoundaryRead] : room;
+                var read = Read(room);
                 if (read <= 0)
                 {
                     return;
                 }
+                drained = read < room.Length;
                 _receivedEnd += read;
                 budget -= read;
             }
