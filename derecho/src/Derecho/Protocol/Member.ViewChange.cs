@@ -38,6 +38,7 @@ public sealed partial class Member
     private int _myRank;
     private SharedStateTable _table = null!;
     private DateTimeOffset _nextHeartbeat;
+    private DateTimeOffset _lastTick;
     private bool _leaving;
     private bool _proposed;
 
@@ -84,6 +85,27 @@ public sealed partial class Member
             }
         }
         return deadline;
+    }
+
+    /// <summary>
+    /// A tick much later than the one before means this member did not run meanwhile (starved of the CPU, paused by
+    /// the collector): the others' rows may be waiting unread, so the time it missed is not counted as their
+    /// silence. Without this, a member stalled past the suspicion timeout woke up suspecting everyone, and with
+    /// partition safety it stopped (seen under heavy load on the restart leader of a just restarted group).
+    /// </summary>
+    private void DiscountOwnStall(DateTimeOffset now)
+    {
+        var gap = now - _lastTick;
+        _lastTick = now;
+        // Ticks come at least every heartbeat interval while the member runs.
+        if (gap <= _options.HeartbeatInterval + (_options.SuspicionTimeout / 2))
+        {
+            return;
+        }
+        foreach (var (node, heard) in _lastHeard.ToList())
+        {
+            _lastHeard[node] = heard + gap < now ? heard + gap : now;
+        }
     }
 
     private void SuspectSilentMembers(DateTimeOffset now)
@@ -567,6 +589,7 @@ public sealed partial class Member
         Stats.ViewsInstalled++;
         var now = _time.GetUtcNow();
         _nextHeartbeat = now + _options.HeartbeatInterval;
+        _lastTick = now;
         if (!IsLeaderAfterInstall())
         {
             _pendingJoins.Clear();

@@ -175,6 +175,7 @@ public sealed partial class Member : IDeliverySink
                 TickJoining(now);
                 break;
             case MemberStatus.Active:
+                DiscountOwnStall(now);
                 if (now >= _nextHeartbeat)
                 {
                     _own.Heartbeat++;

@@ -160,6 +160,29 @@ public sealed class MemberTests
     }
 
     [Fact]
+    public void A_member_that_did_not_run_past_the_suspicion_timeout_suspects_nobody_for_it()
+    {
+        Form(3);
+        // Member 1 stalls for three timeouts (starved, paused): the others' rows wait unread.
+        _time.Advance(TimeSpan.FromSeconds(3));
+        _members[1].Tick();
+        Assert.False(_members[1].IsWedged);
+        Pump(1);
+        Run();
+        // The others go on; a silent one is still suspected a timeout later, and a minority stops.
+        _members.Remove(2);
+        _members.Remove(3);
+        for (var i = 0; i < 30 && _members[1].Status == MemberStatus.Active; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(50));
+            _members[1].Tick();
+            Pump(1);
+            _network.Clear();
+        }
+        Assert.Equal(StopReason.LostMajority, _members[1].StopReason);
+    }
+
+    [Fact]
     public void A_member_leaves_gracefully()
     {
         Form(3);
