@@ -40,7 +40,7 @@ public sealed class NodeCommandTests
         Assert.Contains("RDMA/provider", member.StandardError, StringComparison.Ordinal);
     }
 
-    [Fact(Timeout = 90_000)]
+    [Fact(Timeout = 180_000)]
     [Integration]
     public async Task Demo_kills_a_member_and_reports_agreement()
     {

@@ -3,7 +3,7 @@ namespace Derecho.Tests.Rpc;
 /// <summary>The key-value store's CLI with real member processes.</summary>
 public sealed class KvCommandTests
 {
-    [Fact(Timeout = 90_000)]
+    [Fact(Timeout = 180_000)]
     [Integration]
     public async Task Put_get_remove_and_list_through_any_member()
     {
