@@ -84,7 +84,7 @@ internal static class Emitter
                     text.AppendLine($"                return new({Rpc}.RpcSerializer.NilResult);");
                     break;
                 case ReturnShape.Value:
-                    text.AppendLine($"                return new({Rpc}.RpcSerializer.Serialize<{method.ResultType}>({call}));");
+                    text.AppendLine($"                return new({Rpc}.RpcSerializer.EncodeResult<{method.ResultType}>({call}));");
                     break;
                 case ReturnShape.Task:
                 case ReturnShape.ValueTask:
@@ -164,13 +164,11 @@ internal static class Emitter
 
     private static void EmitArguments(StringBuilder text, MethodModel method)
     {
-        // Sized for the arguments up front, so that a large value is not copied through ever larger buffers.
-        var hint = string.Concat(method.Parameters.Select(p => $" + {Rpc}.RpcSerializer.SizeHint({p.Name})"));
-        text.AppendLine($"            var buffer = new global::System.Buffers.ArrayBufferWriter<byte>(16{hint});");
-        text.AppendLine($"            var writer = {Rpc}.RpcSerializer.BeginArguments(buffer, {method.Parameters.Count});");
+        // Encoded into this thread's scratch buffer: the caller copies the arguments into its message before it returns.
+        text.AppendLine($"            var writer = {Rpc}.RpcSerializer.BeginArguments({method.Parameters.Count}, out var buffer);");
         foreach (var parameter in method.Parameters)
         {
-            text.AppendLine($"            global::MessagePack.MessagePackSerializer.Serialize<{parameter.Type}>(ref writer, {parameter.Name}, {Rpc}.RpcSerializer.Options);");
+            text.AppendLine($"            {Rpc}.RpcSerializer.WriteArgument<{parameter.Type}>(ref writer, {parameter.Name});");
         }
         text.AppendLine("            writer.Flush();");
     }

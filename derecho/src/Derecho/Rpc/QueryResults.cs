@@ -11,10 +11,15 @@ namespace Derecho.Rpc;
 /// <typeparam name="T">The method's result type (<see cref="MessagePack.Nil"/> for a method returning nothing).</typeparam>
 public sealed class QueryResults<T>
 {
-    private readonly Task<IOrderedReplies> _raw;
+    private readonly IOrderedReplies? _call;
+    private Task<IOrderedReplies>? _raw;
     private Task<IReadOnlyDictionary<uint, Task<T>>>? _replies;
 
+    /// <summary>A call that may still wait to be sent (or fail before it is).</summary>
     internal QueryResults(Task<IOrderedReplies> raw) => _raw = raw;
+
+    /// <summary>A call already on its way.</summary>
+    internal QueryResults(IOrderedReplies call) => _call = call;
 
     /// <summary>
     /// Completes once the call is ordered, with each shard member's reply (node id → awaitable result).
@@ -26,7 +31,7 @@ public sealed class QueryResults<T>
         {
             if (_replies is null)
             {
-                _ = Interlocked.CompareExchange(ref _replies, DecodeAsync(_raw), null);
+                _ = Interlocked.CompareExchange(ref _replies, DecodeAsync(Raw), null);
             }
             return _replies;
         }
@@ -40,7 +45,9 @@ public sealed class QueryResults<T>
     public async Task<IReadOnlyDictionary<uint, T>> GetAllAsync()
     {
         // One wake-up once every member replied, instead of one per member.
-        var replies = await SettledAsync(_raw).ConfigureAwait(false);
+        var call = _call ?? await Raw.ConfigureAwait(false);
+        await call.AllReplied.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var replies = call.Settled();
         var results = new Dictionary<uint, T>(replies.Count);
         foreach (var reply in replies)
         {
@@ -56,7 +63,9 @@ public sealed class QueryResults<T>
     /// <exception cref="InvalidOperationException">The members' results differ (the replicas diverged).</exception>
     public async Task<T> GetAgreedAsync()
     {
-        var replies = await SettledAsync(_raw).ConfigureAwait(false);
+        var call = _call ?? await Raw.ConfigureAwait(false);
+        await call.AllReplied.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var replies = call.Settled();
         var have = false;
         T agreed = default!;
         RpcException? removed = null;
@@ -85,14 +94,8 @@ public sealed class QueryResults<T>
         return have ? agreed : throw removed ?? new RpcException(RpcError.NotAMember, "the shard had no members to reply");
     }
 
-    /// <summary>The members' replies once all of them are in.</summary>
-    /// <exception cref="Exception">The call failed before it was ordered.</exception>
-    internal static async Task<IReadOnlyList<MemberReply>> SettledAsync(Task<IOrderedReplies> raw)
-    {
-        var call = await raw.ConfigureAwait(false);
-        await call.AllReplied.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        return call.Settled();
-    }
+    /// <summary>The call, once it is on its way.</summary>
+    private Task<IOrderedReplies> Raw => _raw ??= Task.FromResult(_call!);
 
     private static bool SameBytes(T left, T right) =>
         left is byte[] a && right is byte[] b && a.AsSpan().SequenceEqual(b);

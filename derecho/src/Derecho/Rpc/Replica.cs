@@ -1,7 +1,8 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Hashing;
-using System.Threading.Channels;
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Derecho.Persistence;
 
 namespace Derecho.Rpc;
@@ -36,12 +37,17 @@ internal delegate void ReplySink(CallId id, RpcReply reply);
 
 /// <summary>
 /// The local replica of one shard: its object and a queue of work run one item at a time, so that ordered calls
-/// run in the shard's total order and P2P reads see a state between two of them. The queue is separate from the
-/// group's event loop: a handler may await calls to other shards (which the event loop keeps delivering)
-/// without blocking delivery. Calls that carry a deduplication id run once; repeats get the first reply, also at
-/// a member that joined the shard later: the replies remembered travel with the state (<see cref="CaptureTransfer"/>).
+/// run in the shard's total order and P2P reads see a state between two of them. One thread at a time owns the
+/// replica and runs its work: a thread-pool thread draining the queue, or, when the replica is idle (nothing
+/// queued, nothing running), the thread that brings a call (<see cref="RunOrEnqueue"/>: the group's event loop
+/// delivering an ordered call, a connection's thread receiving a P2P call), which then runs it at once and saves
+/// the hand-over to another thread. A handler that does not complete at once (it awaits, say, a call to another
+/// shard, which the event loop keeps delivering) releases that thread: the replica's later work queues behind it
+/// and runs on the pool once it completes. Calls that carry a deduplication id run once; repeats get the first
+/// reply, also at a member that joined the shard later: the replies remembered travel with the state
+/// (<see cref="CaptureTransfer"/>).
 /// </summary>
-#pragma warning disable CA1001 // The persistence is disposed when the queue ends (RunAsync), not by the owner.
+#pragma warning disable CA1001 // The persistence is disposed when the replica closes (CloseNowAsync), not by the owner.
 internal sealed class Replica
 #pragma warning restore CA1001
 {
@@ -50,7 +56,13 @@ internal sealed class Replica
     private const int MaxHeldReplies = 64;
     private const int MaxUncommittedCalls = 64;
 
-    private readonly Channel<Work> _work = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>How long the replica queues every call after one run at once took longer than <see cref="InlineBudget"/>.</summary>
+    private static readonly TimeSpan InlinePause = TimeSpan.FromSeconds(1);
+
+    private readonly Lock _queueGate = new();
+    private readonly Queue<Work> _queue = new();
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<uint, ReplySink> _replySinks = new();
     private readonly Dictionary<CallId, RpcReply> _dedup = [];
     private readonly Queue<CallId> _dedupOrder = new();
     private readonly IReplicatedObject _object;
@@ -60,7 +72,9 @@ internal sealed class Replica
     private readonly Dictionary<uint, RpcMessageWriter> _durableReplies = [];
     private readonly ReplicaContext? _context;
     private readonly Task _predecessor;
-    private readonly Task _loop;
+    private bool _owned = true;
+    private bool _closing;
+    private long _queueOnlyUntil;
     private int _held;
     private ShardPersistence? _persistence;
     private IReadOnlyList<PersistentLog> _logs = [];
@@ -80,10 +94,16 @@ internal sealed class Replica
         _context = context;
         _predecessor = predecessor ?? Task.CompletedTask;
         Persistent = replicated is IPersistentReplica { Persists: true };
-        _loop = Task.Run(RunAsync);
+        _ = Task.Run(StartAsync);
     }
 
     public ShardKey Key { get; }
+
+    /// <summary>
+    /// How long a call run on the thread that brought it may take (a handler's own time, or the thread's time off
+    /// the processor) before the replica queues its calls for <see cref="InlinePause"/>.
+    /// </summary>
+    public TimeSpan InlineBudget { get; init; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>The object persists: replies to ordered calls wait until their versions are synced.</summary>
     public bool Persistent { get; }
@@ -95,15 +115,108 @@ internal sealed class Replica
     public IReplicatedObject Object => _object;
 
     /// <summary>Completes when the queue is closed and drained.</summary>
-    public Task Completion => _loop;
+    public Task Completion => _closed.Task;
 
-    public void Enqueue(Work work) => _work.Writer.TryWrite(work);
-
-    public void Close() => _work.Writer.TryComplete();
+    /// <summary>Queues <paramref name="work"/> behind the replica's other work (dropped once the replica is closed).</summary>
+    public void Enqueue(Work work)
+    {
+        bool drain;
+        lock (_queueGate)
+        {
+            drain = EnqueueLocked(work);
+        }
+        if (drain)
+        {
+            ScheduleDrain();
+        }
+    }
 
     /// <summary>
-    /// Holds a reply to a remote caller (call it from the replica's queue only): the replies to one caller leave
-    /// together in one message once the queue has nothing more to run at once, or when many are held.
+    /// Runs <paramref name="work"/> on the calling thread when the replica is idle, else queues it as
+    /// <see cref="Enqueue"/> does. A persistent replica always queues (its idle commit syncs the logs, which is
+    /// not for the delivering thread), and so does one that lately ran a call for longer than
+    /// <see cref="InlineBudget"/> (for <see cref="InlinePause"/>). <paramref name="endsBatch"/>: no more work follows
+    /// at once (the last call of a delivery); the replies held for remote callers then leave.
+    /// </summary>
+    public void RunOrEnqueue(Work work, bool endsBatch)
+    {
+        bool inline, drain = false;
+        lock (_queueGate)
+        {
+            inline = !_owned && !_closing && !Persistent && Stopwatch.GetTimestamp() >= _queueOnlyUntil;
+            if (inline)
+            {
+                _owned = true;
+            }
+            else
+            {
+                drain = EnqueueLocked(work);
+            }
+        }
+        if (!inline)
+        {
+            if (drain)
+            {
+                ScheduleDrain();
+            }
+            return;
+        }
+        var started = Stopwatch.GetTimestamp();
+        var running = RunSafelyAsync(work);
+        if (!running.IsCompletedSuccessfully)
+        {
+            _ = FinishThenDrainAsync(running);
+            return;
+        }
+        if (Stopwatch.GetElapsedTime(started) > InlineBudget)
+        {
+            _queueOnlyUntil = Stopwatch.GetTimestamp() + (long)(InlinePause.TotalSeconds * Stopwatch.Frequency);
+        }
+        AfterWork(endsBatch);
+        lock (_queueGate)
+        {
+            if (_queue.Count == 0 && !_closing)
+            {
+                _owned = false;
+                return;
+            }
+        }
+        ScheduleDrain();
+    }
+
+    /// <summary>Ends the replica once the work queued so far ran; later work is dropped.</summary>
+    public void Close()
+    {
+        lock (_queueGate)
+        {
+            if (_closing)
+            {
+                return;
+            }
+            _closing = true;
+            if (_owned)
+            {
+                return;
+            }
+            _owned = true;
+        }
+        ScheduleDrain();
+    }
+
+    /// <summary>
+    /// Where the replies of ordered calls made by member <paramref name="caller"/> go: back to this process's call
+    /// table (<paramref name="local"/>), held until the commit that makes them durable (a persistent replica), or
+    /// held for a batch (one delegate per caller, made once).
+    /// </summary>
+    public ReplySink SinkFor(uint caller, uint self, ReplySink local) =>
+        caller == self ? local
+            : _replySinks.GetOrAdd(caller, static (caller, replica) => replica.Persistent
+                ? (id, reply) => replica.ReplyDurably(caller, id, reply)
+                : (id, reply) => replica.ReplyTo(caller, id, reply), this);
+
+    /// <summary>
+    /// Holds a reply to a remote caller (call it from the thread that owns the replica only): the replies to one
+    /// caller leave together in one message once the queue has nothing more to run at once, or when many are held.
     /// </summary>
     public void ReplyTo(uint caller, CallId id, RpcReply reply)
     {
@@ -187,7 +300,8 @@ internal sealed class Replica
         while (offset < state.Length);
     }
 
-    private async Task RunAsync()
+    /// <summary>Opens the logs once the predecessor closed, then runs what queued meanwhile.</summary>
+    private async Task StartAsync()
     {
         await _predecessor.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (Persistent)
@@ -212,46 +326,119 @@ internal sealed class Replica
                 _openFailure = e;
             }
         }
-        try
+        await DrainAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Runs queued work until none is left (the calling thread owns the replica); closes it when asked to.</summary>
+    private async Task DrainAsync()
+    {
+        while (true)
         {
-            var reader = _work.Reader;
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            Work? work;
+            lock (_queueGate)
             {
-                while (reader.TryRead(out var work))
+                if (!_queue.TryDequeue(out work))
                 {
-                    try
+                    if (!_closing)
                     {
-                        if (_openFailure is not null)
-                        {
-                            throw new RpcException(RpcError.HandlerFailed, $"the replica's logs cannot be opened: {_openFailure.Message}");
-                        }
-                        await RunOneAsync(work).ConfigureAwait(false);
-                    }
-#pragma warning disable CA1031 // One bad item must not stop the replica; its caller hears of it.
-                    catch (Exception e)
-#pragma warning restore CA1031
-                    {
-                        work.Fail(e);
-                    }
-                    var idle = !reader.TryPeek(out _);
-                    if (idle && _persistence is { Pending: > 0 } persistence)
-                    {
-                        persistence.CommitPending();
-                    }
-                    if (_held > 0 && (_held >= MaxHeldReplies || idle))
-                    {
-                        SendHeldReplies();
+                        _owned = false;
+                        return;
                     }
                 }
             }
+            if (work is null)
+            {
+                await CloseNowAsync().ConfigureAwait(false);
+                return;
+            }
+            await RunSafelyAsync(work).ConfigureAwait(false);
+            AfterWork(endsBatch: true);
         }
-        finally
+    }
+
+    private async Task FinishThenDrainAsync(ValueTask running)
+    {
+        await running.ConfigureAwait(false);
+        AfterWork(endsBatch: true);
+        await DrainAsync().ConfigureAwait(false);
+    }
+
+    private async Task CloseNowAsync()
+    {
+        try
         {
             if (_persistence is not null)
             {
                 await _persistence.DisposeAsync().ConfigureAwait(false);
             }
             (_object as IPersistentReplica)?.Dispose();
+        }
+        finally
+        {
+            _closed.TrySetResult();
+        }
+    }
+
+    /// <summary>True when nothing waits in the queue (a thread that owns the replica asks).</summary>
+    private bool QueueEmpty()
+    {
+        lock (_queueGate)
+        {
+            return _queue.Count == 0;
+        }
+    }
+
+    /// <summary>Under the gate: queues the work (unless the replica is closing); true when the caller must start a drain.</summary>
+    private bool EnqueueLocked(Work work)
+    {
+        if (_closing)
+        {
+            return false;
+        }
+        _queue.Enqueue(work);
+        if (_owned)
+        {
+            return false;
+        }
+        _owned = true;
+        return true;
+    }
+
+    private void ScheduleDrain() => ThreadPool.UnsafeQueueUserWorkItem(static replica => _ = replica.DrainAsync(), this, preferLocal: false);
+
+    /// <summary>Runs one item; a failure goes to its caller, never further.</summary>
+    private async ValueTask RunSafelyAsync(Work work)
+    {
+        try
+        {
+            if (_openFailure is not null)
+            {
+                throw new RpcException(RpcError.HandlerFailed, $"the replica's logs cannot be opened: {_openFailure.Message}");
+            }
+            await RunOneAsync(work).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // One bad item must not stop the replica; its caller hears of it.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            work.Fail(e);
+        }
+    }
+
+    /// <summary>
+    /// After an item, while the thread still owns the replica: once nothing more waits, commits what the calls
+    /// applied (a persistent replica) and sends the held replies (also when many are held).
+    /// </summary>
+    private void AfterWork(bool endsBatch)
+    {
+        var idle = endsBatch && QueueEmpty();
+        if (idle && _persistence is { Pending: > 0 } persistence)
+        {
+            persistence.CommitPending();
+        }
+        if (_held > 0 && (_held >= MaxHeldReplies || idle))
+        {
+            SendHeldReplies();
         }
     }
 
@@ -293,7 +480,7 @@ internal sealed class Replica
         _held = 0;
     }
 
-    private async Task RunOneAsync(Work work)
+    private async ValueTask RunOneAsync(Work work)
     {
         switch (work)
         {
@@ -364,7 +551,7 @@ internal sealed class Replica
         buffer.Advance(8);
     }
 
-    private async Task RunCallAsync(CallWork call)
+    private async ValueTask RunCallAsync(CallWork call)
     {
         if (call.Deduplicate && _dedup.TryGetValue(call.Id, out var earlier))
         {

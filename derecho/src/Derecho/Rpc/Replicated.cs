@@ -1,5 +1,6 @@
 using System.Buffers;
 using MessagePack;
+using MessagePack.Formatters;
 
 namespace Derecho.Rpc;
 
@@ -64,7 +65,9 @@ public readonly record struct SubgroupId(string TypeName, int Index)
 
 /// <summary>
 /// Makes calls to replicated objects: a member (<see cref="ReplicatedGroup"/>) or an external client
-/// (<see cref="External.ExternalClient"/>). The generated proxies call these.
+/// (<see cref="External.ExternalClient"/>). The generated proxies call these. The encoded arguments are lent for
+/// the duration of the call only (a proxy encodes them in a buffer it uses again): an implementation copies what
+/// it keeps before it returns.
 /// </summary>
 public interface IRpcCaller
 {
@@ -80,47 +83,67 @@ public interface IRpcCaller
 
 /// <summary>
 /// The serializer of arguments and results: MessagePack with limits for untrusted data. Arguments travel as one
-/// MessagePack array; the RPC header carries <see cref="RpcWire.FormatVersion"/>.
+/// MessagePack array; the RPC header carries <see cref="RpcWire.FormatVersion"/>. Each type's formatter is looked up
+/// once (<see cref="Formatter{T}"/>), not per value.
 /// </summary>
 public static class RpcSerializer
 {
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_arguments;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_results;
+
     /// <summary>The options every call uses.</summary>
     public static MessagePackSerializerOptions Options { get; } =
         MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
 
     /// <summary>Encodes <paramref name="value"/>.</summary>
-    public static byte[] Serialize<T>(T value) => MessagePackSerializer.Serialize(value, Options);
+    public static byte[] Serialize<T>(T value)
+    {
+        var buffer = Emptied(ref t_results);
+        var writer = new MessagePackWriter(buffer);
+        Formatter<T>.Instance.Serialize(ref writer, value, Options);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Encodes a method's result (generated dispatch): a <see cref="bool"/> as one of two shared encodings.</summary>
+    public static ReadOnlyMemory<byte> EncodeResult<T>(T value) =>
+        typeof(T) == typeof(bool) ? ((bool)(object)value! ? EncodedTrue : EncodedFalse) : Serialize(value);
 
     /// <summary>Decodes a <typeparamref name="T"/>.</summary>
     /// <exception cref="RpcException">The bytes are not a <typeparamref name="T"/>.</exception>
     public static T Deserialize<T>(ReadOnlyMemory<byte> bytes)
     {
+        var reader = new MessagePackReader(bytes);
         try
         {
-            return MessagePackSerializer.Deserialize<T>(bytes, Options);
+            return Formatter<T>.Instance.Deserialize(ref reader, Options);
         }
-        catch (MessagePackSerializationException e)
+#pragma warning disable CA1031 // A formatter fails on foreign bytes in many ways; each is this error.
+        catch (Exception e) when (e is not OutOfMemoryException)
+#pragma warning restore CA1031
         {
             throw new RpcException(RpcError.BadArguments, $"a reply does not decode as {typeof(T).Name}: {e.Message}", e);
         }
     }
 
-    /// <summary>About how many bytes <paramref name="value"/> takes encoded (generated proxies size their buffers with it).</summary>
-    public static int SizeHint(string? value) => value is null ? 1 : 5 + (3 * value.Length);
-
-    /// <summary>About how many bytes <paramref name="value"/> takes encoded (generated proxies size their buffers with it).</summary>
-    public static int SizeHint(byte[]? value) => value is null ? 1 : 5 + value.Length;
-
-    /// <summary>About how many bytes <paramref name="value"/> takes encoded: a guess for other types, the buffer grows as needed.</summary>
-    public static int SizeHint<T>(T value) => value is null ? 1 : 16;
-
-    /// <summary>Starts an argument array of <paramref name="count"/> elements (generated proxies).</summary>
-    public static MessagePackWriter BeginArguments(ArrayBufferWriter<byte> buffer, int count)
+    /// <summary>
+    /// Starts an argument array of <paramref name="count"/> elements in this thread's scratch buffer (generated
+    /// proxies): the bytes are valid until the thread encodes again, and every <see cref="IRpcCaller"/> copies
+    /// the arguments before it returns.
+    /// </summary>
+    public static MessagePackWriter BeginArguments(int count, out ArrayBufferWriter<byte> buffer)
     {
+        buffer = Emptied(ref t_arguments);
         var writer = new MessagePackWriter(buffer);
         writer.WriteArrayHeader(count);
         return writer;
     }
+
+    /// <summary>Writes one argument (generated proxies).</summary>
+    public static void WriteArgument<T>(ref MessagePackWriter writer, T value) => Formatter<T>.Instance.Serialize(ref writer, value, Options);
 
     /// <summary>
     /// Opens an argument array for method <paramref name="method"/>, checking it has <paramref name="count"/> elements
@@ -156,9 +179,11 @@ public static class RpcSerializer
     {
         try
         {
-            return MessagePackSerializer.Deserialize<T>(ref reader, Options);
+            return Formatter<T>.Instance.Deserialize(ref reader, Options);
         }
-        catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException)
+#pragma warning disable CA1031 // A formatter fails on foreign bytes in many ways; each is this error.
+        catch (Exception e) when (e is not OutOfMemoryException)
+#pragma warning restore CA1031
         {
             throw new RpcException(RpcError.BadArguments, $"argument '{parameter}' of {method} is not a {typeof(T).Name}: {e.Message}", e);
         }
@@ -180,11 +205,11 @@ public static class RpcSerializer
     public static async ValueTask<ReadOnlyMemory<byte>> SerializeAsync<T>(Task<T> result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        return Serialize(await result.ConfigureAwait(false));
+        return EncodeResult(await result.ConfigureAwait(false));
     }
 
     /// <summary>Awaits a method's result and encodes it (generated dispatch).</summary>
-    public static async ValueTask<ReadOnlyMemory<byte>> SerializeAsync<T>(ValueTask<T> result) => Serialize(await result.ConfigureAwait(false));
+    public static async ValueTask<ReadOnlyMemory<byte>> SerializeAsync<T>(ValueTask<T> result) => EncodeResult(await result.ConfigureAwait(false));
 
     /// <summary>Awaits a method that returns nothing (generated dispatch).</summary>
     public static async ValueTask<ReadOnlyMemory<byte>> NilAsync(Task completion)
@@ -202,5 +227,23 @@ public static class RpcSerializer
     }
 
     /// <summary>The encoded result of a method returning nothing.</summary>
-    public static ReadOnlyMemory<byte> NilResult { get; } = Serialize(Nil.Default);
+    public static ReadOnlyMemory<byte> NilResult { get; } = MessagePackSerializer.Serialize(Nil.Default, Options);
+
+    private static byte[] EncodedTrue { get; } = MessagePackSerializer.Serialize(true, Options);
+
+    private static byte[] EncodedFalse { get; } = MessagePackSerializer.Serialize(false, Options);
+
+    /// <summary>A thread's buffer for encoding, emptied.</summary>
+    private static ArrayBufferWriter<byte> Emptied(ref ArrayBufferWriter<byte>? buffer)
+    {
+        buffer ??= new ArrayBufferWriter<byte>(256);
+        buffer.ResetWrittenCount();
+        return buffer;
+    }
+
+    /// <summary>The formatter of <typeparamref name="T"/>, looked up once.</summary>
+    private static class Formatter<T>
+    {
+        public static readonly IMessagePackFormatter<T> Instance = Options.Resolver.GetFormatterWithVerify<T>();
+    }
 }

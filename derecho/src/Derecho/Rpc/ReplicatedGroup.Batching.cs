@@ -91,14 +91,31 @@ public sealed partial class ReplicatedGroup
         return calls;
     }
 
+    /// <summary>
+    /// One multicast of <paramref name="calls"/>; each call's message then points into it, so that the calls' own
+    /// buffers are garbage at once rather than kept until the batch is delivered.
+    /// </summary>
     private static ReadOnlyMemory<byte> PackBatch(List<QueuedCall> calls)
     {
-        var writer = new RpcMessageWriter(RpcKind.OrderedBatch, BatchHeaderSize + calls.Sum(c => BatchEntryOverhead + c.Message.Length)).Int32(calls.Count);
+        var size = BatchHeaderSize;
+        foreach (var call in calls)
+        {
+            size += BatchEntryOverhead + call.Message.Length;
+        }
+        var writer = new RpcMessageWriter(RpcKind.OrderedBatch, size).Int32(calls.Count);
         foreach (var call in calls)
         {
             writer.Bytes(call.Message.Span);
         }
-        return writer.ToMemory();
+        var batch = writer.ToMemory();
+        var offset = BatchHeaderSize;
+        for (var i = 0; i < calls.Count; i++)
+        {
+            var length = calls[i].Message.Length;
+            calls[i] = calls[i] with { Message = batch.Slice(offset + BatchEntryOverhead, length) };
+            offset += BatchEntryOverhead + length;
+        }
+        return batch;
     }
 
     /// <summary>

@@ -5,17 +5,43 @@ public sealed partial class ReplicatedGroup
 {
     /// <inheritdoc />
     public QueryResults<TResult> Ordered<TResult>(SubgroupId subgroup, int shard, uint methodId, ReadOnlyMemory<byte> arguments,
-        CancellationToken cancellationToken = default) =>
-        new(OrderedRawAsync(subgroup, shard, methodId, arguments, null, cancellationToken));
+        CancellationToken cancellationToken = default)
+    {
+        if (_allocation is null)
+        {
+            return new(OrderedRawAsync(subgroup, shard, methodId, arguments, null, cancellationToken));
+        }
+        try
+        {
+            return new(StartOrdered(subgroup, shard, methodId, arguments, null, cancellationToken));
+        }
+        catch (Exception e) when (e is RpcException or InvalidOperationException)
+        {
+            return new(Task.FromException<IOrderedReplies>(e));
+        }
+    }
 
     /// <inheritdoc />
     public async Task<TResult> P2PAsync<TResult>(SubgroupId subgroup, uint node, uint methodId, ReadOnlyMemory<byte> arguments,
         CancellationToken cancellationToken = default) =>
         RpcSerializer.Deserialize<TResult>(await P2PRawAsync(subgroup, node, methodId, arguments, cancellationToken).ConfigureAwait(false));
 
-    /// <summary>An ordered call; <paramref name="deduplicationId"/> (an external client's call) makes it run once however often it is sent.</summary>
+    /// <summary>An ordered call (once the view is adequate); <paramref name="deduplicationId"/> (an external client's call) makes it run once however often it is sent.</summary>
     internal async Task<IOrderedReplies> OrderedRawAsync(SubgroupId subgroup, int shard, uint methodId,
         ReadOnlyMemory<byte> arguments, CallId? deduplicationId, CancellationToken cancellationToken)
+    {
+        if (_allocation is null)
+        {
+            arguments = arguments.ToArray(); // lent only until this returns (IRpcCaller)
+            await WaitForAdequateViewAsync(cancellationToken).WaitAsync(_rpcOptions.DefaultTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        return StartOrdered(subgroup, shard, methodId, arguments, deduplicationId, cancellationToken);
+    }
+
+    /// <summary>Sends an ordered call on its way and returns its pending replies.</summary>
+    /// <exception cref="RpcException">No such subgroup, or a handler's call into its own shard.</exception>
+    private OrderedPendingCall StartOrdered(SubgroupId subgroup, int shard, uint methodId, ReadOnlyMemory<byte> arguments, CallId? deduplicationId,
+        CancellationToken cancellationToken)
     {
         var type = ResolveType(subgroup);
         var key = new ShardKey(type, subgroup.Index, shard);
@@ -39,10 +65,6 @@ public sealed partial class ReplicatedGroup
         {
             id = NextCallId();
             deduplicate = false;
-        }
-        if (_allocation is null)
-        {
-            await WaitForAdequateViewAsync(cancellationToken).WaitAsync(_rpcOptions.DefaultTimeout, cancellationToken).ConfigureAwait(false);
         }
         // A call handed to a member of another shard may have to be handed again (that member failed), so it must
         // run once however often it arrives.
@@ -86,7 +108,8 @@ public sealed partial class ReplicatedGroup
         Watch(call, cancellationToken);
         if (node == NodeId)
         {
-            RunP2P(id, type, subgroup.Index, methodId, arguments, (callId, reply) => _calls.Reply(callId, NodeId, reply));
+            // The arguments are lent only until this returns (IRpcCaller), and the call may wait in the replica's queue.
+            RunP2P(id, type, subgroup.Index, methodId, arguments.ToArray(), _replyHere);
         }
         else
         {
@@ -145,6 +168,10 @@ public sealed partial class ReplicatedGroup
         {
             var name = type < allocation.Types.Count ? allocation.Types[type].TypeName : $"type {type}";
             reply(id, RpcReply.Failed(RpcError.NotAMember, $"node {NodeId} is not a member of subgroup {name}[{subgroup}] in view {allocation.ViewId}"));
+        }
+        else if (_rpcOptions.RunCallsInline)
+        {
+            replica.RunOrEnqueue(new Replica.CallWork(id, false, false, methodId, arguments, reply), endsBatch: true);
         }
         else
         {
@@ -232,15 +259,20 @@ public sealed partial class ReplicatedGroup
             }
             // A persistent replica replies once synced, from the thread that synced: the replies of one commit round
             // leave together (not through the queue's batching, which runs on the replica's queue).
-            ReplySink sink = caller == NodeId ? (callId, reply) => _calls.Reply(callId, NodeId, reply)
-                : persistent ? (callId, reply) => replica.ReplyDurably(caller, callId, reply)
-                : (callId, reply) => replica.ReplyTo(caller, callId, reply);
-            replica.Enqueue(new Replica.CallWork(header.Id, true, header.Deduplicate, methodId, arguments, sink)
+            var work = new Replica.CallWork(header.Id, true, header.Deduplicate, methodId, arguments, replica.SinkFor(caller, NodeId, _replyHere))
             {
                 Version = version,
                 Time = time,
                 Logged = persistent ? () => Frontiers.Logged(key, version) : null,
-            });
+            };
+            if (_rpcOptions.RunCallsInline)
+            {
+                replica.RunOrEnqueue(work, endsBatch: lastOfDelivery);
+            }
+            else
+            {
+                replica.Enqueue(work);
+            }
         }
     }
 

@@ -18,10 +18,12 @@ namespace Derecho.Rpc;
 /// member (<see cref="External.ExternalClient"/>).
 /// </summary>
 /// <remarks>
-/// Handlers run on a queue per replica, not on the group's event loop, so a handler may await calls into other
-/// shards: an ordered handler's nested calls get ids derived from its own (the same at every replica), and the
-/// callee runs each once and answers repeats from a cache. A handler that would wait on its own shard's queue
-/// is refused with an <see cref="RpcException"/> rather than deadlocking.
+/// Handlers run one at a time per replica: at once on the thread that brings a call when the replica is idle
+/// (<see cref="ReplicatedGroupOptions.RunCallsInline"/>), else on a queue per replica on the thread pool. A handler
+/// may await calls into other shards (the handler then leaves the delivering thread, and the event loop keeps
+/// delivering): an ordered handler's nested calls get ids derived from its own (the same at every replica), and
+/// the callee runs each once and answers repeats from a cache. A handler that would wait on its own shard's queue
+/// is refused with an <see cref="RpcException"/> rather than deadlocking. Handlers must not block a thread.
 /// </remarks>
 public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncDisposable
 {
@@ -42,6 +44,7 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
     private readonly Dictionary<int, (int ViewId, uint Index)> _callIndexes = [];
     private readonly int _batchBytes;
     private readonly int _fullBatchesInFlight;
+    private readonly ReplySink _replyHere;
     private List<Action<Group>>? _beforeStart = [];
     private Group _group = null!;
     private long _nextSequence;
@@ -54,6 +57,7 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
         Persistence.PersistenceOptions persistence, int batchBytes, int windowSize)
     {
         NodeId = nodeId;
+        _replyHere = (id, reply) => _calls.Reply(id, NodeId, reply);
         _batchBytes = batchBytes;
         _fullBatchesInFlight = Math.Max(MaxBatchesInFlight, windowSize);
         PersistenceOptions = persistence;
@@ -262,6 +266,15 @@ public sealed record ReplicatedGroupOptions
 
     /// <summary>The clock; the system's when null.</summary>
     public TimeProvider? Time { get; init; }
+
+    /// <summary>
+    /// Runs a call on the thread that brings it (the event loop delivering an ordered call, a connection's thread
+    /// receiving a P2P call) when its replica is idle, instead of handing it to the replica's queue on the thread
+    /// pool: one thread wake-up less per delivery. Handlers must then not block (await instead): a handler that
+    /// does not complete at once, or one that ran long, moves the replica's later calls to the pool. Persistent
+    /// replicas always queue. On by default.
+    /// </summary>
+    public bool RunCallsInline { get; init; } = true;
 }
 
 /// <summary>The RPC layer's log messages.</summary>

@@ -21,6 +21,9 @@ public sealed partial class Counter : IReplicatedState
 
     public static uint StallingNode { get; set; } = uint.MaxValue;
 
+    /// <summary>Completed when the stalling node's replica starts waiting in <see cref="Stall"/>.</summary>
+    public static TaskCompletionSource StallEntered { get; set; } = new();
+
     [Ordered]
     public long Add(long amount) => _value += amount;
 
@@ -51,6 +54,7 @@ public sealed partial class Counter : IReplicatedState
     {
         if (_context!.NodeId == StallingNode)
         {
+            StallEntered.TrySetResult();
             await StallGate.Task;
         }
         return _value;

@@ -47,11 +47,13 @@ public sealed class ReplicatedGroupTests
         }
     }
 
-    [Fact(Timeout = 60_000)]
-    public async Task Calls_batched_into_one_multicast_run_once_each_in_the_callers_order()
+    [Theory(Timeout = 60_000)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Calls_batched_into_one_multicast_run_once_each_in_the_callers_order(bool runCallsInline)
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var cluster = await RpcCluster.StartAsync(3, null, Counters, ct);
+        await using var cluster = await RpcCluster.StartAsync(3, null, Counters, ct, runCallsInline: runCallsInline);
         // Far more calls than the multicasts a member keeps undelivered: most leave in batches.
         const int Calls = 400;
         var calls = Enumerable.Range(1, Calls).Select(i => new Counter.OrderedCalls(cluster[0]).Add(i, ct)).ToList();
@@ -137,6 +139,40 @@ public sealed class ReplicatedGroupTests
             Assert.Equal(2u, removed.Node);
             await cluster.WaitForViewAsync(2, ct);
             Assert.Equal(3L, await new Counter.OrderedCalls(cluster[1]).Add(3, ct).GetAgreedAsync());
+        }
+        finally
+        {
+            Counter.StallingNode = uint.MaxValue;
+            Counter.StallGate.TrySetResult();
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Calls_waiting_behind_a_pending_handler_run_after_it_with_their_own_arguments()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Counter.StallGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Counter.StallEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Counter.StallingNode = 0;
+        try
+        {
+            await using var cluster = await RpcCluster.StartAsync(2, null, Counters, ct);
+            var stalled = new Counter.OrderedCalls(cluster[1]).Stall(ct).GetAllAsync();
+            await Counter.StallEntered.Task.WaitAsync(ct);
+            // Node 0's replica waits in Stall: these queue behind it, their arguments encoded one after another in
+            // the proxies' shared buffer, and run in order once it completes.
+            var first = new Counter.P2PCalls(cluster[0], 0).EchoAsync("first", 1, ct);
+            var second = new Counter.P2PCalls(cluster[0], 0).EchoAsync("second", 2, ct);
+            var added = new Counter.OrderedCalls(cluster[0]).Add(5, ct).GetAllAsync();
+            var read = new Counter.P2PCalls(cluster[0], 0).ReadAsync(ct);
+            Assert.False(first.IsCompleted || second.IsCompleted || read.IsCompleted, "a call ran while the handler before it was pending");
+            Counter.StallGate.SetResult();
+            Assert.All((await stalled).Values, v => Assert.Equal(0L, v));
+            Assert.Equal("first", await first);
+            Assert.Equal("secondsecond", await second);
+            Assert.All((await added).Values, v => Assert.Equal(5L, v));
+            Assert.Equal(5L, await new Counter.OrderedCalls(cluster[1]).Read(ct).GetAgreedAsync());
+            Assert.InRange(await read, 0L, 5L);
         }
         finally
         {

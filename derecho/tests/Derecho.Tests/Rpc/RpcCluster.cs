@@ -15,6 +15,7 @@ internal sealed class RpcCluster : IAsyncDisposable
     private readonly string? _persistenceRoot;
     private readonly string? _privateKeyFile;
     private Derecho.Persistence.PersistenceOptions _persistence = new();
+    private bool _runCallsInline = true;
 
     private RpcCluster(GroupLayout? layout, ReplicatedType[] types, string? persistenceRoot, string? privateKeyFile)
     {
@@ -31,12 +32,13 @@ internal sealed class RpcCluster : IAsyncDisposable
     /// <summary>
     /// Starts <paramref name="count"/> members; with <paramref name="persistenceRoot"/>, member N keeps its logs in its
     /// subfolder nN, signed with <paramref name="privateKeyFile"/> when given (<c>PERS/private_key_file</c>), with
-    /// the other <c>PERS</c> settings of <paramref name="persistence"/>.
+    /// the other <c>PERS</c> settings of <paramref name="persistence"/>; <paramref name="runCallsInline"/> sets
+    /// <see cref="ReplicatedGroupOptions.RunCallsInline"/>.
     /// </summary>
     public static async Task<RpcCluster> StartAsync(int count, GroupLayout? layout, ReplicatedType[] types, CancellationToken ct, string? persistenceRoot = null,
-        string? privateKeyFile = null, Derecho.Persistence.PersistenceOptions? persistence = null)
+        string? privateKeyFile = null, Derecho.Persistence.PersistenceOptions? persistence = null, bool runCallsInline = true)
     {
-        var cluster = new RpcCluster(layout, types, persistenceRoot, privateKeyFile) { _persistence = persistence ?? new() };
+        var cluster = new RpcCluster(layout, types, persistenceRoot, privateKeyFile) { _persistence = persistence ?? new(), _runCallsInline = runCallsInline };
         for (var id = 0u; id < count; id++)
         {
             await cluster.AddAsync(id, ct);
@@ -58,7 +60,7 @@ internal sealed class RpcCluster : IAsyncDisposable
             SuspicionTimeout = TimeSpan.FromMilliseconds(3000),
             Persistence = _persistence with { FilePath = Path.Combine(_persistenceRoot ?? ".plog", $"n{id}"), PrivateKeyFile = _privateKeyFile },
         };
-        var member = await ReplicatedGroup.JoinAsync(options, _layout, _types, new ReplicatedGroupOptions { DefaultTimeout = TimeSpan.FromSeconds(20), LoggerFactory = _log.For(id) }, ct);
+        var member = await ReplicatedGroup.JoinAsync(options, _layout, _types, new ReplicatedGroupOptions { DefaultTimeout = TimeSpan.FromSeconds(20), LoggerFactory = _log.For(id), RunCallsInline = _runCallsInline }, ct);
         Members[id] = member;
         return member;
     }
