@@ -18,8 +18,9 @@ namespace Derecho.Rpc;
 /// member (<see cref="External.ExternalClient"/>).
 /// </summary>
 /// <remarks>
-/// Handlers run one at a time per replica: at once on the thread that brings a call when the replica is idle
-/// (<see cref="ReplicatedGroupOptions.RunCallsInline"/>), else on a queue per replica on the thread pool. A handler
+/// Handlers run one at a time per replica, on a queue per replica on the thread pool (or, with
+/// <see cref="ReplicatedGroupOptions.RunCallsInline"/>, at once on the thread that brings a call when the replica is
+/// idle). A handler
 /// may await calls into other shards (the handler then leaves the delivering thread, and the event loop keeps
 /// delivering): an ordered handler's nested calls get ids derived from its own (the same at every replica), and
 /// the callee runs each once and answers repeats from a cache. A handler that would wait on its own shard's queue
@@ -272,9 +273,10 @@ public sealed record ReplicatedGroupOptions
     /// receiving a P2P call) when its replica is idle, instead of handing it to the replica's queue on the thread
     /// pool: one thread wake-up less per delivery. Handlers must then not block (await instead): a handler that
     /// does not complete at once, or one that ran long, moves the replica's later calls to the pool. Persistent
-    /// replicas always queue. On by default.
+    /// replicas always queue. Off by default: with it on, the six-member sharded key-value process test stalled
+    /// (no put acknowledged through an external client with four writers), which is not understood yet.
     /// </summary>
-    public bool RunCallsInline { get; init; } = true;
+    public bool RunCallsInline { get; init; }
 }
 
 /// <summary>The RPC layer's log messages.</summary>

@@ -15,7 +15,7 @@ internal sealed class RpcCluster : IAsyncDisposable
     private readonly string? _persistenceRoot;
     private readonly string? _privateKeyFile;
     private Derecho.Persistence.PersistenceOptions _persistence = new();
-    private bool _runCallsInline = true;
+    private bool _runCallsInline;
 
     private RpcCluster(GroupLayout? layout, ReplicatedType[] types, string? persistenceRoot, string? privateKeyFile)
     {
@@ -36,7 +36,7 @@ internal sealed class RpcCluster : IAsyncDisposable
     /// <see cref="ReplicatedGroupOptions.RunCallsInline"/>.
     /// </summary>
     public static async Task<RpcCluster> StartAsync(int count, GroupLayout? layout, ReplicatedType[] types, CancellationToken ct, string? persistenceRoot = null,
-        string? privateKeyFile = null, Derecho.Persistence.PersistenceOptions? persistence = null, bool runCallsInline = true)
+        string? privateKeyFile = null, Derecho.Persistence.PersistenceOptions? persistence = null, bool runCallsInline = false)
     {
         var cluster = new RpcCluster(layout, types, persistenceRoot, privateKeyFile) { _persistence = persistence ?? new(), _runCallsInline = runCallsInline };
         for (var id = 0u; id < count; id++)
