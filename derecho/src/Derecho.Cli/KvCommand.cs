@@ -174,13 +174,22 @@ internal static class KvCommand
                     TimeSpan.FromSeconds(parse.GetValue(benchSeconds)), parse.GetValue(benchPutsOnly), ct);
 #pragma warning disable VSTHRD003 // Stopped is the group's own completion, not work of another context.
                 var stopped = group.Group.Stopped;
-                if (await Task.WhenAny(load, stopped) != load)
+                try
                 {
-                    await Console.Error.WriteLineAsync($"derecho: member {group.NodeId} stopped during the benchmark: {await stopped}");
-                    return ExitCode.Negative;
+                    if (await Task.WhenAny(load, stopped) != load)
+                    {
+                        await Console.Error.WriteLineAsync($"derecho: member {group.NodeId} stopped during the benchmark: {await stopped}");
+                        return ExitCode.Negative;
+                    }
+                    await load;
                 }
 #pragma warning restore VSTHRD003
-                await load;
+                catch (Exception e) when (e is GroupStoppedException or RpcException)
+                {
+                    // Removed from the group or stopped mid-run: the row failed; say so instead of crashing.
+                    await Console.Error.WriteLineAsync($"derecho: member {group.NodeId} stopped during the benchmark: {e.Message}");
+                    return ExitCode.Negative;
+                }
                 await stdin; // the benchmark closes standard input once every member has reported
                 return ExitCode.Success;
             }

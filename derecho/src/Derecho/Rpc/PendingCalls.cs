@@ -326,6 +326,14 @@ internal sealed class PendingCallTable
         }
     }
 
+    /// <summary>
+    /// Adds <paramref name="call"/>, or returns the ordered call already waiting under its id: a client's retry of a
+    /// call still in flight at this member joins that call and is answered by its replies.
+    /// </summary>
+    public OrderedPendingCall AddOrJoin(OrderedPendingCall call) =>
+        _calls.GetOrAdd(call.Id, call) as OrderedPendingCall
+            ?? throw new InvalidOperationException($"call {call.Id} is already waiting for replies as a P2P call");
+
     public bool TryGet(CallId id, out PendingCall call) => _calls.TryGetValue(id, out call!);
 
     public void Reply(CallId id, uint node, RpcReply reply)

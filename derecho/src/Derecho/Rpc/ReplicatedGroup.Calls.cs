@@ -70,7 +70,14 @@ public sealed partial class ReplicatedGroup
         // run once however often it arrives.
         deduplicate |= _allocation?.Shard(type, subgroup.Index, shard) is { } target && !target.Contains(NodeId);
         var call = new OrderedPendingCall(id);
-        _calls.Add(call);
+        if (deduplicationId is null)
+        {
+            _calls.Add(call);
+        }
+        else if (_calls.AddOrJoin(call) is var waiting && waiting != call)
+        {
+            return waiting;
+        }
         Watch(call, cancellationToken);
         // The caller's member stamps the call's hybrid logical time once; every replica logs it (ahead of the arguments).
         var stamp = _clock.Now();
