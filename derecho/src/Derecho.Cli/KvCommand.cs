@@ -94,6 +94,7 @@ internal static class KvCommand
         var config = new Option<string?>("--config") { Description = "The group configuration file (derecho.cfg); its [LAYOUT] json_layout or json_layout_file gives the shards (none: one shard of all members)." };
         var nodeConfig = new Option<string?>("--node-config") { Description = "The node configuration file (derecho_node.cfg); its keys win over --config's." };
         var verbose = new Option<bool>("--verbose") { Description = "Log protocol and layout events on standard error." };
+        var viewFile = new Option<string?>("--view-file") { Description = "Record every installed view's members in FILE; a restarted contact rejoins the members found there (and receives the store's state) instead of starting a new group. Persistent mode records them in PERS/file_path/view without it." };
         var benchSeconds = new Option<double>("--bench-seconds") { Description = "derecho bench kv: load the own shard for this long per phase.", Hidden = true };
         var benchSize = new Option<int>("--bench-value-size") { Description = "derecho bench kv: value size.", Hidden = true, DefaultValueFactory = _ => 1024 };
         var benchWindow = new Option<int>("--bench-window") { Description = "derecho bench kv: calls in flight.", Hidden = true, DefaultValueFactory = _ => 64 };
@@ -101,7 +102,7 @@ internal static class KvCommand
         var benchPutsOnly = new Option<bool>("--bench-puts-only") { Description = "derecho bench persistent: measure puts only.", Hidden = true };
         var command = new Command("serve", "Run one member of the key-value store; prints each view and its layout. A line 'leave' on standard input leaves gracefully.")
         {
-            config, nodeConfig, verbose, benchSeconds, benchSize, benchWindow, benchMembers, benchPutsOnly,
+            config, nodeConfig, verbose, viewFile, benchSeconds, benchSize, benchWindow, benchMembers, benchPutsOnly,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -111,6 +112,10 @@ internal static class KvCommand
             try
             {
                 loaded = DerechoConfiguration.Load(parse.GetValue(config), parse.GetValue(nodeConfig), overrides);
+                if (parse.GetValue(viewFile) is { } path)
+                {
+                    loaded = loaded with { Options = loaded.Options with { ViewFile = Path.GetFullPath(path) } };
+                }
                 persistent = KvPersistence.IsRequested(loaded.Entries);
                 layout = JsonLayout.FromConfiguration(loaded.Entries) ?? GroupLayout.SingleShard(ReplicatedGroup.SubgroupOf<KvStore>().TypeName);
                 if (layout.IndexOf(ReplicatedGroup.SubgroupOf<KvStore>().TypeName) < 0 || layout.Types.Count != 1)
@@ -137,12 +142,17 @@ internal static class KvCommand
                 {
                     persistence = KvPersistence.Open(loaded.Options);
                 }
+                catch (ConfigurationException e)
+                {
+                    throw new UsageException(e.Message, e);
+                }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
                 {
                     await Console.Error.WriteLineAsync($"derecho: cannot start on these logs: {e.Message}");
                     return ExitCode.Negative;
                 }
             }
+            using var directoryLock = persistence;
             var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             await using var group = await KvPersistence.JoinPastRestartAsync(token => ReplicatedGroup.JoinAsync(persistence?.Options ?? loaded.Options, layout, [KvPersistence.StoreType(persistent)],
                 new ReplicatedGroupOptions
@@ -324,7 +334,19 @@ internal static class KvCommand
             {
                 return new IPEndPoint(address, port);
             }
+            try
+            {
+                var addresses = Dns.GetHostAddresses(host);
+                if ((addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault()) is { } resolved)
+                {
+                    return new IPEndPoint(resolved, port);
+                }
+            }
+            catch (SocketException e)
+            {
+                throw new UsageException($"--contact '{text}': cannot resolve host '{host}': {e.Message}", e);
+            }
         }
-        throw new UsageException($"--contact '{text}' is not HOST:PORT (an IP address or localhost, and a port)");
+        throw new UsageException($"--contact '{text}' is not HOST:PORT (a host name or IP address, and a port)");
     }
 }

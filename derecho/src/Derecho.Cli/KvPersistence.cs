@@ -8,14 +8,21 @@ namespace Derecho.Cli;
 /// <summary>
 /// <c>derecho kv serve</c> in persistent mode (<c>[KV] persistent = true</c>): the logs are checked before the member
 /// joins (a damaged one stops it with the reason), a restarted group starts above the views its logs hold, and
-/// every view is logged with its ragged trim (<see cref="Rpc.ReplicatedGroupOptions.RestartState"/>).
+/// every view is logged with its ragged trim (<see cref="Rpc.ReplicatedGroupOptions.RestartState"/>). The member
+/// holds a lock on <c>PERS/file_path</c> while it runs, so two members never write the same logs.
 /// </summary>
-internal sealed class KvPersistence
+internal sealed class KvPersistence : IDisposable
 {
-    private KvPersistence(RestartState restart, GroupOptions options)
+    /// <summary>The file in <c>PERS/file_path</c> a running member holds locked.</summary>
+    public const string LockFileName = "lock";
+
+    private readonly FileStream _lock;
+
+    private KvPersistence(RestartState restart, GroupOptions options, FileStream directoryLock)
     {
         Restart = restart;
         Options = options;
+        _lock = directoryLock;
     }
 
     /// <summary>Where the member logs every view for a restart.</summary>
@@ -34,9 +41,43 @@ internal sealed class KvPersistence
     /// state; <c>PERS/reset</c> deletes them first.
     /// </summary>
     /// <exception cref="LogCorruptException">A log or the restart record is damaged.</exception>
+    /// <exception cref="ConfigurationException">Another member runs on the same <c>PERS/file_path</c>.</exception>
     public static KvPersistence Open(GroupOptions options)
     {
         var pers = options.Persistence with { FilePath = Path.GetFullPath(options.Persistence.FilePath) };
+        var directoryLock = Lock(pers.FilePath);
+        try
+        {
+            return Open(options, pers, directoryLock);
+        }
+        catch
+        {
+            directoryLock.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Releases the lock on <c>PERS/file_path</c>.</summary>
+    public void Dispose() => _lock.Dispose();
+
+    private static FileStream Lock(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, LockFileName);
+        try
+        {
+            // FileShare.None takes an exclusive advisory lock (flock) on Unix, released when the process ends.
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e) when (File.Exists(path))
+        {
+            throw new ConfigurationException(
+                $"PERS/file_path '{directory}' is in use by another running member (it holds {path} locked); give every member its own PERS/file_path", e);
+        }
+    }
+
+    private static KvPersistence Open(GroupOptions options, PersistenceOptions pers, FileStream directoryLock)
+    {
         if (pers.Reset && Directory.Exists(pers.FilePath))
         {
             foreach (var stale in Directory.EnumerateDirectories(pers.FilePath, "KvStore-*"))
@@ -70,7 +111,7 @@ internal sealed class KvPersistence
                 FirstViewId = restart.FirstViewIdAfter(logs),
                 ViewFile = options.ViewFile ?? Path.Combine(pers.FilePath, "view"),
             };
-            return new KvPersistence(restart, joined);
+            return new KvPersistence(restart, joined, directoryLock);
         }
         finally
         {

@@ -318,7 +318,15 @@ public sealed partial class Group
         {
             return;
         }
-        _logger.ConnectionLost(connection.ToString(), reason);
+        // An external client or a joiner going away is routine; a member's connection breaking is not.
+        if (_member.View is { } view && view.RankOf(node) < 0)
+        {
+            _logger.NonMemberConnectionClosed(connection.ToString(), reason);
+        }
+        else
+        {
+            _logger.ConnectionLost(connection.ToString(), reason);
+        }
         Forget(connection);
         _member.ConnectionLost(node);
     }

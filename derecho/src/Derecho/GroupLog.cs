@@ -25,4 +25,7 @@ internal static partial class GroupLog
 
     [LoggerMessage(7, LogLevel.Warning, "Cannot record the view in {Path}: {Reason}")]
     public static partial void ViewFileFailed(this ILogger logger, string path, string reason);
+
+    [LoggerMessage(8, LogLevel.Debug, "Connection to {Peer}, not a member of the view, closed: {Reason}")]
+    public static partial void NonMemberConnectionClosed(this ILogger logger, string peer, string reason);
 }

@@ -14,9 +14,10 @@ internal readonly record struct RpcReply(RpcError? Error, ReadOnlyMemory<byte> R
         ? Failed(rpc.Error, rpc.Message)
         : Failed(RpcError.HandlerFailed, $"{e.GetType().Name}: {e.Message}");
 
+    /// <summary>The reply's error as an exception naming <paramref name="node"/> once (a relayed reply already names it).</summary>
     public Exception ToException(uint node) => Error == RpcError.MemberRemoved
         ? new MemberRemovedException(node)
-        : new RpcException(Error!.Value, $"member {node}: {Message}");
+        : new RpcException(Error!.Value, Message is { } text && text.StartsWith($"member {node}: ", StringComparison.Ordinal) ? text : $"member {node}: {Message}");
 
     public void Write(RpcMessageWriter writer)
     {

@@ -1,0 +1,149 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Derecho.External;
+using Derecho.Kv;
+using Derecho.Transport;
+
+namespace Derecho.Tests.Integration;
+
+/// <summary>
+/// <c>derecho kv serve</c> as a user runs it: three persistent members from one group file and a node file each,
+/// history read through the CLI, garbage on every port a member listens on, and the contact killed with SIGKILL and
+/// started again with the same configuration. One group serves every check, to keep the default tier short.
+/// </summary>
+[Integration]
+public sealed class KvServeProcessTests
+{
+    [Fact(Timeout = 180_000)]
+    public async Task Persistent_members_read_history_drop_garbage_connections_and_come_back_after_SIGKILL()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var directory = new TempDirectory("derecho-kv-serve");
+        var ports = FreePort.Next(6);
+        var config = directory.Combine("derecho.cfg");
+        await File.WriteAllTextAsync(config, $"""
+            [DERECHO]
+            contact_ip = 127.0.0.1
+            contact_port = {ports[0]}
+            heartbeat_ms = 100
+            sst_poll_cq_timeout_ms = 3000
+            [KV]
+            persistent = true
+            """, ct);
+        string[] Serve(int id)
+        {
+            var node = directory.Combine($"node{id}.cfg");
+            File.WriteAllText(node, $"[DERECHO]\nlocal_id = {id}\ngms_port = {ports[2 * id]}\nsst_port = {ports[(2 * id) + 1]}\n[PERS]\nfile_path = n{id}\n");
+            return ["kv", "serve", "--config", config, "--node-config", node];
+        }
+        var members = new ChildProcess?[3];
+        try
+        {
+            for (var id = 0; id < 3; id++)
+            {
+                members[id] = ChildProcess.StartDotnet("Derecho.Cli", Serve(id), directory.Path);
+                await members[id]!.WaitForLineAsync(l => l.StartsWith("serving node", StringComparison.Ordinal), ct);
+            }
+            await members[0]!.WaitForLineAsync(l => l.StartsWith("layout ", StringComparison.Ordinal) && l.EndsWith(":0,1,2", StringComparison.Ordinal), ct);
+
+            // A second member on the same logs is refused before it touches them.
+            var twin = await ChildProcess.RunDotnetAsync("Derecho.Cli", [.. Serve(1), $"--DERECHO/gms_port={FreePort.Next(1)[0]}"], ct, directory.Path);
+            Assert.True(twin.ExitCode == 2 && twin.Stderr.Contains("PERS/file_path", StringComparison.Ordinal), $"exit {twin.ExitCode}: {twin.Stderr}");
+
+            await using (var client = await ExternalClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, ports[2]), cancellationToken: ct))
+            {
+                var kv = new KvClient(client, () => client.View.Allocation);
+                await kv.PutAsync("color", "blue"u8.ToArray(), ct);
+                var blue = await kv.GetAtVersionAsync("color", long.MaxValue, ct);
+                await kv.PutAsync("shape", "round"u8.ToArray(), ct);
+                await kv.PutAsync("color", "red"u8.ToArray(), ct);
+
+                async Task<(int Code, string Out, string Err)> Kv(params string[] args) =>
+                    await ChildProcess.RunDotnetAsync("Derecho.Cli", ["kv", .. args, "--contact", $"127.0.0.1:{ports[4]}", "--timeout", "30"], ct, directory.Path);
+                var latest = await Kv("get", "color");
+                Assert.True((0, "red\n") == (latest.Code, latest.Out.ReplaceLineEndings("\n")), $"get: exit {latest.Code}, out '{latest.Out}', err '{latest.Err}'");
+                var byVersion = await Kv("get", "color", "--version", blue.Version.ToString(CultureInfo.InvariantCulture));
+                Assert.True((0, "blue") == (byVersion.Code, byVersion.Out.Trim()), $"get --version: exit {byVersion.Code}, out '{byVersion.Out}', err '{byVersion.Err}'");
+                Assert.Contains($"version {blue.Version} time {blue.Microseconds}.{blue.Logical} stable", byVersion.Err, StringComparison.Ordinal);
+                var byTime = await Kv("get", "color", "--time", $"{blue.Microseconds}.{blue.Logical}");
+                Assert.True((0, "blue") == (byTime.Code, byTime.Out.Trim()), $"get --time: exit {byTime.Code}, out '{byTime.Out}', err '{byTime.Err}'");
+                var before = await Kv("get", "color", "--version", (blue.Version - 1).ToString(CultureInfo.InvariantCulture));
+                Assert.Equal((1, ""), (before.Code, before.Out));
+                Assert.Contains("not found", before.Err, StringComparison.Ordinal);
+                var several = await Kv("multi-get", "shape", "nothing", "color");
+                Assert.Equal((1, "shape=round\nnothing missing\ncolor=red"), (several.Code, several.Out.Trim().ReplaceLineEndings("\n")));
+
+                // Garbage on every port of every member drops that connection only; the group goes on serving.
+                var random = new Random(20191027);
+                foreach (var (port, garbage) in ports.SelectMany(p => Garbage(random).Select(g => (p, g))))
+                {
+                    await SendGarbageAsync(port, garbage, ct);
+                }
+                await kv.PutAsync("after-garbage", "yes"u8.ToArray(), ct);
+                for (uint node = 0; node < 3; node++)
+                {
+                    Assert.Equal("yes"u8.ToArray(), await new KvStore.P2PCalls(client, node).GetAsync("after-garbage", ct));
+                }
+                Assert.All(members, m => Assert.False(m!.HasExited, m.StandardError));
+                Assert.Equal(3, client.View.Members.Count);
+
+                // The contact, killed and started again with the same configuration, rejoins the group with its data.
+                members[0]!.Kill();
+                await members[1]!.WaitForLineAsync(l => l.StartsWith("view ", StringComparison.Ordinal) && l.Contains(" members 1,2 ", StringComparison.Ordinal), ct);
+                await kv.PutAsync("while-down", "1"u8.ToArray(), ct);
+            }
+            await members[0]!.DisposeAsync();
+            members[0] = ChildProcess.StartDotnet("Derecho.Cli", Serve(0), directory.Path);
+            var rejoined = await members[0]!.WaitForLineAsync(l => l.StartsWith("layout ", StringComparison.Ordinal), ct);
+            Assert.Equal(["0", "1", "2"], rejoined.Split(':')[^1].Split(',').Order(StringComparer.Ordinal));
+            await using (var client = await ExternalClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, ports[0]), cancellationToken: ct))
+            {
+                var back = new KvStore.P2PCalls(client, 0);
+                Assert.Equal("red"u8.ToArray(), await back.GetAsync("color", ct));
+                Assert.Equal("1"u8.ToArray(), await back.GetAsync("while-down", ct));
+                Assert.Equal(["after-garbage", "color", "shape", "while-down"], await new KvClient(client, () => client.View.Allocation).ListKeysAsync(ct));
+            }
+        }
+        finally
+        {
+            foreach (var member in members)
+            {
+                if (member is not null)
+                {
+                    await member.DisposeAsync();
+                }
+            }
+        }
+    }
+
+    /// <summary>Connects, sends <paramref name="garbage"/>, and waits until the member drops the connection.</summary>
+    private static async Task SendGarbageAsync(int port, byte[] garbage, CancellationToken ct)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), ct);
+        await socket.SendAsync(garbage, SocketFlags.None, ct);
+        var buffer = new byte[4096];
+        try
+        {
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None, ct) > 0)
+            {
+            }
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+        }
+    }
+
+    /// <summary>Random bytes, then a well-formed frame header announcing a gigabyte.</summary>
+    private static IEnumerable<byte[]> Garbage(Random random)
+    {
+        var noise = new byte[4096];
+        random.NextBytes(noise);
+        yield return noise;
+        var oversized = Frame.Encode(FrameType.Protocol, new byte[16]);
+        BinaryPrimitives.WriteUInt32LittleEndian(oversized.AsSpan(4), 1 << 30);
+        yield return oversized;
+    }
+}
