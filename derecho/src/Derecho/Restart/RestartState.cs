@@ -7,15 +7,20 @@ namespace Derecho.Restart;
 
 /// <summary>
 /// What a member logs at every view change for a later restart, in <c>PERS/file_path/restart</c>: the id and
-/// members of the view it installed, and the ragged trim of the view before it (the newest version it delivered
-/// there, which every survivor delivered too). A restarted group starts above <see cref="LastViewId"/> so that
-/// versions <c>(view id &lt;&lt; 32) | order index</c> keep growing. Each record is written beside the old one, synced,
-/// and renamed over it, so a crash leaves one or the other.
+/// members of the view it installed, and the ragged trims of each persistent shard it knew (<see cref="ShardTrim"/>:
+/// the newest version the shard delivered before a view, which every survivor delivered too): the latest
+/// <see cref="TrimsPerShard"/> that differ, carried from record to record. The record is logged before anything is
+/// delivered in the new view. A total restart takes the trims as <see cref="RestartRule"/> says. A restarted group starts above <see cref="LastViewId"/> so that
+/// versions <c>(view id &lt;&lt; 32) | order index</c> keep growing. Each record is written beside the old one,
+/// synced, and renamed over it, so a crash leaves one or the other.
 /// </summary>
 public sealed class RestartState
 {
     private const string FileName = "restart";
-    private const uint Magic = 0x54525044; // "DPRT"
+    private const uint OldMagic = 0x54525044; // "DPRT": one trim for all shards, read as none
+    private const uint Magic = 0x32525044; // "DPR2"
+    private const int HeaderSize = 20;
+    private const int TrimSize = 20;
 
     private readonly ILogFileSystem _fileSystem;
     private readonly string _directory;
@@ -32,8 +37,15 @@ public sealed class RestartState
     /// <summary>The node ids of the last view logged.</summary>
     public IReadOnlyList<uint> LastMemberIds { get; private set; } = [];
 
-    /// <summary>The ragged trim logged with the last view: the newest version delivered in the view before it, or <see cref="Versions.None"/>.</summary>
-    public long LastTrim { get; private set; } = Versions.None;
+    /// <summary>How many trims of one shard a record keeps: the newest, each with a different last version.</summary>
+    public const int TrimsPerShard = 32;
+
+    /// <summary>The ragged trims logged with the last view, newest first within each shard.</summary>
+    public IReadOnlyList<ShardTrim> LastTrims { get; private set; } = [];
+
+    /// <summary>The trims logged for a shard, newest first.</summary>
+    public IReadOnlyList<ShardTrim> TrimsOf(int type, int subgroup, int shard) =>
+        [.. LastTrims.Where(t => t.Type == type && t.Subgroup == subgroup && t.Shard == shard)];
 
     /// <summary>The restart state under <c>PERS/file_path</c> (none yet: <see cref="LastViewId"/> is -1).</summary>
     /// <exception cref="LogCorruptException">The record is damaged.</exception>
@@ -67,23 +79,44 @@ public sealed class RestartState
         return highest < 0 ? 0 : highest + RestartViewMargin;
     }
 
-    /// <summary>Logs <paramref name="view"/> with the ragged trim of the view before it, durably.</summary>
-    public void Record(View view, long trim)
+    /// <summary>
+    /// Logs <paramref name="view"/> durably with <paramref name="fresh"/>, the trims this member knows as of the view
+    /// (see <see cref="ShardTrim"/>), and the trims logged before: per shard the newest <see cref="TrimsPerShard"/>,
+    /// of which a trim with the same last version as a newer one is dropped (the newer one says more).
+    /// </summary>
+    public void Record(View view, IReadOnlyList<ShardTrim> fresh)
     {
         ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(fresh);
         if (view.Id <= LastViewId)
         {
             return;
         }
-        var members = string.Join('\n', view.Members.Select(m => m.NodeId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        var text = System.Text.Encoding.UTF8.GetBytes(members);
-        var record = new byte[24 + text.Length];
+        var trims = fresh.Concat(LastTrims)
+            .GroupBy(t => (t.Type, t.Subgroup, t.Shard))
+            .SelectMany(shard => shard.OrderByDescending(t => t.ViewId).DistinctBy(t => t.Last).Take(TrimsPerShard))
+            .ToList();
+        var record = new byte[HeaderSize + (4 * view.Members.Count) + (TrimSize * trims.Count)];
         BinaryPrimitives.WriteUInt32LittleEndian(record, Magic);
         BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(4), view.Id);
-        BinaryPrimitives.WriteInt64LittleEndian(record.AsSpan(8), trim);
-        BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(16), text.Length);
-        text.CopyTo(record, 24);
-        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(20), Crc32.HashToUInt32(record.AsSpan(24)) ^ Crc32.HashToUInt32(record.AsSpan(0, 20)));
+        BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(8), view.Members.Count);
+        BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(12), trims.Count);
+        var body = record.AsSpan(HeaderSize);
+        foreach (var member in view.Members)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(body, member.NodeId);
+            body = body[4..];
+        }
+        foreach (var trim in trims)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(body, checked((ushort)trim.Type));
+            BinaryPrimitives.WriteUInt16LittleEndian(body[2..], checked((ushort)trim.Subgroup));
+            BinaryPrimitives.WriteUInt16LittleEndian(body[4..], checked((ushort)trim.Shard));
+            BinaryPrimitives.WriteInt32LittleEndian(body[8..], trim.ViewId);
+            BinaryPrimitives.WriteInt64LittleEndian(body[12..], trim.Last);
+            body = body[TrimSize..];
+        }
+        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(16), Checksum(record));
         if (!_fileSystem.DirectoryExists(_directory))
         {
             _fileSystem.CreateDirectory(_directory);
@@ -91,9 +124,12 @@ public sealed class RestartState
         }
         _fileSystem.ReplaceFileDurably(Path.Combine(_directory, FileName), record);
         LastViewId = view.Id;
-        LastTrim = trim;
+        LastTrims = [.. trims];
         LastMemberIds = [.. view.Members.Select(m => m.NodeId)];
     }
+
+    private static uint Checksum(ReadOnlySpan<byte> record) =>
+        Crc32.HashToUInt32(record[HeaderSize..]) ^ Crc32.HashToUInt32(record[..16]);
 
     private void Read()
     {
@@ -108,14 +144,45 @@ public sealed class RestartState
             record = new byte[file.Length];
             file.Read(0, record);
         }
-        if (record.Length < 24 || BinaryPrimitives.ReadUInt32LittleEndian(record) != Magic
-            || BinaryPrimitives.ReadInt32LittleEndian(record.AsSpan(16)) != record.Length - 24
+        if (record.Length >= 24 && BinaryPrimitives.ReadUInt32LittleEndian(record) == OldMagic)
+        {
+            ReadOld(path, record);
+            return;
+        }
+        var members = record.Length >= HeaderSize ? BinaryPrimitives.ReadInt32LittleEndian(record.AsSpan(8)) : -1;
+        var trims = record.Length >= HeaderSize ? BinaryPrimitives.ReadInt32LittleEndian(record.AsSpan(12)) : -1;
+        if (record.Length < HeaderSize || BinaryPrimitives.ReadUInt32LittleEndian(record) != Magic || members < 0 || trims < 0
+            || record.Length != HeaderSize + (4L * members) + ((long)TrimSize * trims)
+            || BinaryPrimitives.ReadUInt32LittleEndian(record.AsSpan(16)) != Checksum(record))
+        {
+            throw new LogCorruptException(path, 0, "the restart record is damaged");
+        }
+        LastViewId = BinaryPrimitives.ReadInt32LittleEndian(record.AsSpan(4));
+        var body = record.AsSpan(HeaderSize);
+        var ids = new uint[members];
+        for (var i = 0; i < members; i++, body = body[4..])
+        {
+            ids[i] = BinaryPrimitives.ReadUInt32LittleEndian(body);
+        }
+        var logged = new ShardTrim[trims];
+        for (var i = 0; i < trims; i++, body = body[TrimSize..])
+        {
+            logged[i] = new ShardTrim(BinaryPrimitives.ReadUInt16LittleEndian(body), BinaryPrimitives.ReadUInt16LittleEndian(body[2..]),
+                BinaryPrimitives.ReadUInt16LittleEndian(body[4..]), BinaryPrimitives.ReadInt32LittleEndian(body[8..]), BinaryPrimitives.ReadInt64LittleEndian(body[12..]));
+        }
+        LastMemberIds = ids;
+        LastTrims = logged;
+    }
+
+    /// <summary>A record of an earlier version: its single trim (the newest version delivered in any shard) says nothing per shard and is dropped.</summary>
+    private void ReadOld(string path, byte[] record)
+    {
+        if (BinaryPrimitives.ReadInt32LittleEndian(record.AsSpan(16)) != record.Length - 24
             || BinaryPrimitives.ReadUInt32LittleEndian(record.AsSpan(20)) != (Crc32.HashToUInt32(record.AsSpan(24)) ^ Crc32.HashToUInt32(record.AsSpan(0, 20))))
         {
             throw new LogCorruptException(path, 0, "the restart record is damaged");
         }
         LastViewId = BinaryPrimitives.ReadInt32LittleEndian(record.AsSpan(4));
-        LastTrim = BinaryPrimitives.ReadInt64LittleEndian(record.AsSpan(8));
         LastMemberIds = [.. System.Text.Encoding.UTF8.GetString(record.AsSpan(24)).Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(id => uint.Parse(id, System.Globalization.CultureInfo.InvariantCulture))];
     }

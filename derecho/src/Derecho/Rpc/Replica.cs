@@ -108,8 +108,8 @@ internal sealed class Replica
     /// <summary>The object persists: replies to ordered calls wait until their versions are synced.</summary>
     public bool Persistent { get; }
 
-    /// <summary>The newest version in the object's logs (on the queue, after they opened), or <see cref="Versions.None"/>.</summary>
-    public long LatestLoggedVersion => _logs.Count == 0 ? Versions.None : _logs.Max(l => l.LatestVersion);
+    /// <summary>The object's logs (on the queue, after they opened; empty for an object in memory).</summary>
+    public IReadOnlyList<PersistentLog> Logs => _logs;
 
     /// <summary>The object (tests compare state through it).</summary>
     public IReplicatedObject Object => _object;

@@ -1,22 +1,27 @@
 using System.Buffers.Binary;
 using Derecho.Layout;
 using Derecho.Membership;
+using Derecho.Persistence;
 using Derecho.Protocol;
+using Derecho.Restart;
 
 namespace Derecho.Rpc;
 
 /// <summary>
-/// Restart of persistent shards. When every member of a persistent shard starts it from its own logs (a total
-/// restart, or the group's first start), nobody holds the shard's state for the others: each member tells the others
-/// the newest version its logs hold, and once all have, the member with the longest log (the lowest node id among
-/// equals) keeps its own and sends it to the others, which truncate what they logged that it lacks and take the
+/// Restart of persistent shards. Every view is logged (<see cref="ReplicatedGroupOptions.RestartState"/>) before
+/// anything is delivered in it, with the ragged trim of each persistent shard this member was in during the view
+/// that ended; a restarted group starts above the last one. When every member of a persistent shard starts it from
+/// its own logs (a total restart, or the group's first start), nobody holds the shard's state for the others: each
+/// member tells the others what its logs hold and its last logged trim of the shard
+/// (<see cref="ShardLogSummary"/>), and once all have, every member applies <see cref="RestartRule"/> alike: the
+/// longest log consistent with the newest logged trim leads; its member keeps its own and sends it to the others,
+/// which truncate what they logged that it lacks (a failed sender's update beyond the trim among it) and take the
 /// versions they miss. Until then the replicas run nothing. If a member fails meanwhile, the survivors start over in
-/// the next view. Every view is also logged (<see cref="ReplicatedGroupOptions.RestartState"/>), with the ragged trim of
-/// the view before it; a restarted group starts above the last one.
+/// the next view.
 /// </summary>
 public sealed partial class ReplicatedGroup
 {
-    private readonly Dictionary<(ShardKey Shard, int ViewId), Dictionary<uint, long>> _summaries = [];
+    private readonly Dictionary<(ShardKey Shard, int ViewId), Dictionary<uint, ShardLogSummary>> _summaries = [];
     private readonly Dictionary<ShardKey, Reconciliation> _reconciling = [];
 
     /// <summary>Marks a whole-group multicast that raises the restart quorum (<see cref="AdmitRestarting"/>).</summary>
@@ -35,15 +40,29 @@ public sealed partial class ReplicatedGroup
     public bool RestartPending => Volatile.Read(ref _restartQuorum) is not null;
 
     /// <summary>
-    /// Logs the view (event loop, before any delivery in it) with the newest version delivered before it; not while
-    /// a restart still awaits its quorum (that view must not become the one a later restart waits for).
+    /// Logs the view (event loop, before any delivery in it, before its layout replaces the replicas) with a ragged
+    /// trim for each persistent shard this member was in during the view that ended and that delivered something
+    /// here since this member's replica of it started: the newest version the shard delivered (all of the ended
+    /// view's deliveries, the ragged-edge cleanup's included, came before this view's installation; the replica
+    /// was in the shard throughout, so that is the newest version the shard delivered at all). Not while a restart
+    /// still awaits its quorum (that view must not become the one a later restart waits for).
     /// </summary>
     private void RecordView(View view)
     {
-        if (_restartQuorum is null)
+        if (_restartQuorum is not null || _rpcOptions.RestartState is not { } state)
         {
-            _rpcOptions.RestartState?.Record(view, Frontiers.GlobalStability);
+            return;
         }
+        var trims = new List<ShardTrim>();
+        foreach (var (key, replica) in _replicas)
+        {
+            var delivered = Frontiers.GlobalStabilityOf(key.Type, key.Subgroup, key.Shard);
+            if (replica.Persistent && delivered != Versions.None && _replicaSince.TryGetValue(key, out var since) && Versions.ViewOf(delivered) >= since)
+            {
+                trims.Add(new ShardTrim(key.Type, key.Subgroup, key.Shard, view.Id, delivered));
+            }
+        }
+        state.Record(view, trims);
     }
 
     /// <summary>
@@ -218,7 +237,7 @@ public sealed partial class ReplicatedGroup
                 {
                     return;
                 }
-                current.OwnLatest = r.LatestLoggedVersion;
+                current.Own = ShardLogSummary.Of(NodeId, r.Logs, _rpcOptions.RestartState?.TrimsOf(r.Key.Type, r.Key.Subgroup, r.Key.Shard) ?? []);
             }
             SendSummary(r.Key, current);
         }));
@@ -237,13 +256,13 @@ public sealed partial class ReplicatedGroup
             {
                 return;
             }
-            again = new Reconciliation(view.Id, [.. pending.Members.Where(members.Contains)]) { OwnLatest = pending.OwnLatest };
+            again = new Reconciliation(view.Id, [.. pending.Members.Where(members.Contains)]) { Own = pending.Own };
             _reconciling[key] = again;
             if (_gates.TryGetValue(key, out var gate))
             {
                 gate.ViewId = view.Id;
             }
-            if (again.OwnLatest is null)
+            if (again.Own is null)
             {
                 return; // the logs are still opening; the summary goes out then
             }
@@ -253,18 +272,28 @@ public sealed partial class ReplicatedGroup
 
     private void SendSummary(ShardKey key, Reconciliation reconciliation)
     {
-        long latest;
+        ShardLogSummary own;
         lock (_stateGate)
         {
-            latest = reconciliation.OwnLatest ?? Persistence.Versions.None;
+            own = reconciliation.Own!;
         }
-        var message = new RpcMessageWriter(RpcKind.LogSummary, 32)
-            .Subgroup(key.Type, key.Subgroup).UInt16(key.Shard).Int32(reconciliation.ViewId).Int64(latest).ToMemory();
+        var message = new RpcMessageWriter(RpcKind.LogSummary, 64 + (12 * own.Trims.Count))
+            .Subgroup(key.Type, key.Subgroup).UInt16(key.Shard).Int32(reconciliation.ViewId).Int64(own.Latest).Byte((byte)own.ViewTails.Count);
+        foreach (var tail in own.ViewTails)
+        {
+            message.Int64(tail);
+        }
+        message.UInt16(own.Trims.Count);
+        foreach (var trim in own.Trims)
+        {
+            message.Int32(trim.ViewId).Int64(trim.Last);
+        }
+        var bytes = message.ToMemory();
         foreach (var member in reconciliation.Members.Where(m => m != NodeId))
         {
-            SendDirect(member, message);
+            SendDirect(member, bytes);
         }
-        Summarized(NodeId, key, reconciliation.ViewId, latest);
+        Summarized(key, reconciliation.ViewId, own);
     }
 
     private void OnLogSummary(uint sender, ref RpcMessageReader reader)
@@ -272,11 +301,28 @@ public sealed partial class ReplicatedGroup
         var key = new ShardKey(reader.UInt16(), reader.UInt16(), reader.UInt16());
         var viewId = reader.Int32();
         var latest = reader.Int64();
-        Summarized(sender, key, viewId, latest);
+        var tails = new long[reader.Byte()];
+        if (tails.Length > ShardLogSummary.TailViews)
+        {
+            throw new RpcFormatException($"a log summary with {tails.Length} view tails (at most {ShardLogSummary.TailViews})");
+        }
+        for (var i = 0; i < tails.Length; i++)
+        {
+            tails[i] = reader.Int64();
+        }
+        var trims = new ShardTrim[reader.UInt16()];
+        for (var i = 0; i < trims.Length; i++)
+        {
+            trims[i] = new ShardTrim(key.Type, key.Subgroup, key.Shard, reader.Int32(), reader.Int64());
+        }
+        Summarized(key, viewId, new ShardLogSummary(sender, latest, tails, trims));
     }
 
-    /// <summary>Records a summary; once every member of the shard's reconciliation sent one, the longest log's owner sends it.</summary>
-    private void Summarized(uint sender, ShardKey key, int viewId, long latest)
+    /// <summary>
+    /// Records a summary; once every member of the shard's reconciliation sent one, the leader that
+    /// <see cref="RestartRule"/> picks sends its log.
+    /// </summary>
+    private void Summarized(ShardKey key, int viewId, ShardLogSummary summary)
     {
         List<uint> others;
         lock (_stateGate)
@@ -286,9 +332,9 @@ public sealed partial class ReplicatedGroup
                 summaries = [];
                 _summaries[(key, viewId)] = summaries;
             }
-            summaries[sender] = latest;
+            summaries[summary.NodeId] = summary;
             if (!_reconciling.TryGetValue(key, out var reconciliation) || reconciliation.ViewId != viewId
-                || reconciliation.OwnLatest is null || !reconciliation.Members.All(summaries.ContainsKey))
+                || reconciliation.Own is null || !reconciliation.Members.All(summaries.ContainsKey))
             {
                 return;
             }
@@ -297,8 +343,11 @@ public sealed partial class ReplicatedGroup
                 _summaries.Remove(stale);
             }
             _reconciling.Remove(key);
-            var longest = reconciliation.Members.OrderByDescending(m => summaries[m]).ThenBy(m => m).First();
-            if (longest != NodeId || !_gates.Remove(key, out var gate))
+            var chosen = reconciliation.Members.Select(m => summaries[m]).ToList();
+            var leader = RestartRule.ChooseLeader(chosen);
+            _logger.RestartLeaderChosen(ShardName(key), leader, chosen.First(s => s.NodeId == leader).Latest,
+                RestartRule.PooledTrims(chosen) is { Count: > 0 } trims ? trims[0].ToString() : "none", string.Join(',', chosen.Select(s => $"{s.NodeId}:{s.Latest}")));
+            if (leader != NodeId || !_gates.Remove(key, out var gate))
             {
                 return; // another member sends its log; the gate opens when it arrives
             }
@@ -308,13 +357,13 @@ public sealed partial class ReplicatedGroup
         }
     }
 
-    /// <summary>A shard reconciling in one view: its members, and this member's newest logged version once known.</summary>
+    /// <summary>A shard reconciling in one view: its members, and this member's log summary once its logs opened.</summary>
     private sealed class Reconciliation(int viewId, IReadOnlyList<uint> members)
     {
         public int ViewId { get; } = viewId;
 
         public IReadOnlyList<uint> Members { get; } = members;
 
-        public long? OwnLatest { get; set; }
+        public ShardLogSummary? Own { get; set; }
     }
 }

@@ -14,6 +14,9 @@ public sealed partial class ReplicatedGroup
     private readonly Dictionary<(ShardKey Shard, int ViewId), HashSet<uint>> _arrivedWithout = [];
     private readonly Queue<(int ViewId, GroupAllocation? Previous, GroupAllocation? Allocation)> _planned = new();
 
+    /// <summary>The view each current replica started in (event loop only): what it delivered since is all the shard delivered.</summary>
+    private readonly Dictionary<ShardKey, int> _replicaSince = [];
+
     /// <summary>Replicas retired (event loop only): one that later returns to the shard waits until they closed their logs.</summary>
     private readonly Dictionary<ShardKey, Task> _closing = [];
 
@@ -126,6 +129,7 @@ public sealed partial class ReplicatedGroup
                 AbandonGate(key);
                 replica.Close();
                 _replicas.TryRemove(key, out _);
+                _replicaSince.Remove(key);
                 _closing[key] = replica.Completion;
             }
         }
@@ -144,6 +148,7 @@ public sealed partial class ReplicatedGroup
         var type = _types[_typeByLayout[key.Type]];
         var context = new ReplicaContext(this, key.Type, new SubgroupId(_layout.Types[key.Type].TypeName, key.Subgroup), key.Shard);
         var replica = new Replica(key, type.Create(context), SendDirect, context, predecessor);
+        _replicaSince[key] = view.Id;
         // Persistent replicas that all start from their own logs agree first on whose log the shard goes on from.
         var reconcile = !waitForState && replica.Persistent && members.Count > 1;
         if (reconcile)

@@ -299,4 +299,7 @@ internal static partial class RpcLog
 
     [LoggerMessage(105, LogLevel.Warning, "Restart: joiner {Joiner} logged view {ViewId} ({Members}), later than this restart leader's; waiting for a majority of that view instead")]
     public static partial void RestartQuorumRaised(this ILogger logger, uint joiner, int viewId, string members);
+
+    [LoggerMessage(106, LogLevel.Information, "Shard {Shard} restarts from the log of member {Leader} (newest version {Latest}); newest logged trim {Trim}; logs (member:newest version) {Logs}")]
+    public static partial void RestartLeaderChosen(this ILogger logger, string shard, uint leader, long latest, string trim, string logs);
 }

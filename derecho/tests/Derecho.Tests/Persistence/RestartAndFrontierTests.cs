@@ -11,6 +11,9 @@ public sealed class RestartAndFrontierTests
     private static View ViewOf(int id, params uint[] members) =>
         new(id, [.. members.Select(m => new ViewMember(m, 1, $"127.0.0.1:{1000 + m}"))], [], []);
 
+    private static ShardTrim[] Trims(int viewId, params long[] lasts) =>
+        [.. lasts.Select((last, shard) => new ShardTrim(0, 0, shard, viewId, last))];
+
     [Fact]
     public void A_crash_at_any_step_of_logging_a_view_leaves_the_old_record_or_the_new_one()
     {
@@ -21,13 +24,13 @@ public sealed class RestartAndFrontierTests
             {
                 var disk = new SimulatedDisk();
                 var state = RestartState.Load(options, disk);
-                state.Record(ViewOf(3, 0, 1, 2), 77);
+                state.Record(ViewOf(3, 0, 1, 2), Trims(3, 77));
                 var before = disk.Steps;
                 disk.CrashAtStep = before + crashAt;
                 var crashed = false;
                 try
                 {
-                    state.Record(ViewOf(4, 0, 2), 99);
+                    state.Record(ViewOf(4, 0, 2), Trims(4, 99, 12884901887));
                 }
                 catch (SimulatedCrashException)
                 {
@@ -35,8 +38,9 @@ public sealed class RestartAndFrontierTests
                 }
                 disk.Restart(new Random(seed));
                 var after = RestartState.Load(options, disk);
-                Assert.True((after.LastViewId, after.LastTrim, after.LastMemberIds.Count) is (3, 77, 3) or (4, 99, 2),
-                    $"seed {seed}, crash at step {crashAt}: view {after.LastViewId} trim {after.LastTrim}");
+                var trims = string.Join(',', after.LastTrims.Select(t => $"{t.ViewId}/{t.Shard}/{t.Last}"));
+                Assert.True((after.LastViewId, trims, after.LastMemberIds.Count) is (3, "3/0/77", 3) or (4, "4/0/99,3/0/77,4/1/12884901887", 2),
+                    $"seed {seed}, crash at step {crashAt}: view {after.LastViewId} trims {trims}");
                 if (!crashed)
                 {
                     Assert.Equal(4, after.LastViewId);
@@ -53,7 +57,7 @@ public sealed class RestartAndFrontierTests
         var options = new PersistenceOptions { FilePath = "/pers" };
         var state = RestartState.Load(options, disk);
         Assert.Equal(0, state.FirstViewIdAfter([]));
-        state.Record(ViewOf(5, 0, 1), Versions.None);
+        state.Record(ViewOf(5, 0, 1), []);
         using var log = PersistentLog.Open(disk, "/pers/field", options);
         log.Append(Versions.Of(9, 3), new HlcTimestamp(1, 0), "x"u8);
         Assert.Equal(9 + RestartState.RestartViewMargin, state.FirstViewIdAfter([log]));
@@ -61,11 +65,32 @@ public sealed class RestartAndFrontierTests
     }
 
     [Fact]
+    public void Trims_carry_from_record_to_record_newest_first_without_repeats()
+    {
+        var disk = new SimulatedDisk();
+        var options = new PersistenceOptions { FilePath = "/pers" };
+        var state = RestartState.Load(options, disk);
+        state.Record(ViewOf(3, 0, 1), Trims(3, Versions.Of(2, 4), Versions.Of(2, 9)));
+        state.Record(ViewOf(4, 0, 1), [new ShardTrim(0, 0, 1, 4, Versions.Of(3, 1))]);
+        state.Record(ViewOf(5, 0, 1), [new ShardTrim(0, 0, 1, 5, Versions.Of(3, 1))]); // nothing delivered in view 4
+        var after = RestartState.Load(options, disk);
+        Assert.Equal([new ShardTrim(0, 0, 0, 3, Versions.Of(2, 4))], after.TrimsOf(0, 0, 0));
+        Assert.Equal([new ShardTrim(0, 0, 1, 5, Versions.Of(3, 1)), new ShardTrim(0, 0, 1, 3, Versions.Of(2, 9))], after.TrimsOf(0, 0, 1));
+        for (var view = 6; view < 6 + (2 * RestartState.TrimsPerShard); view++)
+        {
+            state.Record(ViewOf(view, 0, 1), [new ShardTrim(0, 0, 1, view, Versions.Of(view - 1, 0))]);
+        }
+        Assert.Equal(RestartState.TrimsPerShard, RestartState.Load(options, disk).TrimsOf(0, 0, 1).Count);
+    }
+
+    [Fact]
     public void The_restart_record_is_checked()
     {
         var disk = new SimulatedDisk();
         var options = new PersistenceOptions { FilePath = "/pers" };
-        RestartState.Load(options, disk).Record(ViewOf(2, 0, 1), 5);
+        RestartState.Load(options, disk).Record(ViewOf(2, 0, 1), Trims(2, 5));
+        Assert.Equal([new ShardTrim(0, 0, 0, 2, 5)], RestartState.Load(options, disk).TrimsOf(0, 0, 0));
+        Assert.Empty(RestartState.Load(options, disk).TrimsOf(0, 0, 1));
         var bytes = disk.Contents("/pers/restart");
         bytes[^1] ^= 1;
         disk.Overwrite("/pers/restart", bytes);
