@@ -25,7 +25,7 @@ internal static class KvCommand
         command.Subcommands.Add(Serve(overrides));
         var key = new Argument<string>("KEY") { Description = "The key." };
         var value = new Argument<string>("VALUE") { Description = "The value (UTF-8 text)." };
-        command.Subcommands.Add(Client("put", "Set KEY to VALUE at every replica of its shard.", [key, value], async (kv, parse, ct) =>
+        command.Subcommands.Add(Client("put", "Set KEY to VALUE at every replica of its shard (persistent mode: returns once every replica logged it).", [key, value], async (kv, parse, ct) =>
         {
             await kv.PutAsync(parse.GetValue(key)!, Encoding.UTF8.GetBytes(parse.GetValue(value)!), ct);
             return ExitCode.Success;
@@ -91,7 +91,7 @@ internal static class KvCommand
 
     private static Command Serve(IReadOnlyList<ConfigurationEntry> overrides)
     {
-        var config = new Option<string?>("--config") { Description = "The group configuration file (derecho.cfg); its [LAYOUT] json_layout or json_layout_file gives the shards (none: one shard of all members)." };
+        var config = new Option<string?>("--config") { Description = "The group configuration file (derecho.cfg; default: $DERECHO_CONF_FILE or ./derecho.cfg); its [LAYOUT] json_layout or json_layout_file gives the shards (none: one shard of all members), [KV] persistent = true logs every change under PERS/file_path." };
         var nodeConfig = new Option<string?>("--node-config") { Description = "The node configuration file (derecho_node.cfg); its keys win over --config's." };
         var verbose = new Option<bool>("--verbose") { Description = "Log protocol and layout events on standard error." };
         var viewFile = new Option<string?>("--view-file") { Description = "Record every installed view's members in FILE; a restarted contact rejoins the members found there (and receives the store's state) instead of starting a new group. Persistent mode records them in PERS/file_path/view without it." };
@@ -100,7 +100,7 @@ internal static class KvCommand
         var benchWindow = new Option<int>("--bench-window") { Description = "derecho bench kv: calls in flight.", Hidden = true, DefaultValueFactory = _ => 64 };
         var benchMembers = new Option<int>("--bench-members") { Description = "derecho bench kv: start once the view has this many members.", Hidden = true, DefaultValueFactory = _ => 1 };
         var benchPutsOnly = new Option<bool>("--bench-puts-only") { Description = "derecho bench persistent: measure puts only.", Hidden = true };
-        var command = new Command("serve", "Run one member of the key-value store; prints each view and its layout. A line 'leave' on standard input leaves gracefully.")
+        var command = new Command("serve", "Run one member of the key-value store; prints each view and its layout. Derecho's --SECTION/key=value overrides are accepted (e.g. --KV/persistent=true). A line 'leave' on standard input leaves gracefully.")
         {
             config, nodeConfig, verbose, viewFile, benchSeconds, benchSize, benchWindow, benchMembers, benchPutsOnly,
         };
@@ -154,7 +154,7 @@ internal static class KvCommand
             }
             using var directoryLock = persistence;
             var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            await using var group = await KvPersistence.JoinPastRestartAsync(token => ReplicatedGroup.JoinAsync(persistence?.Options ?? loaded.Options, layout, [KvPersistence.StoreType(persistent)],
+            await using var group = await KvPersistence.JoinPastRestartAsync(token => JoinNotice.JoinAsync(t => ReplicatedGroup.JoinAsync(persistence?.Options ?? loaded.Options, layout, [KvPersistence.StoreType(persistent)],
                 new ReplicatedGroupOptions
                 {
                     LoggerFactory = loggers,
@@ -167,7 +167,7 @@ internal static class KvCommand
                             enough.TrySetResult();
                         }
                     },
-                }, token), ct);
+                }, t), persistence?.Options ?? loaded.Options, token), ct);
             await Console.Out.WriteLineAsync($"serving node {group.NodeId}: contact {group.Group.GmsEndPoint}{(persistent ? " (persistent)" : "")}");
             var stdin = StandardInput.ReadLinesAsync(line =>
             {

@@ -86,7 +86,7 @@ internal static class NodeCommand
                 .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning)
                 .AddFilter("Microsoft", LogLevel.Warning));
             var handlers = new GroupHandlers { Delivered = OnDelivered, ViewInstalled = OnViewInstalled, LoggerFactory = loggers };
-            await using var group = await Group.JoinAsync(options, handlers, ct);
+            await using var group = await JoinNotice.JoinAsync(token => Group.JoinAsync(options, handlers, token), options, ct);
             var stdin = ReadCommandsAsync(group);
             using var stopSending = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var sending = Task.CompletedTask;

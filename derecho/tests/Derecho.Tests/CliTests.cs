@@ -40,6 +40,20 @@ public sealed class NodeCommandTests
         Assert.Contains("RDMA/provider", member.StandardError, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_member_whose_contact_does_not_answer_says_so_instead_of_waiting_in_silence()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var ports = FreePort.Next(3);
+        await using var member = ChildProcess.StartDotnet("Derecho.Cli",
+            ["kv", "serve", "--DERECHO/local_id=1", $"--DERECHO/gms_port={ports[0]}", $"--DERECHO/sst_port={ports[1]}", $"--DERECHO/contact_port={ports[2]}"]);
+        while (!member.StandardError.Contains($"still trying the contact 127.0.0.1:{ports[2]}", StringComparison.Ordinal))
+        {
+            Assert.False(member.HasExited, member.StandardError);
+            await Task.Delay(100, ct);
+        }
+    }
+
     [Fact(Timeout = 180_000)]
     [Integration]
     public async Task Demo_kills_a_member_and_reports_agreement()
