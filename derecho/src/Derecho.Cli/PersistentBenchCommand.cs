@@ -21,7 +21,7 @@ internal static partial class PersistentBenchCommand
     {
         var seconds = new Option<double>("--seconds") { Description = "Measurement time per run.", DefaultValueFactory = _ => 5 };
         var sizes = new Option<string>("--sizes") { Description = "Value sizes in bytes, comma-separated.", DefaultValueFactory = _ => "100,1024" };
-        var inflight = new Option<string>("--inflight") { Description = "Puts in flight, comma-separated (the best of them is reported too).", DefaultValueFactory = _ => "1,16,64,256" };
+        var inflight = new Option<string>("--inflight") { Description = "Puts in flight, comma-separated (the best of them is reported too).", DefaultValueFactory = _ => "1,16,64,256,1024" };
         var memberWindow = new Option<int>("--member-window") { Description = "Puts each member keeps in flight in the member-driven row (0: no such row).", DefaultValueFactory = _ => 64 };
         var pers = new Option<string>("--pers") { Description = "Extra [PERS] settings for the members, comma-separated KEY=VALUE (e.g. preallocate_segments=false).", DefaultValueFactory = _ => "" };
         var peers = new Option<string>("--peers") { Description = "Peer systems to run beside, comma-separated (etcd, zookeeper), or 'none'.", DefaultValueFactory = _ => "etcd,zookeeper" };
@@ -86,10 +86,11 @@ internal static partial class PersistentBenchCommand
             rows.AddRange(await MeasurePeerAsync(peer, sizes, inflight, duration, ct));
         }
         await Console.Out.WriteLineAsync();
-        await Console.Out.WriteLineAsync("system     size  in-flight  writes/s   p50 ms   p99 ms");
+        await Console.Out.WriteLineAsync("system     size  in-flight  writes/s   p50 ms   p99 ms  member CPU us/put");
         foreach (var row in rows)
         {
-            await Console.Out.WriteLineAsync(FormattableString.Invariant($"{row.System,-10} {row.Size,5}  {row.InFlight,9}  {row.WritesPerSecond,8:F0}  {row.P50,7:F2}  {row.P99,7:F2}"));
+            var cpu = double.IsNaN(row.CpuPerPut) ? "" : row.CpuPerPut.ToString("F1", CultureInfo.InvariantCulture);
+            await Console.Out.WriteLineAsync(FormattableString.Invariant($"{row.System,-10} {row.Size,5}  {row.InFlight,9}  {row.WritesPerSecond,8:F0}  {row.P50,7:F2}  {row.P99,7:F2}  {cpu,17}"));
         }
         await Console.Out.WriteLineAsync();
         await Console.Out.WriteLineAsync("derecho over each peer (throughput ratio; p50 latency at 1 in flight, peer / derecho):");
@@ -171,9 +172,12 @@ internal static partial class PersistentBenchCommand
             {
                 results.Add(BenchCommand.ResultFields(await process.WaitForLineAsync(l => l.StartsWith("result kind put ", StringComparison.Ordinal), ct)));
             }
-            var row = new Row(MembersRow, size, Members * window, results.Sum(r => r["completed"] / r["seconds"]), results[0]["p50_ms"], results[0]["p99_ms"]);
+            var row = new Row(MembersRow, size, Members * window, results.Sum(r => r["completed"] / r["seconds"]), results[0]["p50_ms"], results[0]["p99_ms"])
+            {
+                CpuPerPut = results.Sum(r => r["cpu_ms"]) * 1000 / Math.Max(1, results.Sum(r => r["completed"])),
+            };
             await Console.Out.WriteLineAsync(FormattableString.Invariant(
-                $"{MembersRow} inflight={row.InFlight} size={size} writes/s={row.WritesPerSecond:F0} p50_ms={row.P50:F2} p99_ms={row.P99:F2}"));
+                $"{MembersRow} inflight={row.InFlight} size={size} writes/s={row.WritesPerSecond:F0} p50_ms={row.P50:F2} p99_ms={row.P99:F2} member_cpu_us_per_put={row.CpuPerPut:F1} alloc_bytes_per_put={results.Sum(r => r["alloc_bytes"]) / Math.Max(1, results.Sum(r => r["completed"])):F0}"));
             return row;
         }
         finally
@@ -206,13 +210,13 @@ internal static partial class PersistentBenchCommand
             Random.Shared.NextBytes(value);
             await kv.PutAsync("warm-up", value, ct);
             // A fresh process compiles its hot paths for seconds: warm them before measuring.
-            await DriveAsync(kv, value, 64, TimeSpan.FromSeconds(Math.Min(2, duration.TotalSeconds)), ct);
+            await DriveAsync(kv, value, 64, TimeSpan.FromSeconds(Math.Min(2, duration.TotalSeconds)), processes, ct);
             foreach (var count in inflight)
             {
-                var row = await DriveAsync(kv, value, count, duration, ct) with { Size = size };
+                var row = await DriveAsync(kv, value, count, duration, processes, ct) with { Size = size };
                 rows.Add(row);
                 await Console.Out.WriteLineAsync(FormattableString.Invariant(
-                    $"derecho inflight={count} size={size} writes/s={row.WritesPerSecond:F0} p50_ms={row.P50:F2} p99_ms={row.P99:F2}"));
+                    $"derecho inflight={count} size={size} writes/s={row.WritesPerSecond:F0} p50_ms={row.P50:F2} p99_ms={row.P99:F2} member_cpu_us_per_put={row.CpuPerPut:F1}"));
             }
             return rows;
         }
@@ -226,9 +230,13 @@ internal static partial class PersistentBenchCommand
         }
     }
 
-    /// <summary>Keeps <paramref name="inFlight"/> durable puts going for <paramref name="duration"/>; latency of each completed in time.</summary>
-    private static async Task<Row> DriveAsync(KvClient kv, byte[] value, int inFlight, TimeSpan duration, CancellationToken ct)
+    /// <summary>
+    /// Keeps <paramref name="inFlight"/> durable puts going for <paramref name="duration"/>; latency of each completed in
+    /// time, and the CPU time the <paramref name="members"/> spent per put meanwhile (a cost the machine's load distorts less).
+    /// </summary>
+    private static async Task<Row> DriveAsync(KvClient kv, byte[] value, int inFlight, TimeSpan duration, IReadOnlyList<SelfProcess> members, CancellationToken ct)
     {
+        var cpu = MembersCpu(members);
         var started = Stopwatch.GetTimestamp();
         var latencies = new List<double>[inFlight];
         var next = 0L;
@@ -246,8 +254,32 @@ internal static partial class PersistentBenchCommand
                 }
             }
         }));
+        var spent = MembersCpu(members) - cpu;
         var all = latencies.SelectMany(l => l).Order().ToArray();
-        return new Row("derecho", 0, inFlight, all.Length / duration.TotalSeconds, KvBenchCommand.Percentile(all, 0.50), KvBenchCommand.Percentile(all, 0.99));
+        // Every put issued counts for the CPU, also those completed after the time (their latency is not measured).
+        return new Row("derecho", 0, inFlight, all.Length / duration.TotalSeconds, KvBenchCommand.Percentile(all, 0.50), KvBenchCommand.Percentile(all, 0.99))
+        {
+            CpuPerPut = spent.TotalMicroseconds / Math.Max(1, next),
+        };
+    }
+
+    /// <summary>The CPU time the member processes used so far (user and system, all threads).</summary>
+    private static TimeSpan MembersCpu(IReadOnlyList<SelfProcess> members)
+    {
+        var total = TimeSpan.Zero;
+        foreach (var member in members)
+        {
+            try
+            {
+                using var process = Process.GetProcessById(member.Id);
+                total += process.TotalProcessorTime;
+            }
+            catch (ArgumentException)
+            {
+                // Exited: its puts fail, and the run reports that.
+            }
+        }
+        return total;
     }
 
     /// <summary>Runs <c>derecho/bench/peers/NAME.sh</c> and reads its result lines.</summary>
@@ -298,5 +330,9 @@ internal static partial class PersistentBenchCommand
     [GeneratedRegex(@"^(\w+) inflight=(\d+) size=(\d+) writes/s=([\d.]+) p50_ms=([\d.]+) p99_ms=([\d.]+)")]
     private static partial Regex ResultLine();
 
-    private sealed record Row(string System, int Size, int InFlight, double WritesPerSecond, double P50, double P99);
+    private sealed record Row(string System, int Size, int InFlight, double WritesPerSecond, double P50, double P99)
+    {
+        /// <summary>CPU time of the Derecho members per put, µs (NaN for the peers).</summary>
+        public double CpuPerPut { get; init; } = double.NaN;
+    }
 }

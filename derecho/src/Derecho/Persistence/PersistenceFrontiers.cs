@@ -42,6 +42,9 @@ public sealed class PersistenceFrontiers
     private readonly Dictionary<ShardKey, ShardFrontiers> _shards = [];
     private readonly List<Waiter> _waiters = [];
 
+    [ThreadStatic]
+    private static LoggedBatch? t_batch;
+
     /// <param name="report">Reports a local persistence frontier: plan shard, view id, deliveries of that view synced.</param>
     /// <param name="allocation">The current layout.</param>
     /// <param name="typeName">A type's name by its index in the layout.</param>
@@ -103,12 +106,22 @@ public sealed class PersistenceFrontiers
         Raise(key, FrontierKind.GlobalStability, version);
     }
 
+    /// <summary>
+    /// Gathers on this thread the local frontier moves of the <see cref="Logged"/> calls made until the returned
+    /// scope is disposed: each shard's frontier is then reported once, at its newest point (one report into the
+    /// member's row, one round of waiters and events per commit round, not per call). Scopes nest; the outermost
+    /// publishes.
+    /// </summary>
+    internal static LoggedBatch GatherLogged()
+    {
+        var batch = t_batch ??= new LoggedBatch();
+        batch.Depth++;
+        return batch;
+    }
+
     /// <summary>A local persistent replica synced <paramref name="version"/> (or never will: retired, failed).</summary>
     internal void Logged(ShardKey key, long version)
     {
-        DeliveredCall? newest = null;
-        int planShard;
-        List<Waiter> done = [];
         lock (_gate)
         {
             var shard = Shard(key);
@@ -118,6 +131,7 @@ public sealed class PersistenceFrontiers
             }
             call.Logged = true;
             // The frontier is the newest call before which everything delivered is synced (calls may be synced out of order).
+            DeliveredCall? newest = null;
             while (shard.Unlogged.TryPeek(out var next) && next.Logged)
             {
                 newest = shard.Unlogged.Dequeue();
@@ -128,8 +142,38 @@ public sealed class PersistenceFrontiers
                 return;
             }
             shard.Local = newest.Version;
+            shard.NewestLogged = newest;
+            if (shard.Unpublished)
+            {
+                return;
+            }
+            shard.Unpublished = true;
+            if (t_batch is { Depth: > 0 } batch)
+            {
+                batch.Add(this, key);
+                return;
+            }
+        }
+        Publish(key);
+    }
+
+    /// <summary>Reports a shard's local frontier (its newest point since the last report): the member's row, waiters, events.</summary>
+    private void Publish(ShardKey key)
+    {
+        DeliveredCall newest;
+        int planShard;
+        List<Waiter>? done;
+        lock (_gate)
+        {
+            var shard = Shard(key);
+            if (!shard.Unpublished || shard.NewestLogged is not { } logged)
+            {
+                return;
+            }
+            shard.Unpublished = false;
+            newest = logged;
             planShard = shard.PlanShard;
-            TakeDone(key, FrontierKind.LocalPersistence, newest.Version, done);
+            done = TakeDone(key, FrontierKind.LocalPersistence, newest.Version);
         }
         // A delivery counts as synced once its last call is; the calls before it in a batch cover the deliveries before.
         _report(planShard, Versions.ViewOf(newest.Version), newest.LastOfDelivery ? newest.OrderIndex + 1 : newest.OrderIndex);
@@ -148,7 +192,7 @@ public sealed class PersistenceFrontiers
             return;
         }
         DeliveredCall? newest = null;
-        List<Waiter> done = [];
+        List<Waiter>? done;
         lock (_gate)
         {
             var shard = Shard(key);
@@ -163,7 +207,7 @@ public sealed class PersistenceFrontiers
                 return;
             }
             shard.Global = newest.Version;
-            TakeDone(key, FrontierKind.GlobalPersistence, newest.Version, done);
+            done = TakeDone(key, FrontierKind.GlobalPersistence, newest.Version);
         }
         Finish(key, FrontierKind.GlobalPersistence, newest.Version, done);
     }
@@ -220,23 +264,29 @@ public sealed class PersistenceFrontiers
         }
     }
 
-    private void TakeDone(ShardKey key, FrontierKind kind, long frontier, List<Waiter> done)
+    /// <summary>Under the gate: removes and returns the waiters of <paramref name="key"/>'s <paramref name="kind"/> frontier that it reached (null: none).</summary>
+    private List<Waiter>? TakeDone(ShardKey key, FrontierKind kind, long frontier)
     {
+        List<Waiter>? done = null;
         for (var i = _waiters.Count - 1; i >= 0; i--)
         {
             if (_waiters[i].Shard == key && _waiters[i].Kind == kind && _waiters[i].Version <= frontier)
             {
-                done.Add(_waiters[i]);
+                (done ??= []).Add(_waiters[i]);
                 _waiters.RemoveAt(i);
             }
         }
+        return done;
     }
 
-    private void Finish(ShardKey key, FrontierKind kind, long version, List<Waiter> done)
+    private void Finish(ShardKey key, FrontierKind kind, long version, List<Waiter>? done)
     {
-        foreach (var waiter in done)
+        if (done is not null)
         {
-            waiter.Done.TrySetResult();
+            foreach (var waiter in done)
+            {
+                waiter.Done.TrySetResult();
+            }
         }
         Raise(key, kind, version);
     }
@@ -262,6 +312,12 @@ public sealed class PersistenceFrontiers
         public long Local { get; set; } = Versions.None;
 
         public long Global { get; set; } = Versions.None;
+
+        /// <summary>The call <see cref="Local"/> stands at.</summary>
+        public DeliveredCall? NewestLogged { get; set; }
+
+        /// <summary>The local frontier moved since it was last reported (a report is on its way, or gathered).</summary>
+        public bool Unpublished { get; set; }
     }
 
     /// <summary>A delivered call: its version, its delivery's place in the view's order, and whether it ends that delivery.</summary>
@@ -274,6 +330,38 @@ public sealed class PersistenceFrontiers
         public bool LastOfDelivery { get; } = lastOfDelivery;
 
         public bool Logged { get; set; }
+    }
+
+    /// <summary>
+    /// The shards whose local frontier moved within a <see cref="GatherLogged"/> scope on one thread; disposing the
+    /// outermost scope reports each once.
+    /// </summary>
+    internal sealed class LoggedBatch : IDisposable
+    {
+        private readonly List<(PersistenceFrontiers Frontiers, ShardKey Key)> _moved = [];
+
+        public int Depth { get; set; }
+
+        public void Add(PersistenceFrontiers frontiers, ShardKey key) => _moved.Add((frontiers, key));
+
+        /// <summary>Ends the scope; the outermost reports every shard gathered.</summary>
+        public void Dispose()
+        {
+            if (--Depth > 0)
+            {
+                return;
+            }
+            // Publishing may run callers' continuations (waiters, events) that gather again on this thread: take the list first.
+            while (_moved.Count > 0)
+            {
+                var moved = _moved.ToArray();
+                _moved.Clear();
+                foreach (var (frontiers, key) in moved)
+                {
+                    frontiers.Publish(key);
+                }
+            }
+        }
     }
 
     private sealed record Waiter(ShardKey Shard, FrontierKind Kind, long Version)

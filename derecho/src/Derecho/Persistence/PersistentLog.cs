@@ -26,6 +26,8 @@ namespace Derecho.Persistence;
 public sealed partial class PersistentLog : IDisposable
 {
     private const string SegmentExtension = ".seg";
+    private const int MinStagingBytes = 256;
+    private const int MaxStagingBytes = 4 << 20;
 
     private readonly ILogFileSystem _fileSystem;
     private readonly PersistenceOptions _options;
@@ -42,6 +44,12 @@ public sealed partial class PersistentLog : IDisposable
     private int _syncsRunning;
     private long _lastWrittenSegment;
     private List<StagedChunk> _staged = [];
+
+    /// <summary>
+    /// The capacity a new staging buffer starts with: about what the recent commits staged (the largest of the last
+    /// few, halving per commit), so a batch's records go in without the buffer growing and copying them.
+    /// </summary>
+    private int _stagingHint = MinStagingBytes;
     private long _tailSegment = 1;
     private long _tailLength;
     private long _dataBytes;
@@ -172,7 +180,7 @@ public sealed partial class PersistentLog : IDisposable
             }
             if (_staged.Count == 0 || _staged[^1].Segment != _tailSegment)
             {
-                _staged.Add(new StagedChunk(_tailSegment, _tailLength));
+                _staged.Add(new StagedChunk(_tailSegment, _tailLength, Math.Max(size, _stagingHint)));
             }
             var chunk = _staged[^1];
             var start = chunk.Bytes.WrittenCount;
@@ -455,6 +463,13 @@ public sealed partial class PersistentLog : IDisposable
             }
             chunks = _staged;
             _staged = [];
+            var staged = 0L;
+            foreach (var chunk in chunks)
+            {
+                staged += chunk.Bytes.WrittenCount;
+            }
+            // A quarter more than the batch just staged, so that a slowly growing batch still fits.
+            _stagingHint = (int)Math.Clamp(Math.Max(staged + (staged / 4), _stagingHint / 2), MinStagingBytes, MaxStagingBytes);
         }
         var files = new SortedList<long, ILogFile>();
         try
@@ -714,13 +729,13 @@ public sealed partial class PersistentLog : IDisposable
     }
 
     /// <summary>Staged records bound for one segment, contiguous from <see cref="Offset"/>.</summary>
-    private sealed class StagedChunk(long segment, long offset)
+    private sealed class StagedChunk(long segment, long offset, int capacity)
     {
         public long Segment { get; } = segment;
 
         public long Offset { get; } = offset;
 
-        public ArrayBufferWriter<byte> Bytes { get; } = new();
+        public ArrayBufferWriter<byte> Bytes { get; } = new(capacity);
 
         public long LastVersion { get; set; } = Versions.None;
     }

@@ -18,6 +18,9 @@ internal sealed class ShardPersistence : IAsyncDisposable
     private readonly IReadOnlyList<PersistentLog> _logs;
     private readonly Action? _afterContinuations;
     private readonly bool _commitInline;
+
+    /// <summary>A list for the continuations a round completes, kept between rounds (taken by the completing thread).</summary>
+    private List<Action<Exception?>>? _spareList;
     private Exception? _failure;
 
     /// <param name="logs">The object's logs.</param>
@@ -119,31 +122,43 @@ internal sealed class ShardPersistence : IAsyncDisposable
             pending = [.. _pending.Select(p => p.Done)];
             _pending.Clear();
         }
-        foreach (var done in pending)
+        using (PersistenceFrontiers.GatherLogged())
         {
-            done(error);
+            foreach (var done in pending)
+            {
+                done(error);
+            }
+            _afterContinuations?.Invoke();
         }
-        _afterContinuations?.Invoke();
     }
 
+    /// <summary>
+    /// Runs the continuations of every call up to ticket <paramref name="covered"/> (in order, on the committing
+    /// thread), then <c>afterContinuations</c>; the frontiers they move are reported once for the round
+    /// (<see cref="PersistenceFrontiers.GatherLogged"/>), after the replies left.
+    /// </summary>
     private void RoundCompleted(long covered)
     {
-        List<Action<Exception?>>? done = null;
+        var done = Interlocked.Exchange(ref _spareList, null) ?? [];
         lock (_gate)
         {
             while (_pending.TryPeek(out var next) && next.Ticket <= covered)
             {
-                (done ??= []).Add(_pending.Dequeue().Done);
+                done.Add(_pending.Dequeue().Done);
             }
         }
-        if (done is null)
+        if (done.Count > 0)
         {
-            return;
+            using (PersistenceFrontiers.GatherLogged())
+            {
+                foreach (var action in done)
+                {
+                    action(null);
+                }
+                _afterContinuations?.Invoke();
+            }
+            done.Clear();
         }
-        foreach (var action in done)
-        {
-            action(null);
-        }
-        _afterContinuations?.Invoke();
+        _spareList = done;
     }
 }
