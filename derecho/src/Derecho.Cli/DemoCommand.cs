@@ -67,7 +67,7 @@ internal static class DemoCommand
                 await Console.Out.WriteLineAsync($"  node {id}: {next}");
                 digests.Add((id, digest));
             }
-            await Console.Out.WriteLineAsync($"What each survivor delivered in view {fullViewId} (count and XxHash64 of senders, indices and payloads):");
+            await Console.Out.WriteLineAsync($"What each survivor delivered in view {fullViewId} (count and XxHash3 of senders, indices and payloads):");
             foreach (var (node, digest) in digests)
             {
                 var parts = digest.Split(' ');

@@ -32,8 +32,10 @@ public enum FrameType : byte
 
 /// <summary>
 /// The portable wire format: a 12-byte little-endian header (magic <c>"DR"</c>, version, type, payload length,
-/// CRC-32 of the first 8 header bytes and the payload) followed by the payload. Independent of the peers' endianness
-/// and layout.
+/// checksum) followed by the payload. Independent of the peers' endianness and layout. The checksum is the low 32
+/// bits of XxHash3 of the payload exclusive-or XxHash3 of the header's first 8 bytes: the same whether the payload
+/// is hashed whole or in parts, and several times faster than a CRC-32 on the megabytes of bulk data each member
+/// checks (version 1 used CRC-32).
 /// </summary>
 public static class Frame
 {
@@ -41,10 +43,10 @@ public static class Frame
     public const int HeaderSize = 12;
 
     /// <summary>The wire format's version; a peer speaking another version is dropped.</summary>
-    public const byte Version = 1;
+    public const byte Version = 2;
 
     [ThreadStatic]
-    private static Crc32? _threadChecksum;
+    private static XxHash3? _threadHash;
 
     private const byte MagicD = (byte)'D';
     private const byte MagicR = (byte)'R';
@@ -105,13 +107,12 @@ public static class Frame
             return false;
         }
         payload = buffer.Slice(HeaderSize, length);
-        var crc = Checksum();
-        crc.Append(header[..8]);
+        var hash = StreamingHash();
         foreach (var segment in payload)
         {
-            crc.Append(segment.Span);
+            hash.Append(segment.Span);
         }
-        if (crc.GetCurrentHashAsUInt32() != BinaryPrimitives.ReadUInt32LittleEndian(header[8..]))
+        if (Checksum(header, hash.GetCurrentHashAsUInt64()) != BinaryPrimitives.ReadUInt32LittleEndian(header[8..]))
         {
             throw new MalformedFrameException("frame checksum mismatch");
         }
@@ -153,10 +154,7 @@ public static class Frame
         {
             return false;
         }
-        var crc = Checksum();
-        crc.Append(header[..8]);
-        crc.Append(buffer[HeaderSize..frameLength]);
-        if (crc.GetCurrentHashAsUInt32() != BinaryPrimitives.ReadUInt32LittleEndian(header[8..]))
+        if (Checksum(header, XxHash3.HashToUInt64(buffer[HeaderSize..frameLength])) != BinaryPrimitives.ReadUInt32LittleEndian(header[8..]))
         {
             throw new MalformedFrameException("frame checksum mismatch");
         }
@@ -174,10 +172,7 @@ public static class Frame
         header[2] = Version;
         header[3] = (byte)type;
         BinaryPrimitives.WriteUInt32LittleEndian(header[4..], (uint)payload.Length);
-        var crc = Checksum();
-        crc.Append(header[..8]);
-        crc.Append(payload);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], crc.GetCurrentHashAsUInt32());
+        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], Checksum(header, XxHash3.HashToUInt64(payload)));
     }
 
     /// <summary>
@@ -192,11 +187,7 @@ public static class Frame
         header[2] = Version;
         header[3] = (byte)type;
         BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), (uint)(payload.Length + tail.Length));
-        var crc = Checksum();
-        crc.Append(header.AsSpan(0, 8));
-        crc.Append(payload);
-        crc.Append(tail);
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(8), crc.GetCurrentHashAsUInt32());
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(8), Checksum(header, PayloadHash(payload, tail)));
         return header;
     }
 
@@ -239,11 +230,7 @@ public static class Frame
     /// <exception cref="MalformedFrameException">The checksum does not match.</exception>
     public static void Verify(ReadOnlySpan<byte> header, ReadOnlySpan<byte> head, ReadOnlySpan<byte> rest)
     {
-        var crc = Checksum();
-        crc.Append(header[..8]);
-        crc.Append(head);
-        crc.Append(rest);
-        if (crc.GetCurrentHashAsUInt32() != BinaryPrimitives.ReadUInt32LittleEndian(header[8..]))
+        if (Checksum(header, PayloadHash(head, rest)) != BinaryPrimitives.ReadUInt32LittleEndian(header[8..]))
         {
             throw new MalformedFrameException("frame checksum mismatch");
         }
@@ -255,12 +242,29 @@ public static class Frame
         WriteHeader(span, type, payload);
     }
 
-    /// <summary>This thread's CRC-32 state, reset: no allocation per frame.</summary>
-    private static Crc32 Checksum()
+    /// <summary>The checksum field of a header whose first 8 bytes are written, given the hash of its payload.</summary>
+    private static uint Checksum(ReadOnlySpan<byte> header, ulong payloadHash) =>
+        (uint)(payloadHash ^ XxHash3.HashToUInt64(header[..8]));
+
+    /// <summary>The hash of a payload that lies in two parts (either may be empty).</summary>
+    private static ulong PayloadHash(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
     {
-        var crc = _threadChecksum ??= new Crc32();
-        crc.Reset();
-        return crc;
+        if (first.IsEmpty || second.IsEmpty)
+        {
+            return XxHash3.HashToUInt64(first.IsEmpty ? second : first);
+        }
+        var hash = StreamingHash();
+        hash.Append(first);
+        hash.Append(second);
+        return hash.GetCurrentHashAsUInt64();
+    }
+
+    /// <summary>This thread's XxHash3 state, reset: no allocation per frame.</summary>
+    private static XxHash3 StreamingHash()
+    {
+        var hash = _threadHash ??= new XxHash3();
+        hash.Reset();
+        return hash;
     }
 
     private static void CheckPrefix(ReadOnlySpan<byte> header)

@@ -70,6 +70,7 @@ public sealed class PeerConnection : IDisposable
     private readonly List<Outgoing> _unflushedBulk = [];
     private readonly List<Outgoing> _sendingNow = [];
     private readonly List<ArraySegment<byte>> _gather = [];
+    private readonly List<ArraySegment<byte>> _scatter = new(2);
     private readonly Action _wakeIoThread;
     private byte[]? _block;
     private int _blockStart;
@@ -448,13 +449,15 @@ public sealed class PeerConnection : IDisposable
                         return;
                     }
                     var wanted = _placed.Length - _placedFilled;
-                    var count = Read(_placed.Span[_placedFilled..]);
+                    var count = ReadPlaced(out var asked);
                     if (count <= 0)
                     {
                         return;
                     }
-                    drained = count < wanted;
-                    _placedFilled += count;
+                    drained = count < asked;
+                    _placedFilled += Math.Min(count, wanted);
+                    // Bytes beyond the placed frame are the next frames' start, read in behind its head.
+                    _receivedEnd += Math.Max(0, count - wanted);
                     budget -= count;
                     if (_placedFilled == _placed.Length)
                     {
@@ -524,6 +527,12 @@ public sealed class PeerConnection : IDisposable
     private int Read(Span<byte> into)
     {
         var read = _socket.Receive(into, SocketFlags.None, out var error);
+        return Received(read, error);
+    }
+
+    /// <summary>The outcome of a receive call: the count, or 0 when nothing is there yet or the connection closed.</summary>
+    private int Received(int read, SocketError error)
+    {
         if (error == SocketError.WouldBlock)
         {
             return 0;
@@ -538,6 +547,28 @@ public sealed class PeerConnection : IDisposable
             Close(_receivedEnd == _receivedStart && _placed.IsEmpty ? "peer closed the connection" : "peer closed the connection in the middle of a frame");
         }
         return read;
+    }
+
+    /// <summary>
+    /// Reads the rest of the placed frame and, in the same system call, up to <see cref="BoundaryRead"/> bytes of
+    /// what follows it into the receive buffer behind the frame's head (so the next block's header is there without
+    /// a read of its own); <paramref name="asked"/> is how many bytes the call could have returned.
+    /// </summary>
+    private int ReadPlaced(out int asked)
+    {
+        var rest = _placed[_placedFilled..];
+        var room = Math.Min(BoundaryRead, _received.Length - _receivedEnd);
+        if (room < Frame.HeaderSize + PlacementHead || !MemoryMarshal.TryGetArray<byte>(rest, out var destination))
+        {
+            asked = rest.Length;
+            return Read(rest.Span);
+        }
+        asked = rest.Length + room;
+        _scatter.Clear();
+        _scatter.Add(destination);
+        _scatter.Add(new ArraySegment<byte>(_received, _receivedEnd, room));
+        var read = _socket.Receive(_scatter, SocketFlags.None, out var error);
+        return Received(read, error);
     }
 
     /// <summary>

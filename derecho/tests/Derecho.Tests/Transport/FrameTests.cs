@@ -66,13 +66,31 @@ public sealed class FrameTests
     [Theory]
     [InlineData(new byte[] { (byte)'X' }, "magic")]
     [InlineData(new byte[] { (byte)'D', (byte)'R', 9 }, "version 9")]
-    [InlineData(new byte[] { (byte)'D', (byte)'R', 1, 77 }, "unknown frame type 77")]
-    [InlineData(new byte[] { (byte)'D', (byte)'R', 1, 2, 0, 0, 0, 0x40, 0, 0, 0, 0 }, "exceeds")]
+    [InlineData(new byte[] { (byte)'D', (byte)'R', 1, 2 }, "version 1")]
+    [InlineData(new byte[] { (byte)'D', (byte)'R', Frame.Version, 77 }, "unknown frame type 77")]
+    [InlineData(new byte[] { (byte)'D', (byte)'R', Frame.Version, 2, 0, 0, 0, 0x40, 0, 0, 0, 0 }, "exceeds")]
     public void Garbage_is_rejected_from_its_first_bytes(byte[] bytes, string reason)
     {
         var buffer = new ReadOnlySequence<byte>(bytes);
         var error = Assert.Throws<MalformedFrameException>(() => Frame.TryRead(ref buffer, 1 << 20, out _, out _));
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_payload_checksummed_in_two_parts_matches_the_whole_and_any_flipped_bit_in_either_part_is_caught()
+    {
+        Gen.Byte.Array[1, 3000].Select(Gen.Int[0, 3000], Gen.Int).Sample((payload, splitAt, flip) =>
+        {
+            var split = Math.Min(splitAt, payload.Length);
+            var header = Frame.Header(FrameType.Bulk, payload.AsSpan(0, split), payload.AsSpan(split));
+            Assert.Equal(Frame.Encode(FrameType.Bulk, payload).AsSpan(0, Frame.HeaderSize).ToArray(), header);
+            Frame.Verify(header, payload.AsSpan(0, split), payload.AsSpan(split));
+
+            var damaged = (byte[])payload.Clone();
+            var bit = (int)((uint)flip % (uint)(8 * damaged.Length));
+            damaged[bit / 8] ^= (byte)(1 << (bit % 8));
+            Assert.Throws<MalformedFrameException>(() => Frame.Verify(header, damaged.AsSpan(0, split), damaged.AsSpan(split)));
+        });
     }
 
     [Fact]
