@@ -71,11 +71,16 @@ internal abstract class PendingCall(CallId id)
 /// An ordered call: waits for its delivery (which fixes the shard's members), then for each member's reply. The
 /// replies are kept in an array; the per-member awaitables of <see cref="Members"/> are made only when asked for,
 /// so a caller that waits for all replies at once (<see cref="QueryResults{T}.GetAllAsync"/>) pays one completion.
+/// That completion runs its awaiters on the thread pool, never on the thread that brought the last reply (an event
+/// loop, a connection's thread); the calls settled together by one message of replies complete in one work item
+/// (<see cref="SettledCalls"/>), so a batch of calls wakes one pool thread, not one per call.
 /// </summary>
-internal sealed class OrderedPendingCall(CallId id) : PendingCall(id), IOrderedReplies
+internal sealed class OrderedPendingCall(CallId id) : PendingCall(id), IOrderedReplies, IThreadPoolWorkItem
 {
     private readonly Lock _gate = new();
-    private readonly TaskCompletionSource _allReplied = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Completed only by Execute, on a pool thread: its awaiters run there, one after another.
+    private readonly TaskCompletionSource _allReplied = new();
     private uint[]? _members;
     private MemberReply[]? _replies;
     private Exception? _failure;
@@ -84,6 +89,10 @@ internal sealed class OrderedPendingCall(CallId id) : PendingCall(id), IOrderedR
     private List<(uint Node, RpcReply Reply)>? _early;
     private Action? _whenAllReplied;
     private int _remaining;
+    private bool _settled;
+
+    /// <summary>The next call settled in the same batch (<see cref="SettledCalls"/>).</summary>
+    internal OrderedPendingCall? NextSettled { get; set; }
 
     public Task<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> Members
     {
@@ -114,7 +123,7 @@ internal sealed class OrderedPendingCall(CallId id) : PendingCall(id), IOrderedR
     {
         lock (_gate)
         {
-            if (!_allReplied.Task.IsCompleted)
+            if (!_settled)
             {
                 _whenAllReplied += continuation;
                 return;
@@ -237,14 +246,29 @@ internal sealed class OrderedPendingCall(CallId id) : PendingCall(id), IOrderedR
         _ordered!.TrySetResult(_awaitables.ToDictionary(p => p.Key, p => p.Value.Task));
     }
 
+    /// <summary>Completes <see cref="AllReplied"/> and those settled with it, running their awaiters (a pool thread).</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        for (var call = this; call is not null;)
+        {
+            var next = call.NextSettled;
+            call.NextSettled = null;
+            call._allReplied.TrySetResult();
+            call = next;
+        }
+    }
+
     /// <summary>Under the lock: every reply is in (or the call failed).</summary>
     private void SetAllReplied()
     {
-        if (_allReplied.TrySetResult())
+        if (_settled)
         {
-            _whenAllReplied?.Invoke();
-            _whenAllReplied = null;
+            return;
         }
+        _settled = true;
+        _whenAllReplied?.Invoke();
+        _whenAllReplied = null;
+        SettledCalls.Add(this);
     }
 
     /// <summary>Under the lock: <paramref name="node"/>'s reply, or <paramref name="error"/> in its place.</summary>
@@ -310,6 +334,64 @@ internal sealed class P2PPendingCall(CallId id, uint target) : PendingCall(id)
     }
 
     public override void Fail(Exception error) => _reply.TrySetException(error);
+}
+
+/// <summary>
+/// Hands ordered calls whose every reply is in to the thread pool, where their awaiters run. A thread that handles
+/// one message carrying many replies gathers the calls it settles (<see cref="Gather"/> … <see cref="Release"/>)
+/// and hands them over as one work item; a call settled elsewhere goes alone.
+/// </summary>
+internal static class SettledCalls
+{
+    [ThreadStatic]
+    private static bool t_gathering;
+
+    [ThreadStatic]
+    private static OrderedPendingCall? t_first;
+
+    [ThreadStatic]
+    private static OrderedPendingCall? t_last;
+
+    /// <summary>Starts gathering on this thread; false when it already gathers (the outer gathering releases).</summary>
+    public static bool Gather()
+    {
+        if (t_gathering)
+        {
+            return false;
+        }
+        t_gathering = true;
+        return true;
+    }
+
+    /// <summary>Hands the calls gathered on this thread to the pool in one work item, and stops gathering.</summary>
+    public static void Release()
+    {
+        var first = t_first;
+        t_gathering = false;
+        t_first = t_last = null;
+        if (first is not null)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(first, preferLocal: false);
+        }
+    }
+
+    /// <summary>A call settled: into this thread's gathering, or to the pool at once.</summary>
+    public static void Add(OrderedPendingCall call)
+    {
+        if (!t_gathering)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(call, preferLocal: false);
+        }
+        else if (t_last is { } last)
+        {
+            last.NextSettled = call;
+            t_last = call;
+        }
+        else
+        {
+            t_first = t_last = call;
+        }
+    }
 }
 
 /// <summary>The calls this process waits on, by id.</summary>

@@ -210,9 +210,21 @@ public sealed partial class ReplicatedGroup
             BatchesDelivered++;
         }
         var first = NextCallIndex(message, calls.Count);
-        for (var i = 0; i < calls.Count; i++)
+        // This member's own calls that the delivery settles (replies that came before it) wake one pool thread together.
+        var gathering = SettledCalls.Gather();
+        try
         {
-            DeliverCall(message, calls[i], Persistence.Versions.Of(message.ViewId, first + (uint)i), lastOfDelivery: i == calls.Count - 1);
+            for (var i = 0; i < calls.Count; i++)
+            {
+                DeliverCall(message, calls[i], Persistence.Versions.Of(message.ViewId, first + (uint)i), lastOfDelivery: i == calls.Count - 1);
+            }
+        }
+        finally
+        {
+            if (gathering)
+            {
+                SettledCalls.Release();
+            }
         }
         calls.Clear();
     }
@@ -313,8 +325,10 @@ public sealed partial class ReplicatedGroup
                 }
                 case RpcKind.Replies:
                 {
-                    // Calls relayed for clients that these replies complete answer each client in one message.
+                    // Calls relayed for clients that these replies complete answer each client in one message, and
+                    // the calls of this process they complete wake one pool thread together.
                     var holding = HoldClientReplies();
+                    var gathering = SettledCalls.Gather();
                     try
                     {
                         while (!reader.AtEnd)
@@ -325,6 +339,10 @@ public sealed partial class ReplicatedGroup
                     }
                     finally
                     {
+                        if (gathering)
+                        {
+                            SettledCalls.Release();
+                        }
                         if (holding)
                         {
                             SendHeldClientReplies();
