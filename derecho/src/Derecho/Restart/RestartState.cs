@@ -24,6 +24,8 @@ public sealed class RestartState
 
     private readonly ILogFileSystem _fileSystem;
     private readonly string _directory;
+    private readonly Lock _gate = new();
+    private bool _directoryDurable;
 
     private RestartState(ILogFileSystem fileSystem, string directory)
     {
@@ -88,23 +90,49 @@ public sealed class RestartState
     {
         ArgumentNullException.ThrowIfNull(view);
         ArgumentNullException.ThrowIfNull(fresh);
-        if (view.Id <= LastViewId)
+        lock (_gate)
         {
-            return;
+            if (view.Id > LastViewId)
+            {
+                Write(view.Id, [.. view.Members.Select(m => m.NodeId)], fresh);
+            }
         }
+    }
+
+    /// <summary>
+    /// Logs <paramref name="fresh"/> durably with the last view logged (carried as <see cref="Record"/> carries them):
+    /// a total restart logs the trim its shards restarted at (<see cref="RestartRule"/>), so that a version a member
+    /// left out of the restart still holds beyond it cannot come back at a later restart.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No view was logged yet.</exception>
+    public void AddTrims(IReadOnlyList<ShardTrim> fresh)
+    {
+        ArgumentNullException.ThrowIfNull(fresh);
+        lock (_gate)
+        {
+            if (LastViewId < 0)
+            {
+                throw new InvalidOperationException("trims are logged with a view, and none was logged yet");
+            }
+            Write(LastViewId, LastMemberIds, fresh);
+        }
+    }
+
+    private void Write(int viewId, IReadOnlyList<uint> members, IReadOnlyList<ShardTrim> fresh)
+    {
         var trims = fresh.Concat(LastTrims)
             .GroupBy(t => (t.Type, t.Subgroup, t.Shard))
             .SelectMany(shard => shard.OrderByDescending(t => t.ViewId).DistinctBy(t => t.Last).Take(TrimsPerShard))
             .ToList();
-        var record = new byte[HeaderSize + (4 * view.Members.Count) + (TrimSize * trims.Count)];
+        var record = new byte[HeaderSize + (4 * members.Count) + (TrimSize * trims.Count)];
         BinaryPrimitives.WriteUInt32LittleEndian(record, Magic);
-        BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(4), view.Id);
-        BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(8), view.Members.Count);
+        BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(4), viewId);
+        BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(8), members.Count);
         BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(12), trims.Count);
         var body = record.AsSpan(HeaderSize);
-        foreach (var member in view.Members)
+        foreach (var member in members)
         {
-            BinaryPrimitives.WriteUInt32LittleEndian(body, member.NodeId);
+            BinaryPrimitives.WriteUInt32LittleEndian(body, member);
             body = body[4..];
         }
         foreach (var trim in trims)
@@ -117,15 +145,20 @@ public sealed class RestartState
             body = body[TrimSize..];
         }
         BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(16), Checksum(record));
-        if (!_fileSystem.DirectoryExists(_directory))
+        if (!_directoryDurable)
         {
-            _fileSystem.CreateDirectory(_directory);
+            // Synced into its parent once, even when it exists: a log opened first may have created it unsynced.
+            if (!_fileSystem.DirectoryExists(_directory))
+            {
+                _fileSystem.CreateDirectory(_directory);
+            }
             _fileSystem.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(_directory))!);
+            _directoryDurable = true;
         }
         _fileSystem.ReplaceFileDurably(Path.Combine(_directory, FileName), record);
-        LastViewId = view.Id;
-        LastTrims = [.. trims];
-        LastMemberIds = [.. view.Members.Select(m => m.NodeId)];
+        LastViewId = viewId;
+        LastTrims = trims;
+        LastMemberIds = members;
     }
 
     private static uint Checksum(ReadOnlySpan<byte> record) =>

@@ -14,15 +14,18 @@ namespace Derecho.Rpc;
 /// its own logs (a total restart, or the group's first start), nobody holds the shard's state for the others: each
 /// member tells the others what its logs hold and its last logged trim of the shard
 /// (<see cref="ShardLogSummary"/>), and once all have, every member applies <see cref="RestartRule"/> alike: the
-/// longest log consistent with the newest logged trim leads; its member keeps its own and sends it to the others,
-/// which truncate what they logged that it lacks (a failed sender's update beyond the trim among it) and take the
-/// versions they miss. Until then the replicas run nothing. If a member fails meanwhile, the survivors start over in
+/// longest log consistent with the logged trims leads; its member keeps its own and sends it to the others,
+/// which truncate what they logged that it lacks (a failed sender's update beyond a trim among it) and take the
+/// versions they miss; every member logs the leader's newest version as the shard's trim before the view. Until then the replicas run nothing. If a member fails meanwhile, the survivors start over in
 /// the next view.
 /// </summary>
 public sealed partial class ReplicatedGroup
 {
     private readonly Dictionary<(ShardKey Shard, int ViewId), Dictionary<uint, ShardLogSummary>> _summaries = [];
     private readonly Dictionary<ShardKey, Reconciliation> _reconciling = [];
+
+    /// <summary>Under the state lock: for a current replica that restarted from the members' logs, the newest version of the log it took.</summary>
+    private readonly Dictionary<ShardKey, long> _restartedAt = [];
 
     /// <summary>Marks a whole-group multicast that raises the restart quorum (<see cref="AdmitRestarting"/>).</summary>
     private static readonly byte[] RaiseQuorumMagic = "DRRESTQ1"u8.ToArray();
@@ -41,11 +44,12 @@ public sealed partial class ReplicatedGroup
 
     /// <summary>
     /// Logs the view (event loop, before any delivery in it, before its layout replaces the replicas) with a ragged
-    /// trim for each persistent shard this member was in during the view that ended and that delivered something
-    /// here since this member's replica of it started: the newest version the shard delivered (all of the ended
-    /// view's deliveries, the ragged-edge cleanup's included, came before this view's installation; the replica
-    /// was in the shard throughout, so that is the newest version the shard delivered at all). Not while a restart
-    /// still awaits its quorum (that view must not become the one a later restart waits for).
+    /// trim for each persistent shard this member was in during the view that ended: the newest version the shard
+    /// delivered here since this member's replica of it started (all of the ended view's deliveries, the
+    /// ragged-edge cleanup's included, came before this view's installation; the replica was in the shard
+    /// throughout, so that is the newest version the shard delivered at all), or, when it delivered nothing since,
+    /// the newest version of the log the replica's restart took (its history then ended there); else none. Not
+    /// while a restart still awaits its quorum (that view must not become the one a later restart waits for).
     /// </summary>
     private void RecordView(View view)
     {
@@ -56,10 +60,23 @@ public sealed partial class ReplicatedGroup
         var trims = new List<ShardTrim>();
         foreach (var (key, replica) in _replicas)
         {
+            if (!replica.Persistent || !_replicaSince.TryGetValue(key, out var since))
+            {
+                continue;
+            }
             var delivered = Frontiers.GlobalStabilityOf(key.Type, key.Subgroup, key.Shard);
-            if (replica.Persistent && delivered != Versions.None && _replicaSince.TryGetValue(key, out var since) && Versions.ViewOf(delivered) >= since)
+            long restartedAt;
+            lock (_stateGate)
+            {
+                restartedAt = _restartedAt.GetValueOrDefault(key, long.MinValue);
+            }
+            if (delivered != Versions.None && Versions.ViewOf(delivered) >= since)
             {
                 trims.Add(new ShardTrim(key.Type, key.Subgroup, key.Shard, view.Id, delivered));
+            }
+            else if (restartedAt != long.MinValue)
+            {
+                trims.Add(new ShardTrim(key.Type, key.Subgroup, key.Shard, view.Id, restartedAt));
             }
         }
         state.Record(view, trims);
@@ -324,7 +341,8 @@ public sealed partial class ReplicatedGroup
     /// </summary>
     private void Summarized(ShardKey key, int viewId, ShardLogSummary summary)
     {
-        List<uint> others;
+        ShardLogSummary leader;
+        Replica.StateGateWork? gate = null;
         lock (_stateGate)
         {
             if (!_summaries.TryGetValue((key, viewId), out var summaries))
@@ -344,17 +362,21 @@ public sealed partial class ReplicatedGroup
             }
             _reconciling.Remove(key);
             var chosen = reconciliation.Members.Select(m => summaries[m]).ToList();
-            var leader = RestartRule.ChooseLeader(chosen);
-            _logger.RestartLeaderChosen(ShardName(key), leader, chosen.First(s => s.NodeId == leader).Latest,
+            leader = summaries[RestartRule.ChooseLeader(chosen)];
+            _restartedAt[key] = leader.Latest;
+            _logger.RestartLeaderChosen(ShardName(key), leader.NodeId, leader.Latest,
                 RestartRule.PooledTrims(chosen) is { Count: > 0 } trims ? trims[0].ToString() : "none", string.Join(',', chosen.Select(s => $"{s.NodeId}:{s.Latest}")));
-            if (leader != NodeId || !_gates.Remove(key, out var gate))
+            if (leader.NodeId == NodeId && _gates.Remove(key, out gate))
             {
-                return; // another member sends its log; the gate opens when it arrives
+                List<uint> others = [.. reconciliation.Members.Where(m => m != NodeId)];
+                gate.AfterLoad = replica => SendState(replica, viewId, others);
             }
-            others = [.. reconciliation.Members.Where(m => m != NodeId)];
-            gate.AfterLoad = replica => SendState(replica, viewId, others);
-            gate.State.TrySetResult(Replica.StateGateWork.KeepOwnState);
         }
+        // The shard's history before this view now ends with the leader's log: logged (before the leader's replica
+        // runs anything), so that what a member left out of this restart holds beyond it is excluded at a later one.
+        _rpcOptions.RestartState?.AddTrims([new ShardTrim(key.Type, key.Subgroup, key.Shard, viewId, leader.Latest)]);
+        // Another member's log leads: the gate opens when it arrives.
+        gate?.State.TrySetResult(Replica.StateGateWork.KeepOwnState);
     }
 
     /// <summary>A shard reconciling in one view: its members, and this member's log summary once its logs opened.</summary>

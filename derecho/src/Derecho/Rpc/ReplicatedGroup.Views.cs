@@ -130,6 +130,10 @@ public sealed partial class ReplicatedGroup
                 replica.Close();
                 _replicas.TryRemove(key, out _);
                 _replicaSince.Remove(key);
+                lock (_stateGate)
+                {
+                    _restartedAt.Remove(key);
+                }
                 _closing[key] = replica.Completion;
             }
         }
@@ -149,6 +153,10 @@ public sealed partial class ReplicatedGroup
         var context = new ReplicaContext(this, key.Type, new SubgroupId(_layout.Types[key.Type].TypeName, key.Subgroup), key.Shard);
         var replica = new Replica(key, type.Create(context), SendDirect, context, predecessor);
         _replicaSince[key] = view.Id;
+        lock (_stateGate)
+        {
+            _restartedAt.Remove(key);
+        }
         // Persistent replicas that all start from their own logs agree first on whose log the shard goes on from.
         var reconcile = !waitForState && replica.Persistent && members.Count > 1;
         if (reconcile)

@@ -81,6 +81,11 @@ public sealed class RestartAndFrontierTests
             state.Record(ViewOf(view, 0, 1), [new ShardTrim(0, 0, 1, view, Versions.Of(view - 1, 0))]);
         }
         Assert.Equal(RestartState.TrimsPerShard, RestartState.Load(options, disk).TrimsOf(0, 0, 1).Count);
+        state.AddTrims([new ShardTrim(0, 0, 0, 80, Versions.Of(70, 2))]);
+        var added = RestartState.Load(options, disk);
+        Assert.Equal(state.LastViewId, added.LastViewId);
+        Assert.Equal([new ShardTrim(0, 0, 0, 80, Versions.Of(70, 2)), new ShardTrim(0, 0, 0, 3, Versions.Of(2, 4))], added.TrimsOf(0, 0, 0));
+        Assert.Throws<InvalidOperationException>(() => RestartState.Load(options with { FilePath = "/other" }, disk).AddTrims([]));
     }
 
     [Fact]

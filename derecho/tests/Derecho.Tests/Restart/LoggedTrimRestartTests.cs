@@ -74,6 +74,16 @@ public sealed class LoggedTrimRestartTests
                 await member.WaitForReplicaIdleAsync(subgroup, ct);
             }
             Assert.Single(members.Select(m => m.LocalStateHash(subgroup)).Distinct());
+            foreach (var member in members)
+            {
+                await member.DisposeAsync();
+            }
+            members.Clear();
+            // Every member logged where the restarted shard's history before it ends: 5.4 and 5.5 cannot come back.
+            foreach (var id in new uint[] { 0, 1, 2 })
+            {
+                Assert.Contains(RestartState.Load(Pers(directory.Path, id)).TrimsOf(0, 0, 0), t => t.Last == Versions.Of(5, 3) && t.ViewId > 6);
+            }
         }
         finally
         {

@@ -179,13 +179,16 @@ internal sealed class RestartSimulation
         _trace.Add($"view {_viewId}: {string.Join(',', members)}; trim {Describe(last)}");
         foreach (var node in members.Select(m => _nodes[m]))
         {
-            var fresh = node != joiner && last != Versions.None && Versions.ViewOf(last) >= node.Since ? [new ShardTrim(0, 0, 0, _viewId, last)] : Array.Empty<ShardTrim>();
+            // As a member does: what the shard delivered since its replica started, else where its restart left the shard.
+            var known = node != joiner && ((last != Versions.None && Versions.ViewOf(last) >= node.Since) || node.Restarted);
+            var fresh = known ? [new ShardTrim(0, 0, 0, _viewId, last)] : Array.Empty<ShardTrim>();
             Attempt(node, () => node.State.Record(view, fresh));
         }
         _members = members;
         if (joiner is not null)
         {
             joiner.Since = _viewId;
+            joiner.Restarted = false;
         }
         FailCrashed();
     }
@@ -233,6 +236,7 @@ internal sealed class RestartSimulation
             }
             var summaries = present.Select(n => ShardLogSummary.Of(n.Id, [n.Log], n.State.TrimsOf(0, 0, 0))).ToList();
             var leader = _nodes[RestartRule.ChooseLeader(summaries)];
+            _trace.Add($"records: {string.Join(' ', _nodes.Select(n => $"{n.Id}:view {n.State.LastViewId} trims {n.State.LastTrims.Count}"))}");
             _trace.Add($"restart attempt {attempt}: {string.Join(' ', summaries.Select(s => $"{s.NodeId}:{Describe(s.Latest)}"))}; trims {string.Join(' ', RestartRule.PooledTrims(summaries).Select(t => $"{t.ViewId}>{Describe(t.Last)}"))}; leader {leader.Id}");
             var crashAfter = crashing ? _random.Next(present.Count + 1) : -1;
             if (crashing)
@@ -253,9 +257,11 @@ internal sealed class RestartSimulation
                     CatchUp(node, leader);
                 }
                 var view = View(Math.Max(newest.LastViewId, Versions.ViewOf(summaries.Max(s => s.Latest))) + RestartState.RestartViewMargin, [.. present.Select(n => n.Id)]);
+                var restartedAt = new ShardTrim(0, 0, 0, view.Id, summaries.First(s => s.NodeId == leader.Id).Latest);
                 foreach (var node in present)
                 {
                     node.State.Record(view, []);
+                    node.State.AddTrims([restartedAt]);
                 }
                 _viewId = view.Id;
             }
@@ -274,6 +280,7 @@ internal sealed class RestartSimulation
                 node.Alive = present.Contains(node);
                 node.Crashed = false;
                 node.Since = _viewId;
+                node.Restarted = node.Alive;
                 if (!node.Alive)
                 {
                     node.Crash(_random);
@@ -346,6 +353,9 @@ internal sealed class RestartSimulation
 
         /// <summary>Its disk crashed; its view change is due.</summary>
         public bool Crashed { get; set; }
+
+        /// <summary>Its replica started at a total restart, or the group's first start (and knows where the shard's history ended).</summary>
+        public bool Restarted { get; set; } = true;
 
         /// <summary>The view it has been in the shard since.</summary>
         public int Since { get; set; } = 1;
