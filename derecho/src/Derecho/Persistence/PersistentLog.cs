@@ -507,6 +507,12 @@ public sealed partial class PersistentLog : IDisposable
                     files.TryAdd(segment, file);
                 }
             }
+            if (chunks.Count == 0 && _syncing.Count == 0)
+            {
+                // Nothing was staged, and the batches this call was to cover finished syncing while the gate was
+                // free (another commit thread's sync completed): nothing is left to sync.
+                return null;
+            }
             var last = chunks.Count > 0 ? chunks[^1].LastVersion : _syncing.Last().LastVersion;
             var commit = new PendingCommit(last, [.. files.Select(f => (f.Key, f.Value))]);
             _syncing.Enqueue(commit);
