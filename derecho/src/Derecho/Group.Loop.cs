@@ -141,7 +141,7 @@ public sealed partial class Group
             }
             if (_member.Status != MemberStatus.Stopped && _time.GetUtcNow() >= _member.NextDeadline)
             {
-                _member.Tick();
+                TickMember();
             }
             CarryOutOutputs();
         }
@@ -176,7 +176,7 @@ public sealed partial class Group
                 break;
             case TickInput:
                 _armedDeadline = DateTimeOffset.MaxValue;
-                _member.Tick();
+                TickMember();
                 break;
             case ConnectedInput connected:
                 Register(connected.Connection, connected.Endpoint);
@@ -198,6 +198,9 @@ public sealed partial class Group
                 break;
         }
     }
+
+    /// <summary>A tick that tells the member how far the I/O thread has read (see <see cref="Member.Tick(DateTimeOffset)"/>).</summary>
+    private void TickMember() => _member.Tick(_time.GetUtcNow() - _transport.ReaderBusyFor);
 
     private void Receive(PeerConnection connection, ReadOnlyMemory<byte> body, ReadOnlyMemory<byte> tail)
     {
@@ -437,6 +440,13 @@ public sealed partial class Group
         }
     }
 
+    /// <summary>
+    /// Carries out the member's outputs in two passes: first everything that goes to peers (in order, with the
+    /// connection bookkeeping of installed views that those sends rely on), flushed at once; then what runs the
+    /// application's code (deliveries, view handlers, completions). A handler that takes long (the first view's
+    /// replicas and logs, say) then delays nothing the peers wait for: the rows and heartbeats that this round
+    /// produced are already on the wire.
+    /// </summary>
     private void CarryOutOutputs()
     {
         _member.DrainOutputs(_outputs);
@@ -447,6 +457,21 @@ public sealed partial class Group
                 case SendToPeer send:
                     SendToPeer(send);
                     break;
+                case ViewInstalled installed:
+                    PrepareConnections(installed.View);
+                    break;
+            }
+        }
+        _lastFramed = null;
+        foreach (var connection in _dirty)
+        {
+            connection.Flush();
+        }
+        _dirty.Clear();
+        foreach (var output in _outputs)
+        {
+            switch (output)
+            {
                 case Delivery delivery:
                     Deliver(delivery);
                     break;
@@ -470,13 +495,7 @@ public sealed partial class Group
             }
         }
         _outputs.Clear();
-        _lastFramed = null;
         _pendingSendCount = _pendingSends.Count;
-        foreach (var connection in _dirty)
-        {
-            connection.Flush();
-        }
-        _dirty.Clear();
         Rearm();
     }
 
@@ -499,13 +518,9 @@ public sealed partial class Group
         _metrics.DeliveredBytes.Add(delivery.Payload.Length, _metrics.Node);
     }
 
-    private void Install(View view)
+    /// <summary>The transport's side of an installed view, before anything is sent in it.</summary>
+    private void PrepareConnections(View view)
     {
-        _view = view;
-        // Assemblies of the view that ended are dropped: their buffers go to the garbage collector.
-        _largeMessageBuffers.Forget();
-        _logger.ViewInstalled(NodeId, view.ToString());
-        WriteViewFile(view);
         foreach (var member in view.Members)
         {
             if (view.Joined.Contains(member.NodeId))
@@ -515,7 +530,6 @@ public sealed partial class Group
                 _failedConnects.Remove(member.Endpoint);
             }
         }
-        _metrics.ViewChanges.Add(1, _metrics.Node);
         foreach (var (connection, node) in _connections.ToList())
         {
             var rank = view.RankOf(node);
@@ -526,6 +540,17 @@ public sealed partial class Group
                 connection.Close($"node {node} left the view");
             }
         }
+    }
+
+    /// <summary>The application's side of an installed view, in order with the deliveries around it.</summary>
+    private void Install(View view)
+    {
+        _view = view;
+        // Assemblies of the view that ended are dropped: their buffers go to the garbage collector.
+        _largeMessageBuffers.Forget();
+        _logger.ViewInstalled(NodeId, view.ToString());
+        WriteViewFile(view);
+        _metrics.ViewChanges.Add(1, _metrics.Node);
         _handlers.ViewInstalled?.Invoke(view);
         _joined.TrySetResult();
     }

@@ -17,7 +17,7 @@ internal static partial class GroupLog
     [LoggerMessage(4, LogLevel.Warning, "Dropping connection to {Peer}: {Reason}")]
     public static partial void DroppingConnection(this ILogger logger, string peer, string reason);
 
-    [LoggerMessage(5, LogLevel.Debug, "Cannot connect to {Endpoint}: {Reason}")]
+    [LoggerMessage(5, LogLevel.Warning, "Cannot connect to {Endpoint}: {Reason}")]
     public static partial void ConnectFailed(this ILogger logger, string endpoint, string reason);
 
     [LoggerMessage(6, LogLevel.Warning, "Member {NodeId} stopped: {Reason}")]

@@ -14,6 +14,9 @@ public sealed partial class Member
     private DateTimeOffset _startAloneAt = DateTimeOffset.MaxValue;
     private bool _startedAlone;
 
+    /// <summary>When this leader, alone in its view, began to hold joiners back (see <see cref="HoldingJoiners"/>).</summary>
+    private DateTimeOffset _holdingSince = DateTimeOffset.MaxValue;
+
     private ViewMember Self => new(_options.NodeId, _options.Incarnation, _options.Endpoint);
 
     /// <summary>
@@ -165,6 +168,62 @@ public sealed partial class Member
         if (!_pendingJoins.TryGetValue(joiner.NodeId, out var pending) || pending.Incarnation < joiner.Incarnation)
         {
             _pendingJoins[joiner.NodeId] = joiner;
+        }
+        if (_pendingJoins[joiner.NodeId].Incarnation == joiner.Incarnation)
+        {
+            _joinRequestedAt[joiner.NodeId] = _time.GetUtcNow();
+        }
+    }
+
+    /// <summary>
+    /// Whether this leader, alone in its view, holds the pending joiners back because they would not make an
+    /// adequate view together yet (<see cref="IShardPlanner.IsAdequate"/>): it admits them all in one view once they
+    /// do, or once it has held them for <see cref="MemberOptions.FormationWait"/>.
+    /// </summary>
+    private bool HoldingJoiners()
+    {
+        if (_view!.Count != 1 || _options.ShardPlanner is not { } planner)
+        {
+            return false;
+        }
+        var members = new List<ViewMember>(_view.Members);
+        members.AddRange(_pendingJoins.Values);
+        if (planner.IsAdequate(new View(_view.Id + 1, members, [.. _pendingJoins.Keys], [])))
+        {
+            return false;
+        }
+        var now = _time.GetUtcNow();
+        if (_holdingSince == DateTimeOffset.MaxValue)
+        {
+            _holdingSince = now;
+        }
+        return now < _holdingSince + _options.FormationWait;
+    }
+
+    /// <summary>
+    /// A held joiner that stopped asking (it crashed or gave up while the leader waited for more) is forgotten, so
+    /// that the view that admits the others does not include a member that is gone. Joiners ask again every
+    /// <see cref="MemberOptions.JoinRetryInterval"/>, but a rejoining one asks the members it knew in turn, so the
+    /// leader waits for many intervals.
+    /// </summary>
+    private void ForgetSilentJoiners(DateTimeOffset now)
+    {
+        if (_view!.Count != 1 || _own.Wedged)
+        {
+            return;
+        }
+        var patience = (10 * _options.JoinRetryInterval) + _options.SuspicionTimeout;
+        foreach (var (node, requestedAt) in _joinRequestedAt.ToList())
+        {
+            if (now - requestedAt > patience)
+            {
+                _pendingJoins.Remove(node);
+                _joinRequestedAt.Remove(node);
+            }
+        }
+        if (_pendingJoins.Count == 0)
+        {
+            _holdingSince = DateTimeOffset.MaxValue;
         }
     }
 

@@ -26,6 +26,12 @@ public sealed partial class Member
 {
     private const int CommitHistory = 16;
     private const int MaxBuffered = 100_000;
+
+    /// <summary>
+    /// The most silence, in suspicion timeouts, that a lagging reader discounts (<see cref="Tick(DateTimeOffset)"/>):
+    /// a member whose reader is stuck for good still suspects the others, and with partition safety stops.
+    /// </summary>
+    public const int MaxUnreadDiscount = 3;
     private readonly Dictionary<uint, DateTimeOffset> _lastHeard = [];
     private readonly HashSet<uint> _heardThisView = [];
     private readonly Dictionary<(int Accuser, int Accused), DateTimeOffset> _accusations = [];
@@ -34,11 +40,15 @@ public sealed partial class Member
     private readonly HashSet<(uint Node, int ViewId)> _caughtUp = [];
     private readonly List<(uint From, int ViewId, ProtocolMessage Message)> _future = [];
     private readonly Dictionary<uint, ViewMember> _pendingJoins = [];
+    private readonly Dictionary<uint, DateTimeOffset> _joinRequestedAt = [];
     private View? _view;
     private int _myRank;
     private SharedStateTable _table = null!;
     private DateTimeOffset _nextHeartbeat;
     private DateTimeOffset _lastTick;
+
+    /// <summary>How far the host's reads lagged behind the clock at the last tick (see <see cref="Tick(DateTimeOffset)"/>).</summary>
+    private TimeSpan _readLag;
     private bool _leaving;
     private bool _proposed;
 
@@ -71,6 +81,10 @@ public sealed partial class Member
     private DateTimeOffset ActiveDeadline()
     {
         var deadline = _nextHeartbeat;
+        if (_holdingSince != DateTimeOffset.MaxValue && !_own.Wedged && _holdingSince + _options.FormationWait is var admitAt && admitAt < deadline)
+        {
+            deadline = admitAt;
+        }
         foreach (var adoptAt in _accusations.Values)
         {
             deadline = adoptAt < deadline ? adoptAt : deadline;
@@ -80,7 +94,7 @@ public sealed partial class Member
         {
             if (rank != _myRank && !_own.Suspected[rank] && _lastHeard.TryGetValue(members[rank].NodeId, out var heard))
             {
-                var suspectAt = heard + SilenceAllowed(members[rank].NodeId);
+                var suspectAt = heard + SilenceAllowed(members[rank].NodeId) + _readLag;
                 deadline = suspectAt < deadline ? suspectAt : deadline;
             }
         }
@@ -401,7 +415,7 @@ public sealed partial class Member
         predicates.AddTransition(
             () => _options.PartitionSafety && !_leaving && LiveCount() < _view!.Majority,
             () => Stop(Protocol.StopReason.LostMajority));
-        predicates.AddTransition(() => _pendingJoins.Count > 0 && !_own.Wedged && IsLeader, Wedge);
+        predicates.AddTransition(() => _pendingJoins.Count > 0 && !_own.Wedged && IsLeader && !HoldingJoiners(), Wedge);
         predicates.AddRecurrent(() => !_proposed && _own.Wedged && IsLeader && ReadyToPropose(), Propose);
         predicates.AddOneTime(() => _proposed && Accepted() >= AcceptanceNeeded(), Commit);
     }
@@ -490,6 +504,10 @@ public sealed partial class Member
                 members.Add(joiner);
                 joined.Add(joiner.NodeId);
             }
+        }
+        if (view.Count == 1 && joined.Count > 1)
+        {
+            Stats.BatchedAdmissions++;
         }
         return new ViewProposal(view.Id + 1, [.. members], [.. joined], [.. departed], trim);
     }
@@ -582,6 +600,7 @@ public sealed partial class Member
         StartStreams(view, carried);
         RegisterPredicates();
         _proposed = false;
+        _holdingSince = DateTimeOffset.MaxValue;
         _caughtUp.Clear();
         _heardThisView.Clear();
         _accusations.Clear();
@@ -593,10 +612,12 @@ public sealed partial class Member
         if (!IsLeaderAfterInstall())
         {
             _pendingJoins.Clear();
+            _joinRequestedAt.Clear();
         }
         foreach (var member in view.Members)
         {
             _pendingJoins.Remove(member.NodeId);
+            _joinRequestedAt.Remove(member.NodeId);
             if (member.NodeId != _options.NodeId && (!_lastHeard.ContainsKey(member.NodeId) || view.Joined.Contains(member.NodeId)))
             {
                 _lastHeard[member.NodeId] = now;

@@ -7,9 +7,9 @@ namespace Derecho.Protocol;
 /// <summary>
 /// One group member's protocol, sans I/O: virtual-synchrony membership and atomic multicast as a plain state
 /// machine. The host feeds it inputs — <see cref="Receive(uint, ReadOnlyMemory{byte})"/> (a message body from a peer),
-/// <see cref="ConnectionLost"/>, <see cref="Tick"/> (reads the <see cref="TimeProvider"/>), <see cref="Send(int, ReadOnlyMemory{byte})"/>
+/// <see cref="ConnectionLost"/>, <see cref="Tick()"/> (reads the <see cref="TimeProvider"/>), <see cref="Send(int, ReadOnlyMemory{byte})"/>
 /// and <see cref="Leave"/> — and after each input collects the outputs with <see cref="DrainOutputs"/>: bodies to
-/// send to peers, deliveries, installed views, send completions and a stop signal. It calls <see cref="Tick"/> no
+/// send to peers, deliveries, installed views, send completions and a stop signal. It calls <see cref="Tick()"/> no
 /// later than <see cref="NextDeadline"/>. Not thread-safe: one caller at a time. No sockets, threads, locks or
 /// clocks inside, so the same code runs over TCP and in deterministic simulation.
 /// </summary>
@@ -73,7 +73,7 @@ public sealed partial class Member : IDeliverySink
     /// <summary>True while the current view is wedged (a view change is under way).</summary>
     public bool IsWedged => Status == MemberStatus.Active && _own.Wedged;
 
-    /// <summary>When <see cref="Tick"/> must be called next (heartbeat, suspicion, join retry).</summary>
+    /// <summary>When <see cref="Tick()"/> must be called next (heartbeat, suspicion, join retry).</summary>
     public DateTimeOffset NextDeadline => Status switch
     {
         MemberStatus.Joining => _nextJoinAttempt < _startAloneAt ? _nextJoinAttempt : _startAloneAt,
@@ -166,7 +166,15 @@ public sealed partial class Member : IDeliverySink
     }
 
     /// <summary>Time passed: heartbeats, suspicion by timeout, join retries. Call it at <see cref="NextDeadline"/>.</summary>
-    public void Tick()
+    public void Tick() => Tick(_time.GetUtcNow());
+
+    /// <summary>
+    /// Time passed, as <see cref="Tick()"/>, but the host has read what peers sent only up to
+    /// <paramref name="readUntil"/>: its reader has been busy since then (or starved of the CPU), and frames may be
+    /// waiting unread. The silence after that time is not counted against anyone, for at most
+    /// <see cref="MaxUnreadDiscount"/> suspicion timeouts; heartbeats go out as usual.
+    /// </summary>
+    public void Tick(DateTimeOffset readUntil)
     {
         var now = _time.GetUtcNow();
         switch (Status)
@@ -182,7 +190,10 @@ public sealed partial class Member : IDeliverySink
                     _table.MarkDirty();
                     _nextHeartbeat = now + _options.HeartbeatInterval;
                 }
-                SuspectSilentMembers(now);
+                var maxLag = MaxUnreadDiscount * _options.SuspicionTimeout;
+                _readLag = readUntil >= now ? TimeSpan.Zero : now - readUntil < maxLag ? now - readUntil : maxLag;
+                SuspectSilentMembers(now - _readLag);
+                ForgetSilentJoiners(now);
                 AdoptAccusations(now);
                 TickSeeking(now);
                 break;
@@ -453,4 +464,6 @@ internal sealed class ProtocolStats
     public int TrimsDiscarding { get; set; }
 
     public int CatchUpsSent { get; set; }
+
+    public int BatchedAdmissions { get; set; }
 }

@@ -27,6 +27,14 @@ public sealed record MemberOptions
     /// <summary>How often a joining member repeats its join request until it is admitted.</summary>
     public TimeSpan JoinRetryInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// How long a leader alone in its view holds back joiners that do not yet make an adequate view together
+    /// (<see cref="IShardPlanner.IsAdequate"/>), waiting for more, before it admits them anyway. Derecho's leader
+    /// waits for an adequate first view without bound; here a member that awaits its own admission before the next
+    /// one starts is admitted after this wait.
+    /// </summary>
+    public TimeSpan FormationWait { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Messages a sender may have in flight beyond the slowest receiver (Derecho's <c>window_size</c>).</summary>
     public int WindowSize { get; init; } = 256;
 
@@ -78,6 +86,7 @@ public sealed record MemberOptions
         Require(HeartbeatInterval > TimeSpan.Zero, nameof(HeartbeatInterval), "must be positive");
         Require(SuspicionTimeout > HeartbeatInterval, nameof(SuspicionTimeout), "must exceed the heartbeat interval");
         Require(JoinRetryInterval > TimeSpan.Zero, nameof(JoinRetryInterval), "must be positive");
+        Require(FormationWait >= TimeSpan.Zero, nameof(FormationWait), "must not be negative");
         Require(WindowSize >= 1, nameof(WindowSize), "must be at least 1");
         Require(MaxSmcPayloadSize >= 0, nameof(MaxSmcPayloadSize), "must not be negative");
         Require(MaxPayloadSize >= MaxSmcPayloadSize, nameof(MaxPayloadSize), "must be at least MaxSmcPayloadSize");
@@ -144,4 +153,14 @@ public interface IShardPlanner
     /// and on state that travels with <see cref="IStateTransfer"/>.
     /// </summary>
     IReadOnlyList<IReadOnlyList<uint>> PlanShards(View view);
+
+    /// <summary>
+    /// Whether <paramref name="view"/> would be adequate (every shard gets its minimum; a total restart: a quorum of
+    /// the last view is there). A leader alone in its view (a group forming, a restart gathering its quorum) holds
+    /// joiners back until they make an adequate view together and then admits them all in one view, as Derecho's
+    /// leader waits for an adequate first view (here for at most <see cref="MemberOptions.FormationWait"/>): a group
+    /// formed from several members starting together does not pass through a view of two, where one member's silence
+    /// stops the other. Must change no state; true (admit at once) by default.
+    /// </summary>
+    bool IsAdequate(View view) => true;
 }

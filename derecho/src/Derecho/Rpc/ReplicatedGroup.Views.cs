@@ -47,6 +47,24 @@ public sealed partial class ReplicatedGroup
         return allocation?.PlanShards() ?? [];
     }
 
+    /// <summary>Whether <paramref name="view"/> would be adequate (event loop; changes nothing): the restart quorum, then the layout.</summary>
+    bool IShardPlanner.IsAdequate(View view)
+    {
+        if (Volatile.Read(ref _restartQuorum) is { } quorum && quorum.Count(id => view.RankOf(id) >= 0) < (quorum.Length / 2) + 1)
+        {
+            return false;
+        }
+        try
+        {
+            _layout.Allocate(view, _basis);
+            return true;
+        }
+        catch (InadequateViewException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>A view was installed (event loop, before any delivery in it).</summary>
     private void OnViewInstalled(View view)
     {

@@ -32,6 +32,9 @@ public sealed class TcpTransport : IAsyncDisposable
     private readonly Socket _wake;
     private int _wakePending;
 
+    /// <summary>When the I/O thread left its poll to serve what was ready (a <see cref="Stopwatch"/> timestamp), or 0 while it polls.</summary>
+    private long _passStartedAt;
+
     /// <summary>Creates a transport speaking for <paramref name="self"/>.</summary>
     /// <param name="self">This member's id and incarnation.</param>
     /// <param name="handler">Receives connections, frames and closures.</param>
@@ -52,6 +55,15 @@ public sealed class TcpTransport : IAsyncDisposable
 
     /// <summary>This member's handshake.</summary>
     public Hello Self => _self;
+
+    /// <summary>
+    /// How long the I/O thread has been busy serving ready connections (reading, and handing frames to the handler,
+    /// which may run the member's work on it) since it last polled; zero while it polls. Frames that arrived
+    /// meanwhile may still wait unread, so silence over that time is not evidence against the peers.
+    /// </summary>
+    public TimeSpan ReaderBusyFor => Volatile.Read(ref _passStartedAt) is var started and not 0
+        ? Stopwatch.GetElapsedTime(started)
+        : TimeSpan.Zero;
 
     /// <summary>Starts accepting connections on <paramref name="endPoint"/> (port 0: any free port).</summary>
     /// <returns>The bound endpoint.</returns>
@@ -210,6 +222,7 @@ public sealed class TcpTransport : IAsyncDisposable
             // Right after traffic the thread polls without sleeping for a moment (about 50 µs): the next batch of a busy
             // peer usually comes within microseconds, and catching it awake saves a sleep and a wake-up per batch.
             var spinning = Stopwatch.GetTimestamp() < spinUntil;
+            Volatile.Write(ref _passStartedAt, 0);
             try
             {
                 Socket.Select(reading, writing.Count > 0 ? writing : null, null, spinning ? 0 : -1);
@@ -219,6 +232,7 @@ public sealed class TcpTransport : IAsyncDisposable
                 // A connection closed meanwhile: poll the others again.
                 continue;
             }
+            Volatile.Write(ref _passStartedAt, Stopwatch.GetTimestamp());
             if (reading.Count == 0 && writing.Count == 0)
             {
                 // Nothing yet: let any other runnable thread have the core (on a busy machine the poll then costs

@@ -11,7 +11,8 @@ namespace Derecho.Tests.Integration;
 /// <summary>
 /// <c>derecho kv serve</c> as a user runs it: three persistent members from one group file and a node file each,
 /// history read through the CLI, garbage on every port a member listens on, and the contact killed with SIGKILL and
-/// started again with the same configuration. One group serves every check, to keep the default tier short.
+/// started again with the same configuration. One group serves every check, to keep the default tier short. And an
+/// in-memory contact restarted with <c>--view-file</c>, which rejoins the group it was in.
 /// </summary>
 [Integration]
 public sealed class KvServeProcessTests
@@ -22,31 +23,12 @@ public sealed class KvServeProcessTests
         var ct = TestContext.Current.CancellationToken;
         using var directory = new TempDirectory("derecho-kv-serve");
         var ports = FreePort.Next(6);
-        var config = directory.Combine("derecho.cfg");
-        await File.WriteAllTextAsync(config, $"""
-            [DERECHO]
-            contact_ip = 127.0.0.1
-            contact_port = {ports[0]}
-            heartbeat_ms = 100
-            sst_poll_cq_timeout_ms = 3000
-            [KV]
-            persistent = true
-            """, ct);
-        string[] Serve(int id)
-        {
-            var node = directory.Combine($"node{id}.cfg");
-            File.WriteAllText(node, $"[DERECHO]\nlocal_id = {id}\ngms_port = {ports[2 * id]}\nsst_port = {ports[(2 * id) + 1]}\n[PERS]\nfile_path = n{id}\n");
-            return ["kv", "serve", "--config", config, "--node-config", node];
-        }
+        var serve = await ConfigureAsync(directory, ports, "[KV]\npersistent = true\n", id => $"[PERS]\nfile_path = n{id}\n", ct);
+        string[] Serve(int id) => serve(id, []);
         var members = new ChildProcess?[3];
         try
         {
-            for (var id = 0; id < 3; id++)
-            {
-                members[id] = ChildProcess.StartDotnet("Derecho.Cli", Serve(id), directory.Path);
-                await members[id]!.WaitForLineAsync(l => l.StartsWith("serving node", StringComparison.Ordinal), ct);
-            }
-            await members[0]!.WaitForLineAsync(l => l.StartsWith("layout ", StringComparison.Ordinal) && l.EndsWith(":0,1,2", StringComparison.Ordinal), ct);
+            await StartThreeAsync(members, Serve, directory, ct);
 
             // A second member on the same logs is refused before it touches them.
             var twin = await ChildProcess.RunDotnetAsync("Derecho.Cli", [.. Serve(1), $"--DERECHO/gms_port={FreePort.Next(1)[0]}"], ct, directory.Path);
@@ -108,12 +90,95 @@ public sealed class KvServeProcessTests
         }
         finally
         {
-            foreach (var member in members)
+            await DisposeAllAsync(members);
+        }
+    }
+
+    [Fact(Timeout = 180_000)]
+    public async Task An_in_memory_contact_restarted_with_a_view_file_rejoins_the_group_and_gets_the_state()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var directory = new TempDirectory("derecho-kv-view-file");
+        var ports = FreePort.Next(6);
+        var serve = await ConfigureAsync(directory, ports, "", _ => "", ct);
+        string[] Serve(int id) => serve(id, id == 0 ? ["--view-file", directory.Combine("contact.view")] : []);
+        var members = new ChildProcess?[3];
+        try
+        {
+            await StartThreeAsync(members, Serve, directory, ct);
+            await using (var client = await ExternalClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, ports[2]), cancellationToken: ct))
             {
-                if (member is not null)
-                {
-                    await member.DisposeAsync();
-                }
+                var kv = new KvClient(client, () => client.View.Allocation);
+                await kv.PutAsync("before", "1"u8.ToArray(), ct);
+                members[0]!.Kill();
+                await members[1]!.WaitForLineAsync(l => l.StartsWith("view ", StringComparison.Ordinal) && l.Contains(" members 1,2 ", StringComparison.Ordinal), ct);
+                await kv.PutAsync("while-down", "2"u8.ToArray(), ct);
+            }
+            await members[0]!.DisposeAsync();
+
+            // Without the view file the contact would found a group of its own (layout ":0"); with it, it asks the
+            // members it recorded and is admitted to theirs, with the store's state.
+            members[0] = ChildProcess.StartDotnet("Derecho.Cli", Serve(0), directory.Path);
+            var rejoined = await members[0]!.WaitForLineAsync(l => l.StartsWith("layout ", StringComparison.Ordinal), ct);
+            Assert.Equal(["0", "1", "2"], rejoined.Split(':')[^1].Split(',').Order(StringComparer.Ordinal));
+            await members[1]!.WaitForLineAsync(l => l.StartsWith("view ", StringComparison.Ordinal) && l.Contains(" members 1,2,0 ", StringComparison.Ordinal), ct);
+            await using (var client = await ExternalClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, ports[0]), cancellationToken: ct))
+            {
+                var back = new KvStore.P2PCalls(client, 0);
+                Assert.Equal("1"u8.ToArray(), await back.GetAsync("before", ct));
+                Assert.Equal("2"u8.ToArray(), await back.GetAsync("while-down", ct));
+                Assert.Equal(3, client.View.Members.Count);
+            }
+            Assert.All(members, m => Assert.False(m!.HasExited, m.StandardError));
+        }
+        finally
+        {
+            await DisposeAllAsync(members);
+        }
+    }
+
+    /// <summary>
+    /// Writes the group file (member 0 the contact, a 3 s suspicion timeout, then <paramref name="groupExtra"/>) and
+    /// returns what serves member <c>id</c> with its own node file (ending in <paramref name="nodeExtra"/>) and more arguments.
+    /// </summary>
+    private static async Task<Func<int, string[], string[]>> ConfigureAsync(TempDirectory directory, int[] ports, string groupExtra,
+        Func<int, string> nodeExtra, CancellationToken ct)
+    {
+        var config = directory.Combine("derecho.cfg");
+        await File.WriteAllTextAsync(config, $"""
+            [DERECHO]
+            contact_ip = 127.0.0.1
+            contact_port = {ports[0]}
+            heartbeat_ms = 100
+            sst_poll_cq_timeout_ms = 3000
+
+            """ + groupExtra, ct);
+        return (id, more) =>
+        {
+            var node = directory.Combine($"node{id}.cfg");
+            File.WriteAllText(node, $"[DERECHO]\nlocal_id = {id}\ngms_port = {ports[2 * id]}\nsst_port = {ports[(2 * id) + 1]}\n{nodeExtra(id)}");
+            return ["kv", "serve", "--config", config, "--node-config", node, .. more];
+        };
+    }
+
+    /// <summary>Starts members 0, 1 and 2 one after another and waits until the contact's layout holds all three.</summary>
+    private static async Task StartThreeAsync(ChildProcess?[] members, Func<int, string[]> serve, TempDirectory directory, CancellationToken ct)
+    {
+        for (var id = 0; id < 3; id++)
+        {
+            members[id] = ChildProcess.StartDotnet("Derecho.Cli", serve(id), directory.Path);
+            await members[id]!.WaitForLineAsync(l => l.StartsWith("serving node", StringComparison.Ordinal), ct);
+        }
+        await members[0]!.WaitForLineAsync(l => l.StartsWith("layout ", StringComparison.Ordinal) && l.EndsWith(":0,1,2", StringComparison.Ordinal), ct);
+    }
+
+    private static async Task DisposeAllAsync(ChildProcess?[] members)
+    {
+        foreach (var member in members)
+        {
+            if (member is not null)
+            {
+                await member.DisposeAsync();
             }
         }
     }

@@ -32,6 +32,8 @@ internal sealed class Coverage
 
     public int ShardsDropped { get; set; }
 
+    public int BatchedAdmissions { get; set; }
+
     public void Add(Coverage other)
     {
         LeaderLostMidChange += other.LeaderLostMidChange;
@@ -45,13 +47,14 @@ internal sealed class Coverage
         StateTransfers += other.StateTransfers;
         ShardStatesLost += other.ShardStatesLost;
         ShardsDropped += other.ShardsDropped;
+        BatchedAdmissions += other.BatchedAdmissions;
     }
 
     public override string ToString() =>
         $"leader lost mid-change {LeaderLostMidChange}, trims discarding {TrimsDiscarding}, joins racing failures {JoinsRacingFailures}, " +
         $"partitions healed {PartitionsHealed}, proposals adopted {ProposalsAdopted}, view changes {ViewChanges}, large messages {LargeMessagesDelivered}, shard deliveries {ShardDeliveries}, " +
         $"shard states transferred {StateTransfers}, replicas that lost their shard's state with every holder and refuse calls {ShardStatesLost}, " +
-        $"views with fewer shards than the one before {ShardsDropped}";
+        $"views with fewer shards than the one before {ShardsDropped}, leaders alone admitting several held joiners at once {BatchedAdmissions}";
 }
 
 /// <summary>
@@ -122,6 +125,7 @@ internal sealed class GroupSimulation
             {
                 Coverage.TrimsDiscarding += member.Stats.TrimsDiscarding;
                 Coverage.ProposalsAdopted += member.Stats.ProposalsAdopted;
+                Coverage.BatchedAdmissions += member.Stats.BatchedAdmissions;
             }
         }
         catch (Exception e) when (e is not SimulationFailure)
@@ -735,9 +739,10 @@ internal sealed class GroupSimulation
     /// <summary>
     /// Three shards per view: the odd node ids, the even ones, and the first three ranks (overlapping both). With
     /// <paramref name="varying"/> their number follows the view, as a layout's does: none below three members (an
-    /// inadequate view), from three on the odd and the even ids, and the third from five on. A view change that
-    /// drops shards is where a leader once crashed: its commit installed the next view in the middle of the ending
-    /// view's predicates, which then read the new view's columns.
+    /// inadequate view, so a leader alone holds joiners back until there are three), from three on the odd and the
+    /// even ids, and the third from five on. A view change that drops shards is where a leader once crashed: its
+    /// commit installed the next view in the middle of the ending view's predicates, which then read the new view's
+    /// columns.
     /// </summary>
     private sealed class OverlappingShards(bool varying) : IShardPlanner
     {
@@ -748,6 +753,9 @@ internal sealed class GroupSimulation
                 : varying && view.Count < 5 ? [[.. ids.Where(id => id % 2 == 1)], [.. ids.Where(id => id % 2 == 0)]]
                 : [[.. ids.Where(id => id % 2 == 1)], [.. ids.Where(id => id % 2 == 0)], [.. ids.Take(3)]];
         }
+
+        /// <summary>Below three members a varying layout is inadequate: a leader alone holds joiners until there are three.</summary>
+        public bool IsAdequate(View view) => !varying || view.Count >= 3;
     }
 
     private sealed class Link

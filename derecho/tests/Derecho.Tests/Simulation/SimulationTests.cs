@@ -30,6 +30,7 @@ public sealed class SimulationTests
         Assert.True(coverage.LargeMessagesDelivered >= 1000, $"only {coverage.LargeMessagesDelivered} large messages delivered");
         Assert.True(coverage.ShardDeliveries >= 10_000, $"only {coverage.ShardDeliveries} deliveries in shards' own orders");
         Assert.True(coverage.ShardsDropped >= 100, $"a view had fewer shards than the one before only {coverage.ShardsDropped} times");
+        Assert.True(coverage.BatchedAdmissions >= 20, $"a leader alone admitted several held joiners at once only {coverage.BatchedAdmissions} times");
         Assert.True(coverage.ShardStatesLost >= 5, $"a shard's state was lost with every holder only {coverage.ShardStatesLost} times");
     }
 
