@@ -26,7 +26,7 @@ public sealed partial class KvStore : IReplicatedState, IPersistentReplica
     private const byte PutRecord = 1;
     private const byte RemoveRecord = 2;
 
-    private readonly SortedDictionary<string, byte[]> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, byte[]> _entries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<long>> _history = new(StringComparer.Ordinal);
     private readonly ArrayBufferWriter<byte> _record = new();
     private readonly ReplicaContext? _context;
@@ -106,7 +106,10 @@ public sealed partial class KvStore : IReplicatedState, IPersistentReplica
     /// <summary>Every key, in ordinal order.</summary>
     [Ordered]
     [P2P]
-    public string[] ListKeys() => [.. _entries.Keys];
+    public string[] ListKeys() => [.. _entries.Keys.Order(StringComparer.Ordinal)];
+
+    /// <summary>The entries in ordinal key order (the map itself is a hash map: puts and gets are the hot path).</summary>
+    private IEnumerable<KeyValuePair<string, byte[]>> InKeyOrder() => _entries.OrderBy(e => e.Key, StringComparer.Ordinal);
 
     /// <summary>The values of <paramref name="keys"/> (null where missing), in order.</summary>
     [Ordered]
@@ -125,7 +128,7 @@ public sealed partial class KvStore : IReplicatedState, IPersistentReplica
     {
         var hash = new XxHash64();
         Span<byte> length = stackalloc byte[4];
-        foreach (var (key, value) in _entries)
+        foreach (var (key, value) in InKeyOrder())
         {
             var bytes = Encoding.UTF8.GetBytes(key);
             System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(length, bytes.Length);
@@ -262,7 +265,7 @@ public sealed partial class KvStore : IReplicatedState, IPersistentReplica
             return;
         }
         messagePack.WriteMapHeader(_entries.Count);
-        foreach (var (key, value) in _entries)
+        foreach (var (key, value) in InKeyOrder())
         {
             messagePack.Write(key);
             messagePack.Write(value);

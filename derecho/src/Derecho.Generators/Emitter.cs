@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 
@@ -45,14 +46,38 @@ internal static class Emitter
         text.AppendLine();
         text.AppendLine($"    static global::System.Collections.Generic.IReadOnlyList<{Rpc}.RpcMethod> {Rpc}.IReplicated<{self}>.ReplicatedMethods => ReplicatedMethodTable;");
         text.AppendLine();
-        EmitDispatch(text, model);
-        EmitOrderedProxy(text, model);
-        EmitP2PProxy(text, model);
+        var formatters = model.Methods.SelectMany(m => m.Parameters).Select(p => p.Type).Distinct().ToList();
+        EmitFormatters(text, formatters);
+        EmitDispatch(text, model, formatters);
+        EmitOrderedProxy(text, model, formatters);
+        EmitP2PProxy(text, model, formatters);
         text.AppendLine("}");
         return text.ToString();
     }
 
-    private static void EmitDispatch(StringBuilder text, ReplicatedModel model)
+    /// <summary>
+    /// One field per parameter type holding its formatter: generated code passes it to the serializer, which then
+    /// needs no lookup of a generic static per argument (a runtime helper call when the type is a reference type).
+    /// </summary>
+    private static void EmitFormatters(StringBuilder text, List<string> types)
+    {
+        if (types.Count == 0)
+        {
+            return;
+        }
+        text.AppendLine("    private static class ReplicatedFormatters");
+        text.AppendLine("    {");
+        for (var i = 0; i < types.Count; i++)
+        {
+            text.AppendLine($"        internal static readonly global::MessagePack.Formatters.IMessagePackFormatter<{types[i]}> F{i} = {Rpc}.RpcSerializer.FormatterOf<{types[i]}>();");
+        }
+        text.AppendLine("    }");
+        text.AppendLine();
+    }
+
+    private static string FormatterOf(List<string> types, ParameterModel parameter) => $"ReplicatedFormatters.F{types.IndexOf(parameter.Type)}";
+
+    private static void EmitDispatch(StringBuilder text, ReplicatedModel model, List<string> formatters)
     {
         text.AppendLine($"    global::System.Threading.Tasks.ValueTask<{Memory}> {Rpc}.IReplicatedObject.InvokeAsync(uint methodId, {Memory} arguments, bool ordered)");
         text.AppendLine("    {");
@@ -74,7 +99,7 @@ internal static class Emitter
             text.AppendLine($"                var reader = {Rpc}.RpcSerializer.OpenArguments(arguments, {method.Parameters.Count}, \"{qualified}\");");
             foreach (var parameter in method.Parameters)
             {
-                text.AppendLine($"                var arg_{parameter.Name} = {Rpc}.RpcSerializer.ReadArgument<{parameter.Type}>(ref reader, \"{qualified}\", \"{parameter.Name}\");");
+                text.AppendLine($"                var arg_{parameter.Name} = {Rpc}.RpcSerializer.ReadArgument<{parameter.Type}>(ref reader, {FormatterOf(formatters, parameter)}, \"{qualified}\", \"{parameter.Name}\");");
             }
             var call = $"this.{method.Name}({string.Join(", ", method.Parameters.Select(p => "arg_" + p.Name))})";
             switch (method.Shape)
@@ -103,7 +128,7 @@ internal static class Emitter
         text.AppendLine();
     }
 
-    private static void EmitOrderedProxy(StringBuilder text, ReplicatedModel model)
+    private static void EmitOrderedProxy(StringBuilder text, ReplicatedModel model, List<string> formatters)
     {
         text.AppendLine($"    /// <summary>Typed ordered calls to one shard of a {model.ClassName} subgroup: every member runs them in the shard's order and replies.</summary>");
         text.AppendLine("    public readonly struct OrderedCalls");
@@ -125,15 +150,18 @@ internal static class Emitter
             text.AppendLine($"        /// <summary>Runs {Escape(method.Signature)} at every member of the shard, in order; one reply per member.</summary>");
             text.AppendLine($"        public {Rpc}.QueryResults<{method.ResultType}> {method.Name}({Parameters(method)}{Token} cancellationToken = default)");
             text.AppendLine("        {");
-            EmitArguments(text, method);
-            text.AppendLine($"            return _caller.Ordered<{method.ResultType}>(_subgroup, _shard, MethodIds.{method.Name}, buffer.WrittenMemory, cancellationToken);");
+            EmitArguments(text, method, formatters);
+            // A member is called directly: through the interface, a generic method costs a runtime lookup per call.
+            text.AppendLine($"            return _caller is {Rpc}.ReplicatedGroup member");
+            text.AppendLine($"                ? member.Ordered<{method.ResultType}>(_subgroup, _shard, MethodIds.{method.Name}, buffer.WrittenMemory, cancellationToken)");
+            text.AppendLine($"                : _caller.Ordered<{method.ResultType}>(_subgroup, _shard, MethodIds.{method.Name}, buffer.WrittenMemory, cancellationToken);");
             text.AppendLine("        }");
         }
         text.AppendLine("    }");
         text.AppendLine();
     }
 
-    private static void EmitP2PProxy(StringBuilder text, ReplicatedModel model)
+    private static void EmitP2PProxy(StringBuilder text, ReplicatedModel model, List<string> formatters)
     {
         text.AppendLine($"    /// <summary>Typed P2P calls to one member of a {model.ClassName} subgroup.</summary>");
         text.AppendLine("    public readonly struct P2PCalls");
@@ -155,20 +183,22 @@ internal static class Emitter
             text.AppendLine($"        /// <summary>Runs {Escape(method.Signature)} at the member.</summary>");
             text.AppendLine($"        public global::System.Threading.Tasks.Task<{method.ResultType}> {method.Name}Async({Parameters(method)}{Token} cancellationToken = default)");
             text.AppendLine("        {");
-            EmitArguments(text, method);
-            text.AppendLine($"            return _caller.P2PAsync<{method.ResultType}>(_subgroup, _node, MethodIds.{method.Name}, buffer.WrittenMemory, cancellationToken);");
+            EmitArguments(text, method, formatters);
+            text.AppendLine($"            return _caller is {Rpc}.ReplicatedGroup member");
+            text.AppendLine($"                ? member.P2PAsync<{method.ResultType}>(_subgroup, _node, MethodIds.{method.Name}, buffer.WrittenMemory, cancellationToken)");
+            text.AppendLine($"                : _caller.P2PAsync<{method.ResultType}>(_subgroup, _node, MethodIds.{method.Name}, buffer.WrittenMemory, cancellationToken);");
             text.AppendLine("        }");
         }
         text.AppendLine("    }");
     }
 
-    private static void EmitArguments(StringBuilder text, MethodModel method)
+    private static void EmitArguments(StringBuilder text, MethodModel method, List<string> formatters)
     {
         // Encoded into this thread's scratch buffer: the caller copies the arguments into its message before it returns.
         text.AppendLine($"            var writer = {Rpc}.RpcSerializer.BeginArguments({method.Parameters.Count}, out var buffer);");
         foreach (var parameter in method.Parameters)
         {
-            text.AppendLine($"            {Rpc}.RpcSerializer.WriteArgument<{parameter.Type}>(ref writer, {parameter.Name});");
+            text.AppendLine($"            {Rpc}.RpcSerializer.WriteArgument<{parameter.Type}>(ref writer, {FormatterOf(formatters, parameter)}, {parameter.Name});");
         }
         text.AppendLine("            writer.Flush();");
     }

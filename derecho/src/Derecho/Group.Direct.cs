@@ -33,6 +33,14 @@ public sealed partial class Group
     public void SendDirect(uint nodeId, ReadOnlyMemory<byte> payload) =>
         PostAndRequest(new DirectSendInput(nodeId, null, payload));
 
+    /// <summary>
+    /// <see cref="SendDirect(uint, ReadOnlyMemory{byte})"/>, running the event loop on the calling thread when no
+    /// other thread runs it, so that the message leaves without waking another thread. Only for callers that hold no
+    /// lock the loop's work might need: the loop may deliver messages on this thread before this returns.
+    /// </summary>
+    internal void SendDirectHere(uint nodeId, ReadOnlyMemory<byte> payload) =>
+        PostAndRun(new DirectSendInput(nodeId, null, payload));
+
     /// <summary>Sends <paramref name="payload"/> back to <paramref name="peer"/> on the connection it came on.</summary>
     public void SendDirect(DirectPeer peer, ReadOnlyMemory<byte> payload) =>
         PostAndRequest(new DirectSendInput(peer.NodeId, peer.Connection, payload));

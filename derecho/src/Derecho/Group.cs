@@ -143,13 +143,21 @@ public sealed partial class Group : IAsyncDisposable
     /// <exception cref="InvalidOperationException">(From the task) this member is not in the shard.</exception>
     /// <exception cref="GroupStoppedException">This member left or stopped before the message was delivered, or left the shard.</exception>
     /// <exception cref="OperationCanceledException">Waiting was canceled (the message may still be delivered).</exception>
-    public Task<int> SendAsync(int shard, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    public Task<int> SendAsync(int shard, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default) =>
+        SendAsync(shard, payload, _options.InlineSendCompletions, cancellationToken);
+
+    /// <summary>
+    /// <see cref="SendAsync(int, ReadOnlyMemory{byte}, CancellationToken)"/>; with <paramref name="inlineCompletion"/>
+    /// the task completes on the event loop's thread, for continuations that are short and wait on nothing (the RPC
+    /// layer's batcher sends what waits, saving a thread hop per multicast).
+    /// </summary>
+    internal Task<int> SendAsync(int shard, ReadOnlyMemory<byte> payload, bool inlineCompletion, CancellationToken cancellationToken)
     {
         if (payload.Length > _options.MaxPayloadSize)
         {
             throw new ArgumentException($"payload of {payload.Length} bytes exceeds max_payload_size {_options.MaxPayloadSize}", nameof(payload));
         }
-        var request = new SendInput(shard, payload, _options.InlineSendCompletions);
+        var request = new SendInput(shard, payload, inlineCompletion);
         var posted = _options.SendOnCallingThread && Volatile.Read(ref _pendingSendCount) == 0 ? PostAndRun(request) : PostAndRequest(request);
         if (!posted)
         {

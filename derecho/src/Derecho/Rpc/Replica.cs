@@ -67,6 +67,7 @@ internal sealed class Replica
     private readonly Queue<CallId> _dedupOrder = new();
     private readonly IReplicatedObject _object;
     private readonly Action<uint, ReadOnlyMemory<byte>> _sendReplies;
+    private readonly Action<uint, ReadOnlyMemory<byte>> _sendHeldReplies;
     private readonly Dictionary<uint, RpcMessageWriter> _heldReplies = [];
     private readonly Lock _durableGate = new();
     private readonly Dictionary<uint, RpcMessageWriter> _durableReplies = [];
@@ -86,11 +87,17 @@ internal sealed class Replica
     /// <param name="sendReplies">Sends a batch of replies (<see cref="RpcKind.Replies"/>) to a caller.</param>
     /// <param name="context">The object's context, told the version and time of each ordered call.</param>
     /// <param name="predecessor">The replica of the same shard this one replaces: it starts once that one closed (and its logs with it).</param>
-    public Replica(ShardKey key, IReplicatedObject replicated, Action<uint, ReadOnlyMemory<byte>> sendReplies, ReplicaContext? context = null, Task? predecessor = null)
+    /// <param name="sendHeldReplies">
+    /// Sends the replies held while the queue ran (from the thread that owns the replica, holding no lock);
+    /// <paramref name="sendReplies"/> when null.
+    /// </param>
+    public Replica(ShardKey key, IReplicatedObject replicated, Action<uint, ReadOnlyMemory<byte>> sendReplies, ReplicaContext? context = null, Task? predecessor = null,
+        Action<uint, ReadOnlyMemory<byte>>? sendHeldReplies = null)
     {
         Key = key;
         _object = replicated;
         _sendReplies = sendReplies;
+        _sendHeldReplies = sendHeldReplies ?? sendReplies;
         _context = context;
         _predecessor = predecessor ?? Task.CompletedTask;
         Persistent = replicated is IPersistentReplica { Persists: true };
@@ -474,7 +481,7 @@ internal sealed class Replica
     {
         foreach (var (caller, writer) in _heldReplies)
         {
-            _sendReplies(caller, writer.ToMemory());
+            _sendHeldReplies(caller, writer.ToMemory());
         }
         _heldReplies.Clear();
         _held = 0;

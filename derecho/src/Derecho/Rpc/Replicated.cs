@@ -142,8 +142,15 @@ public static class RpcSerializer
         return writer;
     }
 
-    /// <summary>Writes one argument (generated proxies).</summary>
-    public static void WriteArgument<T>(ref MessagePackWriter writer, T value) => Formatter<T>.Instance.Serialize(ref writer, value, Options);
+    /// <summary>The formatter of <typeparamref name="T"/> (generated code keeps one per parameter type and passes it in).</summary>
+    public static IMessagePackFormatter<T> FormatterOf<T>() => Formatter<T>.Instance;
+
+    /// <summary>Writes one argument with its type's <paramref name="formatter"/> (generated proxies).</summary>
+    public static void WriteArgument<T>(ref MessagePackWriter writer, IMessagePackFormatter<T> formatter, T value)
+    {
+        ArgumentNullException.ThrowIfNull(formatter);
+        formatter.Serialize(ref writer, value, Options);
+    }
 
     /// <summary>
     /// Opens an argument array for method <paramref name="method"/>, checking it has <paramref name="count"/> elements
@@ -173,13 +180,14 @@ public static class RpcSerializer
         return reader;
     }
 
-    /// <summary>Reads one argument (generated dispatch).</summary>
+    /// <summary>Reads one argument with its type's <paramref name="formatter"/> (generated dispatch).</summary>
     /// <exception cref="RpcException">It does not decode as <typeparamref name="T"/>.</exception>
-    public static T ReadArgument<T>(ref MessagePackReader reader, string method, string parameter)
+    public static T ReadArgument<T>(ref MessagePackReader reader, IMessagePackFormatter<T> formatter, string method, string parameter)
     {
+        ArgumentNullException.ThrowIfNull(formatter);
         try
         {
-            return Formatter<T>.Instance.Deserialize(ref reader, Options);
+            return formatter.Deserialize(ref reader, Options);
         }
 #pragma warning disable CA1031 // A formatter fails on foreign bytes in many ways; each is this error.
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 
 namespace Derecho.Rpc;
@@ -27,6 +28,29 @@ public sealed partial class ReplicatedGroup
     internal long BatchesDelivered { get; private set; }
 
     /// <summary>
+    /// Writes a new call of this member into a shard it belongs to straight into the shard's open batch (the call
+    /// gets no message of its own), and sends what may leave. False when the call must be routed instead: this
+    /// member is not in the shard or hosts no replica of it yet, or the call is too large for a batch.
+    /// </summary>
+    private bool TryBatchNew(OrderedCallHeader header, uint methodId, Persistence.HlcTimestamp time, ReadOnlySpan<byte> arguments)
+    {
+        var key = header.Shard;
+        var length = OrderedCallHeader.Size + arguments.Length;
+        if (!FitsBatch(length) || _allocation?.Shard(key.Type, key.Subgroup, key.Shard) is not { } members || !members.Contains(NodeId)
+            || !_replicas.ContainsKey(key))
+        {
+            return false;
+        }
+        var batcher = _batchers.GetOrAdd(key, static _ => new OrderedBatcher());
+        lock (batcher.Gate)
+        {
+            header.Write(batcher.Reserve(header, length, attempt: 0, _batchBytes), methodId, time, arguments);
+        }
+        FlushBatches(key, batcher);
+        return true;
+    }
+
+    /// <summary>
     /// Multicasts <paramref name="message"/> (an ordered call into a shard this member belongs to) in the shard's
     /// order: at once when few of this member's calls are undelivered in the shard, else with the calls batched
     /// behind them.
@@ -34,31 +58,30 @@ public sealed partial class ReplicatedGroup
     private void MulticastOrdered(OrderedCallHeader header, ReadOnlyMemory<byte> message, int attempt, int plan)
     {
         var key = header.Shard;
-        if (!_replicas.ContainsKey(key) || message.Length + BatchHeaderSize + BatchEntryOverhead > _batchBytes)
+        if (!_replicas.ContainsKey(key) || !FitsBatch(message.Length))
         {
             SendOrdered(plan, message, [new QueuedCall(header, message, attempt)], batcher: null);
             return;
         }
-        var batcher = _batchers.GetOrAdd(key, _ => new OrderedBatcher());
+        var batcher = _batchers.GetOrAdd(key, static _ => new OrderedBatcher());
         lock (batcher.Gate)
         {
-            batcher.Queue.Enqueue(new QueuedCall(header, message, attempt));
-            batcher.QueuedBytes += BatchEntryOverhead + message.Length;
+            message.Span.CopyTo(batcher.Reserve(header, message.Length, attempt, _batchBytes));
         }
         FlushBatches(key, batcher);
     }
 
-    /// <summary>Sends waiting calls while fewer than <see cref="MaxBatchesInFlight"/> multicasts of the shard are undelivered.</summary>
+    private bool FitsBatch(int length) => BatchHeaderSize + BatchEntryOverhead + length <= _batchBytes;
+
+    /// <summary>Sends waiting batches while fewer than <see cref="MaxBatchesInFlight"/> multicasts of the shard are undelivered (full ones up to the window).</summary>
     private void FlushBatches(ShardKey key, OrderedBatcher batcher)
     {
         List<QueuedCall>? reroute = null;
         // Taking and posting under one lock keeps the calls in the order they were made.
         lock (batcher.Gate)
         {
-            while (batcher.Queue.Count > 0 && (batcher.InFlight < MaxBatchesInFlight
-                || (batcher.InFlight < _fullBatchesInFlight && batcher.QueuedBytes + BatchHeaderSize > _batchBytes)))
+            while (batcher.TryTake(_fullBatchesInFlight, out var payload, out var calls))
             {
-                var calls = TakeBatch(batcher);
                 var allocation = _allocation;
                 if (allocation?.Shard(key.Type, key.Subgroup, key.Shard) is not { } members || !members.Contains(NodeId))
                 {
@@ -67,55 +90,13 @@ public sealed partial class ReplicatedGroup
                     continue;
                 }
                 batcher.InFlight++;
-                SendOrdered(allocation.PlanIndex(key.Type, key.Subgroup, key.Shard), calls.Count == 1 ? calls[0].Message : PackBatch(calls), calls, batcher);
+                SendOrdered(allocation.PlanIndex(key.Type, key.Subgroup, key.Shard), payload, calls, batcher);
             }
         }
         foreach (var call in reroute ?? [])
         {
             RouteOrdered(call.Header, call.Message, call.Attempt);
         }
-    }
-
-    /// <summary>Takes waiting calls up to the shard's small-message size.</summary>
-    private List<QueuedCall> TakeBatch(OrderedBatcher batcher)
-    {
-        var calls = new List<QueuedCall>();
-        var bytes = BatchHeaderSize;
-        while (batcher.Queue.TryPeek(out var next) && (calls.Count == 0 || bytes + BatchEntryOverhead + next.Message.Length <= _batchBytes))
-        {
-            batcher.Queue.Dequeue();
-            batcher.QueuedBytes -= BatchEntryOverhead + next.Message.Length;
-            calls.Add(next);
-            bytes += BatchEntryOverhead + next.Message.Length;
-        }
-        return calls;
-    }
-
-    /// <summary>
-    /// One multicast of <paramref name="calls"/>; each call's message then points into it, so that the calls' own
-    /// buffers are garbage at once rather than kept until the batch is delivered.
-    /// </summary>
-    private static ReadOnlyMemory<byte> PackBatch(List<QueuedCall> calls)
-    {
-        var size = BatchHeaderSize;
-        foreach (var call in calls)
-        {
-            size += BatchEntryOverhead + call.Message.Length;
-        }
-        var writer = new RpcMessageWriter(RpcKind.OrderedBatch, size).Int32(calls.Count);
-        foreach (var call in calls)
-        {
-            writer.Bytes(call.Message.Span);
-        }
-        var batch = writer.ToMemory();
-        var offset = BatchHeaderSize;
-        for (var i = 0; i < calls.Count; i++)
-        {
-            var length = calls[i].Message.Length;
-            calls[i] = calls[i] with { Message = batch.Slice(offset + BatchEntryOverhead, length) };
-            offset += BatchEntryOverhead + length;
-        }
-        return batch;
     }
 
     /// <summary>
@@ -128,7 +109,9 @@ public sealed partial class ReplicatedGroup
             Task<int> sent;
             try
             {
-                sent = group.SendAsync(plan, message, CancellationToken.None);
+                // Completed on the event loop's thread: the continuation below only counts the multicast delivered
+                // and posts what waits (or routes refused calls again), and saves a thread hop per multicast.
+                sent = group.SendAsync(plan, message, inlineCompletion: true, CancellationToken.None);
             }
             catch (GroupStoppedException e)
             {
@@ -194,18 +177,86 @@ public sealed partial class ReplicatedGroup
 
     private readonly record struct QueuedCall(OrderedCallHeader Header, ReadOnlyMemory<byte> Message, int Attempt);
 
-    /// <summary>The calls waiting to be multicast into one shard, and how many of its multicasts are undelivered.</summary>
+    /// <summary>
+    /// The calls waiting to be multicast into one shard, written one after another into an open batch (sealed when
+    /// the next call does not fit, or when it leaves), and how many of the shard's multicasts are undelivered. All
+    /// members are used under <see cref="Gate"/>.
+    /// </summary>
     private sealed class OrderedBatcher
     {
+        private const int MinCapacity = 2048;
+
+        private readonly Queue<(ReadOnlyMemory<byte> Payload, List<QueuedCall> Calls)> _full = new();
+        private readonly List<(OrderedCallHeader Header, int Offset, int Length, int Attempt)> _openCalls = [];
+        private byte[]? _open;
+        private int _openLength;
+        private int _lastLength = MinCapacity;
+
         public Lock Gate { get; } = new();
 
-        /// <summary>The calls waiting (under <see cref="Gate"/>).</summary>
-        public Queue<QueuedCall> Queue { get; } = new();
-
-        /// <summary>The bytes the waiting calls take in a batch (under <see cref="Gate"/>).</summary>
-        public int QueuedBytes { get; set; }
-
-        /// <summary>Multicasts sent and not yet delivered (under <see cref="Gate"/>).</summary>
+        /// <summary>Multicasts sent and not yet delivered.</summary>
         public int InFlight { get; set; }
+
+        /// <summary>
+        /// The <paramref name="length"/> bytes of a call at the end of the open batch, for the caller to fill; a
+        /// batch the call does not fit in is sealed first. A new batch is sized like the last one sent (at most
+        /// <paramref name="limit"/>, the shard's small-message size) and grows when calls outgrow it.
+        /// </summary>
+        public Span<byte> Reserve(OrderedCallHeader header, int length, int attempt, int limit)
+        {
+            var needed = BatchEntryOverhead + length;
+            if (_openCalls.Count > 0 && _openLength + needed > limit)
+            {
+                _full.Enqueue(Seal());
+            }
+            if (_open is null)
+            {
+                _open = new byte[Math.Min(limit, Math.Max(BatchHeaderSize + needed, _lastLength))];
+                _openLength = BatchHeaderSize;
+            }
+            else if (_openLength + needed > _open.Length)
+            {
+                Array.Resize(ref _open, Math.Min(limit, Math.Max(_openLength + needed, 2 * _open.Length)));
+            }
+            BinaryPrimitives.WriteInt32LittleEndian(_open.AsSpan(_openLength), length);
+            var offset = _openLength + BatchEntryOverhead;
+            _openCalls.Add((header, offset, length, attempt));
+            _openLength = offset + length;
+            return _open.AsSpan(offset, length);
+        }
+
+        /// <summary>
+        /// The next batch that may leave: a full one while fewer than <paramref name="fullLimit"/> multicasts are
+        /// undelivered, else the open one while fewer than <see cref="MaxBatchesInFlight"/> are.
+        /// </summary>
+        public bool TryTake(int fullLimit, out ReadOnlyMemory<byte> payload, out List<QueuedCall> calls)
+        {
+            if (_full.Count > 0 ? InFlight < fullLimit : _openCalls.Count > 0 && InFlight < MaxBatchesInFlight)
+            {
+                (payload, calls) = _full.Count > 0 ? _full.Dequeue() : Seal();
+                return true;
+            }
+            (payload, calls) = (default, null!);
+            return false;
+        }
+
+        /// <summary>Ends the open batch: its header, and its calls pointing into it.</summary>
+        private (ReadOnlyMemory<byte> Payload, List<QueuedCall> Calls) Seal()
+        {
+            var batch = _open!;
+            batch[0] = RpcWire.FormatVersion;
+            batch[1] = (byte)RpcKind.OrderedBatch;
+            BinaryPrimitives.WriteInt32LittleEndian(batch.AsSpan(2), _openCalls.Count);
+            var payload = batch.AsMemory(0, _openLength);
+            var calls = new List<QueuedCall>(_openCalls.Count);
+            foreach (var (header, offset, length, attempt) in _openCalls)
+            {
+                calls.Add(new QueuedCall(header, payload.Slice(offset, length), attempt));
+            }
+            _lastLength = Math.Max(MinCapacity, _openLength);
+            _openCalls.Clear();
+            _open = null;
+            return (payload, calls);
+        }
     }
 }

@@ -80,11 +80,14 @@ public sealed partial class ReplicatedGroup
         }
         Watch(call, cancellationToken);
         // The caller's member stamps the call's hybrid logical time once; every replica logs it (ahead of the arguments).
+        var header = new OrderedCallHeader(id, deduplicate, NodeId, key);
         var stamp = _clock.Now();
-        var message = new RpcMessageWriter(RpcKind.OrderedCall, 48 + arguments.Length)
-            .Call(id).Byte(deduplicate ? (byte)1 : (byte)0).UInt32(NodeId).Subgroup(type, subgroup.Index).UInt16(shard).UInt32(methodId)
-            .Int64(stamp.Microseconds).UInt32(stamp.Logical).Rest(arguments.Span).ToMemory();
-        RouteOrdered(new OrderedCallHeader(id, deduplicate, NodeId, key), message, attempt: 0);
+        if (!TryBatchNew(header, methodId, stamp, arguments.Span))
+        {
+            var message = new byte[OrderedCallHeader.Size + arguments.Length];
+            header.Write(message, methodId, stamp, arguments.Span);
+            RouteOrdered(header, message, attempt: 0);
+        }
         return call;
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using Derecho.Membership;
 
@@ -149,6 +150,29 @@ public sealed partial class ReplicatedGroup
 /// <summary>The head of an ordered call message: its id, whether it runs once per id, who gets the replies, its shard.</summary>
 internal readonly record struct OrderedCallHeader(CallId Id, bool Deduplicate, uint Caller, ShardKey Shard)
 {
+    /// <summary>The bytes of an ordered call message before its arguments (see <see cref="Write"/>).</summary>
+    public const int Size = 2 + 12 + 1 + 4 + 6 + 4 + Persistence.HlcTimestamp.Size;
+
+    /// <summary>
+    /// Writes the call as one <see cref="RpcKind.OrderedCall"/> message into <paramref name="destination"/>
+    /// (<see cref="Size"/> + the arguments' length): this header, the method, the caller's time, the arguments.
+    /// </summary>
+    public void Write(Span<byte> destination, uint methodId, Persistence.HlcTimestamp time, ReadOnlySpan<byte> arguments)
+    {
+        destination[0] = RpcWire.FormatVersion;
+        destination[1] = (byte)RpcKind.OrderedCall;
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[2..], Id.Origin);
+        BinaryPrimitives.WriteUInt64LittleEndian(destination[6..], Id.Sequence);
+        destination[14] = Deduplicate ? (byte)1 : (byte)0;
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[15..], Caller);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[19..], checked((ushort)Shard.Type));
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[21..], checked((ushort)Shard.Subgroup));
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[23..], checked((ushort)Shard.Shard));
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[25..], methodId);
+        time.Write(destination[29..]);
+        arguments.CopyTo(destination[Size..]);
+    }
+
     /// <summary>Reads an ordered call; false when the bytes are not one (a raw multicast).</summary>
     public static bool TryRead(ReadOnlyMemory<byte> message, out OrderedCallHeader header, out uint methodId, out ReadOnlyMemory<byte> arguments)
     {

@@ -169,7 +169,7 @@ public sealed partial class ReplicatedGroup
         }
         var type = _types[_typeByLayout[key.Type]];
         var context = new ReplicaContext(this, key.Type, new SubgroupId(_layout.Types[key.Type].TypeName, key.Subgroup), key.Shard);
-        var replica = new Replica(key, type.Create(context), SendDirect, context, predecessor);
+        var replica = new Replica(key, type.Create(context), SendDirect, context, predecessor, SendDirectHere);
         _replicaSince[key] = view.Id;
         lock (_stateGate)
         {

@@ -233,6 +233,9 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
 
     private void SendDirect(DirectPeer peer, ReadOnlyMemory<byte> message) => WithGroup(g => g.SendDirect(peer, message));
 
+    /// <summary>Sends from a thread that holds no lock, running the event loop here when it is free (see <see cref="Group.SendDirectHere"/>).</summary>
+    private void SendDirectHere(uint node, ReadOnlyMemory<byte> message) => WithGroup(g => g.SendDirectHere(node, message));
+
     private CallId NextCallId() => new(NodeId, _sequenceBase | (ulong)Interlocked.Increment(ref _nextSequence));
 
     /// <summary>The layout allocation travels to joiners with the group's own state transfer, so they lay out views alike.</summary>
