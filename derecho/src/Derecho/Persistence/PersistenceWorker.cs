@@ -17,7 +17,7 @@ public sealed class PersistenceWorker : IAsyncDisposable
     private readonly IReadOnlyList<PersistentLog> _logs;
     private readonly Action<long>? _persisted;
     private readonly Action<long>? _roundCompleted;
-    private readonly SemaphoreSlim _wake = new(0);
+    private readonly object _signal = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread[] _threads;
     private readonly Lock _roundGate = new();
@@ -27,6 +27,9 @@ public sealed class PersistenceWorker : IAsyncDisposable
     private long _ticket;
     private volatile bool _stopping;
     private int _running;
+
+    /// <summary>Commit threads blocked in <see cref="Monitor.Wait(object)"/> on <see cref="_signal"/> (under it).</summary>
+    private int _idle;
     private long _persistedVersion;
 
     /// <summary>
@@ -86,51 +89,76 @@ public sealed class PersistenceWorker : IAsyncDisposable
     /// <summary>Asks for a commit round covering every ticket handed out so far; returns at once.</summary>
     public void Wake()
     {
+        // Only the first request since a round took the last one wakes a thread; later ones join that round.
         if (Interlocked.Exchange(ref _requested, 1) == 0)
         {
-            _wake.Release();
+            lock (_signal)
+            {
+                if (_idle > 0)
+                {
+                    Monitor.Pulse(_signal);
+                }
+            }
         }
     }
 
     /// <summary>Runs a last round (so everything staged before the call is committed) and stops the threads.</summary>
     public async ValueTask DisposeAsync()
     {
-        _stopping = true;
-        _wake.Release(_threads.Length);
+        Stop();
 #pragma warning disable VSTHRD003 // Completed by this instance's own threads, which never wait on a caller.
         await Completion.ConfigureAwait(false);
 #pragma warning restore VSTHRD003
-        _wake.Dispose();
     }
 
+    private void Stop()
+    {
+        lock (_signal)
+        {
+            _stopping = true;
+            Monitor.PulseAll(_signal);
+        }
+    }
+
+    /// <summary>
+    /// A commit thread: blocks (without spinning: a spinning wait on these threads cost more CPU than the syncs) until
+    /// a round is requested, runs it, and again. A request made while every thread is in a round waits for the first of
+    /// them to finish, and the round it then starts takes everything that arrived meanwhile (requests made before a
+    /// round starts share it). Stopping runs one last round on each thread, unless a round failed.
+    /// </summary>
     private void Run()
     {
-        Exception? failure = null;
         try
         {
-            while (true)
+            bool stopping;
+            do
             {
-                _wake.Wait();
-                var stopping = _stopping;
+                lock (_signal)
+                {
+                    while (!_stopping && Volatile.Read(ref _requested) == 0)
+                    {
+                        _idle++;
+                        Monitor.Wait(_signal);
+                        _idle--;
+                    }
+                    stopping = _stopping;
+                }
+                if (_completion.Task.IsFaulted)
+                {
+                    break; // another thread's round failed: the logs refuse use
+                }
                 Interlocked.Exchange(ref _requested, 0);
                 CommitRound();
-                if (stopping)
-                {
-                    break;
-                }
             }
+            while (!stopping);
         }
 #pragma warning disable CA1031 // Reported through Completion; the other threads stop too.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            failure = e;
-            _stopping = true;
-            _wake.Release(_threads.Length);
-        }
-        if (failure is not null)
-        {
-            _completion.TrySetException(failure);
+            // The first failure is the one reported, before the other threads stop (their last rounds would fail too).
+            _completion.TrySetException(e);
+            Stop();
         }
         if (Interlocked.Decrement(ref _running) == 0)
         {

@@ -64,6 +64,12 @@ public sealed partial class PersistentLog : IDisposable
     /// <summary>The settings the log was opened with.</summary>
     internal PersistenceOptions Options => _options;
 
+    /// <summary>
+    /// Test hook: runs in <see cref="WriteStaged"/> after its writes, with the gate free, before the batch joins the
+    /// syncs (the gap in which another thread's sync may complete the batches it was to cover).
+    /// </summary>
+    internal Action? AfterBatchWritten { get; set; }
+
     /// <summary>The directory holding the log's segments.</summary>
     public string Directory { get; }
 
@@ -494,6 +500,7 @@ public sealed partial class PersistentLog : IDisposable
             }
             throw;
         }
+        AfterBatchWritten?.Invoke();
         lock (_gate)
         {
             // An fdatasync covers every write to its file issued before it, so this batch's syncs also make durable

@@ -75,6 +75,31 @@ public sealed class OverlappingCommitTests
         Assert.Equal(20, reopened.LatestVersion);
     }
 
+    /// <summary>
+    /// A commit asked to cover earlier batches with nothing staged (a commit thread's round) finds them synced by
+    /// another thread between its two takings of the log's gate: it has nothing left to sync (it once read the last
+    /// batch of an empty queue and stopped the member).
+    /// </summary>
+    [Fact]
+    public void ACoveringCommitWhoseEarlierBatchesFinishedMeanwhileWritesNothing()
+    {
+        var disk = new SimulatedDisk();
+        using var log = PersistentLog.Open(disk, LogDirectory, SmallSegments);
+        Append(log, 1, 3);
+        var first = log.WriteStaged()!;
+        log.AfterBatchWritten = () =>
+        {
+            log.AfterBatchWritten = null;
+            log.Sync(first);
+        };
+
+        Assert.Null(log.WriteStaged(coverEarlier: true));
+        Assert.Null(log.AfterBatchWritten);
+        Assert.Equal(3, log.PersistedVersion);
+        Append(log, 4, 4);
+        Assert.Equal(4, log.Commit());
+    }
+
     [Fact]
     public async Task AFailedSyncStopsThePersistedVersionAndFailsWaiters()
     {
