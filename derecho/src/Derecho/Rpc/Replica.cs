@@ -595,7 +595,8 @@ internal sealed class Replica
             // The reply leaves once the call's versions are synced: the caller, hearing every replica, knows the
             // update is durable at all of them. The calls applied one after another (a delivered batch) share a
             // commit: on this thread once nothing more waits to run, or on the worker's when many wait.
-            _persistence.Applied(error => call.Complete(error is null ? reply : RpcReply.From(error)));
+            call.DurableReply = reply;
+            _persistence.Applied(call);
             if (_persistence.Pending >= MaxUncommittedCalls)
             {
                 _persistence.RequestCommit();
@@ -614,7 +615,7 @@ internal sealed class Replica
     }
 
     /// <summary>An ordered or P2P call.</summary>
-    internal sealed class CallWork(CallId id, bool ordered, bool deduplicate, uint methodId, ReadOnlyMemory<byte> arguments, ReplySink reply) : Work
+    internal sealed class CallWork(CallId id, bool ordered, bool deduplicate, uint methodId, ReadOnlyMemory<byte> arguments, ReplySink reply) : Work, IPersistedCall
     {
         public CallId Id { get; } = id;
 
@@ -634,15 +635,24 @@ internal sealed class Replica
         /// <summary>An ordered call's time (see <see cref="ReplicaContext.Time"/>).</summary>
         public HlcTimestamp Time { get; init; }
 
-        /// <summary>For a persistent replica: tells the frontiers the call's versions are synced (or never will be).</summary>
-        public Action? Logged { get; init; }
+        /// <summary>For a persistent replica: the frontiers told once the call's versions are synced (or never will be).</summary>
+        public PersistenceFrontiers? Frontiers { get; init; }
+
+        /// <summary>The call's shard (for <see cref="Frontiers"/>).</summary>
+        public ShardKey Shard { get; init; }
+
+        /// <summary>A persistent replica's reply, held until the call's versions are synced.</summary>
+        public RpcReply DurableReply { get; set; }
 
         /// <summary>Replies and, for a persistent replica, reports the call logged.</summary>
         public void Complete(RpcReply reply)
         {
             Reply(Id, reply);
-            Logged?.Invoke();
+            Frontiers?.Logged(Shard, Version);
         }
+
+        /// <summary>The call's versions are synced (or cannot be): the held reply (or the error) leaves.</summary>
+        public void Persisted(Exception? error) => Complete(error is null ? DurableReply : RpcReply.From(error));
 
         public override void Fail(Exception error) => Complete(RpcReply.From(error));
     }

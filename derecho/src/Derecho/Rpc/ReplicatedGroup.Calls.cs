@@ -285,7 +285,8 @@ public sealed partial class ReplicatedGroup
             {
                 Version = version,
                 Time = time,
-                Logged = persistent ? () => Frontiers.Logged(key, version) : null,
+                Frontiers = persistent ? Frontiers : null,
+                Shard = key,
             };
             if (_rpcOptions.RunCallsInline)
             {

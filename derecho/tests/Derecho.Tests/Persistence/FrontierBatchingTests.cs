@@ -80,7 +80,7 @@ public sealed class FrontierBatchingTests
             frontiers.Delivered(Key, 0, call, orderIndex: call - 1, lastOfDelivery: true);
             log.Append(call, new HlcTimestamp(call, 0), "value"u8);
             var version = call;
-            persistence.Applied(_ => frontiers.Logged(Key, version));
+            persistence.Applied(new PersistedCallback(_ => frontiers.Logged(Key, version)));
             if (call % 16 == 0)
             {
                 persistence.CommitPending();

@@ -157,18 +157,18 @@ public sealed class RestartAndFrontierTests
         var persistence = new ShardPersistence([log]);
         var first = new TaskCompletionSource<Exception?>();
         log.Append(1, new HlcTimestamp(1, 0), "a"u8);
-        persistence.Applied(e => first.TrySetResult(e));
+        persistence.Applied(new PersistedCallback(e => first.TrySetResult(e)));
         persistence.RequestCommit();
         Assert.Null(await first.Task.WaitAsync(TestContext.Current.CancellationToken));
 
         var second = new TaskCompletionSource<Exception?>();
         log.Append(2, new HlcTimestamp(2, 0), "b"u8);
         disk.CrashAtStep = disk.Steps;
-        persistence.Applied(e => second.TrySetResult(e));
+        persistence.Applied(new PersistedCallback(e => second.TrySetResult(e)));
         persistence.CommitPending();
         Assert.NotNull(await second.Task.WaitAsync(TestContext.Current.CancellationToken));
         var third = new TaskCompletionSource<Exception?>();
-        persistence.Applied(e => third.TrySetResult(e));
+        persistence.Applied(new PersistedCallback(e => third.TrySetResult(e)));
         Assert.NotNull(await third.Task.WaitAsync(TestContext.Current.CancellationToken));
         await persistence.DisposeAsync();
         log.Dispose();
