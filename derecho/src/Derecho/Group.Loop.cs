@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Derecho.Membership;
@@ -31,6 +32,13 @@ public sealed partial class Group
     private readonly HashSet<PeerConnection> _dirty = [];
     private readonly List<MemberOutput> _outputs = [];
     private DateTimeOffset _armedDeadline = DateTimeOffset.MaxValue;
+
+    /// <summary>When the loop last carried out a round's outputs (a <see cref="Stopwatch"/> timestamp; see <see cref="KeepAlive"/>).</summary>
+    private long _lastRoundAt = Stopwatch.GetTimestamp();
+
+    /// <summary>The connections to the other members of the current view, for <see cref="KeepAlive"/> (published by the loop).</summary>
+    private volatile PeerConnection[] _aliveTargets = [];
+    private bool _aliveTargetsChanged;
     private (FrameType Type, ReadOnlyMemory<byte> Body, ReadOnlyMemory<byte> Tail, ReadOnlyMemory<byte> Header)? _lastFramed;
 
     /// <summary>Queues an input for the event loop; false once the member is disposed or its loop failed.</summary>
@@ -193,6 +201,9 @@ public sealed partial class Group
             case DirectSendInput direct:
                 SendDirectNow(direct);
                 break;
+            case AliveInput alive when _connections.TryGetValue(alive.Connection, out var from):
+                _member.Alive(from);
+                break;
             case PersistedInput persisted:
                 _member.ReportPersisted(persisted.Shard, persisted.ViewId, persisted.Count);
                 break;
@@ -276,6 +287,7 @@ public sealed partial class Group
             current.Close("replaced by a newer incarnation");
             _sendConnections[node] = connection;
         }
+        _aliveTargetsChanged = true;
         // Bodies that waited for a connection to this node go first, in their order.
         var target = _sendConnections[node];
         foreach (var (waitingEndpoint, waiting) in _waitingForConnect.ToList())
@@ -336,6 +348,7 @@ public sealed partial class Group
 
     private void Forget(PeerConnection connection)
     {
+        _aliveTargetsChanged = true;
         var node = connection.Remote.NodeId;
         if (_sendConnections.TryGetValue(node, out var current) && current == connection)
         {
@@ -497,6 +510,39 @@ public sealed partial class Group
         _outputs.Clear();
         _pendingSendCount = _pendingSends.Count;
         Rearm();
+        if (_aliveTargetsChanged && _member.View is { } view)
+        {
+            _aliveTargetsChanged = false;
+            _aliveTargets = [.. view.Members.Where(m => m.NodeId != NodeId && _sendConnections.ContainsKey(m.NodeId)).Select(m => _sendConnections[m.NodeId])];
+        }
+        Volatile.Write(ref _lastRoundAt, Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>
+    /// The keep-alive thread, apart from the event loop as Derecho's heartbeat thread is apart from its predicate
+    /// thread: when the loop has not finished a round for two heartbeat intervals (a handler that takes long, such as
+    /// the first view's replicas and logs; or no thread free to run it on a loaded machine), it sends an
+    /// <see cref="FrameType.Alive"/> frame to every other member each interval, so that they do not take this
+    /// member's busy loop for its failure. For at most <see cref="Member.MaxUnreadDiscount"/> suspicion timeouts of
+    /// a quiet loop: a member whose loop is stuck for good is suspected.
+    /// </summary>
+    private void KeepAlive()
+    {
+        var interval = _options.HeartbeatInterval;
+        var limit = Member.MaxUnreadDiscount * _options.SuspicionTimeout;
+        while (Volatile.Read(ref _loopState) != LoopClosed && !_stopped.Task.IsCompleted)
+        {
+            Thread.Sleep(interval);
+            var quiet = Stopwatch.GetElapsedTime(Volatile.Read(ref _lastRoundAt));
+            if (quiet < 2 * interval || quiet > limit)
+            {
+                continue;
+            }
+            foreach (var connection in _aliveTargets)
+            {
+                connection.SendNow(FrameType.Alive, []);
+            }
+        }
     }
 
     private void Deliver(Delivery delivery)
@@ -521,6 +567,7 @@ public sealed partial class Group
     /// <summary>The transport's side of an installed view, before anything is sent in it.</summary>
     private void PrepareConnections(View view)
     {
+        _aliveTargetsChanged = true;
         foreach (var member in view.Members)
         {
             if (view.Joined.Contains(member.NodeId))
@@ -618,6 +665,8 @@ public sealed partial class Group
     }
 
     private sealed record PersistedInput(int Shard, int ViewId, long Count) : Input;
+
+    private sealed record AliveInput(PeerConnection Connection) : Input;
 
     private sealed record SendInput(int Shard, ReadOnlyMemory<byte> Payload, bool Inline) : Input
     {

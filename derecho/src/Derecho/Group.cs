@@ -250,6 +250,7 @@ public sealed partial class Group : IAsyncDisposable
         SstEndPoint = _transport.Listen(_options.SstEndPoint);
         GmsEndPoint = _transport.Listen(_options.GmsEndPoint);
         _logger.Listening(NodeId, SstEndPoint.ToString(), GmsEndPoint.ToString());
+        new Thread(KeepAlive) { IsBackground = true, Name = $"derecho keep-alive node {NodeId}" }.Start();
         var memberOptions = new MemberOptions
         {
             NodeId = _options.LocalId,
@@ -357,6 +358,10 @@ public sealed partial class Group : IAsyncDisposable
             {
                 group._bulkFrames.Enqueue(new FrameInput(connection, payload));
                 group.RunLoopHere();
+            }
+            else if (type == FrameType.Alive)
+            {
+                group.Post(new AliveInput(connection));
             }
             else if (type == FrameType.Direct && group._handlers.DirectReceived is { } direct)
             {

@@ -165,6 +165,19 @@ public sealed partial class Member : IDeliverySink
         AfterInput();
     }
 
+    /// <summary>
+    /// Peer <paramref name="from"/>'s process runs though its protocol is busy (the host's keep-alive, sent apart
+    /// from its event loop): a member of the view already heard from counts as heard from again, for suspicion by
+    /// timeout. Nothing else changes.
+    /// </summary>
+    public void Alive(uint from)
+    {
+        if (Status == MemberStatus.Active && RankInView(from) >= 0 && _lastHeard.ContainsKey(from))
+        {
+            _lastHeard[from] = _time.GetUtcNow();
+        }
+    }
+
     /// <summary>Time passed: heartbeats, suspicion by timeout, join retries. Call it at <see cref="NextDeadline"/>.</summary>
     public void Tick() => Tick(_time.GetUtcNow());
 

@@ -28,6 +28,13 @@ public enum FrameType : byte
     /// state transfer (<see cref="Group.SendDirect(uint, ReadOnlyMemory{byte})"/>).
     /// </summary>
     Direct = 5,
+
+    /// <summary>
+    /// Evidence of life without a body, sent from a thread of its own while the sender's event loop is busy (a long
+    /// handler) or starved: the receiver counts it as hearing from the sender, as Derecho's heartbeat thread is
+    /// apart from its predicate thread.
+    /// </summary>
+    Alive = 6,
 }
 
 /// <summary>

@@ -227,6 +227,34 @@ public sealed class PeerConnection : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sends a small frame at once from any thread, behind the frames already flushed (not those appended since the
+    /// last <see cref="Flush"/>, which stay the sending thread's): evidence of life while the thread that owns this
+    /// connection's sends is busy.
+    /// </summary>
+    public void SendNow(FrameType type, ReadOnlySpan<byte> payload)
+    {
+        if (IsClosed)
+        {
+            return;
+        }
+        var frame = Frame.Encode(type, payload);
+        Interlocked.Add(ref _pendingBytes, frame.Length);
+        lock (_gate)
+        {
+            _control.Enqueue(new Outgoing(null, frame, default, default));
+            if (_sending)
+            {
+                return;
+            }
+            _sending = true;
+        }
+        if (!SendWaiting())
+        {
+            _wakeIoThread();
+        }
+    }
+
     /// <summary>Closes the connection (idempotent); the handler hears of it once, with <paramref name="reason"/>.</summary>
     public void Close(string reason)
     {

@@ -56,6 +56,43 @@ public sealed class StallTests
     [InlineData(1u)]
     [InlineData(2u)]
     [InlineData(3u)]
+    public void A_member_whose_loop_is_busy_but_whose_keep_alives_go_out_costs_nobody(uint stalled)
+    {
+        // The whole member stalls (no ticks, no reads, no rows) but its host's keep-alive thread runs: the stall that
+        // stops a view of two without it (see the test above) costs nobody, at every step of the join.
+        var failures = new List<string>();
+        foreach (var start in Steps(0, 400, 50))
+        {
+            foreach (var stall in new[] { 1500, 2500 })
+            {
+                var run = new StalledRun(stalled, start, stall, tickFirst: false) { AliveDuringStall = true };
+                run.Run();
+                if (run.Outcome() is { } failure)
+                {
+                    failures.Add($"member {stalled} stalled {stall} ms from {start} ms with keep-alives: {failure}");
+                }
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures.Take(5)));
+    }
+
+    [Fact]
+    public void Keep_alives_end_so_a_member_stuck_for_good_is_still_suspected()
+    {
+        // Member 3 stops running at 3 s, in a view of three; its keep-alives stop after MaxUnreadDiscount timeouts, and
+        // a suspicion timeout later the others remove it.
+        var run = new StalledRun(stalled: 3, stallStartMs: 3000, stallMs: RunMs, tickFirst: false) { AliveDuringStall = true };
+        run.Run();
+        var view = run.Members[1].View!;
+        Assert.Equal("1,2", string.Join(',', view.Members.Select(m => m.NodeId)));
+        var removedAt = run.InstalledAt[1][^1];
+        Assert.InRange(removedAt - 3000, (Member.MaxUnreadDiscount + 1) * 1000, ((Member.MaxUnreadDiscount + 1) * 1000) + 500);
+    }
+
+    [Theory]
+    [InlineData(1u)]
+    [InlineData(2u)]
+    [InlineData(3u)]
     public void A_member_whose_reader_lags_while_it_ticks_suspects_nobody_for_it(uint stalled)
     {
         // Once all three are in one view (from 120 ms), the member's loop runs (its heartbeats go out) but its reader is
@@ -208,6 +245,12 @@ public sealed class StallTests
         /// <summary>Only the member's reader stalls: it ticks on (its rows go out) but reads nothing meanwhile.</summary>
         public bool ReaderOnly { get; init; }
 
+        /// <summary>
+        /// Whether a stalled member's host sends keep-alives meanwhile (every 50 ms for up to
+        /// <see cref="Member.MaxUnreadDiscount"/> suspicion timeouts; an empty body stands for one here).
+        /// </summary>
+        public bool AliveDuringStall { get; init; }
+
         /// <summary>Whether a reader-only stall is told to the member (<see cref="Member.Tick(DateTimeOffset)"/>).</summary>
         public bool ReportReadLag { get; init; } = true;
 
@@ -260,6 +303,13 @@ public sealed class StallTests
                     }
                     if (id == stalled && now >= stallStartMs && now < stallStartMs + stallMs)
                     {
+                        if (AliveDuringStall && (now - stallStartMs) % 50 == 0 && now - stallStartMs <= Member.MaxUnreadDiscount * 1000)
+                        {
+                            foreach (var other in Members.Keys.Where(o => o != id))
+                            {
+                                _inboxes[other].Enqueue((id, ReadOnlyMemory<byte>.Empty));
+                            }
+                        }
                         if (ReaderOnly && member.Status != MemberStatus.Stopped && _time.GetUtcNow() >= member.NextDeadline)
                         {
                             var readUntil = Epoch + TimeSpan.FromMilliseconds(stallStartMs);
@@ -289,6 +339,11 @@ public sealed class StallTests
                     for (var waiting = inbox.Count; waiting > 0; waiting--)
                     {
                         var (from, body) = inbox.Dequeue();
+                        if (body.IsEmpty)
+                        {
+                            member.Alive(from);
+                            continue;
+                        }
                         LastReceived[(from, id)] = now;
                         member.Receive(from, body);
                         Drain(id, now);
