@@ -70,6 +70,30 @@ public sealed class ReplicatedGroupTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Calls_of_every_size_around_a_full_batch_are_answered_and_applied_alike()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await RpcCluster.StartAsync(3, null, [ReplicatedType.Of(context => new KvStore(context))], ct);
+        // Values from empty to past the shard's small-message size (10 KB): calls share open batches that grow,
+        // fill and are sealed, one call fills a batch alone, larger ones go unbatched; all are in flight at once.
+        int[] sizes = [0, 1, 100, 1000, 2000, 5000, 9000, 10100, 10150, 10200, 10240, 12000, 30000];
+        var values = Enumerable.Range(0, 4 * sizes.Length).Select(i => Enumerable.Repeat((byte)i, sizes[i % sizes.Length]).ToArray()).ToList();
+        var calls = values.Select((value, i) => new KvStore.OrderedCalls(cluster[(uint)(i % 3)]).Put($"key{i}", value, ct)).ToList();
+        foreach (var call in calls)
+        {
+            var replies = await call.GetAllAsync();
+            Assert.Equal([0u, 1u, 2u], replies.Keys.Order());
+            Assert.All(replies.Values, Assert.True);
+        }
+        var hashes = await cluster.StateHashesAsync(ReplicatedGroup.SubgroupOf<KvStore>(0), ct);
+        Assert.Single(hashes.Values.Distinct());
+        for (var i = 0; i < values.Count; i++)
+        {
+            Assert.Equal(values[i], await new KvStore.P2PCalls(cluster[0], (uint)(i % 3)).GetAsync($"key{i}", ct));
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Bad_calls_get_clear_errors()
     {
         var ct = TestContext.Current.CancellationToken;
