@@ -481,6 +481,12 @@ public sealed partial class Group
             connection.Flush();
         }
         _dirty.Clear();
+        if (_aliveTargetsChanged && _member.View is { } view)
+        {
+            // Before the handlers: a long first-view handler is what the keep-alives are for.
+            _aliveTargetsChanged = false;
+            _aliveTargets = [.. view.Members.Where(m => m.NodeId != NodeId && _sendConnections.ContainsKey(m.NodeId)).Select(m => _sendConnections[m.NodeId])];
+        }
         foreach (var output in _outputs)
         {
             switch (output)
@@ -510,11 +516,6 @@ public sealed partial class Group
         _outputs.Clear();
         _pendingSendCount = _pendingSends.Count;
         Rearm();
-        if (_aliveTargetsChanged && _member.View is { } view)
-        {
-            _aliveTargetsChanged = false;
-            _aliveTargets = [.. view.Members.Where(m => m.NodeId != NodeId && _sendConnections.ContainsKey(m.NodeId)).Select(m => _sendConnections[m.NodeId])];
-        }
         Volatile.Write(ref _lastRoundAt, Stopwatch.GetTimestamp());
     }
 
