@@ -64,9 +64,9 @@ public sealed record PersistenceOptions
     /// <c>PERS/syncs_in_flight</c>): while one batch syncs, the next is written and its sync started, and the persisted
     /// counter advances in order over the completed ones. With 1 (the default), a replica commits on its own thread
     /// whenever it has nothing more to run (one sync at a time, no hand-over to a commit thread): what is delivered
-    /// during a sync waits in the replica's queue and shares the next commit. On this project's 2-core machine that
-    /// took 40 % less member CPU per durable put than 4 at 64 in flight (a sync costs CPU in a paravirtualized guest,
-    /// and overlapping syncs meant smaller batches; see <c>derecho/bench/RESULTS.md</c>).
+    /// during a sync waits in the replica's queue and shares the next commit. On this project's loaded 2-core machine
+    /// that took less member CPU per durable put than 4 in most alternated runs (a sync costs CPU in a paravirtualized
+    /// guest, and overlapping syncs make smaller batches; see <c>derecho/bench/RESULTS.md</c>).
     /// </summary>
     public int SyncsInFlight { get; init; } = DefaultSyncsInFlight;
 
