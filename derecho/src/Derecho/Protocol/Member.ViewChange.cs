@@ -366,7 +366,10 @@ public sealed partial class Member
         else if (endingView == _view.Id && _table.TrimFits(message.Proposal.Trim))
         {
             Heard(from);
-            ApplyCommit(message.Proposal, admitJoiners: false);
+            // A leader that committed a view without itself (it adopted a proposal that removed it) stops at once
+            // and welcomes nobody: its state may lack what the trim keeps. The survivors welcome the joiners instead
+            // (a joiner installs the first welcome), or the new view would count members that never learn of it.
+            ApplyCommit(message.Proposal, admitJoiners: !Array.Exists(message.Proposal.Members, m => m.NodeId == from));
         }
     }
 
