@@ -39,8 +39,11 @@ public sealed class SimulationTests
     /// which removed it and admitted two joiners; it committed and stopped without welcoming them, so the new view
     /// counted two members that never learned of it and lost its majority.
     /// </summary>
+    /// 29230: a healed partition's minority leader had its proposal adopted by the majority's next leader (safe: it
+    /// might have been committed), which left no majority alive; the group recovers once its contact is restarted.
     [Theory]
     [InlineData(10675)]
+    [InlineData(29230)]
     public void Seeds_that_once_failed_stay_safe_and_live(int seed) => new GroupSimulation(seed).Run();
 
     [Fact]
