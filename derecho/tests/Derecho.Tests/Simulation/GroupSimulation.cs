@@ -275,11 +275,11 @@ internal sealed class GroupSimulation
         var incarnation = _current.TryGetValue(id, out var earlier) ? earlier.Incarnation + 1 : 1;
         Member member;
         var contacts = _current.Values.Where(n => !n.Crashed && n.NodeId != id && n.Member.Status == MemberStatus.Active).ToList();
-        if (join && contacts.Count == 0 && id == 1 && _logs.Count > 0)
+        if (join && contacts.Count == 0 && id == 1)
         {
             // A total failure (every member stopped, say after a safe but unlucky adoption of a proposal that left no
             // majority alive): the operator restarts the contact as a fresh group, numbered past every view so far.
-            var firstViewId = _logs.SelectMany(l => l.Views).Select(v => v.Id).DefaultIfEmpty(-1).Max() + 1;
+            var firstViewId = _logs.SelectMany(l => l.Views).Max(v => v.Id) + 1;
             member = Member.StartGroup(Options(id, incarnation) with { FirstViewId = firstViewId }, _time);
             Log($"fresh group from view {firstViewId}: no member is active");
         }

@@ -37,10 +37,10 @@ public sealed class SimulationTests
     /// <summary>
     /// Seeds found failing by the long sweeps, kept once fixed. 10675: a leader adopted its predecessor's proposal,
     /// which removed it and admitted two joiners; it committed and stopped without welcoming them, so the new view
-    /// counted two members that never learned of it and lost its majority.
+    /// counted two members that never learned of it and lost its majority. 29230: a healed partition's minority
+    /// leader had its proposal adopted by the majority's next leader (safe: it might have been committed), which left
+    /// no majority alive; the group recovers once its contact is restarted.
     /// </summary>
-    /// 29230: a healed partition's minority leader had its proposal adopted by the majority's next leader (safe: it
-    /// might have been committed), which left no majority alive; the group recovers once its contact is restarted.
     [Theory]
     [InlineData(10675)]
     [InlineData(29230)]
