@@ -83,11 +83,11 @@ public sealed partial class Group
         // pool thread (a send made in the continuation of the one before), the loop runs on that same thread next.
         if (Volatile.Read(ref _loopState) == LoopFree && Interlocked.Exchange(ref _loopRequested, 1) == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static group =>
+            WorkLane.Shared.Queue(static group =>
             {
                 Volatile.Write(ref group._loopRequested, 0);
                 group.RunLoopHere();
-            }, this, preferLocal: Thread.CurrentThread.IsThreadPoolThread);
+            }, this);
         }
     }
 

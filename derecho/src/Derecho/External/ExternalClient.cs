@@ -288,13 +288,13 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
         FailAll(new RpcException(RpcError.Stopped, "no member of the group could be reached"));
     }
 
-    private void FailAll(Exception error)
+    private void FailAll(Exception error) => WorkLane.Shared.Queue(static failed =>
     {
-        foreach (var call in _calls.Values)
+        foreach (var call in failed.Calls)
         {
-            call.Reply.TrySetException(error);
+            call.Reply.TrySetException(failed.Error);
         }
-    }
+    }, (Calls: _calls.Values.ToArray(), Error: error));
 
     private void OnMessage(ReadOnlyMemory<byte> payload)
     {
@@ -305,13 +305,21 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
                 OnView(ref reader);
                 break;
             case RpcKind.ClientReply:
-                OnReply(ref reader);
-                break;
             case RpcKind.ClientReplies:
-                while (!reader.AtEnd)
+                var settled = new List<(ClientCall Call, List<(uint Node, RpcReply Reply)> Replies)>();
+                do
                 {
-                    OnReply(ref reader);
+                    OnReply(ref reader, settled);
                 }
+                while (reader.Kind == RpcKind.ClientReplies && !reader.AtEnd);
+                // One work item completes the calls one message settled; their awaiters run there, one after another.
+                WorkLane.Shared.Queue(static settled =>
+                {
+                    foreach (var (call, replies) in settled)
+                    {
+                        call.Reply.TrySetResult(replies);
+                    }
+                }, settled);
                 break;
             case RpcKind.Notification:
                 var key = (reader.UInt16(), reader.UInt16(), reader.UInt16());
@@ -325,8 +333,8 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
         }
     }
 
-    /// <summary>The replies of one call: its id, then each member's reply.</summary>
-    private void OnReply(ref RpcMessageReader reader)
+    /// <summary>The replies of one call: its id, then each member's reply (added to <paramref name="settled"/> if the call still waits).</summary>
+    private void OnReply(ref RpcMessageReader reader, List<(ClientCall Call, List<(uint Node, RpcReply Reply)> Replies)> settled)
     {
         var id = reader.Call();
         var count = reader.Int32();
@@ -337,7 +345,7 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
         }
         if (_calls.TryGetValue(id, out var call))
         {
-            call.Reply.TrySetResult(replies);
+            settled.Add((call, replies));
         }
     }
 
@@ -378,7 +386,8 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
     {
         public ReadOnlyMemory<byte> Request { get; } = request;
 
-        public TaskCompletionSource<List<(uint Node, RpcReply Reply)>> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>Completed only on the <see cref="WorkLane"/>, so its awaiters run there, never on a connection's thread.</summary>
+        public TaskCompletionSource<List<(uint Node, RpcReply Reply)>> Reply { get; } = new();
     }
 
     private sealed class Events(ExternalClient client) : ITransportHandler

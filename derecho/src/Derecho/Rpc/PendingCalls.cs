@@ -47,10 +47,17 @@ internal readonly record struct RpcReply(RpcError? Error, ReadOnlyMemory<byte> R
     }
 }
 
-/// <summary>A call this process made and waits on.</summary>
-internal abstract class PendingCall(CallId id)
+/// <summary>
+/// A call this process made and waits on. Once settled it is handed to the <see cref="WorkLane"/>
+/// (<see cref="SettledCalls"/>), where its awaiters run: never on the thread that brought the reply (an event loop,
+/// a connection's thread).
+/// </summary>
+internal abstract class PendingCall(CallId id) : IThreadPoolWorkItem
 {
     public CallId Id { get; } = id;
+
+    /// <summary>The next call settled in the same batch (<see cref="SettledCalls"/>).</summary>
+    internal PendingCall? NextSettled { get; set; }
 
     /// <summary>The cancellation watching the call; disposed when the call leaves the table.</summary>
     public IDisposable? Watch { get; set; }
@@ -65,21 +72,35 @@ internal abstract class PendingCall(CallId id)
     public abstract bool OnView(View view);
 
     public abstract void Fail(Exception error);
+
+    /// <summary>Completes what the call's awaiters wait on; they run on this thread (a lane thread).</summary>
+    protected abstract void RunAwaiters();
+
+    /// <summary>Completes this call and those settled with it, one after another.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        for (var call = this; call is not null;)
+        {
+            var next = call.NextSettled;
+            call.NextSettled = null;
+            call.RunAwaiters();
+            call = next;
+        }
+    }
 }
 
 /// <summary>
 /// An ordered call: waits for its delivery (which fixes the shard's members), then for each member's reply. The
 /// replies are kept in an array; the per-member awaitables of <see cref="Members"/> are made only when asked for,
 /// so a caller that waits for all replies at once (<see cref="QueryResults{T}.GetAllAsync"/>) pays one completion.
-/// That completion runs its awaiters on the thread pool, never on the thread that brought the last reply (an event
-/// loop, a connection's thread); the calls settled together by one message of replies complete in one work item
-/// (<see cref="SettledCalls"/>), so a batch of calls wakes one pool thread, not one per call.
+/// That completion runs its awaiters on the work lane; the calls settled together by one message of replies complete
+/// in one work item (<see cref="SettledCalls"/>).
 /// </summary>
-internal sealed class OrderedPendingCall(CallId id) : PendingCall(id), IOrderedReplies, IThreadPoolWorkItem
+internal sealed class OrderedPendingCall(CallId id) : PendingCall(id), IOrderedReplies
 {
     private readonly Lock _gate = new();
 
-    // Completed only by Execute, on a pool thread: its awaiters run there, one after another.
+    // Completed only by RunAwaiters, on a lane thread: its awaiters run there, one after another.
     private readonly TaskCompletionSource _allReplied = new();
     private uint[]? _members;
     private MemberReply[]? _replies;
@@ -90,9 +111,6 @@ internal sealed class OrderedPendingCall(CallId id) : PendingCall(id), IOrderedR
     private Action? _whenAllReplied;
     private int _remaining;
     private bool _settled;
-
-    /// <summary>The next call settled in the same batch (<see cref="SettledCalls"/>).</summary>
-    internal OrderedPendingCall? NextSettled { get; set; }
 
     public Task<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> Members
     {
@@ -246,17 +264,7 @@ internal sealed class OrderedPendingCall(CallId id) : PendingCall(id), IOrderedR
         _ordered!.TrySetResult(_awaitables.ToDictionary(p => p.Key, p => p.Value.Task));
     }
 
-    /// <summary>Completes <see cref="AllReplied"/> and those settled with it, running their awaiters (a pool thread).</summary>
-    void IThreadPoolWorkItem.Execute()
-    {
-        for (var call = this; call is not null;)
-        {
-            var next = call.NextSettled;
-            call.NextSettled = null;
-            call._allReplied.TrySetResult();
-            call = next;
-        }
-    }
+    protected override void RunAwaiters() => _allReplied.TrySetResult();
 
     /// <summary>Under the lock: every reply is in (or the call failed).</summary>
     private void SetAllReplied()
@@ -311,7 +319,11 @@ internal readonly record struct MemberReply(uint Node, RpcReply Reply, Exception
 /// <summary>A P2P call to one member.</summary>
 internal sealed class P2PPendingCall(CallId id, uint target) : PendingCall(id)
 {
-    private readonly TaskCompletionSource<ReadOnlyMemory<byte>> _reply = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Completed only by RunAwaiters, on a lane thread.
+    private readonly TaskCompletionSource<ReadOnlyMemory<byte>> _reply = new();
+    private ReadOnlyMemory<byte> _result;
+    private Exception? _failure;
+    private int _settled;
 
     public Task<ReadOnlyMemory<byte>> Reply => _reply.Task;
 
@@ -319,27 +331,40 @@ internal sealed class P2PPendingCall(CallId id, uint target) : PendingCall(id)
     {
         if (node == target)
         {
-            _ = reply.Error is null ? _reply.TrySetResult(reply.Result) : _reply.TrySetException(reply.ToException(node));
+            Settle(reply.Result, reply.Error is null ? null : reply.ToException(node));
         }
-        return _reply.Task.IsCompleted;
+        return Volatile.Read(ref _settled) != 0;
     }
 
     public override bool OnView(View view)
     {
         if (view.RankOf(target) < 0)
         {
-            _reply.TrySetException(new MemberRemovedException(target));
+            Settle(default, new MemberRemovedException(target));
         }
-        return _reply.Task.IsCompleted;
+        return Volatile.Read(ref _settled) != 0;
     }
 
-    public override void Fail(Exception error) => _reply.TrySetException(error);
+    public override void Fail(Exception error) => Settle(default, error);
+
+    protected override void RunAwaiters() => _ = _failure is null ? _reply.TrySetResult(_result) : _reply.TrySetException(_failure);
+
+    /// <summary>The first outcome settles the call; later ones are dropped.</summary>
+    private void Settle(ReadOnlyMemory<byte> result, Exception? failure)
+    {
+        if (Interlocked.CompareExchange(ref _settled, 1, 0) == 0)
+        {
+            _result = result;
+            _failure = failure;
+            SettledCalls.Add(this);
+        }
+    }
 }
 
 /// <summary>
-/// Hands ordered calls whose every reply is in to the thread pool, where their awaiters run. A thread that handles
-/// one message carrying many replies gathers the calls it settles (<see cref="Gather"/> … <see cref="Release"/>)
-/// and hands them over as one work item; a call settled elsewhere goes alone.
+/// Hands settled calls to the <see cref="WorkLane"/>, where their awaiters run. A thread that handles one message
+/// carrying many replies gathers the calls it settles (<see cref="Gather"/> … <see cref="Release"/>) and hands them
+/// over as one work item; a call settled elsewhere goes alone.
 /// </summary>
 internal static class SettledCalls
 {
@@ -347,10 +372,10 @@ internal static class SettledCalls
     private static bool t_gathering;
 
     [ThreadStatic]
-    private static OrderedPendingCall? t_first;
+    private static PendingCall? t_first;
 
     [ThreadStatic]
-    private static OrderedPendingCall? t_last;
+    private static PendingCall? t_last;
 
     /// <summary>Starts gathering on this thread; false when it already gathers (the outer gathering releases).</summary>
     public static bool Gather()
@@ -363,7 +388,7 @@ internal static class SettledCalls
         return true;
     }
 
-    /// <summary>Hands the calls gathered on this thread to the pool in one work item, and stops gathering.</summary>
+    /// <summary>Hands the calls gathered on this thread to the lane in one work item, and stops gathering.</summary>
     public static void Release()
     {
         var first = t_first;
@@ -371,16 +396,16 @@ internal static class SettledCalls
         t_first = t_last = null;
         if (first is not null)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(first, preferLocal: false);
+            WorkLane.Shared.Queue(first);
         }
     }
 
-    /// <summary>A call settled: into this thread's gathering, or to the pool at once.</summary>
-    public static void Add(OrderedPendingCall call)
+    /// <summary>A call settled: into this thread's gathering, or to the lane at once.</summary>
+    public static void Add(PendingCall call)
     {
         if (!t_gathering)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(call, preferLocal: false);
+            WorkLane.Shared.Queue(call);
         }
         else if (t_last is { } last)
         {

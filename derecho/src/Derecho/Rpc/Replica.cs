@@ -411,7 +411,7 @@ internal sealed class Replica
         return true;
     }
 
-    private void ScheduleDrain() => ThreadPool.UnsafeQueueUserWorkItem(static replica => _ = replica.DrainAsync(), this, preferLocal: false);
+    private void ScheduleDrain() => WorkLane.Shared.Queue(static replica => _ = replica.DrainAsync(), this);
 
     /// <summary>Runs one item; a failure goes to its caller, never further.</summary>
     private async ValueTask RunSafelyAsync(Work work)
