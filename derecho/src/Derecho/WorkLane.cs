@@ -9,8 +9,10 @@ namespace Derecho;
 /// asks for one more worker each time a worker takes an item, so a steady trickle of small items keeps waking threads
 /// that find nothing to do; on a paravirtualized machine each such wake-up costs tens of microseconds, about a quarter
 /// of an ordered call's CPU. This lane wakes a worker only when none is awake, and adds one only when the queue has not
-/// moved for a while (20 ms for <see cref="Shared"/>) behind an item that blocks (a handler waiting on a lock, an awaiter
-/// that waits synchronously for another call), so blocking work slows the lane but never deadlocks it.
+/// moved for a while behind an item that blocks (a handler waiting on a lock, an awaiter that waits synchronously for
+/// another call), so blocking work slows the lane but never deadlocks it. For <see cref="Shared"/> that while is
+/// 100 ms, well above the time a thread of a loaded machine waits for a processor (a shorter one starts threads that
+/// only compete for it).
 /// </summary>
 #pragma warning disable CA1001 // A lane lives as long as its process: its threads, semaphore and watchdog with it.
 internal sealed class WorkLane
@@ -42,12 +44,11 @@ internal sealed class WorkLane
         _name = name;
         _stallTicks = (long)(stallThreshold.TotalSeconds * Stopwatch.Frequency);
         _idleExit = idleExit;
-        var period = stallThreshold * 5;
-        _watchdog = new Timer(static lane => ((WorkLane)lane!).CheckStalled(), this, period, period);
+        _watchdog = new Timer(static lane => ((WorkLane)lane!).CheckStalled(), this, stallThreshold, stallThreshold);
     }
 
     /// <summary>The lane every group in this process shares.</summary>
-    public static WorkLane Shared { get; } = new("derecho-work", TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(5));
+    public static WorkLane Shared { get; } = new("derecho-work", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5));
 
     /// <summary>Threads the lane has now (tests watch it grow under blocking work).</summary>
     public int Threads => Volatile.Read(ref _threads);
