@@ -12,7 +12,7 @@ public sealed partial class Group
 {
     private const int MaxInputsPerBatch = 4096;
 
-    /// <summary>Rounds a thread runs the loop for before it hands the loop to the thread pool and goes back to its own work.</summary>
+    /// <summary>Rounds a thread runs the loop for before it hands the loop to the work lane and goes back to its own work.</summary>
     private const int MaxRoundsPerTurn = 16;
 
     private const int LoopFree = 0;
@@ -64,7 +64,7 @@ public sealed partial class Group
     }
 
     /// <summary>
-    /// Queues an input and has a thread-pool thread run the loop unless one runs it: for the application's calls,
+    /// Queues an input and has a thread of the <see cref="WorkLane"/> run the loop unless one runs it: for the application's calls,
     /// so that sends made one after another leave as one batch rather than one frame each.
     /// </summary>
     private bool PostAndRequest(Input input)
@@ -80,7 +80,7 @@ public sealed partial class Group
     private void RequestLoop()
     {
         // A thread running the loop looks at the queue again after it lets go, so it needs no second thread. From a
-        // pool thread (a send made in the continuation of the one before), the loop runs on that same thread next.
+        // lane thread (a send made in the continuation of the one before), the loop runs on that same thread next.
         if (Volatile.Read(ref _loopState) == LoopFree && Interlocked.Exchange(ref _loopRequested, 1) == 0)
         {
             WorkLane.Shared.Queue(static group =>
@@ -96,7 +96,7 @@ public sealed partial class Group
 
     /// <summary>
     /// Runs the event loop on the calling thread if no other thread runs it, until no input waits (or for a bounded
-    /// number of rounds, then a thread-pool thread takes over). Whoever holds the loop is the only thread that
+    /// number of rounds, then a lane thread takes over). Whoever holds the loop is the only thread that
     /// touches the protocol core and the connection tables, so a frame is handled on the thread that read it
     /// whenever the loop is free: no hand-off, no wake-up of another thread.
     /// </summary>

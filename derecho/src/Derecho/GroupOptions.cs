@@ -92,8 +92,8 @@ public sealed record GroupOptions
     /// <summary>
     /// Lets <see cref="Group.SendAsync(ReadOnlyMemory{byte}, CancellationToken)"/> run the event loop on the calling
     /// thread when no other send of this member is in flight and no other thread runs the loop: a lone message then
-    /// leaves at once instead of after a thread-pool hop (sends made while others are in flight still go through
-    /// the pool, so that they leave batched). The loop may then deliver messages and complete sends on the caller's
+    /// leaves at once instead of after a hop to the work lane (sends made while others are in flight still go
+    /// through the lane, so that they leave batched). The loop may then deliver messages and complete sends on the caller's
     /// thread before <c>SendAsync</c> returns: only for callers that hold no lock a handler might need. Off by default.
     /// </summary>
     public bool SendOnCallingThread { get; init; }

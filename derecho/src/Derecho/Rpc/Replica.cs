@@ -38,12 +38,12 @@ internal delegate void ReplySink(CallId id, RpcReply reply);
 /// <summary>
 /// The local replica of one shard: its object and a queue of work run one item at a time, so that ordered calls
 /// run in the shard's total order and P2P reads see a state between two of them. One thread at a time owns the
-/// replica and runs its work: a thread-pool thread draining the queue, or, when the replica is idle (nothing
+/// replica and runs its work: a thread of the <see cref="WorkLane"/> draining the queue, or, when the replica is idle (nothing
 /// queued, nothing running), the thread that brings a call (<see cref="RunOrEnqueue"/>: the group's event loop
 /// delivering an ordered call, a connection's thread receiving a P2P call), which then runs it at once and saves
 /// the hand-over to another thread. A handler that does not complete at once (it awaits, say, a call to another
 /// shard, which the event loop keeps delivering) releases that thread: the replica's later work queues behind it
-/// and runs on the pool once it completes. Calls that carry a deduplication id run once; repeats get the first
+/// and runs on the lane once it completes. Calls that carry a deduplication id run once; repeats get the first
 /// reply, also at a member that joined the shard later: the replies remembered travel with the state
 /// (<see cref="CaptureTransfer"/>).
 /// </summary>

@@ -213,7 +213,7 @@ public sealed partial class ReplicatedGroup
             BatchesDelivered++;
         }
         var first = NextCallIndex(message, calls.Count);
-        // This member's own calls that the delivery settles (replies that came before it) wake one pool thread together.
+        // This member's own calls that the delivery settles (replies that came before it) wake one lane thread together.
         var gathering = SettledCalls.Gather();
         try
         {
@@ -330,7 +330,7 @@ public sealed partial class ReplicatedGroup
                 case RpcKind.Replies:
                 {
                     // Calls relayed for clients that these replies complete answer each client in one message, and
-                    // the calls of this process they complete wake one pool thread together.
+                    // the calls of this process they complete wake one lane thread together.
                     var holding = HoldClientReplies();
                     var gathering = SettledCalls.Gather();
                     try

@@ -18,7 +18,7 @@ namespace Derecho.Rpc;
 /// member (<see cref="External.ExternalClient"/>).
 /// </summary>
 /// <remarks>
-/// Handlers run one at a time per replica, on a queue per replica on the thread pool (or, with
+/// Handlers run one at a time per replica, on a queue per replica drained by the group's work lane (or, with
 /// <see cref="ReplicatedGroupOptions.RunCallsInline"/>, at once on the thread that brings a call when the replica is
 /// idle). A handler
 /// may await calls into other shards (the handler then leaves the delivering thread, and the event loop keeps
