@@ -52,7 +52,7 @@ internal static class MessageCodec
                 writer.Bytes(m.Info.Span);
                 break;
             case JoinRedirect m:
-                writer.Byte((byte)MessageKind.JoinRedirect);
+                writer.Byte((byte)(m.Held ? MessageKind.JoinHeld : MessageKind.JoinRedirect));
                 writer.UInt(m.LeaderId);
                 writer.String(m.LeaderEndpoint);
                 break;
@@ -117,6 +117,7 @@ internal static class MessageCodec
             MessageKind.Chunk => ReadChunk(ref reader, body, tail),
             MessageKind.JoinRequest => ReadJoinRequest(ref reader),
             MessageKind.JoinRedirect => new JoinRedirect(ReadNodeId(ref reader), reader.String()),
+            MessageKind.JoinHeld => new JoinRedirect(ReadNodeId(ref reader), reader.String(), Held: true),
             MessageKind.Commit => new CommitMessage(ReadProposal(ref reader)),
             MessageKind.Welcome => new WelcomeMessage(ReadProposal(ref reader), Slice(ref reader, body)),
             _ => throw new ProtocolFormatException($"unknown message kind {(byte)kind}"),
