@@ -28,15 +28,16 @@ public sealed partial class Member
     /// <see cref="MemberOptions.FirstViewId"/>), as <see cref="StartGroup"/> would: so it also starts one when the old
     /// group answered once and then died. A live member answers every request (a redirect to the leader; the leader
     /// answers that it holds the joiner, also while it waits for a view change or an adequate view), so a joiner held
-    /// back is not starved of answers.
+    /// back is not starved of answers; each answer names the members of the answerer's view, and the member asks them
+    /// too from then on, so it follows a group that moves on past the members it knew.
     /// </summary>
     /// <remarks>
     /// Starting alone is a guess that the old group is gone: a group that is alive but unreachable from here (a
-    /// partition, before or after it answered), or that none of the known members is in any more, would go on beside
-    /// the new one. Give a wait of several suspicion timeouts, and longer than a round of the known endpoints at
-    /// <see cref="MemberOptions.JoinRetryInterval"/>. A member that must never start a group (a restarting member that
-    /// is not a restart leader) gives <see cref="Timeout.InfiniteTimeSpan"/>: it asks the endpoints in turn until one
-    /// admits it.
+    /// partition, before or after it answered), or that none of the members it knows or was told of is in any more,
+    /// would go on beside the new one. Give a wait of several suspicion timeouts, and longer than a round of the
+    /// endpoints it asks at <see cref="MemberOptions.JoinRetryInterval"/>. A member that must never start a group (a
+    /// restarting member that is not a restart leader) gives <see cref="Timeout.InfiniteTimeSpan"/>: it asks the
+    /// endpoints in turn until one admits it.
     /// </remarks>
     /// <exception cref="ArgumentException">No known endpoint, or the wait is neither positive nor infinite.</exception>
     public static Member Rejoin(MemberOptions options, IReadOnlyList<string> knownEndpoints, TimeSpan startAloneAfter, TimeProvider time)
@@ -145,6 +146,7 @@ public sealed partial class Member
         }
         _joinTarget = redirect.LeaderEndpoint;
         _joinTargetId = redirect.LeaderId;
+        LearnContacts(redirect.Members);
         if (!redirect.Held)
         {
             SendJoinRequest();
@@ -199,9 +201,31 @@ public sealed partial class Member
         }
     }
 
-    private void AnswerJoiner(ViewMember joiner, ViewMember leader, bool held) =>
+    private void AnswerJoiner(ViewMember joiner, ViewMember leader, bool held)
+    {
+        var members = _view!.Members.Select(m => m.Endpoint).ToArray();
         _outputs.Add(new SendToPeer(joiner.NodeId, joiner.Endpoint,
-            MessageCodec.Encode(new JoinRedirect(leader.NodeId, leader.Endpoint, held), _writer)));
+            MessageCodec.Encode(new JoinRedirect(leader.NodeId, leader.Endpoint, held, members), _writer)));
+    }
+
+    /// <summary>
+    /// A rejoining member asks the members of the view that answered it too, from then on: the group may move on
+    /// past the members it knew (they fail and others join) while it waits, and it must not take their silence for
+    /// the group's (see <see cref="Rejoin"/>).
+    /// </summary>
+    private void LearnContacts(string[] endpoints)
+    {
+        if (_contacts.Length == 0)
+        {
+            return;
+        }
+        var added = endpoints.Where(e => !string.IsNullOrEmpty(e) && e != _options.Endpoint && !_contacts.Contains(e)).Distinct()
+            .Take(MessageCodec.MaxMembers - _contacts.Length).ToArray();
+        if (added.Length > 0)
+        {
+            _contacts = [.. _contacts, .. added];
+        }
+    }
 
     /// <summary>
     /// Whether this leader, alone in its view, holds the pending joiners back because they would not make an

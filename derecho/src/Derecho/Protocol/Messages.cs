@@ -51,9 +51,10 @@ internal sealed record JoinRequest(ViewMember Joiner, ReadOnlyMemory<byte> Info 
 /// <summary>
 /// The contact is not the leader: ask this member instead. With <paramref name="Held"/> (kind
 /// <see cref="MessageKind.JoinHeld"/>) the leader itself answers: it holds the joiner for a later view, so the joiner
-/// asks it again at its next retry rather than at once.
+/// asks it again at its next retry rather than at once. <paramref name="Members"/> are the endpoints of the answering
+/// member's view, which a rejoining member asks too from then on.
 /// </summary>
-internal sealed record JoinRedirect(uint LeaderId, string LeaderEndpoint, bool Held = false) : ProtocolMessage;
+internal sealed record JoinRedirect(uint LeaderId, string LeaderEndpoint, bool Held, string[] Members) : ProtocolMessage;
 
 /// <summary>The proposal ending view <see cref="ViewProposal.NextViewId"/> − 1 is committed.</summary>
 internal sealed record CommitMessage(ViewProposal Proposal) : ProtocolMessage;

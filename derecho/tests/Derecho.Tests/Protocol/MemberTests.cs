@@ -149,6 +149,39 @@ public sealed class MemberTests
     }
 
     /// <summary>
+    /// The rejoining member knows only member 2, which answers naming its view and then crashes, as the leader did: the
+    /// member asks member 3 from then on and waits while it answers, and starts alone once it too is silent.
+    /// </summary>
+    [Fact]
+    public void A_rejoining_member_asks_the_members_the_answers_name_and_starts_alone_once_they_are_all_silent()
+    {
+        Form(3);
+        _members.Remove(1);
+        Add(Member.Rejoin(Options(4), ["n2"], TimeSpan.FromSeconds(2), _time));
+        Pump(4);
+        Run();
+        _members.Remove(2);
+        for (var i = 0; i < 10; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(0.5));
+            _members[4].Tick();
+            Pump(4);
+            Run();
+        }
+        Assert.Equal(MemberStatus.Joining, _members[4].Status);
+        _members.Remove(3);
+        for (var i = 0; i < 5; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(0.5));
+            _members[4].Tick();
+            Pump(4);
+            Run();
+        }
+        Assert.Equal(MemberStatus.Active, _members[4].Status);
+        Assert.Equal([4u], _members[4].View!.Members.Select(m => m.NodeId));
+    }
+
+    /// <summary>
     /// A leader alone in an inadequate view holds the rejoining member back for far longer than its wait, but answers
     /// every request: the member never starts alone, and is admitted with the third member that makes the view adequate.
     /// </summary>
