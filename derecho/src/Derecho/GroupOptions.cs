@@ -113,11 +113,15 @@ public sealed record GroupOptions
     /// <summary>
     /// A file where the member records the endpoints of every view it installs. A contact that restarts and finds
     /// other members there rejoins their group through them (as a new incarnation) instead of starting a new one;
-    /// it starts alone only when none of them answers within <see cref="RejoinWait"/>. Null: not recorded.
+    /// it starts alone only when none of them has answered for <see cref="RejoinWait"/> (from its start or from the
+    /// last answer: a group that died while it asked is given up too). Null: not recorded.
     /// </summary>
     public string? ViewFile { get; init; }
 
-    /// <summary>How long a restarted contact waits for an answer from the members of its last view before it starts alone.</summary>
+    /// <summary>
+    /// How long a restarted contact waits for an answer from the members of its last view before it starts alone,
+    /// counted again from each answer (see <see cref="Protocol.Member.Rejoin"/>).
+    /// </summary>
     public TimeSpan RejoinWait { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>

@@ -12,6 +12,7 @@ public sealed partial class Member
     private string[] _contacts = [];
     private int _nextContact;
     private DateTimeOffset _startAloneAt = DateTimeOffset.MaxValue;
+    private TimeSpan _startAloneAfter = Timeout.InfiniteTimeSpan;
     private bool _startedAlone;
 
     /// <summary>When this leader, alone in its view, began to hold joiners back (see <see cref="HoldingJoiners"/>).</summary>
@@ -21,15 +22,22 @@ public sealed partial class Member
 
     /// <summary>
     /// Creates a member that restarts after a failure and rejoins the group it was in rather than start another:
-    /// it asks the members it knew (say, those of the last view it installed) in turn to admit it. Only when none
-    /// of them has answered anything within <paramref name="startAloneAfter"/> does it start a new group alone
-    /// (view 0), as <see cref="StartGroup"/> would.
+    /// it asks the members it knew (say, those of the last view it installed) in turn to admit it. When it has heard
+    /// nothing from any member (join requests of others looking for a group aside) for
+    /// <paramref name="startAloneAfter"/>, from its start or from the last answer, it starts a new group alone (view
+    /// <see cref="MemberOptions.FirstViewId"/>), as <see cref="StartGroup"/> would: so it also starts one when the old
+    /// group answered once and then died. A live member answers every request (a redirect to the leader; the leader
+    /// answers that it holds the joiner, also while it waits for a view change or an adequate view), so a joiner held
+    /// back is not starved of answers; each answer names the members of the answerer's view, and the member asks them
+    /// too from then on, so it follows a group that moves on past the members it knew.
     /// </summary>
     /// <remarks>
     /// Starting alone is a guess that the old group is gone: a group that is alive but unreachable from here (a
-    /// partition) would go on beside the new one. Give a wait of several suspicion timeouts. A member that must
-    /// never start a group (a restarting member that is not a restart leader) gives
-    /// <see cref="Timeout.InfiniteTimeSpan"/>: it asks the endpoints in turn until one admits it.
+    /// partition, before or after it answered), or that none of the members it knows or was told of is in any more,
+    /// would go on beside the new one. Give a wait of several suspicion timeouts, and longer than a round of the
+    /// endpoints it asks at <see cref="MemberOptions.JoinRetryInterval"/>. A member that must never start a group (a
+    /// restarting member that is not a restart leader) gives <see cref="Timeout.InfiniteTimeSpan"/>: it asks the
+    /// endpoints in turn until one admits it.
     /// </remarks>
     /// <exception cref="ArgumentException">No known endpoint, or the wait is neither positive nor infinite.</exception>
     public static Member Rejoin(MemberOptions options, IReadOnlyList<string> knownEndpoints, TimeSpan startAloneAfter, TimeProvider time)
@@ -52,6 +60,7 @@ public sealed partial class Member
             _contact = contacts[0],
             _joinTarget = contacts[0],
             _startAloneAt = startAloneAfter == Timeout.InfiniteTimeSpan ? DateTimeOffset.MaxValue : time.GetUtcNow() + startAloneAfter,
+            _startAloneAfter = startAloneAfter,
         };
         member.SendJoinRequest();
         return member;
@@ -77,7 +86,19 @@ public sealed partial class Member
         _joinTargetId = null;
     }
 
-    /// <summary>Joining: retry, or start alone when rejoining and nobody answered in time.</summary>
+    /// <summary>
+    /// Rejoining with a finite wait: an answer from a peer (anything but another joiner's request) pushes the start
+    /// alone back by the wait (see <see cref="Rejoin"/>).
+    /// </summary>
+    private void HeardWhileJoining(ProtocolMessage message)
+    {
+        if (Status == MemberStatus.Joining && _startAloneAt != DateTimeOffset.MaxValue && message is not JoinRequest)
+        {
+            _startAloneAt = _time.GetUtcNow() + _startAloneAfter;
+        }
+    }
+
+    /// <summary>Joining: retry, or start alone when rejoining and nobody answered for the wait.</summary>
     private void TickJoining(DateTimeOffset now)
     {
         if (now >= _startAloneAt)
@@ -125,7 +146,11 @@ public sealed partial class Member
         }
         _joinTarget = redirect.LeaderEndpoint;
         _joinTargetId = redirect.LeaderId;
-        SendJoinRequest();
+        LearnContacts(redirect.Members);
+        if (!redirect.Held)
+        {
+            SendJoinRequest();
+        }
     }
 
     private void HandleJoinRequest(ViewMember joiner, ReadOnlySpan<byte> info)
@@ -145,12 +170,13 @@ public sealed partial class Member
         {
             if (leader >= 0)
             {
-                var target = _view!.Members[leader];
-                _outputs.Add(new SendToPeer(joiner.NodeId, joiner.Endpoint,
-                    MessageCodec.Encode(new JoinRedirect(target.NodeId, target.Endpoint), _writer)));
+                AnswerJoiner(joiner, _view!.Members[leader], held: false);
             }
             return;
         }
+        // Whatever follows (admitted at the next view change, held back, or admitted already and welcomed), the
+        // joiner hears that the leader has it, so that a rejoining member does not give up and start alone.
+        AnswerJoiner(joiner, Self, held: true);
         var rank = _view!.RankOf(joiner.NodeId);
         if (rank >= 0)
         {
@@ -172,6 +198,32 @@ public sealed partial class Member
         if (_pendingJoins[joiner.NodeId].Incarnation == joiner.Incarnation)
         {
             _joinRequestedAt[joiner.NodeId] = _time.GetUtcNow();
+        }
+    }
+
+    private void AnswerJoiner(ViewMember joiner, ViewMember leader, bool held)
+    {
+        var members = _view!.Members.Select(m => m.Endpoint).ToArray();
+        _outputs.Add(new SendToPeer(joiner.NodeId, joiner.Endpoint,
+            MessageCodec.Encode(new JoinRedirect(leader.NodeId, leader.Endpoint, held, members), _writer)));
+    }
+
+    /// <summary>
+    /// A rejoining member asks the members of the view that answered it too, from then on: the group may move on
+    /// past the members it knew (they fail and others join) while it waits, and it must not take their silence for
+    /// the group's (see <see cref="Rejoin"/>).
+    /// </summary>
+    private void LearnContacts(string[] endpoints)
+    {
+        if (_contacts.Length == 0)
+        {
+            return;
+        }
+        var added = endpoints.Where(e => !string.IsNullOrEmpty(e) && e != _options.Endpoint && !_contacts.Contains(e)).Distinct()
+            .Take(MessageCodec.MaxMembers - _contacts.Length).ToArray();
+        if (added.Length > 0)
+        {
+            _contacts = [.. _contacts, .. added];
         }
     }
 

@@ -139,13 +139,10 @@ public sealed partial class Member : IDeliverySink
             return;
         }
         var message = MessageCodec.DecodeShared(body, tail);
-        // Rejoining: any word from a peer means a group is there, so this member waits for it, however long; but a
-        // join request only means another member is looking for a group too (a total restart: each restarted member
-        // asks the others, and none may wait for the rest).
-        if (message is not JoinRequest)
-        {
-            _startAloneAt = DateTimeOffset.MaxValue;
-        }
+        // Rejoining: a word from a peer means a group is there, so this member waits on while words come; but a join
+        // request only means another member is looking for a group too (a total restart: each restarted member asks
+        // the others, and none may wait for the rest).
+        HeardWhileJoining(message);
         Handle(from, message);
         AfterInput();
     }

@@ -52,9 +52,14 @@ internal static class MessageCodec
                 writer.Bytes(m.Info.Span);
                 break;
             case JoinRedirect m:
-                writer.Byte((byte)MessageKind.JoinRedirect);
+                writer.Byte((byte)(m.Held ? MessageKind.JoinHeld : MessageKind.JoinRedirect));
                 writer.UInt(m.LeaderId);
                 writer.String(m.LeaderEndpoint);
+                writer.UInt((uint)m.Members.Length);
+                foreach (var endpoint in m.Members)
+                {
+                    writer.String(endpoint);
+                }
                 break;
             case CommitMessage m:
                 writer.Byte((byte)MessageKind.Commit);
@@ -116,7 +121,7 @@ internal static class MessageCodec
             MessageKind.Data => ReadBatch(ref reader, body),
             MessageKind.Chunk => ReadChunk(ref reader, body, tail),
             MessageKind.JoinRequest => ReadJoinRequest(ref reader),
-            MessageKind.JoinRedirect => new JoinRedirect(ReadNodeId(ref reader), reader.String()),
+            MessageKind.JoinRedirect or MessageKind.JoinHeld => ReadRedirect(ref reader, held: kind == MessageKind.JoinHeld),
             MessageKind.Commit => new CommitMessage(ReadProposal(ref reader)),
             MessageKind.Welcome => new WelcomeMessage(ReadProposal(ref reader), Slice(ref reader, body)),
             _ => throw new ProtocolFormatException($"unknown message kind {(byte)kind}"),
@@ -285,6 +290,18 @@ internal static class MessageCodec
             }
         }
         return new ViewProposal(nextViewId, members, joined, departed, trim);
+    }
+
+    private static JoinRedirect ReadRedirect(ref WireReader reader, bool held)
+    {
+        var leaderId = ReadNodeId(ref reader);
+        var leaderEndpoint = reader.String();
+        var members = new string[reader.Count(Math.Min(MaxMembers, reader.Remaining), "member count")];
+        for (var i = 0; i < members.Length; i++)
+        {
+            members[i] = reader.String();
+        }
+        return new JoinRedirect(leaderId, leaderEndpoint, held, members);
     }
 
     private static void WriteMember(WireWriter writer, ViewMember member)

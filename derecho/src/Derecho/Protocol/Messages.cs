@@ -13,6 +13,7 @@ internal enum MessageKind : byte
     JoinRedirect = 5,
     Commit = 6,
     Welcome = 7,
+    JoinHeld = 8,
 }
 
 /// <summary>A decoded message body.</summary>
@@ -47,8 +48,13 @@ internal readonly record struct ChunkHeader(int ViewId, int Stream, int SenderRa
 /// <summary>A process asks to be admitted.</summary>
 internal sealed record JoinRequest(ViewMember Joiner, ReadOnlyMemory<byte> Info = default) : ProtocolMessage;
 
-/// <summary>The contact is not the leader: ask this member instead.</summary>
-internal sealed record JoinRedirect(uint LeaderId, string LeaderEndpoint) : ProtocolMessage;
+/// <summary>
+/// The contact is not the leader: ask this member instead. With <paramref name="Held"/> (kind
+/// <see cref="MessageKind.JoinHeld"/>) the leader itself answers: it holds the joiner for a later view, so the joiner
+/// asks it again at its next retry rather than at once. <paramref name="Members"/> are the endpoints of the answering
+/// member's view, which a rejoining member asks too from then on.
+/// </summary>
+internal sealed record JoinRedirect(uint LeaderId, string LeaderEndpoint, bool Held, string[] Members) : ProtocolMessage;
 
 /// <summary>The proposal ending view <see cref="ViewProposal.NextViewId"/> − 1 is committed.</summary>
 internal sealed record CommitMessage(ViewProposal Proposal) : ProtocolMessage;

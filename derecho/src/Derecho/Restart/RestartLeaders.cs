@@ -6,13 +6,13 @@ namespace Derecho.Restart;
 /// <summary>
 /// How a member that restarts with a view recorded by an earlier run finds its group when restart leaders are
 /// configured (Derecho's <c>restart_leaders</c>): leader <c>i</c> asks the leaders before it and the members of its
-/// last view, and starts the restarted group alone only when none answered within <see cref="GroupOptions.RejoinWait"/>
-/// plus <c>i</c> times <see cref="GroupOptions.RestartTimeout"/>, so the next leader takes over when one is down
-/// (or crashed during the restart); a member that is no leader asks the first leader (every leader in turn with
-/// <see cref="GroupOptions.EnableBackupRestartLeaders"/>) and the members of its last view until one admits it, and
-/// never starts a group. Whoever starts it, the restarted group stays inadequate until it holds a majority of the
-/// starter's last view (see <see cref="Rpc.ReplicatedGroupOptions.RestartState"/>), so two leaders that both
-/// started cannot both resume.
+/// last view, and starts the restarted group alone only when none has answered for <see cref="GroupOptions.RejoinWait"/>
+/// plus <c>i</c> times <see cref="GroupOptions.RestartTimeout"/> (a leader holding it answers every request), so the
+/// next leader takes over when one is down (or crashed during the restart); a member that is no leader asks the
+/// first leader (every leader in turn with <see cref="GroupOptions.EnableBackupRestartLeaders"/>) and the members of
+/// its last view until one admits it, and never starts a group. Whoever starts it, the restarted group stays
+/// inadequate until it holds a majority of the starter's last view (see
+/// <see cref="Rpc.ReplicatedGroupOptions.RestartState"/>), so two leaders that both started cannot both resume.
 /// </summary>
 public static class RestartLeaders
 {

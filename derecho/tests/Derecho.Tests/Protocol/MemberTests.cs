@@ -117,6 +117,75 @@ public sealed class MemberTests
         Assert.Equal([7u], lonely.View.Members.Select(m => m.NodeId));
     }
 
+    /// <summary>
+    /// The group answers once (a member redirects to a leader that crashed already) and then is gone: the rejoining
+    /// member starts alone once the wait has passed since that answer, not only when nobody ever answered.
+    /// </summary>
+    [Fact]
+    public void A_rejoining_member_answered_once_starts_alone_once_the_wait_has_passed_since_the_answer()
+    {
+        Form(2);
+        _members.Remove(1);
+        Add(Member.Rejoin(Options(3), ["n1", "n2"], TimeSpan.FromSeconds(2), _time));
+        Pump(3);
+        Run();
+        StepAlone(3, 1); // member 2, which has not noticed yet, redirects it to the crashed leader
+        _members.Remove(2);
+        StepAlone(3, 3); // the wait has passed since the start, not since the answer
+        Assert.Equal(MemberStatus.Joining, _members[3].Status);
+        StepAlone(3, 1);
+        Assert.Equal(MemberStatus.Active, _members[3].Status);
+        Assert.Equal([3u], _members[3].View!.Members.Select(m => m.NodeId));
+    }
+
+    /// <summary>
+    /// The rejoining member knows only member 2, which answers naming its view and then crashes, as the leader did: the
+    /// member asks member 3 from then on and waits while it answers, and starts alone once it too is silent.
+    /// </summary>
+    [Fact]
+    public void A_rejoining_member_asks_the_members_the_answers_name_and_starts_alone_once_they_are_all_silent()
+    {
+        Form(3);
+        _members.Remove(1);
+        Add(Member.Rejoin(Options(4), ["n2"], TimeSpan.FromSeconds(2), _time));
+        Pump(4);
+        Run();
+        _members.Remove(2);
+        StepAlone(4, 10);
+        Assert.Equal(MemberStatus.Joining, _members[4].Status);
+        _members.Remove(3);
+        StepAlone(4, 5);
+        Assert.Equal(MemberStatus.Active, _members[4].Status);
+        Assert.Equal([4u], _members[4].View!.Members.Select(m => m.NodeId));
+    }
+
+    /// <summary>
+    /// A leader alone in an inadequate view holds the rejoining member back for far longer than its wait, but answers
+    /// every request: the member never starts alone, and is admitted with the third member that makes the view adequate.
+    /// </summary>
+    [Fact]
+    public void A_rejoining_member_held_back_by_a_leader_that_answers_never_starts_alone()
+    {
+        var holding = Options(1) with { ShardPlanner = new AdequateFromThree(), FormationWait = TimeSpan.FromHours(1) };
+        Add(Member.StartGroup(holding, _time));
+        Add(Member.Rejoin(Options(3) with { ShardPlanner = holding.ShardPlanner }, ["n1"], TimeSpan.FromSeconds(2), _time));
+        for (var i = 0; i < 60; i++)
+        {
+            Pump(3);
+            Run();
+            _time.Advance(TimeSpan.FromSeconds(0.5));
+            _members[1].Tick();
+            _members[3].Tick();
+            Pump(1);
+        }
+        Assert.Equal(MemberStatus.Joining, _members[3].Status);
+        Add(Member.Join(Options(2) with { ShardPlanner = holding.ShardPlanner }, "n1", _time));
+        Pump(2);
+        Pump(3);
+        Run();
+        Assert.All(_members.Values, m => Assert.Equal([1u, 2u, 3u], m.View!.Members.Select(x => x.NodeId).Order()));
+    }
+
     [Fact]
     public void A_failed_member_is_removed_and_the_survivors_agree_on_what_was_delivered()
     {
@@ -330,6 +399,18 @@ public sealed class MemberTests
         Assert.All(_members.Values, m => Assert.Equal(count, m.View!.Count));
     }
 
+    /// <summary>Half-second steps in which only member <paramref name="id"/> ticks, each followed by the network.</summary>
+    private void StepAlone(uint id, int steps)
+    {
+        for (var i = 0; i < steps; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(0.5));
+            _members[id].Tick();
+            Pump(id);
+            Run();
+        }
+    }
+
     private void Add(Member member)
     {
         _members[member.NodeId] = member;
@@ -378,6 +459,14 @@ public sealed class MemberTests
             var ids = view.Members.Select(m => m.NodeId).ToList();
             return [[.. ids.Where(id => id % 2 == 1)], [.. ids.Where(id => id >= 2)]];
         }
+    }
+
+    /// <summary>No shards; a view is adequate from three members on (a leader alone holds joiners until then).</summary>
+    private sealed class AdequateFromThree : IShardPlanner
+    {
+        public IReadOnlyList<IReadOnlyList<uint>> PlanShards(Membership.View view) => [];
+
+        public bool IsAdequate(Membership.View view) => view.Count >= 3;
     }
 
     /// <summary>Shard 0: nodes 1 and 2; shard 1: nodes 3 and 4 (whichever of them are in the view).</summary>

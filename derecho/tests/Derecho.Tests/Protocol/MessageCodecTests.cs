@@ -46,7 +46,8 @@ public sealed class MessageCodecTests
             (v, r, i, bytes, offset) => (ProtocolMessage)new DataChunk(v, r % 4, r, i, offset + bytes.Length + 3, offset, bytes)),
         GenMember.Select(m => (ProtocolMessage)new JoinRequest(m)),
         Gen.Select(GenMember, Gen.Byte.Array[1, 40], (m, info) => (ProtocolMessage)new JoinRequest(m, info)),
-        Gen.Select(Gen.UInt, Gen.String[0, 30], (id, e) => (ProtocolMessage)new JoinRedirect(id, e)),
+        Gen.Select(Gen.UInt, Gen.String[0, 30], Gen.Bool, Gen.String[0, 12].Array[0, 5],
+            (id, e, held, members) => (ProtocolMessage)new JoinRedirect(id, e, held, members)),
         GenProposal.Select(p => (ProtocolMessage)new CommitMessage(p)),
         Gen.Select(GenProposal, Gen.Byte.Array[0, 50], (p, s) => (ProtocolMessage)new WelcomeMessage(p, s)));
 

@@ -3,6 +3,7 @@ using System.Text;
 using Derecho.Membership;
 using Derecho.Multicast;
 using Derecho.Protocol;
+using Derecho.Restart;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Derecho.Tests.Simulation;
@@ -275,13 +276,21 @@ internal sealed class GroupSimulation
         var incarnation = _current.TryGetValue(id, out var earlier) ? earlier.Incarnation + 1 : 1;
         Member member;
         var contacts = _current.Values.Where(n => !n.Crashed && n.NodeId != id && n.Member.Status == MemberStatus.Active).ToList();
-        if (join && contacts.Count == 0 && id == 1)
+        if (join && id == 1)
         {
-            // A total failure (every member stopped, say after a safe but unlucky adoption of a proposal that left no
-            // majority alive): the operator restarts the contact as a fresh group, numbered past every view so far.
-            var firstViewId = _logs.SelectMany(l => l.Views).Max(v => v.Id) + 1;
-            member = Member.StartGroup(Options(id, incarnation) with { FirstViewId = firstViewId }, _time);
-            Log($"fresh group from view {firstViewId}: no member is active");
+            // The contact restarts as the product's does with its view file: it rejoins through the members of the
+            // last view with others it installed, and starts a group alone once none of them has answered for a few
+            // suspicion timeouts (a total failure, say after a safe but unlucky adoption of a proposal that left no
+            // majority alive, or the group died while it asked); without such a view, at once. The group is numbered
+            // past every view so far, with a restart's margin for views a dying group installs meanwhile.
+            var options = Options(id, incarnation) with
+            {
+                FirstViewId = _logs.SelectMany(l => l.Views).Max(v => v.Id) + RestartState.RestartViewMargin,
+            };
+            var known = _logs.Where(l => l.NodeId == id).SelectMany(l => l.Views).LastOrDefault(v => v.Count > 1)?.Members
+                .Where(m => m.NodeId != id).Select(m => m.Endpoint).ToList() ?? [];
+            member = known.Count > 0 ? Member.Rejoin(options, known, 4 * options.SuspicionTimeout, _time) : Member.StartGroup(options, _time);
+            Log($"contact rejoins through [{string.Join(',', known)}], alone from view {options.FirstViewId}");
         }
         else if (join)
         {

@@ -39,11 +39,14 @@ public sealed class SimulationTests
     /// which removed it and admitted two joiners; it committed and stopped without welcoming them, so the new view
     /// counted two members that never learned of it and lost its majority. 29230: a healed partition's minority
     /// leader had its proposal adopted by the majority's next leader (safe: it might have been committed), which left
-    /// no majority alive; the group recovers once its contact is restarted.
+    /// no majority alive; the group recovers once its contact is restarted. 32184: the contact restarted while the
+    /// group was dying, was answered, and then, the group gone, waited for it for ever; now it starts alone once
+    /// nobody has answered for its wait.
     /// </summary>
     [Theory]
     [InlineData(10675)]
     [InlineData(29230)]
+    [InlineData(32184)]
     public void Seeds_that_once_failed_stay_safe_and_live(int seed) => new GroupSimulation(seed).Run();
 
     [Fact]
