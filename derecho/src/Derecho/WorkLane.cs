@@ -30,7 +30,7 @@ internal sealed class WorkLane
     private int _awake;
     private int _threads;
 
-    /// <summary>When a worker last started or finished an item, or the queue was last found empty (a timestamp).</summary>
+    /// <summary>When a worker last started or finished an item, or was woken or started (a timestamp).</summary>
     private long _lastProgress = Stopwatch.GetTimestamp();
 
     /// <summary>
@@ -86,10 +86,11 @@ internal sealed class WorkLane
         {
             if (!alreadyCounted)
             {
-                // Stalled: count one more awake worker, and take a fresh start so that one stall starts one thread.
                 Interlocked.Increment(ref _awake);
-                Volatile.Write(ref _lastProgress, Stopwatch.GetTimestamp());
             }
+            // A fresh start: one stall starts one thread, and items queued while a worker woken after a long idle
+            // gets going are no stall.
+            Volatile.Write(ref _lastProgress, Stopwatch.GetTimestamp());
             if (Volatile.Read(ref _awake) > _threads)
             {
                 _threads++;
