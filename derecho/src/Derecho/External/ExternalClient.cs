@@ -312,6 +312,10 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
                     OnReply(ref reader, settled);
                 }
                 while (reader.Kind == RpcKind.ClientReplies && !reader.AtEnd);
+                if (settled.Count == 0)
+                {
+                    break;
+                }
                 // One work item completes the calls one message settled; their awaiters run there, one after another.
                 WorkLane.Shared.Queue(static settled =>
                 {
