@@ -46,6 +46,17 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
     private readonly ConcurrentDictionary<(int Type, int Subgroup, int Shard), Action<ReadOnlyMemory<byte>>> _subscriptions = new();
     private readonly CancellationTokenSource _disposed = new();
     private readonly List<IPEndPoint> _contacts;
+    private readonly Timer _owedFlushes;
+
+    /// <summary>
+    /// The client whose settled calls this thread is completing (see <see cref="Complete"/>): the calls their awaiters
+    /// make meanwhile are written to the connection and flushed together at the end, one system call for all of them.
+    /// </summary>
+    [ThreadStatic]
+    private static ExternalClient? t_completing;
+
+    /// <summary>Calls were written to the connection while settled calls completed, and are not flushed yet (under <see cref="_gate"/>).</summary>
+    private bool _flushOwed;
     private TaskCompletionSource _viewReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private PeerConnection? _connection;
     private Task _failover = Task.CompletedTask;
@@ -59,7 +70,13 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
         // Client ids live above the members' (node ids below 2^31), so that a client never passes for a member.
         ClientId = 0x8000_0000u | (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
         _transport = new TcpTransport(new Hello(ClientId, BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8))), new Events(this), 256 << 20);
+        // An awaiter that blocks its thread waiting for a call it made while settled calls completed would wait
+        // forever for a flush that comes only after it: this flushes what is owed after at most OwedFlushPeriod.
+        _owedFlushes = new Timer(static client => ((ExternalClient)client!).FlushOwed(), this, OwedFlushPeriod, OwedFlushPeriod);
     }
+
+    /// <summary>How often calls written while settled calls complete are flushed at the latest (see <see cref="t_completing"/>).</summary>
+    private static readonly TimeSpan OwedFlushPeriod = TimeSpan.FromMilliseconds(50);
 
     /// <summary>This client's id (what members see as its node id).</summary>
     public uint ClientId { get; }
@@ -153,6 +170,7 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _disposed.CancelAsync().ConfigureAwait(false);
+        await _owedFlushes.DisposeAsync().ConfigureAwait(false);
         lock (_gate)
         {
             _connection?.Close("client closed");
@@ -217,8 +235,49 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
             if (_connection is { IsClosed: false } connection)
             {
                 connection.Send(FrameType.Direct, message.Span);
-                connection.Flush();
+                if (t_completing == this)
+                {
+                    _flushOwed = true;
+                }
+                else
+                {
+                    connection.Flush();
+                }
             }
+        }
+    }
+
+    /// <summary>Flushes the calls written while settled calls completed.</summary>
+    private void FlushOwed()
+    {
+        lock (_gate)
+        {
+            if (_flushOwed)
+            {
+                _flushOwed = false;
+                _connection?.Flush();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Completes the calls one message settled (on the <see cref="WorkLane"/>): their awaiters run here one after
+    /// another, and the calls they make leave together once all ran.
+    /// </summary>
+    private void Complete(List<(ClientCall Call, List<(uint Node, RpcReply Reply)> Replies)> settled)
+    {
+        t_completing = this;
+        try
+        {
+            foreach (var (call, replies) in settled)
+            {
+                call.Reply.TrySetResult(replies);
+            }
+        }
+        finally
+        {
+            t_completing = null;
+            FlushOwed();
         }
     }
 
@@ -316,14 +375,8 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
                 {
                     break;
                 }
-                // One work item completes the calls one message settled; their awaiters run there, one after another.
-                WorkLane.Shared.Queue(static settled =>
-                {
-                    foreach (var (call, replies) in settled)
-                    {
-                        call.Reply.TrySetResult(replies);
-                    }
-                }, settled);
+                // One work item completes the calls one message settled.
+                WorkLane.Shared.Queue(static state => state.Client.Complete(state.Settled), (Client: this, Settled: settled));
                 break;
             case RpcKind.Notification:
                 var key = (reader.UInt16(), reader.UInt16(), reader.UInt16());

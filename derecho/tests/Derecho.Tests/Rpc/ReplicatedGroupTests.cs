@@ -304,5 +304,26 @@ public sealed class ReplicatedGroupTests
         Assert.Equal(keys.Select(k => k.Length % 2 == 0 ? null : k), values.Select(v => v is null ? null : System.Text.Encoding.UTF8.GetString(v)));
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task An_external_clients_awaiter_that_blocks_on_a_call_it_made_still_gets_the_reply()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await RpcCluster.StartAsync(3, null, [ReplicatedType.Of(context => new KvStore(context))], ct);
+        await using var client = await ExternalClient.ConnectAsync(cluster[0].Group.GmsEndPoint, cancellationToken: ct);
+        var kv = new KvClient(client, () => client.View.Allocation);
+        // The awaiter runs where the first call completes, while the client holds back the calls made there to send
+        // them together; waiting on the second call synchronously there must not wait forever for that send.
+        var second = await kv.PutAsync("first", [1], ct).ContinueWith(
+            _ =>
+            {
+#pragma warning disable VSTHRD002 // The blocking wait is what this test is about.
+                kv.PutAsync("second", [2], ct).GetAwaiter().GetResult();
+                return kv.GetAsync("second", ct).GetAwaiter().GetResult();
+#pragma warning restore VSTHRD002
+            },
+            ct, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        Assert.Equal([2], second);
+    }
+
     private static byte[] Args(params object[] values) => MessagePackSerializer.Serialize(values, RpcSerializer.Options);
 }
