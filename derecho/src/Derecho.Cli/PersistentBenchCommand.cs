@@ -86,12 +86,14 @@ internal static partial class PersistentBenchCommand
             rows.AddRange(await MeasurePeerAsync(peer, sizes, inflight, duration, ct));
         }
         await Console.Out.WriteLineAsync();
-        await Console.Out.WriteLineAsync("system     size  in-flight  writes/s   p50 ms   p99 ms  member CPU us/put");
+        await Console.Out.WriteLineAsync("system     size  in-flight  writes/s   p50 ms   p99 ms  member CPU us/put  client CPU us/put");
         foreach (var row in rows)
         {
-            var cpu = double.IsNaN(row.CpuPerPut) ? "" : row.CpuPerPut.ToString("F1", CultureInfo.InvariantCulture);
-            await Console.Out.WriteLineAsync(FormattableString.Invariant($"{row.System,-10} {row.Size,5}  {row.InFlight,9}  {row.WritesPerSecond,8:F0}  {row.P50,7:F2}  {row.P99,7:F2}  {cpu,17}"));
+            await Console.Out.WriteLineAsync(FormattableString.Invariant(
+                $"{row.System,-10} {row.Size,5}  {row.InFlight,9}  {row.WritesPerSecond,8:F0}  {row.P50,7:F2}  {row.P99,7:F2}  {Micros(row.CpuPerPut),17}  {Micros(row.ClientCpuPerPut),17}"));
         }
+
+        static string Micros(double value) => double.IsNaN(value) ? "" : value.ToString("F1", CultureInfo.InvariantCulture);
         await Console.Out.WriteLineAsync();
         await Console.Out.WriteLineAsync("derecho over each peer (throughput ratio; p50 latency at 1 in flight, peer / derecho):");
         foreach (var size in sizes)
@@ -216,7 +218,7 @@ internal static partial class PersistentBenchCommand
                 var row = await DriveAsync(kv, value, count, duration, processes, ct) with { Size = size };
                 rows.Add(row);
                 await Console.Out.WriteLineAsync(FormattableString.Invariant(
-                    $"derecho inflight={count} size={size} writes/s={row.WritesPerSecond:F0} p50_ms={row.P50:F2} p99_ms={row.P99:F2} member_cpu_us_per_put={row.CpuPerPut:F1}"));
+                    $"derecho inflight={count} size={size} writes/s={row.WritesPerSecond:F0} p50_ms={row.P50:F2} p99_ms={row.P99:F2} member_cpu_us_per_put={row.CpuPerPut:F1} client_cpu_us_per_put={row.ClientCpuPerPut:F1}"));
             }
             return rows;
         }
@@ -237,6 +239,7 @@ internal static partial class PersistentBenchCommand
     private static async Task<Row> DriveAsync(KvClient kv, byte[] value, int inFlight, TimeSpan duration, IReadOnlyList<SelfProcess> members, CancellationToken ct)
     {
         var cpu = MembersCpu(members);
+        var clientCpu = ClientCpu();
         var started = Stopwatch.GetTimestamp();
         var latencies = new List<double>[inFlight];
         var next = 0L;
@@ -255,12 +258,21 @@ internal static partial class PersistentBenchCommand
             }
         }));
         var spent = MembersCpu(members) - cpu;
+        var clientSpent = ClientCpu() - clientCpu;
         var all = latencies.SelectMany(l => l).Order().ToArray();
         // Every put issued counts for the CPU, also those completed after the time (their latency is not measured).
         return new Row("derecho", 0, inFlight, all.Length / duration.TotalSeconds, KvBenchCommand.Percentile(all, 0.50), KvBenchCommand.Percentile(all, 0.99))
         {
             CpuPerPut = spent.TotalMicroseconds / Math.Max(1, next),
+            ClientCpuPerPut = clientSpent.TotalMicroseconds / Math.Max(1, next),
         };
+    }
+
+    /// <summary>The CPU time this process (the client) used so far.</summary>
+    private static TimeSpan ClientCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
     }
 
     /// <summary>The CPU time the member processes used so far (user and system, all threads).</summary>
@@ -334,5 +346,8 @@ internal static partial class PersistentBenchCommand
     {
         /// <summary>CPU time of the Derecho members per put, µs (NaN for the peers).</summary>
         public double CpuPerPut { get; init; } = double.NaN;
+
+        /// <summary>CPU time of the external client per put, µs (NaN for the peers and the member-driven row).</summary>
+        public double ClientCpuPerPut { get; init; } = double.NaN;
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -46,7 +47,7 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
     private readonly ConcurrentDictionary<(int Type, int Subgroup, int Shard), Action<ReadOnlyMemory<byte>>> _subscriptions = new();
     private readonly CancellationTokenSource _disposed = new();
     private readonly List<IPEndPoint> _contacts;
-    private readonly Timer _owedFlushes;
+    private readonly Timer _housekeeping;
 
     /// <summary>
     /// The client whose settled calls this thread is completing (see <see cref="Complete"/>): the calls their awaiters
@@ -72,11 +73,15 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
         _transport = new TcpTransport(new Hello(ClientId, BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8))), new Events(this), 256 << 20);
         // An awaiter that blocks its thread waiting for a call it made while settled calls completed would wait
         // forever for a flush that comes only after it: this flushes what is owed after at most OwedFlushPeriod.
-        _owedFlushes = new Timer(static client => ((ExternalClient)client!).FlushOwed(), this, OwedFlushPeriod, OwedFlushPeriod);
+        // It also fails calls past their deadline.
+        _housekeeping = new Timer(static client => ((ExternalClient)client!).Housekeeping(), this, HousekeepingPeriod, HousekeepingPeriod);
     }
 
-    /// <summary>How often calls written while settled calls complete are flushed at the latest (see <see cref="t_completing"/>).</summary>
-    private static readonly TimeSpan OwedFlushPeriod = TimeSpan.FromMilliseconds(50);
+    /// <summary>
+    /// How often calls written while settled calls complete are flushed at the latest (see <see cref="t_completing"/>),
+    /// and calls past their deadline fail.
+    /// </summary>
+    private static readonly TimeSpan HousekeepingPeriod = TimeSpan.FromMilliseconds(50);
 
     /// <summary>This client's id (what members see as its node id).</summary>
     public uint ClientId { get; }
@@ -139,7 +144,7 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
         var type = TypeIndex(View, subgroup);
         var request = new RpcMessageWriter(RpcKind.ClientOrdered, 32 + arguments.Length)
             .Call(id).Subgroup(type, subgroup.Index).UInt16(shard).UInt32(methodId).Rest(arguments.Span).ToMemory();
-        return new QueryResults<TResult>(Task.FromResult<IOrderedReplies>(new SettledReplies(OrderedRawAsync(id, request, cancellationToken))));
+        return new QueryResults<TResult>(Start(id, request, cancellationToken));
     }
 
     /// <inheritdoc />
@@ -149,7 +154,7 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
         var type = TypeIndex(View, subgroup);
         var request = new RpcMessageWriter(RpcKind.ClientP2P, 32 + arguments.Length)
             .Call(id).UInt32(node).Subgroup(type, subgroup.Index).UInt32(methodId).Rest(arguments.Span).ToMemory();
-        var replies = await CallAsync(id, request, cancellationToken).ConfigureAwait(false);
+        var replies = await Start(id, request, cancellationToken).Replies.ConfigureAwait(false);
         var (from, reply) = replies[0];
         return reply.Error is null ? RpcSerializer.Deserialize<TResult>(reply.Result) : throw reply.ToException(from);
     }
@@ -170,7 +175,7 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _disposed.CancelAsync().ConfigureAwait(false);
-        await _owedFlushes.DisposeAsync().ConfigureAwait(false);
+        await _housekeeping.DisposeAsync().ConfigureAwait(false);
         lock (_gate)
         {
             _connection?.Close("client closed");
@@ -194,36 +199,33 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
 
     private CallId NextCallId() => new(ClientId, (ulong)Interlocked.Increment(ref _nextSequence));
 
-    private async Task<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> OrderedRawAsync(CallId id, ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends a call and returns it, waiting for its replies: until <paramref name="cancellationToken"/> is canceled,
+    /// or for <see cref="ExternalClientOptions.CallTimeout"/> when it cannot be.
+    /// </summary>
+    private ClientCall Start(CallId id, ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
     {
-        var replies = await CallAsync(id, request, cancellationToken).ConfigureAwait(false);
-        if (replies.Count == 1 && replies[0].Reply.Error is { } error && error != RpcError.HandlerFailed && error != RpcError.MemberRemoved)
+        var call = new ClientCall(this, id, request,
+            cancellationToken.CanBeCanceled ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(_options.CallTimeout.TotalSeconds * Stopwatch.Frequency));
+        _calls[id] = call;
+        if (cancellationToken.CanBeCanceled)
         {
-            throw replies[0].Reply.ToException(replies[0].Node);
+            call.CancelWith(cancellationToken);
         }
-        return replies.ToDictionary(r => r.Node, r => r.Reply.Error is null
-            ? Task.FromResult(r.Reply.Result)
-            : Task.FromException<ReadOnlyMemory<byte>>(r.Reply.ToException(r.Node)));
+        Send(request);
+        return call;
     }
 
-    private async Task<List<(uint Node, RpcReply Reply)>> CallAsync(CallId id, ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
+    /// <summary>Fails the calls that waited longer than <see cref="ExternalClientOptions.CallTimeout"/> (the housekeeping timer).</summary>
+    private void FailOverdueCalls()
     {
-        var call = new ClientCall(request);
-        _calls[id] = call;
-        try
+        var now = Stopwatch.GetTimestamp();
+        foreach (var (_, call) in _calls)
         {
-            Send(request);
-            return cancellationToken.CanBeCanceled
-                ? await call.Reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false)
-                : await call.Reply.Task.WaitAsync(_options.CallTimeout, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (TimeoutException e)
-        {
-            throw new RpcException(RpcError.Timeout, $"no reply within {_options.CallTimeout.TotalSeconds:0.#} s", e);
-        }
-        finally
-        {
-            _calls.TryRemove(id, out _);
+            if (call.Deadline < now)
+            {
+                call.Fail(new RpcException(RpcError.Timeout, $"no reply within {_options.CallTimeout.TotalSeconds:0.#} s"));
+            }
         }
     }
 
@@ -245,6 +247,12 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
                 }
             }
         }
+    }
+
+    private void Housekeeping()
+    {
+        FlushOwed();
+        FailOverdueCalls();
     }
 
     /// <summary>Flushes the calls written while settled calls completed.</summary>
@@ -271,7 +279,7 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
         {
             foreach (var (call, replies) in settled)
             {
-                call.Reply.TrySetResult(replies);
+                call.Complete(replies);
             }
         }
         finally
@@ -351,7 +359,7 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
     {
         foreach (var call in failed.Calls)
         {
-            call.Reply.TrySetException(failed.Error);
+            call.Fail(failed.Error);
         }
     }, (Calls: _calls.Values.ToArray(), Error: error));
 
@@ -439,12 +447,79 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
         ViewChanged?.Invoke(view);
     }
 
-    private sealed class ClientCall(ReadOnlyMemory<byte> request)
+    /// <summary>
+    /// A call waiting for its replies, which come all at once from the client's member; completed only on the
+    /// <see cref="WorkLane"/> (its awaiters run there, never on a connection's thread). As an ordered call's replies,
+    /// an error alone in place of every member's reply (the call could not be ordered) is the call's failure.
+    /// </summary>
+    private sealed class ClientCall(ExternalClient client, CallId id, ReadOnlyMemory<byte> request, long deadline) : IOrderedReplies
     {
+        private readonly TaskCompletionSource<List<(uint Node, RpcReply Reply)>> _replies = new();
+        private CancellationTokenRegistration _cancellation;
+
         public ReadOnlyMemory<byte> Request { get; } = request;
 
-        /// <summary>Completed only on the <see cref="WorkLane"/>, so its awaiters run there, never on a connection's thread.</summary>
-        public TaskCompletionSource<List<(uint Node, RpcReply Reply)>> Reply { get; } = new();
+        /// <summary>When the call times out (a <see cref="Stopwatch"/> timestamp; never when its token can cancel it).</summary>
+        public long Deadline { get; } = deadline;
+
+        /// <summary>The replies as they came.</summary>
+        public Task<List<(uint Node, RpcReply Reply)>> Replies => _replies.Task;
+
+        public Task AllReplied => _replies.Task;
+
+        public Task<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> Members =>
+            _replies.Task.ContinueWith<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>>(
+                _ => Settled().ToDictionary(r => r.Node, r => r.Failure is null && r.Reply.Error is null
+                    ? Task.FromResult(r.Reply.Result)
+                    : Task.FromException<ReadOnlyMemory<byte>>(r.Failure ?? r.Reply.ToException(r.Node))),
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+        public void CancelWith(CancellationToken token) =>
+            _cancellation = token.UnsafeRegister(static (state, token) =>
+            {
+                var call = (ClientCall)state!;
+                call.Leave();
+                call._replies.TrySetCanceled(token);
+            }, this);
+
+#pragma warning disable VSTHRD002 // Read once AllReplied completed.
+        public IReadOnlyList<MemberReply> Settled()
+        {
+            var replies = _replies.Task.GetAwaiter().GetResult();
+            if (replies.Count == 1 && replies[0].Reply.Error is { } error && error != RpcError.HandlerFailed && error != RpcError.MemberRemoved)
+            {
+                throw replies[0].Reply.ToException(replies[0].Node);
+            }
+            var settled = new MemberReply[replies.Count];
+            for (var i = 0; i < settled.Length; i++)
+            {
+                settled[i] = new MemberReply(replies[i].Node, replies[i].Reply, null);
+            }
+            return settled;
+        }
+#pragma warning restore VSTHRD002
+
+        public void WhenAllReplied(Action continuation) =>
+            _ = _replies.Task.ContinueWith(_ => continuation(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+        public void Complete(List<(uint Node, RpcReply Reply)> replies)
+        {
+            Leave();
+            _replies.TrySetResult(replies);
+        }
+
+        public void Fail(Exception error)
+        {
+            Leave();
+            _replies.TrySetException(error);
+        }
+
+        /// <summary>Stops waiting: the call leaves the client's table, its token's registration ends.</summary>
+        private void Leave()
+        {
+            client._calls.TryRemove(new KeyValuePair<CallId, ClientCall>(id, this));
+            _cancellation.Dispose();
+        }
     }
 
     private sealed class Events(ExternalClient client) : ITransportHandler

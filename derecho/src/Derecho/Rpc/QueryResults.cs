@@ -134,21 +134,3 @@ internal interface IOrderedReplies
     /// </summary>
     void WhenAllReplied(Action continuation);
 }
-
-/// <summary>Replies that arrive all at once (an external client hears them together from its member).</summary>
-internal sealed class SettledReplies(Task<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> members) : IOrderedReplies
-{
-    public Task<IReadOnlyDictionary<uint, Task<ReadOnlyMemory<byte>>>> Members { get; } = members;
-
-    public Task AllReplied => Members;
-
-#pragma warning disable VSTHRD002 // Read once AllReplied completed: every task here is complete.
-    public IReadOnlyList<MemberReply> Settled() =>
-        [.. Members.GetAwaiter().GetResult().Select(p => p.Value.IsCompletedSuccessfully
-            ? new MemberReply(p.Key, RpcReply.Ok(p.Value.Result), null)
-            : new MemberReply(p.Key, default, p.Value.Exception?.InnerException ?? new RpcException(RpcError.Stopped, "the call was canceled")))];
-#pragma warning restore VSTHRD002
-
-    public void WhenAllReplied(Action continuation) =>
-        _ = Members.ContinueWith(_ => continuation(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-}

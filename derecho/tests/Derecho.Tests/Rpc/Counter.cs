@@ -24,6 +24,25 @@ public sealed partial class Counter : IReplicatedState
     /// <summary>Completed when the stalling node's replica starts waiting in <see cref="Stall"/>.</summary>
     public static TaskCompletionSource StallEntered { get; set; } = new();
 
+    /// <summary>Makes node <paramref name="node"/>'s replica wait in <see cref="Stall"/> until the gate opens (at the latest when the scope ends).</summary>
+    public static StallScope StallOn(uint node)
+    {
+        StallGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        StallEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        StallingNode = node;
+        return new StallScope();
+    }
+
+    /// <summary>Ends a stall: no node stalls any more, and the stalled calls complete.</summary>
+    public readonly struct StallScope : IDisposable
+    {
+        public void Dispose()
+        {
+            StallingNode = uint.MaxValue;
+            StallGate.TrySetResult();
+        }
+    }
+
     [Ordered]
     public long Add(long amount) => _value += amount;
 

@@ -149,60 +149,41 @@ public sealed class ReplicatedGroupTests
     public async Task A_member_that_fails_before_replying_yields_member_removed()
     {
         var ct = TestContext.Current.CancellationToken;
-        Counter.StallGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Counter.StallingNode = 2;
-        try
-        {
-            await using var cluster = await RpcCluster.StartAsync(3, null, Counters, ct);
-            var replies = await new Counter.OrderedCalls(cluster[0]).Stall(ct);
-            Assert.Equal(0L, await replies[0]);
-            Assert.Equal(0L, await replies[1]);
-            Assert.False(replies[2].IsCompleted);
-            await cluster.CrashAsync(2);
-            var removed = await Assert.ThrowsAsync<MemberRemovedException>(() => replies[2]);
-            Assert.Equal(2u, removed.Node);
-            await cluster.WaitForViewAsync(2, ct);
-            Assert.Equal(3L, await new Counter.OrderedCalls(cluster[1]).Add(3, ct).GetAgreedAsync());
-        }
-        finally
-        {
-            Counter.StallingNode = uint.MaxValue;
-            Counter.StallGate.TrySetResult();
-        }
+        using var stall = Counter.StallOn(2);
+        await using var cluster = await RpcCluster.StartAsync(3, null, Counters, ct);
+        var replies = await new Counter.OrderedCalls(cluster[0]).Stall(ct);
+        Assert.Equal(0L, await replies[0]);
+        Assert.Equal(0L, await replies[1]);
+        Assert.False(replies[2].IsCompleted);
+        await cluster.CrashAsync(2);
+        var removed = await Assert.ThrowsAsync<MemberRemovedException>(() => replies[2]);
+        Assert.Equal(2u, removed.Node);
+        await cluster.WaitForViewAsync(2, ct);
+        Assert.Equal(3L, await new Counter.OrderedCalls(cluster[1]).Add(3, ct).GetAgreedAsync());
     }
 
     [Fact(Timeout = 60_000)]
     public async Task Calls_waiting_behind_a_pending_handler_run_after_it_with_their_own_arguments()
     {
         var ct = TestContext.Current.CancellationToken;
-        Counter.StallGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Counter.StallEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Counter.StallingNode = 0;
-        try
-        {
-            await using var cluster = await RpcCluster.StartAsync(2, null, Counters, ct);
-            var stalled = new Counter.OrderedCalls(cluster[1]).Stall(ct).GetAllAsync();
-            await Counter.StallEntered.Task.WaitAsync(ct);
-            // Node 0's replica waits in Stall: these queue behind it, their arguments encoded one after another in
-            // the proxies' shared buffer, and run in order once it completes.
-            var first = new Counter.P2PCalls(cluster[0], 0).EchoAsync("first", 1, ct);
-            var second = new Counter.P2PCalls(cluster[0], 0).EchoAsync("second", 2, ct);
-            var added = new Counter.OrderedCalls(cluster[0]).Add(5, ct).GetAllAsync();
-            var read = new Counter.P2PCalls(cluster[0], 0).ReadAsync(ct);
-            Assert.False(first.IsCompleted || second.IsCompleted || read.IsCompleted, "a call ran while the handler before it was pending");
-            Counter.StallGate.SetResult();
-            Assert.All((await stalled).Values, v => Assert.Equal(0L, v));
-            Assert.Equal("first", await first);
-            Assert.Equal("secondsecond", await second);
-            Assert.All((await added).Values, v => Assert.Equal(5L, v));
-            Assert.Equal(5L, await new Counter.OrderedCalls(cluster[1]).Read(ct).GetAgreedAsync());
-            Assert.InRange(await read, 0L, 5L);
-        }
-        finally
-        {
-            Counter.StallingNode = uint.MaxValue;
-            Counter.StallGate.TrySetResult();
-        }
+        using var stall = Counter.StallOn(0);
+        await using var cluster = await RpcCluster.StartAsync(2, null, Counters, ct);
+        var stalled = new Counter.OrderedCalls(cluster[1]).Stall(ct).GetAllAsync();
+        await Counter.StallEntered.Task.WaitAsync(ct);
+        // Node 0's replica waits in Stall: these queue behind it, their arguments encoded one after another in
+        // the proxies' shared buffer, and run in order once it completes.
+        var first = new Counter.P2PCalls(cluster[0], 0).EchoAsync("first", 1, ct);
+        var second = new Counter.P2PCalls(cluster[0], 0).EchoAsync("second", 2, ct);
+        var added = new Counter.OrderedCalls(cluster[0]).Add(5, ct).GetAllAsync();
+        var read = new Counter.P2PCalls(cluster[0], 0).ReadAsync(ct);
+        Assert.False(first.IsCompleted || second.IsCompleted || read.IsCompleted, "a call ran while the handler before it was pending");
+        Counter.StallGate.SetResult();
+        Assert.All((await stalled).Values, v => Assert.Equal(0L, v));
+        Assert.Equal("first", await first);
+        Assert.Equal("secondsecond", await second);
+        Assert.All((await added).Values, v => Assert.Equal(5L, v));
+        Assert.Equal(5L, await new Counter.OrderedCalls(cluster[1]).Read(ct).GetAgreedAsync());
+        Assert.InRange(await read, 0L, 5L);
     }
 
     [Fact(Timeout = 60_000)]
@@ -323,6 +304,31 @@ public sealed class ReplicatedGroupTests
             },
             ct, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         Assert.Equal([2], second);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task An_external_call_without_replies_times_out_or_is_canceled_and_later_calls_are_answered()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var stall = Counter.StallOn(1);
+        await using var cluster = await RpcCluster.StartAsync(2, null, Counters, ct);
+        await using var client = await ExternalClient.ConnectAsync(cluster[0].Group.GmsEndPoint,
+            new ExternalClientOptions { CallTimeout = TimeSpan.FromMilliseconds(500) }, ct);
+        // Node 1 never replies to Stall: the client's member never has every reply to pass on. Calls made
+        // without a cancellable token wait for the client's CallTimeout.
+#pragma warning disable xUnit1051
+        var timedOut = await Assert.ThrowsAsync<RpcException>(() => new Counter.OrderedCalls(client).Stall().GetAllAsync());
+#pragma warning restore xUnit1051
+        Assert.Equal(RpcError.Timeout, timedOut.Error);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var canceled = new Counter.OrderedCalls(client).Stall(cancel.Token).GetAllAsync();
+        await Task.Delay(100, ct);
+        Assert.False(canceled.IsCompleted);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canceled);
+        // Node 1 runs the stalled calls once released, then this one.
+        Counter.StallGate.TrySetResult();
+        Assert.Equal([4L, 4L], (await new Counter.OrderedCalls(client).Add(4, ct).GetAllAsync()).Values);
     }
 
     private static byte[] Args(params object[] values) => MessagePackSerializer.Serialize(values, RpcSerializer.Options);
