@@ -1,4 +1,3 @@
-using System.Buffers;
 
 namespace Derecho.Persistence;
 
@@ -27,7 +26,13 @@ public sealed partial class PersistentLog : IDisposable
 {
     private const string SegmentExtension = ".seg";
     private const int MinStagingBytes = 256;
-    private const int MaxStagingBytes = 4 << 20;
+
+    /// <summary>
+    /// The largest staging buffer made for several records: below the large-object heap's threshold (85,000 bytes),
+    /// so that buffers come from the young generation's memory, which the collector reuses, rather than from fresh
+    /// pages that each commit faults in and zeroes.
+    /// </summary>
+    private const int MaxStagingBytes = 64 << 10;
 
     private readonly ILogFileSystem _fileSystem;
     private readonly PersistenceOptions _options;
@@ -47,7 +52,7 @@ public sealed partial class PersistentLog : IDisposable
 
     /// <summary>
     /// The capacity a new staging buffer starts with: about what the recent commits staged (the largest of the last
-    /// few, halving per commit), so a batch's records go in without the buffer growing and copying them.
+    /// few, halving per commit, at most <see cref="MaxStagingBytes"/>); a record that does not fit goes into a new buffer.
     /// </summary>
     private int _stagingHint = MinStagingBytes;
     private long _tailSegment = 1;
@@ -184,16 +189,15 @@ public sealed partial class PersistentLog : IDisposable
                 _tailSegment++;
                 _tailLength = 0;
             }
-            if (_staged.Count == 0 || _staged[^1].Segment != _tailSegment)
+            if (_staged.Count == 0 || _staged[^1].Segment != _tailSegment || _staged[^1].Free < size)
             {
                 _staged.Add(new StagedChunk(_tailSegment, _tailLength, Math.Max(size, _stagingHint)));
             }
             var chunk = _staged[^1];
-            var start = chunk.Bytes.WrittenCount;
-            LogRecordFormat.Write(chunk.Bytes.GetSpan(size), version, time, data);
-            chunk.Bytes.Advance(size);
+            var record = chunk.Append(size);
+            LogRecordFormat.Write(record.Span, version, time, data);
             chunk.LastVersion = version;
-            _resident[version] = chunk.Bytes.WrittenMemory.Slice(start + LogRecordFormat.HeaderSize, data.Length);
+            _resident[version] = record[LogRecordFormat.HeaderSize..];
             _residentOrder.Enqueue((version, data.Length));
             _residentBytes += data.Length;
             _index.Add(new IndexEntry(version, time, _tailSegment, _tailLength, data.Length));
@@ -472,7 +476,7 @@ public sealed partial class PersistentLog : IDisposable
             var staged = 0L;
             foreach (var chunk in chunks)
             {
-                staged += chunk.Bytes.WrittenCount;
+                staged += chunk.Written.Length;
             }
             // A quarter more than the batch just staged, so that a slowly growing batch still fits.
             _stagingHint = (int)Math.Clamp(Math.Max(staged + (staged / 4), _stagingHint / 2), MinStagingBytes, MaxStagingBytes);
@@ -488,7 +492,7 @@ public sealed partial class PersistentLog : IDisposable
                     _lastWrittenSegment = chunk.Segment;
                 }
                 var file = SegmentForWriting(chunk.Segment);
-                file.Write(chunk.Offset, chunk.Bytes.WrittenSpan);
+                file.Write(chunk.Offset, chunk.Written.Span);
                 files.TryAdd(chunk.Segment, file);
             }
         }
@@ -741,15 +745,34 @@ public sealed partial class PersistentLog : IDisposable
         internal List<(long Segment, ILogFile File)> Files { get; }
     }
 
-    /// <summary>Staged records bound for one segment, contiguous from <see cref="Offset"/>.</summary>
+    /// <summary>
+    /// Staged records bound for one segment, contiguous from <see cref="Offset"/>, in a buffer that never grows: the
+    /// resident versions point into it (see <see cref="_resident"/>).
+    /// </summary>
     private sealed class StagedChunk(long segment, long offset, int capacity)
     {
+        // Every byte handed out is written before it is read.
+        private readonly byte[] _buffer = GC.AllocateUninitializedArray<byte>(capacity);
+        private int _length;
+
         public long Segment { get; } = segment;
 
         public long Offset { get; } = offset;
 
-        public ArrayBufferWriter<byte> Bytes { get; } = new(capacity);
-
         public long LastVersion { get; set; } = Versions.None;
+
+        /// <summary>Room left.</summary>
+        public int Free => _buffer.Length - _length;
+
+        /// <summary>The records staged so far.</summary>
+        public ReadOnlyMemory<byte> Written => _buffer.AsMemory(0, _length);
+
+        /// <summary>The next <paramref name="size"/> bytes, for a record (at most <see cref="Free"/>).</summary>
+        public Memory<byte> Append(int size)
+        {
+            var record = _buffer.AsMemory(_length, size);
+            _length += size;
+            return record;
+        }
     }
 }
