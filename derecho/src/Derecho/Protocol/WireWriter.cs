@@ -17,7 +17,12 @@ internal sealed class WireWriter
 
     public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
 
-    public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
+    public byte[] ToArray()
+    {
+        var bytes = GC.AllocateUninitializedArray<byte>(_length);
+        _buffer.AsSpan(0, _length).CopyTo(bytes);
+        return bytes;
+    }
 
     public void Byte(byte value)
     {

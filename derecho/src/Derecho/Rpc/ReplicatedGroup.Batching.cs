@@ -209,14 +209,17 @@ public sealed partial class ReplicatedGroup
             {
                 _full.Enqueue(Seal());
             }
+            // Uninitialized: every byte up to the batch's length is written (its header when it is sealed).
             if (_open is null)
             {
-                _open = new byte[Math.Min(limit, Math.Max(BatchHeaderSize + needed, _lastLength))];
+                _open = GC.AllocateUninitializedArray<byte>(Math.Min(limit, Math.Max(BatchHeaderSize + needed, _lastLength)));
                 _openLength = BatchHeaderSize;
             }
             else if (_openLength + needed > _open.Length)
             {
-                Array.Resize(ref _open, Math.Min(limit, Math.Max(_openLength + needed, 2 * _open.Length)));
+                var grown = GC.AllocateUninitializedArray<byte>(Math.Min(limit, Math.Max(_openLength + needed, 2 * _open.Length)));
+                _open.AsSpan(0, _openLength).CopyTo(grown);
+                _open = grown;
             }
             BinaryPrimitives.WriteInt32LittleEndian(_open.AsSpan(_openLength), length);
             var offset = _openLength + BatchEntryOverhead;
