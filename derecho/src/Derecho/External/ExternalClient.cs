@@ -216,16 +216,21 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
         return call;
     }
 
-    /// <summary>Fails the calls that waited longer than <see cref="ExternalClientOptions.CallTimeout"/> (the housekeeping timer).</summary>
+    /// <summary>Fails the calls that waited longer than <see cref="ExternalClientOptions.CallTimeout"/> (the housekeeping timer), on the lane.</summary>
     private void FailOverdueCalls()
     {
         var now = Stopwatch.GetTimestamp();
+        List<ClientCall>? overdue = null;
         foreach (var (_, call) in _calls)
         {
             if (call.Deadline < now)
             {
-                call.Fail(new RpcException(RpcError.Timeout, $"no reply within {_options.CallTimeout.TotalSeconds:0.#} s"));
+                (overdue ??= []).Add(call);
             }
+        }
+        if (overdue is not null)
+        {
+            Fail(overdue, new RpcException(RpcError.Timeout, $"no reply within {_options.CallTimeout.TotalSeconds:0.#} s"));
         }
     }
 
@@ -355,13 +360,16 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
         FailAll(new RpcException(RpcError.Stopped, "no member of the group could be reached"));
     }
 
-    private void FailAll(Exception error) => WorkLane.Shared.Queue(static failed =>
+    private void FailAll(Exception error) => Fail([.. _calls.Values], error);
+
+    /// <summary>Fails <paramref name="calls"/> with <paramref name="error"/> on the lane (where their awaiters run, as for replies).</summary>
+    private static void Fail(IReadOnlyList<ClientCall> calls, Exception error) => WorkLane.Shared.Queue(static failed =>
     {
         foreach (var call in failed.Calls)
         {
             call.Fail(failed.Error);
         }
-    }, (Calls: _calls.Values.ToArray(), Error: error));
+    }, (Calls: calls, Error: error));
 
     private void OnMessage(ReadOnlyMemory<byte> payload)
     {
@@ -449,8 +457,9 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
 
     /// <summary>
     /// A call waiting for its replies, which come all at once from the client's member; completed only on the
-    /// <see cref="WorkLane"/> (its awaiters run there, never on a connection's thread). As an ordered call's replies,
-    /// an error alone in place of every member's reply (the call could not be ordered) is the call's failure.
+    /// <see cref="WorkLane"/> (its awaiters run there, never on a connection's or a timer's thread), also when it times
+    /// out or its token cancels it. As an ordered call's replies, an error alone in place of every member's reply (the
+    /// call could not be ordered) is the call's failure.
     /// </summary>
     private sealed class ClientCall(ExternalClient client, CallId id, ReadOnlyMemory<byte> request, long deadline) : IOrderedReplies
     {
@@ -475,12 +484,11 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
                 CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
         public void CancelWith(CancellationToken token) =>
-            _cancellation = token.UnsafeRegister(static (state, token) =>
+            _cancellation = token.UnsafeRegister(static (state, token) => WorkLane.Shared.Queue(static canceled =>
             {
-                var call = (ClientCall)state!;
-                call.Leave();
-                call._replies.TrySetCanceled(token);
-            }, this);
+                canceled.Call.Leave();
+                canceled.Call._replies.TrySetCanceled(canceled.Token);
+            }, (Call: (ClientCall)state!, Token: token)), this);
 
 #pragma warning disable VSTHRD002 // Read once AllReplied completed.
         public IReadOnlyList<MemberReply> Settled()
