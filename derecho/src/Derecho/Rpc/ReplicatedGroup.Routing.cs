@@ -20,6 +20,13 @@ public sealed partial class ReplicatedGroup
     {
         var key = header.Shard;
         var allocation = _allocation;
+        if (allocation is null && attempt < MaxRouteAttempts)
+        {
+            // An inadequate view, or one being installed after an inadequate one (a call handed over by a member that
+            // installed the new layout first): the call waits for the layout, as a call made meanwhile does.
+            _ = RouteOnceAdequateAsync(header, message, attempt);
+            return;
+        }
         var members = allocation?.Shard(key.Type, key.Subgroup, key.Shard);
         if (members is null || attempt >= MaxRouteAttempts)
         {
@@ -41,6 +48,22 @@ public sealed partial class ReplicatedGroup
             _forwarded[header.Id] = new Forwarded(header, message, target);
         }
         SendDirect(target, message);
+    }
+
+    /// <summary>Routes the call once the view is adequate, or fails it after <see cref="ReplicatedGroupOptions.DefaultTimeout"/>.</summary>
+    private async Task RouteOnceAdequateAsync(OrderedCallHeader header, ReadOnlyMemory<byte> message, int attempt)
+    {
+        try
+        {
+            await WaitForAdequateViewAsync().WaitAsync(_rpcOptions.DefaultTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Accepted(header, null, RpcReply.Failed(RpcError.InadequateView,
+                $"view {_view?.Id} is inadequate for the layout (waited {_rpcOptions.DefaultTimeout.TotalSeconds:0.#} s)"));
+            return;
+        }
+        RouteOrdered(header, message, attempt + 1);
     }
 
     /// <summary>The shard's multicast refused the call (the view changed under it, this member left the shard) or the member stopped.</summary>
