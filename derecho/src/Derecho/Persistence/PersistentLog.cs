@@ -1,4 +1,3 @@
-
 namespace Derecho.Persistence;
 
 /// <summary>
