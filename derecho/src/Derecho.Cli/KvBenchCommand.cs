@@ -40,7 +40,7 @@ internal static class KvBenchCommand
         {
             throw new UsageException("--seconds and --window must be positive and --value-size between 1 and 1048576");
         }
-        await Console.Out.WriteLineAsync("per put: CPU time and bytes allocated of all member processes together, during the put phase");
+        await Console.Out.WriteLineAsync($"per put: CPU time and bytes allocated of all member processes together, during the put phase; {BenchCommand.YoungGeneration()}");
         await Console.Out.WriteLineAsync("members  shards  in flight  raw msgs/s  ordered puts/s  puts/raw  P2P gets/s  put CPU us  put alloc B");
         foreach (var (members, shards) in new[] { (3, 1), (6, 2) })
         {

@@ -64,7 +64,7 @@ internal static partial class PersistentBenchCommand
             throw new UsageException($"--peers: unknown system '{unknown}' (etcd, zookeeper or none)");
         }
         var loads = await File.ReadAllTextAsync("/proc/loadavg", ct);
-        await Console.Out.WriteLineAsync($"# {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; nproc {Environment.ProcessorCount}; load average {string.Join(' ', loads.Split(' ').Take(3))}");
+        await Console.Out.WriteLineAsync($"# {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; nproc {Environment.ProcessorCount}; load average {string.Join(' ', loads.Split(' ').Take(3))}; {BenchCommand.YoungGeneration()}");
         var rows = new List<Row>();
         foreach (var size in sizes)
         {

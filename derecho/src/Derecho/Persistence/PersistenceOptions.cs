@@ -18,8 +18,12 @@ public sealed record PersistenceOptions
     /// <summary>The default size at which a log starts a new segment file.</summary>
     public const long DefaultSegmentSize = 16L << 20;
 
-    /// <summary>The default <see cref="ResidentBytes"/>.</summary>
-    public const long DefaultResidentBytes = 4L << 20;
+    /// <summary>
+    /// The default <see cref="ResidentBytes"/>: none. Under load, staged bytes kept after their sync outlive the
+    /// young generation and are collected from the old one (1 KB durable puts: 10–15 % more member CPU per put
+    /// with 4 MiB kept).
+    /// </summary>
+    public const long DefaultResidentBytes = 0;
 
     /// <summary>The directory holding one subdirectory of log segments per persistent field (<c>PERS/file_path</c>).</summary>
     public string FilePath { get; init; } = DefaultFilePath;
@@ -75,7 +79,7 @@ public sealed record PersistenceOptions
 
     /// <summary>
     /// How many bytes of the newest persisted versions a log keeps in memory, read without a copy (not a Derecho
-    /// key); versions not yet persisted always stay in memory.
+    /// key); versions not yet persisted always stay in memory, whatever this is.
     /// </summary>
     public long ResidentBytes { get; init; } = DefaultResidentBytes;
 
