@@ -28,7 +28,7 @@ public sealed partial class PersistentLog
                 {
                     _dataBytes -= _index[i].Length;
                 }
-                _index.RemoveRange(0, keep);
+                _index.RemoveFirst(keep);
                 while (_residentOrder.TryPeek(out var oldest) && oldest.Version <= version)
                 {
                     DropOldestResident();
@@ -70,8 +70,11 @@ public sealed partial class PersistentLog
     /// </summary>
     public long AutoTrimBound(int dataLength, HlcTimestamp time)
     {
-        // Asked outside the log's lock: the limit reads the group's frontiers, under their own lock.
-        var limit = TrimLimit?.Invoke() ?? long.MaxValue;
+        if (!_options.AutoTrim && _options.MaxLogAge is null)
+        {
+            return Versions.None;
+        }
+        long bound;
         lock (_gate)
         {
             var count = _index.Count;
@@ -100,9 +103,24 @@ public sealed partial class PersistentLog
                 }
                 drop = Math.Max(drop, byAge);
             }
+            if (drop == 0)
+            {
+                return Versions.None;
+            }
+            bound = _index[drop - 1].Version;
+        }
+        // Asked outside the log's lock (the limit reads the group's frontiers, under their own lock), and only when
+        // something is to go: most appends trim nothing.
+        var limit = TrimLimit?.Invoke() ?? long.MaxValue;
+        if (limit >= bound)
+        {
+            return bound;
+        }
+        lock (_gate)
+        {
             var allowed = FindVersion(limit);
-            drop = Math.Min(drop, allowed >= 0 ? allowed + 1 : ~allowed);
-            return drop == 0 ? Versions.None : _index[drop - 1].Version;
+            allowed = allowed >= 0 ? allowed : ~allowed - 1;
+            return allowed >= 0 ? _index[allowed].Version : Versions.None;
         }
 
         static long Microseconds(TimeSpan span) => span.Ticks / 10;
@@ -157,7 +175,7 @@ public sealed partial class PersistentLog
                 {
                     _dataBytes -= _index[i].Length;
                 }
-                _index.RemoveRange(cut, _index.Count - cut);
+                _index.RemoveLast(_index.Count - cut);
                 DropResidentAfter(version);
                 _tailSegment = first.Segment;
                 _tailLength = first.Offset;

@@ -38,7 +38,7 @@ public sealed partial class PersistentLog : IDisposable
     private readonly Lock _gate = new();
     private readonly Lock _commitGate = new();
     private readonly SortedDictionary<long, ILogFile> _segments = [];
-    private readonly List<IndexEntry> _index = [];
+    private readonly BlockList<IndexEntry> _index = new();
     private readonly Dictionary<long, ReadOnlyMemory<byte>> _resident = [];
     private readonly Queue<(long Version, int Length)> _residentOrder = new();
     private long _residentBytes;

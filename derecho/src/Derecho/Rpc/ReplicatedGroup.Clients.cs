@@ -8,6 +8,9 @@ public sealed partial class ReplicatedGroup
     private readonly ConcurrentDictionary<DirectPeer, ClientSession> _clients = new();
     private readonly ConcurrentDictionary<ShardKey, ConcurrentDictionary<uint, bool>> _relayTargets = new();
 
+    /// <summary>How many of the clients in <see cref="_clients"/> subscribed to each shard.</summary>
+    private readonly ConcurrentDictionary<ShardKey, int> _subscribers = new();
+
     /// <summary>Client replies held on this thread (<see cref="HoldClientReplies"/>), per client.</summary>
     [ThreadStatic]
     private static Dictionary<DirectPeer, RpcMessageWriter>? t_heldClientReplies;
@@ -35,8 +38,11 @@ public sealed partial class ReplicatedGroup
     }
 
     /// <summary>Whether a notification of the shard could reach a client now (<see cref="ReplicaContext.HasSubscribers"/>).</summary>
-    internal bool NotificationsWanted(int type, int subgroup, int shard) =>
-        !_clients.IsEmpty || (_relayTargets.TryGetValue(new ShardKey(type, subgroup, shard), out var targets) && !targets.IsEmpty);
+    internal bool NotificationsWanted(int type, int subgroup, int shard)
+    {
+        var key = new ShardKey(type, subgroup, shard);
+        return (_subscribers.TryGetValue(key, out var count) && count > 0) || (_relayTargets.TryGetValue(key, out var targets) && !targets.IsEmpty);
+    }
 
     private void NotifyLocal(ShardKey key, ReadOnlyMemory<byte> message)
     {
@@ -44,7 +50,7 @@ public sealed partial class ReplicatedGroup
         {
             if (peer.IsClosed)
             {
-                _clients.TryRemove(peer, out _);
+                DropClient(peer);
             }
             else if (session.IsSubscribed(key))
             {
@@ -64,11 +70,23 @@ public sealed partial class ReplicatedGroup
         {
             if (peer.IsClosed)
             {
-                _clients.TryRemove(peer, out _);
+                DropClient(peer);
             }
             else
             {
                 SendDirect(peer, info);
+            }
+        }
+    }
+
+    /// <summary>Forgets a client whose connection closed, and its subscriptions.</summary>
+    private void DropClient(DirectPeer peer)
+    {
+        if (_clients.TryRemove(peer, out var session))
+        {
+            foreach (var key in session.Subscriptions())
+            {
+                _subscribers.AddOrUpdate(key, 0, static (_, count) => count - 1);
             }
         }
     }
@@ -123,7 +141,10 @@ public sealed partial class ReplicatedGroup
             case RpcKind.Subscribe:
             {
                 var key = new ShardKey(reader.UInt16(), reader.UInt16(), reader.UInt16());
-                _clients.GetOrAdd(peer, _ => new ClientSession()).Subscribe(key);
+                if (_clients.GetOrAdd(peer, _ => new ClientSession()).Subscribe(key))
+                {
+                    _subscribers.AddOrUpdate(key, 1, static (_, count) => count + 1);
+                }
                 if (_allocation?.Shard(key.Type, key.Subgroup, key.Shard) is { } members && !members.Contains(NodeId))
                 {
                     var wanted = new RpcMessageWriter(RpcKind.NotifyWanted).Subgroup(key.Type, key.Subgroup).UInt16(key.Shard).ToMemory();
@@ -264,11 +285,20 @@ public sealed partial class ReplicatedGroup
         private readonly Lock _gate = new();
         private readonly HashSet<ShardKey> _subscriptions = [];
 
-        public void Subscribe(ShardKey key)
+        /// <summary>Adds a subscription; false when the client had it already.</summary>
+        public bool Subscribe(ShardKey key)
         {
             lock (_gate)
             {
-                _subscriptions.Add(key);
+                return _subscriptions.Add(key);
+            }
+        }
+
+        public ShardKey[] Subscriptions()
+        {
+            lock (_gate)
+            {
+                return [.. _subscriptions];
             }
         }
 

@@ -83,8 +83,8 @@ public sealed class ReplicaContext
     public void Notify(ReadOnlyMemory<byte> payload) => _group.Notify(TypeIndex, Subgroup.Index, Shard, payload);
 
     /// <summary>
-    /// Whether a notification pushed now could reach a client (some client is connected to this member, or one
-    /// elsewhere subscribed to the shard): a handler can skip building its payload when not.
+    /// Whether a notification pushed now could reach a client (a client of this member, or of a member outside the
+    /// shard, subscribed to the shard): a handler can skip building its payload when not.
     /// </summary>
     public bool HasSubscribers => _group.NotificationsWanted(TypeIndex, Subgroup.Index, Shard);
 }
