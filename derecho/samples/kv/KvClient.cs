@@ -27,8 +27,8 @@ public sealed class KvClient
     public static SubgroupId Subgroup(int index = 0) => ReplicatedGroup.SubgroupOf<KvStore>(index);
 
     /// <summary>Sets a key at every replica of its shard; completes once all of them applied it.</summary>
-    public async Task PutAsync(string key, byte[] value, CancellationToken cancellationToken = default) =>
-        await new KvStore.OrderedCalls(_caller, _subgroup, Shard(key)).Put(key, value, cancellationToken).GetAgreedAsync().ConfigureAwait(false);
+    public Task PutAsync(string key, byte[] value, CancellationToken cancellationToken = default) =>
+        new KvStore.OrderedCalls(_caller, _subgroup, Shard(key)).Put(key, value, cancellationToken).GetAgreedAsync();
 
     /// <summary>Removes a key; true when it was there.</summary>
     public Task<bool> RemoveAsync(string key, CancellationToken cancellationToken = default) =>

@@ -63,7 +63,10 @@ public sealed partial class KvStore : IReplicatedState, IPersistentReplica
     public static int ShardOf(string key, int shards)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return (int)(XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(key)) % (uint)shards);
+        var length = Encoding.UTF8.GetByteCount(key);
+        var bytes = length <= 256 ? stackalloc byte[length] : new byte[length];
+        Encoding.UTF8.GetBytes(key, bytes);
+        return (int)(XxHash32.HashToUInt32(bytes) % (uint)shards);
     }
 
     /// <summary>Sets <paramref name="key"/> to <paramref name="value"/>; true when the key is new.</summary>

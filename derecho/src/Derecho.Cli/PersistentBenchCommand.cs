@@ -248,7 +248,7 @@ internal static partial class PersistentBenchCommand
             latencies[lane] = [];
             while (Stopwatch.GetElapsedTime(started) < duration)
             {
-                var key = "k" + (Interlocked.Increment(ref next) % 4096).ToString(CultureInfo.InvariantCulture);
+                var key = Keys[(int)(Interlocked.Increment(ref next) % Keys.Length)];
                 var begun = Stopwatch.GetTimestamp();
                 await kv.PutAsync(key, value, ct);
                 if (Stopwatch.GetElapsedTime(started) <= duration)
@@ -267,6 +267,9 @@ internal static partial class PersistentBenchCommand
             ClientCpuPerPut = clientSpent.TotalMicroseconds / Math.Max(1, next),
         };
     }
+
+    /// <summary>The keys the client's puts go to, in turn.</summary>
+    private static readonly string[] Keys = [.. Enumerable.Range(0, 4096).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture))];
 
     /// <summary>The CPU time this process (the client) used so far.</summary>
     private static TimeSpan ClientCpu()
