@@ -21,7 +21,7 @@ internal static partial class PersistentBenchCommand
     {
         var seconds = new Option<double>("--seconds") { Description = "Measurement time per run.", DefaultValueFactory = _ => 5 };
         var sizes = new Option<string>("--sizes") { Description = "Value sizes in bytes, comma-separated.", DefaultValueFactory = _ => "100,1024" };
-        var inflight = new Option<string>("--inflight") { Description = "Puts in flight, comma-separated (the best of them is reported too).", DefaultValueFactory = _ => "1,16,64,256,1024" };
+        var inflight = new Option<string>("--inflight") { Description = "Puts in flight, comma-separated (the best of them is reported too).", DefaultValueFactory = _ => "1,16,64,256,1024,2048,4096" };
         var memberWindow = new Option<int>("--member-window") { Description = "Puts each member keeps in flight in the member-driven row (0: no such row).", DefaultValueFactory = _ => 64 };
         var pers = new Option<string>("--pers") { Description = "Extra [PERS] settings for the members, comma-separated KEY=VALUE (e.g. preallocate_segments=false).", DefaultValueFactory = _ => "" };
         var peers = new Option<string>("--peers") { Description = "Peer systems to run beside, comma-separated (etcd, zookeeper), or 'none'.", DefaultValueFactory = _ => "etcd,zookeeper" };
