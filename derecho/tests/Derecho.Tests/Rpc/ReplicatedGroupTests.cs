@@ -270,6 +270,22 @@ public sealed class ReplicatedGroupTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Notifications_are_wanted_once_a_client_subscribes_not_when_one_merely_connects()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await RpcCluster.StartAsync(3, null, [ReplicatedType.Of(context => new KvStore(context))], ct);
+        await using var client = await ExternalClient.ConnectAsync(cluster[0].Group.GmsEndPoint, cancellationToken: ct);
+        var kv = new KvClient(client, () => client.View.Allocation);
+        await kv.PutAsync("unseen", [1], ct);
+        Assert.False(cluster[0].NotificationsWanted(0, 0, 0), "a connected client that subscribed to nothing made puts build notifications");
+        var notified = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Subscribe(KvClient.Subgroup(), 0, n => notified.TrySetResult(System.Text.Encoding.UTF8.GetString(n.Span)));
+        await RpcCluster.WaitUntilAsync(() => cluster[0].NotificationsWanted(0, 0, 0), "the member to count the subscription", ct);
+        await kv.PutAsync("seen", [2], ct);
+        Assert.Equal("put seen", await notified.Task.WaitAsync(ct));
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task An_external_client_with_many_calls_in_flight_gets_each_its_own_replies()
     {
         var ct = TestContext.Current.CancellationToken;
