@@ -29,8 +29,7 @@ public sealed class TcpTransport : IAsyncDisposable
     private readonly List<Socket> _listeners = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<PeerConnection> _connections = [];
-    private readonly Socket _wake;
-    private int _wakePending;
+    private readonly IoWakeup _wake = new();
 
     /// <summary>When the I/O thread left its poll to serve what was ready (a <see cref="Stopwatch"/> timestamp), or 0 while it polls.</summary>
     private long _passStartedAt;
@@ -46,10 +45,6 @@ public sealed class TcpTransport : IAsyncDisposable
         _self = self;
         _handler = handler;
         _maxFrameSize = maxFrameSize;
-        // A datagram to itself wakes the I/O thread from its poll.
-        _wake = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { Blocking = false };
-        _wake.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _wake.Connect(_wake.LocalEndPoint!);
         new Thread(IoLoop) { IsBackground = true, Name = $"derecho I/O node {self.NodeId}" }.Start();
     }
 
@@ -175,19 +170,7 @@ public sealed class TcpTransport : IAsyncDisposable
     }
 
     /// <summary>Wakes the I/O thread so that it looks at its connections again (a new one, or one waiting for room).</summary>
-    private void Wake()
-    {
-        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
-        {
-            try
-            {
-                _wake.Send([1], SocketFlags.None, out _);
-            }
-            catch (ObjectDisposedException)
-            {
-            }
-        }
-    }
+    private void Wake() => _wake.Wake();
 
     /// <summary>
     /// The I/O thread: polls the sockets of all open connections (for reading, and for writing where frames wait
@@ -198,14 +181,13 @@ public sealed class TcpTransport : IAsyncDisposable
         var reading = new List<Socket>();
         var writing = new List<Socket>();
         var bySocket = new Dictionary<Socket, PeerConnection>();
-        var drain = new byte[64];
         var spinUntil = 0L;
         while (!_stopping.IsCancellationRequested)
         {
             reading.Clear();
             writing.Clear();
             bySocket.Clear();
-            reading.Add(_wake);
+            reading.Add(_wake.Socket);
             lock (_connections)
             {
                 _connections.RemoveAll(c => c.IsClosed);
@@ -240,7 +222,7 @@ public sealed class TcpTransport : IAsyncDisposable
                 Thread.Yield();
                 continue;
             }
-            if (!(reading.Count == 1 && reading[0] == _wake && writing.Count == 0))
+            if (!(reading.Count == 1 && reading[0] == _wake.Socket && writing.Count == 0))
             {
                 spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
             }
@@ -251,12 +233,9 @@ public sealed class TcpTransport : IAsyncDisposable
             var read = false;
             foreach (var socket in reading)
             {
-                if (socket == _wake)
+                if (socket == _wake.Socket)
                 {
-                    Volatile.Write(ref _wakePending, 0);
-                    while (_wake.Receive(drain, SocketFlags.None, out var error) > 0 && error == SocketError.Success)
-                    {
-                    }
+                    _wake.Acknowledge();
                 }
                 else
                 {
