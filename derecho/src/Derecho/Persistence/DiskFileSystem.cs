@@ -9,7 +9,8 @@ namespace Derecho.Persistence;
 /// is <c>fsync</c> of the directory; elsewhere files are flushed with <see cref="RandomAccess.FlushToDisk"/> and
 /// directories are not synced (the platform offers no portable way). <see cref="ILogFile.Preallocate"/> is
 /// <c>fallocate</c> on Linux (blocks reserved, so a sync after an append flushes no size change), a plain length
-/// change elsewhere or where the file system cannot reserve blocks.
+/// change elsewhere or where the file system cannot reserve blocks. <see cref="ILogFile.Append"/> is one gathered
+/// write (<c>pwritev</c>).
 /// </summary>
 public sealed class DiskFileSystem : ILogFileSystem
 {
@@ -95,6 +96,8 @@ public sealed class DiskFileSystem : ILogFileSystem
         }
 
         public void Write(long offset, ReadOnlySpan<byte> data) => RandomAccess.Write(handle, data, offset);
+
+        public void Append(long offset, IReadOnlyList<ReadOnlyMemory<byte>> pieces) => RandomAccess.Write(handle, pieces, offset);
 
         public void SetLength(long length) => RandomAccess.SetLength(handle, length);
 

@@ -48,6 +48,16 @@ public interface ILogFile : IDisposable
     /// <summary>Writes <paramref name="data"/> at <paramref name="offset"/>. Durable only after <see cref="Sync"/>.</summary>
     void Write(long offset, ReadOnlySpan<byte> data);
 
+    /// <summary>Writes <paramref name="pieces"/> back to back from <paramref name="offset"/> (a gathered write). Durable only after <see cref="Sync"/>.</summary>
+    void Append(long offset, IReadOnlyList<ReadOnlyMemory<byte>> pieces)
+    {
+        foreach (var piece in pieces)
+        {
+            Write(offset, piece.Span);
+            offset += piece.Length;
+        }
+    }
+
     /// <summary>Cuts or extends the file to <paramref name="length"/>. Durable only after <see cref="Sync"/>.</summary>
     void SetLength(long length);
 

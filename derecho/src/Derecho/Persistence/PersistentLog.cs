@@ -74,6 +74,9 @@ public sealed partial class PersistentLog : IDisposable
     /// </summary>
     internal Action? AfterBatchWritten { get; set; }
 
+    /// <summary>Test hook: runs in <see cref="Sync"/> once the batch counts as syncing, before its files are synced.</summary>
+    internal Action? AfterSyncStarted { get; set; }
+
     /// <summary>The directory holding the log's segments.</summary>
     public string Directory { get; }
 
@@ -250,9 +253,19 @@ public sealed partial class PersistentLog : IDisposable
     public void Sync(PendingCommit commit)
     {
         ArgumentNullException.ThrowIfNull(commit);
+        if (commit.Joined is { } joined)
+        {
+            WaitSynced(joined);
+            return;
+        }
+        lock (_gate)
+        {
+            commit.SyncStarted = true;
+        }
         Interlocked.Increment(ref _syncsRunning);
         try
         {
+            AfterSyncStarted?.Invoke();
             foreach (var (_, file) in commit.Files)
             {
                 file.Sync();
@@ -483,16 +496,27 @@ public sealed partial class PersistentLog : IDisposable
         var files = new SortedList<long, ILogFile>();
         try
         {
-            foreach (var chunk in chunks)
+            // The chunks bound for one segment lie back to back: each run of them is one append.
+            var pieces = new List<ReadOnlyMemory<byte>>(chunks.Count);
+            for (var first = 0; first < chunks.Count;)
             {
-                if (chunk.Segment != _lastWrittenSegment)
+                var segment = chunks[first].Segment;
+                if (segment != _lastWrittenSegment)
                 {
                     SyncLastWrittenSegment();
-                    _lastWrittenSegment = chunk.Segment;
+                    _lastWrittenSegment = segment;
                 }
-                var file = SegmentForWriting(chunk.Segment);
-                file.Write(chunk.Offset, chunk.Written.Span);
-                files.TryAdd(chunk.Segment, file);
+                pieces.Clear();
+                var end = first;
+                for (var offset = chunks[first].Offset; end < chunks.Count && chunks[end].Segment == segment && chunks[end].Offset == offset; end++)
+                {
+                    pieces.Add(chunks[end].Written);
+                    offset += chunks[end].Written.Length;
+                }
+                var file = SegmentForWriting(segment);
+                file.Append(chunks[first].Offset, pieces);
+                files.TryAdd(segment, file);
+                first = end;
             }
         }
         catch (Exception e)
@@ -522,6 +546,12 @@ public sealed partial class PersistentLog : IDisposable
                 // Nothing was staged, and the batches this call was to cover finished syncing while the gate was
                 // free (another commit thread's sync completed): nothing is left to sync.
                 return null;
+            }
+            if (chunks.Count == 0 && _syncing.Last() is { SyncStarted: true } newest)
+            {
+                // Nothing new, and the newest batch's sync, which covers every batch before it, is running on another
+                // thread: waiting for it costs no second fdatasync of the same writes.
+                return new PendingCommit(newest);
             }
             var last = chunks.Count > 0 ? chunks[^1].LastVersion : _syncing.Last().LastVersion;
             var commit = new PendingCommit(last, [.. files.Select(f => (f.Key, f.Value))]);
@@ -580,6 +610,25 @@ public sealed partial class PersistentLog : IDisposable
             }
         }
         SignalCompleted();
+    }
+
+    /// <summary>Waits until <paramref name="commit"/>'s sync, run by the thread that wrote it, completed or failed (or the log closed).</summary>
+    private void WaitSynced(PendingCommit commit)
+    {
+        lock (_completedSignal)
+        {
+            while (true)
+            {
+                lock (_gate)
+                {
+                    if (_failure is not null || _disposed || !_syncing.Contains(commit))
+                    {
+                        return;
+                    }
+                }
+                Monitor.Wait(_completedSignal);
+            }
+        }
     }
 
     private void AdvancePersisted(long persisted)
@@ -736,6 +785,20 @@ public sealed partial class PersistentLog : IDisposable
             LastVersion = lastVersion;
             Files = files;
         }
+
+        /// <summary>A batch of nothing new, durable once <paramref name="joined"/> (syncing on another thread) is.</summary>
+        internal PendingCommit(PendingCommit joined)
+        {
+            LastVersion = joined.LastVersion;
+            Files = [];
+            Joined = joined;
+        }
+
+        /// <summary>The batch whose sync this one waits for instead of syncing, or null.</summary>
+        internal PendingCommit? Joined { get; }
+
+        /// <summary>Whether <see cref="Sync"/> began on it (under the log's gate).</summary>
+        internal bool SyncStarted { get; set; }
 
         /// <summary>The newest version in the batch.</summary>
         public long LastVersion { get; }

@@ -100,6 +100,41 @@ public sealed class OverlappingCommitTests
         Assert.Equal(4, log.Commit());
     }
 
+    /// <summary>
+    /// A commit with nothing staged while another thread syncs the newest batch (a replica's own commit beside its
+    /// commit thread's round) waits for that sync rather than issuing a second <c>fdatasync</c> of the same writes.
+    /// </summary>
+    [Fact]
+    public async Task ACommitWithNothingNewWaitsForTheSyncRunningInsteadOfSyncingAgain()
+    {
+        var disk = new SimulatedDisk();
+        using var log = PersistentLog.Open(disk, LogDirectory, SmallSegments);
+        Append(log, 1, 3);
+        var first = log.WriteStaged()!;
+        using var syncing = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var syncThread = Task.Run(() =>
+        {
+            log.AfterSyncStarted = () =>
+            {
+                syncing.Set();
+                release.Wait();
+            };
+            log.Sync(first);
+        }, TestContext.Current.CancellationToken);
+        syncing.Wait(TestContext.Current.CancellationToken);
+        log.AfterSyncStarted = null;
+        var syncsBefore = disk.StepLog.Count(s => s.StartsWith("fdatasync", StringComparison.Ordinal));
+
+        var commit = Task.Run(log.Commit, TestContext.Current.CancellationToken);
+        await Task.WhenAny(commit, Task.Delay(200, TestContext.Current.CancellationToken));
+        Assert.False(commit.IsCompleted); // it waits for the sync running
+        release.Set();
+        await syncThread;
+        Assert.Equal(3, await commit);
+        Assert.Equal(syncsBefore + 1, disk.StepLog.Count(s => s.StartsWith("fdatasync", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public async Task AFailedSyncStopsThePersistedVersionAndFailsWaiters()
     {

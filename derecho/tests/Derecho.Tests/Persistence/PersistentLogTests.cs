@@ -276,4 +276,82 @@ public sealed class PersistentLogTests
         var refused = Assert.Throws<InvalidOperationException>(() => log.Append(2, TimeOf(2), "y"u8));
         Assert.Contains("reopen the log", refused.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Group commits are gathered writes of the staged chunks of each segment: whatever the record sizes (empty, around
+    /// a page, larger than a staging chunk), commit points, truncations and reopenings, every version reads back with its
+    /// bytes, while the log is open and after it is reopened.
+    /// </summary>
+    [Theory]
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    [InlineData(3, false)]
+    [InlineData(4, false)]
+    public void RandomAppendsCommitsTruncationsAndReopeningsReadBackExactly(int seed, bool preallocate)
+    {
+        using var directory = new TempDirectory("plog");
+        var path = directory.Combine("field");
+        var options = new PersistenceOptions { SegmentSize = 64 << 10, PreallocateSegments = preallocate };
+        var random = new Random(seed);
+        var expected = new SortedDictionary<long, int>();
+        var log = PersistentLog.Open(DiskFileSystem.Instance, path, options);
+        try
+        {
+            var version = 0L;
+            for (var step = 0; step < 600; step++)
+            {
+                var choice = random.Next(100);
+                if (choice < 70)
+                {
+                    // Sizes around and across block boundaries, and values larger than a block.
+                    var size = random.Next(4) switch { 0 => random.Next(0, 40), 1 => random.Next(4000, 4200), 2 => random.Next(9000, 13000), _ => random.Next(100, 1500) };
+                    log.Append(++version, TimeOf(version), Value(version, size));
+                    expected[version] = size;
+                }
+                else if (choice < 88)
+                {
+                    log.Commit();
+                    Check(log, expected, random.Next(1, 8));
+                }
+                else if (choice < 94 && expected.Count > 0)
+                {
+                    var keep = expected.Keys.ElementAt(random.Next(expected.Count));
+                    log.Truncate(keep);
+                    foreach (var cut in expected.Keys.Where(v => v > keep).ToList())
+                    {
+                        expected.Remove(cut);
+                    }
+                }
+                else
+                {
+                    log.Commit();
+                    log.Dispose();
+                    log = PersistentLog.Open(DiskFileSystem.Instance, path, options);
+                    Assert.Null(log.Recovery);
+                    version = Math.Max(version, log.LatestVersion);
+                }
+            }
+            log.Commit();
+            Check(log, expected, int.MaxValue);
+        }
+        finally
+        {
+            log.Dispose();
+        }
+        using var reopened = PersistentLog.Open(DiskFileSystem.Instance, path, options);
+        Assert.Null(reopened.Recovery);
+        Assert.Equal(expected.Count, reopened.Count);
+        Check(reopened, expected, int.MaxValue);
+    }
+
+    /// <summary>Reads the last <paramref name="count"/> expected versions (all with <see cref="int.MaxValue"/>) and compares their bytes.</summary>
+    private static void Check(PersistentLog log, SortedDictionary<long, int> expected, int count)
+    {
+        foreach (var (version, size) in expected.Skip(Math.Max(0, expected.Count - count)))
+        {
+            Assert.True(log.TryGet(version, out var entry), $"version {version} is missing");
+            Assert.True(entry.Data.Span.SequenceEqual(Value(version, size)), $"version {version} has the wrong bytes");
+            Assert.Equal(TimeOf(version), entry.Time);
+        }
+    }
 }
