@@ -150,7 +150,8 @@ internal sealed class AtomicMulticast
                 continue;
             }
             (batch ??= []).Add(payload);
-            batchBytes += payload?.Length ?? 0;
+            // A large message ends its batch (counts as full): a batch's last message is sent from where it lies, not copied.
+            batchBytes += payload is { Length: >= MessageCodec.GatherThreshold } ? MaxBatchBytes : payload?.Length ?? 0;
             _sent++;
         }
         Flush(output, ref batch, batchStart);

@@ -366,6 +366,12 @@ public sealed partial class Member : IDeliverySink
                     // The block goes out from where it lies, behind its header.
                     SendToRank(transmission.ToRank, MessageCodec.EncodeChunkHeader(chunk, _writer), bulk: true, tail: chunk.Bytes);
                 }
+                else if (transmission.ToRank == Transmission.Everyone && transmission.Message is DataBatch batch)
+                {
+                    // The batch's last (large) message goes out from where it lies, behind the rest.
+                    var head = MessageCodec.EncodeBatchHead(batch, _writer, out var tail);
+                    SendToOthers(head, multicast!.Ranks, tail);
+                }
                 else if (transmission.ToRank == Transmission.Everyone)
                 {
                     SendToOthers(MessageCodec.Encode(transmission.Message, _writer), multicast!.Ranks);
@@ -399,13 +405,13 @@ public sealed partial class Member : IDeliverySink
         }
     }
 
-    private void SendToOthers(byte[] body, int[] ranks)
+    private void SendToOthers(byte[] body, int[] ranks, ReadOnlyMemory<byte> tail = default)
     {
         foreach (var rank in ranks)
         {
             if (rank != _myRank)
             {
-                SendToRank(rank, body);
+                SendToRank(rank, body, tail: tail);
             }
         }
     }

@@ -25,20 +25,7 @@ internal static class MessageCodec
                 WriteRow(writer, m.Row);
                 break;
             case DataBatch m:
-                WriteDataHeader(writer, MessageKind.Data, m.ViewId, m.Stream, m.SenderRank, m.FirstIndex);
-                writer.UInt((uint)m.Entries.Length);
-                foreach (var entry in m.Entries)
-                {
-                    if (entry is { } payload)
-                    {
-                        writer.UInt((ulong)payload.Length + 1);
-                        writer.Raw(payload.Span);
-                    }
-                    else
-                    {
-                        writer.UInt(0);
-                    }
-                }
+                WriteDataBatch(writer, m, m.Entries.Length);
                 break;
             case DataChunk m:
                 var header = EncodeChunkHeader(m, writer);
@@ -74,6 +61,47 @@ internal static class MessageCodec
                 throw new ArgumentException($"unknown message {message.GetType().Name}", nameof(message));
         }
         return writer.ToArray();
+    }
+
+    /// <summary>
+    /// Encodes <paramref name="batch"/> as a body followed by <paramref name="tail"/>: the last payload, when it is
+    /// at least <see cref="GatherThreshold"/> bytes, is left out of the body (only its length is written) and sent
+    /// from where it lies behind it, so a large message is not copied to be framed. The two together are exactly
+    /// <see cref="Encode"/>'s bytes.
+    /// </summary>
+    public static byte[] EncodeBatchHead(DataBatch batch, WireWriter writer, out ReadOnlyMemory<byte> tail)
+    {
+        writer.Reset();
+        var entries = batch.Entries;
+        tail = entries.Length > 0 && entries[^1] is { Length: >= GatherThreshold } last ? last : default;
+        WriteDataBatch(writer, batch, tail.IsEmpty ? entries.Length : entries.Length - 1);
+        if (!tail.IsEmpty)
+        {
+            writer.UInt((ulong)tail.Length + 1);
+        }
+        return writer.ToArray();
+    }
+
+    /// <summary>The payload size from which <see cref="EncodeBatchHead"/> sends a batch's last payload from where it lies.</summary>
+    public const int GatherThreshold = 2048;
+
+    /// <summary>A batch's header, entry count and its first <paramref name="written"/> entries.</summary>
+    private static void WriteDataBatch(WireWriter writer, DataBatch batch, int written)
+    {
+        WriteDataHeader(writer, MessageKind.Data, batch.ViewId, batch.Stream, batch.SenderRank, batch.FirstIndex);
+        writer.UInt((uint)batch.Entries.Length);
+        foreach (var entry in batch.Entries.AsSpan(0, written))
+        {
+            if (entry is { } payload)
+            {
+                writer.UInt((ulong)payload.Length + 1);
+                writer.Raw(payload.Span);
+            }
+            else
+            {
+                writer.UInt(0);
+            }
+        }
     }
 
     /// <summary>
