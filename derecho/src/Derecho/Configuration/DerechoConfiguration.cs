@@ -66,6 +66,7 @@ public static class DerechoConfiguration
             ["PERS/max_data_size"] = (o, e) => o with { Persistence = o.Persistence with { MaxDataSize = ParseLong(e, 1, long.MaxValue) } },
             ["PERS/auto_trim"] = (o, e) => o with { Persistence = o.Persistence with { AutoTrim = ParseBool(e) } },
             ["PERS/preallocate_segments"] = (o, e) => o with { Persistence = o.Persistence with { PreallocateSegments = ParseBool(e) } },
+            ["PERS/uncache_synced"] = (o, e) => o with { Persistence = o.Persistence with { UncacheSynced = ParseBool(e) } },
             ["PERS/syncs_in_flight"] = (o, e) => o with { Persistence = o.Persistence with { SyncsInFlight = ParseInt(e, 1, 64) } },
             ["PERS/max_log_age_ms"] = (o, e) => o with { Persistence = o.Persistence with { MaxLogAge = TimeSpan.FromMilliseconds(ParseLong(e, 1, long.MaxValue / 10_000)) } },
             ["PERS/private_key_file"] = (o, e) => o with { Persistence = o.Persistence with { PrivateKeyFile = e.Value } },

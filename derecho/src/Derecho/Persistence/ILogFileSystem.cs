@@ -65,6 +65,14 @@ public interface ILogFile : IDisposable
     void Sync();
 
     /// <summary>
+    /// A hint that <paramref name="length"/> bytes from <paramref name="offset"/> (0: to the end), synced, will not be
+    /// read soon: the operating system may drop them from its cache (<c>posix_fadvise(DONTNEED)</c>). Changes no contents.
+    /// </summary>
+    void Uncache(long offset, long length)
+    {
+    }
+
+    /// <summary>
     /// Extends the file with zeros to at least <paramref name="length"/> bytes with its blocks reserved
     /// (<c>fallocate</c>), so that later writes inside it change no file size. Durable only after <see cref="Sync"/>.
     /// </summary>

@@ -25,6 +25,13 @@ public sealed partial class PersistentLog : IDisposable
 {
     private const string SegmentExtension = ".seg";
     private const int MinStagingBytes = 256;
+    private const int PageSize = 4096;
+
+    /// <summary>
+    /// How many bytes of its newest synced records a log leaves in the page cache when it lets the operating system
+    /// drop the rest (<see cref="PersistenceOptions.UncacheSynced"/>).
+    /// </summary>
+    public const long CachedTailBytes = 1 << 20;
 
     /// <summary>
     /// The largest staging buffer made for several records: below the large-object heap's threshold (85,000 bytes),
@@ -48,6 +55,9 @@ public sealed partial class PersistentLog : IDisposable
     private int _syncsRunning;
     private long _lastWrittenSegment;
     private List<StagedChunk> _staged = [];
+
+    /// <summary>Where the records dropped from the page cache end (<see cref="UncacheThrough"/>).</summary>
+    private (long Segment, long Offset) _uncachedThrough = (1, 0);
 
     /// <summary>
     /// The capacity a new staging buffer starts with: about what the recent commits staged (the largest of the last
@@ -553,8 +563,9 @@ public sealed partial class PersistentLog : IDisposable
                 // thread: waiting for it costs no second fdatasync of the same writes.
                 return new PendingCommit(newest);
             }
-            var last = chunks.Count > 0 ? chunks[^1].LastVersion : _syncing.Last().LastVersion;
-            var commit = new PendingCommit(last, [.. files.Select(f => (f.Key, f.Value))]);
+            var commit = chunks.Count > 0
+                ? new PendingCommit(chunks[^1].LastVersion, [.. files.Select(f => (f.Key, f.Value))], (chunks[^1].Segment, chunks[^1].Offset + chunks[^1].Written.Length))
+                : new PendingCommit(_syncing.Last().LastVersion, [.. files.Select(f => (f.Key, f.Value))], _syncing.Last().End);
             _syncing.Enqueue(commit);
             return commit;
         }
@@ -607,9 +618,49 @@ public sealed partial class PersistentLog : IDisposable
                     DropOldestResident();
                 }
                 AdvancePersisted(persisted);
+                if (_options.UncacheSynced)
+                {
+                    try
+                    {
+                        UncacheThrough(commit.End);
+                    }
+                    catch (Exception e) when (e is IOException or ObjectDisposedException)
+                    {
+                        // Only a hint: a file closing or failing now fails its next real operation instead.
+                    }
+                }
             }
         }
         SignalCompleted();
+    }
+
+    /// <summary>
+    /// Lets the operating system drop the synced records before <paramref name="synced"/> from its cache, but for the
+    /// newest <see cref="CachedTailBytes"/> and the page the next append writes into (see
+    /// <see cref="PersistenceOptions.UncacheSynced"/>). Under the gate, so no segment closes meanwhile.
+    /// </summary>
+    private void UncacheThrough((long Segment, long Offset) synced)
+    {
+        var (segment, offset) = _uncachedThrough;
+        foreach (var (earlier, file) in _segments)
+        {
+            if (earlier >= segment && earlier < synced.Segment)
+            {
+                // An earlier segment is synced whole (before the first write into the next one): to its end.
+                file.Uncache(earlier == segment ? offset : 0, 0);
+            }
+        }
+        if (synced.Segment != segment)
+        {
+            offset = 0;
+        }
+        var through = (synced.Offset - CachedTailBytes) / PageSize * PageSize;
+        if (through > offset && _segments.TryGetValue(synced.Segment, out var tail))
+        {
+            tail.Uncache(offset, through - offset);
+            offset = through;
+        }
+        _uncachedThrough = (synced.Segment, offset);
     }
 
     /// <summary>Waits until <paramref name="commit"/>'s sync, run by the thread that wrote it, completed or failed (or the log closed).</summary>
@@ -780,10 +831,11 @@ public sealed partial class PersistentLog : IDisposable
     /// </summary>
     public sealed class PendingCommit
     {
-        internal PendingCommit(long lastVersion, List<(long Segment, ILogFile File)> files)
+        internal PendingCommit(long lastVersion, List<(long Segment, ILogFile File)> files, (long Segment, long Offset) end)
         {
             LastVersion = lastVersion;
             Files = files;
+            End = end;
         }
 
         /// <summary>A batch of nothing new, durable once <paramref name="joined"/> (syncing on another thread) is.</summary>
@@ -805,6 +857,9 @@ public sealed partial class PersistentLog : IDisposable
 
         /// <summary>The segments the batch syncs, oldest first.</summary>
         internal List<(long Segment, ILogFile File)> Files { get; }
+
+        /// <summary>Where the batch's writes end: once it is synced, everything before is.</summary>
+        internal (long Segment, long Offset) End { get; }
     }
 
     /// <summary>

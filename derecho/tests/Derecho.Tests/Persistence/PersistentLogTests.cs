@@ -58,6 +58,52 @@ public sealed class PersistentLogTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void SyncedRecordsButTheNewestMebibyteLeaveTheCacheAndStillReadBack(bool uncache)
+    {
+        // The simulated file refuses to drop a range holding a write not yet synced.
+        var disk = new SimulatedDisk();
+        const int SegmentSize = 3 << 20, ValueSize = 5000;
+        using var log = PersistentLog.Open(disk, "/logs/f", new PersistenceOptions { SegmentSize = SegmentSize, UncacheSynced = uncache });
+        var (version, segment, tail) = (0L, 1, 0L);
+        for (var commit = 0; commit < 60; commit++)
+        {
+            for (var i = 0; i < 16; i++)
+            {
+                log.Append(++version, TimeOf(version), Value(version, ValueSize));
+                var size = LogRecordFormat.RecordSize(ValueSize);
+                (segment, tail) = tail > 0 && tail + size > SegmentSize ? (segment + 1, size) : (segment, tail + size);
+            }
+            log.Commit();
+        }
+        Assert.Equal(2, segment);
+        if (!uncache)
+        {
+            Assert.Empty(disk.Uncached);
+            return;
+        }
+        Assert.All(disk.Uncached, r => Assert.True(r.Offset % 4096 == 0 && r.Length % 4096 == 0, $"{r} is not whole pages"));
+        var paths = disk.Uncached.Select(r => r.Path).Distinct().Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(2, paths.Count);
+        // The first segment, synced whole before the second was written, left the cache to its end; the second up to
+        // the page before its newest mebibyte, in ranges that follow one another.
+        Assert.Contains(disk.Uncached, r => r.Path == paths[0] && r.Length == 0);
+        var end = 0L;
+        foreach (var range in disk.Uncached.Where(r => r.Path == paths[1]))
+        {
+            Assert.Equal(end, range.Offset);
+            end += range.Length;
+        }
+        Assert.Equal((tail - PersistentLog.CachedTailBytes) / 4096 * 4096, end);
+        for (var v = 1L; v <= version; v++)
+        {
+            Assert.True(log.TryGet(v, out var entry));
+            Assert.Equal(Value(v, ValueSize), entry.Data.ToArray());
+        }
+    }
+
     [Fact]
     public void ReadsByVersionTimeAndRange()
     {

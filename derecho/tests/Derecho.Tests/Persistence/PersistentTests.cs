@@ -77,11 +77,11 @@ public sealed class PersistentTests
     public void PersKeysAreReadAndValidated()
     {
         var loaded = DerechoConfiguration.FromEntries(ConfigurationFile.Parse(
-            "[PERS]\nfile_path = /var/lib/derecho\nreset = true\nmax_log_entry = 4096\nmax_data_size = 1048576\nauto_trim = true\nmax_log_age_ms = 60000\npreallocate_segments = false\nsyncs_in_flight = 2\n", "derecho.cfg"));
+            "[PERS]\nfile_path = /var/lib/derecho\nreset = true\nmax_log_entry = 4096\nmax_data_size = 1048576\nauto_trim = true\nmax_log_age_ms = 60000\npreallocate_segments = false\nsyncs_in_flight = 2\nuncache_synced = false\n", "derecho.cfg"));
         Assert.Equal(new PersistenceOptions
         {
             FilePath = "/var/lib/derecho", Reset = true, MaxLogEntries = 4096, MaxDataSize = 1 << 20, AutoTrim = true, MaxLogAge = TimeSpan.FromMinutes(1),
-            PreallocateSegments = false, SyncsInFlight = 2,
+            PreallocateSegments = false, SyncsInFlight = 2, UncacheSynced = false,
         },
             loaded.Options.Persistence);
         Assert.Empty(loaded.Warnings);

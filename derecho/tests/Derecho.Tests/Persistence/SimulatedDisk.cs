@@ -34,6 +34,9 @@ public sealed class SimulatedDisk : ILogFileSystem
     /// <summary>The steps by description, for failure messages.</summary>
     public List<string> StepLog { get; } = [];
 
+    /// <summary>The ranges logs let the operating system drop from its cache (<see cref="ILogFile.Uncache"/>): path, offset, length (0: to the end).</summary>
+    public List<(string Path, long Offset, long Length)> Uncached { get; } = [];
+
     /// <summary>The file's current bytes (what a reader sees now).</summary>
     public byte[] Contents(string path)
     {
@@ -363,6 +366,20 @@ public sealed class SimulatedDisk : ILogFileSystem
                 disk.Step($"fdatasync {path}");
                 inode.Durable = [.. inode.Current];
                 inode.Pending.Clear();
+            }
+        }
+
+        public void Uncache(long offset, long length)
+        {
+            lock (disk._sync)
+            {
+                Check();
+                var end = length == 0 ? long.MaxValue : offset + length;
+                if (inode.Pending.FirstOrDefault(w => w.Data is null || (w.Offset < end && w.Offset + w.Data.Length > offset)) is { } unsynced)
+                {
+                    throw new InvalidOperationException($"{path}: bytes {offset}..{end} are dropped from the cache before their write @{unsynced.Offset} is synced");
+                }
+                disk.Uncached.Add((path, offset, length));
             }
         }
 
