@@ -373,6 +373,9 @@ public sealed class Interpreter
             case Opcode.Divuw: Set(Word(Low32(Rs1()).UDiv(Low32(Rs2())))); break;
             case Opcode.Remw: Set(Word(Low32(Rs1()).SRem(Low32(Rs2())))); break;
             case Opcode.Remuw: Set(Word(Low32(Rs1()).URem(Low32(Rs2())))); break;
+            case Opcode.SfenceVma when s.Mode == Privilege.User:
+                next = Trap(s, 2, BitVec.Of(i.Bits, w)); // supervisor instructions are illegal in U mode
+                break;
             case Opcode.Fence or Opcode.FenceTso or Opcode.FenceI or Opcode.SfenceVma or Opcode.Wfi:
                 break;
             case Opcode.Csrrw or Opcode.Csrrs or Opcode.Csrrc or Opcode.Csrrwi or Opcode.Csrrsi or Opcode.Csrrci:
@@ -404,6 +407,10 @@ public sealed class Interpreter
                 break;
             case Opcode.Ebreak:
                 next = Trap(s, 3, BitVec.Of(0, w)); // mtval 0 (the spec allows 0 or the PC; QEMU writes 0)
+                break;
+            case Opcode.Mret or Opcode.Sret when s.Mode < (i.Opcode == Opcode.Mret ? Privilege.Machine : Privilege.Supervisor):
+                // mret below M and sret in U are illegal instructions, not a way up to a higher privilege.
+                next = Trap(s, 2, BitVec.Of(i.Bits, w));
                 break;
             case Opcode.Mret or Opcode.Sret:
                 next = Return(s, i.Opcode == Opcode.Mret, forks);
