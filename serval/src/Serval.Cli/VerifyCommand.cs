@@ -89,7 +89,7 @@ internal static class VerifyCommand
                 {
                     elfPath = ToymonBuild.Build(sources, compiler, levels.Count == 0 ? 0 : levels[0].Item2, bug, cache);
                 }
-                catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+                catch (Exception e) when (e is InvalidOperationException or CompilerNotFoundException)
                 {
                     throw new UsageException(e.Message);
                 }

@@ -91,6 +91,22 @@ public sealed class ToymonTests
         Assert.Contains("missing.elf", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 60_000), Integration]
+    public async Task A_compiler_that_is_not_installed_is_named_not_a_stack_trace()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory("toymon-no-compiler");
+        var environment = new Dictionary<string, string?> { ["PATH"] = dir.Path };
+        foreach (string[] arguments in (string[][])[["mutants", "toymon", "--limit", "1"], ["verify", "toymon", "--cc", "clang", "--cache-dir", dir.Path]])
+        {
+            await using var child = ChildProcess.StartDotnet("Serval.Cli", arguments, environment: environment);
+            child.StandardInput.Close();
+            Assert.Equal(2, await child.WaitForExitAsync(token));
+            Assert.Contains("it is not installed or not on PATH", child.StandardError, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", child.StandardError, StringComparison.Ordinal);
+        }
+    }
+
     private static void AssertRefuted(string file, string original, string mutant, Compiler compiler, int level, CancellationToken token)
     {
         using var dir = new TempDirectory("toymon-mutant");
