@@ -84,6 +84,12 @@ public sealed class ToymonTests
         var model = await ChildProcess.RunDotnetAsync("Serval.Cli", ["verify", "toymon", "--elf", bad, "--memory", "banked"], token);
         Assert.Equal(2, model.ExitCode);
         Assert.Contains("unknown memory model 'banked'", model.Stderr, StringComparison.Ordinal);
+        foreach (var target in new[] { "toymon", "toyrisc" })
+        {
+            var negative = await ChildProcess.RunDotnetAsync("Serval.Cli", ["verify", target, "--elf", bad, "--timeout", "-1"], token);
+            Assert.Equal(2, negative.ExitCode);
+            Assert.Contains("--timeout must be a positive number of seconds", negative.Stderr, StringComparison.Ordinal);
+        }
         var garbage = await ChildProcess.RunDotnetAsync("Serval.Cli", ["verify", "toymon", "--elf", bad], token);
         Assert.Equal(2, garbage.ExitCode);
         Assert.Contains("garbage.elf is not an ELF file", garbage.Stderr, StringComparison.Ordinal);
