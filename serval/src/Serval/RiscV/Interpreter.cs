@@ -62,12 +62,16 @@ public sealed class Interpreter
     /// <summary>Called after every executed instruction (for traces); null for none.</summary>
     public Action<TraceStep>? OnStep { get; init; }
 
-    /// <summary>Runs every path from <paramref name="start"/> until <paramref name="done"/> holds for it.</summary>
+    /// <summary>
+    /// Runs every path from <paramref name="start"/> until <paramref name="done"/> holds for it. The start state is
+    /// left as it was (the paths run on copies), so a model can later concretize it to replay a counterexample.
+    /// </summary>
     /// <exception cref="UnsupportedInstructionException">A path reached code the interpreter does not model.</exception>
     public Execution Run(MachineState start, Func<MachineState, bool> done)
     {
         ArgumentNullException.ThrowIfNull(start);
         ArgumentNullException.ThrowIfNull(done);
+        start = start.Clone();
         var finals = new List<MachineState>();
         var bugs = new List<Bug>();
         var forks = new List<MachineState>();

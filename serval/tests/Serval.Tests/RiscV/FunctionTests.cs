@@ -34,6 +34,23 @@ public sealed class FunctionTests
         Assert.Equal(VerifyOutcome.Proved, Sym.Verify(result.Extract(31, 0) == expected, cancellationToken: token).Outcome);
     }
 
+    [Fact(Timeout = 60_000), Integration]
+    public async Task A_counterexample_replays_from_the_start_state_the_run_was_given()
+    {
+        // abs(LONG_MIN) is negative; the model, applied to the state Run was given, reproduces it concretely.
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory("riscv-fn");
+        var image = await BuildAsync(dir, "long absolute(long x) { return x < 0 ? -x : x; }", "-O0", token);
+        var (start, execution) = Run(image, "absolute");
+        Assert.Equal(image.Symbol("absolute").Address, start.Pc);
+        var claim = execution.Finals.Aggregate(Bool.True, (all, f) => all & f.Guard.Implies(f["a0"].Sge(BitVec.Of(0, 64))));
+        var result = Sym.Verify(claim, cancellationToken: token);
+        Assert.Equal(VerifyOutcome.Counterexample, result.Outcome);
+        Assert.Equal(1UL << 63, result.Model!.Evaluate(start["a0"]).Value);
+        var replay = new Interpreter(image).Run(start.Concretize(result.Model), s => s.Pc == ReturnAddress);
+        Assert.Equal(1UL << 63, Assert.Single(replay.Finals)["a0"].Value);
+    }
+
     /// <summary>Builds <paramref name="source"/> for RV64IMAC with clang-19 and lld (DWARF 4) and loads it.</summary>
     internal static async Task<ElfImage> BuildAsync(TempDirectory dir, string source, string optimization, CancellationToken token)
     {
@@ -61,9 +78,8 @@ public sealed class FunctionTests
         var state = MachineState.Symbolic(Xlen.Rv64, image.Symbol(function).Address, Privilege.Machine, memory);
         state.Registers[1] = BitVec.Of(ReturnAddress, 64);
         state.Registers[2] = BitVec.Of(StackBase + StackSize, 64);
-        var start = state.Clone();
         var execution = new Interpreter(image) { MaxSteps = 5_000 }.Run(state, s => s.Pc == ReturnAddress);
         Assert.DoesNotContain(execution.Bugs, b => Sym.Solve(b.Condition).Status == Serval.Smt.SolverStatus.Sat);
-        return (start, execution);
+        return (state, execution);
     }
 }
