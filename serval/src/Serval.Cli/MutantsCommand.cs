@@ -57,7 +57,15 @@ internal static class MutantsCommand
                 var options = new VerifierOptions(Math.Max(1, parse.GetValue(jobs)), null);
                 foreach (var mutant in mutants)
                 {
-                    var result = Mutation.Run(sources, mutant, Compiler.Gcc, 0, work, options, parse.GetValue(tests), token);
+                    MutantResult result;
+                    try
+                    {
+                        result = Mutation.Run(sources, mutant, Compiler.Gcc, 0, work, options, parse.GetValue(tests), token);
+                    }
+                    catch (CompilerNotFoundException e)
+                    {
+                        throw new UsageException(e.Message, e);
+                    }
                     results.Add(result);
                     if (!parse.GetValue(json))
                     {

@@ -29,7 +29,16 @@ internal static class ToymonDemo
         var cache = Path.Combine(Path.GetTempPath(), $"serval-demo-{Environment.ProcessId}");
         try
         {
-            var elf = ToymonBuild.Build(sources, Compiler.Gcc, 0, bug, cache);
+            string elf;
+            try
+            {
+                elf = ToymonBuild.Build(sources, Compiler.Gcc, 0, bug, cache);
+            }
+            catch (Exception e) when (e is CompilerNotFoundException or InvalidOperationException)
+            {
+                output.WriteLine($"   {e.Message}");
+                return false;
+            }
             var define = bug switch
             {
                 InjectedBug.None => "",

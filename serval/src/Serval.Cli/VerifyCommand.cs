@@ -43,6 +43,11 @@ internal static class VerifyCommand
         verify.SetAction((parse, token) => Task.Run(() =>
         {
             var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(timeout) is <= 0)
+            {
+                // A zero or negative limit made every query time out at once: every check unknown, nothing wrong said.
+                throw new UsageException("--timeout must be a positive number of seconds");
+            }
             if (parse.GetValue(target) == "toyrisc")
             {
                 return VerifyToyRisc(parse.GetValue(inject), output, token);
@@ -89,7 +94,7 @@ internal static class VerifyCommand
                 {
                     elfPath = ToymonBuild.Build(sources, compiler, levels.Count == 0 ? 0 : levels[0].Item2, bug, cache);
                 }
-                catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+                catch (Exception e) when (e is InvalidOperationException or CompilerNotFoundException)
                 {
                     throw new UsageException(e.Message);
                 }

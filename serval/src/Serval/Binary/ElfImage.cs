@@ -72,7 +72,7 @@ public sealed class ElfImage
             headers[i] = Is64Bit
                 ? (U32(at), U32(at + 4), U64(at + 8), U64(at + 16), (long)U64(at + 24), U64(at + 32), U32(at + 40))
                 : (U32(at), U32(at + 4), U32(at + 8), U32(at + 12), U32(at + 16), U32(at + 20), U32(at + 24));
-            if (headers[i].Type != 8 && headers[i].Offset + (long)headers[i].Size > file.Length)
+            if (headers[i].Type != 8 && (headers[i].Offset < 0 || headers[i].Size > (ulong)file.Length || headers[i].Offset + (long)headers[i].Size > file.Length))
             {
                 throw new BadElfException($"{path}: section {i} extends past the end of the file.");
             }
@@ -242,9 +242,14 @@ public sealed class ElfImage
         return Encoding.UTF8.GetString(_file, (int)at, (end < 0 ? _file.Length : end) - (int)at);
     }
 
-    private ushort U16(long at) => BinaryPrimitives.ReadUInt16LittleEndian(_file.AsSpan((int)at));
+    private ushort U16(long at) => BinaryPrimitives.ReadUInt16LittleEndian(Bytes(at, 2));
 
-    private uint U32(long at) => BinaryPrimitives.ReadUInt32LittleEndian(_file.AsSpan((int)at));
+    private uint U32(long at) => BinaryPrimitives.ReadUInt32LittleEndian(Bytes(at, 4));
 
-    private ulong U64(long at) => BinaryPrimitives.ReadUInt64LittleEndian(_file.AsSpan((int)at));
+    private ulong U64(long at) => BinaryPrimitives.ReadUInt64LittleEndian(Bytes(at, 8));
+
+    // A header field's bytes; a table that points past the end of the file is a bad ELF, not an index error.
+    private ReadOnlySpan<byte> Bytes(long at, int size) => at >= 0 && at <= _file.Length - size
+        ? _file.AsSpan((int)at, size)
+        : throw new BadElfException($"{Path} is truncated or corrupt: a header or table entry at offset {at} lies outside the file ({_file.Length} bytes).");
 }

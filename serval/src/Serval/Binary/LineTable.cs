@@ -54,17 +54,24 @@ public sealed class LineTable
         while (at + 4 <= section.Length)
         {
             var unitLength = BinaryPrimitives.ReadUInt32LittleEndian(section.AsSpan(at));
-            var unitEnd = at + 4 + (int)unitLength;
-            if (unitLength >= 0xFFFFFFF0 || unitEnd > section.Length)
+            if (unitLength < 2 || unitLength >= 0xFFFFFFF0 || unitLength > (uint)(section.Length - at - 4))
             {
                 throw new BadElfException($"{path}: .debug_line has a unit past the section's end (or 64-bit DWARF).");
             }
+            var unitEnd = at + 4 + (int)unitLength;
             var version = BinaryPrimitives.ReadUInt16LittleEndian(section.AsSpan(at + 4));
             if (version is < 2 or > 4)
             {
                 throw new BadElfException($"{path}: DWARF line table version {version} is not supported; build with -gdwarf-4.");
             }
-            ParseUnit(section, at + 6, unitEnd, version, rows);
+            try
+            {
+                ParseUnit(section, at + 6, unitEnd, version, rows);
+            }
+            catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or OverflowException)
+            {
+                throw new BadElfException($"{path}: .debug_line unit at 0x{at:x} is malformed (it reads past its end).");
+            }
             at = unitEnd;
         }
         return new LineTable(rows);
@@ -83,6 +90,10 @@ public sealed class LineTable
         at++; // default_is_stmt
         var lineBase = (sbyte)s[at++];
         var lineRange = s[at++];
+        if (lineRange == 0)
+        {
+            throw new ArgumentException("line_range 0");
+        }
         var opcodeBase = s[at++];
         var standardLengths = s.AsSpan(at, opcodeBase - 1).ToArray();
         at += opcodeBase - 1;
@@ -119,7 +130,11 @@ public sealed class LineTable
             switch (opcode)
             {
                 case 0:
-                    var length = (int)Leb128.ReadUnsigned(s, ref at);
+                    var length = Leb128.ReadUnsigned(s, ref at);
+                    if (length == 0 || length > (ulong)(end - at))
+                    {
+                        throw new ArgumentOutOfRangeException(nameof(s), "extended opcode past the unit's end");
+                    }
                     var sub = s[at];
                     if (sub == 1)
                     {
@@ -133,7 +148,7 @@ public sealed class LineTable
                         address = length == 9 ? BinaryPrimitives.ReadUInt64LittleEndian(s.AsSpan(at + 1))
                             : BinaryPrimitives.ReadUInt32LittleEndian(s.AsSpan(at + 1));
                     }
-                    at += length;
+                    at += (int)length;
                     break;
                 case 1:
                     Emit();

@@ -62,12 +62,16 @@ public sealed class Interpreter
     /// <summary>Called after every executed instruction (for traces); null for none.</summary>
     public Action<TraceStep>? OnStep { get; init; }
 
-    /// <summary>Runs every path from <paramref name="start"/> until <paramref name="done"/> holds for it.</summary>
+    /// <summary>
+    /// Runs every path from <paramref name="start"/> until <paramref name="done"/> holds for it. The start state is
+    /// left as it was (the paths run on copies), so a model can later concretize it to replay a counterexample.
+    /// </summary>
     /// <exception cref="UnsupportedInstructionException">A path reached code the interpreter does not model.</exception>
     public Execution Run(MachineState start, Func<MachineState, bool> done)
     {
         ArgumentNullException.ThrowIfNull(start);
         ArgumentNullException.ThrowIfNull(done);
+        start = start.Clone();
         var finals = new List<MachineState>();
         var bugs = new List<Bug>();
         var forks = new List<MachineState>();
@@ -223,6 +227,18 @@ public sealed class Interpreter
                 s.Registers[i.Rd] = value;
             }
         }
+        // A trap this instruction raises; a handler the state does not pin down is reported with the instruction.
+        ulong TrapHere(int cause, BitVec tval)
+        {
+            try
+            {
+                return Trap(s, cause, tval);
+            }
+            catch (UnsupportedInstructionException e)
+            {
+                throw new UnsupportedInstructionException($"'{Disassembler.Format(i, pc)}' at 0x{pc:x} ({_image.Describe(pc)}): {e.Message}");
+            }
+        }
         BitVec Word(BitVec value) => value.Extract(31, 0).SignExtendTo(w);
         BitVec Shamt(BitVec value, int bits) => value.Extract(bits - 1, 0).ZeroExtendTo(w);
         BitVec Low32(BitVec value) => value.Extract(31, 0);
@@ -373,6 +389,9 @@ public sealed class Interpreter
             case Opcode.Divuw: Set(Word(Low32(Rs1()).UDiv(Low32(Rs2())))); break;
             case Opcode.Remw: Set(Word(Low32(Rs1()).SRem(Low32(Rs2())))); break;
             case Opcode.Remuw: Set(Word(Low32(Rs1()).URem(Low32(Rs2())))); break;
+            case Opcode.SfenceVma when s.Mode == Privilege.User:
+                next = TrapHere(2, BitVec.Of(i.Bits, w)); // supervisor instructions are illegal in U mode
+                break;
             case Opcode.Fence or Opcode.FenceTso or Opcode.FenceI or Opcode.SfenceVma or Opcode.Wfi:
                 break;
             case Opcode.Csrrw or Opcode.Csrrs or Opcode.Csrrc or Opcode.Csrrwi or Opcode.Csrrsi or Opcode.Csrrci:
@@ -381,7 +400,7 @@ public sealed class Interpreter
                 var storage = view is null ? i.Csr : CsrNumber.Mstatus;
                 if (!s.Csrs.TryGetValue(storage, out var full) || (int)s.Mode < ((i.Csr >> 8) & 3))
                 {
-                    next = Trap(s, 2, BitVec.Of(i.Bits, w));
+                    next = TrapHere(2, BitVec.Of(i.Bits, w));
                     break;
                 }
                 var old = view is { } visible ? full & visible : full;
@@ -400,10 +419,14 @@ public sealed class Interpreter
                 Set(old);
                 break;
             case Opcode.Ecall:
-                next = Trap(s, s.Mode switch { Privilege.User => 8, Privilege.Supervisor => 9, _ => 11 }, BitVec.Of(0, w));
+                next = TrapHere(s.Mode switch { Privilege.User => 8, Privilege.Supervisor => 9, _ => 11 }, BitVec.Of(0, w));
                 break;
             case Opcode.Ebreak:
-                next = Trap(s, 3, BitVec.Of(0, w)); // mtval 0 (the spec allows 0 or the PC; QEMU writes 0)
+                next = TrapHere(3, BitVec.Of(0, w)); // mtval 0 (the spec allows 0 or the PC; QEMU writes 0)
+                break;
+            case Opcode.Mret or Opcode.Sret when s.Mode < (i.Opcode == Opcode.Mret ? Privilege.Machine : Privilege.Supervisor):
+                // mret below M and sret in U are illegal instructions, not a way up to a higher privilege.
+                next = TrapHere(2, BitVec.Of(i.Bits, w));
                 break;
             case Opcode.Mret or Opcode.Sret:
                 next = Return(s, i.Opcode == Opcode.Mret, forks);
@@ -545,7 +568,7 @@ public sealed class Interpreter
                 | (sie << 5) | BitVec.Of(s.Mode == Privilege.Supervisor ? 1UL << 8 : 0, w);
             s.Csrs[CsrNumber.Mstatus] = sstatus;
             s.Mode = Privilege.Supervisor;
-            return HandlerAddress(s.Csrs[CsrNumber.Stvec], s.Pc);
+            return HandlerAddress(s.Csrs[CsrNumber.Stvec], s.Pc, cause);
         }
         if (!delegated.IsConcrete)
         {
@@ -560,12 +583,21 @@ public sealed class Interpreter
             | (mie << 7) | BitVec.Of((ulong)s.Mode << 11, w);
         s.Csrs[CsrNumber.Mstatus] = mstatus;
         s.Mode = Privilege.Machine;
-        return HandlerAddress(s.Csrs[CsrNumber.Mtvec], s.Pc);
+        return HandlerAddress(s.Csrs[CsrNumber.Mtvec], s.Pc, cause);
     }
 
-    private static ulong HandlerAddress(BitVec tvec, ulong pc) => (tvec & BitVec.Of(~3UL, tvec.Width)).TryGetValue(out var handler)
+    private static ulong HandlerAddress(BitVec tvec, ulong pc, int cause) => (tvec & BitVec.Of(~3UL, tvec.Width)).TryGetValue(out var handler)
         ? handler
-        : throw new UnsupportedInstructionException($"trap at 0x{pc:x} to a symbolic trap vector ({tvec})");
+        : throw new UnsupportedInstructionException($"{CauseName(cause)} trap at 0x{pc:x} to a symbolic trap vector ({tvec}); "
+            + (cause == 2 ? "the instruction or CSR is not modelled or not allowed at this privilege, or " : "") + "give the trap vector a value in the start state");
+
+    private static string CauseName(int cause) => cause switch
+    {
+        2 => "illegal-instruction",
+        3 => "breakpoint",
+        8 or 9 or 11 => "environment-call",
+        _ => $"cause-{cause}",
+    };
 
     // mret/sret: the previous privilege comes from MPP/SPP; a symbolic field splits the path over its values
     // (split-cases), each fork re-executing the return with the field concrete.

@@ -72,8 +72,15 @@ public sealed class SExpr
 /// <summary>Reads s-expressions one at a time from a text stream (a file or a solver's output).</summary>
 public sealed class SExprReader
 {
+    /// <summary>
+    /// The deepest nesting read: deeper input is refused with a message rather than overflowing the stack of the
+    /// recursive readers and printers downstream (a stack overflow cannot be caught and ends the process).
+    /// </summary>
+    public const int MaxDepth = 10_000;
+
     private readonly TextReader _reader;
     private int _line = 1;
+    private int _depth;
 
     /// <summary>Reads from <paramref name="reader"/>.</summary>
     public SExprReader(TextReader reader) => _reader = reader ?? throw new ArgumentNullException(nameof(reader));
@@ -104,6 +111,10 @@ public sealed class SExprReader
         var c = _reader.Peek();
         if (c == '(')
         {
+            if (_depth == MaxDepth)
+            {
+                throw new FormatException($"line {line}: expressions nested more than {MaxDepth} deep are not supported (bind subterms with let)");
+            }
             Next();
             var items = new List<SExpr>();
             while (true)
@@ -119,7 +130,15 @@ public sealed class SExprReader
                     Next();
                     return SExpr.FromList(items, line);
                 }
-                items.Add(ReadExpression());
+                _depth++;
+                try
+                {
+                    items.Add(ReadExpression());
+                }
+                finally
+                {
+                    _depth--;
+                }
             }
         }
         if (c == '|')

@@ -117,7 +117,7 @@ public sealed class SmtScript
                 CheckSat(solver, output, timeout, cancellationToken);
                 break;
             case "get-model":
-                if (_lastModel is null)
+                if (_lastModel is null && !NoModelAfterUnknown(command, output))
                 {
                     throw new SmtScriptException(command.Line, "get-model without a preceding sat answer");
                 }
@@ -127,18 +127,14 @@ public sealed class SmtScript
                 GetValue(command, output);
                 break;
             case "push":
-                for (var i = 0; i < Count(command); i++)
+                // One frame for n levels: the n - 1 below the top can hold nothing, so `push 1000000000` costs one.
+                if (Count(command) is var pushed and > 0)
                 {
-                    _frames.Add(new Frame());
+                    _frames.Add(new Frame { Levels = pushed });
                 }
                 break;
             case "pop":
-                var levels = Count(command);
-                if (levels >= _frames.Count)
-                {
-                    throw new SmtScriptException(command.Line, $"pop {levels} with only {_frames.Count - 1} pushed");
-                }
-                _frames.RemoveRange(_frames.Count - levels, levels);
+                Pop(command, Count(command));
                 break;
             case "reset":
                 _frames.Clear();
@@ -160,6 +156,26 @@ public sealed class SmtScript
     }
 
     private Frame Top => _frames[^1];
+
+    private void Pop(SExpr command, long levels)
+    {
+        var pushed = _frames.Skip(1).Sum(f => (long)f.Levels);
+        if (levels > pushed)
+        {
+            throw new SmtScriptException(command.Line, $"pop {levels} with only {pushed} pushed");
+        }
+        while (levels > 0)
+        {
+            var top = _frames[^1];
+            _frames.RemoveAt(_frames.Count - 1);
+            var popped = Math.Min(levels, top.Levels);
+            levels -= popped;
+            if (top.Levels > popped)
+            {
+                _frames.Add(new Frame { Levels = top.Levels - (int)popped }); // the empty levels below the popped top
+            }
+        }
+    }
 
     private void CheckSat(ISolver solver, TextWriter output, TimeSpan? timeout, CancellationToken cancellationToken)
     {
@@ -183,10 +199,26 @@ public sealed class SmtScript
         }
     }
 
+    // After an unknown the script is not wrong, the solver gave no model: say so as solvers do, and go on (the run
+    // then ends as unknown, not as a bad script).
+    private bool NoModelAfterUnknown(SExpr command, TextWriter output)
+    {
+        if (Answers.Count == 0 || Answers[^1].Status != SolverStatus.Unknown)
+        {
+            return false;
+        }
+        output.WriteLine($"(error \"line {command.Line}: {command[0]}: no model, the last check-sat answered unknown\")");
+        return true;
+    }
+
     private void GetValue(SExpr command, TextWriter output)
     {
         if (_lastModel is null)
         {
+            if (NoModelAfterUnknown(command, output))
+            {
+                return;
+            }
             throw new SmtScriptException(command.Line, "get-value without a preceding sat answer");
         }
         if (!command[1].IsList)
@@ -227,7 +259,7 @@ public sealed class SmtScript
         }
         var range = ParseSort(command[3]);
         var reader = new TermReader(this, command[4]);
-        reader.Bind(parameters);
+        reader.Bind(parameters, command[2]);
         var body = reader.Read(command[4]);
         if (body.Sort != range)
         {
@@ -296,6 +328,9 @@ public sealed class SmtScript
 
     private sealed class Frame
     {
+        /// <summary>How many push levels this frame stands for (its content belongs to the topmost).</summary>
+        public int Levels { get; init; } = 1;
+
         public List<(string Name, object Value)> Symbols { get; } = [];
 
         public Dictionary<string, object> Index { get; } = new(StringComparer.Ordinal);
@@ -310,8 +345,18 @@ public sealed class SmtScript
     {
         private readonly List<Dictionary<string, Term>> _scopes = [];
 
-        public void Bind(IEnumerable<(string Name, Term Value)> bindings) =>
-            _scopes.Add(bindings.ToDictionary(b => b.Name, b => b.Value, StringComparer.Ordinal));
+        public void Bind(IEnumerable<(string Name, Term Value)> bindings, SExpr binders)
+        {
+            var scope = new Dictionary<string, Term>(StringComparer.Ordinal);
+            foreach (var (name, value) in bindings)
+            {
+                if (!scope.TryAdd(name, value))
+                {
+                    throw new SmtScriptException(binders.Line == 0 ? root.Line : binders.Line, $"'{name}' is bound twice in {Short(binders)}");
+                }
+            }
+            _scopes.Add(scope);
+        }
 
         public Term Read(SExpr e)
         {
@@ -322,6 +367,10 @@ public sealed class SmtScript
             catch (ArgumentException error)
             {
                 throw new SmtScriptException(e.Line == 0 ? root.Line : e.Line, $"ill-sorted term {Short(e)}: {error.Message}");
+            }
+            catch (FormatException)
+            {
+                throw new SmtScriptException(e.Line == 0 ? root.Line : e.Line, $"bad bitvector literal {Short(e)}");
             }
         }
 
@@ -506,7 +555,7 @@ public sealed class SmtScript
                 }
                 bindings.Add((Symbol(binding[0]), Read(binding[1])));
             }
-            Bind(bindings);
+            Bind(bindings, e[1]);
             try
             {
                 return Read(e[2]);
@@ -533,7 +582,7 @@ public sealed class SmtScript
                 var name = Symbol(declaration[0]);
                 variables.Add((name, Term.Fresh(name, ParseSort(declaration[1]))));
             }
-            Bind(variables);
+            Bind(variables, e[1]);
             try
             {
                 var body = Read(e[2]);

@@ -642,6 +642,19 @@ public sealed partial class Term
             {
                 return BvConst(0UL, a.Width);
             }
+            if (a.Op == op && a._args[1].Op == Op.Const)
+            {
+                // (x >> c1) >> c2 = x >> (c1 + c2): a loop shifting by a constant (while (x) x >>= 1) reaches a
+                // constant zero after width steps, so its exit condition becomes concrete and the loop ends.
+                var total = BigInteger.Min(a._args[1].Value + b.Value, op == Op.BvAShr ? a.Width - 1 : a.Width);
+                return Shift(op, a._args[0], BvConst(total, a.Width));
+            }
+            if (op == Op.BvLShr && a.Op == Op.ZeroExtend)
+            {
+                // zext(y) >> c = zext(y >> c): the shift stays at y's width, where the rule above composes it.
+                var inner = a._args[0];
+                return ZeroExtend(Shift(op, inner, BvConst(BigInteger.Min(b.Value, inner.Width), inner.Width)), a.Width - inner.Width);
+            }
         }
         if (a.Op == Op.Const && a.Value.IsZero)
         {

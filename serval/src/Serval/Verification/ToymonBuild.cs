@@ -64,6 +64,7 @@ public static class ToymonBuild
 
     /// <summary>Builds (or finds in the cache) the monitor and returns the ELF's path.</summary>
     /// <exception cref="InvalidOperationException">The compiler failed; the message carries its output.</exception>
+    /// <exception cref="CompilerNotFoundException">The compiler cannot be run (not installed).</exception>
     public static string Build(string sourceDirectory, Compiler compiler, int optimization, InjectedBug bug, string cacheDirectory)
     {
         var arguments = new List<string>(CommonFlags) { $"-O{optimization}" };
@@ -108,7 +109,16 @@ public static class ToymonBuild
         {
             start.ArgumentList.Add(argument);
         }
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {program}");
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {program}");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new CompilerNotFoundException(program, e);
+        }
+        using var started = process;
         process.StandardOutput.Close();
         var errors = process.StandardError.ReadToEnd();
         process.WaitForExit();
@@ -119,4 +129,18 @@ public static class ToymonBuild
         File.Move(temporary, elf, overwrite: true);
         return elf;
     }
+}
+
+/// <summary>The compiler a build needs cannot be started: not installed, or not on PATH.</summary>
+public sealed class CompilerNotFoundException : Exception
+{
+    /// <summary>Creates the exception for <paramref name="program"/>.</summary>
+    public CompilerNotFoundException(string program, Exception innerException)
+        : base($"cannot run {program}: it is not installed or not on PATH ({innerException?.Message}); ./setup.sh installs it", innerException)
+    {
+        Program = program;
+    }
+
+    /// <summary>The compiler's command name.</summary>
+    public string Program { get; } = "";
 }

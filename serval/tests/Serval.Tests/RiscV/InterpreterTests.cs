@@ -142,6 +142,17 @@ public sealed class InterpreterTests
     }
 
     [Fact]
+    public void A_trap_to_a_symbolic_vector_names_the_instruction_that_raised_it()
+    {
+        // rdcycle (csrrs a0, cycle, zero): cycle is not modelled, so it traps as illegal, to an mtvec nobody set.
+        var image = TinyImage([0xc0002573u]);
+        var state = MachineState.Symbolic(Xlen.Rv64, image.Entry, Privilege.Machine, new StructuredMemory([], (_, _) => null));
+        var error = Assert.Throws<UnsupportedInstructionException>(() => new Interpreter(image).Run(state, _ => false));
+        Assert.StartsWith($"'csrrs\ta0,cycle,zero' at 0x{image.Entry:x}", error.Message, StringComparison.Ordinal);
+        Assert.Contains("illegal-instruction trap", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Illegal_bits_are_an_error_naming_the_word()
     {
         var image = TinyImage([0xffffffffu]);

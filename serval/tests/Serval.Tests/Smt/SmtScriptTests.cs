@@ -13,6 +13,12 @@ public sealed class SmtScriptTests
     [InlineData("(check-sat)\n(frobnicate)", 2, "unsupported command 'frobnicate'")]
     [InlineData("(assert (= #x00 #x00)", 1, "unclosed")]
     [InlineData("(pop 1)", 1, "pop 1 with only 0 pushed")]
+    [InlineData("(declare-const x (_ BitVec 8))\n(assert (= x #xGG))", 2, "bad bitvector literal #xGG")]
+    [InlineData("(assert (= #b102 #b102))", 1, "bad bitvector literal #b102")]
+    [InlineData("(define-fun g ((a Bool) (a Bool)) Bool a)", 1, "'a' is bound twice in ((a Bool) (a Bool))")]
+    [InlineData("(assert\n  (let ((y true) (y false)) y))", 2, "'y' is bound twice")]
+    [InlineData("(assert (forall ((i Bool) (i Bool)) i))", 1, "'i' is bound twice")]
+    [InlineData("(push 1000000000)\n(push 2)\n(pop 1000000001)\n(pop 2)", 4, "pop 2 with only 1 pushed")]
     public void Unreadable_input_names_the_line(string text, int line, string message)
     {
         var error = Assert.Throws<SmtScriptException>(() => SmtScript.Parse(text).Run(new RefusingSolver(), TextWriter.Null, null, TestContext.Current.CancellationToken));
@@ -39,6 +45,48 @@ public sealed class SmtScriptTests
         Assert.Equal(2, query.Count);
         Assert.StartsWith("(= (f #x00) ((_ zero_extend 4) ((_ extract 3 0) x)))", query[0].ToString(), StringComparison.Ordinal);
         Assert.Equal("(bvule #x10 x)", query[1].ToString());
+    }
+
+    [Fact]
+    public void Push_of_many_levels_is_one_frame_and_pop_removes_the_top_level_first()
+    {
+        var solver = new RecordingSolver();
+        SmtScript.Parse("""
+            (declare-const x Bool)
+            (push 1000000000)
+            (assert x)
+            (check-sat)
+            (pop 1)
+            (check-sat)
+            (assert (not x))
+            (pop 999999999)
+            (check-sat)
+            """).Run(solver, TextWriter.Null, null, TestContext.Current.CancellationToken);
+        Assert.Equal([1, 0, 0], solver.Queries.Select(q => q.Count));
+    }
+
+    [Fact]
+    public void A_model_asked_for_after_unknown_is_an_error_line_and_the_script_goes_on()
+    {
+        var output = new StringWriter();
+        var script = SmtScript.Parse("(declare-const x (_ BitVec 8))\n(check-sat)\n(get-value (x))\n(get-model)\n(echo \"after\")");
+        script.Run(new RefusingSolver(), output, null, TestContext.Current.CancellationToken);
+        Assert.Equal(SolverStatus.Unknown, Assert.Single(script.Answers).Status);
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["unknown", "(error \"line 3: get-value: no model, the last check-sat answered unknown\")",
+            "(error \"line 4: get-model: no model, the last check-sat answered unknown\")", "\"after\""], lines);
+    }
+
+    [Fact]
+    public void Nesting_too_deep_for_the_readers_is_refused_with_a_message_not_a_stack_overflow()
+    {
+        static string Nested(int depth) => "(declare-const c Bool)\n(assert " + string.Concat(Enumerable.Repeat("(not ", depth)) + "c"
+            + new string(')', depth) + ")\n(check-sat)";
+        var solver = new RecordingSolver();
+        SmtScript.Parse(Nested(5_000)).Run(solver, TextWriter.Null, null, TestContext.Current.CancellationToken);
+        Assert.Equal("c", Assert.Single(Assert.Single(solver.Queries)).ToString());
+        var error = Assert.Throws<SmtScriptException>(() => SmtScript.Parse(Nested(100_000)));
+        Assert.Contains($"nested more than {SExprReader.MaxDepth} deep", error.Message, StringComparison.Ordinal);
     }
 
     private sealed class RefusingSolver : ISolver

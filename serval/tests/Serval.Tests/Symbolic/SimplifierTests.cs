@@ -96,6 +96,13 @@ public sealed class SimplifierTests
         Assert.Same(Term.ZeroExtend(x, 8), Term.Concat(zero, x));
         Assert.Same(Term.False, Term.And(c, Term.Not(c)));
         Assert.Same(Term.Eq(x, Term.BvConst(7UL, 8)), Term.Eq(Term.Add(Term.BvConst(3UL, 8), x), Term.BvConst(10UL, 8)));
+        // Shifts by constants compose, so `while (x) x >>= 1` reaches a constant 0 (through -O0's zero-extending loads).
+        Assert.Same(Term.LShr(x, Term.BvConst(5UL, 8)), Term.LShr(Term.LShr(x, Term.BvConst(2UL, 8)), Term.BvConst(3UL, 8)));
+        Assert.Same(zero, Term.Shl(Term.Shl(x, Term.BvConst(4UL, 8)), Term.BvConst(4UL, 8)));
+        Assert.Same(Term.AShr(x, Term.BvConst(7UL, 8)), Term.AShr(Term.AShr(x, Term.BvConst(6UL, 8)), Term.BvConst(6UL, 8)));
+        Assert.Same(Term.ZeroExtend(Term.LShr(x, Term.BvConst(1UL, 8)), 8), Term.LShr(Term.ZeroExtend(x, 8), Term.BvConst(1UL, 16)));
+        var shifted = Enumerable.Range(0, 8).Aggregate(Term.ZeroExtend(x, 56), (v, _) => Term.LShr(Term.ZeroExtend(Term.Extract(7, 0, v), 56), Term.BvConst(1UL, 64)));
+        Assert.Same(Term.BvConst(0UL, 64), shifted);
     }
 
     /// <summary>(unsimplified, simplified) pairs over a pool of argument shapes.</summary>
@@ -148,6 +155,17 @@ public sealed class SimplifierTests
             {
                 yield return (Term.Unsimplified(Op.Ite, c, a, b), Term.Ite(c, a, b));
                 yield return (Term.Unsimplified(Op.Ite, a, b, c), Term.Ite(a, b, c));
+            }
+        }
+        // shifts of shifts by constants (composed), and of zero extensions
+        foreach (var op in new[] { Op.BvShl, Op.BvLShr, Op.BvAShr })
+        {
+            foreach (var inner in new[] { Build(op, x, k(1)), Build(op, y, k(3)), Build(op, Term.ZeroExtend(Term.Extract(width / 2, 0, x), width - width / 2 - 1), k(1)) })
+            {
+                foreach (var amount in new[] { k(0), k(1), k(3), k((ulong)width - 1), Term.BvConst(BitMath.Mask(width), width), y })
+                {
+                    yield return (Term.Unsimplified(op, inner, amount), Build(op, inner, amount));
+                }
             }
         }
         foreach (var a in pool)

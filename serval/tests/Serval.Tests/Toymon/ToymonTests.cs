@@ -84,11 +84,33 @@ public sealed class ToymonTests
         var model = await ChildProcess.RunDotnetAsync("Serval.Cli", ["verify", "toymon", "--elf", bad, "--memory", "banked"], token);
         Assert.Equal(2, model.ExitCode);
         Assert.Contains("unknown memory model 'banked'", model.Stderr, StringComparison.Ordinal);
+        foreach (var target in new[] { "toymon", "toyrisc" })
+        {
+            var negative = await ChildProcess.RunDotnetAsync("Serval.Cli", ["verify", target, "--elf", bad, "--timeout", "-1"], token);
+            Assert.Equal(2, negative.ExitCode);
+            Assert.Contains("--timeout must be a positive number of seconds", negative.Stderr, StringComparison.Ordinal);
+        }
         var garbage = await ChildProcess.RunDotnetAsync("Serval.Cli", ["verify", "toymon", "--elf", bad], token);
         Assert.Equal(2, garbage.ExitCode);
         Assert.Contains("garbage.elf is not an ELF file", garbage.Stderr, StringComparison.Ordinal);
         var error = Assert.Throws<BadElfException>(() => ElfImage.Load(dir.Combine("missing.elf")));
         Assert.Contains("missing.elf", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000), Integration]
+    public async Task A_compiler_that_is_not_installed_is_named_not_a_stack_trace()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory("toymon-no-compiler");
+        var environment = new Dictionary<string, string?> { ["PATH"] = dir.Path };
+        foreach (string[] arguments in (string[][])[["mutants", "toymon", "--limit", "1"], ["verify", "toymon", "--cc", "clang", "--cache-dir", dir.Path]])
+        {
+            await using var child = ChildProcess.StartDotnet("Serval.Cli", arguments, environment: environment);
+            child.StandardInput.Close();
+            Assert.Equal(2, await child.WaitForExitAsync(token));
+            Assert.Contains("it is not installed or not on PATH", child.StandardError, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", child.StandardError, StringComparison.Ordinal);
+        }
     }
 
     private static void AssertRefuted(string file, string original, string mutant, Compiler compiler, int level, CancellationToken token)

@@ -1,6 +1,18 @@
 /* Privileged behaviour on bare metal (QEMU virt, -bios none): traps, delegation, mret/sret, CSR read-modify-write.
  * Every observation is stored in `results`; at `done` the program prints them over the UART and powers off. */
 #define STATUS_MASK ((1 << 1) | (1 << 3) | (1 << 5) | (1 << 7) | (1 << 8) | (3 << 11))
+/* Leaves M for `mode` (0 U, 1 S) at `label`, which follows. */
+.macro drop_to mode, label
+    li t0, 3 << 11
+    csrc mstatus, t0
+    li t0, \mode << 11
+    csrs mstatus, t0
+    la t0, \label
+    csrw mepc, t0
+    mret
+\label:
+.endm
+
     .section .text.start, "ax"
     .globl _start
 _start:
@@ -56,6 +68,15 @@ in_supervisor:
 in_user:
     ecall                       /* to the supervisor handler, which returns with sret */
     csrr t0, mstatus            /* illegal from U: not delegated, to M */
+    /* returns and sfence.vma below their privilege: illegal instructions, to M (the handler returns in M) */
+    drop_to 0, user_mret
+    mret
+    drop_to 0, user_sret
+    sret
+    drop_to 0, user_sfence
+    sfence.vma
+    drop_to 1, supervisor_mret
+    mret
     /* an ebreak in M */
     ebreak
     j done
@@ -129,5 +150,5 @@ hex: .ascii "0123456789abcdef"
     .bss
     .balign 8
     .globl results
-results: .space 256
-    .size results, 256
+results: .space 512
+    .size results, 512
