@@ -58,6 +58,13 @@ struct __pc_sink {
 #include <stdarg.h>
 int __pc_format(struct __pc_sink *sink, const char *format, va_list args);
 
+/* Characters for the scanf engine: get returns the next one or EOF, unget gives back the last one read. */
+struct __pc_source {
+    int (*get)(struct __pc_source *source);
+    void (*unget)(struct __pc_source *source, int c);
+};
+int __pc_scan(struct __pc_source *source, const char *format, va_list args);
+
 
 
 /* A futex lock for the runtime's own shared state (stdio streams, the heap). */

@@ -508,3 +508,52 @@ int dprintf(int fd, const char *format, ...)
     va_end(args);
     return n;
 }
+
+/* scanf family on streams */
+
+struct stream_source {
+    struct __pc_source base;
+    FILE *stream;
+};
+
+static int get_stream(struct __pc_source *source)
+{
+    return getc_locked(((struct stream_source *)source)->stream);
+}
+
+static void unget_stream(struct __pc_source *source, int c)
+{
+    ungetc(c, ((struct stream_source *)source)->stream);
+}
+
+int vfscanf(FILE *stream, const char *format, va_list args)
+{
+    struct stream_source source = {{get_stream, unget_stream}, stream};
+    __pc_lock(&stream->lock);
+    int n = __pc_scan(&source.base, format, args);
+    __pc_unlock(&stream->lock);
+    return n;
+}
+
+int fscanf(FILE *stream, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    int n = vfscanf(stream, format, args);
+    va_end(args);
+    return n;
+}
+
+int vscanf(const char *format, va_list args)
+{
+    return vfscanf(stdin, format, args);
+}
+
+int scanf(const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    int n = vfscanf(stdin, format, args);
+    va_end(args);
+    return n;
+}
