@@ -1,3 +1,5 @@
+using Popcorn.Tests.Corpus;
+
 namespace Popcorn.Tests.Emulation;
 
 /// <summary><c>popcorn run</c> as a user runs it: the program's streams and exit code, popcorn's messages apart.</summary>
@@ -43,5 +45,20 @@ public sealed class RunCommandTests
         Assert.Equal(0, code);
         Assert.StartsWith("HELLO, GUEST\n", stdout, StringComparison.Ordinal);
         Assert.Equal(expected.Stdout, stdout);
+    }
+
+    /// <summary>scanf reads standard input through the stream's buffer on both nodes and leaves the character that
+    /// ended a conversion for the next one; the corpus run (no input) sees only the end of file.</summary>
+    [Theory(Timeout = 120_000)]
+    [InlineData("aarch64")]
+    [InlineData("riscv64")]
+    public async Task Scanf_reads_numbers_from_standard_input_until_one_does_not_convert(string isa)
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var binary = CorpusBuilds.Get("libc", 1).MultiIsaPath;
+        var (code, stdout, stderr) = await ChildProcess.RunDotnetAsync("Popcorn.Cli", ["run", "--isa", isa, binary], cancellationToken,
+            standardInput: "12\n -5 +16\n\t40 x7\n");
+        Assert.True(code == 0, stderr);
+        Assert.EndsWith("stdin 4 numbers, total 63, then not a number\n", stdout, StringComparison.Ordinal);
     }
 }
