@@ -47,6 +47,9 @@ long __pc_syscall_result(long raw);
 size_t __pc_tls_area_size(void);
 void *__pc_tls_init(void *area);
 
+/* Called by longjmp (arch.c) for a jmp_buf filled on the other node: reports it and aborts. */
+_Noreturn void __pc_longjmp_elsewhere(void);
+
 /* Flushes every open stream (at exit). */
 void __pc_stdio_flush_all(void);
 

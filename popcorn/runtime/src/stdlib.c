@@ -49,6 +49,13 @@ _Noreturn void abort(void)
     _exit(134);
 }
 
+_Noreturn void __pc_longjmp_elsewhere(void)
+{
+    fputs("popcorn: longjmp to a jmp_buf that setjmp filled on the other node (the thread migrated in between): "
+          "its registers and frames have the other ISA's layout\n", stderr);
+    abort();
+}
+
 _Noreturn void __pc_assert_fail(const char *expression, const char *file, int line, const char *function)
 {
     fprintf(stderr, "%s:%d: %s: Assertion `%s' failed.\n", file, line, function, expression);

@@ -224,6 +224,28 @@ public sealed class MigrationTests
             "0 -123456793 21474836475 4294967304\n1 1653656491 13399604975 4294967304\n2 6442450940 17117098411 64\n3 -8589934593 5669356827 4294967290\n");
     }, cancellationToken);
 
+    /// <summary>setjmp and longjmp on both nodes (out of a 200-frame recursion, a parser's error exits through a
+    /// jmp_buf in a local struct, longjmp with 0), with migrations between the jumps: a jmp_buf in a migrating frame
+    /// moves with it. A longjmp to a buffer setjmp filled on the other node stops the program naming why, instead of
+    /// loading the other ISA's registers. (There was no setjmp.h.)</summary>
+    [Integration]
+    [Theory(Timeout = 300_000)]
+    [InlineData(0)]
+    [InlineData(2)]
+    public Task Setjmp_and_longjmp_work_on_both_nodes_and_refuse_a_buffer_from_the_other(int level) => Task.Run(() =>
+    {
+        var binary = BuildProgram("setjmp.c", level);
+        foreach (var start in Emulator.AvailableIsas)
+        {
+            var (report, output) = Run(binary, start, new MigrationPolicy());
+            Assert.Equal(134, report.Exit.ShellCode);
+            Assert.StartsWith("longjmp 10050 rounds 2 kept 5\nzero arrives as 1\n2+3*(4-1) = 11\n2+*3: error 1 at 2\n(1+2: error 2 at 5\n10-2-3 = 5\nhops 4\n",
+                output, StringComparison.Ordinal);
+            Assert.Contains("longjmp to a jmp_buf that setjmp filled on the other node", output, StringComparison.Ordinal);
+            Assert.Equal(4, report.Migrations.Count(m => m.Refusal is null));
+        }
+    }, TestContext.Current.CancellationToken);
+
     /// <summary>Runs a program whose <c>hop()</c> migrates to the other node at each call, from each ISA: it prints
     /// <paramref name="expected"/>, every one of its <paramref name="migrations"/> migrations happens (none refused)
     /// and both directions occur; returns the reports.</summary>
