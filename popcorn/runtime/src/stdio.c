@@ -24,7 +24,9 @@ struct __pc_file {
 
 static char stdout_buffer[BUFSIZ], stdin_buffer[BUFSIZ];
 static struct __pc_file stdin_file = {0, _IOFBF, 1, 0, 0, 0, EOF, 0, stdin_buffer, BUFSIZ, 0, 0, 0, 0};
-static struct __pc_file stdout_file = {1, _IOLBF, 0, 1, 0, 0, EOF, 0, stdout_buffer, BUFSIZ, 0, 0, 0, &stdin_file};
+/* stdout's mode is decided at its first output, as glibc does: line-buffered on a terminal, fully buffered otherwise. */
+#define MODE_UNDECIDED (-1)
+static struct __pc_file stdout_file = {1, MODE_UNDECIDED, 0, 1, 0, 0, EOF, 0, stdout_buffer, BUFSIZ, 0, 0, 0, &stdin_file};
 static struct __pc_file stderr_file = {2, _IONBF, 0, 1, 0, 0, EOF, 0, 0, 0, 0, 0, 0, &stdout_file};
 FILE *stdin = &stdin_file;
 FILE *stdout = &stdout_file;
@@ -62,6 +64,8 @@ static int flush_locked(FILE *stream)
 
 static size_t write_locked(FILE *stream, const char *data, size_t length)
 {
+    if (stream->mode == MODE_UNDECIDED)
+        stream->mode = isatty(stream->fd) ? _IOLBF : _IOFBF;
     if (!stream->writable) {
         stream->error = 1;
         return 0;
