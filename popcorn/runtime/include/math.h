@@ -17,9 +17,22 @@
 #define INFINITY (__builtin_inff())
 #define NAN (__builtin_nanf(""))
 #define isnan(x) __builtin_isnan(x)
-#define isinf(x) __builtin_isinf(x)
+#define isinf(x) __builtin_isinf_sign(x) /* -1 for -inf, as glibc */
 #define isfinite(x) __builtin_isfinite(x)
 #define signbit(x) __builtin_signbit(x)
+#define FP_NAN 0
+#define FP_INFINITE 1
+#define FP_ZERO 2
+#define FP_SUBNORMAL 3
+#define FP_NORMAL 4
+#define fpclassify(x) __builtin_fpclassify(FP_NAN, FP_INFINITE, FP_NORMAL, FP_SUBNORMAL, FP_ZERO, x)
+#define isnormal(x) __builtin_isnormal(x)
+#define isgreater(x, y) __builtin_isgreater(x, y)
+#define isgreaterequal(x, y) __builtin_isgreaterequal(x, y)
+#define isless(x, y) __builtin_isless(x, y)
+#define islessequal(x, y) __builtin_islessequal(x, y)
+#define islessgreater(x, y) __builtin_islessgreater(x, y)
+#define isunordered(x, y) __builtin_isunordered(x, y)
 double sqrt(double x);
 double fabs(double x);
 double floor(double x);
@@ -67,4 +80,48 @@ float expf(float x);
 float logf(float x);
 float powf(float x, float y);
 float fmodf(float x, float y);
+double fma(double x, double y, double z);
+float fmaf(float x, float y, float z);
+void sincos(double x, double *s, double *c);
+void sincosf(float x, float *s, float *c);
+double exp10(double x);
+float exp10f(float x);
+double remainder(double x, double y);
+double fdim(double x, double y);
+long long llround(double x);
+long lrint(double x);
+long long llrint(double x);
+double nan(const char *tag);
+double asinh(double x);
+double acosh(double x);
+double atanh(double x);
+float truncf(float x);
+float roundf(float x);
+float rintf(float x);
+float nearbyintf(float x);
+long lroundf(float x);
+long long llroundf(float x);
+float copysignf(float x, float y);
+float fminf(float x, float y);
+float fmaxf(float x, float y);
+float fdimf(float x, float y);
+float modff(float x, float *integer);
+float frexpf(float x, int *exponent);
+float ldexpf(float x, int exponent);
+float scalbnf(float x, int exponent);
+float tanf(float x);
+float asinf(float x);
+float acosf(float x);
+float atanf(float x);
+float atan2f(float y, float x);
+float sinhf(float x);
+float coshf(float x);
+float tanhf(float x);
+float exp2f(float x);
+float expm1f(float x);
+float log2f(float x);
+float log10f(float x);
+float log1pf(float x);
+float cbrtf(float x);
+float hypotf(float x, float y);
 #endif

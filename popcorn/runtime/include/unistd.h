@@ -10,6 +10,7 @@
 ssize_t read(int fd, void *buffer, size_t count);
 ssize_t write(int fd, const void *buffer, size_t count);
 int close(int fd);
+int isatty(int fd);
 off_t lseek(int fd, off_t offset, int whence);
 int unlink(const char *path);
 pid_t getpid(void);

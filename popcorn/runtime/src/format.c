@@ -1,4 +1,4 @@
-/* The printf formatting engine: integers, strings, characters, pointers and exactly rounded %f %e %g. */
+/* The printf formatting engine: integers, strings, characters, pointers, exactly rounded %f %e %g and %a. */
 #include "internal.h"
 #include <string.h>
 
@@ -198,6 +198,52 @@ static char digit_at(const struct decimal *d, int index)
     return index >= 0 && index < d->count ? d->digits[index] : '0';
 }
 
+/* %a: [-]0xh.hhhp±d, the significand's hex digits (all 13 fraction digits, trailing zeros dropped, without a
+   precision; rounded to nearest even with one), as glibc prints them: subnormals as 0x0.…p-1022. */
+static void format_hex_float(struct __pc_sink *sink, uint64_t bits, const char *sign, int flags, int width,
+                             int precision, int upper)
+{
+    int biased = (int)((bits >> 52) & 0x7ff);
+    uint64_t significand = bits & ((1ull << 52) - 1);
+    int exponent = biased == 0 ? (significand ? -1022 : 0) : biased - 1023;
+    if (biased != 0)
+        significand |= 1ull << 52;
+    if (precision < 0) {
+        precision = 13;
+        while (precision > 0 && ((significand >> (4 * (13 - precision))) & 0xf) == 0)
+            precision--;
+    } else if (precision < 13) {
+        int drop = 4 * (13 - precision);
+        uint64_t rest = significand & ((1ull << drop) - 1), half = 1ull << (drop - 1);
+        significand >>= drop;
+        if (rest > half || (rest == half && (significand & 1)))
+            significand++;
+        significand <<= drop;
+    }
+    const char *alphabet = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    char body[540];
+    int length = 0;
+    if (precision > 512)
+        precision = 512;
+    body[length++] = alphabet[significand >> 52]; /* 0, 1, or 2 when rounding carried out of the fraction */
+    if (precision > 0 || (flags & FLAG_ALT))
+        body[length++] = '.';
+    for (int i = 1; i <= precision; i++)
+        body[length++] = i <= 13 ? alphabet[(significand >> (4 * (13 - i))) & 0xf] : '0';
+    body[length++] = upper ? 'P' : 'p';
+    body[length++] = exponent < 0 ? '-' : '+';
+    char digits[8];
+    int count = 0;
+    for (unsigned e = (unsigned)(exponent < 0 ? -exponent : exponent); count == 0 || e != 0; e /= 10)
+        digits[count++] = (char)('0' + e % 10);
+    while (count > 0)
+        body[length++] = digits[--count];
+    char prefix[4] = {0};
+    strcpy(prefix, sign);
+    strcat(prefix, upper ? "0X" : "0x");
+    field(sink, flags, width, prefix, body, length, 0);
+}
+
 static void format_float(struct __pc_sink *sink, double value, int flags, int width, int precision, char conversion)
 {
     union { double d; uint64_t u; } bits = {value};
@@ -208,6 +254,10 @@ static void format_float(struct __pc_sink *sink, double value, int flags, int wi
     if (((bits.u >> 52) & 0x7ff) == 0x7ff) {
         const char *text = (bits.u & ((1ull << 52) - 1)) ? (upper ? "NAN" : "nan") : (upper ? "INF" : "inf");
         field(sink, flags & ~FLAG_ZERO, width, sign, text, 3, 0);
+        return;
+    }
+    if (lower == 'a') {
+        format_hex_float(sink, bits.u, sign, flags, width, precision, upper);
         return;
     }
     if (precision < 0)
@@ -400,6 +450,8 @@ int __pc_format(struct __pc_sink *sink, const char *format, va_list args)
         case 'E':
         case 'g':
         case 'G':
+        case 'a':
+        case 'A':
             format_float(sink, va_arg(args, double), flags, width, precision, c);
             break;
         case 'n':

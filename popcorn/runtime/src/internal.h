@@ -47,6 +47,9 @@ long __pc_syscall_result(long raw);
 size_t __pc_tls_area_size(void);
 void *__pc_tls_init(void *area);
 
+/* Called by longjmp (arch.c) for a jmp_buf filled on the other node: reports it and aborts. */
+_Noreturn void __pc_longjmp_elsewhere(void);
+
 /* Flushes every open stream (at exit). */
 void __pc_stdio_flush_all(void);
 
@@ -57,6 +60,13 @@ struct __pc_sink {
 };
 #include <stdarg.h>
 int __pc_format(struct __pc_sink *sink, const char *format, va_list args);
+
+/* Characters for the scanf engine: get returns the next one or EOF, unget gives back the last one read. */
+struct __pc_source {
+    int (*get)(struct __pc_source *source);
+    void (*unget)(struct __pc_source *source, int c);
+};
+int __pc_scan(struct __pc_source *source, const char *format, va_list args);
 
 
 

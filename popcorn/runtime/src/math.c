@@ -397,3 +397,80 @@ double tanh(double x)
     double e = expm1(2 * fabs(x));
     return copysign(e / (e + 2), x);
 }
+
+/* Fused multiply-add: one rounding, an instruction on both ISAs (fmadd), so both print the same digits. */
+double fma(double x, double y, double z) { return __builtin_fma(x, y, z); }
+float fmaf(float x, float y, float z) { return __builtin_fmaf(x, y, z); }
+
+/* Targets of LLVM's library-call simplifier, which rewrites sin(x) and cos(x) of one x into sincos and
+   pow(10, x) into exp10 in code that never names them. */
+void sincos(double x, double *s, double *c)
+{
+    *s = sin(x);
+    *c = cos(x);
+}
+
+void sincosf(float x, float *s, float *c)
+{
+    *s = sinf(x);
+    *c = cosf(x);
+}
+
+double exp10(double x) { return pow(10.0, x); }
+float exp10f(float x) { return (float)pow(10.0, x); }
+
+double remainder(double x, double y)
+{
+    if (isnan(x) || isnan(y) || isinf(x) || y == 0)
+        return (x * y) / (x * y);
+    double r = fmod(x, y), ay = fabs(y), ar = fabs(r);
+    /* r is exact and |r| < |y|; step to the nearer multiple, to the even quotient on a tie. */
+    if (ar > ay - ar || (ar == ay - ar && fmod(fabs((x - r) / y), 2.0) == 1.0))
+        r -= copysign(ay, r);
+    return r;
+}
+
+double fdim(double x, double y) { return isnan(x) || isnan(y) ? x + y : x > y ? x - y : 0.0; }
+long long llround(double x) { return (long long)round(x); }
+long lrint(double x) { return (long)rint(x); }
+long long llrint(double x) { return (long long)rint(x); }
+double nan(const char *tag) { (void)tag; return __builtin_nan(""); }
+double asinh(double x) { return fabs(x) < 0x1p-28 ? x : copysign(log1p(fabs(x) + x * x / (1 + sqrt(1 + x * x))), x); }
+double acosh(double x) { return x < 1 ? __builtin_nan("") : log(x + sqrt((x - 1) * (x + 1))); }
+double atanh(double x) { return fabs(x) > 1 ? __builtin_nan("") : copysign(0.5 * log1p(2 * fabs(x) / (1 - fabs(x))), x); }
+
+/* Single-precision forms: the double function rounded once more, so both ISAs agree bit for bit. */
+float truncf(float x) { return (float)trunc(x); }
+float roundf(float x) { return (float)round(x); }
+float rintf(float x) { return (float)rint(x); }
+float nearbyintf(float x) { return (float)rint(x); }
+long lroundf(float x) { return (long)round(x); }
+long long llroundf(float x) { return (long long)round(x); }
+float copysignf(float x, float y) { return (float)copysign(x, y); }
+float fminf(float x, float y) { return (float)fmin(x, y); }
+float fmaxf(float x, float y) { return (float)fmax(x, y); }
+float fdimf(float x, float y) { return (float)fdim(x, y); }
+float modff(float x, float *integer)
+{
+    double i, f = modf(x, &i);
+    *integer = (float)i;
+    return (float)f;
+}
+float frexpf(float x, int *exponent) { return (float)frexp(x, exponent); }
+float ldexpf(float x, int n) { return (float)scalbn(x, n); }
+float scalbnf(float x, int n) { return (float)scalbn(x, n); }
+float tanf(float x) { return (float)tan(x); }
+float asinf(float x) { return (float)asin(x); }
+float acosf(float x) { return (float)acos(x); }
+float atanf(float x) { return (float)atan(x); }
+float atan2f(float y, float x) { return (float)atan2(y, x); }
+float sinhf(float x) { return (float)sinh(x); }
+float coshf(float x) { return (float)cosh(x); }
+float tanhf(float x) { return (float)tanh(x); }
+float exp2f(float x) { return (float)exp2(x); }
+float expm1f(float x) { return (float)expm1(x); }
+float log2f(float x) { return (float)log2(x); }
+float log10f(float x) { return (float)log10(x); }
+float log1pf(float x) { return (float)log1p(x); }
+float cbrtf(float x) { return (float)cbrt(x); }
+float hypotf(float x, float y) { return (float)hypot(x, y); }

@@ -24,7 +24,9 @@ struct __pc_file {
 
 static char stdout_buffer[BUFSIZ], stdin_buffer[BUFSIZ];
 static struct __pc_file stdin_file = {0, _IOFBF, 1, 0, 0, 0, EOF, 0, stdin_buffer, BUFSIZ, 0, 0, 0, 0};
-static struct __pc_file stdout_file = {1, _IOLBF, 0, 1, 0, 0, EOF, 0, stdout_buffer, BUFSIZ, 0, 0, 0, &stdin_file};
+/* stdout's mode is decided at its first output, as glibc does: line-buffered on a terminal, fully buffered otherwise. */
+#define MODE_UNDECIDED (-1)
+static struct __pc_file stdout_file = {1, MODE_UNDECIDED, 0, 1, 0, 0, EOF, 0, stdout_buffer, BUFSIZ, 0, 0, 0, &stdin_file};
 static struct __pc_file stderr_file = {2, _IONBF, 0, 1, 0, 0, EOF, 0, 0, 0, 0, 0, 0, &stdout_file};
 FILE *stdin = &stdin_file;
 FILE *stdout = &stdout_file;
@@ -62,6 +64,8 @@ static int flush_locked(FILE *stream)
 
 static size_t write_locked(FILE *stream, const char *data, size_t length)
 {
+    if (stream->mode == MODE_UNDECIDED)
+        stream->mode = isatty(stream->fd) ? _IOLBF : _IOFBF;
     if (!stream->writable) {
         stream->error = 1;
         return 0;
@@ -505,6 +509,55 @@ int dprintf(int fd, const char *format, ...)
     va_list args;
     va_start(args, format);
     int n = vdprintf(fd, format, args);
+    va_end(args);
+    return n;
+}
+
+/* scanf family on streams */
+
+struct stream_source {
+    struct __pc_source base;
+    FILE *stream;
+};
+
+static int get_stream(struct __pc_source *source)
+{
+    return getc_locked(((struct stream_source *)source)->stream);
+}
+
+static void unget_stream(struct __pc_source *source, int c)
+{
+    ungetc(c, ((struct stream_source *)source)->stream);
+}
+
+int vfscanf(FILE *stream, const char *format, va_list args)
+{
+    struct stream_source source = {{get_stream, unget_stream}, stream};
+    __pc_lock(&stream->lock);
+    int n = __pc_scan(&source.base, format, args);
+    __pc_unlock(&stream->lock);
+    return n;
+}
+
+int fscanf(FILE *stream, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    int n = vfscanf(stream, format, args);
+    va_end(args);
+    return n;
+}
+
+int vscanf(const char *format, va_list args)
+{
+    return vfscanf(stdin, format, args);
+}
+
+int scanf(const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    int n = vfscanf(stdin, format, args);
     va_end(args);
     return n;
 }

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,13 @@ _Noreturn void abort(void)
     __pc_stdio_flush_all();
     raise(SIGABRT);
     _exit(134);
+}
+
+_Noreturn void __pc_longjmp_elsewhere(void)
+{
+    fputs("popcorn: longjmp to a jmp_buf that setjmp filled on the other node (the thread migrated in between): "
+          "its registers and frames have the other ISA's layout\n", stderr);
+    abort();
 }
 
 _Noreturn void __pc_assert_fail(const char *expression, const char *file, int line, const char *function)
@@ -142,6 +150,59 @@ long long atoll(const char *text)
     return strtoll(text, 0, 10);
 }
 
+/* An exponent part (letter, optional sign, digits; its value capped) added to *exponent; returns what follows it,
+   or p itself when there is none. */
+static const char *exponent_part(const char *p, char letter, int *exponent)
+{
+    if ((*p | 32) != letter)
+        return p;
+    const char *e = p + 1;
+    int negative = 0;
+    if (*e == '+' || *e == '-')
+        negative = *e++ == '-';
+    if (!isdigit((unsigned char)*e))
+        return p;
+    int value = 0;
+    for (; isdigit((unsigned char)*e); e++)
+        if (value < 100000)
+            value = value * 10 + (*e - '0');
+    *exponent += negative ? -value : value;
+    return e;
+}
+
+/* The digits of a hexadecimal floating constant after "0x" (as printf's %a writes them): at most 15 significant
+   digits kept and the rest folded into one sticky bit, so the one conversion to double rounds correctly. */
+static double hex_float(const char *p, char **end)
+{
+    unsigned long long mantissa = 0;
+    int digits = 0, exponent = 0, sticky = 0;
+    for (int fraction = 0;; p++) {
+        if (*p == '.' && !fraction) {
+            fraction = 1;
+            continue;
+        }
+        if (!isxdigit((unsigned char)*p))
+            break;
+        int v = digit_value(*p);
+        if (digits < 15) {
+            mantissa = mantissa << 4 | (unsigned)v;
+            if (mantissa)
+                digits++;
+            exponent -= fraction ? 4 : 0;
+        } else {
+            sticky |= v != 0;
+            exponent += fraction ? 0 : 4;
+        }
+    }
+    p = exponent_part(p, 'p', &exponent);
+    if (end)
+        *end = (char *)p;
+    double result = scalbn((double)(mantissa << 4 | (unsigned)sticky), exponent - 4);
+    if (mantissa != 0 && (result == __builtin_inf() || result == 0))
+        errno = ERANGE;
+    return result;
+}
+
 /* Decimal to double: up to 19 significant digits scaled by exact powers of ten where possible. Deterministic on
    every ISA (only IEEE add, multiply and divide); within an ulp or two of the correctly rounded value. */
 double strtod(const char *text, char **end)
@@ -162,6 +223,10 @@ double strtod(const char *text, char **end)
         if (end)
             *end = (char *)(p + 3);
         return __builtin_nan("");
+    }
+    if (p[0] == '0' && (p[1] | 32) == 'x' && (isxdigit((unsigned char)p[2]) || (p[2] == '.' && isxdigit((unsigned char)p[3])))) {
+        double result = hex_float(p + 2, end);
+        return negative ? -result : result;
     }
     unsigned long long mantissa = 0;
     int digits = 0, exponent = 0, any = 0;
@@ -189,20 +254,7 @@ double strtod(const char *text, char **end)
             *end = (char *)text;
         return 0;
     }
-    if ((*p | 32) == 'e') {
-        const char *e = p + 1;
-        int e_negative = 0;
-        if (*e == '+' || *e == '-')
-            e_negative = *e++ == '-';
-        if (isdigit((unsigned char)*e)) {
-            int value = 0;
-            for (; isdigit((unsigned char)*e); e++)
-                if (value < 100000)
-                    value = value * 10 + (*e - '0');
-            exponent += e_negative ? -value : value;
-            p = e;
-        }
-    }
+    p = exponent_part(p, 'e', &exponent);
     if (end)
         *end = (char *)p;
     double result = (double)mantissa;

@@ -53,6 +53,13 @@ int memcmp(const void *a, const void *b, size_t count)
     return 0;
 }
 
+int bcmp(const void *a, const void *b, size_t count) { return memcmp(a, b, count); }
+
+void *mempcpy(void *restrict to, const void *restrict from, size_t count)
+{
+    return (char *)memcpy(to, from, count) + count;
+}
+
 void *memchr(const void *memory, int value, size_t count)
 {
     const unsigned char *p = memory;
@@ -78,21 +85,35 @@ size_t strnlen(const char *text, size_t limit)
     return n;
 }
 
-char *strcpy(char *restrict to, const char *restrict from)
+/* stpcpy, stpncpy, mempcpy and bcmp are also what LLVM's library-call simplifier turns strcpy-then-strlen,
+   sprintf(d, "%s", s) and memcmp(...) == 0 into. */
+char *stpcpy(char *restrict to, const char *restrict from)
 {
-    char *d = to;
-    while ((*d++ = *from++))
-        ;
+    while ((*to = *from++))
+        to++;
     return to;
 }
 
-char *strncpy(char *restrict to, const char *restrict from, size_t count)
+char *strcpy(char *restrict to, const char *restrict from)
+{
+    stpcpy(to, from);
+    return to;
+}
+
+char *stpncpy(char *restrict to, const char *restrict from, size_t count)
 {
     size_t i = 0;
     for (; i < count && from[i]; i++)
         to[i] = from[i];
+    char *end = to + i;
     for (; i < count; i++)
         to[i] = '\0';
+    return end;
+}
+
+char *strncpy(char *restrict to, const char *restrict from, size_t count)
+{
+    stpncpy(to, from, count);
     return to;
 }
 

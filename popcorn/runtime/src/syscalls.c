@@ -50,6 +50,13 @@ int close(int fd)
     return (int)__pc_syscall_result(__pc_syscall1(SYS_close, fd));
 }
 
+/* A terminal answers TCGETS (its termios, 36 bytes in the asm-generic layout); anything else fails with ENOTTY. */
+int isatty(int fd)
+{
+    unsigned char termios[64];
+    return __pc_syscall3(SYS_ioctl, fd, 0x5401, termios) == 0;
+}
+
 off_t lseek(int fd, off_t offset, int whence)
 {
     return __pc_syscall_result(__pc_syscall3(SYS_lseek, fd, offset, whence));

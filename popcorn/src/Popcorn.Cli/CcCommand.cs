@@ -16,6 +16,7 @@ internal static class CcCommand
         var o0 = new Option<bool>("-O0") { Description = "No optimization (the default)" };
         var o1 = new Option<bool>("-O1") { Description = "Optimize" };
         var o2 = new Option<bool>("-O2") { Description = "Optimize more" };
+        var o3 = new Option<bool>("-O3") { Description = "Accepted for compatibility: builds as -O2" };
         var include = new Option<string[]>("-I") { Description = "Add an include directory", AllowMultipleArgumentsPerToken = false };
         var define = new Option<string[]>("-D") { Description = "Define a macro: NAME or NAME=VALUE" };
         var libm = new Option<bool>("-lm") { Description = "Accepted for compatibility: the math library is part of the runtime" };
@@ -26,11 +27,11 @@ internal static class CcCommand
 
         var command = new Command("cc", "Compile C programs into a multi-ISA binary: one IR lowered for aarch64 and riscv64, every symbol at the same address on both")
         {
-            sources, output, o0, o1, o2, include, define, libm, libpthread, verbose, loops, none,
+            sources, output, o0, o1, o2, o3, include, define, libm, libpthread, verbose, loops, none,
         };
         command.SetAction(parse =>
         {
-            var level = parse.GetValue(o2) ? 2 : parse.GetValue(o1) ? 1 : 0;
+            var level = parse.GetValue(o2) || parse.GetValue(o3) ? 2 : parse.GetValue(o1) ? 1 : 0;
             if (parse.GetValue(loops) && parse.GetValue(none))
             {
                 throw new UsageException("--loop-migration-points and --no-migration-points contradict each other");

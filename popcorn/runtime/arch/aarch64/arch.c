@@ -67,3 +67,52 @@ __attribute__((naked)) long __pc_migrate_trap(long nid)
         "svc #0\n"
         "ret\n");
 }
+
+/* jmp_buf: a tag naming this node's layout, x19-x27, x29, x30, sp, d8-d15 (x28 holds the flag's address, the same in
+   every frame). longjmp checks the tag: a buffer filled on the other node cannot be resumed here. */
+#define JMP_TAG "mov x16, #0x4d50\nmovk x16, #0x344a, lsl #16\nmovk x16, #0x4136, lsl #32\n"
+
+__attribute__((naked, returns_twice)) int setjmp(long *env)
+{
+    __asm__ volatile(
+        JMP_TAG
+        "str x16, [x0]\n"
+        "stp x19, x20, [x0, #8]\n"
+        "stp x21, x22, [x0, #24]\n"
+        "stp x23, x24, [x0, #40]\n"
+        "stp x25, x26, [x0, #56]\n"
+        "stp x27, x29, [x0, #72]\n"
+        "mov x16, sp\n"
+        "stp x30, x16, [x0, #88]\n"
+        "stp d8, d9, [x0, #104]\n"
+        "stp d10, d11, [x0, #120]\n"
+        "stp d12, d13, [x0, #136]\n"
+        "stp d14, d15, [x0, #152]\n"
+        "mov w0, #0\n"
+        "ret\n");
+}
+
+__attribute__((naked, noreturn)) void longjmp(long *env, int value)
+{
+    __asm__ volatile(
+        JMP_TAG
+        "ldr x17, [x0]\n"
+        "cmp x16, x17\n"
+        "b.ne 1f\n"
+        "ldp x19, x20, [x0, #8]\n"
+        "ldp x21, x22, [x0, #24]\n"
+        "ldp x23, x24, [x0, #40]\n"
+        "ldp x25, x26, [x0, #56]\n"
+        "ldp x27, x29, [x0, #72]\n"
+        "ldp x30, x16, [x0, #88]\n"
+        "mov sp, x16\n"
+        "ldp d8, d9, [x0, #104]\n"
+        "ldp d10, d11, [x0, #120]\n"
+        "ldp d12, d13, [x0, #136]\n"
+        "ldp d14, d15, [x0, #152]\n"
+        "cmp w1, #0\n"
+        "csinc w0, w1, wzr, ne\n"
+        "ret\n"
+        "1:\n"
+        "b __pc_longjmp_elsewhere\n");
+}

@@ -71,3 +71,81 @@ __attribute__((naked)) long __pc_migrate_trap(long nid)
         "ecall\n"
         "ret\n");
 }
+
+/* jmp_buf: a tag naming this node's layout, ra, sp, s0-s11, fs0-fs11 (gp holds the flag's address, the same in
+   every frame). longjmp checks the tag: a buffer filled on the other node cannot be resumed here. */
+#define JMP_TAG "li t0, 0x52563a4a4d50\n"
+
+__attribute__((naked, returns_twice)) int setjmp(long *env)
+{
+    __asm__ volatile(
+        JMP_TAG
+        "sd t0, 0(a0)\n"
+        "sd ra, 8(a0)\n"
+        "sd sp, 16(a0)\n"
+        "sd s0, 24(a0)\n"
+        "sd s1, 32(a0)\n"
+        "sd s2, 40(a0)\n"
+        "sd s3, 48(a0)\n"
+        "sd s4, 56(a0)\n"
+        "sd s5, 64(a0)\n"
+        "sd s6, 72(a0)\n"
+        "sd s7, 80(a0)\n"
+        "sd s8, 88(a0)\n"
+        "sd s9, 96(a0)\n"
+        "sd s10, 104(a0)\n"
+        "sd s11, 112(a0)\n"
+        "fsd fs0, 120(a0)\n"
+        "fsd fs1, 128(a0)\n"
+        "fsd fs2, 136(a0)\n"
+        "fsd fs3, 144(a0)\n"
+        "fsd fs4, 152(a0)\n"
+        "fsd fs5, 160(a0)\n"
+        "fsd fs6, 168(a0)\n"
+        "fsd fs7, 176(a0)\n"
+        "fsd fs8, 184(a0)\n"
+        "fsd fs9, 192(a0)\n"
+        "fsd fs10, 200(a0)\n"
+        "fsd fs11, 208(a0)\n"
+        "li a0, 0\n"
+        "ret\n");
+}
+
+__attribute__((naked, noreturn)) void longjmp(long *env, int value)
+{
+    __asm__ volatile(
+        JMP_TAG
+        "ld t1, 0(a0)\n"
+        "bne t0, t1, 1f\n"
+        "ld ra, 8(a0)\n"
+        "ld sp, 16(a0)\n"
+        "ld s0, 24(a0)\n"
+        "ld s1, 32(a0)\n"
+        "ld s2, 40(a0)\n"
+        "ld s3, 48(a0)\n"
+        "ld s4, 56(a0)\n"
+        "ld s5, 64(a0)\n"
+        "ld s6, 72(a0)\n"
+        "ld s7, 80(a0)\n"
+        "ld s8, 88(a0)\n"
+        "ld s9, 96(a0)\n"
+        "ld s10, 104(a0)\n"
+        "ld s11, 112(a0)\n"
+        "fld fs0, 120(a0)\n"
+        "fld fs1, 128(a0)\n"
+        "fld fs2, 136(a0)\n"
+        "fld fs3, 144(a0)\n"
+        "fld fs4, 152(a0)\n"
+        "fld fs5, 160(a0)\n"
+        "fld fs6, 168(a0)\n"
+        "fld fs7, 176(a0)\n"
+        "fld fs8, 184(a0)\n"
+        "fld fs9, 192(a0)\n"
+        "fld fs10, 200(a0)\n"
+        "fld fs11, 208(a0)\n"
+        "seqz a0, a1\n"
+        "add a0, a0, a1\n"
+        "ret\n"
+        "1:\n"
+        "tail __pc_longjmp_elsewhere\n");
+}

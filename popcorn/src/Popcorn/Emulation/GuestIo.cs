@@ -6,7 +6,14 @@ namespace Popcorn.Emulation;
 /// <param name="Error">Standard error (fd 2).</param>
 public sealed record GuestIo(Stream? Input, Stream Output, Stream Error)
 {
+    /// <summary>Which of fds 0, 1 and 2 are terminals (they answer TCGETS, so the guest's stdio line-buffers them as
+    /// glibc does; other output is fully buffered). None unless set.</summary>
+    public (bool Input, bool Output, bool Error) Terminals { get; init; }
+
     /// <summary>The host process's own standard streams.</summary>
     public static GuestIo Console() =>
-        new(System.Console.OpenStandardInput(), System.Console.OpenStandardOutput(), System.Console.OpenStandardError());
+        new(System.Console.OpenStandardInput(), System.Console.OpenStandardOutput(), System.Console.OpenStandardError())
+        {
+            Terminals = (!System.Console.IsInputRedirected, !System.Console.IsOutputRedirected, !System.Console.IsErrorRedirected),
+        };
 }

@@ -82,7 +82,7 @@ public sealed partial class GuestProcess
                     result = memory.ReadCString(A(1)).Length == 0 ? Stat((int)A(0), memory, A(2)) : -ENOSYS;
                     break;
                 case Ioctl:
-                    result = _files.ContainsKey((int)A(0)) ? -ENOTTY : -EBADF;
+                    result = TerminalControl((int)A(0), A(1), memory, A(2));
                     break;
                 case SystemCallNumbers.Exit:
                     return ExitThread(thread, memory, (int)A(0));
@@ -383,6 +383,25 @@ public sealed partial class GuestProcess
         {
             return -EINVAL;
         }
+    }
+
+    /// <summary>ioctl: TCGETS on a terminal answers a termios of zeros (36 bytes, asm-generic), which is all isatty
+    /// asks; every other request, and TCGETS on anything else, is ENOTTY.</summary>
+    private long TerminalControl(int fd, ulong request, GuestMemory memory, ulong buffer)
+    {
+        const ulong Tcgets = 0x5401;
+        if (!_files.TryGetValue(fd, out var file))
+        {
+            return -EBADF;
+        }
+        if (request != Tcgets || !file.IsTerminal)
+        {
+            return -ENOTTY;
+        }
+        Span<byte> termios = stackalloc byte[36];
+        termios.Clear();
+        memory.Write(buffer, termios);
+        return 0;
     }
 
     private long Stat(int fd, GuestMemory memory, ulong buffer)

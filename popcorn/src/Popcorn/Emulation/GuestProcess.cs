@@ -35,9 +35,9 @@ public sealed partial class GuestProcess : IDisposable
         ArgumentNullException.ThrowIfNull(io);
         Space = space;
         _log = log ?? TextWriter.Null;
-        _files[0] = new GuestFile(io.Input ?? Stream.Null, "<stdin>", IsStandard: true);
-        _files[1] = new GuestFile(io.Output, "<stdout>", IsStandard: true);
-        _files[2] = new GuestFile(io.Error, "<stderr>", IsStandard: true);
+        _files[0] = new GuestFile(io.Input ?? Stream.Null, "<stdin>", IsStandard: true, IsTerminal: io.Terminals.Input);
+        _files[1] = new GuestFile(io.Output, "<stdout>", IsStandard: true, IsTerminal: io.Terminals.Output);
+        _files[2] = new GuestFile(io.Error, "<stderr>", IsStandard: true, IsTerminal: io.Terminals.Error);
     }
 
     /// <summary>The address space all threads share.</summary>
@@ -86,5 +86,5 @@ public sealed partial class GuestProcess : IDisposable
         _files.Clear();
     }
 
-    private sealed record GuestFile(Stream Stream, string Path, bool IsStandard = false);
+    private sealed record GuestFile(Stream Stream, string Path, bool IsStandard = false, bool IsTerminal = false);
 }

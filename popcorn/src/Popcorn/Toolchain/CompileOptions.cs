@@ -46,7 +46,9 @@ public sealed record CompileOptions
         {
             if (!File.Exists(source))
             {
-                throw new CompileException($"no such file: {source}");
+                throw new CompileException(source.StartsWith('-')
+                    ? $"unknown option {source} (popcorn cc takes -O0 to -O3, -I, -D, -o, -lm, -lpthread, -v and the migration-point options)"
+                    : $"no such file: {source}");
             }
         }
         if (OptimizationLevel is < 0 or > 2)

@@ -345,6 +345,9 @@ internal static partial class LlvmC
     public static partial void LLVMInsertIntoBuilder(nint builder, nint instruction);
 
     [LibraryImport(Library)]
+    public static partial void LLVMInstructionRemoveFromParent(nint instruction);
+
+    [LibraryImport(Library)]
     public static partial void LLVMSetOperand(nint user, uint index, nint value);
 
     [LibraryImport(Library)]

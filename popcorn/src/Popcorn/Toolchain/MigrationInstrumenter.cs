@@ -50,6 +50,7 @@ internal static partial class MigrationInstrumenter
                 }
                 ReduceLoopStrength(context, module);
                 SinkLocalAddresses(context, module);
+                OrderAllocasBySize(context, module);
                 InsertStackMaps(context, module);
                 AllowCodeGenerationOptimizations(module);
                 if (LlvmC.LLVMVerifyModule(module, 2, out message) != 0)
@@ -406,6 +407,49 @@ internal static partial class MigrationInstrumenter
     }
 
     /// <summary>
+    /// Puts a function's static allocations in the entry block from the smallest to the largest (stable), so that
+    /// llc lays the small ones out next to the frame pointer and the arrays beyond them. A stack map names every
+    /// allocation; riscv64 addresses locals from the frame pointer with 12-bit offsets and materializes each farther
+    /// one it finds in a stack map in a scratch register of its own at the record, and with more of those than free
+    /// registers it needs more than its one emergency spill slot and aborts ("Cannot scavenge register without an
+    /// emergency spill slot"): -O0 code, every variable a local, with one large array among many scalars did.
+    /// Moving an allocation up is always valid (its operand is a constant and it has no uses above it).
+    /// </summary>
+    private static void OrderAllocasBySize(nint context, nint module)
+    {
+        var layout = LlvmC.LLVMGetModuleDataLayout(module);
+        var builder = LlvmC.LLVMCreateBuilderInContext(context);
+        try
+        {
+            foreach (var function in LlvmC.Functions(module).Where(f => LlvmC.LLVMIsDeclaration(f) == 0))
+            {
+                var allocas = StaticAllocas(function).Static;
+                var ordered = allocas.OrderBy(a => AllocationSize(layout, a)).ToList();
+                if (ordered.SequenceEqual(allocas))
+                {
+                    continue;
+                }
+                var entry = LlvmC.LLVMGetEntryBasicBlock(function);
+                var moving = ordered.ToHashSet();
+                var anchor = LlvmC.Instructions(entry).First(i => !moving.Contains(i));
+                LlvmC.LLVMPositionBuilderBefore(builder, anchor);
+                foreach (var alloca in ordered)
+                {
+                    LlvmC.LLVMInstructionRemoveFromParent(alloca);
+                    LlvmC.LLVMInsertIntoBuilder(builder, alloca);
+                }
+            }
+        }
+        finally
+        {
+            LlvmC.LLVMDisposeBuilder(builder);
+        }
+    }
+
+    private static long AllocationSize(nint layout, nint alloca) =>
+        (long)LlvmC.LLVMABISizeOfType(layout, LlvmC.LLVMGetAllocatedType(alloca)) * (long)LlvmC.LLVMConstIntGetZExtValue(LlvmC.LLVMGetOperand(alloca, 0));
+
+    /// <summary>
     /// Moves every address a constant offset into a local variable (<c>buf + 24</c>, clang hoists them to the entry)
     /// next to each of its uses, so that none lives across a call: the stack maps record the local itself, and an
     /// address one past its end (a legal C pointer) would otherwise reach a stack map as a pointer into the stack
@@ -691,10 +735,7 @@ internal static partial class MigrationInstrumenter
                     var values = new List<(long Descriptor, nint Value)>();
                     foreach (var alloca in allocas)
                     {
-                        var size = (long)LlvmC.LLVMABISizeOfType(layout, LlvmC.LLVMGetAllocatedType(alloca));
-                        var count = LlvmC.LLVMGetOperand(alloca, 0);
-                        size *= (long)LlvmC.LLVMConstIntGetZExtValue(count);
-                        values.Add((StackMapEncoding.Descriptor(LiveValueKind.Alloca, size), alloca));
+                        values.Add((StackMapEncoding.Descriptor(LiveValueKind.Alloca, AllocationSize(layout, alloca)), alloca));
                     }
                     foreach (var value in live)
                     {

@@ -75,6 +75,27 @@ public sealed class CcCommandTests
         Assert.Contains("nowhere.c", cc.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>-O3, as a makefile passes it, builds as -O2; an option popcorn cc does not take is named as an
+    /// option (it once read as a missing source file: "no such file: -O3").</summary>
+    [Integration]
+    [Fact(Timeout = 120_000)]
+    public async Task O3_builds_as_O2_and_an_unknown_option_is_named()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var temp = new TempDirectory("popcorn-cc");
+        await File.WriteAllTextAsync(temp.Combine("sum.c"), """
+            #include <stdio.h>
+            int main(int argc, char **argv) { long s = 0; for (int i = 0; i < 100 * argc; i++) s += i * i; printf("%ld\n", s); return 0; }
+            """, token);
+        var unknown = await CcAsync(token, temp.Combine("sum.c"), "-Wall", "-o", temp.Combine("sum"));
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("unknown option -Wall", unknown.Stderr, StringComparison.Ordinal);
+        var cc = await CcAsync(token, temp.Combine("sum.c"), "-O3", "-o", temp.Combine("sum"));
+        Assert.True(cc.ExitCode == 0, cc.Stderr);
+        var run = await ChildProcess.RunAsync("qemu-riscv64", [temp.Combine("sum") + ".riscv64"], token);
+        Assert.Equal("328350\n", run.Stdout);
+    }
+
     [Integration]
     [Fact(Timeout = 120_000)]
     public async Task Isa_specific_code_is_refused_naming_the_function()

@@ -1,5 +1,6 @@
-/* Frames too big for one immediate offset (a 12 KB and a 5 KB local array), values live across calls, and a
-   function with sixteen integer arguments, so that eight of them come on the stack and are used after calls. */
+/* Frames too big for one immediate offset (a 12 KB and a 5 KB local array), values live across calls, a function
+   with sixteen integer arguments, so that eight of them come on the stack and are used after calls, and an array
+   declared before a dozen scalars (at -O0 each scalar is a local of its own). */
 #include <stdio.h>
 #include <popcorn.h>
 
@@ -56,6 +57,27 @@ long __attribute__((noinline)) many(long a, long b, long c, long d, long e, long
         + (a ^ i) + (b ^ j) + (c ^ k) + (d ^ l) + (e ^ m) + (f ^ n) + (g ^ o) + (h ^ p);
 }
 
+static long __attribute__((noinline)) mix(long a, long b) { return a * 31 + b; }
+
+static long __attribute__((noinline)) scalars_after_array(long seed)
+{
+    long names[600];
+    long a = seed, b = 2, c = 3, d = 4, e = 5, f = 6, g = 7, h = 8, i = 9, j = 10, k = 11, l = 12;
+    double x = 0.5, y = 1.5, z = 2.5;
+    for (int n = 0; n < 600; n++)
+        names[n] = n * seed;
+    hop();
+    a = mix(a, b);
+    c = mix(c, d);
+    e = mix(e, f);
+    g = mix(g, h);
+    i = mix(i, j);
+    k = mix(k, l);
+    x += mix((long)y, (long)z);
+    hop();
+    return a + c + e + g + i + k + (long)x + names[599];
+}
+
 int main(void)
 {
     for (int round = 0; round < 3; round++) {
@@ -63,6 +85,7 @@ int main(void)
         printf("medium %ld\n", medium(round + 2, -round * 1000));
         printf("many %ld\n", many(args[0] + round, args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8] + round, args[9],
                                    (int)args[10] - round, args[11], args[12], args[13], args[14], args[15] * round));
+        printf("scalars %ld\n", scalars_after_array(round + 5));
     }
     return 0;
 }
