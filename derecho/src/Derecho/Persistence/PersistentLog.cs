@@ -563,9 +563,10 @@ public sealed partial class PersistentLog : IDisposable
                 // thread: waiting for it costs no second fdatasync of the same writes.
                 return new PendingCommit(newest);
             }
-            var commit = chunks.Count > 0
-                ? new PendingCommit(chunks[^1].LastVersion, [.. files.Select(f => (f.Key, f.Value))], (chunks[^1].Segment, chunks[^1].Offset + chunks[^1].Written.Length))
-                : new PendingCommit(_syncing.Last().LastVersion, [.. files.Select(f => (f.Key, f.Value))], _syncing.Last().End);
+            var (last, end) = chunks.Count > 0
+                ? (chunks[^1].LastVersion, (chunks[^1].Segment, chunks[^1].Offset + chunks[^1].Written.Length))
+                : (_syncing.Last().LastVersion, _syncing.Last().End);
+            var commit = new PendingCommit(last, [.. files.Select(f => (f.Key, f.Value))], end);
             _syncing.Enqueue(commit);
             return commit;
         }
