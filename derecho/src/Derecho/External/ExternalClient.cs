@@ -12,7 +12,10 @@ namespace Derecho.External;
 /// <summary>Settings of an <see cref="ExternalClient"/>.</summary>
 public sealed record ExternalClientOptions
 {
-    /// <summary>How long a call made without a cancellable token waits for its reply, failovers included.</summary>
+    /// <summary>
+    /// How long a call waits for its reply, failovers included, unless its cancellation token ends the wait sooner
+    /// (positive; at most a day).
+    /// </summary>
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long one connection attempt to a member may take.</summary>
@@ -110,7 +113,12 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
     public static async Task<ExternalClient> ConnectAsync(IPEndPoint contact, ExternalClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(contact);
-        var client = new ExternalClient(contact, options ?? new ExternalClientOptions());
+        options ??= new ExternalClientOptions();
+        if (options.CallTimeout <= TimeSpan.Zero || options.CallTimeout > TimeSpan.FromDays(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.CallTimeout, "CallTimeout must be positive and at most a day");
+        }
+        var client = new ExternalClient(contact, options);
         try
         {
             await client.ConnectToAsync(contact, cancellationToken).ConfigureAwait(false);
@@ -200,13 +208,12 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
     private CallId NextCallId() => new(ClientId, (ulong)Interlocked.Increment(ref _nextSequence));
 
     /// <summary>
-    /// Sends a call and returns it, waiting for its replies: until <paramref name="cancellationToken"/> is canceled,
-    /// or for <see cref="ExternalClientOptions.CallTimeout"/> when it cannot be.
+    /// Sends a call and returns it, waiting for its replies for <see cref="ExternalClientOptions.CallTimeout"/> or
+    /// until <paramref name="cancellationToken"/> is canceled, whichever comes first.
     /// </summary>
     private ClientCall Start(CallId id, ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
     {
-        var call = new ClientCall(this, id, request,
-            cancellationToken.CanBeCanceled ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(_options.CallTimeout.TotalSeconds * Stopwatch.Frequency));
+        var call = new ClientCall(this, id, request, Stopwatch.GetTimestamp() + (long)(_options.CallTimeout.TotalSeconds * Stopwatch.Frequency));
         _calls[id] = call;
         if (cancellationToken.CanBeCanceled)
         {

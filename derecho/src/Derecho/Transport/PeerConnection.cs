@@ -49,7 +49,7 @@ public sealed class PeerConnection : IDisposable
     private const int BoundaryRead = 1024;
 
     /// <summary>Bytes read from one connection before the I/O thread turns to the others.</summary>
-    private const int ReadBudget = 1 << 20;
+    internal const int ReadBudget = 1 << 20;
 
     /// <summary>Buffers gathered into one send.</summary>
     private const int MaxGather = 48;
@@ -467,12 +467,15 @@ public sealed class PeerConnection : IDisposable
         {
             // A read that returns less than it asked for emptied the socket: the frames it completed are handed over,
             // and the next read waits for the next poll instead of costing a system call that finds nothing.
+            // The budget is checked only once the frames already read were handed over: bytes read and left unparsed
+            // when the socket is then empty would wait for a poll that never comes (a client whose every call sits
+            // in those bytes sends nothing more).
             var drained = false;
-            for (var budget = ReadBudget; budget > 0 && !IsClosed;)
+            for (var budget = ReadBudget; !IsClosed;)
             {
                 if (!_placed.IsEmpty)
                 {
-                    if (drained)
+                    if (drained || budget <= 0)
                     {
                         return;
                     }
@@ -513,7 +516,7 @@ public sealed class PeerConnection : IDisposable
                 {
                     continue;
                 }
-                if (drained)
+                if (drained || budget <= 0)
                 {
                     return;
                 }

@@ -330,14 +330,16 @@ public sealed class ReplicatedGroupTests
         await using var cluster = await RpcCluster.StartAsync(2, null, Counters, ct);
         await using var client = await ExternalClient.ConnectAsync(cluster[0].Group.GmsEndPoint,
             new ExternalClientOptions { CallTimeout = TimeSpan.FromMilliseconds(500) }, ct);
-        // Node 1 never replies to Stall: the client's member never has every reply to pass on. Calls made
-        // without a cancellable token wait for the client's CallTimeout.
+        // Node 1 never replies to Stall: the client's member never has every reply to pass on. A call waits for the
+        // client's CallTimeout, with a cancellable token or without one.
 #pragma warning disable xUnit1051
         var timedOut = await Assert.ThrowsAsync<RpcException>(() => new Counter.OrderedCalls(client).Stall().GetAllAsync());
 #pragma warning restore xUnit1051
         Assert.Equal(RpcError.Timeout, timedOut.Error);
+        Assert.Equal(RpcError.Timeout, (await Assert.ThrowsAsync<RpcException>(() => new Counter.OrderedCalls(client).Stall(ct).GetAllAsync())).Error);
+        await using var patient = await ExternalClient.ConnectAsync(cluster[0].Group.GmsEndPoint, new ExternalClientOptions { CallTimeout = TimeSpan.FromMinutes(5) }, ct);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var canceled = new Counter.OrderedCalls(client).Stall(cancel.Token).GetAllAsync();
+        var canceled = new Counter.OrderedCalls(patient).Stall(cancel.Token).GetAllAsync();
         await Task.Delay(100, ct);
         Assert.False(canceled.IsCompleted);
         await cancel.CancelAsync();
