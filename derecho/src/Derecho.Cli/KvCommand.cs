@@ -284,9 +284,9 @@ internal static class KvCommand
         {
             var endpoint = ParseContact(parse.GetValue(contact)!);
             var seconds = parse.GetValue(timeout);
-            if (seconds <= 0)
+            if (seconds is <= 0 or > 86_400 || double.IsNaN(seconds))
             {
-                throw new UsageException($"--timeout must be positive, not {seconds}");
+                throw new UsageException($"--timeout must be positive and at most a day (86400 s), not {seconds}");
             }
             var options = new ExternalClientOptions { CallTimeout = TimeSpan.FromSeconds(seconds), ConnectTimeout = TimeSpan.FromSeconds(seconds) };
             ExternalClient client;

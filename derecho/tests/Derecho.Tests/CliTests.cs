@@ -17,6 +17,20 @@ public sealed class NodeCommandTests
         Assert.Equal("", stdout);
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    [InlineData("100000")]
+    public async Task A_kv_timeout_that_is_not_positive_or_longer_than_a_day_exits_2(string seconds)
+    {
+        var (code, stdout, stderr) = await ChildProcess.RunDotnetAsync("Derecho.Cli",
+            ["kv", "get", "--contact", "127.0.0.1:1", "key", "--timeout", seconds], TestContext.Current.CancellationToken);
+        Assert.Equal(2, code);
+        Assert.Contains("--timeout", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+    }
+
     [Fact]
     public async Task Malformed_configuration_file_exits_2_naming_file_and_line()
     {
