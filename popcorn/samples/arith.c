@@ -1,4 +1,5 @@
-/* Integer and floating-point arithmetic: wrap-around, division, shifts, 128-bit products, long double, conversions. */
+/* Integer and floating-point arithmetic: wrap-around, division, shifts, 128-bit products, long double (printed with
+   %Lf %Le %La %Lg), conversions. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,11 @@ int main(int argc, char **argv)
     for (int i = 1; i <= 30; i++)
         q = q * i / (i + 0.5L);
     printf("long double %.12f\n", (double)q);
+    printf("long double exact %.36Lf %Le %La %Lg\n", q, q * 1e4000L, q, q * 1e-300L);
+    printf("grouping %'d %'.2f\n", 1234567, 1234.5);
+    char text[1100];
+    int length = snprintf(text, sizeof text, "%.1000f", 0.1);
+    printf("wide precision %d %s %d %d\n", length, text + 990, snprintf(NULL, 0, "%.900e", 1.0 / 3), snprintf(NULL, 0, "%.600a", 1.0));
     printf("conversions %d %u %lld %.3f %d\n", (int)-2.75, (unsigned)3.99, (long long)1e15, (double)(int64_t)-123456789, (int)(float)16777217);
     printf("minmax %d %d %lld\n", INT32_MAX + 0, INT32_MIN + 0, (long long)INT64_MIN);
     return 0;

@@ -1,4 +1,5 @@
-/* The printf formatting engine: integers, strings, characters, pointers, exactly rounded %f %e %g and %a. */
+/* The printf formatting engine: integers, strings, characters, pointers, exactly rounded %f %e %g and %a of double
+   and long double. */
 #include "internal.h"
 #include <string.h>
 
@@ -22,21 +23,33 @@ static void emit(struct __pc_sink *sink, const char *text, size_t length)
     sink->count += length;
 }
 
-/* Writes prefix (sign, 0x), then the body, honouring width, the - and 0 flags. */
-static void field(struct __pc_sink *sink, int flags, int width, const char *prefix, const char *body, int body_length,
-                  int leading_zeros)
+/* Starts a field of prefix (sign, 0x) and a body of body_length characters the caller writes next, honouring width
+   and the 0 flag; field_close ends it, honouring the - flag. */
+static void field_open(struct __pc_sink *sink, int flags, int width, const char *prefix, int body_length)
 {
     int prefix_length = (int)strlen(prefix);
-    int total = prefix_length + leading_zeros + body_length;
+    int total = prefix_length + body_length;
     if (!(flags & FLAG_LEFT) && !(flags & FLAG_ZERO))
         pad(sink, ' ', width - total);
     emit(sink, prefix, (size_t)prefix_length);
     if (!(flags & FLAG_LEFT) && (flags & FLAG_ZERO))
         pad(sink, '0', width - total);
+}
+
+static void field_close(struct __pc_sink *sink, int flags, int width, const char *prefix, int body_length)
+{
+    if (flags & FLAG_LEFT)
+        pad(sink, ' ', width - (int)strlen(prefix) - body_length);
+}
+
+/* Writes prefix (sign, 0x), then the body, honouring width, the - and 0 flags. */
+static void field(struct __pc_sink *sink, int flags, int width, const char *prefix, const char *body, int body_length,
+                  int leading_zeros)
+{
+    field_open(sink, flags, width, prefix, leading_zeros + body_length);
     pad(sink, '0', leading_zeros);
     emit(sink, body, (size_t)body_length);
-    if (flags & FLAG_LEFT)
-        pad(sink, ' ', width - total);
+    field_close(sink, flags, width, prefix, leading_zeros + body_length);
 }
 
 static void format_integer(struct __pc_sink *sink, unsigned long long value, int negative, unsigned base, int upper,
@@ -64,20 +77,68 @@ static void format_integer(struct __pc_sink *sink, unsigned long long value, int
     field(sink, flags, width, prefix, digits + sizeof digits - length, length, zeros);
 }
 
-/*
- * Exact decimal expansion of a finite double: value = mantissa * 2^exponent. For exponent >= 0 the integer is
- * built in base 1e9 by doubling; for exponent < 0, value = mantissa * 5^-exponent * 10^exponent, so the digits of
- * mantissa * 5^-exponent are the exact digits with the decimal point -exponent places from the right.
- */
-struct decimal {
-    char digits[800]; /* most significant first */
-    int count;        /* number of digits */
-    int point;        /* digits before the decimal point (may be <= 0 or > count) */
+/* A floating-point value as the formatter reads it: for a finite one, significand (with the implicit bit, up to 128
+   bits, hi:lo) times 2^exponent, with fraction_bits bits after the binary point (52 for double, 112 for the IEEE
+   binary128 long double both ISAs use). */
+struct binary {
+    uint64_t hi, lo;
+    int exponent;
+    int fraction_bits;
+    int negative;
+    int special; /* 0 finite, 1 infinity, 2 NaN */
 };
 
-static void multiply_small(uint32_t *limbs, int *count, uint32_t factor)
+static struct binary decode_double(double value)
 {
-    uint64_t carry = 0;
+    union { double d; uint64_t u; } bits = {value};
+    int raw_exponent = (int)((bits.u >> 52) & 0x7ff);
+    uint64_t fraction = bits.u & ((1ull << 52) - 1);
+    struct binary b = {0, fraction, 0, 52, (int)(bits.u >> 63), 0};
+    if (raw_exponent == 0x7ff) {
+        b.special = fraction ? 2 : 1;
+    } else if (raw_exponent == 0) {
+        b.exponent = -1074;
+    } else {
+        b.lo |= 1ull << 52;
+        b.exponent = raw_exponent - 1075;
+    }
+    return b;
+}
+
+static struct binary decode_long_double(long double value)
+{
+    union { long double d; uint64_t u[2]; } bits = {value}; /* little-endian: u[1] holds sign, exponent, high fraction */
+    int raw_exponent = (int)((bits.u[1] >> 48) & 0x7fff);
+    uint64_t high = bits.u[1] & ((1ull << 48) - 1);
+    struct binary b = {high, bits.u[0], 0, 112, (int)(bits.u[1] >> 63), 0};
+    if (raw_exponent == 0x7fff) {
+        b.special = (high | bits.u[0]) ? 2 : 1;
+    } else if (raw_exponent == 0) {
+        b.exponent = -16494;
+    } else {
+        b.hi |= 1ull << 48;
+        b.exponent = raw_exponent - 16495;
+    }
+    return b;
+}
+
+/*
+ * Exact decimal expansion of a finite value: value = significand * 2^exponent. For exponent >= 0 the integer is
+ * built in base 1e9 by doubling; for exponent < 0, value = significand * 5^-exponent * 10^exponent, so the digits of
+ * significand * 5^-exponent are the exact digits with the decimal point -exponent places from the right.
+ */
+struct decimal {
+    char *digits; /* most significant first; a double needs at most 767, a long double 11,565 */
+    int count;    /* number of digits */
+    int point;    /* digits before the decimal point (may be <= 0 or > count) */
+};
+
+enum { DOUBLE_DIGITS = 800, DOUBLE_LIMBS = 90, LONG_DOUBLE_DIGITS = 11600, LONG_DOUBLE_LIMBS = 1300 };
+
+/* limbs = limbs * factor + addend, in base 1e9. */
+static void multiply_add(uint32_t *limbs, int *count, uint32_t factor, uint32_t addend)
+{
+    uint64_t carry = addend;
     for (int i = 0; i < *count; i++) {
         uint64_t product = (uint64_t)limbs[i] * factor + carry;
         limbs[i] = (uint32_t)(product % 1000000000u);
@@ -89,34 +150,25 @@ static void multiply_small(uint32_t *limbs, int *count, uint32_t factor)
     }
 }
 
-static void decimal_expand(double value, struct decimal *out)
+/* limbs has room for the base-1e9 expansion (DOUBLE_LIMBS or LONG_DOUBLE_LIMBS), out->digits for its digits. */
+static void decimal_expand(const struct binary *b, struct decimal *out, uint32_t *limbs)
 {
-    union { double d; uint64_t u; } bits = {value};
-    int raw_exponent = (int)((bits.u >> 52) & 0x7ff);
-    uint64_t mantissa = bits.u & ((1ull << 52) - 1);
-    int exponent;
-    if (raw_exponent == 0) {
-        exponent = -1074;
-    } else {
-        mantissa |= 1ull << 52;
-        exponent = raw_exponent - 1075;
-    }
-    uint32_t limbs[90];
     int count = 0;
-    while (mantissa) {
-        limbs[count++] = (uint32_t)(mantissa % 1000000000u);
-        mantissa /= 1000000000u;
+    for (int shift = 112; shift >= 0; shift -= 16) {
+        uint64_t chunk = shift >= 64 ? b->hi >> (shift - 64) : b->lo >> shift;
+        multiply_add(limbs, &count, 1u << 16, (uint32_t)(chunk & 0xffff));
     }
+    int exponent = b->exponent;
     int scale = 0;
     if (exponent >= 0) {
         for (int i = 0; i < exponent; i += 29)
-            multiply_small(limbs, &count, 1u << (exponent - i < 29 ? exponent - i : 29));
+            multiply_add(limbs, &count, 1u << (exponent - i < 29 ? exponent - i : 29), 0);
     } else {
         for (int i = 0; i < -exponent; i += 13) {
             uint32_t factor = 1;
             for (int j = 0; j < 13 && i + j < -exponent; j++)
                 factor *= 5;
-            multiply_small(limbs, &count, factor);
+            multiply_add(limbs, &count, factor, 0);
         }
         scale = -exponent;
     }
@@ -146,7 +198,30 @@ static void decimal_expand(double value, struct decimal *out)
         out->count--;
 }
 
-/* Rounds to keep `keep` digits (ties to even, as the digits are exact); keep may be <= 0. */
+/* Whether keeping `keep` (0 <= keep < count) digits rounds up (ties to even, as the digits are exact). */
+static int rounds_up(const struct decimal *d, int keep)
+{
+    char next = d->digits[keep];
+    if (next != '5')
+        return next > '5';
+    for (int i = keep + 1; i < d->count; i++)
+        if (d->digits[i] != '0')
+            return 1;
+    return keep > 0 && ((d->digits[keep - 1] - '0') & 1);
+}
+
+/* The point after rounding to `keep` >= 1 digits, without rounding: one more when all kept digits are 9s that carry. */
+static int rounded_point(const struct decimal *d, int keep)
+{
+    if (keep >= d->count || !rounds_up(d, keep))
+        return d->point;
+    for (int i = 0; i < keep; i++)
+        if (d->digits[i] != '9')
+            return d->point;
+    return d->point + 1;
+}
+
+/* Rounds to keep `keep` digits; keep may be <= 0. */
 static void decimal_round(struct decimal *d, int keep)
 {
     if (keep >= d->count)
@@ -157,19 +232,7 @@ static void decimal_round(struct decimal *d, int keep)
         d->point = 1;
         return;
     }
-    int round_up;
-    char next = d->digits[keep];
-    if (next > '5') {
-        round_up = 1;
-    } else if (next < '5') {
-        round_up = 0;
-    } else {
-        int beyond = 0;
-        for (int i = keep + 1; i < d->count; i++)
-            if (d->digits[i] != '0')
-                beyond = 1;
-        round_up = beyond || (keep > 0 && ((d->digits[keep - 1] - '0') & 1));
-    }
+    int round_up = rounds_up(d, keep);
     d->count = keep;
     if (round_up) {
         int i = keep - 1;
@@ -193,86 +256,106 @@ static void decimal_round(struct decimal *d, int keep)
     }
 }
 
-static char digit_at(const struct decimal *d, int index)
+/* Writes `n` digits of d from index `from` (digits before the first and after the last are zeros). */
+static void emit_digits(struct __pc_sink *sink, const struct decimal *d, int from, int n)
 {
-    return index >= 0 && index < d->count ? d->digits[index] : '0';
+    if (from < 0) {
+        int zeros = -from < n ? -from : n;
+        pad(sink, '0', zeros);
+        from += zeros;
+        n -= zeros;
+    }
+    if (n > 0 && from < d->count) {
+        int available = d->count - from < n ? d->count - from : n;
+        emit(sink, d->digits + from, (size_t)available);
+        n -= available;
+    }
+    pad(sink, '0', n);
 }
 
-/* %a: [-]0xh.hhhp±d, the significand's hex digits (all 13 fraction digits, trailing zeros dropped, without a
-   precision; rounded to nearest even with one), as glibc prints them: subnormals as 0x0.…p-1022. */
-static void format_hex_float(struct __pc_sink *sink, uint64_t bits, const char *sign, int flags, int width,
+/* Writes e±d… with at least min_digits exponent digits and returns its length. */
+static int exponent_text(char *text, char letter, int exponent, int min_digits)
+{
+    int length = 0;
+    text[length++] = letter;
+    text[length++] = exponent < 0 ? '-' : '+';
+    char digits[8];
+    int count = 0;
+    for (unsigned e = (unsigned)(exponent < 0 ? -exponent : exponent); count < min_digits || e != 0; e /= 10)
+        digits[count++] = (char)('0' + e % 10);
+    while (count > 0)
+        text[length++] = digits[--count];
+    return length;
+}
+
+/* %a: [-]0xh.hhhp±d, the significand's hex digits (all of the fraction's, 13 for a double and 28 for a long double,
+   trailing zeros dropped, without a precision; rounded to nearest even with one), as glibc prints them: subnormals
+   as 0x0.…p-1022 (-16382). */
+static void format_hex_float(struct __pc_sink *sink, const struct binary *b, const char *sign, int flags, int width,
                              int precision, int upper)
 {
-    int biased = (int)((bits >> 52) & 0x7ff);
-    uint64_t significand = bits & ((1ull << 52) - 1);
-    int exponent = biased == 0 ? (significand ? -1022 : 0) : biased - 1023;
-    if (biased != 0)
-        significand |= 1ull << 52;
+    int fraction_digits = b->fraction_bits / 4;
+    unsigned __int128 significand = ((unsigned __int128)b->hi << 64) | b->lo;
+    int exponent = significand ? b->exponent + b->fraction_bits : 0;
     if (precision < 0) {
-        precision = 13;
-        while (precision > 0 && ((significand >> (4 * (13 - precision))) & 0xf) == 0)
+        precision = fraction_digits;
+        while (precision > 0 && ((significand >> (4 * (fraction_digits - precision))) & 0xf) == 0)
             precision--;
-    } else if (precision < 13) {
-        int drop = 4 * (13 - precision);
-        uint64_t rest = significand & ((1ull << drop) - 1), half = 1ull << (drop - 1);
+    } else if (precision < fraction_digits) {
+        int drop = 4 * (fraction_digits - precision);
+        unsigned __int128 one = 1, rest = significand & ((one << drop) - 1), half = one << (drop - 1);
         significand >>= drop;
         if (rest > half || (rest == half && (significand & 1)))
             significand++;
         significand <<= drop;
     }
     const char *alphabet = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-    char body[540];
+    char head[2 + 28];
     int length = 0;
-    if (precision > 512)
-        precision = 512;
-    body[length++] = alphabet[significand >> 52]; /* 0, 1, or 2 when rounding carried out of the fraction */
+    head[length++] = alphabet[(int)(significand >> b->fraction_bits)]; /* 0, 1, or 2 when rounding carried */
     if (precision > 0 || (flags & FLAG_ALT))
-        body[length++] = '.';
-    for (int i = 1; i <= precision; i++)
-        body[length++] = i <= 13 ? alphabet[(significand >> (4 * (13 - i))) & 0xf] : '0';
-    body[length++] = upper ? 'P' : 'p';
-    body[length++] = exponent < 0 ? '-' : '+';
-    char digits[8];
-    int count = 0;
-    for (unsigned e = (unsigned)(exponent < 0 ? -exponent : exponent); count == 0 || e != 0; e /= 10)
-        digits[count++] = (char)('0' + e % 10);
-    while (count > 0)
-        body[length++] = digits[--count];
+        head[length++] = '.';
+    int shown = precision < fraction_digits ? precision : fraction_digits;
+    for (int i = 1; i <= shown; i++)
+        head[length++] = alphabet[(int)(significand >> (4 * (fraction_digits - i))) & 0xf];
+    char tail[16];
+    int tail_length = exponent_text(tail, upper ? 'P' : 'p', exponent, 1);
     char prefix[4] = {0};
     strcpy(prefix, sign);
     strcat(prefix, upper ? "0X" : "0x");
-    field(sink, flags, width, prefix, body, length, 0);
+    int total = length + (precision - shown) + tail_length;
+    field_open(sink, flags, width, prefix, total);
+    emit(sink, head, (size_t)length);
+    pad(sink, '0', precision - shown);
+    emit(sink, tail, (size_t)tail_length);
+    field_close(sink, flags, width, prefix, total);
 }
 
-static void format_float(struct __pc_sink *sink, double value, int flags, int width, int precision, char conversion)
+/* %f %e %g %a of a decoded value; `digits` and `limbs` have room for its decimal expansion. */
+static void format_binary(struct __pc_sink *sink, const struct binary *b, int flags, int width, int precision,
+                          char conversion, char *digits, uint32_t *limbs)
 {
-    union { double d; uint64_t u; } bits = {value};
-    int negative = (int)(bits.u >> 63);
-    const char *sign = negative ? "-" : (flags & FLAG_PLUS) ? "+" : (flags & FLAG_SPACE) ? " " : "";
+    const char *sign = b->negative ? "-" : (flags & FLAG_PLUS) ? "+" : (flags & FLAG_SPACE) ? " " : "";
     int upper = conversion >= 'A' && conversion <= 'Z';
     char lower = (char)(conversion | 0x20);
-    if (((bits.u >> 52) & 0x7ff) == 0x7ff) {
-        const char *text = (bits.u & ((1ull << 52) - 1)) ? (upper ? "NAN" : "nan") : (upper ? "INF" : "inf");
+    if (b->special) {
+        const char *text = b->special == 2 ? (upper ? "NAN" : "nan") : (upper ? "INF" : "inf");
         field(sink, flags & ~FLAG_ZERO, width, sign, text, 3, 0);
         return;
     }
     if (lower == 'a') {
-        format_hex_float(sink, bits.u, sign, flags, width, precision, upper);
+        format_hex_float(sink, b, sign, flags, width, precision, upper);
         return;
     }
     if (precision < 0)
         precision = 6;
-    if (negative)
-        value = -value;
-    struct decimal d;
-    decimal_expand(value, &d);
+    struct decimal d = {digits, 0, 0};
+    decimal_expand(b, &d, limbs);
     int is_zero = d.count == 1 && d.digits[0] == '0';
     int strip_zeros = 0;
     if (lower == 'g') {
         int p = precision == 0 ? 1 : precision;
-        struct decimal probe = d;
-        decimal_round(&probe, p);
-        int x = is_zero ? 0 : probe.point - 1;
+        int x = is_zero ? 0 : rounded_point(&d, p) - 1;
         strip_zeros = !(flags & FLAG_ALT);
         if (x >= -4 && x < p) {
             lower = 'f';
@@ -282,52 +365,57 @@ static void format_float(struct __pc_sink *sink, double value, int flags, int wi
             precision = p - 1;
         }
     }
-    char body[900];
-    int length = 0;
+    int fraction_start;
+    char tail[16];
+    int tail_length = 0;
     if (lower == 'f') {
         decimal_round(&d, d.point + precision);
-        if (d.point <= 0) {
-            body[length++] = '0';
-        } else {
-            for (int i = 0; i < d.point && length < 400; i++)
-                body[length++] = digit_at(&d, i);
-        }
-        if (precision > 0 || (flags & FLAG_ALT)) {
-            body[length++] = '.';
-            for (int i = 0; i < precision && length < 880; i++)
-                body[length++] = digit_at(&d, d.point + i);
-        }
+        fraction_start = d.point;
     } else {
         decimal_round(&d, precision + 1);
-        int x = is_zero ? 0 : d.point - 1;
-        body[length++] = d.digits[0];
-        if (precision > 0 || (flags & FLAG_ALT)) {
-            body[length++] = '.';
-            for (int i = 1; i <= precision && length < 860; i++)
-                body[length++] = digit_at(&d, i);
-        }
-        if (strip_zeros) {
-            while (length > 1 && body[length - 1] == '0' && memchr(body, '.', (size_t)length))
-                length--;
-            if (body[length - 1] == '.')
-                length--;
-            strip_zeros = 0;
-        }
-        body[length++] = upper ? 'E' : 'e';
-        body[length++] = x < 0 ? '-' : '+';
-        int ax = x < 0 ? -x : x;
-        if (ax >= 100)
-            body[length++] = (char)('0' + ax / 100);
-        body[length++] = (char)('0' + ax / 10 % 10);
-        body[length++] = (char)('0' + ax % 10);
+        fraction_start = 1;
+        tail_length = exponent_text(tail, upper ? 'E' : 'e', is_zero ? 0 : d.point - 1, 2);
     }
-    if (strip_zeros && memchr(body, '.', (size_t)length)) {
-        while (body[length - 1] == '0')
-            length--;
-        if (body[length - 1] == '.')
-            length--;
+    int integer_digits = lower == 'f' && d.point > 0 ? d.point : 1;
+    int fraction_digits = precision;
+    if (strip_zeros) {
+        int last = d.count - 1; /* the last nonzero digit */
+        while (last > 0 && d.digits[last] == '0')
+            last--;
+        int needed = last - fraction_start + 1;
+        if (needed < fraction_digits)
+            fraction_digits = needed < 0 ? 0 : needed;
     }
-    field(sink, flags, width, sign, body, length, 0);
+    int has_point = fraction_digits > 0 || (flags & FLAG_ALT);
+    int total = integer_digits + has_point + fraction_digits + tail_length;
+    field_open(sink, flags, width, sign, total);
+    if (lower == 'f' && d.point <= 0)
+        emit(sink, "0", 1);
+    else
+        emit_digits(sink, &d, 0, integer_digits);
+    if (has_point)
+        emit(sink, ".", 1);
+    emit_digits(sink, &d, fraction_start, fraction_digits);
+    emit(sink, tail, (size_t)tail_length);
+    field_close(sink, flags, width, sign, total);
+}
+
+static void format_double(struct __pc_sink *sink, double value, int flags, int width, int precision, char conversion)
+{
+    char digits[DOUBLE_DIGITS];
+    uint32_t limbs[DOUBLE_LIMBS];
+    struct binary b = decode_double(value);
+    format_binary(sink, &b, flags, width, precision, conversion, digits, limbs);
+}
+
+/* Apart from format_double so that only long double conversions take the larger buffers' stack. */
+__attribute__((noinline)) static void format_long_double(struct __pc_sink *sink, long double value, int flags, int width,
+                                                         int precision, char conversion)
+{
+    char digits[LONG_DOUBLE_DIGITS];
+    uint32_t limbs[LONG_DOUBLE_LIMBS];
+    struct binary b = decode_long_double(value);
+    format_binary(sink, &b, flags, width, precision, conversion, digits, limbs);
 }
 
 int __pc_format(struct __pc_sink *sink, const char *format, va_list args)
@@ -353,7 +441,7 @@ int __pc_format(struct __pc_sink *sink, const char *format, va_list args)
                 flags |= FLAG_ALT;
             else if (*p == '0')
                 flags |= FLAG_ZERO;
-            else
+            else if (*p != '\'') /* thousands' grouping: none in the C locale, the only one there is */
                 break;
         }
         int width = 0;
@@ -452,7 +540,10 @@ int __pc_format(struct __pc_sink *sink, const char *format, va_list args)
         case 'G':
         case 'a':
         case 'A':
-            format_float(sink, va_arg(args, double), flags, width, precision, c);
+            if (size == 2) /* L (and q, ll, as glibc reads them) */
+                format_long_double(sink, va_arg(args, long double), flags, width, precision, c);
+            else
+                format_double(sink, va_arg(args, double), flags, width, precision, c);
             break;
         case 'n':
             *va_arg(args, int *) = (int)sink->count;

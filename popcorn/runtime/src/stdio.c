@@ -20,6 +20,7 @@ struct __pc_file {
     size_t position; /* read position in an input buffer */
     int owns_buffer;
     struct __pc_file *next;
+    int reading;    /* the buffer holds input read ahead, not pending output (a stream open for update has either) */
 };
 
 static char stdout_buffer[BUFSIZ], stdin_buffer[BUFSIZ];
@@ -49,8 +50,19 @@ static int write_all(int fd, const char *data, size_t length)
     return 0;
 }
 
+/* Writes pending output; of input read ahead, gives the descriptor back the bytes not consumed, so that its offset is
+   the stream's position again (where it can seek: a pipe keeps its buffered input). */
 static int flush_locked(FILE *stream)
 {
+    if (stream->reading) {
+        off_t unread = (off_t)(stream->length - stream->position) + (stream->pushback != EOF);
+        if (lseek(stream->fd, -unread, SEEK_CUR) >= 0) {
+            stream->length = stream->position = 0;
+            stream->pushback = EOF;
+            stream->reading = 0;
+        }
+        return 0;
+    }
     if (stream->writable && stream->length > 0) {
         int result = write_all(stream->fd, stream->buffer, stream->length);
         stream->length = 0;
@@ -69,6 +81,12 @@ static size_t write_locked(FILE *stream, const char *data, size_t length)
     if (!stream->writable) {
         stream->error = 1;
         return 0;
+    }
+    if (stream->reading) { /* from reading to writing: the output goes where the reading stopped */
+        flush_locked(stream);
+        stream->length = stream->position = 0;
+        stream->pushback = EOF;
+        stream->reading = 0;
     }
     if (stream->mode == _IONBF || stream->capacity == 0) {
         if (write_all(stream->fd, data, length) < 0) {
@@ -153,6 +171,12 @@ static int getc_locked(FILE *stream)
     if (!stream->readable) {
         stream->error = 1;
         return EOF;
+    }
+    if (!stream->reading) { /* from writing to reading: what was written goes out first */
+        if (flush_locked(stream) == EOF)
+            return EOF;
+        stream->length = stream->position = 0;
+        stream->reading = 1;
     }
     if (stream->position >= stream->length && fill_locked(stream) == EOF)
         return EOF;
@@ -321,9 +345,8 @@ int fclose(FILE *stream)
 int fseek(FILE *stream, long offset, int whence)
 {
     __pc_lock(&stream->lock);
-    flush_locked(stream);
-    if (whence == SEEK_CUR && stream->readable)
-        offset -= (long)(stream->length - stream->position) + (stream->pushback != EOF);
+    flush_locked(stream); /* the descriptor's offset is the stream's position now, where it can seek at all */
+    stream->reading = 0;
     stream->length = stream->position = 0;
     stream->pushback = EOF;
     stream->eof = 0;
@@ -337,10 +360,11 @@ long ftell(FILE *stream)
     __pc_lock(&stream->lock);
     long position = lseek(stream->fd, 0, SEEK_CUR);
     if (position >= 0) {
-        if (stream->writable)
-            position += (long)stream->length;
+        if (stream->reading)
+            position -= (long)(stream->length - stream->position);
         else
-            position -= (long)(stream->length - stream->position) + (stream->pushback != EOF);
+            position += (long)stream->length;
+        position -= stream->pushback != EOF;
     }
     __pc_unlock(&stream->lock);
     return position;

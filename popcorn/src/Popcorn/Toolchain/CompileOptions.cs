@@ -34,6 +34,30 @@ public sealed record CompileOptions
     /// <summary>Where migration points go (at function entries and exits unless set).</summary>
     public MigrationPoints MigrationPoints { get; init; } = MigrationPoints.Functions;
 
+    /// <summary>Diagnostic and language-standard options given to clang for the user's sources as they are
+    /// (<c>-Wall</c>, <c>-Werror</c>, <c>-w</c>, <c>-pedantic</c>, <c>-std=c11</c>…; see <see cref="IsClangOption"/>):
+    /// they change what clang reports or which C it accepts, never the IR's layout or ABI.</summary>
+    public IReadOnlyList<string> ClangOptions { get; init; } = [];
+
+    /// <summary>Whether <paramref name="option"/> is one <see cref="ClangOptions"/> takes: a warning option
+    /// (<c>-W…</c>, but not <c>-Wl,</c>, <c>-Wa,</c> or <c>-Wp,</c>, which hand options to other tools), <c>-w</c>,
+    /// <c>-pedantic</c>, <c>-pedantic-errors</c>, or a C standard (<c>-std=c…</c>, <c>-std=gnu…</c>; not C++).</summary>
+    public static bool IsClangOption(string option)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        if (option.StartsWith("-W", StringComparison.Ordinal))
+        {
+            return option.Length > 2 && !option.StartsWith("-Wl,", StringComparison.Ordinal)
+                && !option.StartsWith("-Wa,", StringComparison.Ordinal) && !option.StartsWith("-Wp,", StringComparison.Ordinal);
+        }
+        if (option.StartsWith("-std=", StringComparison.Ordinal))
+        {
+            var standard = option["-std=".Length..];
+            return (standard.StartsWith('c') || standard.StartsWith("gnu", StringComparison.Ordinal)) && !standard.Contains('+', StringComparison.Ordinal);
+        }
+        return option is "-w" or "-pedantic" or "-pedantic-errors";
+    }
+
     /// <summary>Checks the options, naming the bad one.</summary>
     /// <exception cref="CompileException">No source, a missing source file, or an optimization level outside 0–2.</exception>
     public void Validate()
@@ -47,8 +71,15 @@ public sealed record CompileOptions
             if (!File.Exists(source))
             {
                 throw new CompileException(source.StartsWith('-')
-                    ? $"unknown option {source} (popcorn cc takes -O0 to -O3, -I, -D, -o, -lm, -lpthread, -v and the migration-point options)"
+                    ? $"unknown option {source} (popcorn cc takes -O0 to -O3, -O, -Os, -Oz, -I, -D, -o, -g, -W…, -w, -pedantic, -std=c…, -lm, -lpthread, -pthread, -v and the migration-point options)"
                     : $"no such file: {source}");
+            }
+        }
+        foreach (var option in ClangOptions)
+        {
+            if (!IsClangOption(option))
+            {
+                throw new CompileException($"not a warning or C standard option for clang: {option}");
             }
         }
         if (OptimizationLevel is < 0 or > 2)
@@ -68,4 +99,8 @@ public sealed record CompileOptions
 /// <param name="Alignment">The check-align report (always aligned: a misaligned build throws).</param>
 /// <param name="Padding">Per ISA, bytes of padding the alignment added to code and data regions.</param>
 public sealed record CompileResult(string Output, IReadOnlyDictionary<TargetIsa, string> Executables, AlignmentReport Alignment,
-    IReadOnlyDictionary<TargetIsa, long> Padding);
+    IReadOnlyDictionary<TargetIsa, long> Padding)
+{
+    /// <summary>clang's warnings for the user's sources, as it printed them (empty when there were none).</summary>
+    public string Warnings { get; init; } = "";
+}

@@ -24,9 +24,10 @@ public static class MultiIsaCompiler
         Directory.CreateDirectory(work);
         try
         {
+            var warnings = new System.Text.StringBuilder();
             var bitcode = options.Sources.Select((source, i) =>
                 CompileToBitcode(source, Path.Combine(work, $"{i}-{Path.GetFileNameWithoutExtension(source)}.bc"), options.OptimizationLevel,
-                    options.IncludeDirectories, options.Defines, freestanding: false)).ToList();
+                    options.IncludeDirectories, options.Defines, options.ClangOptions, freestanding: false, warnings)).ToList();
             var ir = LinkAndNormalize(bitcode, Path.Combine(work, "user"), options.MigrationPoints);
             var objects = ForEachIsa(isa =>
             {
@@ -34,7 +35,7 @@ public static class MultiIsaCompiler
                 var user = Lower(ir, isa, options.OptimizationLevel, Path.Combine(dir, "pc-user.o"));
                 return new List<string> { user, Path.Combine(runtime, isa.Name(), RuntimeLibrary.PortableObject), Path.Combine(runtime, isa.Name(), RuntimeLibrary.ArchObject) };
             });
-            return LinkAligned(objects, options.Output, work);
+            return LinkAligned(objects, options.Output, work) with { Warnings = warnings.ToString() };
         }
         finally
         {
@@ -55,7 +56,7 @@ public static class MultiIsaCompiler
         return BuildCache.GetOrBuild("runtime", key, staging =>
         {
             var bitcode = RuntimeLibrary.PortableSources.Select(source =>
-                CompileToBitcode(source, Path.Combine(staging, Path.GetFileNameWithoutExtension(source) + ".bc"), optimizationLevel, [], [], freestanding: true)).ToList();
+                CompileToBitcode(source, Path.Combine(staging, Path.GetFileNameWithoutExtension(source) + ".bc"), optimizationLevel, [], [], [], freestanding: true)).ToList();
             var ir = LinkAndNormalize(bitcode, Path.Combine(staging, "runtime"), MigrationPoints.None);
             ForEachIsa(isa =>
             {
@@ -73,7 +74,7 @@ public static class MultiIsaCompiler
     }
 
     private static string CompileToBitcode(string source, string output, int optimizationLevel, IReadOnlyList<string> includes,
-        IReadOnlyList<string> defines, bool freestanding)
+        IReadOnlyList<string> defines, IReadOnlyList<string> clangOptions, bool freestanding, System.Text.StringBuilder? warnings = null)
     {
         List<string> arguments = [$"--target={IrRetargeter.IrTriple.Triple()}", $"-ffixed-{IrRetargeter.IrTriple.FlagAddressRegister()}",
             $"-O{optimizationLevel}", .. Tools.AlignableOptions,
@@ -90,8 +91,10 @@ public static class MultiIsaCompiler
         {
             arguments.Add("-D" + define);
         }
+        arguments.AddRange(clangOptions);
         arguments.AddRange(["-emit-llvm", "-c", source, "-o", output]);
-        ToolRunner.Run(Tools.Clang, arguments);
+        var diagnostics = ToolRunner.RunWithDiagnostics(Tools.Clang, arguments).Diagnostics;
+        warnings?.Append(diagnostics);
         return output;
     }
 

@@ -7,7 +7,12 @@ internal static class ToolRunner
 {
     /// <summary>Runs <paramref name="tool"/> and returns its standard output; throws <see cref="CompileException"/>
     /// carrying the tool's diagnostics when it fails or cannot be started.</summary>
-    public static string Run(string tool, IEnumerable<string> arguments, string? workingDirectory = null)
+    public static string Run(string tool, IEnumerable<string> arguments, string? workingDirectory = null) =>
+        RunWithDiagnostics(tool, arguments, workingDirectory).Output;
+
+    /// <summary>Runs <paramref name="tool"/> as <see cref="Run"/> does and also returns what it wrote to standard error
+    /// when it succeeded (clang's warnings).</summary>
+    public static (string Output, string Diagnostics) RunWithDiagnostics(string tool, IEnumerable<string> arguments, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo(tool)
         {
@@ -44,7 +49,7 @@ internal static class ToolRunner
                 var diagnostics = error.Trim();
                 throw new CompileException(diagnostics.Length > 0 ? diagnostics : $"{tool} exited with code {process.ExitCode}");
             }
-            return output;
+            return (output, error);
         }
     }
 }

@@ -55,20 +55,58 @@ public sealed class RunCommandTests
     public async Task Standard_output_into_a_pipe_is_fully_buffered_as_glibc_makes_it()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        CorpusBuilds.ConfigureRuntime();
         using var temp = new TempDirectory("popcorn-run");
-        await File.WriteAllTextAsync(temp.Combine("mixed.c"), """
+        var program = await CompileAsync(temp, "mixed", """
             #include <stdio.h>
             #include <unistd.h>
             int main(void) { printf("printf 1\n"); write(1, "write\n", 6); printf("printf 2 tty %d %d\n", isatty(1), isatty(42)); return 0; }
             """, cancellationToken);
-        var cc = await ChildProcess.RunDotnetAsync("Popcorn.Cli", ["cc", temp.Combine("mixed.c"), "-o", temp.Combine("mixed")], cancellationToken);
-        Assert.True(cc.ExitCode == 0, cc.Stderr);
         foreach (var isa in new[] { "aarch64", "riscv64" })
         {
-            var (code, stdout, stderr) = await ChildProcess.RunDotnetAsync("Popcorn.Cli", ["run", "--isa", isa, temp.Combine("mixed")], cancellationToken);
+            var (code, stdout, stderr) = await ChildProcess.RunDotnetAsync("Popcorn.Cli", ["run", "--isa", isa, program], cancellationToken);
             Assert.True(code == 0, stderr);
             Assert.Equal("write\nprintf 1\nprintf 2 tty 0 0\n", stdout);
+        }
+    }
+
+    /// <summary>A stream open for update ("w+") that switches from writing to reading and back, with fseek and ftell
+    /// between, as C allows: its buffer once held input and output alike, so ftell counted read-ahead as pending
+    /// output and fclose wrote the input it had read back to the file (a 21-byte file grew to 42 and more).</summary>
+    [Fact(Timeout = 120_000)]
+    public async Task A_stream_open_for_update_reads_writes_and_seeks_as_glibc()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var temp = new TempDirectory("popcorn-run");
+        var program = await CompileAsync(temp, "update", """
+            #include <stdio.h>
+            int main(int argc, char **argv) {
+                FILE *f = fopen(argv[1], "w+");
+                for (int i = 0; i < 3; i++) fprintf(f, "line %d\n", i);
+                rewind(f);
+                char line[64];
+                fgets(line, sizeof line, f);
+                printf("read %s", line);
+                printf("tell %ld\n", ftell(f));
+                fseek(f, 0, SEEK_CUR);
+                fputs("LINE 1\n", f);
+                printf("tell %ld\n", ftell(f));
+                fseek(f, 0, SEEK_SET);
+                while (fgets(line, sizeof line, f)) printf("then %s", line);
+                fclose(f);
+                f = fopen(argv[1], "r");
+                fseek(f, 0, SEEK_END);
+                printf("size %ld\n", ftell(f));
+                fclose(f);
+                return 0;
+            }
+            """, cancellationToken);
+        foreach (var isa in new[] { "aarch64", "riscv64" })
+        {
+            var file = temp.Combine($"{isa}.txt");
+            var (code, stdout, stderr) = await ChildProcess.RunDotnetAsync("Popcorn.Cli", ["run", "--isa", isa, program, "--", file], cancellationToken);
+            Assert.True(code == 0, stderr);
+            Assert.Equal("read line 0\ntell 7\ntell 14\nthen line 0\nthen LINE 1\nthen line 2\nsize 21\n", stdout);
+            Assert.Equal("line 0\nLINE 1\nline 2\n", await File.ReadAllTextAsync(file, cancellationToken));
         }
     }
 
@@ -85,5 +123,16 @@ public sealed class RunCommandTests
             standardInput: "12\n -5 +16\n\t40 x7\n");
         Assert.True(code == 0, stderr);
         Assert.EndsWith("stdin 4 numbers, total 63, then not a number\n", stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>Writes <paramref name="source"/> as NAME.c in <paramref name="temp"/> and builds it with <c>popcorn cc</c>;
+    /// returns the multi-ISA binary's path.</summary>
+    private static async Task<string> CompileAsync(TempDirectory temp, string name, string source, CancellationToken cancellationToken)
+    {
+        CorpusBuilds.ConfigureRuntime();
+        await File.WriteAllTextAsync(temp.Combine(name + ".c"), source, cancellationToken);
+        var cc = await ChildProcess.RunDotnetAsync("Popcorn.Cli", ["cc", temp.Combine(name + ".c"), "-o", temp.Combine(name)], cancellationToken);
+        Assert.True(cc.ExitCode == 0, cc.Stderr);
+        return temp.Combine(name);
     }
 }

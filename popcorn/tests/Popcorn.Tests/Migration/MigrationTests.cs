@@ -169,7 +169,8 @@ public sealed class MigrationTests
             69 [ -389|alpha |12.5664|-6.250000e-08|0xbeef03|d|  12348.68|-3|9000027]
             70 [ -352|beta  |15.7080|-5.000000e-08|0xbeef04|e|  12349.68|-4|16000048]
             70 [ -315|gamma |18.8496|-4.166667e-08|0xbeef05|f|  12350.68|-5|25000075]
-            total 413
+            104 [0.333333333333333333333333333333|1.23456780000000000000e+04    |-0x1.5c72fb1552d836ef57d92ebc141ap-132]
+            total 517
 
             """, output);
         var done = report.Migrations.Where(m => m.Refusal is null).ToList();

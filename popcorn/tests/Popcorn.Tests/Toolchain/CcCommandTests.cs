@@ -87,13 +87,45 @@ public sealed class CcCommandTests
             #include <stdio.h>
             int main(int argc, char **argv) { long s = 0; for (int i = 0; i < 100 * argc; i++) s += i * i; printf("%ld\n", s); return 0; }
             """, token);
-        var unknown = await CcAsync(token, temp.Combine("sum.c"), "-Wall", "-o", temp.Combine("sum"));
+        var unknown = await CcAsync(token, temp.Combine("sum.c"), "-fsanitize=address", "-o", temp.Combine("sum"));
         Assert.Equal(2, unknown.ExitCode);
-        Assert.Contains("unknown option -Wall", unknown.Stderr, StringComparison.Ordinal);
+        Assert.Contains("unknown option -fsanitize=address", unknown.Stderr, StringComparison.Ordinal);
         var cc = await CcAsync(token, temp.Combine("sum.c"), "-O3", "-o", temp.Combine("sum"));
         Assert.True(cc.ExitCode == 0, cc.Stderr);
         var run = await ChildProcess.RunAsync("qemu-riscv64", [temp.Combine("sum") + ".riscv64"], token);
         Assert.Equal("328350\n", run.Stdout);
+    }
+
+    /// <summary>The options a makefile written for gcc or clang passes (they were refused as unknown): warnings and
+    /// the C standard reach clang, so -Werror fails the build with clang's diagnostic and -std=c89 refuses a C99
+    /// construct; -g, -pthread and -O are accepted.</summary>
+    [Integration]
+    [Fact(Timeout = 120_000)]
+    public async Task Gcc_style_warning_standard_and_debug_options_are_taken_as_clang_takes_them()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var temp = new TempDirectory("popcorn-cc");
+        await File.WriteAllTextAsync(temp.Combine("warn.c"), """
+            #include <stdio.h>
+            int main(void) { int unused; for (int i = 0; i < 3; i++) printf("%d", i); printf("\n"); return 0; }
+            """, token);
+        var built = await CcAsync(token, temp.Combine("warn.c"), "-g", "-Wall", "-Wextra", "-std=c11", "-pedantic", "-pthread", "-O", "-o", temp.Combine("warn"));
+        Assert.True(built.ExitCode == 0, built.Stderr);
+        Assert.Contains("unused variable 'unused'", built.Stderr, StringComparison.Ordinal);
+        var run = await ChildProcess.RunAsync("qemu-aarch64", [temp.Combine("warn") + ".aarch64"], token);
+        Assert.Equal("012\n", run.Stdout);
+
+        var werror = await CcAsync(token, temp.Combine("warn.c"), "-Wall", "-Werror", "-o", temp.Combine("werror"));
+        Assert.Equal(2, werror.ExitCode);
+        Assert.Contains("[-Werror,-Wunused-variable]", werror.Stderr, StringComparison.Ordinal);
+
+        var c89 = await CcAsync(token, temp.Combine("warn.c"), "-std=c89", "-pedantic-errors", "-o", temp.Combine("c89"));
+        Assert.Equal(2, c89.ExitCode);
+        Assert.Contains("error:", c89.Stderr, StringComparison.Ordinal);
+
+        var linker = await CcAsync(token, temp.Combine("warn.c"), "-Wl,--as-needed", "-o", temp.Combine("linker"));
+        Assert.Equal(2, linker.ExitCode);
+        Assert.Contains("unknown option -Wl,--as-needed", linker.Stderr, StringComparison.Ordinal);
     }
 
     [Integration]

@@ -23,6 +23,24 @@ public sealed class ToolchainUnitTests
         !0 = !{i32 1, !"wchar_size", i32 4}
         """;
 
+    [Theory]
+    [InlineData("-Wall", true)]
+    [InlineData("-Wno-unused-parameter", true)]
+    [InlineData("-Werror=format", true)]
+    [InlineData("-w", true)]
+    [InlineData("-pedantic-errors", true)]
+    [InlineData("-std=c99", true)]
+    [InlineData("-std=gnu11", true)]
+    [InlineData("-std=c++17", false)]
+    [InlineData("-std=gnu++20", false)]
+    [InlineData("-W", false)]
+    [InlineData("-Wl,--gc-sections", false)]
+    [InlineData("-Wa,-mfoo", false)]
+    [InlineData("-fPIC", false)]
+    [InlineData("main.c", false)]
+    public void Clang_options_are_warnings_and_c_standards_only(string option, bool taken) =>
+        Assert.Equal(taken, CompileOptions.IsClangOption(option));
+
     [Fact]
     public void Normalize_gives_string_literals_and_internal_globals_their_own_unmergeable_objects()
     {

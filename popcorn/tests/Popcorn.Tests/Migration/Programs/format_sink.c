@@ -37,6 +37,22 @@ static unsigned long bits(double value)
     return word;
 }
 
+/* Formats the arguments in slots through a sink that migrates at every write; prints and returns the count. */
+static int format_slots(const char *format, unsigned long *slots)
+{
+    va_list args;
+    args.__stack = slots;
+    args.__gr_top = 0;
+    args.__vr_top = 0;
+    args.__gr_offs = 0;
+    args.__vr_offs = 0;
+    struct text_sink sink = {{put_and_migrate, 0}, {0}, 0};
+    int n = __pc_format(&sink.base, format, args);
+    sink.text[sink.used] = '\0';
+    printf("%d %s\n", n, sink.text);
+    return n;
+}
+
 static int format_round(int round)
 {
     unsigned long slots[12];
@@ -51,17 +67,19 @@ static int format_round(int round)
     slots[7] = (unsigned long)(long)-round;
     slots[8] = 7;
     slots[9] = (unsigned long)(long)(round * round * 1000003L);
-    va_list args;
-    args.__stack = slots;
-    args.__gr_top = 0;
-    args.__vr_top = 0;
-    args.__gr_offs = 0;
-    args.__vr_offs = 0;
-    struct text_sink sink = {{put_and_migrate, 0}, {0}, 0};
-    int n = __pc_format(&sink.base, "[%5d|%-6s|%.4f|%e|%#x|%c|%10.2f|%+d|%*ld]", args);
-    sink.text[sink.used] = '\0';
-    printf("%d %s\n", n, sink.text);
-    return n;
+    return format_slots("[%5d|%-6s|%.4f|%e|%#x|%c|%10.2f|%+d|%*ld]", slots);
+}
+
+/* Long doubles take 16-byte slots, 16-aligned, on both ISAs; their conversions run in a frame of their own with
+   the large digit buffers a binary128 value needs. */
+static int format_long_doubles(void)
+{
+    _Alignas(16) unsigned long slots[8];
+    long double third = 1.0L / 3, tiny = -2.5e-40L, big = 12345.678L;
+    memcpy(&slots[0], &third, sizeof third);
+    memcpy(&slots[2], &big, sizeof big);
+    memcpy(&slots[4], &tiny, sizeof tiny);
+    return format_slots("[%.30Lf|%-30.20Le|%La]", slots);
 }
 
 int main(void)
@@ -69,6 +87,7 @@ int main(void)
     int total = 0;
     for (int round = 0; round < 6; round++)
         total += format_round(round);
+    total += format_long_doubles();
     printf("total %d\n", total);
     return 0;
 }
