@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+
 namespace Derecho.Tests;
 
 public sealed class CliTests() : CliConventionTests("Derecho.Cli", "derecho");
@@ -38,6 +41,29 @@ public sealed class NodeCommandTests
         var view = await member.WaitForLineAsync(l => l.StartsWith("view ", StringComparison.Ordinal), ct);
         Assert.Equal("view 0 members 0 leader 0", view);
         Assert.Contains("RDMA/provider", member.StandardError, StringComparison.Ordinal);
+    }
+
+    [Theory(Timeout = 60_000)]
+    [InlineData("node", "gms_port")]
+    [InlineData("node", "sst_port")]
+    [InlineData("kv serve", "gms_port")]
+    [InlineData("kv serve", "sst_port")]
+    public async Task A_port_in_use_exits_2_naming_the_key_without_a_stack_trace(string command, string key)
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var busy = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var ports = FreePort.Next(2);
+        var gms = key == "gms_port" ? busy : ports[0];
+        var sst = key == "sst_port" ? busy : ports[1];
+        var (code, _, stderr) = await ChildProcess.RunDotnetAsync("Derecho.Cli",
+            [.. command.Split(' '), "--DERECHO/local_id=0", $"--DERECHO/gms_port={gms}", $"--DERECHO/sst_port={sst}", $"--DERECHO/contact_port={gms}"],
+            TestContext.Current.CancellationToken);
+        Assert.True(code == 2, $"exit {code}: {stderr}");
+        Assert.StartsWith("derecho:", stderr, StringComparison.Ordinal);
+        Assert.Contains($"DERECHO/{key}", stderr, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{busy}", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 60_000)]
