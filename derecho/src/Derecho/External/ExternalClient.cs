@@ -110,6 +110,7 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
     /// <summary>Connects to the member at <paramref name="contact"/> and waits for its view.</summary>
     /// <exception cref="SocketException">The member cannot be reached.</exception>
     /// <exception cref="IOException">The handshake failed.</exception>
+    /// <exception cref="TimeoutException">The member did not complete the handshake or send its view within <see cref="ExternalClientOptions.ConnectTimeout"/>.</exception>
     public static async Task<ExternalClient> ConnectAsync(IPEndPoint contact, ExternalClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(contact);
@@ -305,7 +306,15 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
         timeout.CancelAfter(_options.ConnectTimeout);
-        var connection = await _transport.ConnectAsync(endpoint, timeout.Token).ConfigureAwait(false);
+        PeerConnection connection;
+        try
+        {
+            connection = await _transport.ConnectAsync(endpoint, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_disposed.IsCancellationRequested)
+        {
+            throw NoAnswer(endpoint, "no handshake");
+        }
         TaskCompletionSource ready;
         lock (_gate)
         {
@@ -319,10 +328,10 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
         {
             await ready.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_disposed.IsCancellationRequested)
         {
             connection.Close("no view from the member");
-            throw new IOException($"member at {endpoint} sent no view within {_options.ConnectTimeout.TotalSeconds:0.#} s");
+            throw NoAnswer(endpoint, "no view");
         }
         lock (_gate)
         {
@@ -337,6 +346,9 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
             connection.Flush();
         }
     }
+
+    private TimeoutException NoAnswer(IPEndPoint endpoint, string missing) =>
+        new($"no answer from {endpoint} within {_options.ConnectTimeout.TotalSeconds:0.###} s ({missing}: is it a Derecho member, and running?)");
 
     /// <summary>The member's connection broke: try the members of the last view, then the first contact, until one answers.</summary>
     private async Task FailoverAsync(uint lost)
@@ -354,7 +366,7 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
                     await ConnectToAsync(endpoint, _disposed.Token).ConfigureAwait(false);
                     return;
                 }
-                catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+                catch (Exception e) when (e is SocketException or IOException or TimeoutException or OperationCanceledException)
                 {
                     if (_disposed.IsCancellationRequested)
                     {
