@@ -66,6 +66,31 @@ public sealed class NodeCommandTests
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>A persistent member that could not sign its logs joined and then failed every call of its shard.</summary>
+    [Theory(Timeout = 60_000)]
+    [InlineData("missing.pem")]
+    [InlineData("garbage.pem")]
+    public async Task A_signing_key_that_cannot_be_loaded_stops_kv_serve_with_exit_2_naming_it(string file)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory("derecho-cli");
+        var key = dir.Combine(file);
+        if (file == "garbage.pem")
+        {
+            await File.WriteAllTextAsync(key, "not a key\n", ct);
+        }
+        var ports = FreePort.Next(2);
+        var (code, stdout, stderr) = await ChildProcess.RunDotnetAsync("Derecho.Cli",
+        [
+            "kv", "serve", "--DERECHO/local_id=0", $"--DERECHO/gms_port={ports[0]}", $"--DERECHO/sst_port={ports[1]}", $"--DERECHO/contact_port={ports[0]}",
+            "--KV/persistent=true", $"--PERS/file_path={dir.Combine("logs")}", $"--PERS/private_key_file={key}",
+        ], ct);
+        Assert.True(code == 2, $"exit {code}: {stderr}");
+        Assert.Contains("PERS/private_key_file", stderr, StringComparison.Ordinal);
+        Assert.Contains(key, stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("serving", stdout, StringComparison.Ordinal);
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task A_member_whose_contact_does_not_answer_says_so_instead_of_waiting_in_silence()
     {
