@@ -113,6 +113,7 @@ internal sealed class KvPersistence : IDisposable
                 foreach (var directory in Directory.EnumerateDirectories(pers.FilePath, "KvStore-*"))
                 {
                     logs.Add(PersistentLog.Open(DiskFileSystem.Instance, directory, pers with { Reset = false }));
+                    KvStore.CheckCheckpoint(directory);
                 }
             }
             var joined = options with
