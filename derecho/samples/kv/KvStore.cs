@@ -381,10 +381,36 @@ public sealed partial class KvStore : IReplicatedState, IPersistentReplica
     /// <exception cref="LogCorruptException">The checkpoint is damaged.</exception>
     private void ReadCheckpoint(PersistentLog log)
     {
-        var path = CheckpointPath(log);
-        if (!File.Exists(path))
+        if (LoadCheckpoint(CheckpointPath(log)) is not var (bound, kept))
         {
             return;
+        }
+        _base = kept;
+        _trimmed = (bound.Version, bound.Time);
+        if (log.TrimmedThrough < bound.Version)
+        {
+            log.Trim(bound.Version);
+        }
+    }
+
+    /// <summary>
+    /// Reads the checkpoint beside the log in <paramref name="logDirectory"/>, if any, and throws if it is damaged:
+    /// a host checks it before its member joins, since the replica reads it only once in the group.
+    /// </summary>
+    /// <exception cref="LogCorruptException">The checkpoint is damaged; the message names its file.</exception>
+    public static void CheckCheckpoint(string logDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(logDirectory);
+        LoadCheckpoint(logDirectory.TrimEnd(Path.DirectorySeparatorChar) + ".checkpoint");
+    }
+
+    /// <summary>The trim point and kept changes of the checkpoint at <paramref name="path"/>, or null without one.</summary>
+    /// <exception cref="LogCorruptException">The checkpoint is damaged.</exception>
+    private static (LogEntry Bound, SortedDictionary<long, (HlcTimestamp, byte[])> Kept)? LoadCheckpoint(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
         }
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length < 8 || XxHash64.HashToUInt64(bytes.AsSpan(0, bytes.Length - 8)) != System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes.AsSpan(bytes.Length - 8)))
@@ -403,12 +429,7 @@ public sealed partial class KvStore : IReplicatedState, IPersistentReplica
             var entry = ReadEntry(ref reader);
             kept[entry.Version] = (entry.Time, entry.Data.ToArray());
         }
-        _base = kept;
-        _trimmed = (bound.Version, bound.Time);
-        if (log.TrimmedThrough < bound.Version)
-        {
-            log.Trim(bound.Version);
-        }
+        return (bound, kept);
     }
 
     private static void WriteEntry(ref MessagePackWriter writer, long version, HlcTimestamp time, ReadOnlySpan<byte> data)

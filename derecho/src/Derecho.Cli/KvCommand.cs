@@ -294,7 +294,12 @@ internal static class KvCommand
             {
                 client = await ExternalClient.ConnectAsync(endpoint, options, ct);
             }
-            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
+            catch (TimeoutException e)
+            {
+                await Console.Error.WriteLineAsync($"derecho: {e.Message}");
+                return ExitCode.NoAnswer;
+            }
+            catch (Exception e) when (e is SocketException or IOException)
             {
                 await Console.Error.WriteLineAsync($"derecho: cannot reach a member at {endpoint}: {e.Message}");
                 return ExitCode.Negative;

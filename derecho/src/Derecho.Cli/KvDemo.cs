@@ -50,7 +50,7 @@ internal static class KvDemo
                 : "MISMATCH: the store lost a write.");
             return ok;
         }
-        catch (Exception e) when (e is InvalidOperationException or Rpc.RpcException or IOException or System.Net.Sockets.SocketException)
+        catch (Exception e) when (e is InvalidOperationException or Rpc.RpcException or IOException or TimeoutException or System.Net.Sockets.SocketException)
         {
             await Console.Error.WriteLineAsync($"derecho: key-value demo failed: {e.Message}");
             return false;

@@ -41,10 +41,20 @@ internal sealed class KvPersistence : IDisposable
     /// state; <c>PERS/reset</c> deletes them first.
     /// </summary>
     /// <exception cref="LogCorruptException">A log or the restart record is damaged.</exception>
-    /// <exception cref="ConfigurationException">Another member runs on the same <c>PERS/file_path</c>.</exception>
+    /// <exception cref="ConfigurationException">Another member runs on the same <c>PERS/file_path</c>, or <c>PERS/private_key_file</c> holds no usable key.</exception>
     public static KvPersistence Open(GroupOptions options)
     {
         var pers = options.Persistence with { FilePath = Path.GetFullPath(options.Persistence.FilePath) };
+        // The replica loads the key when it opens its log, in the group: a key it cannot load would leave a member
+        // that joined and fails every call of its shard.
+        try
+        {
+            using var signer = pers.LoadSigner();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigurationException(e.Message, e);
+        }
         var directoryLock = Lock(pers.FilePath);
         try
         {
@@ -103,6 +113,7 @@ internal sealed class KvPersistence : IDisposable
                 foreach (var directory in Directory.EnumerateDirectories(pers.FilePath, "KvStore-*"))
                 {
                     logs.Add(PersistentLog.Open(DiskFileSystem.Instance, directory, pers with { Reset = false }));
+                    KvStore.CheckCheckpoint(directory);
                 }
             }
             var joined = options with

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Threading.Channels;
+using Derecho.Configuration;
 using Derecho.Membership;
 using Derecho.Multicast;
 using Derecho.Protocol;
@@ -93,7 +95,7 @@ public sealed partial class Group : IAsyncDisposable
     /// returns once the first view is installed.
     /// </summary>
     /// <exception cref="ArgumentException">The options are invalid; the message names the configuration key.</exception>
-    /// <exception cref="System.Net.Sockets.SocketException">A port cannot be bound.</exception>
+    /// <exception cref="ConfigurationException">A port cannot be bound (another process holds it, say); the message names its key and address.</exception>
     public static Task<Group> JoinAsync(GroupOptions options, CancellationToken cancellationToken) =>
         JoinAsync(options, new GroupHandlers(), cancellationToken);
 
@@ -245,10 +247,23 @@ public sealed partial class Group : IAsyncDisposable
         }
     }
 
+    /// <summary>Listens on <paramref name="endPoint"/>; a port that cannot be bound is reported under its configuration key.</summary>
+    private IPEndPoint Listen(IPEndPoint endPoint, string key)
+    {
+        try
+        {
+            return _transport.Listen(endPoint);
+        }
+        catch (SocketException e)
+        {
+            throw new ConfigurationException($"{key}: cannot listen on {endPoint}: {e.Message}", e);
+        }
+    }
+
     private void Start()
     {
-        SstEndPoint = _transport.Listen(_options.SstEndPoint);
-        GmsEndPoint = _transport.Listen(_options.GmsEndPoint);
+        SstEndPoint = Listen(_options.SstEndPoint, "DERECHO/sst_port");
+        GmsEndPoint = Listen(_options.GmsEndPoint, "DERECHO/gms_port");
         _logger.Listening(NodeId, SstEndPoint.ToString(), GmsEndPoint.ToString());
         new Thread(KeepAlive) { IsBackground = true, Name = $"derecho keep-alive node {NodeId}" }.Start();
         var memberOptions = new MemberOptions

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+
 namespace Derecho.Tests;
 
 public sealed class CliTests() : CliConventionTests("Derecho.Cli", "derecho");
@@ -52,6 +55,54 @@ public sealed class NodeCommandTests
         var view = await member.WaitForLineAsync(l => l.StartsWith("view ", StringComparison.Ordinal), ct);
         Assert.Equal("view 0 members 0 leader 0", view);
         Assert.Contains("RDMA/provider", member.StandardError, StringComparison.Ordinal);
+    }
+
+    [Theory(Timeout = 60_000)]
+    [InlineData("node", "gms_port")]
+    [InlineData("node", "sst_port")]
+    [InlineData("kv serve", "gms_port")]
+    [InlineData("kv serve", "sst_port")]
+    public async Task A_port_in_use_exits_2_naming_the_key_without_a_stack_trace(string command, string key)
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var busy = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var ports = FreePort.Next(2);
+        var gms = key == "gms_port" ? busy : ports[0];
+        var sst = key == "sst_port" ? busy : ports[1];
+        var (code, _, stderr) = await ChildProcess.RunDotnetAsync("Derecho.Cli",
+            [.. command.Split(' '), "--DERECHO/local_id=0", $"--DERECHO/gms_port={gms}", $"--DERECHO/sst_port={sst}", $"--DERECHO/contact_port={gms}"],
+            TestContext.Current.CancellationToken);
+        Assert.True(code == 2, $"exit {code}: {stderr}");
+        Assert.StartsWith("derecho:", stderr, StringComparison.Ordinal);
+        Assert.Contains($"DERECHO/{key}", stderr, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{busy}", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>A persistent member that could not sign its logs joined and then failed every call of its shard.</summary>
+    [Theory(Timeout = 60_000)]
+    [InlineData("missing.pem")]
+    [InlineData("garbage.pem")]
+    public async Task A_signing_key_that_cannot_be_loaded_stops_kv_serve_with_exit_2_naming_it(string file)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory("derecho-cli");
+        var key = dir.Combine(file);
+        if (file == "garbage.pem")
+        {
+            await File.WriteAllTextAsync(key, "not a key\n", ct);
+        }
+        var ports = FreePort.Next(2);
+        var (code, stdout, stderr) = await ChildProcess.RunDotnetAsync("Derecho.Cli",
+        [
+            "kv", "serve", "--DERECHO/local_id=0", $"--DERECHO/gms_port={ports[0]}", $"--DERECHO/sst_port={ports[1]}", $"--DERECHO/contact_port={ports[0]}",
+            "--KV/persistent=true", $"--PERS/file_path={dir.Combine("logs")}", $"--PERS/private_key_file={key}",
+        ], ct);
+        Assert.True(code == 2, $"exit {code}: {stderr}");
+        Assert.Contains("PERS/private_key_file", stderr, StringComparison.Ordinal);
+        Assert.Contains(key, stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("serving", stdout, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 60_000)]

@@ -2,7 +2,7 @@ namespace Derecho.Configuration;
 
 /// <summary>
 /// Reads Derecho's GetPot-style configuration files: <c>[SECTION]</c> headers (which may contain <c>/</c>, as in
-/// <c>[SUBGROUP/DEFAULT]</c>), <c>key = value</c> lines, and comments starting with <c>#</c> or <c>;</c>.
+/// <c>[SUBGROUP/DEFAULT]</c>), <c>key = value</c> lines (a quoted value may span lines), and comments starting with <c>#</c> or <c>;</c>.
 /// </summary>
 public static class ConfigurationFile
 {
@@ -29,11 +29,11 @@ public static class ConfigurationFile
         ArgumentNullException.ThrowIfNull(text);
         var entries = new List<ConfigurationEntry>();
         string? section = null;
-        var lineNumber = 0;
-        foreach (var rawLine in text.Split('\n'))
+        var lines = text.Split('\n');
+        for (var index = 0; index < lines.Length; index++)
         {
-            lineNumber++;
-            var line = StripComment(rawLine).Trim();
+            var lineNumber = index + 1;
+            var line = StripComment(lines[index]).Trim();
             if (line.Length == 0)
             {
                 continue;
@@ -58,7 +58,15 @@ public static class ConfigurationFile
                 throw new ConfigurationException($"{origin}: expected 'key = value' but found '{line}'");
             }
             var key = line[..equals].Trim();
-            var value = Unquote(line[(equals + 1)..].Trim());
+            var value = line[(equals + 1)..].Trim();
+            if (value.Length > 0 && (value[0] == '\'' || value[0] == '"') && value.IndexOf(value[0], 1) < 0)
+            {
+                value = ReadQuotedLines(lines, ref index, value, origin, key);
+            }
+            else
+            {
+                value = Unquote(value);
+            }
             if (key.Length == 0 || key.Any(char.IsWhiteSpace))
             {
                 throw new ConfigurationException($"{origin}: malformed key '{key}'");
@@ -79,6 +87,40 @@ public static class ConfigurationFile
             }
         }
         return entries;
+    }
+
+    /// <summary>
+    /// Reads a quoted value that goes on past its line, as GetPot allows (Derecho writes <c>json_layout = '</c>
+    /// followed by the JSON over many lines): the lines up to the one holding the closing quote, taken as they are
+    /// (comment characters inside the quotes are text), joined by <c>\n</c>. Only a comment may follow the quote.
+    /// </summary>
+    /// <param name="lines">The file's lines.</param>
+    /// <param name="index">The line where the value starts; on return, the line where it ends.</param>
+    /// <param name="start">The value's part on its first line, from the opening quote.</param>
+    /// <param name="origin">Where the value starts, for errors.</param>
+    /// <param name="key">The key, for errors.</param>
+    private static string ReadQuotedLines(string[] lines, ref int index, string start, string origin, string key)
+    {
+        var quote = start[0];
+        var value = new System.Text.StringBuilder(start, 1, start.Length - 1, start.Length + 256);
+        for (index++; index < lines.Length; index++)
+        {
+            var line = lines[index].TrimEnd('\r');
+            value.Append('\n');
+            var end = line.IndexOf(quote, StringComparison.Ordinal);
+            if (end < 0)
+            {
+                value.Append(line);
+                continue;
+            }
+            value.Append(line, 0, end);
+            if (StripComment(line[(end + 1)..]).Trim().Length > 0)
+            {
+                throw new ConfigurationException($"{origin}: the quoted value of '{key}' ends on line {index + 1} with more text after its closing quote");
+            }
+            return value.ToString();
+        }
+        throw new ConfigurationException($"{origin}: the quoted value of '{key}' has no closing {quote}");
     }
 
     private static string StripComment(string line)

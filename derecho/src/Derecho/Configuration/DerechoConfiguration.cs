@@ -70,6 +70,11 @@ public static class DerechoConfiguration
             ["PERS/syncs_in_flight"] = (o, e) => o with { Persistence = o.Persistence with { SyncsInFlight = ParseInt(e, 1, 64) } },
             ["PERS/max_log_age_ms"] = (o, e) => o with { Persistence = o.Persistence with { MaxLogAge = TimeSpan.FromMilliseconds(ParseLong(e, 1, long.MaxValue / 10_000)) } },
             ["PERS/private_key_file"] = (o, e) => o with { Persistence = o.Persistence with { PrivateKeyFile = e.Value } },
+            // Derecho 2.x with a choice of storage: [PERS] storage_type = filesystem, its keys in [PERS/filesystem].
+            ["PERS/storage_type"] = (o, e) => e.Value == "filesystem" ? o : throw BadValue(e, "filesystem (the only storage this implementation has)"),
+            ["PERS/filesystem/file_path"] = (o, e) => o with { Persistence = o.Persistence with { FilePath = e.Value } },
+            ["PERS/filesystem/max_log_entry"] = (o, e) => o with { Persistence = o.Persistence with { MaxLogEntries = ParseLong(e, 1, long.MaxValue) } },
+            ["PERS/filesystem/max_data_size"] = (o, e) => o with { Persistence = o.Persistence with { MaxDataSize = ParseLong(e, 1, long.MaxValue) } },
         };
 
     /// <summary>Keys some Derecho version defines that this implementation accepts and ignores, with a warning.</summary>
@@ -77,12 +82,16 @@ public static class DerechoConfiguration
     {
         "DERECHO/state_transfer_port", "DERECHO/rpc_port", "DERECHO/external_port", "DERECHO/max_node_id",
         "DERECHO/max_p2p_request_payload_size", "DERECHO/max_p2p_reply_payload_size", "DERECHO/p2p_window_size",
-        "DERECHO/block_size", "DERECHO/rdmc_send_algorithm",
+        "DERECHO/block_size", "DERECHO/rdmc_send_algorithm", "DERECHO/leader_external_port", "DERECHO/max_p2p_window_size",
+        "DERECHO/max_rpc_reply_payload_size", "DERECHO/transfer_port", "DERECHO/timeout_ms",
         "DERECHO/p2p_loop_busy_wait_before_sleep_ms", "DERECHO/sst_poll_cq_timeout_ms_for_p2p",
+        "SUBGROUP/DEFAULT/max_reply_payload_size", "SUBGROUP/DEFAULT/batch_size",
         "RDMA/provider", "RDMA/domain", "RDMA/tx_depth", "RDMA/rx_depth",
-        "PERS/ramdisk_path",
+        "PERS/ramdisk_path", "PERS/spdk/trtype", "PERS/spdk/adrfam", "PERS/spdk/traddr", "PERS/spdk/trsvcid",
+        "PERS/spdk/subnqn", "PERS/spdk/num_io_thread", "PERS/spdk/subtxn_size",
         "LOGGER/default_log_name", "LOGGER/default_log_level", "LOGGER/log_file_depth", "LOGGER/log_to_terminal",
-        "LOGGER/log_file_size",
+        "LOGGER/log_file_size", "LOGGER/rpc_log_level", "LOGGER/sst_log_level", "LOGGER/persistence_log_level",
+        "LOGGER/persistent_log_level", "LOGGER/viewmanager_log_level",
     };
 
     /// <summary>Keys the layers above the group read from <see cref="LoadedConfiguration.Entries"/> (the subgroup layout).</summary>

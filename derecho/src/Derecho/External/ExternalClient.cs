@@ -63,7 +63,8 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
     private bool _flushOwed;
     private TaskCompletionSource _viewReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private PeerConnection? _connection;
-    private Task _failover = Task.CompletedTask;
+    /// <summary>A failover runs (under <see cref="_gate"/>): it, not a new one, replaces a connection that closes meanwhile.</summary>
+    private bool _failingOver;
     private long _nextSequence;
     private volatile ClientView? _view;
 
@@ -110,6 +111,7 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
     /// <summary>Connects to the member at <paramref name="contact"/> and waits for its view.</summary>
     /// <exception cref="SocketException">The member cannot be reached.</exception>
     /// <exception cref="IOException">The handshake failed.</exception>
+    /// <exception cref="TimeoutException">The member did not complete the handshake or send its view within <see cref="ExternalClientOptions.ConnectTimeout"/>.</exception>
     public static async Task<ExternalClient> ConnectAsync(IPEndPoint contact, ExternalClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(contact);
@@ -245,8 +247,13 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
     {
         lock (_gate)
         {
-            // Without a connection the message waits for the failover, which sends every unanswered call again.
-            if (_connection is { IsClosed: false } connection)
+            // Without a connection the message waits for the failover, which sends every unanswered call again (and
+            // starts again if an earlier one gave up).
+            if (_connection is null)
+            {
+                StartFailover(null);
+            }
+            else if (_connection is { IsClosed: false } connection)
             {
                 connection.Send(FrameType.Direct, message.Span);
                 if (t_completing == this)
@@ -305,7 +312,15 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
         timeout.CancelAfter(_options.ConnectTimeout);
-        var connection = await _transport.ConnectAsync(endpoint, timeout.Token).ConfigureAwait(false);
+        PeerConnection connection;
+        try
+        {
+            connection = await _transport.ConnectAsync(endpoint, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_disposed.IsCancellationRequested)
+        {
+            throw NoAnswer(endpoint, "no handshake");
+        }
         TaskCompletionSource ready;
         lock (_gate)
         {
@@ -319,10 +334,10 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
         {
             await ready.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_disposed.IsCancellationRequested)
         {
             connection.Close("no view from the member");
-            throw new IOException($"member at {endpoint} sent no view within {_options.ConnectTimeout.TotalSeconds:0.#} s");
+            throw NoAnswer(endpoint, "no view");
         }
         lock (_gate)
         {
@@ -338,8 +353,24 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
         }
     }
 
-    /// <summary>The member's connection broke: try the members of the last view, then the first contact, until one answers.</summary>
-    private async Task FailoverAsync(uint lost)
+    private TimeoutException NoAnswer(IPEndPoint endpoint, string missing) =>
+        new($"no answer from {endpoint} within {_options.ConnectTimeout.TotalSeconds:0.###} s ({missing}: is it a Derecho member, and running?)");
+
+    /// <summary>Starts a failover unless one runs (under <see cref="_gate"/>).</summary>
+    private void StartFailover(uint? lost)
+    {
+        if (!_failingOver && !_disposed.IsCancellationRequested)
+        {
+            _failingOver = true;
+            _ = Task.Run(() => FailoverAsync(lost));
+        }
+    }
+
+    /// <summary>
+    /// The member's connection broke: try the members of the last view (but <paramref name="lost"/>), then the first
+    /// contact, until one answers and its connection is still open once the unanswered calls were sent again.
+    /// </summary>
+    private async Task FailoverAsync(uint? lost)
     {
         var deadline = DateTime.UtcNow + _options.CallTimeout;
         while (!_disposed.IsCancellationRequested && DateTime.UtcNow < deadline)
@@ -352,9 +383,17 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
                 try
                 {
                     await ConnectToAsync(endpoint, _disposed.Token).ConfigureAwait(false);
-                    return;
+                    lock (_gate)
+                    {
+                        // A connection that closed already (a resent call it refused, say) was left to this loop.
+                        if (_connection is { IsClosed: false })
+                        {
+                            _failingOver = false;
+                            return;
+                        }
+                    }
                 }
-                catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+                catch (Exception e) when (e is SocketException or IOException or TimeoutException or OperationCanceledException)
                 {
                     if (_disposed.IsCancellationRequested)
                     {
@@ -363,6 +402,10 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
                 }
             }
             await Task.Delay(TimeSpan.FromMilliseconds(200), CancellationToken.None).ConfigureAwait(false);
+        }
+        lock (_gate)
+        {
+            _failingOver = false;
         }
         FailAll(new RpcException(RpcError.Stopped, "no member of the group could be reached"));
     }
@@ -567,10 +610,7 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
                     return;
                 }
                 client._connection = null;
-                if (client._failover.IsCompleted)
-                {
-                    client._failover = Task.Run(() => client.FailoverAsync(connection.Remote.NodeId));
-                }
+                client.StartFailover(connection.Remote.NodeId);
             }
         }
     }

@@ -108,6 +108,7 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
     /// view may come later (<see cref="WaitForAdequateViewAsync"/>).
     /// </summary>
     /// <exception cref="ArgumentException">The layout names a type not hosted, or the options are invalid.</exception>
+    /// <exception cref="Configuration.ConfigurationException">A port cannot be bound; the message names its key.</exception>
     public static async Task<ReplicatedGroup> JoinAsync(GroupOptions options, GroupLayout? layout, IReadOnlyList<ReplicatedType> types,
         ReplicatedGroupOptions? rpcOptions = null, CancellationToken cancellationToken = default)
     {

@@ -106,6 +106,73 @@ public sealed class DerechoConfigurationTests
         Assert.Equal(64, loaded.Options.WindowSize);
     }
 
+    /// <summary>The keys of Derecho's own sample files (its 2.x <c>derecho-sample.cfg</c>, the one with <c>[PERS/filesystem]</c>, and the logger levels of the newest).</summary>
+    [Fact]
+    public void Derechos_own_sample_file_is_accepted()
+    {
+        const string text = """
+            [DERECHO]
+            leader_ip = 127.0.0.1
+            leader_gms_port = 23580
+            leader_external_port = 32645
+            local_id = 0
+            local_ip = 127.0.0.1
+            gms_port = 23580
+            rpc_port = 28366
+            sst_port = 37683
+            rdmc_port = 31675
+            external_port = 32645
+            heartbeat_ms = 1
+            sst_poll_cq_timeout_ms = 100
+            disable_partitioning_safety = true
+            max_p2p_request_payload_size = 10240
+            max_p2p_reply_payload_size = 10240
+            p2p_window_size = 16
+            [SUBGROUP/DEFAULT]
+            max_payload_size = 10240
+            max_reply_payload_size = 10240
+            max_smc_payload_size = 10240
+            block_size = 1048576
+            window_size = 16
+            rdmc_send_algorithm = binomial_send
+            [SUBGROUP/LARGE]
+            max_payload_size = 102400
+            max_reply_payload_size = 102400
+            [PERS]
+            storage_type = filesystem
+            reset = false
+            [PERS/filesystem]
+            file_path = /var/derecho/plog
+            max_log_entry = 4096
+            max_data_size = 1073741824
+            [PERS/spdk]
+            trtype = pcie
+            adrfam =
+            [LOGGER]
+            default_log_name = derecho_debug
+            default_log_level = info
+            rpc_log_level = info
+            sst_log_level = info
+            persistence_log_level = info
+            viewmanager_log_level = info
+            """;
+        var loaded = DerechoConfiguration.FromEntries(ConfigurationFile.Parse(text, "derecho-sample.cfg"));
+        Assert.Equal("/var/derecho/plog", loaded.Options.Persistence.FilePath);
+        Assert.Equal(4096, loaded.Options.Persistence.MaxLogEntries);
+        Assert.Equal(1073741824, loaded.Options.Persistence.MaxDataSize);
+        Assert.Equal(10240, loaded.Options.MaxPayloadSize);
+        var reply = Assert.Single(loaded.Warnings, w => w.Contains("SUBGROUP/DEFAULT/max_reply_payload_size", StringComparison.Ordinal));
+        Assert.DoesNotContain("other than DEFAULT", reply, StringComparison.Ordinal);
+        Assert.Contains(loaded.Warnings, w => w.Contains("LOGGER/rpc_log_level", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_storage_type_other_than_the_file_system_is_refused_naming_the_key()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => DerechoConfiguration.FromEntries(ConfigurationFile.Parse("[PERS]\nstorage_type = spdk\n", "spdk.cfg")));
+        Assert.Contains("spdk.cfg:2: [PERS] storage_type = 'spdk'", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Derecho_1_key_names_are_understood()
     {
@@ -177,6 +244,41 @@ public sealed class DerechoConfigurationTests
             "DERECHO/local_ip = \"127.0.0.2\"\nSUBGROUP/DEFAULT/window_size = 3 # comment\n", "flat.cfg")).Options;
         Assert.Equal(IPAddress.Parse("127.0.0.2"), options.LocalIp);
         Assert.Equal(3, options.WindowSize);
+    }
+
+    /// <summary>GetPot's quoted values may span lines, as Derecho's <c>json_layout</c> does in its own files.</summary>
+    [Fact]
+    public void A_quoted_value_may_span_lines()
+    {
+        const string text = """
+            [LAYOUT]
+            json_layout = '
+            [
+                {
+                    "type_alias": "Foo",  # no comment inside quotes
+                    "layout": [ { "min_nodes_by_shard": ["3"], "max_nodes_by_shard": ["3"] } ]
+                }
+            ]'   # but after them
+            [DERECHO]
+            local_id = 4
+            """;
+        var entries = ConfigurationFile.Parse(text.ReplaceLineEndings("\r\n"), "layout.cfg");
+        var layout = Assert.Single(entries, e => e.Name == "LAYOUT/json_layout");
+        Assert.Equal("layout.cfg:2", layout.Origin);
+        Assert.StartsWith("\n[\n", layout.Value, StringComparison.Ordinal);
+        Assert.Contains("\"type_alias\": \"Foo\",  # no comment inside quotes\n", layout.Value, StringComparison.Ordinal);
+        Assert.EndsWith("}\n]", layout.Value, StringComparison.Ordinal);
+        Assert.Equal("4", Assert.Single(entries, e => e.Name == "DERECHO/local_id").Value);
+    }
+
+    [Theory]
+    [InlineData("[LAYOUT]\njson_layout = '\n[\n]\n", "bad.cfg:2")]
+    [InlineData("[LAYOUT]\njson_layout = '[\n]' trailing\n", "bad.cfg:2")]
+    public void An_unterminated_or_trailed_quote_is_rejected_naming_where_the_value_starts(string text, string named)
+    {
+        var error = Assert.Throws<ConfigurationException>(() => ConfigurationFile.Parse(text, "bad.cfg"));
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+        Assert.Contains("json_layout", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -138,6 +138,42 @@ public sealed class KvServeProcessTests
     }
 
     /// <summary>
+    /// The replica reads its trim's checkpoint only when it opens its log, in the group: a damaged one let the member
+    /// join and print "serving", then every call of its shard failed there (puts through the others timed out).
+    /// </summary>
+    [Fact(Timeout = 120_000)]
+    public async Task A_persistent_member_whose_checkpoint_is_damaged_refuses_to_start_naming_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var directory = new TempDirectory("derecho-kv-checkpoint");
+        var ports = FreePort.Next(2);
+        string[] serve =
+        [
+            "kv", "serve", "--DERECHO/local_id=0", $"--DERECHO/gms_port={ports[0]}", $"--DERECHO/sst_port={ports[1]}",
+            $"--DERECHO/contact_port={ports[0]}", "--KV/persistent=true", $"--PERS/file_path={directory.Combine("n0")}",
+        ];
+        var contact = $"127.0.0.1:{ports[0]}";
+        await using (var member = ChildProcess.StartDotnet("Derecho.Cli", serve, directory.Path))
+        {
+            await member.WaitForLineAsync(l => l.StartsWith("serving ", StringComparison.Ordinal), ct);
+            foreach (var args in new[] { new[] { "put", "--contact", contact, "color", "blue" }, ["put", "--contact", contact, "shape", "round"], ["trim", "--contact", contact, "9223372036854775807"] })
+            {
+                var (code, _, stderr) = await ChildProcess.RunDotnetAsync("Derecho.Cli", ["kv", .. args, "--timeout", "30"], ct);
+                Assert.True(code == 0, $"{args[0]}: exit {code}, err '{stderr}'");
+            }
+            member.Kill();
+        }
+        var checkpoint = Assert.Single(Directory.GetFiles(directory.Combine("n0"), "*.checkpoint"));
+        var bytes = await File.ReadAllBytesAsync(checkpoint, ct);
+        await File.WriteAllBytesAsync(checkpoint, bytes[..(bytes.Length / 2)], ct);
+
+        var (exit, stdout, error) = await ChildProcess.RunDotnetAsync("Derecho.Cli", serve, ct, directory.Path);
+        Assert.True(exit == 1, $"exit {exit}, out '{stdout}', err '{error}'");
+        Assert.Contains(checkpoint, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("serving", stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// Writes the group file (member 0 the contact, a 3 s suspicion timeout, then <paramref name="groupExtra"/>) and
     /// returns what serves member <c>id</c> with its own node file (ending in <paramref name="nodeExtra"/>) and more arguments.
     /// </summary>

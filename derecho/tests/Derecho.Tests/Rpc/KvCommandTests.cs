@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+
 namespace Derecho.Tests.Rpc;
 
 /// <summary>The key-value store's CLI with real member processes.</summary>
@@ -49,6 +52,23 @@ public sealed class KvCommandTests
             {
                 await member.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>A contact that accepts the connection and then says nothing (not a Derecho member, or a stopped one).</summary>
+    [Fact(Timeout = 60_000)]
+    public async Task A_contact_that_never_answers_exits_3_once_the_timeout_passes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var contact = $"127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}";
+        foreach (var args in new[] { new[] { "get", "--contact", contact, "key" }, ["put", "--contact", contact, "key", "value"] })
+        {
+            var (code, stdout, stderr) = await ChildProcess.RunDotnetAsync("Derecho.Cli", ["kv", .. args, "--timeout", "1"], ct);
+            Assert.True(code == 3, $"{args[0]}: exit {code}, err '{stderr}'");
+            Assert.Equal("", stdout);
+            Assert.Contains($"no answer from {contact} within 1 s", stderr, StringComparison.Ordinal);
         }
     }
 }

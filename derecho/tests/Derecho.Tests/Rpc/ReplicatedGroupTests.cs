@@ -285,6 +285,25 @@ public sealed class ReplicatedGroupTests
         Assert.Equal("put seen", await notified.Task.WaitAsync(ct));
     }
 
+    /// <summary>
+    /// A member drops a connection whose frame is larger than it accepts, so a call too large for it drops the
+    /// connection the failover makes too, while the failover is still running: the client must connect again
+    /// rather than be left without a connection, every later call timing out.
+    /// </summary>
+    [Fact(Timeout = 60_000)]
+    public async Task An_external_client_whose_new_connection_drops_during_the_failover_connects_again()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await RpcCluster.StartAsync(2, null, [ReplicatedType.Of(context => new KvStore(context))], ct);
+        await using var client = await ExternalClient.ConnectAsync(cluster[0].Group.GmsEndPoint,
+            new ExternalClientOptions { CallTimeout = TimeSpan.FromSeconds(3) }, ct);
+        var kv = new KvClient(client, () => client.View.Allocation);
+        var tooLarge = new byte[8 << 20];
+        await Assert.ThrowsAsync<RpcException>(() => kv.PutAsync("too large", tooLarge, ct));
+        await kv.PutAsync("after", [7], ct);
+        Assert.Equal([7], await kv.GetAsync("after", ct));
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task An_external_client_with_many_calls_in_flight_gets_each_its_own_replies()
     {
