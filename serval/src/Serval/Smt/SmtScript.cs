@@ -259,7 +259,7 @@ public sealed class SmtScript
         }
         var range = ParseSort(command[3]);
         var reader = new TermReader(this, command[4]);
-        reader.Bind(parameters, command[2]);
+        reader.Bind(parameters, command[2], variables: true);
         var body = reader.Read(command[4]);
         if (body.Sort != range)
         {
@@ -343,9 +343,14 @@ public sealed class SmtScript
     /// <summary>Reads one term, with the let and quantifier bindings in scope.</summary>
     private sealed class TermReader(SmtScript script, SExpr root)
     {
-        private readonly List<Dictionary<string, Term>> _scopes = [];
+        private readonly List<(Dictionary<string, Term> Names, bool Variables)> _scopes = [];
+        private int _variableScopes;
 
-        public void Bind(IEnumerable<(string Name, Term Value)> bindings, SExpr binders)
+        /// <summary>
+        /// Brings <paramref name="bindings"/> into scope: let values, or (<paramref name="variables"/>) the bound
+        /// variables of a quantifier or the parameters of a define-fun.
+        /// </summary>
+        public void Bind(IEnumerable<(string Name, Term Value)> bindings, SExpr binders, bool variables)
         {
             var scope = new Dictionary<string, Term>(StringComparer.Ordinal);
             foreach (var (name, value) in bindings)
@@ -355,7 +360,14 @@ public sealed class SmtScript
                     throw new SmtScriptException(binders.Line == 0 ? root.Line : binders.Line, $"'{name}' is bound twice in {Short(binders)}");
                 }
             }
-            _scopes.Add(scope);
+            _scopes.Add((scope, variables));
+            _variableScopes += variables ? 1 : 0;
+        }
+
+        private void Unbind()
+        {
+            _variableScopes -= _scopes[^1].Variables ? 1 : 0;
+            _scopes.RemoveAt(_scopes.Count - 1);
         }
 
         public Term Read(SExpr e)
@@ -377,6 +389,11 @@ public sealed class SmtScript
         private Term ReadAtom(SExpr e)
         {
             var atom = e.Atom!;
+            if (e.IsString)
+            {
+                // Not the symbol of the same name: strings have no sort in the supported logics.
+                throw new SmtScriptException(e.Line, $"string literal {Short(e)} is not a term of the supported logics");
+            }
             if (atom.StartsWith("#x", StringComparison.Ordinal) && atom.Length > 2)
             {
                 return Term.BvConst(SolverValues.ParseBits(e, 4 * (atom.Length - 2)), 4 * (atom.Length - 2));
@@ -394,7 +411,7 @@ public sealed class SmtScript
             }
             for (var i = _scopes.Count - 1; i >= 0; i--)
             {
-                if (_scopes[i].TryGetValue(atom, out var bound))
+                if (_scopes[i].Names.TryGetValue(atom, out var bound))
                 {
                     return bound;
                 }
@@ -430,7 +447,7 @@ public sealed class SmtScript
                 case "forall" or "exists":
                     return ReadQuantifier(e);
                 case "!":
-                    return Read(e[1]);
+                    return ReadAnnotated(e);
             }
             var args = e.Items.Skip(1).Select(Read).ToArray();
             return Apply(e, head.Atom!, args);
@@ -540,6 +557,33 @@ public sealed class SmtScript
             throw new SmtScriptException(e.Line, $"unsupported literal {Short(e)}");
         }
 
+        // (! term :attribute value ...): the attributes leave the term unchanged; :named n also defines n as the term.
+        private Term ReadAnnotated(SExpr e)
+        {
+            if (e.Count < 4 || (e.Count - 2) % 2 != 0)
+            {
+                throw new SmtScriptException(e.Line, $"! takes a term and attribute-value pairs, got {Short(e)}");
+            }
+            var term = Read(e[1]);
+            for (var i = 2; i < e.Count; i += 2)
+            {
+                if (e[i].Atom is not { } keyword || e[i].IsString || !keyword.StartsWith(':'))
+                {
+                    throw new SmtScriptException(e.Line, $"expected an attribute keyword, got {Short(e[i])}");
+                }
+                if (keyword != ":named")
+                {
+                    continue;
+                }
+                if (_variableScopes > 0)
+                {
+                    throw new SmtScriptException(e.Line, "a named term inside a quantifier or define-fun body is not supported");
+                }
+                script.Declare(e, Symbol(e[i + 1]), new Macro([], term));
+            }
+            return term;
+        }
+
         private Term ReadLet(SExpr e)
         {
             if (e.Count != 3 || !e[1].IsList)
@@ -555,14 +599,14 @@ public sealed class SmtScript
                 }
                 bindings.Add((Symbol(binding[0]), Read(binding[1])));
             }
-            Bind(bindings, e[1]);
+            Bind(bindings, e[1], variables: false);
             try
             {
                 return Read(e[2]);
             }
             finally
             {
-                _scopes.RemoveAt(_scopes.Count - 1);
+                Unbind();
             }
         }
 
@@ -582,7 +626,7 @@ public sealed class SmtScript
                 var name = Symbol(declaration[0]);
                 variables.Add((name, Term.Fresh(name, ParseSort(declaration[1]))));
             }
-            Bind(variables, e[1]);
+            Bind(variables, e[1], variables: true);
             try
             {
                 var body = Read(e[2]);
@@ -595,7 +639,7 @@ public sealed class SmtScript
             }
             finally
             {
-                _scopes.RemoveAt(_scopes.Count - 1);
+                Unbind();
             }
         }
     }

@@ -19,6 +19,12 @@ public sealed class SmtScriptTests
     [InlineData("(assert\n  (let ((y true) (y false)) y))", 2, "'y' is bound twice")]
     [InlineData("(assert (forall ((i Bool) (i Bool)) i))", 1, "'i' is bound twice")]
     [InlineData("(push 1000000000)\n(push 2)\n(pop 1000000001)\n(pop 2)", 4, "pop 2 with only 1 pushed")]
+    [InlineData("(declare-const a (_ BitVec 8))\n(assert (= a \"a\"))", 2, "string literal \"a\" is not a term")]
+    [InlineData("(declare-const a Bool)\n(assert (!))", 2, "! takes a term and attribute-value pairs")]
+    [InlineData("(declare-const a Bool)\n(assert (! a :named))", 2, "! takes a term and attribute-value pairs")]
+    [InlineData("(declare-const a Bool)\n(assert (! a named n))", 2, "expected an attribute keyword, got named")]
+    [InlineData("(declare-const a Bool)\n(assert (! a :named a))", 2, "'a' is already declared")]
+    [InlineData("(assert (forall ((b Bool)) (! b :named n)))", 1, "named term inside a quantifier")]
     public void Unreadable_input_names_the_line(string text, int line, string message)
     {
         var error = Assert.Throws<SmtScriptException>(() => SmtScript.Parse(text).Run(new RefusingSolver(), TextWriter.Null, null, TestContext.Current.CancellationToken));
@@ -45,6 +51,21 @@ public sealed class SmtScriptTests
         Assert.Equal(2, query.Count);
         Assert.StartsWith("(= (f #x00) ((_ zero_extend 4) ((_ extract 3 0) x)))", query[0].ToString(), StringComparison.Ordinal);
         Assert.Equal("(bvule #x10 x)", query[1].ToString());
+    }
+
+    [Fact]
+    public void A_named_term_defines_its_name_and_quoted_symbols_keep_their_bars_in_answers()
+    {
+        using var solver = SolverPool.Create("z3");
+        var output = new StringWriter();
+        SmtScript.Parse("""
+            (declare-const |x y| (_ BitVec 8))
+            (assert (! (bvugt |x y| #x10) :pattern () :named big))
+            (assert (=> big (= |x y| #x20)))
+            (check-sat)
+            (get-value (|x y| big))
+            """).Run(solver, output, null, TestContext.Current.CancellationToken);
+        Assert.Equal(["sat", "(|x y| #x20)", "((|x y| #x20) (big true))"], output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Fact]
