@@ -34,7 +34,7 @@ public sealed class SmtScriptException : Exception
 /// read into <see cref="Term"/>s (so the file exercises the term layer, its simplifier and printers) and each
 /// <c>check-sat</c> sends the current assertions to an <see cref="ISolver"/>. Supported: <c>set-logic</c>,
 /// <c>set-option</c>, <c>set-info</c>, <c>declare-const</c>, <c>declare-fun</c>, <c>define-fun</c>, <c>assert</c>,
-/// <c>check-sat</c>, <c>get-model</c>, <c>get-value</c>, <c>push</c>, <c>pop</c>, <c>reset</c>,
+/// <c>check-sat</c>, <c>check-sat-assuming</c>, <c>get-model</c>, <c>get-value</c>, <c>push</c>, <c>pop</c>, <c>reset</c>,
 /// <c>reset-assertions</c>, <c>echo</c>, <c>exit</c>.
 /// </summary>
 public sealed class SmtScript
@@ -114,7 +114,12 @@ public sealed class SmtScript
                 Top.Assertions.Add(assertion);
                 break;
             case "check-sat":
-                CheckSat(solver, output, timeout, cancellationToken);
+                Expect(command, 1);
+                CheckSat([], solver, output, timeout, cancellationToken);
+                break;
+            case "check-sat-assuming":
+                Expect(command, 2);
+                CheckSat(Assumptions(command), solver, output, timeout, cancellationToken);
                 break;
             case "get-model":
                 if (_lastModel is null && !NoModelAfterUnknown(command, output))
@@ -177,9 +182,24 @@ public sealed class SmtScript
         }
     }
 
-    private void CheckSat(ISolver solver, TextWriter output, TimeSpan? timeout, CancellationToken cancellationToken)
+    // The assumptions of check-sat-assuming: boolean terms that hold for this check only.
+    private List<Term> Assumptions(SExpr command)
     {
-        var assertions = _frames.SelectMany(f => f.Assertions).ToList();
+        if (!command[1].IsList)
+        {
+            throw new SmtScriptException(command.Line, "check-sat-assuming takes a list of boolean terms");
+        }
+        var assumptions = command[1].Items.Select(e => new TermReader(this, e).Read(e)).ToList();
+        if (assumptions.FirstOrDefault(a => !a.Sort.IsBool) is { } notBool)
+        {
+            throw new SmtScriptException(command.Line, $"check-sat-assuming needs booleans, got {notBool.Sort}");
+        }
+        return assumptions;
+    }
+
+    private void CheckSat(List<Term> assumptions, ISolver solver, TextWriter output, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        var assertions = _frames.SelectMany(f => f.Assertions).Concat(assumptions).ToList();
         var result = solver.Check(assertions, timeout, cancellationToken);
         Answers.Add(result);
         _lastModel = result.Model;

@@ -25,6 +25,8 @@ public sealed class SmtScriptTests
     [InlineData("(declare-const a Bool)\n(assert (! a named n))", 2, "expected an attribute keyword, got named")]
     [InlineData("(declare-const a Bool)\n(assert (! a :named a))", 2, "'a' is already declared")]
     [InlineData("(assert (forall ((b Bool)) (! b :named n)))", 1, "named term inside a quantifier")]
+    [InlineData("(declare-const p Bool)\n(check-sat-assuming p)", 2, "check-sat-assuming takes a list of boolean terms")]
+    [InlineData("(check-sat-assuming (#x1))", 1, "check-sat-assuming needs booleans, got (_ BitVec 4)")]
     public void Unreadable_input_names_the_line(string text, int line, string message)
     {
         var error = Assert.Throws<SmtScriptException>(() => SmtScript.Parse(text).Run(new RefusingSolver(), TextWriter.Null, null, TestContext.Current.CancellationToken));
@@ -66,6 +68,25 @@ public sealed class SmtScriptTests
             (get-value (|x y| big))
             """).Run(solver, output, null, TestContext.Current.CancellationToken);
         Assert.Equal(["sat", "(|x y| #x20)", "((|x y| #x20) (big true))"], output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void Check_sat_assuming_adds_its_assumptions_to_that_check_only()
+    {
+        using var solver = SolverPool.Create("z3");
+        var output = new StringWriter();
+        var script = SmtScript.Parse("""
+            (declare-const p Bool)
+            (declare-const x (_ BitVec 4))
+            (assert (=> p (= x #b0001)))
+            (check-sat-assuming (p (not (= x #x1))))
+            (check-sat-assuming (p))
+            (get-value (x))
+            (check-sat)
+            """);
+        script.Run(solver, output, null, TestContext.Current.CancellationToken);
+        Assert.Equal([SolverStatus.Unsat, SolverStatus.Sat, SolverStatus.Sat], script.Answers.Select(a => a.Status));
+        Assert.Contains("((x #x1))", output.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
