@@ -561,9 +561,31 @@ public sealed class SmtScript
                 ("sign_extend", 1) => Term.SignExtend(a, indices[0]),
                 ("rotate_left", 1) => Term.RotateLeft(a, Term.BvConst((ulong)indices[0] % (ulong)a.Width, a.Width)),
                 ("rotate_right", 1) => Term.RotateRight(a, Term.BvConst((ulong)indices[0] % (ulong)a.Width, a.Width)),
-                ("repeat", 1) when indices[0] >= 1 => Enumerable.Repeat(a, indices[0]).Aggregate(Term.Concat),
+                ("repeat", 1) when indices[0] >= 1 => Repeat(a, indices[0]),
                 _ => throw new SmtScriptException(e.Line, $"unsupported operator {Short(head)}"),
             };
+        }
+
+        // n copies of a by doubling: log n concatenations (shared, hash-consed), not n.
+        private static Term Repeat(Term a, int n)
+        {
+            if ((long)a.Width * n > int.MaxValue)
+            {
+                throw new ArgumentOutOfRangeException(nameof(n), n, $"{n} copies of a {a.Width}-bit vector are wider than the {int.MaxValue} bits supported.");
+            }
+            Term? result = null;
+            for (var power = a; ; power = Term.Concat(power, power))
+            {
+                if ((n & 1) != 0)
+                {
+                    result = result is null ? power : Term.Concat(power, result);
+                }
+                n >>= 1;
+                if (n == 0)
+                {
+                    return result!;
+                }
+            }
         }
 
         private static Term ReadLiteral(SExpr e)

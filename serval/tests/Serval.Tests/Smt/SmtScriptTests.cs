@@ -27,6 +27,8 @@ public sealed class SmtScriptTests
     [InlineData("(assert (forall ((b Bool)) (! b :named n)))", 1, "named term inside a quantifier")]
     [InlineData("(declare-const p Bool)\n(check-sat-assuming p)", 2, "check-sat-assuming takes a list of boolean terms")]
     [InlineData("(check-sat-assuming (#x1))", 1, "check-sat-assuming needs booleans, got (_ BitVec 4)")]
+    [InlineData("(declare-const x (_ BitVec 8))\n(assert (= ((_ repeat 300000000) x) x))", 2, "wider than the 2147483647 bits supported")]
+    [InlineData("(declare-const x (_ BitVec 8))\n(assert (= ((_ zero_extend 2147483647) x) x))", 2, "A bitvector of 2147483655 bits is wider")]
     public void Unreadable_input_names_the_line(string text, int line, string message)
     {
         var error = Assert.Throws<SmtScriptException>(() => SmtScript.Parse(text).Run(new RefusingSolver(), TextWriter.Null, null, TestContext.Current.CancellationToken));
@@ -87,6 +89,34 @@ public sealed class SmtScriptTests
         script.Run(solver, output, null, TestContext.Current.CancellationToken);
         Assert.Equal([SolverStatus.Unsat, SolverStatus.Sat, SolverStatus.Sat], script.Answers.Select(a => a.Status));
         Assert.Contains("((x #x1))", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Repeat_builds_logarithmically_many_concatenations()
+    {
+        var solver = new RecordingSolver();
+        SmtScript.Parse("""
+            (declare-const x (_ BitVec 1))
+            (declare-const y (_ BitVec 1000))
+            (assert (= ((_ repeat 1000) x) y))
+            (assert (distinct ((_ repeat 5) #b10) #b1010101010))
+            (check-sat)
+            """).Run(solver, TextWriter.Null, null, TestContext.Current.CancellationToken);
+        var query = Assert.Single(solver.Queries);
+        var nodes = new HashSet<Term>(ReferenceEqualityComparer.Instance);
+        void Visit(Term t)
+        {
+            if (nodes.Add(t))
+            {
+                foreach (var arg in t.Args)
+                {
+                    Visit(arg);
+                }
+            }
+        }
+        Visit(query[0]);
+        Assert.InRange(nodes.Count, 3, 2 * 10 + 3);
+        Assert.Equal("false", query[1].ToString());
     }
 
     [Fact]
