@@ -406,6 +406,13 @@ public sealed class Interpreter
                 var old = view is { } visible ? full & visible : full;
                 var operand = i.Opcode is Opcode.Csrrw or Opcode.Csrrs or Opcode.Csrrc ? Rs1() : BitVec.Of((ulong)i.Imm, w);
                 var writes = i.Opcode is Opcode.Csrrw or Opcode.Csrrwi || i.Rs1 != 0 || (i.Opcode is not (Opcode.Csrrs or Opcode.Csrrc) && i.Imm != 0);
+                if (writes && ((i.Csr >> 10) & 3) == 3)
+                {
+                    // csr[11:10] = 3 marks a read-only CSR (mhartid, mvendorid, ...): an attempt to write one, even of
+                    // zero or of the value it holds, is an illegal instruction.
+                    next = TrapHere(2, BitVec.Of(i.Bits, w));
+                    break;
+                }
                 if (writes)
                 {
                     var written = i.Opcode switch

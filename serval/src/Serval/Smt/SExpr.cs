@@ -5,11 +5,12 @@ namespace Serval.Smt;
 /// <summary>An SMT-LIB2 s-expression: an atom (symbol, numeral, literal, keyword, string) or a list.</summary>
 public sealed class SExpr
 {
-    private SExpr(string? atom, IReadOnlyList<SExpr>? items, bool isString, int line)
+    private SExpr(string? atom, IReadOnlyList<SExpr>? items, bool isString, int line, bool isQuoted = false)
     {
         Atom = atom;
         Items = items ?? [];
         IsString = isString;
+        IsQuoted = isQuoted;
         Line = line;
     }
 
@@ -24,6 +25,9 @@ public sealed class SExpr
 
     /// <summary>Whether the atom was a string literal.</summary>
     public bool IsString { get; }
+
+    /// <summary>Whether the atom was a symbol written between bars (<c>|x y|</c>).</summary>
+    public bool IsQuoted { get; }
 
     /// <summary>The 1-based line where the expression starts.</summary>
     public int Line { get; }
@@ -61,12 +65,16 @@ public sealed class SExpr
     {
         if (Atom is not null)
         {
-            return IsString ? "\"" + Atom.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : Atom;
+            return IsString ? "\"" + Atom.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
+                : IsQuoted ? "|" + Atom + "|"
+                : Atom;
         }
         return "(" + string.Join(" ", Items) + ")";
     }
 
     internal static SExpr String(string text, int line) => new(text, null, true, line);
+
+    internal static SExpr Quoted(string symbol, int line) => new(symbol, null, false, line, isQuoted: true);
 }
 
 /// <summary>Reads s-expressions one at a time from a text stream (a file or a solver's output).</summary>
@@ -144,7 +152,7 @@ public sealed class SExprReader
         if (c == '|')
         {
             Next();
-            return SExpr.FromAtom(ReadUntil('|', line, "quoted symbol"), line);
+            return SExpr.Quoted(ReadUntil('|', line, "quoted symbol"), line);
         }
         if (c == '"')
         {

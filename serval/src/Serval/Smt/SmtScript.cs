@@ -34,7 +34,7 @@ public sealed class SmtScriptException : Exception
 /// read into <see cref="Term"/>s (so the file exercises the term layer, its simplifier and printers) and each
 /// <c>check-sat</c> sends the current assertions to an <see cref="ISolver"/>. Supported: <c>set-logic</c>,
 /// <c>set-option</c>, <c>set-info</c>, <c>declare-const</c>, <c>declare-fun</c>, <c>define-fun</c>, <c>assert</c>,
-/// <c>check-sat</c>, <c>get-model</c>, <c>get-value</c>, <c>push</c>, <c>pop</c>, <c>reset</c>,
+/// <c>check-sat</c>, <c>check-sat-assuming</c>, <c>get-model</c>, <c>get-value</c>, <c>push</c>, <c>pop</c>, <c>reset</c>,
 /// <c>reset-assertions</c>, <c>echo</c>, <c>exit</c>.
 /// </summary>
 public sealed class SmtScript
@@ -114,7 +114,12 @@ public sealed class SmtScript
                 Top.Assertions.Add(assertion);
                 break;
             case "check-sat":
-                CheckSat(solver, output, timeout, cancellationToken);
+                Expect(command, 1);
+                CheckSat([], solver, output, timeout, cancellationToken);
+                break;
+            case "check-sat-assuming":
+                Expect(command, 2);
+                CheckSat(Assumptions(command), solver, output, timeout, cancellationToken);
                 break;
             case "get-model":
                 if (_lastModel is null && !NoModelAfterUnknown(command, output))
@@ -177,9 +182,24 @@ public sealed class SmtScript
         }
     }
 
-    private void CheckSat(ISolver solver, TextWriter output, TimeSpan? timeout, CancellationToken cancellationToken)
+    // The assumptions of check-sat-assuming: boolean terms that hold for this check only.
+    private List<Term> Assumptions(SExpr command)
     {
-        var assertions = _frames.SelectMany(f => f.Assertions).ToList();
+        if (!command[1].IsList)
+        {
+            throw new SmtScriptException(command.Line, "check-sat-assuming takes a list of boolean terms");
+        }
+        var assumptions = command[1].Items.Select(e => new TermReader(this, e).Read(e)).ToList();
+        if (assumptions.FirstOrDefault(a => !a.Sort.IsBool) is { } notBool)
+        {
+            throw new SmtScriptException(command.Line, $"check-sat-assuming needs booleans, got {notBool.Sort}");
+        }
+        return assumptions;
+    }
+
+    private void CheckSat(List<Term> assumptions, ISolver solver, TextWriter output, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        var assertions = _frames.SelectMany(f => f.Assertions).Concat(assumptions).ToList();
         var result = solver.Check(assertions, timeout, cancellationToken);
         Answers.Add(result);
         _lastModel = result.Model;
@@ -259,7 +279,7 @@ public sealed class SmtScript
         }
         var range = ParseSort(command[3]);
         var reader = new TermReader(this, command[4]);
-        reader.Bind(parameters, command[2]);
+        reader.Bind(parameters, command[2], variables: true);
         var body = reader.Read(command[4]);
         if (body.Sort != range)
         {
@@ -343,9 +363,14 @@ public sealed class SmtScript
     /// <summary>Reads one term, with the let and quantifier bindings in scope.</summary>
     private sealed class TermReader(SmtScript script, SExpr root)
     {
-        private readonly List<Dictionary<string, Term>> _scopes = [];
+        private readonly List<(Dictionary<string, Term> Names, bool Variables)> _scopes = [];
+        private int _variableScopes;
 
-        public void Bind(IEnumerable<(string Name, Term Value)> bindings, SExpr binders)
+        /// <summary>
+        /// Brings <paramref name="bindings"/> into scope: let values, or (<paramref name="variables"/>) the bound
+        /// variables of a quantifier or the parameters of a define-fun.
+        /// </summary>
+        public void Bind(IEnumerable<(string Name, Term Value)> bindings, SExpr binders, bool variables)
         {
             var scope = new Dictionary<string, Term>(StringComparer.Ordinal);
             foreach (var (name, value) in bindings)
@@ -355,7 +380,14 @@ public sealed class SmtScript
                     throw new SmtScriptException(binders.Line == 0 ? root.Line : binders.Line, $"'{name}' is bound twice in {Short(binders)}");
                 }
             }
-            _scopes.Add(scope);
+            _scopes.Add((scope, variables));
+            _variableScopes += variables ? 1 : 0;
+        }
+
+        private void Unbind()
+        {
+            _variableScopes -= _scopes[^1].Variables ? 1 : 0;
+            _scopes.RemoveAt(_scopes.Count - 1);
         }
 
         public Term Read(SExpr e)
@@ -377,6 +409,11 @@ public sealed class SmtScript
         private Term ReadAtom(SExpr e)
         {
             var atom = e.Atom!;
+            if (e.IsString)
+            {
+                // Not the symbol of the same name: strings have no sort in the supported logics.
+                throw new SmtScriptException(e.Line, $"string literal {Short(e)} is not a term of the supported logics");
+            }
             if (atom.StartsWith("#x", StringComparison.Ordinal) && atom.Length > 2)
             {
                 return Term.BvConst(SolverValues.ParseBits(e, 4 * (atom.Length - 2)), 4 * (atom.Length - 2));
@@ -394,7 +431,7 @@ public sealed class SmtScript
             }
             for (var i = _scopes.Count - 1; i >= 0; i--)
             {
-                if (_scopes[i].TryGetValue(atom, out var bound))
+                if (_scopes[i].Names.TryGetValue(atom, out var bound))
                 {
                     return bound;
                 }
@@ -430,7 +467,7 @@ public sealed class SmtScript
                 case "forall" or "exists":
                     return ReadQuantifier(e);
                 case "!":
-                    return Read(e[1]);
+                    return ReadAnnotated(e);
             }
             var args = e.Items.Skip(1).Select(Read).ToArray();
             return Apply(e, head.Atom!, args);
@@ -524,9 +561,31 @@ public sealed class SmtScript
                 ("sign_extend", 1) => Term.SignExtend(a, indices[0]),
                 ("rotate_left", 1) => Term.RotateLeft(a, Term.BvConst((ulong)indices[0] % (ulong)a.Width, a.Width)),
                 ("rotate_right", 1) => Term.RotateRight(a, Term.BvConst((ulong)indices[0] % (ulong)a.Width, a.Width)),
-                ("repeat", 1) when indices[0] >= 1 => Enumerable.Repeat(a, indices[0]).Aggregate(Term.Concat),
+                ("repeat", 1) when indices[0] >= 1 => Repeat(a, indices[0]),
                 _ => throw new SmtScriptException(e.Line, $"unsupported operator {Short(head)}"),
             };
+        }
+
+        // n copies of a by doubling: log n concatenations (shared, hash-consed), not n.
+        private static Term Repeat(Term a, int n)
+        {
+            if ((long)a.Width * n > int.MaxValue)
+            {
+                throw new ArgumentOutOfRangeException(nameof(n), n, $"{n} copies of a {a.Width}-bit vector are wider than the {int.MaxValue} bits supported.");
+            }
+            Term? result = null;
+            for (var power = a; ; power = Term.Concat(power, power))
+            {
+                if ((n & 1) != 0)
+                {
+                    result = result is null ? power : Term.Concat(power, result);
+                }
+                n >>= 1;
+                if (n == 0)
+                {
+                    return result!;
+                }
+            }
         }
 
         private static Term ReadLiteral(SExpr e)
@@ -538,6 +597,33 @@ public sealed class SmtScript
                 return Term.BvConst(value, width);
             }
             throw new SmtScriptException(e.Line, $"unsupported literal {Short(e)}");
+        }
+
+        // (! term :attribute value ...): the attributes leave the term unchanged; :named n also defines n as the term.
+        private Term ReadAnnotated(SExpr e)
+        {
+            if (e.Count < 4 || (e.Count - 2) % 2 != 0)
+            {
+                throw new SmtScriptException(e.Line, $"! takes a term and attribute-value pairs, got {Short(e)}");
+            }
+            var term = Read(e[1]);
+            for (var i = 2; i < e.Count; i += 2)
+            {
+                if (e[i].Atom is not { } keyword || e[i].IsString || !keyword.StartsWith(':'))
+                {
+                    throw new SmtScriptException(e.Line, $"expected an attribute keyword, got {Short(e[i])}");
+                }
+                if (keyword != ":named")
+                {
+                    continue;
+                }
+                if (_variableScopes > 0)
+                {
+                    throw new SmtScriptException(e.Line, "a named term inside a quantifier or define-fun body is not supported");
+                }
+                script.Declare(e, Symbol(e[i + 1]), new Macro([], term));
+            }
+            return term;
         }
 
         private Term ReadLet(SExpr e)
@@ -555,14 +641,14 @@ public sealed class SmtScript
                 }
                 bindings.Add((Symbol(binding[0]), Read(binding[1])));
             }
-            Bind(bindings, e[1]);
+            Bind(bindings, e[1], variables: false);
             try
             {
                 return Read(e[2]);
             }
             finally
             {
-                _scopes.RemoveAt(_scopes.Count - 1);
+                Unbind();
             }
         }
 
@@ -582,7 +668,7 @@ public sealed class SmtScript
                 var name = Symbol(declaration[0]);
                 variables.Add((name, Term.Fresh(name, ParseSort(declaration[1]))));
             }
-            Bind(variables, e[1]);
+            Bind(variables, e[1], variables: true);
             try
             {
                 var body = Read(e[2]);
@@ -595,7 +681,7 @@ public sealed class SmtScript
             }
             finally
             {
-                _scopes.RemoveAt(_scopes.Count - 1);
+                Unbind();
             }
         }
     }

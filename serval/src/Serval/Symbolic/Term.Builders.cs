@@ -453,7 +453,7 @@ public sealed partial class Term
     {
         RequireBitVec(high);
         RequireBitVec(low);
-        var width = high.Width + low.Width;
+        var width = Widen(high.Width, low.Width);
         if (high.Op == Op.Const && low.Op == Op.Const)
         {
             return BvConst((high.Value << low.Width) | low.Value, width);
@@ -688,6 +688,11 @@ public sealed partial class Term
         return Make(op, Sort.Bool, a, b);
     }
 
+    // The width of a concatenation or extension; more bits than an int holds is refused, not wrapped to a negative.
+    private static int Widen(int width, int bits) =>
+        (long)width + bits <= int.MaxValue ? width + bits
+            : throw new ArgumentOutOfRangeException(nameof(bits), bits, $"A bitvector of {(long)width + bits} bits is wider than the {int.MaxValue} supported.");
+
     private static Term Extension(Op op, Term a, int bits)
     {
         RequireBitVec(a);
@@ -696,7 +701,7 @@ public sealed partial class Term
         {
             return a;
         }
-        var width = a.Width + bits;
+        var width = Widen(a.Width, bits);
         if (a.Op == Op.Const)
         {
             return op == Op.ZeroExtend ? BvConst(a.Value, width) : BvConst(BitMath.ToSigned(a.Value, a.Width), width);

@@ -39,7 +39,7 @@ public sealed record VerifierOptions(int Jobs, string? CacheDirectory, string So
 public static class Verifier
 {
     /// <summary>Bumped whenever the interpreter, memory model or specification changes meaning.</summary>
-    public const string Version = "serval-riscv-2";
+    public const string Version = "serval-riscv-3";
 
     /// <summary>Runs every check.</summary>
     public static IReadOnlyList<CheckResult> Run(ElfImage image, IReadOnlyList<CheckDefinition> checks, VerifierOptions options,

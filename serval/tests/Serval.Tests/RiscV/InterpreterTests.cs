@@ -58,8 +58,9 @@ public sealed class InterpreterTests
     [Fact(Timeout = 120_000), Integration]
     public async Task Privileged_behaviour_matches_qemu_system_on_bare_metal()
     {
-        // CSR read-modify-write, ecall from M, S and U, delegation of U's ecall to S, sret, an illegal CSR access from
-        // U, ebreak: every cause, epc, tval and status field the program observes, against QEMU's virt machine.
+        // CSR read-modify-write, writes to read-only CSRs, ecall from M, S and U, delegation of U's ecall to S, sret,
+        // an illegal CSR access from U, ebreak: every cause, epc, tval and status field the program observes, against
+        // QEMU's virt machine.
         var token = TestContext.Current.CancellationToken;
         using var dir = new TempDirectory("riscv-privileged");
         var program = dir.Combine("privileged.elf");
@@ -150,6 +151,22 @@ public sealed class InterpreterTests
         var error = Assert.Throws<UnsupportedInstructionException>(() => new Interpreter(image).Run(state, _ => false));
         Assert.StartsWith($"'csrrs\ta0,cycle,zero' at 0x{image.Entry:x}", error.Message, StringComparison.Ordinal);
         Assert.Contains("illegal-instruction trap", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Csrrs_from_a_register_holding_zero_still_writes_so_a_read_only_csr_traps()
+    {
+        // csrrs t2, marchid, t2 with t2 = 0: rs1 is not x0, so the instruction attempts the write (the spec's Zicsr
+        // chapter; Spike agrees, QEMU 7.2 does not) and a write to a read-only CSR is an illegal instruction.
+        var image = TinyImage([0xf123a3f3u]);
+        var state = MachineState.Symbolic(Xlen.Rv64, image.Entry, Privilege.Machine, new StructuredMemory([], (_, _) => null));
+        state.Registers[7] = BitVec.Of(0, 64);
+        state.Csrs[CsrNumber.Mtvec] = BitVec.Of(0x4000, 64);
+        new Interpreter(image).Step(state, [], []);
+        Assert.Equal(0x4000UL, state.Pc);
+        Assert.Equal(2UL, state.Csrs[CsrNumber.Mcause].Value);
+        Assert.Equal(0xf123a3f3UL, state.Csrs[CsrNumber.Mtval].Value);
+        Assert.Equal(0UL, state.Registers[7].Value);
     }
 
     [Fact]

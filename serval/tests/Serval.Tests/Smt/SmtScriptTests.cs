@@ -19,6 +19,16 @@ public sealed class SmtScriptTests
     [InlineData("(assert\n  (let ((y true) (y false)) y))", 2, "'y' is bound twice")]
     [InlineData("(assert (forall ((i Bool) (i Bool)) i))", 1, "'i' is bound twice")]
     [InlineData("(push 1000000000)\n(push 2)\n(pop 1000000001)\n(pop 2)", 4, "pop 2 with only 1 pushed")]
+    [InlineData("(declare-const a (_ BitVec 8))\n(assert (= a \"a\"))", 2, "string literal \"a\" is not a term")]
+    [InlineData("(declare-const a Bool)\n(assert (!))", 2, "! takes a term and attribute-value pairs")]
+    [InlineData("(declare-const a Bool)\n(assert (! a :named))", 2, "! takes a term and attribute-value pairs")]
+    [InlineData("(declare-const a Bool)\n(assert (! a named n))", 2, "expected an attribute keyword, got named")]
+    [InlineData("(declare-const a Bool)\n(assert (! a :named a))", 2, "'a' is already declared")]
+    [InlineData("(assert (forall ((b Bool)) (! b :named n)))", 1, "named term inside a quantifier")]
+    [InlineData("(declare-const p Bool)\n(check-sat-assuming p)", 2, "check-sat-assuming takes a list of boolean terms")]
+    [InlineData("(check-sat-assuming (#x1))", 1, "check-sat-assuming needs booleans, got (_ BitVec 4)")]
+    [InlineData("(declare-const x (_ BitVec 8))\n(assert (= ((_ repeat 300000000) x) x))", 2, "wider than the 2147483647 bits supported")]
+    [InlineData("(declare-const x (_ BitVec 8))\n(assert (= ((_ zero_extend 2147483647) x) x))", 2, "A bitvector of 2147483655 bits is wider")]
     public void Unreadable_input_names_the_line(string text, int line, string message)
     {
         var error = Assert.Throws<SmtScriptException>(() => SmtScript.Parse(text).Run(new RefusingSolver(), TextWriter.Null, null, TestContext.Current.CancellationToken));
@@ -45,6 +55,68 @@ public sealed class SmtScriptTests
         Assert.Equal(2, query.Count);
         Assert.StartsWith("(= (f #x00) ((_ zero_extend 4) ((_ extract 3 0) x)))", query[0].ToString(), StringComparison.Ordinal);
         Assert.Equal("(bvule #x10 x)", query[1].ToString());
+    }
+
+    [Fact]
+    public void A_named_term_defines_its_name_and_quoted_symbols_keep_their_bars_in_answers()
+    {
+        using var solver = SolverPool.Create("z3");
+        var output = new StringWriter();
+        SmtScript.Parse("""
+            (declare-const |x y| (_ BitVec 8))
+            (assert (! (bvugt |x y| #x10) :pattern () :named big))
+            (assert (=> big (= |x y| #x20)))
+            (check-sat)
+            (get-value (|x y| big))
+            """).Run(solver, output, null, TestContext.Current.CancellationToken);
+        Assert.Equal(["sat", "(|x y| #x20)", "((|x y| #x20) (big true))"], output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void Check_sat_assuming_adds_its_assumptions_to_that_check_only()
+    {
+        using var solver = SolverPool.Create("z3");
+        var output = new StringWriter();
+        var script = SmtScript.Parse("""
+            (declare-const p Bool)
+            (declare-const x (_ BitVec 4))
+            (assert (=> p (= x #b0001)))
+            (check-sat-assuming (p (not (= x #x1))))
+            (check-sat-assuming (p))
+            (get-value (x))
+            (check-sat)
+            """);
+        script.Run(solver, output, null, TestContext.Current.CancellationToken);
+        Assert.Equal([SolverStatus.Unsat, SolverStatus.Sat, SolverStatus.Sat], script.Answers.Select(a => a.Status));
+        Assert.Contains("((x #x1))", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Repeat_builds_logarithmically_many_concatenations()
+    {
+        var solver = new RecordingSolver();
+        SmtScript.Parse("""
+            (declare-const x (_ BitVec 1))
+            (declare-const y (_ BitVec 1000))
+            (assert (= ((_ repeat 1000) x) y))
+            (assert (distinct ((_ repeat 5) #b10) #b1010101010))
+            (check-sat)
+            """).Run(solver, TextWriter.Null, null, TestContext.Current.CancellationToken);
+        var query = Assert.Single(solver.Queries);
+        var nodes = new HashSet<Term>(ReferenceEqualityComparer.Instance);
+        void Visit(Term t)
+        {
+            if (nodes.Add(t))
+            {
+                foreach (var arg in t.Args)
+                {
+                    Visit(arg);
+                }
+            }
+        }
+        Visit(query[0]);
+        Assert.InRange(nodes.Count, 3, 2 * 10 + 3);
+        Assert.Equal("false", query[1].ToString());
     }
 
     [Fact]

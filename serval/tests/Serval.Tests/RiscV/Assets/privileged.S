@@ -39,6 +39,16 @@ _start:
     csrr t2, mscratch
     sd t2, 24(s11)
     addi s11, s11, 32
+    /* read-only CSRs (csr[11:10] = 3): reads are fine (csrrs/csrrsi from x0/0 do not write), a write is an illegal
+       instruction, even of zero by csrrw. (csrrs from a register other than x0 holding zero is one too, by the spec
+       and Spike, but QEMU 7.2 lets it pass: not compared here.) */
+    csrr t2, mhartid
+    sd t2, 0(s11)
+    addi s11, s11, 8
+    csrrsi t2, mvendorid, 0
+    csrw mhartid, t2            /* t2 = 0: illegal, to M */
+    csrrs t2, marchid, s11      /* illegal, to M */
+    csrrci t2, mimpid, 1        /* illegal, to M */
     /* ecall from M with MIE set: MPIE <- 1, MIE <- 0, MPP <- M */
     csrsi mstatus, 8
     ecall
