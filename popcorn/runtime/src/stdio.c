@@ -74,7 +74,11 @@ static int flush_locked(FILE *stream)
     return 0;
 }
 
-static size_t write_locked(FILE *stream, const char *data, size_t length)
+/* Readies a stream for output: the first write decides its buffering, and a stream that was reading gives back its
+   read-ahead, so the output goes where the reading stopped. This and write_started are not inlined into
+   write_locked: at -O1 the backend computed a value of the buffered path before these calls and kept it across them
+   outside the stack maps, which made every such frame impossible to migrate. */
+static __attribute__((noinline)) int start_writing(FILE *stream)
 {
     if (stream->mode == MODE_UNDECIDED)
         stream->mode = isatty(stream->fd) ? _IOLBF : _IOFBF;
@@ -82,12 +86,18 @@ static size_t write_locked(FILE *stream, const char *data, size_t length)
         stream->error = 1;
         return 0;
     }
-    if (stream->reading) { /* from reading to writing: the output goes where the reading stopped */
+    if (stream->reading) {
         flush_locked(stream);
         stream->length = stream->position = 0;
         stream->pushback = EOF;
         stream->reading = 0;
     }
+    return 1;
+}
+
+/* Writes to a stream readied by start_writing: through its buffer, or at once when it has none. */
+static __attribute__((noinline)) size_t write_started(FILE *stream, const char *data, size_t length)
+{
     if (stream->mode == _IONBF || stream->capacity == 0) {
         if (write_all(stream->fd, data, length) < 0) {
             stream->error = 1;
@@ -108,6 +118,11 @@ static size_t write_locked(FILE *stream, const char *data, size_t length)
     if (stream->mode == _IOLBF && memchr(data, '\n', length) && flush_locked(stream) == EOF)
         return 0;
     return length;
+}
+
+static size_t write_locked(FILE *stream, const char *data, size_t length)
+{
+    return start_writing(stream) ? write_started(stream, data, length) : 0;
 }
 
 size_t fwrite(const void *buffer, size_t size, size_t count, FILE *stream)
