@@ -216,7 +216,7 @@ public sealed class TcpTransportTests
         // The first frame holds the I/O thread in the handler while exactly one read budget of frames reaches the
         // socket; then the peer falls silent (as a client does with every call it has in flight in those frames).
         await raw.SendAsync(Frame.Encode(FrameType.Protocol, [0]), SocketFlags.None, ct);
-        await events.Holding.Task.WaitAsync(ct);
+        var held = await events.Holding.Task.WaitAsync(ct);
         var burst = new List<byte>(PeerConnection.ReadBudget);
         var frames = 0;
         while (burst.Count < PeerConnection.ReadBudget)
@@ -227,11 +227,14 @@ public sealed class TcpTransportTests
             frames++;
         }
         Assert.Equal(PeerConnection.ReadBudget, burst.Count);
-        // The burst fits the socket buffers on a machine like this one (4 MiB); where it does not, the send waits for
-        // the release, and the test proves less but never fails wrongly.
+        // The burst fits the socket buffers on a machine like this one (4 MiB): the member's socket holds all of it
+        // before the release. Where it does not fit, the send waits for the release, and the test proves less but
+        // never fails wrongly.
         var sending = raw.SendAsync(burst.ToArray(), SocketFlags.None, ct).AsTask();
-        await Task.WhenAny(sending, Task.Delay(TimeSpan.FromSeconds(2), ct));
-        await Task.Delay(100, ct);
+        for (var polls = 0; held.Socket.Available < PeerConnection.ReadBudget && polls < 200; polls++)
+        {
+            await Task.Delay(10, ct);
+        }
         events.Release.SetResult();
         await sending;
 
@@ -407,7 +410,8 @@ public sealed class TcpTransportTests
     {
         private bool _held;
 
-        public TaskCompletionSource Holding { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>Completes with the connection whose first frame holds the I/O thread.</summary>
+        public TaskCompletionSource<PeerConnection> Holding { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -422,7 +426,7 @@ public sealed class TcpTransportTests
             if (!_held)
             {
                 _held = true;
-                Holding.SetResult();
+                Holding.SetResult(connection);
 #pragma warning disable VSTHRD002 // Blocking the I/O thread is the point: the burst piles up in the socket meanwhile.
                 Release.Task.Wait();
 #pragma warning restore VSTHRD002
