@@ -30,7 +30,20 @@ internal static class KvCommand
             await kv.PutAsync(parse.GetValue(key)!, Encoding.UTF8.GetBytes(parse.GetValue(value)!), ct);
             return ExitCode.Success;
         }));
-        var version = new Option<long?>("--version") { Description = "Read KEY as of this version (persistent mode): its newest change at or before it." };
+        var version = new Option<long?>("--version")
+        {
+            Description = "Read KEY as of this version (persistent mode): its newest change at or before it.",
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+                if (long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+                {
+                    return parsed;
+                }
+                result.AddError($"--version '{text}' is not a version (a whole number, as 'derecho kv get' prints on stderr)");
+                return null;
+            },
+        };
         var time = new Option<string?>("--time") { Description = "Read KEY as of this hybrid logical time MICROSECONDS[.LOGICAL] since the Unix epoch (persistent mode)." };
         command.Subcommands.Add(Client("get", "Print the value of KEY alone on standard output; exit 1 if it is missing. With --version or --time, the value then, and on standard error the change's version and time and whether every replica gives the same answer.", [key, version, time], async (kv, parse, ct) =>
         {

@@ -35,6 +35,17 @@ public sealed class NodeCommandTests
     }
 
     [Fact]
+    public async Task A_kv_version_that_is_not_a_number_exits_2_naming_the_option()
+    {
+        var (code, stdout, stderr) = await ChildProcess.RunDotnetAsync("Derecho.Cli",
+            ["kv", "get", "--contact", "127.0.0.1:1", "key", "--version", "abc"], TestContext.Current.CancellationToken);
+        Assert.Equal(2, code);
+        Assert.Contains("--version 'abc' is not a version", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", stderr, StringComparison.Ordinal);
+        Assert.Equal("", stdout);
+    }
+
+    [Fact]
     public async Task Malformed_configuration_file_exits_2_naming_file_and_line()
     {
         using var dir = new TempDirectory("derecho-cli");
