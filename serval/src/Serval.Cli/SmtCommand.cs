@@ -35,6 +35,10 @@ internal static class SmtCommand
             {
                 throw new UsageException("--timeout must be a positive number of seconds");
             }
+            if (Directory.Exists(path))
+            {
+                throw new UsageException($"cannot read {path}: it is a directory, not an .smt2 file");
+            }
             string text;
             try
             {

@@ -63,8 +63,10 @@ public sealed class SmtScript
     }
 
     /// <summary>
-    /// Runs the commands, writing one line <c>sat</c>/<c>unsat</c>/<c>unknown</c> per <c>check-sat</c>, after
-    /// <c>sat</c> the values of the declared constants (<c>(x #x05)</c>), and the answers of <c>get-value</c>.
+    /// Runs the commands, writing as SMT-LIB2 solvers do: one line <c>sat</c>/<c>unsat</c>/<c>unknown</c> per
+    /// <c>check-sat</c>, the answers of <c>get-value</c> (<c>((x #x05))</c>), and for <c>get-model</c> a
+    /// <c>define-fun</c> per declared constant and function (a function as an <c>ite</c> over the points the solver
+    /// reported, zero or false elsewhere, as <see cref="Model.Evaluate(Term)"/> reads it).
     /// </summary>
     /// <exception cref="SmtScriptException">A command or term outside the supported subset, naming its line.</exception>
     public void Run(ISolver solver, TextWriter output, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
@@ -122,7 +124,11 @@ public sealed class SmtScript
                 CheckSat(Assumptions(command), solver, output, timeout, cancellationToken);
                 break;
             case "get-model":
-                if (_lastModel is null && !NoModelAfterUnknown(command, output))
+                if (_lastModel is not null)
+                {
+                    WriteModel(_lastModel, output);
+                }
+                else if (!NoModelAfterUnknown(command, output))
                 {
                     throw new SmtScriptException(command.Line, "get-model without a preceding sat answer");
                 }
@@ -204,19 +210,34 @@ public sealed class SmtScript
         Answers.Add(result);
         _lastModel = result.Model;
         output.WriteLine(result.Status switch { SolverStatus.Sat => "sat", SolverStatus.Unsat => "unsat", _ => "unknown" });
-        if (result.Model is { } model)
+    }
+
+    // get-model's answer, in the shape z3 and cvc5 print: declared constants and functions in declaration order.
+    private void WriteModel(Model model, TextWriter output)
+    {
+        output.WriteLine("(");
+        foreach (var (symbol, value) in _frames.SelectMany(f => f.Symbols))
         {
-            foreach (var frame in _frames)
+            var name = SmtWriter.Quote(symbol);
+            if (value is Term { Op: Op.Var } variable)
             {
-                foreach (var (symbol, value) in frame.Symbols)
+                output.WriteLine($"  (define-fun {name} () {variable.Sort} {model.Evaluate(variable)})");
+            }
+            else if (value is Function function)
+            {
+                var parameters = Enumerable.Range(0, function.Domain.Count).Select(i => $"x!{i}").ToArray();
+                var body = Model.Default(function.Range).ToString();
+                foreach (var (point, image) in model.Applications.Where(p => p.Key.Function == function).OrderByDescending(p => p.Key.ToString(), StringComparer.Ordinal))
                 {
-                    if (value is Term { Op: Op.Var } variable)
-                    {
-                        output.WriteLine($"({SmtWriter.Quote(symbol)} {model.Evaluate(variable)})");
-                    }
+                    var args = point.Args.ToArray();
+                    var guard = args.Length == 1 ? $"(= x!0 {args[0]})" : $"(and {string.Join(" ", args.Select((a, i) => $"(= x!{i} {a})"))})";
+                    body = $"(ite {guard} {image} {body})";
                 }
+                var signature = string.Join(" ", parameters.Select((p, i) => $"({p} {function.Domain[i]})"));
+                output.WriteLine($"  (define-fun {name} ({signature}) {function.Range} {body})");
             }
         }
+        output.WriteLine(")");
     }
 
     // After an unknown the script is not wrong, the solver gave no model: say so as solvers do, and go on (the run

@@ -149,5 +149,6 @@ public sealed class Model
         return true;
     }
 
-    private static Term Default(Sort sort) => sort.IsBool ? Term.False : Term.BvConst(0UL, sort.Width);
+    /// <summary>The value of a variable or function point the solver did not report: zero, or false.</summary>
+    internal static Term Default(Sort sort) => sort.IsBool ? Term.False : Term.BvConst(0UL, sort.Width);
 }

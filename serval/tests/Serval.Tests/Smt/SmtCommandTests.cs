@@ -8,7 +8,7 @@ public sealed class SmtCommandTests
     [InlineData("cvc5")]
     [InlineData("boolector")]
     [InlineData("portfolio")]
-    public async Task Prints_answers_and_values_and_exits_zero(string solver)
+    public async Task Prints_answers_models_and_values_as_solvers_do_and_exits_zero(string solver)
     {
         using var directory = new TempDirectory("serval-smt");
         var path = directory.Combine("query.smt2");
@@ -19,6 +19,7 @@ public sealed class SmtCommandTests
             (assert (= (bvmul x #x03) #x0f))
             (assert b)
             (check-sat)
+            (get-model)
             (get-value ((bvadd x #x01)))
             (push 1)
             (assert (= x #x06))
@@ -29,7 +30,7 @@ public sealed class SmtCommandTests
         var (code, stdout, stderr) = await ChildProcess.RunDotnetAsync("Serval.Cli", ["smt", path, "--solver", solver, "--timeout", "20"],
             TestContext.Current.CancellationToken);
         Assert.True(code == 0, stderr);
-        Assert.Equal(["sat", "(x #x05)", "(b true)", "(((bvadd x #x01) #x06))", "unsat"],
+        Assert.Equal(["sat", "(", "(define-fun x () (_ BitVec 8) #x05)", "(define-fun b () Bool true)", ")", "(((bvadd x #x01) #x06))", "unsat"],
             stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 
@@ -57,6 +58,10 @@ public sealed class SmtCommandTests
 
         var missing = await ChildProcess.RunDotnetAsync("Serval.Cli", ["smt", directory.Combine("none.smt2")], TestContext.Current.CancellationToken);
         Assert.Equal(2, missing.ExitCode);
+
+        var folder = await ChildProcess.RunDotnetAsync("Serval.Cli", ["smt", directory.Path], TestContext.Current.CancellationToken);
+        Assert.Equal(2, folder.ExitCode);
+        Assert.Contains("is a directory", folder.Stderr, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 120_000)]

@@ -68,8 +68,51 @@ public sealed class SmtScriptTests
             (assert (=> big (= |x y| #x20)))
             (check-sat)
             (get-value (|x y| big))
+            (get-model)
             """).Run(solver, output, null, TestContext.Current.CancellationToken);
-        Assert.Equal(["sat", "(|x y| #x20)", "((|x y| #x20) (big true))"], output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["sat", "((|x y| #x20) (big true))", "(", "  (define-fun |x y| () (_ BitVec 8) #x20)", ")"],
+            output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void Get_model_defines_every_constant_and_function_so_that_z3_finds_the_assertions_hold()
+    {
+        const string Assertions = """
+            (assert (= (f x) #x3))
+            (assert (= (f (bvadd x #x1)) #x7))
+            (assert (not (= (g x p) (g #x0 (not p)))))
+            (assert (bvugt x #x4))
+            """;
+        using var solver = SolverPool.Create("z3");
+        var output = new StringWriter();
+        SmtScript.Parse("""
+            (declare-const x (_ BitVec 4))
+            (declare-const p Bool)
+            (declare-fun f ((_ BitVec 4)) (_ BitVec 4))
+            (declare-fun g ((_ BitVec 4) Bool) Bool)
+            """ + Assertions + """
+            (check-sat)
+            (get-model)
+            """).Run(solver, output, null, TestContext.Current.CancellationToken);
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(["sat", "("], lines[..2]);
+        Assert.Equal(")", lines[^1]);
+        var definitions = lines[2..^1];
+        Assert.Equal(["x", "p", "f", "g"], definitions.Select(d => d.Split(' ')[1]));
+        Assert.Contains("(define-fun f ((x!0 (_ BitVec 4))) (_ BitVec 4) (ite (= x!0 ", definitions[2], StringComparison.Ordinal);
+        Assert.Contains("(define-fun g ((x!0 (_ BitVec 4)) (x!1 Bool)) Bool ", definitions[3], StringComparison.Ordinal);
+
+        // The model, as printed, read by z3 in place of the declarations: the assertions hold (nothing left free).
+        using var z3 = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("z3", "-in")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        })!;
+        z3.StandardInput.Write(string.Join("\n", definitions) + "\n" + Assertions + "\n(check-sat)\n");
+        z3.StandardInput.Close();
+        Assert.Equal("sat", z3.StandardOutput.ReadToEnd().Trim());
+        z3.WaitForExit();
     }
 
     [Fact]
