@@ -33,7 +33,8 @@ internal static class LogCommand
     private static Command CreateCheck()
     {
         var directory = new Argument<string>("DIR") { Description = "The field's log directory (PERS/file_path/FIELD)." };
-        var command = new Command("check", "Open a log, repair a torn tail, refuse damage, and print what it holds.") { directory };
+        var list = new Option<bool>("--list") { Description = "Also print one line per version: its view and sequence number, time (as kv get --time takes it, and UTC) and size." };
+        var command = new Command("check", "Open a log, repair a torn tail, refuse damage, and print what it holds.") { directory, list };
         command.SetAction(async (parse, ct) =>
         {
             var path = parse.GetValue(directory)!;
@@ -51,6 +52,15 @@ internal static class LogCommand
                 var latest = log.Latest;
                 await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                     $"versions {log.Count} earliest {log.EarliestVersion} latest {log.LatestVersion} trimmed-through {log.TrimmedThrough} latest-time {latest?.Time.ToString() ?? "-"}"));
+                if (parse.GetValue(list))
+                {
+                    foreach (var entry in log.Enumerate())
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                            $"{entry.Version} view {Versions.ViewOf(entry.Version)} seq {Versions.SequenceOf(entry.Version)} time {entry.Time} ({entry.Time.WallClock.UtcDateTime:yyyy-MM-ddTHH:mm:ss.ffffffZ}) bytes {entry.Data.Length}"));
+                    }
+                }
                 return ExitCode.Success;
             }
             catch (LogCorruptException e)

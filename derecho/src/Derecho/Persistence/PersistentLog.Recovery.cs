@@ -147,7 +147,9 @@ public sealed partial class PersistentLog
                         file.Preallocate(_options.SegmentSize);
                     }
                     file.Sync();
-                    Recovery = $"cut a torn record ({problem}) of {bytes.Length - offset} bytes at offset {offset} of {SegmentPath(segment)}";
+                    // What was written of the torn record: up to the last nonzero byte (the rest of a preallocated segment is zeros).
+                    var written = bytes[offset..].LastIndexOfAnyExcept((byte)0) + 1;
+                    Recovery = $"cut a torn record ({problem}) of {written} bytes at offset {offset} of {SegmentPath(segment)}";
                     return (offset, retained);
                 }
                 previous = version;

@@ -61,6 +61,11 @@ public sealed class LogFileDamageTests
         using var log = PersistentLog.Open(DiskFileSystem.Instance, path, Options);
         Assert.NotNull(log.Recovery);
         Assert.Contains(Path.GetFileName(segment), log.Recovery, StringComparison.Ordinal);
+        if (damage != "zeroed")
+        {
+            // The bytes of the torn record that were written, not the preallocated zeros after them.
+            Assert.Contains($"of {(damage == "garbage" ? bytes : 236 - bytes)} bytes at offset", log.Recovery, StringComparison.Ordinal);
+        }
         var expectedLatest = damage == "garbage" ? 30 : 29;
         Assert.Equal(expectedLatest, log.LatestVersion);
         Assert.Equal(size, new FileInfo(segment).Length);
@@ -214,6 +219,14 @@ public sealed class LogFileDamageTests
         var (code, stdout, _) = await ChildProcess.RunDotnetAsync("Derecho.Cli", ["log", "check", path], ct, directory.Path);
         Assert.Equal(0, code);
         Assert.StartsWith("versions ", stdout.Split('\n').Last(l => l.Length > 0), StringComparison.Ordinal);
+
+        // --list: a line per version, in order, each with its view, sequence number and size.
+        var (listed, listing, _) = await ChildProcess.RunDotnetAsync("Derecho.Cli", ["log", "check", path, "--list"], ct, directory.Path);
+        Assert.Equal(0, listed);
+        var lines = listing.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..];
+        using var final = PersistentLog.Open(DiskFileSystem.Instance, path);
+        Assert.Equal(final.Enumerate().Select(e => e.Version.ToString(CultureInfo.InvariantCulture)), lines.Select(l => l.Split(' ')[0]));
+        Assert.All(lines, l => Assert.Matches(@"^\d+ view 0 seq \d+ time \d+\.\d+ \(\d{4}-\d\d-\d\dT[\d:.]+Z\) bytes 1000$", l));
     }
 
     /// <summary>The bytes <c>derecho log append</c> writes for a version, as its help states.</summary>
