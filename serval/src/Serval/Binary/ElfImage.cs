@@ -191,6 +191,47 @@ public sealed class ElfImage
         ? _file.AsSpan((int)at.Offset, (int)at.Size).ToArray()
         : throw new BadElfException($"{Path} has no section '{name}' with contents.");
 
+    /// <summary>
+    /// An RV64 executable image holding just <paramref name="words"/> as its <c>.text</c> at <paramref name="address"/>
+    /// (the smallest ELF the reader accepts: a null section, .text, .shstrtab), for running generated code.
+    /// </summary>
+    public static ElfImage FromCode(ulong address, IReadOnlyList<uint> words, string name = "<generated code>")
+    {
+        ArgumentNullException.ThrowIfNull(words);
+        var names = "\0.text\0.shstrtab\0"u8.ToArray();
+        const int TextOffset = 64;
+        var namesOffset = TextOffset + (words.Count * 4);
+        var headersOffset = (namesOffset + names.Length + 7) & ~7;
+        var file = new byte[headersOffset + (3 * 64)];
+        ((byte[])[0x7F, (byte)'E', (byte)'L', (byte)'F', 2, 1, 1]).CopyTo(file, 0);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(16), 2);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(18), MachineRiscV);
+        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(20), 1);
+        BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(24), address);
+        BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(40), (ulong)headersOffset);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(52), 64);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(58), 64);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(60), 3);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(62), 2);
+        for (var i = 0; i < words.Count; i++)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(TextOffset + (i * 4)), words[i]);
+        }
+        names.CopyTo(file, namesOffset);
+        void Section(int at, uint nameAt, uint type, ulong flags, ulong sectionAddress, int offset, int size)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(at), nameAt);
+            BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(at + 4), type);
+            BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(at + 8), flags);
+            BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(at + 16), sectionAddress);
+            BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(at + 24), (ulong)offset);
+            BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(at + 32), (ulong)size);
+        }
+        Section(headersOffset + 64, nameAt: 1, type: 1, flags: 6, address, TextOffset, words.Count * 4);
+        Section(headersOffset + 128, nameAt: 7, type: 3, flags: 0, 0, namesOffset, names.Length);
+        return new ElfImage(name, file);
+    }
+
     /// <summary>The symbol named <paramref name="name"/>.</summary>
     /// <exception cref="BadElfException">The image has no such symbol.</exception>
     public ElfSymbol Symbol(string name) => _symbols.TryGetValue(name, out var symbol) ? symbol
