@@ -52,9 +52,21 @@ public static class JitChecker
         0x7FFF_FFFF_FFFF_F800, 0xFFFF_FFFF_FFFF_F800, 0x1234_5678_9ABC_DEF0, 0xFEDC_BA98_7654_3210, 0x0000_0800_0000_0800,
     ];
 
+    // Every value of a form is checked with the first pairs; the rotating pairs, which give every other eBPF register
+    // a turn as destination and as source, take one value each.
     private static readonly (int Dst, int Src)[] RegisterPairs = [(1, 2), (0, 0), (9, 10), (10, 6)];
+    private static readonly (int Dst, int Src)[] RotatingPairs = [(3, 4), (4, 5), (5, 7), (7, 8), (8, 3), (6, 9), (2, 1)];
 
-    /// <summary>Every opcode form of the eBPF ISA the JIT compiles (all but calls), with its instances.</summary>
+    // The (destination, source, value index) of every instance of a form with `values` immediates or offsets.
+    private static IEnumerable<(int Dst, int Src, int Value)> Choices(int values) =>
+        RegisterPairs.SelectMany(p => Enumerable.Range(0, values).Select(v => (p.Dst, p.Src, v)))
+            .Concat(RotatingPairs.Select((p, r) => (p.Dst, p.Src, r % values)));
+
+    /// <summary>
+    /// Every opcode form of the eBPF ISA the JIT compiles (all but calls), with its instances: four register pairs
+    /// with every immediate or offset, and seven more pairs (so that every register is a destination and a source
+    /// somewhere) with one value each.
+    /// </summary>
     public static IReadOnlyList<JitForm> Forms()
     {
         var forms = new List<JitForm>();
@@ -64,18 +76,15 @@ public static class JitChecker
             var usesImmediate = (opcode & BpfOpcodes.X) == 0 && fixedImm is null;
             var instances = new List<BpfInstruction>();
             var k = 0;
-            foreach (var (dst, src) in RegisterPairs)
+            var values = usesImmediate ? Immediates : [fixedImm ?? 0];
+            foreach (var (dst, src, v) in Choices(values.Count))
             {
-                var values = usesImmediate ? Immediates : [fixedImm ?? 0];
-                foreach (var imm in values)
+                var jumpOffset = isJump ? JumpOffsets[k++ % JumpOffsets.Count] : offset;
+                var registerSource = (opcode & BpfOpcodes.X) != 0 && (opcode & 0xF0) != BpfOpcodes.End;
+                var instruction = BpfDecoder.DecodeSlot(0, BpfOpcodes.Encode(opcode, dst, registerSource ? src : 0, jumpOffset, values[v]), null);
+                if (instruction.IsLegal)
                 {
-                    var jumpOffset = isJump ? JumpOffsets[k++ % JumpOffsets.Count] : offset;
-                    var registerSource = (opcode & BpfOpcodes.X) != 0 && (opcode & 0xF0) != BpfOpcodes.End;
-                    var instruction = BpfDecoder.DecodeSlot(0, BpfOpcodes.Encode(opcode, dst, registerSource ? src : 0, jumpOffset, imm), null);
-                    if (instruction.IsLegal)
-                    {
-                        instances.Add(instruction);
-                    }
+                    instances.Add(instruction);
                 }
             }
             forms.Add(new JitForm(BpfDisassembler.FormName(opcode, offset, fixedImm ?? 0), instances));
@@ -151,16 +160,13 @@ public static class JitChecker
         var isStore = (BpfClass)(opcode & 7) == BpfClass.St;
         var instances = new List<BpfInstruction>();
         var k = 0;
-        foreach (var (dst, src) in RegisterPairs)
+        foreach (var (dst, src, v) in Choices(MemoryOffsets.Count))
         {
-            foreach (var offset in MemoryOffsets)
+            var imm = isStore ? Immediates[k++ % Immediates.Count] : atomicOperation;
+            var instruction = BpfDecoder.DecodeSlot(0, BpfOpcodes.Encode(opcode, dst, isStore ? 0 : src, MemoryOffsets[v], imm), null);
+            if (instruction.IsLegal)
             {
-                var imm = isStore ? Immediates[k++ % Immediates.Count] : atomicOperation;
-                var instruction = BpfDecoder.DecodeSlot(0, BpfOpcodes.Encode(opcode, dst, isStore ? 0 : src, offset, imm), null);
-                if (instruction.IsLegal)
-                {
-                    instances.Add(instruction);
-                }
+                instances.Add(instruction);
             }
         }
         forms.Add(new JitForm(BpfDisassembler.FormName(opcode, 0, atomicOperation), instances));
