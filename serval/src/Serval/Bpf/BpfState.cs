@@ -74,13 +74,15 @@ public static class BpfMemory
     /// A memory with the stack and a context of <paramref name="contextSize"/> bytes (none when 0): their bytes are
     /// symbolic constants named after the region (with <paramref name="prefix"/>), or zero when <paramref name="zeroed"/>.
     /// </summary>
-    public static StructuredMemory Create(ulong contextSize, bool zeroed, string prefix = "")
+    /// <remarks>Each map of <paramref name="maps"/> adds a region holding its values.</remarks>
+    public static StructuredMemory Create(ulong contextSize, bool zeroed, string prefix = "", IReadOnlyList<BpfMap>? maps = null)
     {
         var layouts = new List<RegionLayout> { new("stack", FramePointer - StackSize, RegionLayout.Untyped(StackSize)) };
         if (contextSize > 0)
         {
             layouts.Add(new RegionLayout("ctx", ContextAddress, RegionLayout.Untyped(contextSize)));
         }
+        layouts.AddRange((maps ?? []).Select(m => new RegionLayout(m.Name, m.ValuesAddress, RegionLayout.Untyped((ulong)m.ValueSize * m.MaxEntries))));
         return new StructuredMemory(layouts.Select(l => zeroed ? MemoryRegion.Zeroed(l) : MemoryRegion.Symbolic(l, prefix)), (_, _) => null);
     }
 
