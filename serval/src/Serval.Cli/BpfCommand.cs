@@ -18,6 +18,7 @@ internal static class BpfCommand
         var bpf = new Command("bpf", "eBPF: run a program compiled by clang -target bpf, or prove the eBPF-to-RV64 JIT correct per instruction.");
         bpf.Subcommands.Add(JitCheck());
         bpf.Subcommands.Add(Run());
+        bpf.Subcommands.Add(Verify());
         return bpf;
     }
 
@@ -137,6 +138,62 @@ internal static class BpfCommand
                 parse.InvocationConfiguration.Error.WriteLine($"serval bpf run: {program.Name}: {e.Message}");
                 return ExitCode.Negative;
             }
+        }, token));
+        return command;
+    }
+
+    private static Command Verify()
+    {
+        var command = new Command("verify", "Prove one function of a clang -target bpf object memory-safe for all arguments, stack and map contents, or show a bad access.");
+        var file = new Argument<string>("object") { Description = "The ELF object (clang -target bpf -O2 -c prog.c -o prog.o)." };
+        var section = new Option<string?>("--section") { Description = "The program's section (default: the only function of the object)." };
+        var function = new Option<string?>("--function") { Description = "The function's symbol." };
+        var arguments = new Option<int>("--args") { Description = "How many symbolic arguments it takes in r1..r5 (default 5).", DefaultValueFactory = _ => 5 };
+        var timeout = new Option<double?>("--timeout") { Description = "Seconds for the solver." };
+        command.Arguments.Add(file);
+        foreach (var option in new Option[] { section, function, arguments, timeout })
+        {
+            command.Options.Add(option);
+        }
+        command.SetAction((parse, token) => Task.Run(() =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(arguments) is < 0 or > 5)
+            {
+                throw new UsageException("--args must be between 0 and 5");
+            }
+            if (parse.GetValue(timeout) is <= 0)
+            {
+                throw new UsageException("--timeout must be a positive number of seconds");
+            }
+            BpfProgram program;
+            try
+            {
+                program = BpfProgram.Load(parse.GetValue(file)!, parse.GetValue(section), parse.GetValue(function));
+            }
+            catch (BadElfException e)
+            {
+                throw new UsageException(e.Message);
+            }
+            var options = parse.GetValue(timeout) is { } t ? new Symbolic.VerifyOptions { Timeout = TimeSpan.FromSeconds(t) } : null;
+            var result = BpfSafety.Verify(program, parse.GetValue(arguments), options, token);
+            var verdict = result.Outcome switch
+            {
+                Symbolic.VerifyOutcome.Proved => "proved memory-safe",
+                Symbolic.VerifyOutcome.Counterexample => "COUNTEREXAMPLE",
+                _ => "UNKNOWN",
+            };
+            output.WriteLine($"{program.Name}: {verdict} ({result.Paths} paths, {program.Instructions.Count} instructions, {program.Maps.Count} maps)");
+            if (result.Report.Length > 0)
+            {
+                output.WriteLine(string.Join('\n', result.Report.TrimEnd().Split('\n').Select(l => "  " + l)));
+            }
+            return result.Outcome switch
+            {
+                Symbolic.VerifyOutcome.Proved => ExitCode.Success,
+                Symbolic.VerifyOutcome.Counterexample => ExitCode.Negative,
+                _ => ExitCode.NoAnswer,
+            };
         }, token));
         return command;
     }

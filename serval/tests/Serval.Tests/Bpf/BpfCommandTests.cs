@@ -40,4 +40,20 @@ public sealed class BpfCommandTests
         Assert.Equal(2, ambiguous.ExitCode);
         Assert.Contains("several functions", ambiguous.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact(Timeout = 60_000), Integration]
+    public async Task Verify_proves_a_checked_map_lookup_and_refutes_an_unchecked_one_with_its_inputs()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory("bpf-cli");
+        var objectFile = await BpfBuild.CompileAsync(dir, BpfBuild.SamplePath("maps.c"), "v3", token);
+        var safe = await ChildProcess.RunDotnetAsync("Serval.Cli", ["bpf", "verify", objectFile, "--function", "get", "--args", "1"], token);
+        Assert.True(safe.ExitCode == 0, safe.Stdout + safe.Stderr);
+        Assert.Contains("get: proved memory-safe", safe.Stdout, StringComparison.Ordinal);
+        var unguarded = await ChildProcess.RunDotnetAsync("Serval.Cli", ["bpf", "verify", objectFile, "--function", "get_unchecked", "--args", "1"], token);
+        Assert.True(unguarded.ExitCode == 1, unguarded.Stdout + unguarded.Stderr);
+        Assert.Contains("outside every memory region", unguarded.Stdout, StringComparison.Ordinal);
+        Assert.Contains("inputs: r1 = 0x", unguarded.Stdout, StringComparison.Ordinal);
+        Assert.Contains("confirmed", unguarded.Stdout, StringComparison.Ordinal);
+    }
 }
