@@ -118,15 +118,7 @@ internal static class BpfCommand
             {
                 throw new UsageException("an eBPF function takes at most five arguments (r1..r5)");
             }
-            BpfProgram program;
-            try
-            {
-                program = BpfProgram.Load(parse.GetValue(file)!, parse.GetValue(section), parse.GetValue(function));
-            }
-            catch (BadElfException e)
-            {
-                throw new UsageException(e.Message);
-            }
+            var program = Load(parse.GetValue(file)!, parse.GetValue(section), parse.GetValue(function));
             try
             {
                 var result = program.Run(values);
@@ -166,15 +158,7 @@ internal static class BpfCommand
             {
                 throw new UsageException("--timeout must be a positive number of seconds");
             }
-            BpfProgram program;
-            try
-            {
-                program = BpfProgram.Load(parse.GetValue(file)!, parse.GetValue(section), parse.GetValue(function));
-            }
-            catch (BadElfException e)
-            {
-                throw new UsageException(e.Message);
-            }
+            var program = Load(parse.GetValue(file)!, parse.GetValue(section), parse.GetValue(function));
             var options = parse.GetValue(timeout) is { } t ? new Symbolic.VerifyOptions { Timeout = TimeSpan.FromSeconds(t) } : null;
             var result = BpfSafety.Verify(program, parse.GetValue(arguments), options, token);
             var verdict = result.Outcome switch
@@ -196,6 +180,19 @@ internal static class BpfCommand
             };
         }, token));
         return command;
+    }
+
+    // A bad object, or no such function, is a usage error (exit 2) naming the file and why.
+    private static BpfProgram Load(string path, string? section, string? function)
+    {
+        try
+        {
+            return BpfProgram.Load(path, section, function);
+        }
+        catch (BadElfException e)
+        {
+            throw new UsageException(e.Message);
+        }
     }
 
     private static ulong ParseNumber(string text)
