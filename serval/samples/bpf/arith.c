@@ -56,3 +56,19 @@ u64 stack_table(u64 a, u64 b)
 }
 u64 bit_tests(u64 a, u64 b) { return ((a & b) ? 1 : 0) | ((a & 0x80) ? 2 : 0) | (((u32)a & (u32)b & 0x10000) ? 4 : 0) | (a == b ? 8 : 0); }
 u64 negate(u64 a, u64 b) { return -a + (u64)(u32)-(u32)b; }
+/* Atomic read-modify-write on the stack (fetching forms, xchg and cmpxchg from ISA v3 on) and a sign-extending load. */
+#if !defined(__BPF_CPU_VERSION__) || __BPF_CPU_VERSION__ >= 3
+u64 atomics(u64 a, u64 b)
+{
+    volatile u64 x = a;
+    volatile unsigned y = (unsigned)b;
+    __sync_fetch_and_add(&x, b);
+    u64 old = __sync_fetch_and_or(&x, 3);
+    __sync_fetch_and_and(&y, 0xf0f0);
+    u64 swapped = __sync_lock_test_and_set(&x, a ^ b);
+    u64 compared = __sync_val_compare_and_swap(&x, a, b);
+    unsigned compared32 = __sync_val_compare_and_swap(&y, (unsigned)a, 7);
+    __sync_fetch_and_xor(&y, 5);
+    return old + swapped + compared + compared32 + x + y + (u64)(s64)(signed char)*(volatile signed char *)&y;
+}
+#endif

@@ -322,22 +322,27 @@ public static class BpfDisassembler
                     var op => $"if {R(i.Dst)} {JumpSymbol(op)} {operand} goto {relative}",
                 };
             case BpfClass.Ld:
-                return $"r{i.Dst} = 0x{i.Imm64:x} ll";
+                return (long)i.Imm64 < 0 ? $"r{i.Dst} = -0x{0 - i.Imm64:x} ll" : $"r{i.Dst} = 0x{i.Imm64:x} ll";
             case BpfClass.Ldx:
-                return $"{(i.AccessSize == 8 ? "r" : "w")}{i.Dst} = {(i.Mode == BpfOpcodes.ModeMemSx ? $"(s{i.AccessSize * 8})" : "")}{Memory(i.Src)}";
+                return i.Mode == BpfOpcodes.ModeMemSx
+                    ? $"r{i.Dst} = *(s{i.AccessSize * 8} *)(r{i.Src} {(i.Offset < 0 ? "-" : "+")} {Math.Abs((int)i.Offset)})"
+                    : $"r{i.Dst} = {Memory(i.Src)}";
             case BpfClass.St:
                 return $"{Memory(i.Dst)} = {i.Imm}";
             default:
                 if (i.Mode == BpfOpcodes.ModeMem)
                 {
-                    return $"{Memory(i.Dst)} = {(i.AccessSize == 8 ? "r" : "w")}{i.Src}";
+                    return $"{Memory(i.Dst)} = r{i.Src}";
                 }
-                var reg = (i.AccessSize == 8 ? "r" : "w") + i.Src.ToString(CultureInfo.InvariantCulture);
+                // As llvm-objdump prints them: xchg_64(r10 - 8, r1), cmpxchg32_32(...), atomic_fetch_or((u64 *)(r10 - 8), r4).
+                var (prefix, suffix) = i.AccessSize == 8 ? ("r", "_64") : ("w", "32_32");
+                var reg = prefix + i.Src.ToString(CultureInfo.InvariantCulture);
+                var address = $"r{i.Dst} {(i.Offset < 0 ? "-" : "+")} {Math.Abs((int)i.Offset)}";
                 return i.Imm switch
                 {
-                    BpfOpcodes.AtomicXchg => $"{reg} = xchg({Memory(i.Dst)}, {reg})",
-                    BpfOpcodes.AtomicCmpXchg => $"{(i.AccessSize == 8 ? "r" : "w")}0 = cmpxchg({Memory(i.Dst)}, {(i.AccessSize == 8 ? "r" : "w")}0, {reg})",
-                    var op when (op & BpfOpcodes.AtomicFetch) != 0 => $"{reg} = atomic_fetch_{AtomicName(op & 0xF0)}({Memory(i.Dst)}, {reg})",
+                    BpfOpcodes.AtomicXchg => $"{reg} = xchg{suffix}({address}, {reg})",
+                    BpfOpcodes.AtomicCmpXchg => $"{prefix}0 = cmpxchg{suffix}({address}, {prefix}0, {reg})",
+                    var op when (op & BpfOpcodes.AtomicFetch) != 0 => $"{reg} = atomic_fetch_{AtomicName(op & 0xF0)}(({Width(i.AccessSize)} *)({address}), {reg})",
                     var op => $"lock {Memory(i.Dst)} {ArithmeticSymbol(op)}= {reg}",
                 };
         }
