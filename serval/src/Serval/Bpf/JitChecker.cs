@@ -65,10 +65,11 @@ public static class JitChecker
     /// <summary>
     /// Every opcode form of the eBPF ISA the JIT compiles (all but calls), with its instances: four register pairs
     /// with every immediate or offset, and seven more pairs (so that every register is a destination and a source
-    /// somewhere) with one value each.
+    /// somewhere) with one value each. <paramref name="immediates"/> replaces <see cref="Immediates"/> (e.g. random ones).
     /// </summary>
-    public static IReadOnlyList<JitForm> Forms()
+    public static IReadOnlyList<JitForm> Forms(IReadOnlyList<int>? immediates = null)
     {
+        var immediateValues = immediates ?? Immediates;
         var forms = new List<JitForm>();
         void Add(byte opcode, short offset = 0, int? fixedImm = null)
         {
@@ -76,7 +77,7 @@ public static class JitChecker
             var usesImmediate = (opcode & BpfOpcodes.X) == 0 && fixedImm is null;
             var instances = new List<BpfInstruction>();
             var k = 0;
-            var values = usesImmediate ? Immediates : [fixedImm ?? 0];
+            var values = usesImmediate ? immediateValues : [fixedImm ?? 0];
             foreach (var (dst, src, v) in Choices(values.Count))
             {
                 var jumpOffset = isJump ? JumpOffsets[k++ % JumpOffsets.Count] : offset;
@@ -133,36 +134,36 @@ public static class JitChecker
             BpfOpcodes.Encode(BpfOpcodes.LdImm64, k % 10, 0, 0, (int)(uint)c), BpfOpcodes.Encode(0, 0, 0, 0, (int)(uint)(c >> 32))))]));
         foreach (var size in new[] { 1, 2, 4, 8 })
         {
-            AddMemory(forms, BpfOpcodes.LoadStore(BpfClass.Ldx, BpfOpcodes.ModeMem, size), 0);
+            AddMemory(forms, BpfOpcodes.LoadStore(BpfClass.Ldx, BpfOpcodes.ModeMem, size), 0, immediateValues);
             if (size < 8)
             {
-                AddMemory(forms, BpfOpcodes.LoadStore(BpfClass.Ldx, BpfOpcodes.ModeMemSx, size), 0);
+                AddMemory(forms, BpfOpcodes.LoadStore(BpfClass.Ldx, BpfOpcodes.ModeMemSx, size), 0, immediateValues);
             }
-            AddMemory(forms, BpfOpcodes.LoadStore(BpfClass.St, BpfOpcodes.ModeMem, size), 0);
-            AddMemory(forms, BpfOpcodes.LoadStore(BpfClass.Stx, BpfOpcodes.ModeMem, size), 0);
+            AddMemory(forms, BpfOpcodes.LoadStore(BpfClass.St, BpfOpcodes.ModeMem, size), 0, immediateValues);
+            AddMemory(forms, BpfOpcodes.LoadStore(BpfClass.Stx, BpfOpcodes.ModeMem, size), 0, immediateValues);
         }
         foreach (var size in new[] { 4, 8 })
         {
             foreach (var operation in new[] { BpfOpcodes.Add, BpfOpcodes.Or, BpfOpcodes.And, BpfOpcodes.Xor })
             {
-                AddMemory(forms, BpfOpcodes.LoadStore(BpfClass.Stx, BpfOpcodes.ModeAtomic, size), operation);
-                AddMemory(forms, BpfOpcodes.LoadStore(BpfClass.Stx, BpfOpcodes.ModeAtomic, size), operation | BpfOpcodes.AtomicFetch);
+                AddMemory(forms, BpfOpcodes.LoadStore(BpfClass.Stx, BpfOpcodes.ModeAtomic, size), operation, immediateValues);
+                AddMemory(forms, BpfOpcodes.LoadStore(BpfClass.Stx, BpfOpcodes.ModeAtomic, size), operation | BpfOpcodes.AtomicFetch, immediateValues);
             }
-            AddMemory(forms, BpfOpcodes.LoadStore(BpfClass.Stx, BpfOpcodes.ModeAtomic, size), BpfOpcodes.AtomicXchg);
-            AddMemory(forms, BpfOpcodes.LoadStore(BpfClass.Stx, BpfOpcodes.ModeAtomic, size), BpfOpcodes.AtomicCmpXchg);
+            AddMemory(forms, BpfOpcodes.LoadStore(BpfClass.Stx, BpfOpcodes.ModeAtomic, size), BpfOpcodes.AtomicXchg, immediateValues);
+            AddMemory(forms, BpfOpcodes.LoadStore(BpfClass.Stx, BpfOpcodes.ModeAtomic, size), BpfOpcodes.AtomicCmpXchg, immediateValues);
         }
         return forms;
     }
 
     // A load, store or atomic form: every register pair at every memory offset (ST: an immediate cycling with them).
-    private static void AddMemory(List<JitForm> forms, byte opcode, int atomicOperation)
+    private static void AddMemory(List<JitForm> forms, byte opcode, int atomicOperation, IReadOnlyList<int> immediates)
     {
         var isStore = (BpfClass)(opcode & 7) == BpfClass.St;
         var instances = new List<BpfInstruction>();
         var k = 0;
         foreach (var (dst, src, v) in Choices(MemoryOffsets.Count))
         {
-            var imm = isStore ? Immediates[k++ % Immediates.Count] : atomicOperation;
+            var imm = isStore ? immediates[k++ % immediates.Count] : atomicOperation;
             var instruction = BpfDecoder.DecodeSlot(0, BpfOpcodes.Encode(opcode, dst, isStore ? 0 : src, MemoryOffsets[v], imm), null);
             if (instruction.IsLegal)
             {

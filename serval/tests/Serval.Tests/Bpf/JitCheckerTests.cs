@@ -33,6 +33,18 @@ public sealed class JitCheckerTests
         Assert.All(results, r => Assert.True(r.Outcome == VerifyOutcome.Proved, $"{r.Name}: {r.Report}"));
     }
 
+    [Fact(Timeout = 1_200_000), Slow]
+    public void Every_immediate_form_is_proved_for_random_immediates_too()
+    {
+        var seed = Environment.TickCount;
+        var random = new Random(seed);
+        var immediates = Enumerable.Range(0, 12).Select(k => random.Next(int.MinValue, int.MaxValue) >> random.Next(32)).ToArray();
+        var forms = JitChecker.Forms(immediates).Where(f => f.Name.EndsWith(" K", StringComparison.Ordinal) || f.Name.StartsWith("ST ", StringComparison.Ordinal)).ToList();
+        Assert.True(forms.Count > 40);
+        var results = JitChecker.CheckAll(new RiscVJit(), forms, new Verification.VerifierOptions(Environment.ProcessorCount, null), TestContext.Current.CancellationToken);
+        Assert.All(results, r => Assert.True(r.Outcome == VerifyOutcome.Proved, $"seed {seed}, immediates {string.Join(", ", immediates)}: {r.Name}: {r.Report}"));
+    }
+
     [Theory]
     [InlineData(JitBug.Alu32Zext, "ALU ADD X", "r1 (a0) differs")]
     [InlineData(JitBug.ImmZext, "ALU64 ADD K", "r1 (a0) differs")]
