@@ -5,4 +5,5 @@ root.Subcommands.Add(Serval.Cli.VerifyCommand.Create());
 root.Subcommands.Add(Serval.Cli.MutantsCommand.Create());
 root.Subcommands.Add(Serval.Cli.DemoCommand.Create());
 root.Subcommands.Add(Serval.Cli.SmtCommand.Create());
+root.Subcommands.Add(Serval.Cli.BpfCommand.Create());
 return await CommandHost.RunAsync(root, args);

@@ -135,29 +135,14 @@ internal static class VerifyCommand
             else
             {
                 output.WriteLine($"toymon: {elfPath} ({memoryModel.ToString().ToLowerInvariant()} memory; {symopts})");
-                foreach (var result in results)
-                {
-                    var verdict = result.Outcome switch
-                    {
-                        VerifyOutcome.Proved => "proved",
-                        VerifyOutcome.Counterexample => "COUNTEREXAMPLE",
-                        _ => "UNKNOWN",
-                    };
-                    output.WriteLine($"  {result.Name,-28} {verdict,-15} {result.Seconds,6:0.000} s{(result.Cached ? " (cached)" : "")}");
-                    if (result.Report.Length > 0)
-                    {
-                        output.WriteLine(string.Join('\n', result.Report.TrimEnd().Split('\n').Select(l => "      " + l)));
-                    }
-                }
-                output.WriteLine($"{results.Count(r => r.Outcome == VerifyOutcome.Proved)}/{results.Count} checks proved in {total:0.000} s");
+                CheckReport.Write(output, results, total);
             }
             if (profiler is not null)
             {
                 // With --json the profile goes to stderr, so that stdout stays one JSON document.
                 WriteProfile(parse.GetValue(json) ? parse.InvocationConfiguration.Error : output, results, profiler);
             }
-            return results.Any(r => r.Outcome == VerifyOutcome.Counterexample) ? ExitCode.Negative
-                : results.Any(r => r.Outcome == VerifyOutcome.Unknown) ? ExitCode.NoAnswer : ExitCode.Success;
+            return CheckReport.ExitCodeOf(results);
         }, token));
         return verify;
     }

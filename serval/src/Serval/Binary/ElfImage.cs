@@ -9,7 +9,8 @@ namespace Serval.Binary;
 /// <param name="Size">Its size in bytes (0 when the producer gave none, as for assembly labels).</param>
 /// <param name="IsFunction">Whether it is a function (STT_FUNC) rather than an object or label.</param>
 /// <param name="IsData">Whether it is a data object (STT_OBJECT).</param>
-public sealed record ElfSymbol(string Name, ulong Address, ulong Size, bool IsFunction, bool IsData);
+/// <param name="Section">The name of the section it is defined in (for relocatable objects, where its address is an offset into that section).</param>
+public sealed record ElfSymbol(string Name, ulong Address, ulong Size, bool IsFunction, bool IsData, string Section = "");
 
 /// <summary>A section of an ELF image that occupies memory at run time.</summary>
 /// <param name="Name">The section's name.</param>
@@ -23,14 +24,28 @@ public sealed record ElfSection(string Name, ulong Address, ulong Size, bool IsE
 /// <summary>The error for a file that is not an ELF image this verifier can read; the message names the file and why.</summary>
 public sealed class BadElfException(string message) : Exception(message);
 
+/// <summary>A relocation entry of a relocatable object (SHT_REL or SHT_RELA).</summary>
+/// <param name="Section">The section it patches.</param>
+/// <param name="Offset">The offset of the patched bytes in that section.</param>
+/// <param name="Type">The machine-specific relocation type.</param>
+/// <param name="Symbol">The name of the symbol it refers to ("" for none or a section symbol without a name).</param>
+public sealed record ElfRelocation(string Section, ulong Offset, uint Type, string Symbol);
+
 /// <summary>
-/// A RISC-V ELF executable read directly: its entry point, allocated sections and their bytes, the symbol table with
+/// A RISC-V or BPF ELF image (executable or relocatable object) read directly: its entry point, allocated sections and their bytes, the symbol table with
 /// sizes, and the DWARF line table (versions 2 to 4) for mapping addresses to source lines.
 /// </summary>
 public sealed class ElfImage
 {
-    private const ushort MachineRiscV = 243;
+    /// <summary>EM_RISCV.</summary>
+    public const ushort MachineRiscV = 243;
+
+    /// <summary>EM_BPF.</summary>
+    public const ushort MachineBpf = 247;
+
     private readonly byte[] _file;
+    private readonly Dictionary<string, (long Offset, ulong Size)> _contents = new(StringComparer.Ordinal);
+    private readonly List<ElfRelocation> _relocations = [];
     private readonly List<(ElfSection Section, long Offset)> _loaded = [];
 
     private ElfImage(string path, byte[] file)
@@ -49,12 +64,12 @@ public sealed class ElfImage
         };
         if (file[5] != 1)
         {
-            throw new BadElfException($"{path} is big-endian; RISC-V images are little-endian.");
+            throw new BadElfException($"{path} is big-endian; only little-endian images are read.");
         }
-        var machine = U16(18);
-        if (machine != MachineRiscV)
+        Machine = U16(18);
+        if (Machine is not (MachineRiscV or MachineBpf))
         {
-            throw new BadElfException($"{path} is for ELF machine {machine}, not RISC-V ({MachineRiscV}).");
+            throw new BadElfException($"{path} is for ELF machine {Machine}, not RISC-V ({MachineRiscV}) or BPF ({MachineBpf}).");
         }
         Entry = Is64Bit ? U64(24) : U32(24);
         var sectionOffset = (long)(Is64Bit ? U64(40) : U32(32));
@@ -65,13 +80,13 @@ public sealed class ElfImage
         {
             throw new BadElfException($"{path} has a section header table outside the file.");
         }
-        var headers = new (uint Name, uint Type, ulong Flags, ulong Address, long Offset, ulong Size, uint Link)[sectionCount];
+        var headers = new (uint Name, uint Type, ulong Flags, ulong Address, long Offset, ulong Size, uint Link, uint Info)[sectionCount];
         for (var i = 0; i < sectionCount; i++)
         {
             var at = sectionOffset + ((long)i * sectionSize);
             headers[i] = Is64Bit
-                ? (U32(at), U32(at + 4), U64(at + 8), U64(at + 16), (long)U64(at + 24), U64(at + 32), U32(at + 40))
-                : (U32(at), U32(at + 4), U32(at + 8), U32(at + 12), U32(at + 16), U32(at + 20), U32(at + 24));
+                ? (U32(at), U32(at + 4), U64(at + 8), U64(at + 16), (long)U64(at + 24), U64(at + 32), U32(at + 40), U32(at + 44))
+                : (U32(at), U32(at + 4), U32(at + 8), U32(at + 12), U32(at + 16), U32(at + 20), U32(at + 24), U32(at + 28));
             if (headers[i].Type != 8 && (headers[i].Offset < 0 || headers[i].Size > (ulong)file.Length || headers[i].Offset + (long)headers[i].Size > file.Length))
             {
                 throw new BadElfException($"{path}: section {i} extends past the end of the file.");
@@ -90,6 +105,10 @@ public sealed class ElfImage
                 _loaded.Add((new ElfSection(name, h.Address, h.Size, (h.Flags & Exec) != 0, h.Type == 8, (h.Flags & Write) != 0), h.Offset));
             }
             byte[] Contents() => file.AsSpan((int)h.Offset, (int)h.Size).ToArray();
+            if (h.Type != 8)
+            {
+                _contents.TryAdd(name, (h.Offset, h.Size));
+            }
             switch (name)
             {
                 case ".debug_line": debugLine = Contents(); break;
@@ -99,7 +118,17 @@ public sealed class ElfImage
             }
             if (h.Type == 2 && h.Link < sectionCount)
             {
-                ReadSymbols(h.Offset, h.Size, headers[h.Link].Offset);
+                ReadSymbols(h.Offset, h.Size, headers[h.Link].Offset, index => index < sectionCount ? NameAt(names.Offset, headers[index].Name) : "");
+            }
+        }
+        for (var i = 0; i < sectionCount; i++)
+        {
+            var h = headers[i];
+            if (h.Type is 4 or 9 && h.Link < sectionCount && h.Info < sectionCount)
+            {
+                var symbols = headers[h.Link];
+                ReadRelocations(h.Offset, h.Size, h.Type == 4, NameAt(names.Offset, headers[h.Info].Name),
+                    symbols.Offset, symbols.Size, symbols.Link < sectionCount ? headers[symbols.Link].Offset : -1);
             }
         }
         Lines = debugLine is null ? LineTable.Empty : LineTable.Parse(debugLine, path);
@@ -109,6 +138,12 @@ public sealed class ElfImage
 
     /// <summary>The file this image came from.</summary>
     public string Path { get; }
+
+    /// <summary>The ELF machine: <see cref="MachineRiscV"/> or <see cref="MachineBpf"/>.</summary>
+    public ushort Machine { get; }
+
+    /// <summary>The relocations of a relocatable object (empty for a linked executable without them).</summary>
+    public IReadOnlyList<ElfRelocation> Relocations => _relocations;
 
     /// <summary>Whether this is ELFCLASS64 (RV64) rather than ELFCLASS32 (RV32).</summary>
     public bool Is64Bit { get; }
@@ -148,6 +183,53 @@ public sealed class ElfImage
             throw new BadElfException($"cannot read {path}: {e.Message}");
         }
         return new ElfImage(path, bytes);
+    }
+
+    /// <summary>The file contents of the section named <paramref name="name"/> (any section with contents, loaded or not).</summary>
+    /// <exception cref="BadElfException">The image has no such section with contents.</exception>
+    public byte[] SectionContents(string name) => _contents.TryGetValue(name, out var at)
+        ? _file.AsSpan((int)at.Offset, (int)at.Size).ToArray()
+        : throw new BadElfException($"{Path} has no section '{name}' with contents.");
+
+    /// <summary>
+    /// An RV64 executable image holding just <paramref name="words"/> as its <c>.text</c> at <paramref name="address"/>
+    /// (the smallest ELF the reader accepts: a null section, .text, .shstrtab), for running generated code.
+    /// </summary>
+    public static ElfImage FromCode(ulong address, IReadOnlyList<uint> words, string name = "<generated code>")
+    {
+        ArgumentNullException.ThrowIfNull(words);
+        var names = "\0.text\0.shstrtab\0"u8.ToArray();
+        const int TextOffset = 64;
+        var namesOffset = TextOffset + (words.Count * 4);
+        var headersOffset = (namesOffset + names.Length + 7) & ~7;
+        var file = new byte[headersOffset + (3 * 64)];
+        ((byte[])[0x7F, (byte)'E', (byte)'L', (byte)'F', 2, 1, 1]).CopyTo(file, 0);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(16), 2);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(18), MachineRiscV);
+        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(20), 1);
+        BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(24), address);
+        BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(40), (ulong)headersOffset);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(52), 64);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(58), 64);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(60), 3);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(62), 2);
+        for (var i = 0; i < words.Count; i++)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(TextOffset + (i * 4)), words[i]);
+        }
+        names.CopyTo(file, namesOffset);
+        void Section(int at, uint nameAt, uint type, ulong flags, ulong sectionAddress, int offset, int size)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(at), nameAt);
+            BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(at + 4), type);
+            BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(at + 8), flags);
+            BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(at + 16), sectionAddress);
+            BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(at + 24), (ulong)offset);
+            BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(at + 32), (ulong)size);
+        }
+        Section(headersOffset + 64, nameAt: 1, type: 1, flags: 6, address, TextOffset, words.Count * 4);
+        Section(headersOffset + 128, nameAt: 7, type: 3, flags: 0, 0, namesOffset, names.Length);
+        return new ElfImage(name, file);
     }
 
     /// <summary>The symbol named <paramref name="name"/>.</summary>
@@ -213,7 +295,7 @@ public sealed class ElfImage
         return all.ToArray();
     }
 
-    private void ReadSymbols(long offset, ulong size, long stringTable)
+    private void ReadSymbols(long offset, ulong size, long stringTable, Func<int, string> sectionName)
     {
         var entrySize = Is64Bit ? 24 : 16;
         for (long at = offset + entrySize; at + entrySize <= offset + (long)size; at += entrySize)
@@ -228,7 +310,22 @@ public sealed class ElfImage
             {
                 continue;
             }
-            _symbols.TryAdd(name, new ElfSymbol(name, value, symbolSize, type == 2, type == 1));
+            _symbols.TryAdd(name, new ElfSymbol(name, value, symbolSize, type == 2, type == 1, sectionName(shndx)));
+        }
+    }
+
+    private void ReadRelocations(long offset, ulong size, bool withAddend, string section, long symbolTable, ulong symbolTableSize, long stringTable)
+    {
+        var entrySize = (Is64Bit ? 16 : 8) + (withAddend ? (Is64Bit ? 8 : 4) : 0);
+        var symbolSize = Is64Bit ? 24 : 16;
+        for (long at = offset; at + entrySize <= offset + (long)size; at += entrySize)
+        {
+            var where = Is64Bit ? U64(at) : U32(at);
+            var info = Is64Bit ? U64(at + 8) : U32(at + 4);
+            var (symbol, type) = Is64Bit ? ((long)(info >> 32), (uint)info) : ((long)(info >> 8), (uint)(info & 0xFF));
+            var name = symbol > 0 && (ulong)(symbol * symbolSize) < symbolTableSize && stringTable >= 0
+                ? CString(stringTable + U32(symbolTable + (symbol * symbolSize))) : "";
+            _relocations.Add(new ElfRelocation(section, where, type, name));
         }
     }
 

@@ -43,9 +43,14 @@ public sealed class Interpreter
     private readonly ConcurrentDictionary<ulong, Instruction> _decoded = [];
 
     /// <summary>An interpreter fetching code from <paramref name="image"/>.</summary>
+    /// <exception cref="BadElfException">The image is not for RISC-V.</exception>
     public Interpreter(ElfImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
+        if (image.Machine != ElfImage.MachineRiscV)
+        {
+            throw new BadElfException($"{image.Path} is for ELF machine {image.Machine}, not RISC-V ({ElfImage.MachineRiscV}).");
+        }
         _image = image;
         Xlen = image.Is64Bit ? Xlen.Rv64 : Xlen.Rv32;
     }

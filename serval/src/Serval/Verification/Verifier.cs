@@ -49,13 +49,26 @@ public static class Verifier
         ArgumentNullException.ThrowIfNull(checks);
         ArgumentNullException.ThrowIfNull(options);
         var codeHash = Convert.ToHexStringLower(SHA256.HashData(image.CodeBytes()));
-        var results = new CheckResult[checks.Count];
+        return RunParallel(checks, options, (check, solverOptions) => RunOne(image, check, codeHash + "\n" + options.Variant,
+            solverOptions, options.CacheDirectory, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="run"/> on every item, <see cref="VerifierOptions.Jobs"/> at once, each worker with its own
+    /// solver process (<see cref="VerifierOptions.Solver"/>, <see cref="VerifierOptions.Timeout"/>); results in item order.
+    /// </summary>
+    public static IReadOnlyList<TResult> RunParallel<TItem, TResult>(IReadOnlyList<TItem> items, VerifierOptions options,
+        Func<TItem, VerifyOptions, TResult> run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(run);
+        var results = new TResult[items.Count];
         using var solvers = new ThreadLocal<ISolver>(() => SolverPool.Create(options.Solver), trackAllValues: true);
         try
         {
-            Parallel.For(0, checks.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Jobs), CancellationToken = cancellationToken },
-                index => results[index] = RunOne(image, checks[index], codeHash + "\n" + options.Variant,
-                    new VerifyOptions { Solver = solvers.Value, Timeout = options.Timeout }, options.CacheDirectory, cancellationToken));
+            Parallel.For(0, items.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Jobs), CancellationToken = cancellationToken },
+                index => results[index] = run(items[index], new VerifyOptions { Solver = solvers.Value, Timeout = options.Timeout }));
         }
         finally
         {

@@ -287,17 +287,7 @@ public sealed class InterpreterTests
     }
 
     // A minimal ELF64 RISC-V executable whose one section holds the given words at 0x10000.
-    internal static ElfImage TinyImage(uint[] words)
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"serval-tiny-{Guid.NewGuid():n}.elf");
-        try
-        {
-            File.WriteAllBytes(path, TinyElf.Build(words));
-            return ElfImage.Load(path);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
+    internal static ElfImage TinyImage(uint[] words) => ElfImage.FromCode(TinyImageAddress, words);
+
+    internal const ulong TinyImageAddress = 0x10000;
 }
