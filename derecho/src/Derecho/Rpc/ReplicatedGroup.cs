@@ -46,6 +46,7 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
     private readonly int _batchBytes;
     private readonly int _fullBatchesInFlight;
     private readonly ReplySink _replyHere;
+    private readonly RequestLimits _limits;
     private List<Action<Group>>? _beforeStart = [];
     private Group _group = null!;
     private long _nextSequence;
@@ -55,9 +56,10 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
     private volatile TaskCompletionSource _adequate = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ReplicatedGroup(uint nodeId, GroupLayout layout, IReadOnlyList<ReplicatedType> types, ReplicatedGroupOptions rpcOptions,
-        Persistence.PersistenceOptions persistence, int batchBytes, int windowSize)
+        Persistence.PersistenceOptions persistence, int batchBytes, int windowSize, RequestLimits limits)
     {
         NodeId = nodeId;
+        _limits = limits;
         _replyHere = (id, reply) => _calls.Reply(id, NodeId, reply);
         _batchBytes = batchBytes;
         _fullBatchesInFlight = Math.Max(MaxBatchesInFlight, windowSize);
@@ -119,7 +121,8 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
             throw new ArgumentException("host at least one replicated type", nameof(types));
         }
         rpcOptions ??= new ReplicatedGroupOptions();
-        var replicated = new ReplicatedGroup(options.LocalId, layout ?? GroupLayout.SingleShard(types[0].Name), types, rpcOptions, options.Persistence, options.MaxSmcPayloadSize, options.WindowSize);
+        var replicated = new ReplicatedGroup(options.LocalId, layout ?? GroupLayout.SingleShard(types[0].Name), types, rpcOptions, options.Persistence, options.MaxSmcPayloadSize, options.WindowSize,
+            RequestLimits.Of(options));
         var handlers = new GroupHandlers
         {
             Delivered = replicated.OnDelivered,
