@@ -29,6 +29,11 @@ internal static class JoinNotice
         {
             throw new UsageException(e.Message, e);
         }
+        catch (GroupStoppedException e) when (e.Reason == Protocol.StopReason.IdInUse)
+        {
+            // Two processes configured with one local_id: a configuration error.
+            throw new UsageException(e.Message, e);
+        }
     }
 
     /// <summary>

@@ -424,7 +424,7 @@ public sealed class MemberTests
         _members[id].DrainOutputs(outputs);
         foreach (var output in outputs)
         {
-            switch (output)
+            switch (output is SendToJoiner joiner ? joiner.ToPeer() : output)
             {
                 case SendToPeer send:
                     _network.Enqueue((id, send.To ?? uint.Parse(send.Endpoint.AsSpan(1), provider: null), send.WholeBody()));
