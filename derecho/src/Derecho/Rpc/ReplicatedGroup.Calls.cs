@@ -324,7 +324,16 @@ public sealed partial class ReplicatedGroup
                     {
                         var writer = new RpcMessageWriter(RpcKind.Reply, 32 + reply.Result.Length).Call(callId);
                         reply.Write(writer);
-                        SendDirect(peer, writer.ToMemory());
+                        var message = writer.ToMemory();
+                        if (message.Length <= _limits.MaxFrameSize)
+                        {
+                            SendDirect(peer, message);
+                            return;
+                        }
+                        foreach (var part in FitFrame(peer.NodeId, message))
+                        {
+                            SendDirect(peer, part);
+                        }
                     });
                     break;
                 }

@@ -326,6 +326,34 @@ public sealed class ReplicatedGroupTests
         Assert.All(cluster.Members.Values, m => Assert.Equal((viewBefore, 2), (m.Group.CurrentView.Id, m.Group.CurrentView.Count)));
     }
 
+    /// <summary>
+    /// Four values that each fit a put make a reply larger than a member accepts in one message: a P2P
+    /// <c>MultiGet</c> of them from another member (or relayed for a client) dropped the connection between the two
+    /// members, and the whole group stopped. The reply becomes a <see cref="RpcError.TooLarge"/> failure instead.
+    /// </summary>
+    [Fact(Timeout = 60_000)]
+    public async Task A_reply_too_large_for_a_member_fails_its_call_and_nobody_is_suspected()
+    {
+        var keys = new[] { "a", "b", "c", "d" };
+        var limits = new GroupOptions();
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await RpcCluster.StartAsync(2, null, [ReplicatedType.Of(context => new KvStore(context))], ct);
+        var viewBefore = cluster[0].Group.CurrentView.Id;
+        foreach (var key in keys)
+        {
+            await new KvStore.OrderedCalls(cluster[0]).Put(key, new byte[limits.MaxPayloadSize - 1024], ct).GetAllAsync();
+        }
+        await using var client = await ExternalClient.ConnectAsync(cluster[0].Group.GmsEndPoint, cancellationToken: ct);
+        foreach (var call in new Func<Task>[] { () => new KvStore.P2PCalls(cluster[1], 0).MultiGetAsync(keys, ct), () => new KvStore.P2PCalls(client, 1).MultiGetAsync(keys, ct) })
+        {
+            var refused = await Assert.ThrowsAsync<RpcException>(call);
+            Assert.True(refused.Error == RpcError.TooLarge && refused.Message.Contains(limits.MaxFrameSize.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal),
+                $"{refused.Error}: {refused.Message}");
+        }
+        Assert.Equal(2, (await new KvStore.P2PCalls(cluster[1], 0).MultiGetAsync(["a", "b"], ct)).Length);
+        Assert.All(cluster.Members.Values, m => Assert.Equal((viewBefore, 2), (m.Group.CurrentView.Id, m.Group.CurrentView.Count)));
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task An_external_client_with_many_calls_in_flight_gets_each_its_own_replies()
     {
