@@ -12,7 +12,7 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var members = new Option<int>("--members") { Description = "Member processes to start (at least 3).", DefaultValueFactory = _ => 3 };
+        var members = new Option<int>("--members") { Description = $"Member processes to start (3 to {MaxMembers}).", DefaultValueFactory = _ => 3 };
         var seconds = new Option<double>("--seconds") { Description = "How long to stream before the kill.", DefaultValueFactory = _ => 2 };
         var command = new Command("demo", "Start a group of real member processes on 127.0.0.1, stream messages, SIGKILL one, and show that the survivors agree; then run the key-value store through a leader failure.")
         {
@@ -22,18 +22,27 @@ internal static class DemoCommand
         return command;
     }
 
+    /// <summary>The most members the demo starts: each is a process with its threads, on one host.</summary>
+    private const int MaxMembers = 16;
+
     private static async Task<int> RunAsync(int count, double seconds, CancellationToken ct)
     {
+        // Checked before any process starts: a count in the thousands used to exhaust the host and abort the
+        // demo (exit 134), and a bad --seconds failed only once the members were running.
+        if (count is < 3 or > MaxMembers)
+        {
+            throw new UsageException($"--members must be between 3 and {MaxMembers}, not {count}");
+        }
+        if (seconds is not (>= 0 and <= 3600))
+        {
+            throw new UsageException($"--seconds must be between 0 and 3600, not {seconds}");
+        }
         var code = await RunGroupAsync(count, seconds, ct);
         return code == ExitCode.Success && !await KvDemo.RunAsync(ct) ? ExitCode.Negative : code;
     }
 
     private static async Task<int> RunGroupAsync(int count, double seconds, CancellationToken ct)
     {
-        if (count < 3)
-        {
-            throw new UsageException($"--members must be at least 3, not {count}");
-        }
         var ports = SelfProcess.FreePorts(2 * count);
         await Console.Out.WriteLineAsync($"Starting {count} members on 127.0.0.1 (contact: node 0 at port {ports[0]}); each multicasts 64-byte messages.");
         var processes = new List<SelfProcess>();

@@ -24,10 +24,14 @@ internal static class KvCommand
         var command = new Command("kv", "A sharded, replicated key-value store: run a member, or put, get, remove and list keys as an external client.");
         command.Subcommands.Add(Serve(overrides));
         var key = new Argument<string>("KEY") { Description = "The key." };
-        var value = new Argument<string>("VALUE") { Description = "The value (UTF-8 text)." };
-        command.Subcommands.Add(Client("put", "Set KEY to VALUE at every replica of its shard (persistent mode: returns once every replica logged it).", [key, value], async (kv, parse, ct) =>
+        var value = new Argument<string?>("VALUE")
         {
-            await kv.PutAsync(parse.GetValue(key)!, Encoding.UTF8.GetBytes(parse.GetValue(value)!), ct);
+            Description = "The value (UTF-8 text). '-' or none: the bytes of standard input, as they are (redirect a file: put KEY < FILE).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        command.Subcommands.Add(Client("put", "Set KEY to VALUE at every replica of its shard (persistent mode: returns once every replica logged it). Without VALUE, or with '-', the value is standard input, binary-safe.", [key, value], async (kv, parse, ct) =>
+        {
+            await kv.PutAsync(parse.GetValue(key)!, await ValueAsync(parse.GetValue(value), ct), ct);
             return ExitCode.Success;
         }));
         var version = new Option<long?>("--version")
@@ -57,7 +61,7 @@ internal static class KvCommand
                 await Console.Error.WriteLineAsync($"derecho: key '{parse.GetValue(key)}' not found");
                 return ExitCode.Negative;
             }
-            await Console.Out.WriteLineAsync(Encoding.UTF8.GetString(found));
+            await WriteValueAsync(found, ct);
             return ExitCode.Success;
         }));
         command.Subcommands.Add(Client("remove", "Remove KEY; exit 1 if it was missing.", [key], async (kv, parse, ct) =>
@@ -265,9 +269,39 @@ internal static class KvCommand
             await Console.Error.WriteLineAsync($"derecho: key '{key}' not found then ({(found.Version >= 0 ? $"removed at version {found.Version}, " : "")}{stable})");
             return ExitCode.Negative;
         }
-        await Console.Out.WriteLineAsync(Encoding.UTF8.GetString(found.Value));
+        await WriteValueAsync(found.Value, cancellationToken);
         await Console.Error.WriteLineAsync($"version {found.Version} time {found.Microseconds}.{found.Logical} {stable}");
         return ExitCode.Success;
+    }
+
+    /// <summary>
+    /// The value of <c>put</c>: the argument as UTF-8, or, when it is <c>-</c> or missing, every byte of standard input
+    /// (as <c>etcdctl put KEY &lt; FILE</c> does); a missing value with standard input a terminal is a usage error.
+    /// </summary>
+    private static async Task<byte[]> ValueAsync(string? argument, CancellationToken cancellationToken)
+    {
+        if (argument is not null and not "-")
+        {
+            return Encoding.UTF8.GetBytes(argument);
+        }
+        if (argument is null && !Console.IsInputRedirected)
+        {
+            throw new UsageException("put: give VALUE, or '-' and the value on standard input (put KEY < FILE)");
+        }
+        using var input = Console.OpenStandardInput();
+        using var bytes = new MemoryStream();
+        await input.CopyToAsync(bytes, cancellationToken);
+        return bytes.ToArray();
+    }
+
+    /// <summary>Writes a value to standard output as it is (no decoding, so binary values come back whole), then a newline.</summary>
+    private static async Task WriteValueAsync(byte[] value, CancellationToken cancellationToken)
+    {
+        await Console.Out.FlushAsync(cancellationToken);
+        using var output = Console.OpenStandardOutput();
+        await output.WriteAsync(value, cancellationToken);
+        await output.WriteAsync("\n"u8.ToArray(), cancellationToken);
+        await output.FlushAsync(cancellationToken);
     }
 
     /// <summary>Prints <c>view VID members … leader ID</c> and <c>layout VID …</c> (or <c>inadequate</c>).</summary>

@@ -152,6 +152,7 @@ internal sealed class KvPersistence : IDisposable
             var adequate = group.WaitForAdequateViewAsync(cancellationToken);
 #pragma warning disable VSTHRD003 // Stopped is the group's own completion, not work of another context.
             var stopped = group.Group.Stopped;
+            await JoinNotice.NoticeAsync(Task.WhenAny(adequate, stopped), group.NodeId, () => group.RestartWaitingFor, cancellationToken);
             await Task.WhenAny(adequate, stopped);
 #pragma warning restore VSTHRD003
             if (adequate.IsCompletedSuccessfully || !stopped.IsCompleted || (stopped.IsCompletedSuccessfully && stopped.Result == Protocol.StopReason.Left))

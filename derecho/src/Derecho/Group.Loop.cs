@@ -276,24 +276,35 @@ public sealed partial class Group
         {
             _endpointNodes[endpoint] = node;
         }
+        var aside = false;
         if (!_sendConnections.TryGetValue(node, out var current) || current.IsClosed)
         {
             _sendConnections[node] = connection;
         }
         else if (current.Remote.Incarnation != connection.Remote.Incarnation)
         {
-            // The node restarted: its old incarnation's connection is dead weight.
-            _connections.Remove(current);
-            current.Close("replaced by a newer incarnation");
-            _sendConnections[node] = connection;
+            if (IsInView(current.Remote) && !IsInView(connection.Remote))
+            {
+                // Another process with the node id of a member of the view whose connection is open: a restart not
+                // yet admitted, or one configured with a live member's id. It only asks to join (and is answered over
+                // this connection, SendToJoiner); the member keeps its connection until a view replaces it.
+                aside = true;
+            }
+            else
+            {
+                // The node restarted: its old incarnation's connection is dead weight.
+                _connections.Remove(current);
+                current.Close("replaced by a newer incarnation");
+                _sendConnections[node] = connection;
+            }
         }
         _aliveTargetsChanged = true;
         // Bodies that waited for a connection to this node go first, in their order.
-        var target = _sendConnections[node];
+        var target = aside ? connection : _sendConnections[node];
         foreach (var (waitingEndpoint, waiting) in _waitingForConnect.ToList())
         {
             var mine = waitingEndpoint == endpoint;
-            if (!mine && !waiting.Any(w => w.To == node))
+            if (!mine && (aside || !waiting.Any(w => w.To == node)))
             {
                 continue;
             }
@@ -333,8 +344,13 @@ public sealed partial class Group
         {
             return;
         }
+        // A connection of another process with the node id of a member of the view (see Register) says nothing
+        // about that member.
+        var sending = _sendConnections.TryGetValue(node, out var current) && current == connection;
+        var view = _member.View;
+        var otherProcess = !sending && view is not null && view.RankOf(node) >= 0 && !IsInView(connection.Remote);
         // An external client or a joiner going away is routine; a member's connection breaking is not.
-        if (_member.View is { } view && view.RankOf(node) < 0)
+        if ((view is not null && view.RankOf(node) < 0) || otherProcess)
         {
             _logger.NonMemberConnectionClosed(connection.ToString(), reason);
         }
@@ -343,7 +359,10 @@ public sealed partial class Group
             _logger.ConnectionLost(connection.ToString(), reason);
         }
         Forget(connection);
-        _member.ConnectionLost(node);
+        if (!otherProcess)
+        {
+            _member.ConnectionLost(node);
+        }
     }
 
     private void Forget(PeerConnection connection)
@@ -353,10 +372,10 @@ public sealed partial class Group
         if (_sendConnections.TryGetValue(node, out var current) && current == connection)
         {
             _sendConnections.Remove(node);
-            // Another live connection to the same incarnation can carry on.
+            // Another live connection to the same incarnation, or to the view's one (its successor), can carry on.
             foreach (var (other, otherNode) in _connections)
             {
-                if (otherNode == node && !other.IsClosed && other.Remote == connection.Remote)
+                if (otherNode == node && !other.IsClosed && (other.Remote == connection.Remote || IsInView(other.Remote)))
                 {
                     _sendConnections[node] = other;
                     break;
@@ -418,6 +437,31 @@ public sealed partial class Group
     /// The frame header of <paramref name="send"/>'s body: its checksum is computed once for all the peers the same
     /// body goes to (consecutive outputs), and a relayed block keeps the header it arrived with.
     /// </summary>
+    /// <summary>
+    /// Answers a joiner over a connection from that very process if there is one (its request came over it): its
+    /// node id may be a live member's too, whose connection a send by node id would take.
+    /// </summary>
+    private void SendToJoiner(SendToJoiner send)
+    {
+        foreach (var (connection, _) in _connections)
+        {
+            if (connection.Remote == new Hello(send.Joiner.NodeId, send.Joiner.Incarnation) && !connection.IsClosed)
+            {
+                connection.Send(FrameType.Protocol, send.Body.Span);
+                _dirty.Add(connection);
+                return;
+            }
+        }
+        SendToPeer(send.ToPeer());
+    }
+
+    /// <summary>
+    /// Whether <paramref name="remote"/> is the incarnation of its node id in the current view (a connection from
+    /// another process claiming the id, or from one that restarted and is not admitted yet, is not).
+    /// </summary>
+    private bool IsInView(Hello remote) =>
+        _member.View is { } view && view.RankOf(remote.NodeId) is var rank and >= 0 && view.Members[rank].Incarnation == remote.Incarnation;
+
     private ReadOnlyMemory<byte> HeaderOf(SendToPeer send, FrameType type)
     {
         if (_lastFramed is { } last && last.Type == type && last.Body.Equals(send.Body) && last.Tail.Equals(send.Tail))
@@ -470,6 +514,9 @@ public sealed partial class Group
                 case SendToPeer send:
                     SendToPeer(send);
                     break;
+                case SendToJoiner joiner:
+                    SendToJoiner(joiner);
+                    break;
                 case ViewInstalled installed:
                     PrepareConnections(installed.View);
                     break;
@@ -508,7 +555,7 @@ public sealed partial class Group
                     break;
                 case MemberStopped stopped:
                     _logger.Stopped(NodeId, stopped.Reason.ToString());
-                    Fail(new GroupStoppedException(stopped.Reason));
+                    Fail(new GroupStoppedException(stopped.Reason, stopped.Detail));
                     _stopped.TrySetResult(stopped.Reason);
                     break;
             }

@@ -50,9 +50,7 @@ public sealed partial class Group : IAsyncDisposable
         _logger = handlers.LoggerFactory?.CreateLogger<Group>() ?? NullLogger<Group>.Instance;
         _time = handlers.Time ?? TimeProvider.System;
         Incarnation = NewIncarnation(_time);
-        var maxFrame = (int)Math.Min(int.MaxValue / 2L,
-            Math.Max(options.MaxPayloadSize, (long)options.WindowSize * (options.MaxSmcPayloadSize + 64)) + (1 << 20));
-        _transport = new TcpTransport(new Hello(options.LocalId, Incarnation), new TransportEvents(this), maxFrame);
+        _transport = new TcpTransport(new Hello(options.LocalId, Incarnation), new TransportEvents(this), options.MaxFrameSize);
         _metrics = new GroupMetrics(options.LocalId, () => Volatile.Read(ref _pendingSendCount));
         _largeMessageBuffers = new LargeMessageBuffers(options.MaxPayloadSize, options.BlockSize, options.ReuseLargeMessageBuffers);
         _timer = _time.CreateTimer(_ => PostAndRun(TickInput.Instance), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);

@@ -67,6 +67,14 @@ public sealed record GroupOptions
     public int MaxPayloadSize { get; init; } = 1 << 20;
 
     /// <summary>
+    /// The largest frame a member accepts on any of its connections, from members and external clients alike:
+    /// max(<see cref="MaxPayloadSize"/>, <see cref="WindowSize"/> × (<see cref="MaxSmcPayloadSize"/> + 64)) + 1 MiB
+    /// (a batch of a full window of small messages, or the largest message, with room for headers). A larger frame
+    /// drops its connection, so callers refuse such requests before sending them (<see cref="Rpc.RpcError.TooLarge"/>).
+    /// </summary>
+    public int MaxFrameSize => (int)Math.Min(int.MaxValue / 2L, Math.Max(MaxPayloadSize, (long)WindowSize * (MaxSmcPayloadSize + 64)) + (1 << 20));
+
+    /// <summary>
     /// The largest message sent whole through the small-message ring (<c>SUBGROUP/DEFAULT/max_smc_payload_size</c>);
     /// larger ones travel in blocks.
     /// </summary>

@@ -10,11 +10,19 @@ public sealed class GroupStoppedException : Exception
 {
     /// <summary>Creates the exception for a member that stopped for <paramref name="reason"/>.</summary>
     public GroupStoppedException(StopReason reason)
+        : this(reason, null)
+    {
+    }
+
+    /// <summary>Creates the exception for a member that stopped for <paramref name="reason"/>, with more about why.</summary>
+    public GroupStoppedException(StopReason reason, string? detail)
         : base(reason switch
         {
             StopReason.Left => "this member left the group",
             StopReason.Removed => "this member was removed from the group",
             StopReason.LostMajority => "this member lost sight of a majority of its view and stopped (partition safety)",
+            StopReason.IdInUse => "the group refused this member's join: " + detail,
+            StopReason.Replaced => "this member was replaced in the group by another process claiming its node id: " + detail,
             _ => $"this member stopped ({reason})",
         })
     {

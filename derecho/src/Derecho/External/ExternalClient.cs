@@ -32,7 +32,11 @@ public readonly record struct ClientViewMember(uint NodeId, string Endpoint);
 /// <param name="Members">The members in rank order.</param>
 /// <param name="TypeNames">The layout's subgroup types, in order.</param>
 /// <param name="Allocation">Every shard's members, or null while the view is inadequate.</param>
-public sealed record ClientView(int ViewId, IReadOnlyList<ClientViewMember> Members, IReadOnlyList<string> TypeNames, GroupAllocation? Allocation);
+public sealed record ClientView(int ViewId, IReadOnlyList<ClientViewMember> Members, IReadOnlyList<string> TypeNames, GroupAllocation? Allocation)
+{
+    /// <summary>How large a request the client's member accepts (null: a member that does not say).</summary>
+    internal RequestLimits? Limits { get; init; }
+}
 
 /// <summary>
 /// A process outside the group that calls its replicated objects (Derecho's <c>ExternalGroupClient</c>). It
@@ -151,9 +155,19 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
     public QueryResults<TResult> Ordered<TResult>(SubgroupId subgroup, int shard, uint methodId, ReadOnlyMemory<byte> arguments, CancellationToken cancellationToken = default)
     {
         var id = NextCallId();
-        var type = TypeIndex(View, subgroup);
+        var view = View;
+        var type = TypeIndex(view, subgroup);
         var request = new RpcMessageWriter(RpcKind.ClientOrdered, 32 + arguments.Length)
             .Call(id).Subgroup(type, subgroup.Index).UInt16(shard).UInt32(methodId).Rest(arguments.Span).ToMemory();
+        try
+        {
+            view.Limits?.CheckOrdered(arguments.Length);
+            view.Limits?.CheckMessage(request.Length);
+        }
+        catch (RpcException e)
+        {
+            return new QueryResults<TResult>(Task.FromException<IOrderedReplies>(e));
+        }
         return new QueryResults<TResult>(Start(id, request, cancellationToken));
     }
 
@@ -161,9 +175,11 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
     public async Task<TResult> P2PAsync<TResult>(SubgroupId subgroup, uint node, uint methodId, ReadOnlyMemory<byte> arguments, CancellationToken cancellationToken = default)
     {
         var id = NextCallId();
-        var type = TypeIndex(View, subgroup);
+        var view = View;
+        var type = TypeIndex(view, subgroup);
         var request = new RpcMessageWriter(RpcKind.ClientP2P, 32 + arguments.Length)
             .Call(id).UInt32(node).Subgroup(type, subgroup.Index).UInt32(methodId).Rest(arguments.Span).ToMemory();
+        view.Limits?.CheckMessage(request.Length);
         var replies = await Start(id, request, cancellationToken).Replies.ConfigureAwait(false);
         var (from, reply) = replies[0];
         return reply.Error is null ? RpcSerializer.Deserialize<TResult>(reply.Result) : throw reply.ToException(from);
@@ -496,7 +512,9 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
         {
             throw new RpcFormatException($"bad layout in a view: {e.Message}", e);
         }
-        var view = new ClientView(viewId, members, types, allocation);
+        // Members that say how large a request they accept do so last.
+        var limits = reader.AtEnd ? (RequestLimits?)null : new RequestLimits(reader.Int32(), reader.Int32());
+        var view = new ClientView(viewId, members, types, allocation) { Limits = limits };
         if (_view is null || view.ViewId >= _view.ViewId)
         {
             _view = view;

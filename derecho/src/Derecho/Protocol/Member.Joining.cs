@@ -155,7 +155,7 @@ public sealed partial class Member
 
     private void HandleJoinRequest(ViewMember joiner, ReadOnlySpan<byte> info)
     {
-        if (Status != MemberStatus.Active || joiner.NodeId == _options.NodeId || info.IsEmpty)
+        if (Status != MemberStatus.Active || joiner == Self || info.IsEmpty)
         {
             return;
         }
@@ -164,6 +164,19 @@ public sealed partial class Member
         if (joinerSeeking && Seeking && joiner.NodeId < _options.NodeId)
         {
             return; // both lone and seeking: this one moves into the joiner's group instead (see Seeking)
+        }
+        var rank = _view!.RankOf(joiner.NodeId);
+        if (rank >= 0 && _view.Members[rank] is var holder && holder.Incarnation != joiner.Incarnation
+            && holder.Endpoint != joiner.Endpoint && !_own.Suspected[rank])
+        {
+            // Derecho refuses a join whose id is in the view unless it is that node restarting: a restart listens
+            // where the member did (its old incarnation is gone, and suspected below), while a process elsewhere
+            // claiming the id of a member that is alive would evict it. It is told why (by whichever member it asks:
+            // it may be asking the very member whose id it has, or be sent to a leader with its id) and stops.
+            _outputs.Add(new SendToJoiner(joiner, MessageCodec.Encode(new JoinRefused(
+                $"node id {joiner.NodeId} belongs to the live member at {holder.Endpoint} (view {_view.Id}); this process listens at {joiner.Endpoint}. " +
+                "A member restarts on its own address; a new member needs a local_id of its own"), _writer)));
+            return;
         }
         var leader = LeaderRank();
         if (leader != _myRank)
@@ -177,7 +190,6 @@ public sealed partial class Member
         // Whatever follows (admitted at the next view change, held back, or admitted already and welcomed), the
         // joiner hears that the leader has it, so that a rejoining member does not give up and start alone.
         AnswerJoiner(joiner, Self, held: true);
-        var rank = _view!.RankOf(joiner.NodeId);
         if (rank >= 0)
         {
             if (_view.Members[rank].Incarnation >= joiner.Incarnation)
@@ -204,8 +216,19 @@ public sealed partial class Member
     private void AnswerJoiner(ViewMember joiner, ViewMember leader, bool held)
     {
         var members = _view!.Members.Select(m => m.Endpoint).ToArray();
-        _outputs.Add(new SendToPeer(joiner.NodeId, joiner.Endpoint,
-            MessageCodec.Encode(new JoinRedirect(leader.NodeId, leader.Endpoint, held, members), _writer)));
+        var body = MessageCodec.Encode(new JoinRedirect(leader.NodeId, leader.Endpoint, held, members), _writer);
+        // A joiner whose node id is in the view (a restart not yet admitted) is answered over its own connection,
+        // not the one to the view's member of that id.
+        _outputs.Add(_view.RankOf(joiner.NodeId) >= 0 ? new SendToJoiner(joiner, body) : new SendToPeer(joiner.NodeId, joiner.Endpoint, body));
+    }
+
+    /// <summary>The leader refused this member's join for good (<see cref="StopReason.IdInUse"/>).</summary>
+    private void HandleRefused(JoinRefused refused)
+    {
+        if (Status == MemberStatus.Joining)
+        {
+            Stop(Protocol.StopReason.IdInUse, refused.Reason);
+        }
     }
 
     /// <summary>

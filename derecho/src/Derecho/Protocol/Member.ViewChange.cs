@@ -554,6 +554,13 @@ public sealed partial class Member
         if (!proposal.Includes(_options.NodeId, _options.Incarnation))
         {
             // Excluded: its deliveries in this view stay a prefix of the survivors' (it may lack messages the trim keeps).
+            // A newer incarnation of its node id in the next view took its place: say who, not just "removed".
+            var index = Array.FindIndex(proposal.Members, m => m.NodeId == _options.NodeId);
+            if (!_leaving && index >= 0 && proposal.Members[index] is var successor)
+            {
+                Stop(Protocol.StopReason.Replaced, $"node {successor.NodeId} at {successor.Endpoint} (incarnation {successor.Incarnation:x}) is in view {proposal.NextViewId}; this process listens at {_options.Endpoint}");
+                return;
+            }
             Stop(_leaving ? Protocol.StopReason.Left : Protocol.StopReason.Removed);
             return;
         }

@@ -334,6 +334,9 @@ public sealed partial class Member : IDeliverySink
             case JoinRedirect m:
                 HandleRedirect(m);
                 break;
+            case JoinRefused m:
+                HandleRefused(m);
+                break;
             case CommitMessage m:
                 HandleCommit(from, m);
                 break;
@@ -444,7 +447,7 @@ public sealed partial class Member : IDeliverySink
     private void SendTo(ViewMember member, ProtocolMessage message) =>
         _outputs.Add(new SendToPeer(member.NodeId, member.Endpoint, MessageCodec.Encode(message, _writer)));
 
-    private void Stop(StopReason reason)
+    private void Stop(StopReason reason, string? detail = null)
     {
         if (Status == MemberStatus.Stopped)
         {
@@ -462,7 +465,7 @@ public sealed partial class Member : IDeliverySink
         {
             _outputs.Add(new SendFailed(message.MessageId));
         }
-        _outputs.Add(new MemberStopped(reason));
+        _outputs.Add(new MemberStopped(reason) { Detail = detail });
     }
 }
 

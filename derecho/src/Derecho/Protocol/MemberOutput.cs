@@ -71,7 +71,24 @@ public sealed record SendFailed(long MessageId) : MemberOutput;
 
 /// <summary>The member stopped for good; it produces nothing more and ignores every input.</summary>
 /// <param name="Reason">Why.</param>
-public sealed record MemberStopped(StopReason Reason) : MemberOutput;
+public sealed record MemberStopped(StopReason Reason) : MemberOutput
+{
+    /// <summary>More about why, for <see cref="StopReason.IdInUse"/> and <see cref="StopReason.Replaced"/> (who holds the id).</summary>
+    public string? Detail { get; init; }
+}
+
+/// <summary>
+/// Send <paramref name="Body"/> to a joiner: over a connection from that very process (node id and incarnation) if
+/// there is one, since its node id may also be a live member's (whose connection <see cref="SendToPeer"/> would
+/// take); else as <see cref="SendToPeer"/> to its endpoint.
+/// </summary>
+/// <param name="Joiner">The joiner, as its request named it.</param>
+/// <param name="Body">The encoded message body.</param>
+public sealed record SendToJoiner(ViewMember Joiner, ReadOnlyMemory<byte> Body) : MemberOutput
+{
+    /// <summary>The same body as a <see cref="SendToPeer"/> to the joiner's node id and endpoint (for hosts that route by node id alone).</summary>
+    public SendToPeer ToPeer() => new(Joiner.NodeId, Joiner.Endpoint, Body);
+}
 
 /// <summary>Why a member stopped.</summary>
 public enum StopReason
@@ -84,6 +101,15 @@ public enum StopReason
 
     /// <summary>It could no longer see a majority of its view and partition safety is on.</summary>
     LostMajority,
+
+    /// <summary>
+    /// Its join was refused: its node id belongs to a live member at another address (two processes configured with
+    /// one <c>local_id</c>). A restart of a member must use its address; a new member, an id of its own.
+    /// </summary>
+    IdInUse,
+
+    /// <summary>The group admitted another process with its node id in its place (a newer incarnation).</summary>
+    Replaced,
 }
 
 /// <summary>A member's life cycle.</summary>

@@ -38,6 +38,10 @@ internal static class MessageCodec
                 WriteMember(writer, m.Joiner);
                 writer.Bytes(m.Info.Span);
                 break;
+            case JoinRefused m:
+                writer.Byte((byte)MessageKind.JoinRefused);
+                writer.String(m.Reason);
+                break;
             case JoinRedirect m:
                 writer.Byte((byte)(m.Held ? MessageKind.JoinHeld : MessageKind.JoinRedirect));
                 writer.UInt(m.LeaderId);
@@ -150,6 +154,7 @@ internal static class MessageCodec
             MessageKind.Chunk => ReadChunk(ref reader, body, tail),
             MessageKind.JoinRequest => ReadJoinRequest(ref reader),
             MessageKind.JoinRedirect or MessageKind.JoinHeld => ReadRedirect(ref reader, held: kind == MessageKind.JoinHeld),
+            MessageKind.JoinRefused => new JoinRefused(reader.String()),
             MessageKind.Commit => new CommitMessage(ReadProposal(ref reader)),
             MessageKind.Welcome => new WelcomeMessage(ReadProposal(ref reader), Slice(ref reader, body)),
             _ => throw new ProtocolFormatException($"unknown message kind {(byte)kind}"),

@@ -14,6 +14,7 @@ internal enum MessageKind : byte
     Commit = 6,
     Welcome = 7,
     JoinHeld = 8,
+    JoinRefused = 9,
 }
 
 /// <summary>A decoded message body.</summary>
@@ -47,6 +48,9 @@ internal readonly record struct ChunkHeader(int ViewId, int Stream, int SenderRa
 
 /// <summary>A process asks to be admitted.</summary>
 internal sealed record JoinRequest(ViewMember Joiner, ReadOnlyMemory<byte> Info = default) : ProtocolMessage;
+
+/// <summary>The leader refuses a join for good (its node id belongs to a live member elsewhere); <paramref name="Reason"/> says why.</summary>
+internal sealed record JoinRefused(string Reason) : ProtocolMessage;
 
 /// <summary>
 /// The contact is not the leader: ask this member instead. With <paramref name="Held"/> (kind

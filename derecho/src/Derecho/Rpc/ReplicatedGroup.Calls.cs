@@ -39,10 +39,11 @@ public sealed partial class ReplicatedGroup
     }
 
     /// <summary>Sends an ordered call on its way and returns its pending replies.</summary>
-    /// <exception cref="RpcException">No such subgroup, or a handler's call into its own shard.</exception>
+    /// <exception cref="RpcException">No such subgroup, a handler's call into its own shard, or arguments too large to multicast.</exception>
     private OrderedPendingCall StartOrdered(SubgroupId subgroup, int shard, uint methodId, ReadOnlyMemory<byte> arguments, CallId? deduplicationId,
         CancellationToken cancellationToken)
     {
+        _limits.CheckOrdered(arguments.Length);
         var type = ResolveType(subgroup);
         var key = new ShardKey(type, subgroup.Index, shard);
         var scope = CallScope.Current;
@@ -113,6 +114,13 @@ public sealed partial class ReplicatedGroup
                 $"a handler of {subgroup} shard {shard} cannot make a P2P call into its own shard: it would wait on a queue that waits on it");
         }
         var id = NextCallId();
+        ReadOnlyMemory<byte> request = default;
+        if (node != NodeId)
+        {
+            request = new RpcMessageWriter(RpcKind.P2PRequest, 32 + arguments.Length)
+                .Call(id).Subgroup(type, subgroup.Index).UInt32(methodId).Rest(arguments.Span).ToMemory();
+            _limits.CheckMessage(request.Length);
+        }
         var call = new P2PPendingCall(id, node);
         _calls.Add(call);
         Watch(call, cancellationToken);
@@ -123,8 +131,7 @@ public sealed partial class ReplicatedGroup
         }
         else
         {
-            SendDirect(node, new RpcMessageWriter(RpcKind.P2PRequest, 32 + arguments.Length)
-                .Call(id).Subgroup(type, subgroup.Index).UInt32(methodId).Rest(arguments.Span).ToMemory());
+            SendDirect(node, request);
         }
         return await call.Reply.ConfigureAwait(false);
     }
@@ -317,7 +324,16 @@ public sealed partial class ReplicatedGroup
                     {
                         var writer = new RpcMessageWriter(RpcKind.Reply, 32 + reply.Result.Length).Call(callId);
                         reply.Write(writer);
-                        SendDirect(peer, writer.ToMemory());
+                        var message = writer.ToMemory();
+                        if (message.Length <= _limits.MaxFrameSize)
+                        {
+                            SendDirect(peer, message);
+                            return;
+                        }
+                        foreach (var part in FitFrame(peer.NodeId, message))
+                        {
+                            SendDirect(peer, part);
+                        }
                     });
                     break;
                 }

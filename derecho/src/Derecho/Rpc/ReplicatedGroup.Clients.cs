@@ -104,7 +104,8 @@ public sealed partial class ReplicatedGroup
         {
             writer.String(type.TypeName);
         }
-        return writer.Bytes(_allocation?.ToBytes() ?? []).ToMemory();
+        // Last, so that a client that knows nothing of them reads the rest as before.
+        return writer.Bytes(_allocation?.ToBytes() ?? []).Int32(_limits.MaxPayloadSize).Int32(_limits.MaxFrameSize).ToMemory();
     }
 
     private void OnClientMessage(DirectPeer peer, ref RpcMessageReader reader)

@@ -43,6 +43,23 @@ public sealed partial class ReplicatedGroup
     public bool RestartPending => Volatile.Read(ref _restartQuorum) is not null;
 
     /// <summary>
+    /// While the group restarts from logs (<see cref="RestartPending"/>): what it waits for, e.g. "a majority of the
+    /// members of logged view 2 (0,1,2): 1 of 3 here, 2 needed"; otherwise null.
+    /// </summary>
+    public string? RestartWaitingFor
+    {
+        get
+        {
+            if (Volatile.Read(ref _restartQuorum) is not { } quorum || _view is not { } view)
+            {
+                return null;
+            }
+            return $"a majority of the members of logged view {_restartViewId} ({string.Join(',', quorum)}): " +
+                   $"{quorum.Count(id => view.RankOf(id) >= 0)} of {quorum.Length} here, {(quorum.Length / 2) + 1} needed";
+        }
+    }
+
+    /// <summary>
     /// Logs the view (event loop, before any delivery in it, before its layout replaces the replicas) with a ragged
     /// trim for each persistent shard this member was in during the view that ended: the newest version the shard
     /// delivered here since this member's replica of it started (all of the ended view's deliveries, the

@@ -46,6 +46,7 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
     private readonly int _batchBytes;
     private readonly int _fullBatchesInFlight;
     private readonly ReplySink _replyHere;
+    private readonly RequestLimits _limits;
     private List<Action<Group>>? _beforeStart = [];
     private Group _group = null!;
     private long _nextSequence;
@@ -55,9 +56,10 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
     private volatile TaskCompletionSource _adequate = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ReplicatedGroup(uint nodeId, GroupLayout layout, IReadOnlyList<ReplicatedType> types, ReplicatedGroupOptions rpcOptions,
-        Persistence.PersistenceOptions persistence, int batchBytes, int windowSize)
+        Persistence.PersistenceOptions persistence, int batchBytes, int windowSize, RequestLimits limits)
     {
         NodeId = nodeId;
+        _limits = limits;
         _replyHere = (id, reply) => _calls.Reply(id, NodeId, reply);
         _batchBytes = batchBytes;
         _fullBatchesInFlight = Math.Max(MaxBatchesInFlight, windowSize);
@@ -119,7 +121,8 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
             throw new ArgumentException("host at least one replicated type", nameof(types));
         }
         rpcOptions ??= new ReplicatedGroupOptions();
-        var replicated = new ReplicatedGroup(options.LocalId, layout ?? GroupLayout.SingleShard(types[0].Name), types, rpcOptions, options.Persistence, options.MaxSmcPayloadSize, options.WindowSize);
+        var replicated = new ReplicatedGroup(options.LocalId, layout ?? GroupLayout.SingleShard(types[0].Name), types, rpcOptions, options.Persistence, options.MaxSmcPayloadSize, options.WindowSize,
+            RequestLimits.Of(options));
         var handlers = new GroupHandlers
         {
             Delivered = replicated.OnDelivered,
@@ -230,12 +233,86 @@ public sealed partial class ReplicatedGroup : IRpcCaller, IShardPlanner, IAsyncD
         send(_group);
     }
 
-    private void SendDirect(uint node, ReadOnlyMemory<byte> message) => WithGroup(g => g.SendDirect(node, message));
+    private void SendDirect(uint node, ReadOnlyMemory<byte> message)
+    {
+        if (message.Length <= _limits.MaxFrameSize)
+        {
+            WithGroup(g => g.SendDirect(node, message));
+            return;
+        }
+        foreach (var part in FitFrame(node, message))
+        {
+            WithGroup(g => g.SendDirect(node, part));
+        }
+    }
 
     private void SendDirect(DirectPeer peer, ReadOnlyMemory<byte> message) => WithGroup(g => g.SendDirect(peer, message));
 
     /// <summary>Sends from a thread that holds no lock, running the event loop here when it is free (see <see cref="Group.SendDirectHere"/>).</summary>
-    private void SendDirectHere(uint node, ReadOnlyMemory<byte> message) => WithGroup(g => g.SendDirectHere(node, message));
+    private void SendDirectHere(uint node, ReadOnlyMemory<byte> message)
+    {
+        if (message.Length > _limits.MaxFrameSize)
+        {
+            SendDirect(node, message);
+            return;
+        }
+        WithGroup(g => g.SendDirectHere(node, message));
+    }
+
+    /// <summary>
+    /// A message to member <paramref name="node"/> larger than a member accepts in one frame, which would drop the
+    /// connection and get one of the two suspected (replies of a P2P <c>MultiGet</c> of a few large values, say):
+    /// a batch of replies goes in parts that fit, and a reply too large on its own becomes a
+    /// <see cref="RpcError.TooLarge"/> failure of its call. Anything else is dropped, and logged.
+    /// </summary>
+    private List<ReadOnlyMemory<byte>> FitFrame(uint node, ReadOnlyMemory<byte> message)
+    {
+        var reader = new RpcMessageReader(message);
+        var parts = new List<ReadOnlyMemory<byte>>();
+        if (reader.Kind is not (RpcKind.Reply or RpcKind.Replies))
+        {
+            _logger.DroppedOversized(node, reader.Kind.ToString(), message.Length, _limits.MaxFrameSize);
+            return parts;
+        }
+        // The encoded size of an entry: its call id (12 bytes), status, length and result or message.
+        const int EntryOverhead = 12 + 1 + 4;
+        var budget = _limits.MaxFrameSize - 64;
+        RpcMessageWriter? batch = null;
+        var batchBytes = 0;
+        while (!reader.AtEnd)
+        {
+            var id = reader.Call();
+            var reply = RpcReply.Read(ref reader);
+            var size = EntryOverhead + reply.Result.Length + (reply.Message?.Length * 3 ?? 0);
+            if (size > budget)
+            {
+                reply = RpcReply.Failed(RpcError.TooLarge,
+                    $"the reply is {reply.Result.Length} bytes, more than the {_limits.MaxFrameSize} bytes a member accepts in one message (max(max_payload_size, window_size × (max_smc_payload_size + 64)) + 1 MiB)");
+                size = EntryOverhead + 512;
+            }
+            if (batch is not null && batchBytes + size > budget)
+            {
+                parts.Add(batch.ToMemory());
+                batch = null;
+            }
+            if (batch is null)
+            {
+                batch = new RpcMessageWriter(reader.Kind, Math.Min(budget, size + 64));
+                batchBytes = 0;
+            }
+            reply.Write(batch.Call(id));
+            batchBytes += size;
+            if (reader.Kind == RpcKind.Reply)
+            {
+                break;
+            }
+        }
+        if (batch is not null)
+        {
+            parts.Add(batch.ToMemory());
+        }
+        return parts;
+    }
 
     private CallId NextCallId() => new(NodeId, _sequenceBase | (ulong)Interlocked.Increment(ref _nextSequence));
 
@@ -288,6 +365,9 @@ internal static partial class RpcLog
 {
     [LoggerMessage(100, LogLevel.Warning, "Dropped a malformed RPC message from {Peer}: {Reason}")]
     public static partial void DroppedMessage(this ILogger logger, string peer, string reason);
+
+    [LoggerMessage(107, LogLevel.Error, "Dropped a {Kind} message of {Length} bytes to node {Node}: a member accepts at most {Limit} bytes in one message")]
+    public static partial void DroppedOversized(this ILogger logger, uint node, string kind, int length, int limit);
 
     [LoggerMessage(101, LogLevel.Information, "View {ViewId} is inadequate for the layout; waiting for joins: {Reason}")]
     public static partial void Inadequate(this ILogger logger, int viewId, string reason);

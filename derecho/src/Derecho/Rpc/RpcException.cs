@@ -32,6 +32,13 @@ public enum RpcError : byte
     /// the replica holds no state and refuses to serve rather than answer from an empty one.
     /// </summary>
     StateLost = 9,
+
+    /// <summary>
+    /// The request is larger than the group accepts: an ordered call's arguments beyond
+    /// <c>max_payload_size</c>, or any request beyond the largest frame a member accepts
+    /// (<see cref="GroupOptions.MaxFrameSize"/>). Refused before it is sent.
+    /// </summary>
+    TooLarge = 10,
 }
 
 /// <summary>A remote call failed; <see cref="Error"/> says why and the message names what.</summary>

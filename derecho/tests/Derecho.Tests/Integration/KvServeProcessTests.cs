@@ -23,12 +23,10 @@ public sealed class KvServeProcessTests
         var ct = TestContext.Current.CancellationToken;
         using var directory = new TempDirectory("derecho-kv-serve");
         var ports = FreePort.Next(6);
-        var serve = await ConfigureAsync(directory, ports, "[KV]\npersistent = true\n", id => $"[PERS]\nfile_path = n{id}\n", ct);
-        string[] Serve(int id) => serve(id, []);
         var members = new ChildProcess?[3];
         try
         {
-            await StartThreeAsync(members, Serve, directory, ct);
+            var Serve = await StartThreePersistentAsync(members, directory, ports, ct);
 
             // A second member on the same logs is refused before it touches them.
             var twin = await ChildProcess.RunDotnetAsync("Derecho.Cli", [.. Serve(1), $"--DERECHO/gms_port={FreePort.Next(1)[0]}"], ct, directory.Path);
@@ -138,6 +136,42 @@ public sealed class KvServeProcessTests
     }
 
     /// <summary>
+    /// A persistent contact restarted after the whole group was killed is the contact itself: it used to say it was
+    /// "still trying the contact" (its own address), and then waited for a majority of its logged view in silence.
+    /// It says whom it asks, then how many members of how many it has and needs, and carries on once one more comes.
+    /// </summary>
+    [Fact(Timeout = 180_000)]
+    public async Task A_contact_restarted_alone_says_how_many_members_of_its_logged_view_it_waits_for()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var directory = new TempDirectory("derecho-kv-restart-notice");
+        var ports = FreePort.Next(6);
+        var members = new ChildProcess?[3];
+        try
+        {
+            var Serve = await StartThreePersistentAsync(members, directory, ports, ct);
+            foreach (var member in members)
+            {
+                member!.Kill();
+            }
+            await DisposeAllAsync(members);
+            Array.Clear(members);
+            members[0] = ChildProcess.StartDotnet("Derecho.Cli", Serve(0), directory.Path);
+            var restarted = members[0]!;
+            await Rpc.RpcCluster.WaitUntilAsync(() => restarted.StandardError.Contains("1 of 3 here, 2 needed", StringComparison.Ordinal) || restarted.HasExited,
+                "the restarted contact to say what it waits for", ct, () => restarted.StandardError);
+            Assert.Contains("waits for a majority of the members of logged view", restarted.StandardError, StringComparison.Ordinal);
+            Assert.DoesNotContain("still trying the contact", restarted.StandardError, StringComparison.Ordinal);
+            members[1] = ChildProcess.StartDotnet("Derecho.Cli", Serve(1), directory.Path);
+            await restarted.WaitForLineAsync(l => l.StartsWith("layout ", StringComparison.Ordinal) && !l.EndsWith("inadequate", StringComparison.Ordinal), ct);
+        }
+        finally
+        {
+            await DisposeAllAsync(members);
+        }
+    }
+
+    /// <summary>
     /// The replica reads its trim's checkpoint only when it opens its log, in the group: a damaged one let the member
     /// join and print "serving", then every call of its shard failed there (puts through the others timed out).
     /// </summary>
@@ -195,6 +229,18 @@ public sealed class KvServeProcessTests
             File.WriteAllText(node, $"[DERECHO]\nlocal_id = {id}\ngms_port = {ports[2 * id]}\nsst_port = {ports[(2 * id) + 1]}\n{nodeExtra(id)}");
             return ["kv", "serve", "--config", config, "--node-config", node, .. more];
         };
+    }
+
+    /// <summary>
+    /// Configures three persistent members (member N logging under nN), starts them (<see cref="StartThreeAsync"/>)
+    /// and returns what serves member <c>id</c>.
+    /// </summary>
+    private static async Task<Func<int, string[]>> StartThreePersistentAsync(ChildProcess?[] members, TempDirectory directory, int[] ports, CancellationToken ct)
+    {
+        var serve = await ConfigureAsync(directory, ports, "[KV]\npersistent = true\n", id => $"[PERS]\nfile_path = n{id}\n", ct);
+        string[] Serve(int id) => serve(id, []);
+        await StartThreeAsync(members, Serve, directory, ct);
+        return Serve;
     }
 
     /// <summary>Starts members 0, 1 and 2 one after another and waits until the contact's layout holds all three.</summary>

@@ -39,6 +39,28 @@ internal sealed class MemberCluster : IAsyncDisposable
         return member;
     }
 
+    /// <summary>Where member <paramref name="id"/> listens for member traffic (its <c>sst_port</c>).</summary>
+    public string SstEndpoint(int id) => $"127.0.0.1:{_ports[(2 * id) + 1]}";
+
+    /// <summary>
+    /// Runs another <c>derecho node</c> configured with member <paramref name="id"/>'s node id but ports of its own,
+    /// joining through the member whose gms port is <paramref name="contactPort"/>, until it exits (at most 30 s).
+    /// </summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunWithIdOfAsync(int id, int contactPort, CancellationToken ct)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(TimeSpan.FromSeconds(30));
+        var ports = FreePort.Next(2);
+        return await ChildProcess.RunDotnetAsync("Derecho.Cli",
+        [
+            "node", $"--DERECHO/local_id={id}", $"--DERECHO/gms_port={ports[0]}", $"--DERECHO/sst_port={ports[1]}",
+            $"--DERECHO/contact_port={contactPort}", "--DERECHO/heartbeat_ms=100", "--DERECHO/sst_poll_cq_timeout_ms=3000",
+        ], limit.Token);
+    }
+
+    /// <summary>Member <paramref name="id"/>'s contact port (its <c>gms_port</c>).</summary>
+    public int GmsPort(int id) => _ports[2 * id];
+
     /// <summary>Starts members one by one, each waiting until it is in a view, then waits until all see all.</summary>
     public async Task StartAllAsync(int count, CancellationToken ct)
     {

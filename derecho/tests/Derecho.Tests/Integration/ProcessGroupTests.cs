@@ -47,6 +47,33 @@ public sealed class ProcessGroupTests
         await cluster.WaitForDeliveriesAsync(restarted, 400, ct);
     }
 
+    /// <summary>
+    /// A process started with a live member's node id at other ports used to be taken for a newer incarnation of
+    /// it: the member was evicted (and reported "lost a majority"), the group went through views without it. Like
+    /// Derecho, the group refuses such a join, whichever member it asks (the leader; or another member, with the
+    /// leader's own id), and the joiner exits 2 naming the live member's address; the group keeps its view.
+    /// </summary>
+    [Fact(Timeout = 120_000)]
+    public async Task A_process_with_a_live_members_id_at_another_address_is_refused_and_the_group_keeps_its_view()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = new MemberCluster(3);
+        await cluster.StartAllAsync(3, ct);
+        var before = await cluster.WaitForViewAsync(cluster[2], v => v.Members.Count == 3, ct);
+        foreach (var (id, through) in new[] { (1, 0), (0, 2) })
+        {
+            var (code, _, stderr) = await MemberCluster.RunWithIdOfAsync(id, cluster.GmsPort(through), ct);
+            Assert.True(code == 2 && stderr.Contains($"node id {id} belongs to the live member at {cluster.SstEndpoint(id)}", StringComparison.Ordinal),
+                $"node {id} through member {through}: exit {code}, stderr: {stderr}");
+        }
+        await cluster.WaitForDeliveriesAsync(cluster[1], 400, ct);
+        foreach (var id in new[] { 0, 1, 2 })
+        {
+            Assert.False(cluster[id].HasExited, cluster[id].StandardError);
+            Assert.Equal(before.Id, (await cluster.WaitForViewAsync(cluster[id], _ => true, ct)).Id);
+        }
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task Five_members_lose_one_and_it_restarts_and_rejoins_as_a_new_incarnation()
     {

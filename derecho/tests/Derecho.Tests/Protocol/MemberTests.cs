@@ -12,6 +12,7 @@ public sealed class MemberTests
     private readonly Dictionary<uint, List<Delivery>> _deliveries = [];
     private readonly Dictionary<uint, List<long>> _completed = [];
     private readonly Queue<(uint From, uint To, ReadOnlyMemory<byte> Body)> _network = new();
+    private readonly Dictionary<uint, MemberStopped> _stops = [];
 
     [Fact]
     public void Three_members_deliver_the_same_total_order_and_senders_learn_delivery()
@@ -377,6 +378,33 @@ public sealed class MemberTests
         }
     }
 
+    /// <summary>
+    /// A member that a newer incarnation of its node id replaced in the next view (the leader took that for a restart)
+    /// used to stop as merely "removed", or worse, "lost a majority": it says it was replaced, and by whom.
+    /// </summary>
+    [Fact]
+    public void A_member_replaced_by_a_newer_incarnation_of_its_id_says_so_and_by_whom()
+    {
+        Form(3);
+        var old = _members[3];
+        var successor = new Membership.ViewMember(3, 2, "n3");
+        _members[1].Receive(3, MessageCodec.Encode(new JoinRequest(successor, new byte[] { 0 }), new WireWriter()));
+        Pump(1);
+        Run();
+        for (var step = 0; step < 20 && old.Status != MemberStatus.Stopped; step++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            foreach (var id in _members.Keys)
+            {
+                _members[id].Tick();
+                Pump(id);
+            }
+            Run();
+        }
+        Assert.Equal(StopReason.Replaced, old.StopReason);
+        Assert.Contains("node 3 at n3 (incarnation 2)", _stops[3].Detail, StringComparison.Ordinal);
+    }
+
     private static MemberOptions Options(uint id, int maxSmc = 10240, int block = 4096, BulkSchedule schedule = BulkSchedule.Binomial) => new()
     {
         NodeId = id,
@@ -424,7 +452,7 @@ public sealed class MemberTests
         _members[id].DrainOutputs(outputs);
         foreach (var output in outputs)
         {
-            switch (output)
+            switch (output is SendToJoiner joiner ? joiner.ToPeer() : output)
             {
                 case SendToPeer send:
                     _network.Enqueue((id, send.To ?? uint.Parse(send.Endpoint.AsSpan(1), provider: null), send.WholeBody()));
@@ -434,6 +462,9 @@ public sealed class MemberTests
                     break;
                 case SendCompleted completed:
                     _completed[id].Add(completed.MessageId);
+                    break;
+                case MemberStopped stopped:
+                    _stops[id] = stopped;
                     break;
             }
         }

@@ -286,22 +286,72 @@ public sealed class ReplicatedGroupTests
     }
 
     /// <summary>
-    /// A member drops a connection whose frame is larger than it accepts, so a call too large for it drops the
-    /// connection the failover makes too, while the failover is still running: the client must connect again
-    /// rather than be left without a connection, every later call timing out.
+    /// A member drops a connection whose frame is larger than it accepts: a request that large used to drop the
+    /// client's connection (and each failover's) until the call timed out, and between members it dropped their
+    /// connection, so a healthy member was suspected. Calls too large fail at once with <see cref="RpcError.TooLarge"/>,
+    /// naming the size and the limit, whoever makes them; the client learns its member's limits with the view.
     /// </summary>
     [Fact(Timeout = 60_000)]
-    public async Task An_external_client_whose_new_connection_drops_during_the_failover_connects_again()
+    public async Task Calls_too_large_for_the_members_fail_at_once_naming_size_and_limit_and_nobody_is_suspected()
     {
         var ct = TestContext.Current.CancellationToken;
         await using var cluster = await RpcCluster.StartAsync(2, null, [ReplicatedType.Of(context => new KvStore(context))], ct);
+        var viewBefore = cluster[0].Group.CurrentView.Id;
+        var limits = new GroupOptions();
         await using var client = await ExternalClient.ConnectAsync(cluster[0].Group.GmsEndPoint,
-            new ExternalClientOptions { CallTimeout = TimeSpan.FromSeconds(3) }, ct);
+            new ExternalClientOptions { CallTimeout = TimeSpan.FromSeconds(30) }, ct);
         var kv = new KvClient(client, () => client.View.Allocation);
-        var tooLarge = new byte[8 << 20];
-        await Assert.ThrowsAsync<RpcException>(() => kv.PutAsync("too large", tooLarge, ct));
+        var beyondFrame = new byte[limits.MaxFrameSize + 1];
+        var beyondPayload = new byte[limits.MaxPayloadSize];
+        var hugeKey = new string('k', limits.MaxFrameSize);
+
+        async Task RefusedAsync(Func<Task> call, params string[] named)
+        {
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            var refused = await Assert.ThrowsAsync<RpcException>(call);
+            Assert.True(refused.Error == RpcError.TooLarge, $"{refused.Error}: {refused.Message}");
+            Assert.All(named, n => Assert.Contains(n, refused.Message, StringComparison.Ordinal));
+            Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), $"refused only after {started.Elapsed}");
+        }
+        string Number(long n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await RefusedAsync(() => kv.PutAsync("beyond the frame", beyondFrame, ct), "max_payload_size", Number(limits.MaxPayloadSize));
+        await RefusedAsync(() => kv.PutAsync("beyond the payload", beyondPayload, ct), "max_payload_size", Number(limits.MaxPayloadSize));
+        await RefusedAsync(() => new KvStore.P2PCalls(client, 1).GetAsync(hugeKey, ct), Number(limits.MaxFrameSize));
+        await RefusedAsync(() => new KvStore.OrderedCalls(cluster[1]).Put("beyond the payload", beyondPayload, ct).GetAllAsync(), "max_payload_size");
+        await RefusedAsync(() => new KvStore.P2PCalls(cluster[1], 0).GetAsync(hugeKey, ct), Number(limits.MaxFrameSize));
+
         await kv.PutAsync("after", [7], ct);
-        Assert.Equal([7], await kv.GetAsync("after", ct));
+        Assert.Equal([7], await new KvStore.P2PCalls(cluster[1], 0).GetAsync("after", ct));
+        Assert.Equal(0u, client.ConnectedTo);
+        Assert.All(cluster.Members.Values, m => Assert.Equal((viewBefore, 2), (m.Group.CurrentView.Id, m.Group.CurrentView.Count)));
+    }
+
+    /// <summary>
+    /// Four values that each fit a put make a reply larger than a member accepts in one message: a P2P
+    /// <c>MultiGet</c> of them from another member (or relayed for a client) dropped the connection between the two
+    /// members, and the whole group stopped. The reply becomes a <see cref="RpcError.TooLarge"/> failure instead.
+    /// </summary>
+    [Fact(Timeout = 60_000)]
+    public async Task A_reply_too_large_for_a_member_fails_its_call_and_nobody_is_suspected()
+    {
+        var keys = new[] { "a", "b", "c", "d" };
+        var limits = new GroupOptions();
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await RpcCluster.StartAsync(2, null, [ReplicatedType.Of(context => new KvStore(context))], ct);
+        var viewBefore = cluster[0].Group.CurrentView.Id;
+        foreach (var key in keys)
+        {
+            await new KvStore.OrderedCalls(cluster[0]).Put(key, new byte[limits.MaxPayloadSize - 1024], ct).GetAllAsync();
+        }
+        await using var client = await ExternalClient.ConnectAsync(cluster[0].Group.GmsEndPoint, cancellationToken: ct);
+        foreach (var call in new Func<Task>[] { () => new KvStore.P2PCalls(cluster[1], 0).MultiGetAsync(keys, ct), () => new KvStore.P2PCalls(client, 1).MultiGetAsync(keys, ct) })
+        {
+            var refused = await Assert.ThrowsAsync<RpcException>(call);
+            Assert.True(refused.Error == RpcError.TooLarge && refused.Message.Contains(limits.MaxFrameSize.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal),
+                $"{refused.Error}: {refused.Message}");
+        }
+        Assert.Equal(2, (await new KvStore.P2PCalls(cluster[1], 0).MultiGetAsync(["a", "b"], ct)).Length);
+        Assert.All(cluster.Members.Values, m => Assert.Equal((viewBefore, 2), (m.Group.CurrentView.Id, m.Group.CurrentView.Count)));
     }
 
     [Fact(Timeout = 60_000)]

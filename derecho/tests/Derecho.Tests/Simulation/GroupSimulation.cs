@@ -376,6 +376,9 @@ internal sealed class GroupSimulation
                 case SendToPeer send:
                     Transmit(node, send);
                     break;
+                case SendToJoiner joiner:
+                    Transmit(node, joiner.ToPeer());
+                    break;
                 case Delivery delivery:
                     var key = KeyOf(delivery.Payload.Span);
                     if (!node.Log.Deliveries.TryGetValue((delivery.ViewId, delivery.Shard), out var list))

@@ -388,7 +388,7 @@ public sealed class StallTests
             Members[id].DrainOutputs(_outputs);
             foreach (var output in _outputs)
             {
-                switch (output)
+                switch (output is SendToJoiner joiner ? joiner.ToPeer() : output)
                 {
                     case SendToPeer send:
                         var to = send.To ?? uint.Parse(send.Endpoint.AsSpan(1), provider: null);
