@@ -312,6 +312,13 @@ public sealed partial class ReplicatedGroup
         try
         {
             var reader = new RpcMessageReader(payload);
+            if (!IsClientKind(reader.Kind) && _clients.ContainsKey(peer))
+            {
+                // A peer that said it is an external client may only call and subscribe: a reply, state chunk or
+                // forwarded call from it would be a forgery (or a bug) that could complete other callers' calls.
+                peer.Connection.Close($"an external client sent a {reader.Kind} message, which only members send");
+                return;
+            }
             switch (reader.Kind)
             {
                 case RpcKind.P2PRequest:

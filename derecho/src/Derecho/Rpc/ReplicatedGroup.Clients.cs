@@ -108,6 +108,9 @@ public sealed partial class ReplicatedGroup
         return writer.Bytes(_allocation?.ToBytes() ?? []).Int32(_limits.MaxPayloadSize).Int32(_limits.MaxFrameSize).ToMemory();
     }
 
+    /// <summary>The kinds an external client sends (every other kind comes from members only).</summary>
+    private static bool IsClientKind(RpcKind kind) => kind is RpcKind.ClientHello or RpcKind.ClientOrdered or RpcKind.ClientP2P or RpcKind.Subscribe;
+
     private void OnClientMessage(DirectPeer peer, ref RpcMessageReader reader)
     {
         switch (reader.Kind)

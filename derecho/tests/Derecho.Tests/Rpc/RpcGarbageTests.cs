@@ -50,16 +50,44 @@ public sealed class RpcGarbageTests
         Assert.All(cluster.Members.Values, m => Assert.Equal((viewBefore, 2), (m.Group.CurrentView.Id, m.Group.CurrentView.Count)));
     }
 
+    [Theory(Timeout = 60_000)]
+    [InlineData((byte)RpcKind.Reply)]
+    [InlineData((byte)RpcKind.Replies)]
+    [InlineData((byte)RpcKind.StateChunk)]
+    [InlineData((byte)RpcKind.OrderedCall)]
+    [InlineData((byte)RpcKind.P2PRequest)]
+    [InlineData((byte)RpcKind.NotifyRelay)]
+    public async Task A_client_that_sends_a_members_message_is_dropped_and_the_group_serves_on(byte kind)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await RpcCluster.StartAsync(2, null, [ReplicatedType.Of(context => new KvStore(context))], ct);
+        var closed = new Closed();
+        await using var transport = new TcpTransport(new Hello(0x8000_0002u, (ulong)RandomNumberGenerator.GetInt32(int.MaxValue)), closed, 1 << 20);
+        var connection = await transport.ConnectAsync(cluster[0].Group.GmsEndPoint, ct);
+        connection.Send(FrameType.Direct, new RpcMessageWriter(RpcKind.ClientHello).ToMemory().Span);
+        // A well-formed reply to some call 1 of client 0x80000002 (or the same bytes under another member-only kind).
+        connection.Send(FrameType.Direct, new RpcMessageWriter((RpcKind)kind).Call(new CallId(0x8000_0002u, 1)).Rest(new byte[16]).ToMemory().Span);
+        connection.Flush();
+        // The member drops the connection (before, a reply from a client was matched against the pending calls).
+        Assert.Equal("peer closed the connection", await closed.Reason.Task.WaitAsync(TimeSpan.FromSeconds(20), ct));
+
+        await using var client = await ExternalClient.ConnectAsync(cluster[0].Group.GmsEndPoint, cancellationToken: ct);
+        var kv = new KvClient(client, () => client.View.Allocation);
+        await kv.PutAsync("after-forgery", [2], ct);
+        Assert.Equal([2], await new KvStore.P2PCalls(cluster[1], 0).GetAsync("after-forgery", ct));
+    }
+
     private sealed class Closed : ITransportHandler
     {
+        /// <summary>Why the first connection closed.</summary>
+        public TaskCompletionSource<string> Reason { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public void OnAccepted(PeerConnection connection) => connection.Close("a client accepts no connections");
 
         public void OnFrame(PeerConnection connection, FrameType type, ReadOnlyMemory<byte> payload)
         {
         }
 
-        public void OnClosed(PeerConnection connection, string reason)
-        {
-        }
+        public void OnClosed(PeerConnection connection, string reason) => Reason.TrySetResult(reason);
     }
 }
