@@ -3,6 +3,7 @@
  * multiply, divide, square root, no fused multiply-add), so a program prints the same digits on aarch64 and
  * riscv64. Accuracy is within a few ulps of the exact result for ordinary arguments.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 
@@ -261,25 +262,138 @@ double pow(double x, double y)
 
 float powf(float x, float y) { return (float)pow(x, y); }
 
+/* Exact products without fused multiply-add: Veltkamp's split of each factor into 26-bit halves and Dekker's
+   product, so a * b = *high + *low exactly (barring overflow and underflow of the partial products). */
+static void split(double a, double *high, double *low)
+{
+    double c = 134217729.0 * a; /* 2^27 + 1 */
+    *high = c - (c - a);
+    *low = a - *high;
+}
+
+static void exact_product(double a, double b, double *high, double *low)
+{
+    double ah, al, bh, bl;
+    split(a, &ah, &al);
+    split(b, &bh, &bl);
+    *high = a * b;
+    *low = ((ah * bh - *high) + ah * bl + al * bh) + al * bl;
+}
+
+/*
+ * cbrt: x = m 2^(3k) with m in [1, 8); an estimate y of cbrt(m) within a few ulps, then one Newton step whose
+ * residual y^3 - m is computed exactly enough (y^2 and y^2 y as exact products, the leading difference exact by
+ * Sterbenz), so the step leaves an error near 2^-100 and the final subtraction rounds correctly but for cases
+ * within that distance of a tie.
+ */
 double cbrt(double x)
 {
     if (x == 0 || isnan(x) || isinf(x))
         return x;
-    double r = copysign(exp(log(fabs(x)) / 3), x);
-    return r - (r * r * r - x) / (3 * r * r);
+    int e;
+    double m = frexp(fabs(x), &e); /* [0.5, 1) */
+    int k = (e + 2999) / 3 - 1000; /* floor((e - 1) / 3) + ... : e - 3k in [1, 3] */
+    m = scalbn(m, e - 3 * k);      /* [1, 8) */
+    double y = exp(log(m) / 3);
+    double y2h, y2l, y3h, y3l, y3ll, unused;
+    exact_product(y, y, &y2h, &y2l);
+    exact_product(y2h, y, &y3h, &y3l);
+    exact_product(y2l, y, &y3ll, &unused);
+    double residual = ((y3h - m) + y3l) + y3ll;
+    y -= residual / (3 * y2h);
+    return copysign(scalbn(y, k), x);
 }
 
+/*
+ * hypot: both scaled by a power of two into a safe range, x^2 + y^2 as an exact double-double sum of exact
+ * products, its square root r, then r corrected by (s - r^2) / 2r with r^2 exact: correctly rounded but for cases
+ * within about 2^-100 of a tie.
+ */
 double hypot(double x, double y)
 {
     x = fabs(x);
     y = fabs(y);
     if (isinf(x) || isinf(y))
         return HUGE_VAL;
+    if (isnan(x) || isnan(y))
+        return x + y;
     double big = x > y ? x : y, small = x > y ? y : x;
-    if (big == 0)
-        return 0;
-    double ratio = small / big;
-    return big * sqrt(1 + ratio * ratio);
+    if (small == 0 || big > small * 0x1p60)
+        return big + small;
+    int scale = 0;
+    if (big > 0x1p500) {
+        scale = 600;
+        big *= 0x1p-600;
+        small *= 0x1p-600;
+    } else if (small < 0x1p-450) {
+        scale = -600;
+        big *= 0x1p600;
+        small *= 0x1p600;
+    }
+    double bh, bl, sh, sl;
+    exact_product(big, big, &bh, &bl);
+    exact_product(small, small, &sh, &sl);
+    double sum = bh + sh, sum_error = (bh - sum) + sh; /* bh >= sh: Fast2Sum */
+    double low = sum_error + bl + sl;
+    double r = sqrt(sum + low), rh, rl;
+    exact_product(r, r, &rh, &rl);
+    double residual = (((sum - rh) - rl) + low);
+    r += residual / (2 * r);
+    return scalbn(r, scale);
+}
+
+double logb(double x)
+{
+    if (isnan(x))
+        return x;
+    if (isinf(x))
+        return HUGE_VAL;
+    if (x == 0)
+        return -HUGE_VAL; /* a pole: -infinity, as glibc */
+    int e;
+    frexp(x, &e);
+    return e - 1;
+}
+
+int ilogb(double x)
+{
+    if (isnan(x))
+        return FP_ILOGBNAN;
+    if (x == 0)
+        return FP_ILOGB0;
+    if (isinf(x))
+        return INT_MAX;
+    int e;
+    frexp(x, &e);
+    return e - 1;
+}
+
+double nextafter(double x, double y)
+{
+    if (isnan(x) || isnan(y))
+        return x + y;
+    if (x == y)
+        return y;
+    if (x == 0)
+        return copysign(from_bits(1), y);
+    uint64_t u = bits_of(x);
+    u = (y > x) == (x > 0) ? u + 1 : u - 1;
+    return from_bits(u);
+}
+
+float nextafterf(float x, float y)
+{
+    union { float f; uint32_t u; } v = {x};
+    if (isnan(x) || isnan(y))
+        return x + y;
+    if (x == y)
+        return y;
+    if (x == 0) {
+        v.u = 1;
+        return copysignf(v.f, y);
+    }
+    v.u = (y > x) == (x > 0) ? v.u + 1 : v.u - 1;
+    return v.f;
 }
 
 /* sin and cos on [-pi/4, pi/4] by their Taylor series. */
@@ -303,14 +417,76 @@ static double cos_kernel(double r)
     return sum;
 }
 
-/* r = x - q pi/2 with a three-part pi/2 (Cody and Waite); returns q mod 4. */
+/* The first 1,280 bits of the binary fraction 2/pi (computed with Machin's formula), for reducing large arguments. */
+static const uint64_t two_over_pi_bits[20] = {
+    0xa2f9836e4e441529ull, 0xfc2757d1f534ddc0ull, 0xdb6295993c439041ull, 0xfe5163abdebbc561ull,
+    0xb7246e3a424dd2e0ull, 0x06492eea09d1921cull, 0xfe1deb1cb129a73eull, 0xe88235f52ebb4484ull,
+    0xe99c7026b45f7e41ull, 0x3991d639835339f4ull, 0x9c845f8bbdf9283bull, 0x1ff897ffde05980full,
+    0xef2f118b5a0a6d1full, 0x6d367ecf27cb09b7ull, 0x4f463f669e5fea2dull, 0x7527bac7ebe5f17bull,
+    0x3d0739f78a5292eaull, 0x6bfb5fb11f8d5d08ull, 0x56033046fc7b6babull, 0xf0cfbc209af4361dull,
+};
+
+/* 64 bits of 2/pi starting at bit position `from` (bit 0 is the first after the binary point; before it, zeros). */
+static uint64_t two_over_pi_window(int from)
+{
+    if (from < 0)
+        return from <= -64 ? 0 : two_over_pi_window(0) >> -from;
+    int word = from / 64, shift = from % 64;
+    uint64_t high = two_over_pi_bits[word];
+    return shift == 0 ? high : high << shift | two_over_pi_bits[word + 1] >> (64 - shift);
+}
+
+/*
+ * Payne and Hanek's reduction for |x| >= 2^19: x = m 2^e with m a 53-bit integer, and x 2/pi mod 4 needs only the
+ * bits of 2/pi from position e - 2 on (earlier ones give multiples of 4). m times 192 of those bits is exact in
+ * integers; its top two bits are q mod 4 and the bits below the fraction, which times pi/2 is r.
+ */
+static int reduce_large(double x, double *r)
+{
+    uint64_t u = bits_of(x);
+    int e = (int)((u >> 52) & 0x7ff) - 1075;
+    uint64_t m = (u & ((1ull << 52) - 1)) | (1ull << 52);
+    int from = e - 2; /* at least -35 here, since |x| >= 2^19 */
+    uint64_t w2 = two_over_pi_window(from), w1 = two_over_pi_window(from + 64), w0 = two_over_pi_window(from + 128);
+    unsigned __int128 p0 = (unsigned __int128)m * w0, p1 = (unsigned __int128)m * w1, p2 = (unsigned __int128)m * w2;
+    unsigned __int128 t1 = (p0 >> 64) + (uint64_t)p1;
+    unsigned __int128 t2 = (p1 >> 64) + (uint64_t)p2 + (t1 >> 64);
+    uint64_t r2 = (uint64_t)t2, r1 = (uint64_t)t1;
+    /* The product is m W 2^(e - from - 192) = m W 2^-190: bits 190 and 191 (r2's top two) are q mod 4. */
+    int q = (int)(r2 >> 62);
+    uint64_t f_high = r2 << 2 | r1 >> 62, f_low = r1 << 2; /* the fraction, 128 bits */
+    double sign = 1.0;
+    if (f_high >> 63) { /* fraction >= 1/2: round q up; r is negative, its magnitude 1 - fraction */
+        q++;
+        sign = -1.0;
+        f_high = ~f_high;
+        f_low = ~f_low;
+        if (++f_low == 0)
+            f_high++;
+    }
+    /* fraction = f_high 2^-64 + f_low 2^-128 in [0, 1/2]; times pi/2 as a double-double */
+    double fh = (double)(f_high >> 11) * 0x1p-53, fl = ((double)(f_high & 0x7ff) * 0x1p-64) + (double)f_low * 0x1p-128;
+    static const double pio2_hi = 1.5707963267948966, pio2_lo = 6.123233995736766e-17;
+    double ph, pl;
+    exact_product(fh, pio2_hi, &ph, &pl);
+    pl += fh * pio2_lo + fl * pio2_hi;
+    *r = sign * (ph + pl);
+    if (x < 0) {
+        *r = -*r;
+        q = -q;
+    }
+    return q & 3;
+}
+
+/* r = x - q pi/2 with a three-part pi/2 (Cody and Waite: q times the first part is exact while q < 2^19);
+   returns q mod 4. */
 static int reduce(double x, double *r)
 {
     static const double pio2_1 = 1.57079632673412561417e+00;
     static const double pio2_2 = 6.07710050650619224932e-11;
     static const double pio2_3 = 2.02226624879595063154e-21;
-    if (fabs(x) > 1e9)
-        x = fmod(x, 2 * M_PI);
+    if (fabs(x) >= 0x1p19)
+        return reduce_large(x, r);
     double q = rint(x * M_2_PI);
     *r = ((x - q * pio2_1) - q * pio2_2) - q * pio2_3;
     return (int)((long)q & 3);
@@ -320,6 +496,8 @@ double sin(double x)
 {
     if (isnan(x) || isinf(x))
         return x - x;
+    if (x == 0)
+        return x; /* keeps the sign of zero */
     double r;
     switch (reduce(x, &r)) {
     case 0: return sin_kernel(r);
@@ -344,7 +522,7 @@ double cos(double x)
 
 float sinf(float x) { return (float)sin(x); }
 float cosf(float x) { return (float)cos(x); }
-double tan(double x) { return sin(x) / cos(x); }
+double tan(double x) { return x == 0 ? x : sin(x) / cos(x); }
 
 double atan(double x)
 {
@@ -474,3 +652,5 @@ float log10f(float x) { return (float)log10(x); }
 float log1pf(float x) { return (float)log1p(x); }
 float cbrtf(float x) { return (float)cbrt(x); }
 float hypotf(float x, float y) { return (float)hypot(x, y); }
+float logbf(float x) { return (float)logb(x); }
+int ilogbf(float x) { return ilogb(x); }
