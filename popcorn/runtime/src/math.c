@@ -146,27 +146,7 @@ float fmodf(float x, float y) { return (float)fmod(x, y); }
 double fmin(double x, double y) { return isnan(x) ? y : isnan(y) ? x : x < y ? x : y; }
 double fmax(double x, double y) { return isnan(x) ? y : isnan(y) ? x : x > y ? x : y; }
 
-double exp(double x)
-{
-    if (isnan(x))
-        return x;
-    if (x > 709.782712893384)
-        return HUGE_VAL;
-    if (x < -745.1332191019412)
-        return 0;
-    /* x = k ln2 + r with |r| <= ln2 / 2; e^x = 2^k e^r */
-    double k = rint(x * 1.4426950408889634);
-    double r = (x - k * ln2_hi) - k * ln2_lo;
-    double term = 1, sum = 1;
-    for (int n = 1; n < 18; n++) {
-        term = term * r / n;
-        sum += term;
-    }
-    return scalbn(sum, (int)k);
-}
-
 float expf(float x) { return (float)exp(x); }
-double exp2(double x) { return exp(x * M_LN2); }
 
 double expm1(double x)
 {
@@ -181,32 +161,7 @@ double expm1(double x)
     return exp(x) - 1;
 }
 
-double log(double x)
-{
-    if (isnan(x) || x < 0)
-        return (x - x) / 0.0 * 0.0 + __builtin_nan("");
-    if (x == 0)
-        return -HUGE_VAL;
-    if (isinf(x))
-        return x;
-    int k;
-    double m = frexp(x, &k); /* x = m 2^k, m in [0.5, 1) */
-    if (m < M_SQRT1_2) {
-        m *= 2;
-        k--;
-    }
-    /* log m = 2 atanh(f), f = (m - 1) / (m + 1), |f| < 0.1716 */
-    double f = (m - 1) / (m + 1), f2 = f * f, power = f, sum = 0;
-    for (int n = 1; n < 40; n += 2) {
-        sum += power / n;
-        power *= f2;
-    }
-    return k * ln2_hi + (2 * sum + k * ln2_lo);
-}
-
 float logf(float x) { return (float)log(x); }
-double log2(double x) { return log(x) / M_LN2; }
-double log10(double x) { return log(x) / M_LN10; }
 
 double log1p(double x)
 {
@@ -214,6 +169,189 @@ double log1p(double x)
     if (u == 1)
         return x;
     return log(u) * (x / (u - 1));
+}
+
+float powf(float x, float y) { return (float)pow(x, y); }
+
+/* Exact products without fused multiply-add: Veltkamp's split of each factor into 26-bit halves and Dekker's
+   product, so a * b = *high + *low exactly (barring overflow and underflow of the partial products). */
+static void split(double a, double *high, double *low)
+{
+    double c = 134217729.0 * a; /* 2^27 + 1 */
+    *high = c - (c - a);
+    *low = a - *high;
+}
+
+static void exact_product(double a, double b, double *high, double *low)
+{
+    double ah, al, bh, bl;
+    split(a, &ah, &al);
+    split(b, &bh, &bl);
+    *high = a * b;
+    *low = ((ah * bh - *high) + ah * bl + al * bh) + al * bl;
+}
+
+/*
+ * exp, log and pow work in double-double arithmetic (a value as an unevaluated sum hi + lo): log returns about 67
+ * bits, exp takes a double-double argument, so pow(x, y) = exp(y log x) loses nothing to the product. Each result is
+ * rounded once at the end and so correctly rounded but for arguments whose exact result lies within about 2^-60
+ * (relative) of a tie between two doubles; glibc is correctly rounded in the same sense, so both print the same
+ * digits but for those rare cases.
+ */
+static void two_sum(double a, double b, double *sum, double *error)
+{
+    *sum = a + b;
+    double b_virtual = *sum - a;
+    *error = (a - (*sum - b_virtual)) + (b - b_virtual);
+}
+
+static const double ln2_high = 0x1.62e42fee00000p-1;  /* 32 bits: k ln2_high is exact for |k| < 2^21 */
+static const double ln2_middle = 0x1.a39ef35793c76p-33;
+static const double ln2_low = 0x1.cc01f97b57a08p-87;
+
+/* log |x| for a finite x > 0 as hi + lo, within about 2^-67 of the value. */
+static void log_dd(double x, double *hi, double *lo)
+{
+    int k;
+    double m = frexp(x, &k); /* [0.5, 1) */
+    if (m < M_SQRT1_2) {
+        m *= 2;
+        k--;
+    }
+    /* log m = 2 atanh(f), f = (m - 1) / (m + 1), |f| < 0.1716; m - 1 is exact, m + 1 a double-double. */
+    double numerator = m - 1, dh, dl;
+    two_sum(m, 1.0, &dh, &dl);
+    double fh = numerator / dh, ph, pl;
+    exact_product(fh, dh, &ph, &pl);
+    double fl = (((numerator - ph) - pl) - fh * dl) / dh;
+    /* 2 atanh(f) = 2f + 2f^3/3 + 2f^5/5 + ...: the first two terms in double-double, the rest in double. */
+    double f2h, f2l, f3h, f3l;
+    exact_product(fh, fh, &f2h, &f2l);
+    f2l += 2 * fh * fl;
+    exact_product(f2h, fh, &f3h, &f3l);
+    f3l += f2l * fh + f2h * fl;
+    double cube_h, cube_l; /* 2f^3/3; the error of 2/3 in a double is below what the sum keeps */
+    exact_product(f3h, 2.0 / 3, &cube_h, &cube_l);
+    cube_l += f3l * (2.0 / 3);
+    double f2 = f2h, power = f3h * f2, tail = 0;
+    for (int n = 5; n < 30; n += 2) {
+        tail += 2 * power / n;
+        power *= f2;
+    }
+    /* sum: k ln2 + 2f + 2f^3/3 + tail, largest first, errors collected in lo */
+    double a, ae, b, be, c, ce;
+    two_sum(k * ln2_high, 2 * fh, &a, &ae);
+    two_sum(a, cube_h, &b, &be);
+    two_sum(b, k * ln2_middle, &c, &ce);
+    double low = ae + be + ce + 2 * fl + cube_l + tail + k * ln2_low;
+    two_sum(c, low, hi, lo);
+}
+
+/* e^(hi + lo), |lo| at most an ulp or so of hi. */
+static double exp_dd(double hi, double lo)
+{
+    if (hi > 709.8)
+        return HUGE_VAL;
+    if (hi < -745.2)
+        return 0;
+    double k = rint(hi * 1.4426950408889634);
+    /* r = hi + lo - k ln2 as a double-double: k ln2_high is exact and close to hi (Sterbenz), the rest small */
+    double r1 = hi - k * ln2_high, mh, ml, rh, rl;
+    exact_product(k, ln2_middle, &mh, &ml);
+    two_sum(r1, -mh, &rh, &rl);
+    rl += lo - ml - k * ln2_low;
+    /* e^r = 1 + r + r^2/2 + q, q = r^3/6 + ... in double; then times (1 + rl) */
+    double sh, sl;
+    exact_product(rh, rh, &sh, &sl);
+    double term = sh * rh / 6, q = 0;
+    for (int n = 4; n < 16 && term != 0; n++) {
+        q += term;
+        term = term * rh / n;
+    }
+    double ah, al, bh, bl;
+    two_sum(1.0, rh, &ah, &al);
+    two_sum(ah, sh * 0.5, &bh, &bl);
+    double tail = al + bl + sl * 0.5 + q + rl * (1 + rh + sh * 0.5);
+    return scalbn(bh + tail, (int)k);
+}
+
+double exp(double x)
+{
+    if (isnan(x))
+        return x;
+    return exp_dd(x, 0);
+}
+
+static const double inverse_ln2_high = 0x1.71547652b82fep+0, inverse_ln2_low = 0x1.777d0ffda0d24p-56;
+static const double inverse_ln10_high = 0x1.bcb7b1526e50ep-2, inverse_ln10_low = 0x1.95355baaafad3p-57;
+static const double ln2_dd_high = 0x1.62e42fefa39efp-1, ln2_dd_low = 0x1.abc9e3b39803fp-56;
+
+/* (hi + lo)(c_hi + c_lo), rounded to a double */
+static double times_dd(double hi, double lo, double c_hi, double c_lo, double *low)
+{
+    double ph, pl;
+    exact_product(hi, c_hi, &ph, &pl);
+    pl += hi * c_lo + lo * c_hi;
+    double result, error;
+    two_sum(ph, pl, &result, &error);
+    if (low)
+        *low = error;
+    return result;
+}
+
+double exp2(double x)
+{
+    if (isnan(x))
+        return x;
+    if (x == rint(x) && fabs(x) < 1022)
+        return scalbn(1.0, (int)x);
+    double lo, hi = times_dd(x, 0, ln2_dd_high, ln2_dd_low, &lo);
+    return exp_dd(hi, lo);
+}
+
+/* log's special values: NaN for a negative or NaN argument, -infinity for zero, +infinity for +infinity; 0 when
+   the argument needs the computation. */
+static int log_special(double x, double *result)
+{
+    if (isnan(x) || x < 0) {
+        *result = __builtin_nan("");
+        return 1;
+    }
+    if (x == 0 || isinf(x)) {
+        *result = x == 0 ? -HUGE_VAL : x;
+        return 1;
+    }
+    return 0;
+}
+
+double log(double x)
+{
+    double result, hi, lo;
+    if (log_special(x, &result))
+        return result;
+    log_dd(x, &hi, &lo);
+    return hi + lo;
+}
+
+double log2(double x)
+{
+    double result, hi, lo;
+    if (log_special(x, &result))
+        return result;
+    int e;
+    if (frexp(x, &e) == 0.5) /* a power of two: exact */
+        return e - 1;
+    log_dd(x, &hi, &lo);
+    return times_dd(hi, lo, inverse_ln2_high, inverse_ln2_low, 0);
+}
+
+double log10(double x)
+{
+    double result, hi, lo;
+    if (log_special(x, &result))
+        return result;
+    log_dd(x, &hi, &lo);
+    return times_dd(hi, lo, inverse_ln10_high, inverse_ln10_low, 0); /* exact powers of ten give their exponent */
 }
 
 static int is_integer(double y) { return trunc(y) == y; }
@@ -240,44 +378,17 @@ double pow(double x, double y)
         double magnitude = y > 0 ? HUGE_VAL : 0;
         return x < 0 && is_odd_integer(y) ? -magnitude : magnitude;
     }
-    if (is_integer(y) && fabs(y) <= 64) {
-        long n = (long)fabs(y);
-        double result = 1, base = x;
-        while (n) {
-            if (n & 1)
-                result *= base;
-            base *= base;
-            n >>= 1;
-        }
-        return y < 0 ? 1 / result : result;
-    }
-    if (x < 0) {
-        if (!is_integer(y))
-            return __builtin_nan("");
-        double magnitude = exp(y * log(-x));
-        return is_odd_integer(y) ? -magnitude : magnitude;
-    }
-    return exp(y * log(x));
-}
-
-float powf(float x, float y) { return (float)pow(x, y); }
-
-/* Exact products without fused multiply-add: Veltkamp's split of each factor into 26-bit halves and Dekker's
-   product, so a * b = *high + *low exactly (barring overflow and underflow of the partial products). */
-static void split(double a, double *high, double *low)
-{
-    double c = 134217729.0 * a; /* 2^27 + 1 */
-    *high = c - (c - a);
-    *low = a - *high;
-}
-
-static void exact_product(double a, double b, double *high, double *low)
-{
-    double ah, al, bh, bl;
-    split(a, &ah, &al);
-    split(b, &bh, &bl);
-    *high = a * b;
-    *low = ((ah * bh - *high) + ah * bl + al * bh) + al * bl;
+    if (x < 0 && !is_integer(y))
+        return __builtin_nan("");
+    /* |x|^y = e^(y log |x|), the product a double-double */
+    double lh, ll, ph, pl;
+    log_dd(fabs(x), &lh, &ll);
+    exact_product(y, lh, &ph, &pl);
+    pl += y * ll;
+    double hi, lo;
+    two_sum(ph, pl, &hi, &lo);
+    double magnitude = exp_dd(hi, lo);
+    return x < 0 && is_odd_integer(y) ? -magnitude : magnitude;
 }
 
 /*
