@@ -507,25 +507,42 @@ float nextafterf(float x, float y)
     return v.f;
 }
 
-/* sin and cos on [-pi/4, pi/4] by their Taylor series. */
-static double sin_kernel(double r)
+/* sin and cos of r = rh + rl, |r| <= pi/4: the leading terms (r - r^3/6, 1 - r^2/2) in double-double, the rest of
+   the Taylor series in double, rounded once at the end. */
+static double sin_kernel(double rh, double rl, double *low)
 {
-    double r2 = r * r, term = r, sum = r;
-    for (int n = 1; n < 12; n++) {
-        term = -term * r2 / ((2 * n) * (2 * n + 1));
-        sum += term;
+    double qh, ql, ch, cl, sixth, ph, pl;
+    exact_product(rh, rh, &qh, &ql);
+    exact_product(qh, rh, &ch, &cl);
+    cl += ql * rh;
+    sixth = ch / 6; /* r^3/6 as sixth + sixth_low */
+    exact_product(sixth, 6, &ph, &pl);
+    double sixth_low = (((ch - ph) - pl) + cl) / 6;
+    double term = sixth * qh / 20, tail = 0; /* r^5/120, then alternating */
+    for (int n = 6; n < 26 && term != 0; n += 2) {
+        tail += term;
+        term = -term * qh / (n * (n + 1));
     }
-    return sum;
+    double a, ae, result;
+    two_sum(rh, -sixth, &a, &ae);
+    two_sum(a, ae - sixth_low + tail + rl * (1 - qh * 0.5), &result, low);
+    return result;
 }
 
-static double cos_kernel(double r)
+static double cos_kernel(double rh, double rl, double *low)
 {
-    double r2 = r * r, term = 1, sum = 1;
-    for (int n = 1; n < 12; n++) {
-        term = -term * r2 / ((2 * n - 1) * (2 * n));
-        sum += term;
+    double qh, ql;
+    exact_product(rh, rh, &qh, &ql);
+    ql += 2 * rh * rl;
+    double term = qh * qh / 24, tail = 0; /* r^4/24, then alternating */
+    for (int n = 5; n < 25 && term != 0; n += 2) {
+        tail += term;
+        term = -term * qh / (n * (n + 1));
     }
-    return sum;
+    double a, ae, result;
+    two_sum(1.0, -qh * 0.5, &a, &ae);
+    two_sum(a, ae - ql * 0.5 + tail, &result, low);
+    return result;
 }
 
 /* The first 1,280 bits of the binary fraction 2/pi (computed with Machin's formula), for reducing large arguments. */
@@ -552,7 +569,7 @@ static uint64_t two_over_pi_window(int from)
  * bits of 2/pi from position e - 2 on (earlier ones give multiples of 4). m times 192 of those bits is exact in
  * integers; its top two bits are q mod 4 and the bits below the fraction, which times pi/2 is r.
  */
-static int reduce_large(double x, double *r)
+static int reduce_large(double x, double *r, double *r_low)
 {
     uint64_t u = bits_of(x);
     int e = (int)((u >> 52) & 0x7ff) - 1075;
@@ -581,26 +598,43 @@ static int reduce_large(double x, double *r)
     double ph, pl;
     exact_product(fh, pio2_hi, &ph, &pl);
     pl += fh * pio2_lo + fl * pio2_hi;
-    *r = sign * (ph + pl);
-    if (x < 0) {
+    two_sum(ph, pl, r, r_low);
+    if ((x < 0) != (sign < 0)) {
         *r = -*r;
-        q = -q;
+        *r_low = -*r_low;
     }
+    if (x < 0)
+        q = -q;
     return q & 3;
 }
 
 /* r = x - q pi/2 with a three-part pi/2 (Cody and Waite: q times the first part is exact while q < 2^19);
    returns q mod 4. */
-static int reduce(double x, double *r)
+static int reduce(double x, double *r, double *r_low)
 {
     static const double pio2_1 = 1.57079632673412561417e+00;
     static const double pio2_2 = 6.07710050650619224932e-11;
     static const double pio2_3 = 2.02226624879595063154e-21;
     if (fabs(x) >= 0x1p19)
-        return reduce_large(x, r);
-    double q = rint(x * M_2_PI);
-    *r = ((x - q * pio2_1) - q * pio2_2) - q * pio2_3;
+        return reduce_large(x, r, r_low);
+    double q = rint(x * M_2_PI), s, e;
+    /* q pio2_1 and q pio2_2 are exact (33-bit parts), so is x - q pio2_1; the rest is kept as a double-double */
+    two_sum(x - q * pio2_1, -(q * pio2_2), &s, &e);
+    two_sum(s, e - q * pio2_3, r, r_low);
     return (int)((long)q & 3);
+}
+
+/* sin (which 0) or cos (which 1) of x, as hi + *low. */
+static double sin_or_cos(double x, int which, double *low)
+{
+    double r, r_low;
+    int quadrant = (reduce(x, &r, &r_low) + which) & 3;
+    double value = quadrant & 1 ? cos_kernel(r, r_low, low) : sin_kernel(r, r_low, low);
+    if (quadrant & 2) {
+        *low = -*low;
+        return -value;
+    }
+    return value;
 }
 
 double sin(double x)
@@ -609,31 +643,32 @@ double sin(double x)
         return x - x;
     if (x == 0)
         return x; /* keeps the sign of zero */
-    double r;
-    switch (reduce(x, &r)) {
-    case 0: return sin_kernel(r);
-    case 1: return cos_kernel(r);
-    case 2: return -sin_kernel(r);
-    default: return -cos_kernel(r);
-    }
+    double low;
+    return sin_or_cos(x, 0, &low);
 }
 
 double cos(double x)
 {
     if (isnan(x) || isinf(x))
         return x - x;
-    double r;
-    switch (reduce(x, &r)) {
-    case 0: return cos_kernel(r);
-    case 1: return -sin_kernel(r);
-    case 2: return -cos_kernel(r);
-    default: return sin_kernel(r);
-    }
+    double low;
+    return sin_or_cos(x, 1, &low);
 }
 
 float sinf(float x) { return (float)sin(x); }
 float cosf(float x) { return (float)cos(x); }
-double tan(double x) { return x == 0 ? x : sin(x) / cos(x); }
+/* tan = sin / cos from their double-double values: the quotient, then one correction from the exact residual. */
+double tan(double x)
+{
+    if (isnan(x) || isinf(x))
+        return x - x;
+    if (x == 0)
+        return x;
+    double sl, cl, sh = sin_or_cos(x, 0, &sl), ch = sin_or_cos(x, 1, &cl);
+    double t = sh / ch, ph, pl;
+    exact_product(t, ch, &ph, &pl);
+    return t + (((sh - ph) - pl) + sl - t * cl) / ch;
+}
 
 double atan(double x)
 {
