@@ -383,6 +383,8 @@ double pow(double x, double y)
     /* |x|^y = e^(y log |x|), the product a double-double */
     double lh, ll, ph, pl;
     log_dd(fabs(x), &lh, &ll);
+    if (fabs(y * lh) > 2000) /* certain overflow or underflow (and y too large for an exact product) */
+        return exp_dd(y * lh, 0) * (x < 0 && is_odd_integer(y) ? -1 : 1);
     exact_product(y, lh, &ph, &pl);
     pl += y * ll;
     double hi, lo;
@@ -670,43 +672,108 @@ double tan(double x)
     return t + (((sh - ph) - pl) + sl - t * cl) / ch;
 }
 
+static const double pi_high = 0x1.921fb54442d18p+1, pi_low = 0x1.1a62633145c07p-53; /* pi as a double-double */
+
+/* (ah + al) / (bh + bl): the quotient, then one correction from its exact residual. */
+static void divide_dd(double ah, double al, double bh, double bl, double *qh, double *ql)
+{
+    double q = ah / bh, ph, pl;
+    exact_product(q, bh, &ph, &pl);
+    double correction = (((ah - ph) - pl) + al - q * bl) / bh;
+    two_sum(q, correction, qh, ql);
+}
+
+/* atan(num / den) for finite num, den >= 0, not both zero, as hi + lo: reduced to |t| <= tan(pi/8) through
+   pi/2 - atan(1/t) and pi/4 + atan((t - 1)/(t + 1)) with every step a double-double; t - t^3/3 a double-double
+   and the rest of the series a double. */
+static void atan_dd(double num, double den, double *hi, double *lo)
+{
+    /* exact products split their factors with 2^27 + 1, which overflows above about 2^996 */
+    if (num > 0x1p900 || den > 0x1p900) {
+        num *= 0x1p-200;
+        den *= 0x1p-200;
+    } else if (num < 0x1p-900 && den < 0x1p-900) {
+        num *= 0x1p200;
+        den *= 0x1p200;
+    }
+    int swapped = num > den;
+    if (swapped) {
+        double larger = num;
+        num = den;
+        den = larger;
+    }
+    double th, tl, base = 0, base_low = 0;
+    if (num > 0.41421356237309503 * den) {
+        double ah, al, bh, bl;
+        two_sum(num, -den, &ah, &al);
+        two_sum(num, den, &bh, &bl);
+        divide_dd(ah, al, bh, bl, &th, &tl);
+        base = pi_high / 4;
+        base_low = pi_low / 4;
+    } else {
+        divide_dd(num, 0, den, 0, &th, &tl);
+    }
+    double qh, ql, ch, cl, third, ph, pl;
+    exact_product(th, th, &qh, &ql);
+    exact_product(qh, th, &ch, &cl);
+    cl += ql * th;
+    third = ch / 3;
+    exact_product(third, 3, &ph, &pl);
+    double third_low = (((ch - ph) - pl) + cl) / 3;
+    double power = ch * qh, tail = 0; /* t^5, then every other power with alternating signs */
+    for (int n = 5; n < 60 && power != 0; n += 4) {
+        tail += power / n - power * qh / (n + 2);
+        power *= qh * qh;
+    }
+    double a, ae, b, be;
+    two_sum(th, -third, &a, &ae);
+    two_sum(base, a, &b, &be);
+    double low = ae - third_low + tail + tl / (1 + qh) + be + base_low;
+    if (swapped) { /* pi/2 - (b + low) */
+        double c, ce;
+        two_sum(pi_high / 2, -b, &c, &ce);
+        low = ce + pi_low / 2 - low;
+        b = c;
+    }
+    two_sum(b, low, hi, lo);
+}
+
 double atan(double x)
 {
     if (isnan(x))
         return x;
-    double ax = fabs(x), offset = 0;
-    if (ax > 1) {
-        ax = 1 / ax;
-        offset = M_PI_2;
-    }
-    double base = 0;
-    if (ax > 0.41421356237309503) {
-        ax = (ax - 1) / (ax + 1);
-        base = M_PI_4;
-    }
-    double x2 = ax * ax, power = ax, sum = 0;
-    for (int n = 0; n < 40; n++) {
-        sum += (n & 1 ? -power : power) / (2 * n + 1);
-        power *= x2;
-    }
-    double result = base + sum;
-    if (offset != 0)
-        result = offset - result;
-    return copysign(result, x);
+    if (isinf(x))
+        return copysign(pi_high / 2, x);
+    if (x == 0)
+        return x;
+    double hi, lo;
+    atan_dd(fabs(x), 1.0, &hi, &lo);
+    return copysign(hi, x);
 }
 
 double atan2(double y, double x)
 {
     if (isnan(x) || isnan(y))
         return x + y;
-    if (x == 0 && y == 0)
-        return signbit(x) ? copysign(M_PI, y) : copysign(0.0, y);
+    if (isinf(x) || isinf(y)) {
+        if (isinf(x) && isinf(y))
+            return copysign(x > 0 ? pi_high / 4 : 3 * pi_high / 4, y);
+        if (isinf(y))
+            return copysign(pi_high / 2, y);
+        return x > 0 ? copysign(0.0, y) : copysign(pi_high, y);
+    }
+    if (y == 0)
+        return signbit(x) ? copysign(pi_high, y) : copysign(0.0, y);
     if (x == 0)
-        return copysign(M_PI_2, y);
-    double a = atan(y / x);
-    if (x > 0)
-        return a;
-    return signbit(y) ? a - M_PI : a + M_PI;
+        return copysign(pi_high / 2, y);
+    double hi, lo;
+    atan_dd(fabs(y), fabs(x), &hi, &lo);
+    if (x < 0) { /* pi - atan */
+        double c, ce;
+        two_sum(pi_high, -hi, &c, &ce);
+        hi = c + (ce + pi_low - lo);
+    }
+    return copysign(hi, y);
 }
 
 double asin(double x) { return fabs(x) > 1 ? __builtin_nan("") : atan2(x, sqrt((1 - x) * (1 + x))); }
