@@ -60,6 +60,14 @@ double log1p(double x);
 double pow(double x, double y);
 double cbrt(double x);
 double hypot(double x, double y);
+double logb(double x);
+int ilogb(double x);
+double nextafter(double x, double y);
+float nextafterf(float x, float y);
+float logbf(float x);
+int ilogbf(float x);
+#define FP_ILOGB0 (-2147483647 - 1)
+#define FP_ILOGBNAN 2147483647
 double sin(double x);
 double cos(double x);
 double tan(double x);

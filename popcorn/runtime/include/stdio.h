@@ -39,7 +39,10 @@ int getc(FILE *stream);
 int getchar(void);
 int ungetc(int c, FILE *stream);
 char *fgets(char *buffer, int size, FILE *stream);
+ssize_t getline(char **line, size_t *capacity, FILE *stream);
+ssize_t getdelim(char **line, size_t *capacity, int delimiter, FILE *stream);
 FILE *fopen(const char *path, const char *mode);
+FILE *fdopen(int fd, const char *mode);
 int fclose(FILE *stream);
 size_t fread(void *buffer, size_t size, size_t count, FILE *stream);
 size_t fwrite(const void *buffer, size_t size, size_t count, FILE *stream);
@@ -54,4 +57,6 @@ int fileno(FILE *stream);
 int setvbuf(FILE *stream, char *buffer, int mode, size_t size);
 void perror(const char *prefix);
 int remove(const char *path);
+int rename(const char *from, const char *to);
+FILE *tmpfile(void);
 #endif

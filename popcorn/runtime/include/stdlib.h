@@ -39,4 +39,17 @@ div_t div(int numerator, int denominator);
 ldiv_t ldiv(long numerator, long denominator);
 lldiv_t lldiv(long long numerator, long long denominator);
 char *getenv(const char *name);
+int setenv(const char *name, const char *value, int overwrite);
+int unsetenv(const char *name);
+int system(const char *command);
+int mkstemp(char *template);
+long random(void);
+void srandom(unsigned seed);
+size_t __pc_mb_cur_max(void);
+#define MB_CUR_MAX (__pc_mb_cur_max())
+int mblen(const char *s, size_t n);
+int mbtowc(wchar_t *restrict out, const char *restrict s, size_t n);
+int wctomb(char *s, wchar_t c);
+size_t mbstowcs(wchar_t *restrict to, const char *restrict from, size_t count);
+size_t wcstombs(char *restrict to, const wchar_t *restrict from, size_t count);
 #endif

@@ -1,7 +1,10 @@
 /* The printf formatting engine: integers, strings, characters, pointers, exactly rounded %f %e %g and %a of double
    and long double. */
 #include "internal.h"
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 enum { FLAG_LEFT = 1, FLAG_PLUS = 2, FLAG_SPACE = 4, FLAG_ALT = 8, FLAG_ZERO = 16 };
 
@@ -418,6 +421,44 @@ __attribute__((noinline)) static void format_long_double(struct __pc_sink *sink,
     format_binary(sink, &b, flags, width, precision, conversion, digits, limbs);
 }
 
+/* %lc: the character converted to a multibyte character; %ls: the wide string converted, at most precision bytes
+   of whole characters (-1: all). Padded to width bytes. A character the locale cannot encode fails the whole call
+   (EILSEQ) after what came before it was written, as in glibc. */
+static __attribute__((noinline)) int format_wide_char(struct __pc_sink *sink, wchar_t c, int flags, int width)
+{
+    char encoded[8];
+    size_t n = wcrtomb(encoded, c, 0);
+    if (n == (size_t)-1)
+        return -1;
+    field(sink, flags & ~FLAG_ZERO, width, "", encoded, (int)n, 0);
+    return 0;
+}
+
+static __attribute__((noinline)) int format_wide_string(struct __pc_sink *sink, const wchar_t *text, int flags, int width,
+                                                        int precision)
+{
+    if (!text)
+        text = precision < 0 || precision >= 6 ? L"(null)" : L"";
+    size_t bytes = 0, count = 0;
+    for (; text[count]; count++) {
+        char encoded[8];
+        size_t n = wcrtomb(encoded, text[count], 0);
+        if (n == (size_t)-1)
+            return -1;
+        if (precision >= 0 && bytes + n > (size_t)precision)
+            break;
+        bytes += n;
+    }
+    char *body = malloc(bytes + 1);
+    if (!body)
+        return -1;
+    for (size_t i = 0, at = 0; i < count; i++)
+        at += wcrtomb(body + at, text[i], 0);
+    field(sink, flags & ~FLAG_ZERO, width, "", body, (int)bytes, 0);
+    free(body);
+    return 0;
+}
+
 int __pc_format(struct __pc_sink *sink, const char *format, va_list args)
 {
     for (const char *p = format; *p; p++) {
@@ -519,12 +560,24 @@ int __pc_format(struct __pc_sink *sink, const char *format, va_list args)
                 format_integer(sink, (uintptr_t)pointer, 0, 16, 0, flags, width, precision, 'p');
             break;
         }
-        case 'c': {
-            char value = (char)va_arg(args, int);
-            field(sink, flags & ~FLAG_ZERO, width, "", &value, 1, 0);
-            break;
-        }
+        case 'C':
+        case 'c':
+            if (size == 1 || c == 'C') {
+                if (format_wide_char(sink, (wchar_t)va_arg(args, wint_t), flags, width) < 0)
+                    return -1;
+                break;
+            } else {
+                char value = (char)va_arg(args, int);
+                field(sink, flags & ~FLAG_ZERO, width, "", &value, 1, 0);
+                break;
+            }
+        case 'S':
         case 's': {
+            if (size == 1 || c == 'S') {
+                if (format_wide_string(sink, va_arg(args, const wchar_t *), flags, width, precision) < 0)
+                    return -1;
+                break;
+            }
             const char *text = va_arg(args, const char *);
             if (!text)
                 text = "(null)";
@@ -545,9 +598,18 @@ int __pc_format(struct __pc_sink *sink, const char *format, va_list args)
             else
                 format_double(sink, va_arg(args, double), flags, width, precision, c);
             break;
-        case 'n':
-            *va_arg(args, int *) = (int)sink->count;
+        case 'n': {
+            void *target = va_arg(args, void *);
+            if (size == -2)
+                *(signed char *)target = (signed char)sink->count;
+            else if (size == -1)
+                *(short *)target = (short)sink->count;
+            else if (size >= 1)
+                *(long long *)target = (long long)sink->count;
+            else
+                *(int *)target = (int)sink->count;
             break;
+        }
         case '%':
             emit(sink, "%", 1);
             break;

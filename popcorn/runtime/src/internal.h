@@ -28,7 +28,7 @@ enum {
     SYS_read = 63, SYS_write = 64, SYS_fstat = 80, SYS_exit = 93, SYS_exit_group = 94,
     SYS_set_tid_address = 96, SYS_futex = 98, SYS_nanosleep = 101, SYS_clock_gettime = 113, SYS_sched_yield = 124,
     SYS_kill = 129, SYS_tgkill = 131, SYS_getpid = 172, SYS_gettid = 178, SYS_brk = 214, SYS_munmap = 215,
-    SYS_clone = 220, SYS_mmap = 222, SYS_mprotect = 226,
+    SYS_clone = 220, SYS_mmap = 222, SYS_mprotect = 226, SYS_renameat2 = 276, SYS_getrandom = 278,
     /* Popcorn's own calls (outside Linux's numbering): migration and node queries. */
     SYS_popcorn_migrate = 4000, SYS_popcorn_node = 4001,
 };
@@ -69,6 +69,13 @@ struct __pc_source {
 int __pc_scan(struct __pc_source *source, const char *format, va_list args);
 
 
+
+/* The bits glibc's character-class table uses; the is* and isw* functions return them. */
+enum {
+    CLASS_BLANK = 1, CLASS_CNTRL = 2, CLASS_PUNCT = 4, CLASS_ALNUM = 8, CLASS_UPPER = 256, CLASS_LOWER = 512,
+    CLASS_ALPHA = 1024, CLASS_DIGIT = 2048, CLASS_XDIGIT = 4096, CLASS_SPACE = 8192, CLASS_PRINT = 16384,
+    CLASS_GRAPH = 32768,
+};
 
 /* A futex lock for the runtime's own shared state (stdio streams, the heap). */
 void __pc_lock(volatile int *lock);

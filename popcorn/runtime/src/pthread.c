@@ -1,4 +1,4 @@
-/* POSIX threads over clone(2) and futex(2): threads, mutexes, condition variables, once, barriers. */
+/* POSIX threads over clone(2) and futex(2): threads, mutexes, condition variables, once, barriers, read-write locks. */
 #include "internal.h"
 #include <errno.h>
 #include <limits.h>
@@ -164,6 +164,8 @@ int pthread_mutex_init(pthread_mutex_t *mutex, const pthread_mutexattr_t *attr)
 {
     mutex->state = 0;
     mutex->kind = attr ? attr->kind : PTHREAD_MUTEX_NORMAL;
+    mutex->owner = 0;
+    mutex->count = 0;
     return 0;
 }
 
@@ -172,20 +174,59 @@ int pthread_mutex_destroy(pthread_mutex_t *mutex)
     return mutex->state ? EBUSY : 0;
 }
 
+/* A recursive mutex its owner locks again counts up; an error-checking one refuses (EDEADLK). Only those two kinds
+   record their owner, so a normal mutex costs what it always did. */
+static int relock(pthread_mutex_t *mutex)
+{
+    if (mutex->kind == PTHREAD_MUTEX_NORMAL || mutex->owner != pthread_self())
+        return -1;
+    if (mutex->kind == PTHREAD_MUTEX_ERRORCHECK)
+        return EDEADLK;
+    if (mutex->count == UINT_MAX)
+        return EAGAIN;
+    mutex->count++;
+    return 0;
+}
+
+static void take(pthread_mutex_t *mutex)
+{
+    if (mutex->kind != PTHREAD_MUTEX_NORMAL) {
+        mutex->owner = pthread_self();
+        mutex->count = 1;
+    }
+}
+
 int pthread_mutex_lock(pthread_mutex_t *mutex)
 {
+    int again = relock(mutex);
+    if (again >= 0)
+        return again;
     __pc_lock(&mutex->state);
+    take(mutex);
     return 0;
 }
 
 int pthread_mutex_trylock(pthread_mutex_t *mutex)
 {
+    int again = relock(mutex);
+    if (again >= 0)
+        return again == EDEADLK ? EBUSY : again;
     int expected = 0;
-    return __atomic_compare_exchange_n(&mutex->state, &expected, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED) ? 0 : EBUSY;
+    if (!__atomic_compare_exchange_n(&mutex->state, &expected, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return EBUSY;
+    take(mutex);
+    return 0;
 }
 
 int pthread_mutex_unlock(pthread_mutex_t *mutex)
 {
+    if (mutex->kind != PTHREAD_MUTEX_NORMAL) {
+        if (mutex->owner != pthread_self())
+            return EPERM;
+        if (--mutex->count > 0)
+            return 0;
+        mutex->owner = 0;
+    }
     __pc_unlock(&mutex->state);
     return 0;
 }
@@ -204,7 +245,7 @@ int pthread_mutexattr_destroy(pthread_mutexattr_t *attr)
 
 int pthread_mutexattr_settype(pthread_mutexattr_t *attr, int kind)
 {
-    if (kind == PTHREAD_MUTEX_RECURSIVE)
+    if (kind != PTHREAD_MUTEX_NORMAL && kind != PTHREAD_MUTEX_RECURSIVE && kind != PTHREAD_MUTEX_ERRORCHECK)
         return EINVAL;
     attr->kind = kind;
     return 0;
@@ -223,15 +264,49 @@ int pthread_cond_destroy(pthread_cond_t *cond)
     return 0;
 }
 
-int pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex)
+/* Waits for a signal after the sequence number read under the mutex; a deadline (CLOCK_REALTIME) bounds the wait.
+   The mutex is taken again as contended, since other waiters may have been woken together with this one; a
+   recursive mutex gets back its owner and depth. */
+static int cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex, const struct timespec *deadline)
 {
-    int sequence = (int)__atomic_load_n(&cond->sequence, __ATOMIC_ACQUIRE);
+    if (mutex->kind != PTHREAD_MUTEX_NORMAL && mutex->owner != pthread_self())
+        return EPERM;
+    unsigned depth = mutex->count;
+    int sequence = (int)__atomic_load_n(&cond->sequence, __ATOMIC_ACQUIRE), result = 0;
+    struct timespec left = {0, 0};
+    if (deadline) {
+        if (deadline->tv_nsec < 0 || deadline->tv_nsec >= 1000000000)
+            return EINVAL;
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        left.tv_sec = deadline->tv_sec - now.tv_sec;
+        left.tv_nsec = deadline->tv_nsec - now.tv_nsec;
+        if (left.tv_nsec < 0) {
+            left.tv_nsec += 1000000000;
+            left.tv_sec--;
+        }
+        if (left.tv_sec < 0)
+            return ETIMEDOUT; /* the mutex is still held: nothing to take again */
+    }
+    mutex->owner = 0;
     __pc_unlock(&mutex->state);
-    futex_wait((volatile int *)&cond->sequence, sequence);
-    /* Re-acquire as contended: other waiters may have been woken together with us. */
+    long waited = __pc_syscall4(SYS_futex, &cond->sequence, FUTEX_WAIT_PRIVATE, sequence, deadline ? &left : 0);
+    if (waited == -ETIMEDOUT)
+        result = ETIMEDOUT;
     while (__atomic_exchange_n(&mutex->state, 2, __ATOMIC_ACQUIRE) != 0)
         futex_wait(&mutex->state, 2);
-    return 0;
+    if (mutex->kind != PTHREAD_MUTEX_NORMAL) {
+        mutex->owner = pthread_self();
+        mutex->count = depth;
+    }
+    return result;
+}
+
+int pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex) { return cond_wait(cond, mutex, 0); }
+
+int pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex, const struct timespec *deadline)
+{
+    return cond_wait(cond, mutex, deadline);
 }
 
 int pthread_cond_signal(pthread_cond_t *cond)
@@ -297,4 +372,67 @@ int pthread_barrier_wait(pthread_barrier_t *barrier)
         pthread_cond_wait(&barrier->cond, &barrier->lock);
     pthread_mutex_unlock(&barrier->lock);
     return 0;
+}
+
+/* Read-write locks: any number of readers or one writer; a waiting writer does not hold back new readers (glibc's
+   default, PTHREAD_RWLOCK_PREFER_READER_NP). */
+int pthread_rwlock_init(pthread_rwlock_t *lock, const pthread_rwlockattr_t *attr)
+{
+    (void)attr;
+    pthread_mutex_init(&lock->lock, 0);
+    pthread_cond_init(&lock->changed, 0);
+    lock->readers = 0;
+    lock->writer = 0;
+    return 0;
+}
+
+int pthread_rwlock_destroy(pthread_rwlock_t *lock)
+{
+    return lock->readers || lock->writer ? EBUSY : 0;
+}
+
+static int rwlock_acquire(pthread_rwlock_t *lock, int write, int wait)
+{
+    pthread_mutex_lock(&lock->lock);
+    int result = 0;
+    for (;;) {
+        if (lock->writer == pthread_self()) {
+            result = EDEADLK;
+            break;
+        }
+        if (!lock->writer && (!write || lock->readers == 0)) {
+            if (write)
+                lock->writer = pthread_self();
+            else
+                lock->readers++;
+            break;
+        }
+        if (!wait) {
+            result = EBUSY;
+            break;
+        }
+        pthread_cond_wait(&lock->changed, &lock->lock);
+    }
+    pthread_mutex_unlock(&lock->lock);
+    return result;
+}
+
+int pthread_rwlock_rdlock(pthread_rwlock_t *lock) { return rwlock_acquire(lock, 0, 1); }
+int pthread_rwlock_wrlock(pthread_rwlock_t *lock) { return rwlock_acquire(lock, 1, 1); }
+int pthread_rwlock_tryrdlock(pthread_rwlock_t *lock) { return rwlock_acquire(lock, 0, 0); }
+int pthread_rwlock_trywrlock(pthread_rwlock_t *lock) { return rwlock_acquire(lock, 1, 0); }
+
+int pthread_rwlock_unlock(pthread_rwlock_t *lock)
+{
+    pthread_mutex_lock(&lock->lock);
+    int result = 0;
+    if (lock->writer == pthread_self())
+        lock->writer = 0;
+    else if (lock->readers > 0)
+        lock->readers--;
+    else
+        result = EPERM;
+    pthread_cond_broadcast(&lock->changed);
+    pthread_mutex_unlock(&lock->lock);
+    return result;
 }

@@ -5,6 +5,8 @@
 #include <sys/mman.h>
 
 char **environ;
+/* argv[0] and its last path component, as glibc names them (assert and perror-style messages print the latter). */
+char *program_invocation_name = "", *program_invocation_short_name = "";
 
 /* The TLS template, from symbols the generated linker script defines (weak: the first, unaligned link has none). */
 extern const unsigned char __pc_tdata_start[] __attribute__((weak, visibility("hidden")));
@@ -35,6 +37,12 @@ _Noreturn void __pc_start_c(long *sp)
     int argc = (int)sp[0];
     char **argv = (char **)(sp + 1);
     environ = argv + argc + 1;
+    if (argc > 0 && argv[0]) {
+        program_invocation_name = program_invocation_short_name = argv[0];
+        for (char *p = argv[0]; *p; p++)
+            if (*p == '/')
+                program_invocation_short_name = p + 1;
+    }
     tls_image = __pc_tdata_start;
     tls_file_size = (size_t)(__pc_tdata_end - __pc_tdata_start);
     tls_memory_size = (size_t)(__pc_tbss_end - __pc_tdata_start);

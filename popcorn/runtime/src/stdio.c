@@ -246,6 +246,52 @@ char *fgets(char *buffer, int size, FILE *stream)
     return buffer;
 }
 
+/* POSIX getdelim: reads through the delimiter into *line, growing it with realloc; -1 at end of file with nothing
+   read, on an error (errno set) or for invalid arguments (EINVAL). */
+ssize_t getdelim(char **line, size_t *capacity, int delimiter, FILE *stream)
+{
+    if (!line || !capacity || !stream) {
+        errno = EINVAL;
+        return -1;
+    }
+    __pc_lock(&stream->lock);
+    size_t n = 0;
+    ssize_t result = -1;
+    for (;;) {
+        if (n + 2 > *capacity || !*line) {
+            size_t grown = *capacity < 120 ? 120 : *capacity * 2;
+            char *bigger = realloc(*line, grown);
+            if (!bigger) {
+                stream->error = 1;
+                errno = ENOMEM;
+                break;
+            }
+            *line = bigger;
+            *capacity = grown;
+        }
+        int c = getc_locked(stream);
+        if (c == EOF) {
+            if (n > 0 && !stream->error)
+                result = (ssize_t)n;
+            break;
+        }
+        (*line)[n++] = (char)c;
+        if (c == delimiter) {
+            result = (ssize_t)n;
+            break;
+        }
+    }
+    if (*line)
+        (*line)[n] = '\0';
+    __pc_unlock(&stream->lock);
+    return result;
+}
+
+ssize_t getline(char **line, size_t *capacity, FILE *stream)
+{
+    return getdelim(line, capacity, '\n', stream);
+}
+
 size_t fread(void *buffer, size_t size, size_t count, FILE *stream)
 {
     size_t total = size * count, done = 0;
@@ -299,10 +345,10 @@ int puts(const char *text)
     return ok ? 0 : EOF;
 }
 
-FILE *fopen(const char *path, const char *mode)
+/* open(2) flags for an fopen mode ("r", "w", "a", each with "+", "b" ignored, "x" for O_EXCL); -1 if invalid. */
+static int mode_flags(const char *mode)
 {
-    int flags;
-    int plus = strchr(mode, '+') != 0;
+    int plus = strchr(mode, '+') != 0, flags;
     switch (mode[0]) {
     case 'r':
         flags = plus ? O_RDWR : O_RDONLY;
@@ -315,16 +361,21 @@ FILE *fopen(const char *path, const char *mode)
         break;
     default:
         errno = EINVAL;
-        return 0;
+        return -1;
     }
-    int fd = open(path, flags, 0644);
-    if (fd < 0)
+    return strchr(mode, 'x') ? flags | O_EXCL : flags;
+}
+
+FILE *fdopen(int fd, const char *mode)
+{
+    if (mode_flags(mode) < 0)
         return 0;
     FILE *stream = calloc(1, sizeof *stream + BUFSIZ);
     if (!stream) {
-        close(fd);
+        errno = ENOMEM;
         return 0;
     }
+    int plus = strchr(mode, '+') != 0;
     stream->fd = fd;
     stream->mode = _IOFBF;
     stream->readable = mode[0] == 'r' || plus;
@@ -336,6 +387,20 @@ FILE *fopen(const char *path, const char *mode)
     stream->next = open_files;
     open_files = stream;
     __pc_unlock(&open_files_lock);
+    return stream;
+}
+
+FILE *fopen(const char *path, const char *mode)
+{
+    int flags = mode_flags(mode);
+    if (flags < 0)
+        return 0;
+    int fd = open(path, flags, 0666);
+    if (fd < 0)
+        return 0;
+    FILE *stream = fdopen(fd, mode);
+    if (!stream)
+        close(fd);
     return stream;
 }
 
@@ -425,6 +490,25 @@ int setvbuf(FILE *stream, char *buffer, int mode, size_t size)
 int remove(const char *path)
 {
     return unlink(path);
+}
+
+int rename(const char *from, const char *to)
+{
+    return (int)__pc_syscall_result(__pc_syscall6(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 0, 0));
+}
+
+/* A file of its own in /tmp, removed at once so that nothing is left behind when the stream is closed. */
+FILE *tmpfile(void)
+{
+    char path[] = "/tmp/tmpfXXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return 0;
+    unlink(path);
+    FILE *stream = fdopen(fd, "w+");
+    if (!stream)
+        close(fd);
+    return stream;
 }
 
 void perror(const char *prefix)

@@ -2,6 +2,8 @@
 #include "internal.h"
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -37,18 +39,6 @@ _Noreturn void _Exit(int status)
     _exit(status);
 }
 
-int raise(int signal)
-{
-    return (int)__pc_syscall_result(__pc_syscall3(SYS_tgkill, getpid(), gettid(), signal));
-}
-
-_Noreturn void abort(void)
-{
-    __pc_stdio_flush_all();
-    raise(SIGABRT);
-    _exit(134);
-}
-
 _Noreturn void __pc_longjmp_elsewhere(void)
 {
     fputs("popcorn: longjmp to a jmp_buf that setjmp filled on the other node (the thread migrated in between): "
@@ -58,7 +48,10 @@ _Noreturn void __pc_longjmp_elsewhere(void)
 
 _Noreturn void __pc_assert_fail(const char *expression, const char *file, int line, const char *function)
 {
-    fprintf(stderr, "%s:%d: %s: Assertion `%s' failed.\n", file, line, function, expression);
+    extern char *program_invocation_short_name;
+    const char *program = program_invocation_short_name;
+    fprintf(stderr, "%s%s%s:%d: %s%sAssertion `%s' failed.\n", program, *program ? ": " : "", file, line,
+            function ? function : "", function ? ": " : "", expression);
     abort();
 }
 
@@ -342,7 +335,7 @@ void *bsearch(const void *key, const void *base, size_t count, size_t size, int 
     return 0;
 }
 
-static unsigned long long random_state = 1;
+static volatile int random_lock;
 
 /* Three steps of the classic ANSI C generator, 11 + 10 + 10 bits (the same sequence as glibc's rand_r). */
 int rand_r(unsigned *state)
@@ -358,17 +351,62 @@ int rand_r(unsigned *state)
     return (int)result;
 }
 
-/* A 64-bit linear congruential generator (Knuth's MMIX constants); the high 31 bits are the result. */
+/*
+ * rand: glibc's default generator, so that srand(seed) gives the same sequence as natively. It is an additive lagged
+ * Fibonacci generator, r[i] = r[i-3] + r[i-31] (mod 2^32), whose first 31 words come from the Park-Miller minimal
+ * standard generator (16807 r mod 2^31 - 1) started at the seed; the first 310 outputs are discarded, and each
+ * result is the word shifted right by one.
+ */
+#define RANDOM_DEGREE 31
+#define RANDOM_SEPARATION 3
+static uint32_t random_table[RANDOM_DEGREE];
+static int random_front = RANDOM_SEPARATION, random_rear = 0, random_seeded;
+
+static uint32_t random_step(void)
+{
+    uint32_t value = random_table[random_front] += random_table[random_rear];
+    random_front = (random_front + 1) % RANDOM_DEGREE;
+    random_rear = (random_rear + 1) % RANDOM_DEGREE;
+    return value >> 1;
+}
+
+static void random_seed(unsigned seed)
+{
+    int64_t word = (int32_t)(seed == 0 ? 1 : seed);
+    random_table[0] = (uint32_t)word;
+    for (int i = 1; i < RANDOM_DEGREE; i++) {
+        word = word * 16807 % 2147483647;
+        if (word < 0)
+            word += 2147483647;
+        random_table[i] = (uint32_t)word;
+    }
+    random_front = RANDOM_SEPARATION;
+    random_rear = 0;
+    for (int i = 0; i < 10 * RANDOM_DEGREE; i++)
+        random_step();
+    random_seeded = 1;
+}
+
 int rand(void)
 {
-    random_state = random_state * 6364136223846793005ull + 1442695040888963407ull;
-    return (int)(random_state >> 33);
+    __pc_lock(&random_lock);
+    if (!random_seeded)
+        random_seed(1);
+    int result = (int)random_step();
+    __pc_unlock(&random_lock);
+    return result;
 }
 
 void srand(unsigned seed)
 {
-    random_state = seed;
+    __pc_lock(&random_lock);
+    random_seed(seed);
+    __pc_unlock(&random_lock);
 }
+
+/* random and srandom are the same generator in glibc, with the same state. */
+long random(void) { return rand(); }
+void srandom(unsigned seed) { srand(seed); }
 
 int abs(int value) { return value < 0 ? -value : value; }
 long labs(long value) { return value < 0 ? -value : value; }
@@ -376,6 +414,10 @@ long long llabs(long long value) { return value < 0 ? -value : value; }
 div_t div(int n, int d) { return (div_t){n / d, n % d}; }
 ldiv_t ldiv(long n, long d) { return (ldiv_t){n / d, n % d}; }
 lldiv_t lldiv(long long n, long long d) { return (lldiv_t){n / d, n % d}; }
+intmax_t imaxabs(intmax_t value) { return value < 0 ? -value : value; }
+imaxdiv_t imaxdiv(intmax_t n, intmax_t d) { return (imaxdiv_t){n / d, n % d}; }
+intmax_t strtoimax(const char *restrict text, char **restrict end, int base) { return strtoll(text, end, base); }
+uintmax_t strtoumax(const char *restrict text, char **restrict end, int base) { return strtoull(text, end, base); }
 
 char *getenv(const char *name)
 {
@@ -384,4 +426,121 @@ char *getenv(const char *name)
         if (strncmp(*e, name, length) == 0 && (*e)[length] == '=')
             return *e + length + 1;
     return 0;
+}
+
+/* setenv and unsetenv: the first change copies the environment start-up left on the stack into the heap. Strings
+   setenv makes are never freed (another pointer to them may be held), as in glibc. */
+static char **own_environment;
+static size_t environment_capacity;
+
+static int valid_name(const char *name)
+{
+    if (!name || !*name || strchr(name, '=')) {
+        errno = EINVAL;
+        return 0;
+    }
+    return 1;
+}
+
+static size_t find_variable(const char *name, size_t length)
+{
+    size_t i = 0;
+    for (; environ && environ[i]; i++)
+        if (strncmp(environ[i], name, length) == 0 && environ[i][length] == '=')
+            break;
+    return i;
+}
+
+int setenv(const char *name, const char *value, int overwrite)
+{
+    if (!valid_name(name))
+        return -1;
+    size_t length = strlen(name), index = find_variable(name, length);
+    if (environ && environ[index] && !overwrite)
+        return 0;
+    char *entry = malloc(length + strlen(value) + 2);
+    if (!entry) {
+        errno = ENOMEM;
+        return -1;
+    }
+    strcpy(entry, name);
+    entry[length] = '=';
+    strcpy(entry + length + 1, value);
+    if (environ && environ[index]) {
+        environ[index] = entry;
+        return 0;
+    }
+    size_t count = index;
+    if (environ != own_environment || count + 2 > environment_capacity) {
+        size_t capacity = (count + 2) * 2;
+        char **bigger = malloc(capacity * sizeof *bigger);
+        if (!bigger) {
+            free(entry);
+            errno = ENOMEM;
+            return -1;
+        }
+        if (count)
+            memcpy(bigger, environ, count * sizeof *bigger);
+        if (environ == own_environment)
+            free(own_environment);
+        environ = own_environment = bigger;
+        environment_capacity = capacity;
+    }
+    environ[count] = entry;
+    environ[count + 1] = 0;
+    return 0;
+}
+
+int unsetenv(const char *name)
+{
+    if (!valid_name(name))
+        return -1;
+    size_t length = strlen(name);
+    for (size_t i = find_variable(name, length); environ && environ[i]; i = find_variable(name, length)) {
+        size_t j = i;
+        for (; environ[j]; j++)
+            environ[j] = environ[j + 1];
+    }
+    return 0;
+}
+
+/* There is no shell to run a command in (the emulated process cannot fork or exec): system(NULL) says so with 0,
+   as POSIX specifies when no command processor is available, and any command fails with -1 and ENOSYS. */
+int system(const char *command)
+{
+    if (!command)
+        return 0;
+    errno = ENOSYS;
+    return -1;
+}
+
+/* One attempt of mkstemp: random letters and digits in place of the XXXXXX at x, then an exclusive create; the raw
+   system-call result (-EEXIST: the name is taken). Out of line, and the loop below carries this result alone:
+   written as one function, the optimizer merged the returns into a value that crossed calls in a register no
+   stack map records. */
+static __attribute__((noinline)) long create_unique(char *template, char *x)
+{
+    static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    unsigned char random_bytes[6];
+    long got = __pc_syscall3(SYS_getrandom, random_bytes, sizeof random_bytes, 0);
+    if (got != (long)sizeof random_bytes)
+        return got < 0 ? got : -EIO;
+    for (int i = 0; i < 6; i++)
+        x[i] = letters[random_bytes[i] % (sizeof letters - 1)];
+    return __pc_syscall4(SYS_openat, AT_FDCWD, template, O_RDWR | O_CREAT | O_EXCL, 0600);
+}
+
+/* mkstemp: the template's final XXXXXX replaced until a file of that name can be created; the descriptor is open
+   for reading and writing. */
+int mkstemp(char *template)
+{
+    size_t length = strlen(template);
+    if (length < 6 || strcmp(template + length - 6, "XXXXXX") != 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    long fd = -EEXIST;
+    for (int attempt = 0; attempt < 100 && fd == -EEXIST; attempt++)
+        fd = create_unique(template, template + length - 6);
+    return (int)__pc_syscall_result(fd);
 }

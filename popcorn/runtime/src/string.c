@@ -1,7 +1,9 @@
 /* string.h and ctype.h. */
+#include "internal.h"
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -267,41 +269,168 @@ char *strndup(const char *text, size_t limit)
     return copy;
 }
 
+/* glibc's messages, by Linux's error numbers (0 to 133); a number without one is "Unknown error N". */
+static const char *const error_messages[] = {
+    "Success",
+    "Operation not permitted",
+    "No such file or directory",
+    "No such process",
+    "Interrupted system call",
+    "Input/output error",
+    "No such device or address",
+    "Argument list too long",
+    "Exec format error",
+    "Bad file descriptor",
+    "No child processes",
+    "Resource temporarily unavailable",
+    "Cannot allocate memory",
+    "Permission denied",
+    "Bad address",
+    "Block device required",
+    "Device or resource busy",
+    "File exists",
+    "Invalid cross-device link",
+    "No such device",
+    "Not a directory",
+    "Is a directory",
+    "Invalid argument",
+    "Too many open files in system",
+    "Too many open files",
+    "Inappropriate ioctl for device",
+    "Text file busy",
+    "File too large",
+    "No space left on device",
+    "Illegal seek",
+    "Read-only file system",
+    "Too many links",
+    "Broken pipe",
+    "Numerical argument out of domain",
+    "Numerical result out of range",
+    "Resource deadlock avoided",
+    "File name too long",
+    "No locks available",
+    "Function not implemented",
+    "Directory not empty",
+    "Too many levels of symbolic links",
+    0,
+    "No message of desired type",
+    "Identifier removed",
+    "Channel number out of range",
+    "Level 2 not synchronized",
+    "Level 3 halted",
+    "Level 3 reset",
+    "Link number out of range",
+    "Protocol driver not attached",
+    "No CSI structure available",
+    "Level 2 halted",
+    "Invalid exchange",
+    "Invalid request descriptor",
+    "Exchange full",
+    "No anode",
+    "Invalid request code",
+    "Invalid slot",
+    0,
+    "Bad font file format",
+    "Device not a stream",
+    "No data available",
+    "Timer expired",
+    "Out of streams resources",
+    "Machine is not on the network",
+    "Package not installed",
+    "Object is remote",
+    "Link has been severed",
+    "Advertise error",
+    "Srmount error",
+    "Communication error on send",
+    "Protocol error",
+    "Multihop attempted",
+    "RFS specific error",
+    "Bad message",
+    "Value too large for defined data type",
+    "Name not unique on network",
+    "File descriptor in bad state",
+    "Remote address changed",
+    "Can not access a needed shared library",
+    "Accessing a corrupted shared library",
+    ".lib section in a.out corrupted",
+    "Attempting to link in too many shared libraries",
+    "Cannot exec a shared library directly",
+    "Invalid or incomplete multibyte or wide character",
+    "Interrupted system call should be restarted",
+    "Streams pipe error",
+    "Too many users",
+    "Socket operation on non-socket",
+    "Destination address required",
+    "Message too long",
+    "Protocol wrong type for socket",
+    "Protocol not available",
+    "Protocol not supported",
+    "Socket type not supported",
+    "Operation not supported",
+    "Protocol family not supported",
+    "Address family not supported by protocol",
+    "Address already in use",
+    "Cannot assign requested address",
+    "Network is down",
+    "Network is unreachable",
+    "Network dropped connection on reset",
+    "Software caused connection abort",
+    "Connection reset by peer",
+    "No buffer space available",
+    "Transport endpoint is already connected",
+    "Transport endpoint is not connected",
+    "Cannot send after transport endpoint shutdown",
+    "Too many references: cannot splice",
+    "Connection timed out",
+    "Connection refused",
+    "Host is down",
+    "No route to host",
+    "Operation already in progress",
+    "Operation now in progress",
+    "Stale file handle",
+    "Structure needs cleaning",
+    "Not a XENIX named type file",
+    "No XENIX semaphores available",
+    "Is a named type file",
+    "Remote I/O error",
+    "Disk quota exceeded",
+    "No medium found",
+    "Wrong medium type",
+    "Operation canceled",
+    "Required key not available",
+    "Key has expired",
+    "Key has been revoked",
+    "Key was rejected by service",
+    "Owner died",
+    "State not recoverable",
+    "Operation not possible due to RF-kill",
+    "Memory page has hardware error",
+};
+
 char *strerror(int error)
 {
-    switch (error) {
-    case 0: return "Success";
-    case EPERM: return "Operation not permitted";
-    case ENOENT: return "No such file or directory";
-    case EINTR: return "Interrupted system call";
-    case EIO: return "Input/output error";
-    case EBADF: return "Bad file descriptor";
-    case EAGAIN: return "Resource temporarily unavailable";
-    case ENOMEM: return "Cannot allocate memory";
-    case EACCES: return "Permission denied";
-    case EEXIST: return "File exists";
-    case ENOTDIR: return "Not a directory";
-    case EISDIR: return "Is a directory";
-    case EINVAL: return "Invalid argument";
-    case ENOSPC: return "No space left on device";
-    case EDOM: return "Numerical argument out of domain";
-    case ERANGE: return "Numerical result out of range";
-    case ENOSYS: return "Function not implemented";
-    default: return "Unknown error";
-    }
+    static __thread char unknown[32];
+    if (error >= 0 && error < (int)(sizeof error_messages / sizeof error_messages[0]) && error_messages[error])
+        return (char *)error_messages[error];
+    snprintf(unknown, sizeof unknown, "Unknown error %d", error);
+    return unknown;
 }
 
-int isalnum(int c) { return isalpha(c) || isdigit(c); }
-int isalpha(int c) { return (unsigned)((c | 32) - 'a') < 26; }
-int isblank(int c) { return c == ' ' || c == '\t'; }
-int iscntrl(int c) { return (unsigned)c < 32 || c == 127; }
-int isdigit(int c) { return (unsigned)(c - '0') < 10; }
-int isgraph(int c) { return (unsigned)(c - 33) < 94; }
-int islower(int c) { return (unsigned)(c - 'a') < 26; }
-int isprint(int c) { return (unsigned)(c - 32) < 95; }
-int ispunct(int c) { return isgraph(c) && !isalnum(c); }
-int isspace(int c) { return c == ' ' || (unsigned)(c - '\t') < 5; }
-int isupper(int c) { return (unsigned)(c - 'A') < 26; }
-int isxdigit(int c) { return isdigit(c) || (unsigned)((c | 32) - 'a') < 6; }
+/* Each class test returns the bit glibc's table holds for that class, so a program that prints the result prints
+   what it prints natively. */
+int isalnum(int c) { return isalpha(c) || isdigit(c) ? CLASS_ALNUM : 0; }
+int isalpha(int c) { return (unsigned)((c | 32) - 'a') < 26 ? CLASS_ALPHA : 0; }
+int isblank(int c) { return c == ' ' || c == '\t' ? CLASS_BLANK : 0; }
+int iscntrl(int c) { return (unsigned)c < 32 || c == 127 ? CLASS_CNTRL : 0; }
+int __pc_isdigit(int c) { return (unsigned)(c - '0') < 10 ? CLASS_DIGIT : 0; }
+#undef isdigit
+int isdigit(int c) { return __pc_isdigit(c); }
+int isgraph(int c) { return (unsigned)(c - 33) < 94 ? CLASS_GRAPH : 0; }
+int islower(int c) { return (unsigned)(c - 'a') < 26 ? CLASS_LOWER : 0; }
+int isprint(int c) { return (unsigned)(c - 32) < 95 ? CLASS_PRINT : 0; }
+int ispunct(int c) { return isgraph(c) && !isalnum(c) ? CLASS_PUNCT : 0; }
+int isspace(int c) { return c == ' ' || (unsigned)(c - '\t') < 5 ? CLASS_SPACE : 0; }
+int isupper(int c) { return (unsigned)(c - 'A') < 26 ? CLASS_UPPER : 0; }
+int isxdigit(int c) { return isdigit(c) || (unsigned)((c | 32) - 'a') < 6 ? CLASS_XDIGIT : 0; }
 int tolower(int c) { return isupper(c) ? c | 32 : c; }
 int toupper(int c) { return islower(c) ? c & 0x5f : c; }

@@ -186,6 +186,9 @@ public sealed partial class GuestProcess
                 case Unlinkat:
                     result = Unlink(memory.ReadCString(A(1)));
                     break;
+                case Renameat2:
+                    result = A(4) != 0 ? -EINVAL : Rename(memory.ReadCString(A(1)), memory.ReadCString(A(3)));
+                    break;
                 default:
                     if (_reportedUnknownCalls.Add(number))
                     {
@@ -532,6 +535,46 @@ public sealed partial class GuestProcess
         {
             File.Delete(path);
             return 0;
+        }
+        catch (IOException)
+        {
+            return -EIO;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return -EACCES;
+        }
+    }
+
+    /// <summary>renameat2 without flags, paths relative to the current directory: a file replaces the target
+    /// file, a directory moves only to a name that does not exist.</summary>
+    private static long Rename(string from, string to)
+    {
+        try
+        {
+            if (File.Exists(from))
+            {
+                if (Directory.Exists(to))
+                {
+                    return -EISDIR;
+                }
+                File.Move(from, to, overwrite: true);
+                return 0;
+            }
+            if (!Directory.Exists(from))
+            {
+                return -ENOENT;
+            }
+            if (File.Exists(to) || Directory.Exists(to))
+            {
+                return File.Exists(to) ? -ENOTDIR : -ENOTEMPTY;
+            }
+            Directory.Move(from, to);
+            return 0;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return -ENOENT;
         }
         catch (IOException)
         {

@@ -10,7 +10,7 @@ public static class SystemCallNumbers
         ClockGettime = 113, ClockGetres = 114, ClockNanosleep = 115, SchedYield = 124, Kill = 129, Tkill = 130, Tgkill = 131,
         Sigaltstack = 132, RtSigaction = 134, RtSigprocmask = 135, Uname = 160, Gettimeofday = 169, Getpid = 172, Getppid = 173,
         Getuid = 174, Geteuid = 175, Getgid = 176, Getegid = 177, Gettid = 178, Brk = 214, Munmap = 215, Clone = 220, Mmap = 222,
-        Mprotect = 226, Madvise = 233, Prlimit64 = 261, Getrandom = 278, Rseq = 293;
+        Mprotect = 226, Madvise = 233, Prlimit64 = 261, Renameat2 = 276, Getrandom = 278, Rseq = 293;
 #pragma warning restore CS1591
 
     /// <summary>The name of system call <paramref name="number"/>, or its number in text.</summary>
@@ -26,7 +26,7 @@ public static class SystemCallNumbers
         RtSigprocmask => "rt_sigprocmask", Uname => "uname", Gettimeofday => "gettimeofday", Getpid => "getpid",
         Getppid => "getppid", Getuid => "getuid", Geteuid => "geteuid", Getgid => "getgid", Getegid => "getegid",
         Gettid => "gettid", Brk => "brk", Munmap => "munmap", Clone => "clone", Mmap => "mmap", Mprotect => "mprotect",
-        Madvise => "madvise", Prlimit64 => "prlimit64", Getrandom => "getrandom", Rseq => "rseq",
+        Madvise => "madvise", Prlimit64 => "prlimit64", Renameat2 => "renameat2", Getrandom => "getrandom", Rseq => "rseq",
         _ => $"#{number}",
     };
 }
@@ -37,6 +37,6 @@ public static class Errno
 #pragma warning disable CS1591 // The names are POSIX's.
     public const int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, EBADF = 9, EAGAIN = 11, ENOMEM = 12, EACCES = 13,
         EFAULT = 14, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, EINVAL = 22, EMFILE = 24, ENOTTY = 25, ENOSPC = 28, ESPIPE = 29,
-        ERANGE = 34, ENOSYS = 38, ETIMEDOUT = 110;
+        ERANGE = 34, ENOSYS = 38, ENOTEMPTY = 39, ETIMEDOUT = 110;
 #pragma warning restore CS1591
 }

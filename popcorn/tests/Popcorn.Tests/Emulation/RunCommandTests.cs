@@ -125,13 +125,62 @@ public sealed class RunCommandTests
         Assert.EndsWith("stdin 4 numbers, total 63, then not a number\n", stdout, StringComparison.Ordinal);
     }
 
+    /// <summary>What a program says when it stops itself, as glibc says it: assert's message names the program,
+    /// file, line and function (it named no program); abort runs a SIGABRT handler, then ends the process with 134
+    /// without flushing the buffered output (glibc since 2.27); a handler installed with signal runs for raise;
+    /// system has no shell to run (0 for NULL, -1 and ENOSYS for a command); getline reads a line longer than any
+    /// buffer from standard input. popcorn's own messages go to the log, so standard error is the program's.</summary>
+    [Theory(Timeout = 180_000)]
+    [InlineData("aarch64")]
+    [InlineData("riscv64")]
+    public async Task Programs_that_stop_themselves_say_what_glibc_says(string isa)
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var temp = new TempDirectory("popcorn-run");
+        var program = await CompileAsync(temp, "stops", """
+            #include <assert.h>
+            #include <errno.h>
+            #include <signal.h>
+            #include <stdio.h>
+            #include <stdlib.h>
+            #include <string.h>
+            static void on_abort(int signal) { fprintf(stderr, "handler %d\n", signal); }
+            static void on_user(int signal) { printf("user signal %d\n", signal); }
+            static int positive(int x) { assert(x > 0 && "must be positive"); return x; }
+            int main(int argc, char **argv) {
+                if (strcmp(argv[1], "assert") == 0) { printf("%d\n", positive(2)); fflush(stdout); positive(-1); }
+                if (strcmp(argv[1], "abort") == 0) { signal(SIGABRT, on_abort); printf("buffered, never written\n"); abort(); }
+                if (strcmp(argv[1], "signal") == 0) { signal(SIGUSR2, on_user); raise(SIGUSR2); return 3; }
+                if (strcmp(argv[1], "system") == 0) { int none = system(NULL), run = system("ls"); printf("%d %d %s\n", none, run, strerror(errno)); }
+                if (strcmp(argv[1], "getline") == 0) {
+                    char *line = NULL; size_t capacity = 0; long n;
+                    while ((n = getline(&line, &capacity, stdin)) > 0) printf("%ld %c%c\n", n, line[0], line[n - 2]);
+                    free(line);
+                }
+                return 0;
+            }
+            """, cancellationToken);
+        var log = temp.Combine("popcorn.log");
+        async Task<(int Code, string Stdout, string Stderr)> Run(string mode, string? input = null) =>
+            await ChildProcess.RunDotnetAsync("Popcorn.Cli", ["run", "--isa", isa, "--log", log, program, "--", mode], cancellationToken,
+                workingDirectory: temp.Path, standardInput: input);
+
+        var assertion = await Run("assert");
+        Assert.Equal((134, "2\n", "stops: stops.c:9: positive: Assertion `x > 0 && \"must be positive\"' failed.\n"), assertion);
+        Assert.Equal((134, "", "handler 6\n"), await Run("abort"));
+        Assert.Equal((3, "user signal 12\n", ""), await Run("signal"));
+        Assert.Equal((0, "0 -1 Function not implemented\n", ""), await Run("system"));
+        var longLine = new string('x', 5000) + "y\n";
+        Assert.Equal((0, "5002 xy\n3 ab\n", ""), await Run("getline", longLine + "ab\n"));
+    }
+
     /// <summary>Writes <paramref name="source"/> as NAME.c in <paramref name="temp"/> and builds it with <c>popcorn cc</c>;
     /// returns the multi-ISA binary's path.</summary>
     private static async Task<string> CompileAsync(TempDirectory temp, string name, string source, CancellationToken cancellationToken)
     {
         CorpusBuilds.ConfigureRuntime();
         await File.WriteAllTextAsync(temp.Combine(name + ".c"), source, cancellationToken);
-        var cc = await ChildProcess.RunDotnetAsync("Popcorn.Cli", ["cc", temp.Combine(name + ".c"), "-o", temp.Combine(name)], cancellationToken);
+        var cc = await ChildProcess.RunDotnetAsync("Popcorn.Cli", ["cc", name + ".c", "-o", name], cancellationToken, workingDirectory: temp.Path);
         Assert.True(cc.ExitCode == 0, cc.Stderr);
         return temp.Combine(name);
     }

@@ -14,7 +14,7 @@ namespace Popcorn.Tests.Migration;
 /// </summary>
 public sealed class MigrationTests
 {
-    private static readonly string[] SamplesInTests = ["arith", "funcptr", "libc", "malloc_heavy", "npb_cg", "npb_ep", "npb_is", "recursion", "strings", "structs", "threads", "varargs"];
+    private static readonly string[] SamplesInTests = ["arith", "funcptr", "libc", "malloc_heavy", "npb_cg", "npb_ep", "npb_is", "posix", "recursion", "strings", "structs", "threads", "varargs"];
 
     /// <summary>Each program once, with a policy and level this tier checks (seeded random points at -O0; every
     /// 50,000 instructions at -O1).</summary>

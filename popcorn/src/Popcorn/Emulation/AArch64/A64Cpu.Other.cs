@@ -128,6 +128,7 @@ public sealed partial class A64Cpu
             case A64Op.Fmin:
             case A64Op.Fmaxnm:
             case A64Op.Fminnm:
+            case A64Op.Fabd:
                 if (dbl)
                 {
                     SetD(v, d, TwoSource(i.Op, D(v, n), D(v, m), fpcr, ref fpsr));
@@ -247,6 +248,7 @@ public sealed partial class A64Cpu
         A64Op.Fmax => A64Float.MinMax(a, b, true, false, fpcr, ref fpsr),
         A64Op.Fmin => A64Float.MinMax(a, b, false, false, fpcr, ref fpsr),
         A64Op.Fmaxnm => A64Float.MinMax(a, b, true, true, fpcr, ref fpsr),
+        A64Op.Fabd => T.Abs(A64Float.Subtract(a, b, fpcr, ref fpsr)),
         _ => A64Float.MinMax(a, b, false, true, fpcr, ref fpsr),
     };
 

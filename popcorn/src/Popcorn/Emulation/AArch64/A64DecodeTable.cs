@@ -157,6 +157,8 @@ internal static class A64DecodeTable
         ("01111110 0x100001 110110xx xxxxxxxx", A64Op.UcvtfScalar, ScalarConversion),
         ("01011110 1x100001 101110xx xxxxxxxx", A64Op.FcvtzsScalar, ScalarConversion),
         ("01111110 1x100001 101110xx xxxxxxxx", A64Op.FcvtzuScalar, ScalarConversion),
+        // FABD (scalar): LLVM selects it for fabs(a - b).
+        ("01111110 1x1xxxxx 110101xx xxxxxxxx", A64Op.Fabd, ScalarAbsoluteDifference),
 
         // The SIMD moves and bit operations compilers emit in scalar code.
         ("0x001110 000xxxxx 000011xx xxxxxxxx", A64Op.DupGeneral, CopyElement),
@@ -593,6 +595,15 @@ internal static class A64DecodeTable
             _ => A64Op.Unknown,
         };
         return i.Size != 0 && i.Op != A64Op.Unknown;
+    }
+
+    private static bool ScalarAbsoluteDifference(uint w, ulong pc, ref A64Instruction i)
+    {
+        i.Size = (byte)(Bit(w, 22) ? 8 : 4);
+        i.Rd = (byte)Bits(w, 4, 0);
+        i.Rn = (byte)Bits(w, 9, 5);
+        i.Rm = (byte)Bits(w, 20, 16);
+        return true;
     }
 
     private static bool FloatThreeSource(uint w, ulong pc, ref A64Instruction i)

@@ -43,7 +43,7 @@ internal enum A64Op : ushort
     // Scalar floating point: A64Instruction.Size is 4 (single) or 8 (double).
     FmovReg, FmovImm, FmovToGeneral, FmovFromGeneral, FmovToTop, FmovFromTop,
     Fabs, Fneg, Fsqrt, FcvtToSingle, FcvtToDouble, Frint,
-    Fadd, Fsub, Fmul, Fdiv, Fnmul, Fmax, Fmin, Fmaxnm, Fminnm,
+    Fadd, Fsub, Fmul, Fdiv, Fnmul, Fmax, Fmin, Fmaxnm, Fminnm, Fabd,
     Fmadd, Fmsub, Fnmadd, Fnmsub,
     Fcmp, Fccmp, Fcsel,
     Scvtf, Ucvtf, FcvtToSigned, FcvtToUnsigned,

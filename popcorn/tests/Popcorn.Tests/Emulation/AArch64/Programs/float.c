@@ -17,6 +17,7 @@ __attribute__((noinline)) void dd(double a, double b, double c) {
   double mx; __asm__("fmax %d0, %d1, %d2":"=w"(mx):"w"(a),"w"(b)); r.d = mx; OUT(r.u);
   __asm__("fmin %d0, %d1, %d2":"=w"(mx):"w"(a),"w"(b)); r.d = mx; OUT(r.u);
   __asm__("fnmul %d0, %d1, %d2":"=w"(mx):"w"(a),"w"(b)); r.d = mx; OUT(r.u);
+  __asm__("fabd %d0, %d1, %d2":"=w"(mx):"w"(a),"w"(b)); r.d = mx; OUT(r.u);
   OUT((a < b) | (a <= b) << 1 | (a == b) << 2 | (a != b) << 3 | (a > b) << 4 | __builtin_isunordered(a,b) << 5);
   OUT((u64)(long)a); OUT((u64)a); OUT((u64)(int)a); OUT((u64)(unsigned)a);
   OUT((u64)__builtin_lround(a)); OUT((u64)__builtin_llrint(a));
@@ -31,6 +32,7 @@ __attribute__((noinline)) void ff(float a, float b, float c) {
   r.f = a + b; OUT(r.u); r.f = a - b; OUT(r.u); r.f = a * b; OUT(r.u); r.f = a / b; OUT(r.u);
   r.f = __builtin_sqrtf(a); OUT(r.u); r.f = __builtin_fmaf(a, b, c); OUT(r.u);
   r.f = __builtin_fminf(a, b); OUT(r.u); r.f = __builtin_fmaxf(a, b); OUT(r.u);
+  float fd; __asm__("fabd %s0, %s1, %s2":"=w"(fd):"w"(a),"w"(b)); r.f = fd; OUT(r.u);
   OUT((a < b) | (a <= b) << 1 | (a == b) << 2 | (a != b) << 3 | (a > b) << 4 | __builtin_isunordered(a,b) << 5);
   OUT((u64)(long)a); OUT((u64)a); OUT((u64)(int)a); OUT((u64)(unsigned)a);
   r.f = __builtin_floorf(a); OUT(r.u); r.f = __builtin_roundf(a); OUT(r.u); r.f = __builtin_rintf(a); OUT(r.u);
