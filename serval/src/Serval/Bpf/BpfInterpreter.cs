@@ -134,22 +134,7 @@ public sealed class BpfInterpreter
                 break;
             case BpfClass.Jmp or BpfClass.Jmp32:
                 var taken = Condition(i, r[i.Dst], i.UsesRegister ? r[i.Src] : BitVec.Of((ulong)(long)i.Imm, 64));
-                var target = (int)i.JumpTarget;
-                if (taken.TryGetValue(out var isTaken))
-                {
-                    next = isTaken ? target : next;
-                }
-                else
-                {
-                    var fork = s.Clone();
-                    fork.Guard = s.Guard & taken;
-                    fork.Pc = target;
-                    s.Guard &= !taken;
-                    if (!fork.Guard.IsFalse)
-                    {
-                        forks.Add(fork);
-                    }
-                }
+                next = PathSplit.Branch(s, taken, (int)i.JumpTarget, next, forks);
                 break;
             case BpfClass.Ld:
                 r[i.Dst] = BitVec.Of(i.Imm64, 64);

@@ -7,7 +7,7 @@ namespace Serval.Bpf;
 /// One eBPF machine state on one path: r0..r10 as 64-bit bitvectors, a concrete instruction index (split-pc: every
 /// path has its own), memory, whether the program has exited, and the path's guard.
 /// </summary>
-public sealed class BpfState
+public sealed class BpfState : IPathState<BpfState, int>
 {
     /// <summary>The number of registers, r0..r10.</summary>
     public const int RegisterCount = 11;

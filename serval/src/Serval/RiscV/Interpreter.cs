@@ -327,22 +327,7 @@ public sealed class Interpreter
                     Opcode.Bltu => Rs1().Ult(Rs2()),
                     _ => Rs1().Uge(Rs2()),
                 };
-                var branchTarget = pc + (ulong)i.Imm;
-                if (taken.TryGetValue(out var isTaken))
-                {
-                    next = isTaken ? branchTarget : next;
-                }
-                else
-                {
-                    var fork = s.Clone();
-                    fork.Guard = s.Guard & taken;
-                    fork.Pc = branchTarget;
-                    s.Guard &= !taken;
-                    if (!fork.Guard.IsFalse)
-                    {
-                        forks.Add(fork);
-                    }
-                }
+                next = PathSplit.Branch(s, taken, pc + (ulong)i.Imm, next, forks);
                 break;
             case Opcode.Lb or Opcode.Lh or Opcode.Lw or Opcode.Ld or Opcode.Lbu or Opcode.Lhu or Opcode.Lwu:
                 var size = i.Opcode switch { Opcode.Lb or Opcode.Lbu => 1, Opcode.Lh or Opcode.Lhu => 2, Opcode.Lw or Opcode.Lwu => 4, _ => 8 };

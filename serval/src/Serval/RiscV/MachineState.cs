@@ -21,7 +21,7 @@ public enum Privilege
 /// One hart's state on one path: a concrete program counter (split-pc: every path has its own), registers and CSRs
 /// as symbolic or concrete bitvectors, the privilege mode, memory, and the path's guard.
 /// </summary>
-public sealed class MachineState
+public sealed class MachineState : IPathState<MachineState, ulong>
 {
     /// <summary>The CSRs the interpreter models; others trap as illegal instructions.</summary>
     public static readonly int[] ModelledCsrs =
