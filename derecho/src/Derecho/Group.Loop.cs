@@ -434,10 +434,6 @@ public sealed partial class Group
     }
 
     /// <summary>
-    /// The frame header of <paramref name="send"/>'s body: its checksum is computed once for all the peers the same
-    /// body goes to (consecutive outputs), and a relayed block keeps the header it arrived with.
-    /// </summary>
-    /// <summary>
     /// Answers a joiner over a connection from that very process if there is one (its request came over it): its
     /// node id may be a live member's too, whose connection a send by node id would take.
     /// </summary>
@@ -462,6 +458,10 @@ public sealed partial class Group
     private bool IsInView(Hello remote) =>
         _member.View is { } view && view.RankOf(remote.NodeId) is var rank and >= 0 && view.Members[rank].Incarnation == remote.Incarnation;
 
+    /// <summary>
+    /// The frame header of <paramref name="send"/>'s body: its checksum is computed once for all the peers the same
+    /// body goes to (consecutive outputs), and a relayed block keeps the header it arrived with.
+    /// </summary>
     private ReadOnlyMemory<byte> HeaderOf(SendToPeer send, FrameType type)
     {
         if (_lastFramed is { } last && last.Type == type && last.Body.Equals(send.Body) && last.Tail.Equals(send.Tail))
