@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.CommandLine.Parsing;
+using System.Text.RegularExpressions;
 
 namespace Systems.Cli;
 
@@ -8,7 +10,7 @@ namespace Systems.Cli;
 /// with <see cref="ExitCode.Usage"/> (System.CommandLine's default is 1), errors go to stderr in one line prefixed by
 /// the program's name, and Ctrl+C cancels the action's token and exits with <see cref="ExitCode.Interrupted"/>.
 /// </summary>
-public static class CommandHost
+public static partial class CommandHost
 {
     /// <summary>
     /// A root command named <paramref name="name"/> (the name users type, not the assembly's), with
@@ -38,7 +40,7 @@ public static class CommandHost
         {
             foreach (var parseError in parsed.Errors)
             {
-                await error.WriteLineAsync($"{root.Name}: {parseError.Message}");
+                await error.WriteLineAsync($"{root.Name}: {Describe(parseError)}");
             }
             await error.WriteLineAsync($"Run '{root.Name} --help' for usage.");
             return ExitCode.Usage;
@@ -60,4 +62,48 @@ public static class CommandHost
             return ExitCode.Interrupted;
         }
     }
+
+    /// <summary>
+    /// A parse error as a person reads it: a value that does not convert names its option or argument and what that
+    /// takes (<c>--quantum 'abc' is not a whole number</c>), not the .NET type System.CommandLine names.
+    /// </summary>
+    public static string Describe(ParseError parseError)
+    {
+        ArgumentNullException.ThrowIfNull(parseError);
+        var (name, type) = parseError.SymbolResult switch
+        {
+            OptionResult option => (option.Option.Name, option.Option.ValueType),
+            ArgumentResult { Parent: OptionResult option } => (option.Option.Name, option.Option.ValueType),
+            ArgumentResult argument => (argument.Argument.Name, argument.Argument.ValueType),
+            _ => (null, null),
+        };
+        var value = UnconvertedValue().Match(parseError.Message);
+        return name is null || type is null || !value.Success ? parseError.Message : $"{name} '{value.Groups[1].Value}' is not {Expected(type)}";
+    }
+
+    private static string Expected(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (type.IsArray)
+        {
+            return Expected(type.GetElementType()!) + " (each of them)";
+        }
+        if (type.IsEnum)
+        {
+            return "one of " + string.Join(", ", Enum.GetNames(type)).ToLowerInvariant();
+        }
+        return Type.GetTypeCode(type) switch
+        {
+            TypeCode.Byte or TypeCode.UInt16 or TypeCode.UInt32 or TypeCode.UInt64 => "a whole number of at least 0",
+            TypeCode.SByte or TypeCode.Int16 or TypeCode.Int32 or TypeCode.Int64 => "a whole number",
+            TypeCode.Single or TypeCode.Double or TypeCode.Decimal => "a number",
+            TypeCode.Boolean => "true or false",
+            _ when type == typeof(TimeSpan) => "a duration (hh:mm:ss)",
+            _ => "a " + type.Name,
+        };
+    }
+
+    /// <summary>System.CommandLine's message for a token its converter refused: <c>Cannot parse argument 'X' for …</c>.</summary>
+    [GeneratedRegex("^Cannot parse argument '(.*)' for (?:command|option) ", RegexOptions.CultureInvariant)]
+    private static partial Regex UnconvertedValue();
 }

@@ -5,6 +5,38 @@ namespace Derecho.Tests;
 
 public sealed class CliTests() : CliConventionTests("Derecho.Cli", "derecho");
 
+/// <summary>The parse errors every CLI of the project prints through <see cref="Systems.Cli.CommandHost"/>.</summary>
+public sealed class CommandHostTests
+{
+    private enum Isa
+    {
+        Aarch64,
+        RiscV64,
+    }
+
+    [Theory]
+    [InlineData("--count abc", "--count 'abc' is not a whole number")]
+    [InlineData("--port -1", "--port '-1' is not a whole number of at least 0")]
+    [InlineData("--rate fast", "--rate 'fast' is not a number")]
+    [InlineData("--isa sparc", "--isa 'sparc' is not one of aarch64, riscv64")]
+    [InlineData("--count 1 seven", "VERSION 'seven' is not a whole number")]
+    public async Task A_value_that_does_not_convert_names_its_option_or_argument_and_what_it_takes(string line, string expected)
+    {
+        var root = Systems.Cli.CommandHost.CreateRoot("tool", "A tool.");
+        root.Options.Add(new System.CommandLine.Option<long>("--count"));
+        root.Options.Add(new System.CommandLine.Option<ushort>("--port"));
+        root.Options.Add(new System.CommandLine.Option<double?>("--rate"));
+        root.Options.Add(new System.CommandLine.Option<Isa>("--isa"));
+        root.Arguments.Add(new System.CommandLine.Argument<long?>("VERSION") { Arity = System.CommandLine.ArgumentArity.ZeroOrOne });
+        root.SetAction(_ => 0);
+        var error = new StringWriter();
+        var code = await Systems.Cli.CommandHost.RunAsync(root, line.Split(' '), TextWriter.Null, error);
+        Assert.Equal(2, code);
+        Assert.Equal($"tool: {expected}", error.ToString().Split('\n')[0].TrimEnd());
+        Assert.DoesNotContain("System.", error.ToString(), StringComparison.Ordinal);
+    }
+}
+
 public sealed class NodeCommandTests
 {
     [Theory]
@@ -33,6 +65,7 @@ public sealed class NodeCommandTests
     [InlineData("demo", "--members", "100000", "--members must be between 3 and 16, not 100000")]
     [InlineData("demo", "--seconds", "-1", "--seconds must be between 0 and 3600, not -1")]
     [InlineData("demo", "--seconds", "NaN", "--seconds must be between 0 and 3600, not NaN")]
+    [InlineData("node", "--send", "abc", "--send 'abc' is not a whole number")]
     public async Task A_bad_option_value_exits_2_naming_the_option(string command, string option, string value, string expected)
     {
         string[] arguments = command == "kv get" ? ["kv", "get", "--contact", "127.0.0.1:1", "key"] : [command];
