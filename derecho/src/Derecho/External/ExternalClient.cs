@@ -57,7 +57,7 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
     private readonly Timer _housekeeping;
 
     /// <summary>
-    /// The client whose settled calls this thread is completing (see <see cref="Complete"/>): the calls their awaiters
+    /// The client whose settled calls this thread is completing (see <see cref="CompleteSettled"/>): the calls their awaiters
     /// make meanwhile are written to the connection and flushed together at the end, one system call for all of them.
     /// </summary>
     [ThreadStatic]
@@ -65,6 +65,11 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
 
     /// <summary>Calls were written to the connection while settled calls completed, and are not flushed yet (under <see cref="_gate"/>).</summary>
     private bool _flushOwed;
+    private readonly Lock _settledGate = new();
+    /// <summary>Calls that messages read since the lane's last turn settled, in order (under <see cref="_settledGate"/>).</summary>
+    private List<(ClientCall Call, List<(uint Node, RpcReply Reply)> Replies)> _settled = [];
+    /// <summary>A lane turn is queued that has not taken <see cref="_settled"/> yet (under <see cref="_settledGate"/>).</summary>
+    private bool _turnQueued;
     private TaskCompletionSource _viewReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private PeerConnection? _connection;
     /// <summary>A failover runs (under <see cref="_gate"/>): it, not a new one, replaces a connection that closes meanwhile.</summary>
@@ -304,11 +309,18 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
     }
 
     /// <summary>
-    /// Completes the calls one message settled (on the <see cref="WorkLane"/>): their awaiters run here one after
-    /// another, and the calls they make leave together once all ran.
+    /// A lane turn: completes the calls settled since the last one. Their awaiters run here one after another, and
+    /// the calls they make leave together once all ran.
     /// </summary>
-    private void Complete(List<(ClientCall Call, List<(uint Node, RpcReply Reply)> Replies)> settled)
+    private void CompleteSettled()
     {
+        List<(ClientCall Call, List<(uint Node, RpcReply Reply)> Replies)> settled;
+        lock (_settledGate)
+        {
+            settled = _settled;
+            _settled = [];
+            _turnQueued = false;
+        }
         t_completing = this;
         try
         {
@@ -457,8 +469,20 @@ public sealed class ExternalClient : IRpcCaller, IAsyncDisposable
                 {
                     break;
                 }
-                // One work item completes the calls one message settled.
-                WorkLane.Shared.Queue(static state => state.Client.Complete(state.Settled), (Client: this, Settled: settled));
+                // The calls that messages settle while a lane turn waits to start join it, and their awaiters' calls
+                // leave in one write: one turn per burst of replies, not one per message. A turn that runs takes no
+                // more, so that an awaiter there that blocks on its own call is answered by the next turn.
+                bool start;
+                lock (_settledGate)
+                {
+                    _settled.AddRange(settled);
+                    start = !_turnQueued;
+                    _turnQueued = true;
+                }
+                if (start)
+                {
+                    WorkLane.Shared.Queue(static client => client.CompleteSettled(), this);
+                }
                 break;
             case RpcKind.Notification:
                 var key = (reader.UInt16(), reader.UInt16(), reader.UInt16());
