@@ -74,6 +74,34 @@ public sealed class ProcessGroupTests
         }
     }
 
+    /// <summary>
+    /// A member frozen with SIGSTOP (its connections stay open, so nobody suspects it before the 8 s timeout) is
+    /// started again at other ports, as after a crash of its host: the new process used to be refused for good
+    /// (exit 2, "belongs to the live member") as it asked before the old one was suspected. The group probes the
+    /// old address, where nothing answers, and admits the new incarnation in the old one's place.
+    /// </summary>
+    [Fact(Timeout = 120_000)]
+    public async Task A_frozen_member_started_again_at_other_ports_is_admitted_in_place_of_its_old_process()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = new MemberCluster(4, suspicionMs: 8000);
+        await cluster.StartAllAsync(3, ct);
+        var old = cluster[2];
+        using (var stop = System.Diagnostics.Process.Start("kill", ["-STOP", old.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await stop.WaitForExitAsync(ct);
+        }
+        var restarted = cluster.Start(2, portsOf: 3);
+        var admitted = await cluster.WaitForViewAsync(restarted, v => v.Members.Contains(2), ct);
+        Assert.False(restarted.HasExited, restarted.StandardError);
+        foreach (var id in new[] { 0, 1 })
+        {
+            await cluster.WaitForViewAsync(cluster[id], v => v.Id >= admitted.Id && v.Members.Count == 3, ct);
+        }
+        old.Kill();
+        await cluster.WaitForDeliveriesAsync(restarted, 400, ct);
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task Five_members_lose_one_and_it_restarts_and_rejoins_as_a_new_incarnation()
     {
