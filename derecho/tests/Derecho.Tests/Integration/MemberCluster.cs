@@ -65,6 +65,13 @@ internal sealed class MemberCluster : IAsyncDisposable
         ], limit.Token);
     }
 
+    /// <summary>Sends <paramref name="process"/> a signal by name (<c>STOP</c>, <c>CONT</c>) with <c>kill</c>.</summary>
+    public static void Signal(ChildProcess process, string signal)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", process.Id.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     /// <summary>Member <paramref name="id"/>'s contact port (its <c>gms_port</c>).</summary>
     public int GmsPort(int id) => _ports[2 * id];
 
