@@ -322,7 +322,7 @@ public sealed partial class Group
                 else if (mine && to is not null)
                 {
                     // The endpoint answered with another node's id: the one we wanted is not there.
-                    _member.ConnectionLost(to.Value);
+                    _member.ConnectFailed(to.Value, waitingEndpoint);
                 }
                 else
                 {
@@ -397,7 +397,7 @@ public sealed partial class Group
         }
         foreach (var to in waiting.Where(w => w.To is not null).Select(w => w.To!.Value).Distinct())
         {
-            _member.ConnectionLost(to);
+            _member.ConnectFailed(to, endpoint);
         }
     }
 
@@ -427,7 +427,7 @@ public sealed partial class Group
             // The peer refused a moment ago: do not hammer it; the protocol already suspects it.
             if (send.To is { } peer)
             {
-                _member.ConnectionLost(peer);
+                _member.ConnectFailed(peer, send.Endpoint);
             }
             return;
         }

@@ -416,7 +416,7 @@ public sealed class MemberTests
     /// one admitted at once, long before the suspicion timeout would have removed the old one.
     /// </summary>
     [Fact]
-    public void A_member_restarted_at_another_address_while_its_old_process_is_frozen_is_admitted_once_the_probe_finds_nothing_there()
+    public void A_member_restarted_at_another_address_while_its_old_process_is_frozen_is_admitted_once_the_probe_finds_nothing_there_and_stays()
     {
         Form(3);
         var oldSelf = _members[3].View!.Members.Single(m => m.NodeId == 3);
@@ -432,6 +432,17 @@ public sealed class MemberTests
         var admitted = _members[3];
         Assert.Equal(MemberStatus.Active, admitted.Status);
         Assert.All(new uint[] { 1, 2, 3 }, id => Assert.Contains(new Membership.ViewMember(3, 2, "n103"), _members[id].View!.Members));
+
+        // A connect to the old address (begun for the old incarnation, failing late) says nothing about the new
+        // one; it used to get it suspected right after its admission. One to its own address does.
+        var view = _members[1].View!.Id;
+        _members[1].ConnectFailed(3, "n3");
+        Pump(1);
+        Run();
+        Assert.False(_members[1].IsWedged);
+        Assert.Equal(view, _members[2].View!.Id);
+        _members[1].ConnectFailed(3, "n103");
+        Assert.True(_members[1].IsWedged);
     }
 
     /// <summary>
