@@ -37,6 +37,34 @@ internal static class JoinNotice
     }
 
     /// <summary>
+    /// Waits until the member stops and returns the exit code: 0 after it left, else 1. Prints <c>stopped REASON</c>
+    /// on standard output, as ever, and for any stop but leaving (removed, out of a majority, replaced) says why on
+    /// standard error too, where a supervisor looks for it; a member used to exit 1 with standard error empty.
+    /// </summary>
+    public static async Task<int> WaitForStopAsync(Group group, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        string message;
+        try
+        {
+            var reason = await group.Stopped.WaitAsync(cancellationToken);
+            await Console.Out.WriteLineAsync($"stopped {reason}");
+            if (reason == Protocol.StopReason.Left)
+            {
+                return ExitCode.Success;
+            }
+            message = new GroupStoppedException(reason).Message;
+        }
+        catch (GroupStoppedException e)
+        {
+            await Console.Out.WriteLineAsync($"stopped {e.Message}");
+            message = e.Message;
+        }
+        await Console.Error.WriteLineAsync($"derecho: member {group.NodeId} stopped: {message}; start it again to rejoin the group");
+        return ExitCode.Negative;
+    }
+
+    /// <summary>
     /// Waits for <paramref name="ready"/>; if it has not completed after a few seconds, says once what the member
     /// waits for (<paramref name="waitingFor"/>, read then; null: nothing to say) and goes on waiting.
     /// </summary>

@@ -222,14 +222,7 @@ internal static class KvCommand
             }
             try
             {
-                var reason = await group.Group.Stopped.WaitAsync(ct);
-                await Console.Out.WriteLineAsync($"stopped {reason}");
-                return reason == Protocol.StopReason.Left ? ExitCode.Success : ExitCode.Negative;
-            }
-            catch (GroupStoppedException e)
-            {
-                await Console.Out.WriteLineAsync($"stopped {e.Message}");
-                return ExitCode.Negative;
+                return await JoinNotice.WaitForStopAsync(group.Group, ct);
             }
             finally
             {

@@ -104,17 +104,7 @@ internal static class NodeCommand
                 await stdin; // the benchmark closes standard input once every member has reported
                 return ExitCode.Success;
             }
-            try
-            {
-                var reason = await group.Stopped.WaitAsync(ct);
-                await Console.Out.WriteLineAsync($"stopped {reason}");
-                return reason == Protocol.StopReason.Left ? ExitCode.Success : ExitCode.Negative;
-            }
-            catch (GroupStoppedException e)
-            {
-                await Console.Out.WriteLineAsync($"stopped {e.Message}");
-                return ExitCode.Negative;
-            }
+            return await JoinNotice.WaitForStopAsync(group, ct);
         }
 
         /// <summary>

@@ -207,6 +207,9 @@ public sealed partial class Group
             case PersistedInput persisted:
                 _member.ReportPersisted(persisted.Shard, persisted.ViewId, persisted.Count);
                 break;
+            case ProbedInput probed:
+                _member.ProbeAnswered(probed.Holder, probed.Alive);
+                break;
         }
     }
 
@@ -319,7 +322,7 @@ public sealed partial class Group
                 else if (mine && to is not null)
                 {
                     // The endpoint answered with another node's id: the one we wanted is not there.
-                    _member.ConnectionLost(to.Value);
+                    _member.ConnectFailed(to.Value, waitingEndpoint);
                 }
                 else
                 {
@@ -394,7 +397,7 @@ public sealed partial class Group
         }
         foreach (var to in waiting.Where(w => w.To is not null).Select(w => w.To!.Value).Distinct())
         {
-            _member.ConnectionLost(to);
+            _member.ConnectFailed(to, endpoint);
         }
     }
 
@@ -424,7 +427,7 @@ public sealed partial class Group
             // The peer refused a moment ago: do not hammer it; the protocol already suspects it.
             if (send.To is { } peer)
             {
-                _member.ConnectionLost(peer);
+                _member.ConnectFailed(peer, send.Endpoint);
             }
             return;
         }
@@ -498,6 +501,23 @@ public sealed partial class Group
     }
 
     /// <summary>
+    /// Whether <paramref name="holder"/> still runs at its endpoint (<see cref="ProbeMember"/>): the process listening
+    /// there must send its handshake with the holder's node id and incarnation within the suspicion timeout. A refused
+    /// connect, silence (a frozen process) or another process there means the holder is gone.
+    /// </summary>
+    private async Task ProbeAsync(ViewMember holder)
+    {
+        var alive = false;
+        if (IPEndPoint.TryParse(holder.Endpoint, out var address))
+        {
+            var answer = await TcpTransport.ProbeAsync(address, _options.SuspicionTimeout, _shutdown.Token).ConfigureAwait(false);
+            alive = answer == new Hello(holder.NodeId, holder.Incarnation);
+            _logger.Probed(holder.ToString(), answer?.ToString() ?? "nothing", alive);
+        }
+        PostAndRun(new ProbedInput(holder, alive));
+    }
+
+    /// <summary>
     /// Carries out the member's outputs in two passes: first everything that goes to peers (in order, with the
     /// connection bookkeeping of installed views that those sends rely on), flushed at once; then what runs the
     /// application's code (deliveries, view handlers, completions). A handler that takes long (the first view's
@@ -516,6 +536,9 @@ public sealed partial class Group
                     break;
                 case SendToJoiner joiner:
                     SendToJoiner(joiner);
+                    break;
+                case ProbeMember probe:
+                    _ = ProbeAsync(probe.Holder);
                     break;
                 case ViewInstalled installed:
                     PrepareConnections(installed.View);
@@ -715,6 +738,8 @@ public sealed partial class Group
     private sealed record PersistedInput(int Shard, int ViewId, long Count) : Input;
 
     private sealed record AliveInput(PeerConnection Connection) : Input;
+
+    private sealed record ProbedInput(ViewMember Holder, bool Alive) : Input;
 
     private sealed record SendInput(int Shard, ReadOnlyMemory<byte> Payload, bool Inline) : Input
     {

@@ -28,4 +28,7 @@ internal static partial class GroupLog
 
     [LoggerMessage(8, LogLevel.Debug, "Connection to {Peer}, not a member of the view, closed: {Reason}")]
     public static partial void NonMemberConnectionClosed(this ILogger logger, string peer, string reason);
+
+    [LoggerMessage(9, LogLevel.Information, "A process at another address asks to join with the node id of {Holder}; probed its address: {Answer} answered (alive: {Alive})")]
+    public static partial void Probed(this ILogger logger, string holder, string answer, bool alive);
 }

@@ -15,6 +15,9 @@ public sealed partial class Member
     private TimeSpan _startAloneAfter = Timeout.InfiniteTimeSpan;
     private bool _startedAlone;
 
+    /// <summary>Members of the view whose node id a joiner at another address claims, being probed (<see cref="AwaitProbe"/>), with those joiners' requests.</summary>
+    private readonly Dictionary<ViewMember, List<(ViewMember Joiner, byte[] Request)>> _probes = [];
+
     /// <summary>When this leader, alone in its view, began to hold joiners back (see <see cref="HoldingJoiners"/>).</summary>
     private DateTimeOffset _holdingSince = DateTimeOffset.MaxValue;
 
@@ -159,6 +162,7 @@ public sealed partial class Member
         {
             return;
         }
+        var request = info;
         var joinerSeeking = info[0] == 1;
         info = info[1..];
         if (joinerSeeking && Seeking && joiner.NodeId < _options.NodeId)
@@ -169,13 +173,12 @@ public sealed partial class Member
         if (rank >= 0 && _view.Members[rank] is var holder && holder.Incarnation != joiner.Incarnation
             && holder.Endpoint != joiner.Endpoint && !_own.Suspected[rank])
         {
-            // Derecho refuses a join whose id is in the view unless it is that node restarting: a restart listens
-            // where the member did (its old incarnation is gone, and suspected below), while a process elsewhere
-            // claiming the id of a member that is alive would evict it. It is told why (by whichever member it asks:
-            // it may be asking the very member whose id it has, or be sent to a leader with its id) and stops.
-            _outputs.Add(new SendToJoiner(joiner, MessageCodec.Encode(new JoinRefused(
-                $"node id {joiner.NodeId} belongs to the live member at {holder.Endpoint} (view {_view.Id}); this process listens at {joiner.Endpoint}. " +
-                "A member restarts on its own address; a new member needs a local_id of its own"), _writer)));
+            // Derecho refuses every join whose id is in the view, so a member restarted at another address had to
+            // wait until its old incarnation was suspected, and one that came too soon was turned away. The host
+            // probes the holder's address instead (ProbeMember): a process elsewhere claiming the id of a member
+            // that answers there is refused (it must not evict a live member); if nothing answers there, or another
+            // process does, the old incarnation is taken as failed and the joiner goes on.
+            AwaitProbe(holder, joiner, request);
             return;
         }
         var leader = LeaderRank();
@@ -220,6 +223,61 @@ public sealed partial class Member
         // A joiner whose node id is in the view (a restart not yet admitted) is answered over its own connection,
         // not the one to the view's member of that id.
         _outputs.Add(_view.RankOf(joiner.NodeId) >= 0 ? new SendToJoiner(joiner, body) : new SendToPeer(joiner.NodeId, joiner.Endpoint, body));
+    }
+
+    /// <summary>
+    /// Holds <paramref name="joiner"/>'s request until the host answers whether <paramref name="holder"/>, the member
+    /// of the view with its node id, still runs at its address (one probe per holder at a time; the joiners that
+    /// ask meanwhile wait on the same answer, and ask again anyway every <see cref="MemberOptions.JoinRetryInterval"/>).
+    /// </summary>
+    private void AwaitProbe(ViewMember holder, ViewMember joiner, ReadOnlySpan<byte> request)
+    {
+        if (!_probes.TryGetValue(holder, out var waiting))
+        {
+            _probes[holder] = waiting = [];
+            _outputs.Add(new ProbeMember(holder));
+        }
+        if (!waiting.Exists(w => w.Joiner == joiner))
+        {
+            waiting.Add((joiner, request.ToArray()));
+        }
+    }
+
+    /// <summary>
+    /// The host's answer to a <see cref="ProbeMember"/>: whether <paramref name="holder"/> (that node id and
+    /// incarnation) answered at its endpoint. If it did, the joiners that claimed its node id meanwhile are refused
+    /// (<see cref="StopReason.IdInUse"/>); if not, it is suspected as failed, and their requests go on as those of a
+    /// restarted member (admitted at the next view change). An answer about a member no longer in the view, or one
+    /// this member did not ask for, changes nothing.
+    /// </summary>
+    public void ProbeAnswered(ViewMember holder, bool alive)
+    {
+        if (Status != MemberStatus.Active || !_probes.Remove(holder, out var waiting))
+        {
+            return;
+        }
+        var rank = _view!.RankOf(holder.NodeId);
+        if (rank >= 0 && _view.Members[rank] == holder)
+        {
+            if (alive && !_own.Suspected[rank])
+            {
+                foreach (var (joiner, _) in waiting)
+                {
+                    _outputs.Add(new SendToJoiner(joiner, MessageCodec.Encode(new JoinRefused(
+                        $"node id {joiner.NodeId} belongs to the live member at {holder.Endpoint} (view {_view.Id}); this process listens at {joiner.Endpoint}. " +
+                        "A member restarts on its own address, or elsewhere once its old process is gone; a new member needs a local_id of its own"), _writer)));
+                }
+            }
+            else
+            {
+                Suspect(rank);
+                foreach (var (joiner, request) in waiting)
+                {
+                    HandleJoinRequest(joiner, request);
+                }
+            }
+        }
+        AfterInput();
     }
 
     /// <summary>The leader refused this member's join for good (<see cref="StopReason.IdInUse"/>).</summary>

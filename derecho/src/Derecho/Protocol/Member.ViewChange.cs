@@ -614,6 +614,7 @@ public sealed partial class Member
         _caughtUp.Clear();
         _heardThisView.Clear();
         _accusations.Clear();
+        _probes.Clear();
         Status = MemberStatus.Active;
         Stats.ViewsInstalled++;
         var now = _time.GetUtcNow();

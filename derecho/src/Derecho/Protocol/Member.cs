@@ -163,6 +163,22 @@ public sealed partial class Member : IDeliverySink
     }
 
     /// <summary>
+    /// A connect to <paramref name="endpoint"/> to reach <paramref name="peer"/> failed: as <see cref="ConnectionLost"/>,
+    /// unless the view now has that node at another endpoint. Such a connect was meant for an earlier incarnation
+    /// that restarted elsewhere (a connect to a frozen or killed process can take a while to fail, and the new
+    /// incarnation may be admitted meanwhile): counted against the node id, it got the new incarnation suspected
+    /// right after its admission.
+    /// </summary>
+    public void ConnectFailed(uint peer, string endpoint)
+    {
+        if (Status == MemberStatus.Active && RankInView(peer) is var rank and >= 0 && _view!.Members[rank].Endpoint != endpoint)
+        {
+            return;
+        }
+        ConnectionLost(peer);
+    }
+
+    /// <summary>
     /// Peer <paramref name="from"/>'s process runs though its protocol is busy (the host's keep-alive, sent apart
     /// from its event loop): a member of the view already heard from counts as heard from again, for suspicion by
     /// timeout. Nothing else changes.

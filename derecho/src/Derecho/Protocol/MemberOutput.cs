@@ -90,6 +90,15 @@ public sealed record SendToJoiner(ViewMember Joiner, ReadOnlyMemory<byte> Body) 
     public SendToPeer ToPeer() => new(Joiner.NodeId, Joiner.Endpoint, Body);
 }
 
+/// <summary>
+/// Find out whether <paramref name="Holder"/> (that node id and incarnation) still runs at its endpoint, and say so
+/// with <see cref="Member.ProbeAnswered"/>: a process at another address asks to join with its node id. Answer
+/// false if nothing answers there within the suspicion timeout (refused, silent, a frozen process) or another
+/// process does. A host that never answers leaves the joiner waiting until the holder is suspected or heard of.
+/// </summary>
+/// <param name="Holder">The member of the view whose node id the joiner claims.</param>
+public sealed record ProbeMember(ViewMember Holder) : MemberOutput;
+
 /// <summary>Why a member stopped.</summary>
 public enum StopReason
 {

@@ -306,6 +306,32 @@ public sealed partial class ReplicatedGroup
         }
     }
 
+    /// <summary>
+    /// Fault injection for tests: when this returns true for a message from an external client, the member drops
+    /// that client's connection right after the message (<see cref="InjectClientFault"/>).
+    /// </summary>
+    internal Func<RpcKind, bool>? ClientFault { get; set; }
+
+    /// <summary>
+    /// A member that fails right after it answered a client: a <see cref="RpcKind.ClientHello"/> gets the view
+    /// straight on the connection (ahead of the close, not behind the event loop); any other message is handled as
+    /// usual (a call starts). Then the connection closes.
+    /// </summary>
+    private void InjectClientFault(DirectPeer peer, ref RpcMessageReader reader)
+    {
+        var kind = reader.Kind;
+        if (kind == RpcKind.ClientHello && _view is not null)
+        {
+            _clients.TryAdd(peer, new ClientSession());
+            peer.Connection.SendNow(Transport.FrameType.Direct, ViewInfo().Span);
+        }
+        else
+        {
+            OnClientMessage(peer, ref reader);
+        }
+        peer.Connection.Close($"fault injected at a client's {kind} message");
+    }
+
     /// <summary>A direct message (a connection's receive thread).</summary>
     private void OnDirect(DirectPeer peer, ReadOnlyMemory<byte> payload)
     {
@@ -390,6 +416,11 @@ public sealed partial class ReplicatedGroup
                     OnAccepted(peer.NodeId, ref reader);
                     break;
                 default:
+                    if (ClientFault?.Invoke(reader.Kind) == true)
+                    {
+                        InjectClientFault(peer, ref reader);
+                        break;
+                    }
                     OnClientMessage(peer, ref reader);
                     break;
             }

@@ -97,7 +97,7 @@ public sealed class TcpTransport : IAsyncDisposable
             var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {
-                Connect(socket, endPoint, cancellationToken);
+                Connect(socket, endPoint, Deadline(HandshakeTimeout), cancellationToken);
                 return Establish(socket, Handshake(socket, cancellationToken));
             }
             catch
@@ -251,8 +251,35 @@ public sealed class TcpTransport : IAsyncDisposable
         _wake.Dispose();
     }
 
-    /// <summary>Connects without blocking for longer than <see cref="HandshakeTimeout"/> or past cancellation.</summary>
-    private static void Connect(Socket socket, IPEndPoint endPoint, CancellationToken cancellationToken)
+    /// <summary>
+    /// Who listens at <paramref name="endPoint"/>: connects and reads the handshake a listener sends first, then closes
+    /// without sending one (the listener drops such a connection quietly, as it drops any unfinished handshake). Null
+    /// if nothing answers within <paramref name="timeout"/>: a refused connect, a listener that sends nothing (a
+    /// frozen process), or anything but a handshake.
+    /// </summary>
+    public static Task<Hello?> ProbeAsync(IPEndPoint endPoint, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        return Task.Factory.StartNew<Hello?>(() =>
+        {
+            using var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            var deadline = Deadline(timeout);
+            try
+            {
+                Connect(socket, endPoint, deadline, cancellationToken);
+                return ReadHello(socket, deadline, cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                return null;
+            }
+        }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    private static long Deadline(TimeSpan timeout) => Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+
+    /// <summary>Connects without blocking past <paramref name="deadline"/> (a <see cref="Stopwatch"/> timestamp) or cancellation.</summary>
+    private static void Connect(Socket socket, IPEndPoint endPoint, long deadline, CancellationToken cancellationToken)
     {
         socket.Blocking = false;
         try
@@ -261,13 +288,12 @@ public sealed class TcpTransport : IAsyncDisposable
         }
         catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
         {
-            var deadline = Stopwatch.GetTimestamp() + (long)(HandshakeTimeout.TotalSeconds * Stopwatch.Frequency);
             while (!socket.Poll(PollSlice, SelectMode.SelectWrite))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (Stopwatch.GetTimestamp() > deadline)
                 {
-                    throw new IOException($"no connection to {endPoint} within {HandshakeTimeout.TotalSeconds} s");
+                    throw new IOException($"no connection to {endPoint} in time");
                 }
             }
             if (socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is int error and not 0)
@@ -287,7 +313,17 @@ public sealed class TcpTransport : IAsyncDisposable
     {
         // Both sides send their handshake at once, so a self-connect is seen by the side that made it too.
         socket.Send(_self.ToFrame());
-        var deadline = Stopwatch.GetTimestamp() + (long)(HandshakeTimeout.TotalSeconds * Stopwatch.Frequency);
+        var remote = ReadHello(socket, Deadline(HandshakeTimeout), cancellationToken);
+        if (remote == _self)
+        {
+            throw new IOException($"connected to itself (node {remote.NodeId}): a self-connect, refused");
+        }
+        return remote;
+    }
+
+    /// <summary>Reads exactly the peer's handshake frame by <paramref name="deadline"/>, rejecting garbage as soon as it shows.</summary>
+    private static Hello ReadHello(Socket socket, long deadline, CancellationToken cancellationToken)
+    {
         var frame = new byte[Frame.HeaderSize + Hello.Size];
         try
         {
@@ -298,7 +334,7 @@ public sealed class TcpTransport : IAsyncDisposable
                     cancellationToken.ThrowIfCancellationRequested();
                     if (Stopwatch.GetTimestamp() > deadline)
                     {
-                        throw new IOException($"no handshake within {HandshakeTimeout.TotalSeconds} s");
+                        throw new IOException("no handshake in time");
                     }
                     continue;
                 }
@@ -322,12 +358,7 @@ public sealed class TcpTransport : IAsyncDisposable
                     break;
                 }
             }
-            var remote = Hello.Parse(new ReadOnlySequence<byte>(frame, Frame.HeaderSize, Hello.Size));
-            if (remote == _self)
-            {
-                throw new IOException($"connected to itself (node {remote.NodeId}): a self-connect, refused");
-            }
-            return remote;
+            return Hello.Parse(new ReadOnlySequence<byte>(frame, Frame.HeaderSize, Hello.Size));
         }
         catch (MalformedFrameException e)
         {

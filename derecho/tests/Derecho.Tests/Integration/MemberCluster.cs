@@ -15,9 +15,13 @@ internal sealed class MemberCluster : IAsyncDisposable
     private readonly Dictionary<ChildProcess, ViewLine> _latest = [];
     private readonly TempDirectory _viewFiles = new("derecho-views");
 
-    public MemberCluster(int capacity)
+    private readonly int _suspicionMs;
+
+    /// <summary>Ports for <paramref name="capacity"/> members; a member is suspected after <paramref name="suspicionMs"/> of silence.</summary>
+    public MemberCluster(int capacity, int suspicionMs = 3000)
     {
         _ports = FreePort.Next(2 * capacity);
+        _suspicionMs = suspicionMs;
     }
 
     public ChildProcess this[int id] => _members[id];
@@ -25,13 +29,16 @@ internal sealed class MemberCluster : IAsyncDisposable
     public IEnumerable<ChildProcess> All => _all;
 
     /// <summary>Starts member <paramref name="id"/>; member 0 is the contact that starts the group.</summary>
-    public ChildProcess Start(int id)
+    public ChildProcess Start(int id) => Start(id, portsOf: id);
+
+    /// <summary>Starts member <paramref name="id"/> on the ports set aside for member <paramref name="portsOf"/> (a restart elsewhere).</summary>
+    public ChildProcess Start(int id, int portsOf)
     {
         var member = ChildProcess.StartDotnet("Derecho.Cli",
         [
             "node", "--send", "-1", "--size", "100", "--window", "16", "--rate", "400", "--report-every", "200",
-            $"--DERECHO/local_id={id}", $"--DERECHO/gms_port={_ports[2 * id]}", $"--DERECHO/sst_port={_ports[(2 * id) + 1]}",
-            $"--DERECHO/contact_port={_ports[0]}", "--DERECHO/heartbeat_ms=100", "--DERECHO/sst_poll_cq_timeout_ms=3000",
+            $"--DERECHO/local_id={id}", $"--DERECHO/gms_port={_ports[2 * portsOf]}", $"--DERECHO/sst_port={_ports[(2 * portsOf) + 1]}",
+            $"--DERECHO/contact_port={_ports[0]}", "--DERECHO/heartbeat_ms=100", $"--DERECHO/sst_poll_cq_timeout_ms={_suspicionMs}",
             "--view-file", _viewFiles.Combine($"member{id}.view"),
         ]);
         _members[id] = member;
@@ -56,6 +63,13 @@ internal sealed class MemberCluster : IAsyncDisposable
             "node", $"--DERECHO/local_id={id}", $"--DERECHO/gms_port={ports[0]}", $"--DERECHO/sst_port={ports[1]}",
             $"--DERECHO/contact_port={contactPort}", "--DERECHO/heartbeat_ms=100", "--DERECHO/sst_poll_cq_timeout_ms=3000",
         ], limit.Token);
+    }
+
+    /// <summary>Sends <paramref name="process"/> a signal by name (<c>STOP</c>, <c>CONT</c>) with <c>kill</c>.</summary>
+    public static void Signal(ChildProcess process, string signal)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", process.Id.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
     }
 
     /// <summary>Member <paramref name="id"/>'s contact port (its <c>gms_port</c>).</summary>

@@ -74,6 +74,50 @@ public sealed class ProcessGroupTests
         }
     }
 
+    /// <summary>
+    /// A member frozen with SIGSTOP (its connections stay open, so nobody suspects it before the 5 s timeout) is
+    /// started again at other ports, as after a crash of its host: the new process used to be refused for good
+    /// (exit 2, "belongs to the live member") as it asked before the old one was suspected. The group probes the
+    /// old address, where nothing answers, and admits the new incarnation in the old one's place.
+    /// </summary>
+    [Fact(Timeout = 120_000)]
+    public async Task A_frozen_member_started_again_at_other_ports_is_admitted_in_place_of_its_old_process()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = new MemberCluster(4, suspicionMs: 5000);
+        await cluster.StartAllAsync(3, ct);
+        var old = cluster[2];
+        MemberCluster.Signal(old, "STOP");
+        var restarted = cluster.Start(2, portsOf: 3);
+        var admitted = await cluster.WaitForViewAsync(restarted, v => v.Members.Contains(2), ct);
+        Assert.False(restarted.HasExited, restarted.StandardError);
+        foreach (var id in new[] { 0, 1 })
+        {
+            await cluster.WaitForViewAsync(cluster[id], v => v.Id >= admitted.Id && v.Members.Count == 3, ct);
+        }
+        old.Kill();
+        await cluster.WaitForDeliveriesAsync(restarted, 400, ct);
+    }
+
+    /// <summary>
+    /// A member paused (SIGSTOP) past the suspicion timeout is removed; resumed, it stops. It used to exit 1 with
+    /// only a <c>stopped …</c> line on standard output and nothing on standard error: it says why there now.
+    /// </summary>
+    [Fact(Timeout = 120_000)]
+    public async Task A_member_resumed_after_the_group_removed_it_exits_saying_why_on_stderr()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = new MemberCluster(3, suspicionMs: 2000);
+        await cluster.StartAllAsync(3, ct);
+        MemberCluster.Signal(cluster[2], "STOP");
+        await cluster.WaitForViewAsync(cluster[0], v => !v.Members.Contains(2), ct);
+        MemberCluster.Signal(cluster[2], "CONT");
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(TimeSpan.FromSeconds(60));
+        Assert.Equal(1, await cluster[2].WaitForExitAsync(limit.Token));
+        Assert.Contains("derecho: member 2 stopped: ", cluster[2].StandardError, StringComparison.Ordinal);
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task Five_members_lose_one_and_it_restarts_and_rejoins_as_a_new_incarnation()
     {

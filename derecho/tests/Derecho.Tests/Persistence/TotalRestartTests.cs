@@ -327,10 +327,10 @@ public sealed class TotalRestartTests
         return false;
     }
 
-    private static bool IsLayout(string line, int members) =>
+    internal static bool IsLayout(string line, int members) =>
         line.StartsWith("layout ", StringComparison.Ordinal) && !line.EndsWith("inadequate", StringComparison.Ordinal) && line.Split(':')[^1].Split(',').Length == members;
 
-    private static async Task WriteAsync(KvClient kv, ConcurrentDictionary<int, bool> acknowledged, Func<int> next, CancellationToken ct)
+    internal static async Task WriteAsync(KvClient kv, ConcurrentDictionary<int, bool> acknowledged, Func<int> next, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
@@ -351,7 +351,7 @@ public sealed class TotalRestartTests
         }
     }
 
-    private static async Task CheckEveryReplicaAsync(int port, int[] acknowledged, CancellationToken ct, int replicas = 3)
+    internal static async Task CheckEveryReplicaAsync(int port, int[] acknowledged, CancellationToken ct, int replicas = 3)
     {
         await using var client = await ConnectAsync(port, ct);
         await WaitUntilAsync(() => client.View.Allocation?.Types[0].Subgroups[0][0].Members.Count == replicas, $"a layout of {replicas} replicas", ct);
@@ -403,5 +403,5 @@ public sealed class TotalRestartTests
         }
     }
 
-    private static string Key(int n) => "w" + n.ToString(CultureInfo.InvariantCulture);
+    internal static string Key(int n) => "w" + n.ToString(CultureInfo.InvariantCulture);
 }

@@ -13,6 +13,10 @@ public sealed class MemberTests
     private readonly Dictionary<uint, List<long>> _completed = [];
     private readonly Queue<(uint From, uint To, ReadOnlyMemory<byte> Body)> _network = new();
     private readonly Dictionary<uint, MemberStopped> _stops = [];
+    private readonly List<(uint By, Membership.ViewMember Holder)> _probes = [];
+
+    /// <summary>A process outside the harness's routing by node id (one claiming a live member's id), and the bodies sent to it.</summary>
+    private (Member Member, Queue<(uint From, ReadOnlyMemory<byte> Body)> Inbox)? _outsider;
 
     [Fact]
     public void Three_members_deliver_the_same_total_order_and_senders_learn_delivery()
@@ -405,6 +409,88 @@ public sealed class MemberTests
         Assert.Contains("node 3 at n3 (incarnation 2)", _stops[3].Detail, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A member frozen (no crash, so no connection breaks) and restarted at another address: Derecho, and this
+    /// implementation until now, refused the new incarnation for good while the old one was not yet suspected. The
+    /// leader probes the old address instead; nothing answers there, so the old incarnation is suspected and the new
+    /// one admitted at once, long before the suspicion timeout would have removed the old one.
+    /// </summary>
+    [Fact]
+    public void A_member_restarted_at_another_address_while_its_old_process_is_frozen_is_admitted_once_the_probe_finds_nothing_there_and_stays()
+    {
+        Form(3);
+        var oldSelf = _members[3].View!.Members.Single(m => m.NodeId == 3);
+        // The old process is frozen: from now on node 3's traffic reaches the new process only.
+        Add(Member.Join(Options(3) with { Incarnation = 2, Endpoint = "n103" }, "n1", _time));
+        Pump(3);
+        Run();
+        Assert.Equal([(1u, oldSelf)], _probes);
+        Assert.Equal(MemberStatus.Joining, _members[3].Status);
+        _members[1].ProbeAnswered(oldSelf, alive: false);
+        Pump(1);
+        Run();
+        var admitted = _members[3];
+        Assert.Equal(MemberStatus.Active, admitted.Status);
+        Assert.All(new uint[] { 1, 2, 3 }, id => Assert.Contains(new Membership.ViewMember(3, 2, "n103"), _members[id].View!.Members));
+
+        // A connect to the old address (begun for the old incarnation, failing late) says nothing about the new
+        // one; it used to get it suspected right after its admission. One to its own address does.
+        var view = _members[1].View!.Id;
+        _members[1].ConnectFailed(3, "n3");
+        Pump(1);
+        Run();
+        Assert.False(_members[1].IsWedged);
+        Assert.Equal(view, _members[2].View!.Id);
+        _members[1].ConnectFailed(3, "n103");
+        Assert.True(_members[1].IsWedged);
+    }
+
+    /// <summary>
+    /// A process at another address with the node id of a member that answers the probe at its own address is
+    /// refused (it would evict a live member); the group keeps its view, and the answer about the holder is asked
+    /// for once however often the claimant asks meanwhile.
+    /// </summary>
+    [Fact]
+    public void A_process_claiming_the_id_of_a_member_that_answers_the_probe_is_refused_and_the_view_stays()
+    {
+        Form(3);
+        var view = _members[1].View!;
+        var holder = view.Members.Single(m => m.NodeId == 3);
+        var claimant = Member.Join(Options(3) with { Incarnation = 2, Endpoint = "n103" }, "n2", _time);
+        _outsider = (claimant, new Queue<(uint, ReadOnlyMemory<byte>)>());
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            PumpOutsider();
+            Run();
+            _time.Advance(Options(3).JoinRetryInterval);
+            claimant.Tick();
+        }
+        Assert.Equal([(2u, holder)], _probes);
+        _members[2].ProbeAnswered(holder, alive: true);
+        Pump(2);
+        Run();
+        PumpOutsider();
+        Assert.Equal(StopReason.IdInUse, claimant.StopReason);
+        Assert.All(_members.Values, m => Assert.Equal($"{view} {string.Join(',', view.Members)}", $"{m.View} {string.Join(',', m.View!.Members)}"));
+        Assert.All(_members.Values, m => Assert.Equal(MemberStatus.Active, m.Status));
+    }
+
+    /// <summary>Carries the outsider's outputs to the members and the bodies sent to it into it.</summary>
+    private void PumpOutsider()
+    {
+        var (member, inbox) = _outsider!.Value;
+        while (inbox.TryDequeue(out var message))
+        {
+            member.Receive(message.From, message.Body);
+        }
+        var outputs = new List<MemberOutput>();
+        member.DrainOutputs(outputs);
+        foreach (var send in outputs.OfType<SendToPeer>())
+        {
+            _network.Enqueue((member.NodeId, send.To ?? uint.Parse(send.Endpoint.AsSpan(1), provider: null), send.WholeBody()));
+        }
+    }
+
     private static MemberOptions Options(uint id, int maxSmc = 10240, int block = 4096, BulkSchedule schedule = BulkSchedule.Binomial) => new()
     {
         NodeId = id,
@@ -452,10 +538,19 @@ public sealed class MemberTests
         _members[id].DrainOutputs(outputs);
         foreach (var output in outputs)
         {
+            if (output is SendToJoiner toOutsider && _outsider is { } outsider
+                && toOutsider.Joiner == new Membership.ViewMember(outsider.Member.NodeId, 2, "n103"))
+            {
+                outsider.Inbox.Enqueue((id, toOutsider.Body));
+                continue;
+            }
             switch (output is SendToJoiner joiner ? joiner.ToPeer() : output)
             {
                 case SendToPeer send:
                     _network.Enqueue((id, send.To ?? uint.Parse(send.Endpoint.AsSpan(1), provider: null), send.WholeBody()));
+                    break;
+                case ProbeMember probe:
+                    _probes.Add((id, probe.Holder));
                     break;
                 case Delivery delivery:
                     _deliveries[id].Add(delivery);

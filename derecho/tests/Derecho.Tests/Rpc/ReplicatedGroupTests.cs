@@ -286,6 +286,36 @@ public sealed class ReplicatedGroupTests
     }
 
     /// <summary>
+    /// The connection a failover makes can drop before the failover is over (the member crashes or refuses the
+    /// client right after sending its view). The failover used to return all the same, so the client was left
+    /// without a connection and its unanswered call timed out. Member 0 drops the client once its put is under way;
+    /// members 1 and 2, which the failover tries next, each drop it right after the view; the failover must go on to
+    /// the contact and the put complete there, long before its timeout. (This used to be triggered by a call too
+    /// large for the member, which is now refused before it leaves.)
+    /// </summary>
+    [Fact(Timeout = 60_000)]
+    public async Task An_external_client_whose_new_connection_drops_during_the_failover_connects_again()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await RpcCluster.StartAsync(3, null, [ReplicatedType.Of(context => new KvStore(context))], ct);
+        await using var client = await ExternalClient.ConnectAsync(cluster[0].Group.GmsEndPoint,
+            new ExternalClientOptions { CallTimeout = TimeSpan.FromSeconds(20) }, ct);
+        var kv = new KvClient(client, () => client.View.Allocation);
+        await kv.PutAsync("before", [1], ct);
+        var dropped = new int[3];
+        Func<RpcKind, bool> DropOnce(uint id, RpcKind kind) => k => k == kind && Interlocked.Exchange(ref dropped[id], 1) == 0;
+        cluster[0].ClientFault = DropOnce(0, RpcKind.ClientOrdered);
+        cluster[1].ClientFault = DropOnce(1, RpcKind.ClientHello);
+        cluster[2].ClientFault = DropOnce(2, RpcKind.ClientHello);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await kv.PutAsync("during", [2], ct);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), $"the put completed only after {started.Elapsed}");
+        Assert.Equal([1, 1, 1], dropped);
+        Assert.Equal(0u, client.ConnectedTo);
+        Assert.Equal([2], await kv.GetAsync("during", ct));
+    }
+
+    /// <summary>
     /// A member drops a connection whose frame is larger than it accepts: a request that large used to drop the
     /// client's connection (and each failover's) until the call timed out, and between members it dropped their
     /// connection, so a healthy member was suspected. Calls too large fail at once with <see cref="RpcError.TooLarge"/>,

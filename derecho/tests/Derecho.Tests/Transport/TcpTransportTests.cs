@@ -307,6 +307,32 @@ public sealed class TcpTransportTests
         Assert.Equal([1, 2, 3], await events.Frames.Reader.ReadAsync(ct));
     }
 
+    /// <summary>
+    /// A probe learns who listens at an address without becoming a connection there: a live transport's handshake;
+    /// nothing from a closed port (at once) or from a listener that never answers, a frozen process (after the timeout).
+    /// </summary>
+    [Fact(Timeout = 30_000)]
+    public async Task A_probe_names_the_live_listener_and_nothing_for_a_closed_port_or_a_silent_listener()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var serverEvents = new RecordingHandler();
+        await using var server = new TcpTransport(new Hello(7, 700), serverEvents, 1 << 20);
+        var live = server.Listen(AnyLoopbackPort);
+        Assert.Equal(new Hello(7, 700), await TcpTransport.ProbeAsync(live, TimeSpan.FromSeconds(5), ct));
+        Assert.False(serverEvents.Accepted.Reader.TryRead(out _), "a probe must not become a connection at the listener");
+
+        using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        silent.Bind(AnyLoopbackPort);
+        silent.Listen(8);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Null(await TcpTransport.ProbeAsync((IPEndPoint)silent.LocalEndPoint!, TimeSpan.FromMilliseconds(300), ct));
+        Assert.InRange(started.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(10));
+
+        var closedPort = (IPEndPoint)silent.LocalEndPoint!;
+        silent.Close();
+        Assert.Null(await TcpTransport.ProbeAsync(closedPort, TimeSpan.FromSeconds(20), ct));
+    }
+
     private static byte[] RandomBytes(Random random, int length)
     {
         var bytes = new byte[length];
