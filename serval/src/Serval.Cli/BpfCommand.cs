@@ -105,7 +105,7 @@ internal static class BpfCommand
             {
                 output.WriteLine($"eBPF -> RV64 JIT{(bug == JitBug.None ? "" : $" with injected bug {parse.GetValue(inject)}")}: {forms.Count} instruction forms, "
                     + $"{forms.Sum(f => f.Instances.Count)} instructions (symbolic registers and memory; "
-                    + (parse.GetValue(enumerate) ? "enumerated immediates and offsets)" : "symbolic immediates and memory offsets; enumerated jump offsets, LD_IMM64 constants and MUL/DIV/MOD immediates)"));
+                    + (parse.GetValue(enumerate) ? "enumerated immediates and offsets)" : "symbolic immediates and memory offsets; enumerated jump offsets and LD_IMM64 constants)"));
                 CheckReport.Write(output, results, total);
                 var median = results.Select(r => r.Seconds).Order().ElementAt(results.Count / 2);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -32,8 +32,9 @@ public sealed record JitForm(string Name, IReadOnlyList<BpfInstruction> Instance
 /// temporaries is unchanged, and memory agrees at every address. Immediates and memory offsets are symbolic too: the
 /// JIT runs on the symbolic instruction (<see cref="EmitPaths"/> takes each way its code generation goes, under
 /// that way's condition on the fields), its words carry symbolic immediate fields, and the RISC-V interpreter reads
-/// them (<see cref="Interpreter.SymbolicWords"/>). Still enumerated: jump offsets (<see cref="JumpOffsets"/>),
-/// LD_IMM64 constants (<see cref="Constants64"/>) and the immediates of MUL, DIV and MOD K (<see cref="Immediates"/>).
+/// them (<see cref="Interpreter.SymbolicWords"/>). Multiplication, division and remainder are uninterpreted in the
+/// first query (as in Jitterbug). Still enumerated: jump offsets (<see cref="JumpOffsets"/>) and LD_IMM64 constants
+/// (<see cref="Constants64"/>).
 /// </summary>
 public static class JitChecker
 {
@@ -75,12 +76,12 @@ public static class JitChecker
 
     /// <summary>
     /// Every opcode form of the eBPF ISA the JIT compiles (all but calls), with its instances: eleven register pairs
-    /// (so that every register is a destination and a source somewhere), each with symbolic immediate, memory offset
-    /// and LD_IMM64 fields. <paramref name="enumerate"/> gives the checker before symbolic fields instead: concrete
+    /// (so that every register is a destination and a source somewhere), each with symbolic immediate and memory
+    /// offset fields. <paramref name="enumerate"/> gives the checker before symbolic fields instead: concrete
     /// <see cref="Immediates"/> (or <paramref name="immediates"/>), <see cref="MemoryOffsets"/> and
-    /// <see cref="Constants64"/>, four pairs with every value and seven with one each. Enumerated either way: the
-    /// immediates of MUL, DIV and MOD K, LD_IMM64's constant unless <paramref name="symbolicImm64"/> (both beyond
-    /// z3 today), and jump offsets (<see cref="JumpOffsets"/>).
+    /// <see cref="Constants64"/>, four pairs with every value and seven with one each. Enumerated either way:
+    /// LD_IMM64's constant unless <paramref name="symbolicImm64"/> (beyond z3 today), and jump offsets
+    /// (<see cref="JumpOffsets"/>).
     /// </summary>
     public static IReadOnlyList<JitForm> Forms(bool enumerate = false, IReadOnlyList<int>? immediates = null, bool symbolicImm64 = false)
     {
@@ -90,10 +91,7 @@ public static class JitChecker
         {
             var isJump = (BpfClass)(opcode & 7) is BpfClass.Jmp or BpfClass.Jmp32;
             var usesImmediate = (opcode & BpfOpcodes.X) == 0 && fixedImm is null;
-            // Multiplication, division and remainder by a symbolic immediate stay enumerated: the RV64 code multiplies
-            // by the materialized immediate and eBPF by the field, two multipliers (dividers) over differently built
-            // operands that z3 does not prove equal in minutes (Jitterbug makes these operations uninterpreted).
-            var symbolic = usesImmediate && !enumerate && (isJump || (opcode & 0xF0) is not (BpfOpcodes.Mul or BpfOpcodes.Div or BpfOpcodes.Mod));
+            var symbolic = usesImmediate && !enumerate;
             var instances = new List<BpfInstruction>();
             var k = 0;
             var values = usesImmediate && !symbolic ? immediateValues : [fixedImm ?? 0];
@@ -246,19 +244,106 @@ public static class JitChecker
                 return new CheckResult(form.Name, VerifyOutcome.Unknown, $"'{instruction}': cannot check: {e.Message}", clock.Elapsed.TotalSeconds, false);
             }
             var goals = instance.Goals(instance.BpfStart, instance.RiscVStart);
-            var claim = goals.Aggregate(Bool.True, (all, g) => all & g.Holds);
-            var result = Sym.Verify(claim, solver, cancellationToken);
+            // First with multiplication, division and remainder uninterpreted (as Jitterbug does): the same operation
+            // on equal operands gives equal results, which is all a correct JIT needs, and spares the solver two
+            // multipliers over differently built operands. Proved so, it holds for the real operations; a
+            // counterexample that a concrete run does not confirm is asked again with the real operations.
+            var abstraction = new ArithmeticAbstraction();
+            var abstracted = goals.Select(g => g with { Holds = abstraction.Apply(g.Holds) }).ToList();
+            var result = Sym.Verify(abstracted.Aggregate(Bool.True, (all, g) => all & g.Holds), solver, cancellationToken);
+            var explained = result.Outcome == VerifyOutcome.Counterexample ? instance.Explain(abstracted, result.Model!) : default;
+            if (abstraction.Count > 0 && result.Outcome == VerifyOutcome.Counterexample && !explained.Confirmed && instruction.Fields is not null)
+            {
+                // The immediate and offset of the unconfirmed counterexample, with the real operations (a query as
+                // easy as the enumerated checker's), usually give a real one.
+                var single = new Instance(jit, instruction.Concretize(result.Model!), Feasible);
+                var singleGoals = single.Goals(single.BpfStart, single.RiscVStart);
+                var again = Sym.Verify(singleGoals.Aggregate(Bool.True, (all, g) => all & g.Holds), solver, cancellationToken);
+                if (again.Outcome == VerifyOutcome.Counterexample)
+                {
+                    (result, explained) = (again, single.Explain(singleGoals, again.Model!));
+                }
+            }
+            if (abstraction.Count > 0 && result.Outcome != VerifyOutcome.Proved && !explained.Confirmed)
+            {
+                result = Sym.Verify(goals.Aggregate(Bool.True, (all, g) => all & g.Holds), solver, cancellationToken);
+                explained = result.Outcome == VerifyOutcome.Counterexample ? instance.Explain(goals, result.Model!) : default;
+            }
             if (result.Outcome == VerifyOutcome.Unknown)
             {
                 return new CheckResult(form.Name, VerifyOutcome.Unknown, $"'{instruction}': solver gave no answer ({result.Reason})", clock.Elapsed.TotalSeconds, false);
             }
             if (result.Outcome == VerifyOutcome.Counterexample)
             {
-                var (report, confirmed) = instance.Explain(goals, result.Model!);
-                return new CheckResult(form.Name, VerifyOutcome.Counterexample, report, clock.Elapsed.TotalSeconds, false, confirmed);
+                return new CheckResult(form.Name, VerifyOutcome.Counterexample, explained.Report, clock.Elapsed.TotalSeconds, false, explained.Confirmed);
             }
         }
         return new CheckResult(form.Name, VerifyOutcome.Proved, "", clock.Elapsed.TotalSeconds, false);
+    }
+
+    // Replaces every multiplication, division and remainder in a formula by an uninterpreted function of the same
+    // operands, one function per operation and width (shared by all the formulas it rewrites), except where the
+    // divisor is zero: there the SMT-LIB value stays (RISC-V's remainder by zero relies on it). Multiplication is
+    // commutative: the formula is assumed to hold with both orders of operands giving one product.
+    private sealed class ArithmeticAbstraction
+    {
+        private readonly Dictionary<(Op Op, int Width), Function> _functions = [];
+        private readonly Dictionary<Term, Term> _replacements = [];
+        private Bool _commutes = Bool.True;
+
+        public int Count => _replacements.Count;
+
+        public Bool Apply(Bool formula)
+        {
+            if (formula.IsConcrete)
+            {
+                return formula;
+            }
+            var found = new Dictionary<Term, Term>();
+            Collect(formula.ToTerm(), found, []);
+            return found.Count == 0 ? formula : _commutes.Implies(Bool.FromTerm(TermRewriter.Substitute(formula.ToTerm(), found)));
+        }
+
+        private void Collect(Term term, Dictionary<Term, Term> found, HashSet<Term> seen)
+        {
+            if (!seen.Add(term))
+            {
+                return;
+            }
+            foreach (var arg in term.Args)
+            {
+                Collect(arg, found, seen);
+            }
+            if (term.Op is Op.BvMul or Op.BvUDiv or Op.BvSDiv or Op.BvURem or Op.BvSRem && term.Arity == 2 && term.Width <= 64)
+            {
+                if (!_replacements.TryGetValue(term, out var application))
+                {
+                    var sort = Sort.BitVec(term.Width);
+                    if (!_functions.TryGetValue((term.Op, term.Width), out var function))
+                    {
+                        function = new Function($"{term.Op.ToString().ToLowerInvariant()}{term.Width}", [sort, sort], sort);
+                        _functions[(term.Op, term.Width)] = function;
+                    }
+                    var (x, y) = (BitVec.FromTerm(term[0]), BitVec.FromTerm(term[1]));
+                    var applied = BitVec.FromTerm(function.Apply(term[0], term[1]));
+                    var zero = BitVec.Of(0, term.Width);
+                    var ones = BitVec.Of(ulong.MaxValue >> (64 - Math.Min(64, term.Width)), term.Width);
+                    application = (term.Op switch
+                    {
+                        Op.BvMul => applied,
+                        Op.BvUDiv => BitVec.Ite(y == zero, ones, applied),
+                        Op.BvSDiv => BitVec.Ite(y == zero, BitVec.Ite(x.Slt(zero), BitVec.Of(1, term.Width), ones), applied),
+                        _ => BitVec.Ite(y == zero, x, applied), // remainders
+                    }).ToTerm();
+                    if (term.Op == Op.BvMul)
+                    {
+                        _commutes &= applied == BitVec.FromTerm(function.Apply(term[1], term[0]));
+                    }
+                    _replacements[term] = application;
+                }
+                found[term] = application;
+            }
+        }
     }
 
     /// <summary>A goal of one instance, with how to show the values behind it in a model.</summary>
