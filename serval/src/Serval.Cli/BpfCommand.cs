@@ -5,6 +5,7 @@ using Serval.Binary;
 using Serval.Bpf;
 using Serval.RiscV;
 using Serval.Smt;
+using Serval.Symbolic;
 using Serval.Verification;
 using Systems.Cli;
 
@@ -32,7 +33,11 @@ internal static class BpfCommand
         var json = new Option<bool>("--json") { Description = "Print the results as JSON." };
         var solver = new Option<string>("--solver") { Description = "z3 (default), cvc5, boolector or portfolio.", DefaultValueFactory = _ => "z3" };
         var timeout = new Option<double?>("--timeout") { Description = "Seconds per solver query." };
-        foreach (var option in new Option[] { inject, form, list, jobs, json, solver, timeout })
+        var enumerate = new Option<bool>("--enumerate")
+        {
+            Description = "Check only a list of edge values of each immediate, memory offset and LD_IMM64 constant (the checker before symbolic fields) instead of all values.",
+        };
+        foreach (var option in new Option[] { inject, form, list, jobs, json, solver, timeout, enumerate })
         {
             command.Options.Add(option);
         }
@@ -57,7 +62,7 @@ internal static class BpfCommand
             {
                 throw new UsageException($"unknown solver '{solverName}'; use one of {string.Join(", ", SolverPool.Names)}");
             }
-            var forms = JitChecker.Forms();
+            var forms = JitChecker.Forms(parse.GetValue(enumerate));
             if (parse.GetValue(form) is { Length: > 0 } wanted)
             {
                 var unknown = wanted.Where(w => !forms.Any(f => f.Name == w)).ToList();
@@ -71,7 +76,7 @@ internal static class BpfCommand
             {
                 foreach (var f in forms)
                 {
-                    output.WriteLine($"{f.Name,-28} {f.Instances.Count,3} instructions");
+                    output.WriteLine($"{f.Name,-28} {f.Instances.Count,3} instructions{(f.SymbolicFields.Length > 0 ? $", symbolic {f.SymbolicFields}" : "")}");
                 }
                 return ExitCode.Success;
             }
@@ -79,7 +84,18 @@ internal static class BpfCommand
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var seconds = parse.GetValue(timeout);
             var options = new VerifierOptions(parse.GetValue(jobs), null, solverName, seconds is { } t ? TimeSpan.FromSeconds(t) : null);
-            var results = JitChecker.CheckAll(new RiscVJit { Bug = bug }, forms, options, token);
+            // Progress on the error stream, a line per form as it finishes; the report (or JSON) follows in form order.
+            var error = parse.InvocationConfiguration.Error;
+            var done = 0;
+            var results = JitChecker.CheckAll(new RiscVJit { Bug = bug }, forms, options, token, result =>
+            {
+                var count = Interlocked.Increment(ref done);
+                lock (error)
+                {
+                    error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"[{count}/{forms.Count}] {result.Name} {(result.Outcome == VerifyOutcome.Proved ? "proved" : result.Outcome.ToString().ToLowerInvariant())} {result.Seconds:0.000} s"));
+                }
+            });
             var total = clock.Elapsed.TotalSeconds;
             if (parse.GetValue(json))
             {
@@ -88,7 +104,8 @@ internal static class BpfCommand
             else
             {
                 output.WriteLine($"eBPF -> RV64 JIT{(bug == JitBug.None ? "" : $" with injected bug {parse.GetValue(inject)}")}: {forms.Count} instruction forms, "
-                    + $"{forms.Sum(f => f.Instances.Count)} instructions (symbolic registers and memory; enumerated immediates and offsets)");
+                    + $"{forms.Sum(f => f.Instances.Count)} instructions (symbolic registers and memory; "
+                    + (parse.GetValue(enumerate) ? "enumerated immediates and offsets)" : "symbolic immediates and memory offsets; enumerated jump offsets and LD_IMM64 constants)"));
                 CheckReport.Write(output, results, total);
                 var median = results.Select(r => r.Seconds).Order().ElementAt(results.Count / 2);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using Serval.Symbolic;
 
 namespace Serval.Bpf;
 
@@ -70,8 +71,54 @@ public readonly record struct BpfInstruction(int Index, byte Opcode, int Dst, in
     /// <summary>The slot a jump goes to when taken (JMP32 JA takes its offset from <see cref="Imm"/>).</summary>
     public long JumpTarget => Index + 1L + (Opcode == (BpfOpcodes.Ja | (byte)BpfClass.Jmp32) ? Imm : Offset);
 
+    /// <summary>
+    /// Symbolic values standing for the immediate and offset fields (the JIT checker's instructions stand for every
+    /// value of them); null for an instruction with concrete fields. The interpreter and the JIT read the fields
+    /// through <see cref="ImmValue"/>, <see cref="OffsetValue"/> and <see cref="Imm64Value"/>.
+    /// </summary>
+    public BpfFields? Fields { get; init; }
+
+    /// <summary>The immediate sign-extended to 64 bits (symbolic when <see cref="Fields"/> says so).</summary>
+    public BitVec ImmValue => Fields?.Imm is { } imm ? imm.SignExtendTo(64) : BitVec.Of((ulong)(long)Imm, 64);
+
+    /// <summary>The offset sign-extended to 64 bits (symbolic when <see cref="Fields"/> says so).</summary>
+    public BitVec OffsetValue => Fields?.Offset is { } offset ? offset.SignExtendTo(64) : BitVec.Of((ulong)(long)Offset, 64);
+
+    /// <summary>LD_IMM64's 64-bit immediate (symbolic when <see cref="Fields"/> says so).</summary>
+    public BitVec Imm64Value => Fields?.Imm64 ?? BitVec.Of(Imm64, 64);
+
+    /// <summary>This instruction with the values <paramref name="model"/> gives its symbolic fields (itself when it has none).</summary>
+    public BpfInstruction Concretize(Model model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (Fields is not { } fields)
+        {
+            return this;
+        }
+        var imm = fields.Imm is { } i ? (int)model.Evaluate(i).Value : Imm;
+        var imm64 = fields.Imm64 is { } wide ? model.Evaluate(wide).Value : fields.Imm is null ? Imm64 : (ulong)(long)imm;
+        return this with
+        {
+            Imm = fields.Imm64 is null ? imm : (int)imm64,
+            Offset = fields.Offset is { } o ? (short)model.Evaluate(o).Value : Offset,
+            Imm64 = imm64,
+            Fields = null,
+        };
+    }
+
     /// <inheritdoc />
     public override string ToString() => BpfDisassembler.Format(this);
+}
+
+/// <summary>Symbolic immediate and offset fields of an instruction; a null member is the instruction's concrete field.</summary>
+/// <param name="Imm">The 32-bit immediate.</param>
+/// <param name="Offset">The 16-bit offset.</param>
+/// <param name="Imm64">LD_IMM64's 64-bit immediate.</param>
+public sealed record BpfFields(BitVec? Imm = null, BitVec? Offset = null, BitVec? Imm64 = null)
+{
+    /// <summary>Every value the instruction's fields stand for; named <c>imm</c>, <c>offset</c>, <c>imm64</c> in models.</summary>
+    public static BpfFields For(bool imm, bool offset, bool imm64) => new(
+        imm ? BitVec.Var("imm", 32) : null, offset ? BitVec.Var("offset", 16) : null, imm64 ? BitVec.Var("imm64", 64) : null);
 }
 
 /// <summary>Opcode fields of eBPF, as instruction-set.rst names them.</summary>

@@ -109,11 +109,11 @@ public sealed class BpfInterpreter
         var next = pc + i.Slots;
         var faults = new List<MemoryFault>();
         var r = s.Registers;
-        BitVec Address(int register) => r[register] + BitVec.Of((ulong)(long)i.Offset, 64);
+        BitVec Address(int register) => r[register] + i.OffsetValue;
         switch (i.Class)
         {
             case BpfClass.Alu or BpfClass.Alu64:
-                r[i.Dst] = Arithmetic(i, r[i.Dst], i.UsesRegister ? r[i.Src] : BitVec.Of((ulong)(long)i.Imm, 64));
+                r[i.Dst] = Arithmetic(i, r[i.Dst], i.UsesRegister ? r[i.Src] : i.ImmValue);
                 break;
             case BpfClass.Jmp or BpfClass.Jmp32 when i.Operation == BpfOpcodes.Exit:
                 s.Exited = true;
@@ -133,18 +133,18 @@ public sealed class BpfInterpreter
                 }
                 break;
             case BpfClass.Jmp or BpfClass.Jmp32:
-                var taken = Condition(i, r[i.Dst], i.UsesRegister ? r[i.Src] : BitVec.Of((ulong)(long)i.Imm, 64));
+                var taken = Condition(i, r[i.Dst], i.UsesRegister ? r[i.Src] : i.ImmValue);
                 next = PathSplit.Branch(s, taken, (int)i.JumpTarget, next, forks);
                 break;
             case BpfClass.Ld:
-                r[i.Dst] = BitVec.Of(i.Imm64, 64);
+                r[i.Dst] = i.Imm64Value;
                 break;
             case BpfClass.Ldx:
                 var loaded = s.Memory.Load(Address(i.Src), i.AccessSize, faults).Extract((i.AccessSize * 8) - 1, 0);
                 r[i.Dst] = i.Mode == BpfOpcodes.ModeMemSx ? loaded.SignExtendTo(64) : loaded.ZeroExtendTo(64);
                 break;
             case BpfClass.St:
-                s.Memory.Store(Address(i.Dst), i.AccessSize, BitVec.Of((ulong)(long)i.Imm, 64), Bool.True, faults);
+                s.Memory.Store(Address(i.Dst), i.AccessSize, i.ImmValue, Bool.True, faults);
                 break;
             default: // Stx
                 if (i.Mode == BpfOpcodes.ModeMem)

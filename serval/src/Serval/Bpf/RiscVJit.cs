@@ -1,3 +1,5 @@
+using Serval.Symbolic;
+
 namespace Serval.Bpf;
 
 /// <summary>Bugs the JIT can be told to make, each a kind Linux's BPF JITs really had, to show what the checker reports.</summary>
@@ -14,6 +16,13 @@ public enum JitBug
 
     /// <summary><c>shift32-by-zero</c>: a 32-bit shift by the constant 0 is "optimized" away, so the upper half is not cleared (akin to the x86-32 JIT's shift-by-zero bugs 6fa632e719ee, 68a8357ec15b).</summary>
     Shift32ByZero,
+
+    /// <summary>
+    /// <c>sub-imm-range</c>: <c>r -= imm</c> becomes <c>addi r, r, -imm</c> when the negated immediate fits 12 bits,
+    /// but the hand-derived range is off by one at the top (imm up to 2049), so imm = 2049 asks for <c>addi -2049</c>,
+    /// which does not encode. No immediate of the old enumeration is 2049.
+    /// </summary>
+    SubImmRange,
 }
 
 /// <summary>An eBPF program compiled to RV64: the code, where each eBPF instruction's code starts, and the epilogue.</summary>
@@ -49,6 +58,7 @@ public sealed class RiscVJit
         ["alu32-zext"] = JitBug.Alu32Zext,
         ["imm-zext"] = JitBug.ImmZext,
         ["shift32-by-zero"] = JitBug.Shift32ByZero,
+        ["sub-imm-range"] = JitBug.SubImmRange,
     };
 
     /// <summary>Compiles a whole program (two passes: code sizes do not depend on jump distances).</summary>
@@ -109,19 +119,22 @@ public sealed class RiscVJit
                 Jump(code, i, rd, rs, addressOf((int)i.JumpTarget));
                 break;
             case BpfClass.Ld:
-                LoadImmediate(code, rd, (long)i.Imm64);
+                LoadImmediate(code, rd, i.Imm64Value);
                 break;
             case BpfClass.Ldx:
-                code.Load(i.AccessSize, i.Mode == BpfOpcodes.ModeMemSx, rd, Base(code, rs, i.Offset), BaseOffset(i.Offset));
+                var (from, displacement) = Address(code, rs, i.OffsetValue);
+                code.Load(i.AccessSize, i.Mode == BpfOpcodes.ModeMemSx, rd, from, displacement);
                 break;
             case BpfClass.St:
-                LoadImmediate(code, T1, i.Imm);
-                code.Store(i.AccessSize, T1, Base(code, rd, i.Offset), BaseOffset(i.Offset));
+                LoadImmediate(code, T1, i.ImmValue);
+                var (to, stDisplacement) = Address(code, rd, i.OffsetValue);
+                code.Store(i.AccessSize, T1, to, stDisplacement);
                 break;
             default:
                 if (i.Mode == BpfOpcodes.ModeMem)
                 {
-                    code.Store(i.AccessSize, rs, Base(code, rd, i.Offset), BaseOffset(i.Offset));
+                    var (stxTo, stxDisplacement) = Address(code, rd, i.OffsetValue);
+                    code.Store(i.AccessSize, rs, stxTo, stxDisplacement);
                 }
                 else
                 {
@@ -141,8 +154,8 @@ public sealed class RiscVJit
         }
         if (!i.UsesRegister)
         {
-            long imm = Bug == JitBug.ImmZext ? (uint)i.Imm : i.Imm;
-            if (ImmediateForm64(code, op, rd, imm))
+            var imm = Bug == JitBug.ImmZext ? i.ImmValue.Extract(31, 0).ZeroExtendTo(64) : i.ImmValue;
+            if (ImmediateForm64(code, op, rd, imm, Bug))
             {
                 return;
             }
@@ -174,20 +187,22 @@ public sealed class RiscVJit
     }
 
     // A 64-bit operation with a sign-extended immediate, in one instruction where RISC-V has the immediate form.
-    private static bool ImmediateForm64(RiscVAssembler code, int op, int rd, long imm)
+    private static bool ImmediateForm64(RiscVAssembler code, int op, int rd, BitVec imm, JitBug bug)
     {
         var fits = RiscVAssembler.FitsImm12(imm);
+        // -imm fits 12 bits when -2047 <= imm <= 2048 (the bug: 2049).
+        var negatedFits = bug == JitBug.SubImmRange ? imm.Sge(BitVec.Of(unchecked((ulong)-2047L), 64)) & imm.Sle(BitVec.Of(2049, 64)) : RiscVAssembler.FitsImm12(-imm);
         switch (op)
         {
             case BpfOpcodes.Mov: LoadImmediate(code, rd, imm); return true;
-            case BpfOpcodes.Add when fits: code.Addi(rd, rd, (int)imm); return true;
-            case BpfOpcodes.Sub when RiscVAssembler.FitsImm12(-imm): code.Addi(rd, rd, (int)-imm); return true;
-            case BpfOpcodes.And when fits: code.Andi(rd, rd, (int)imm); return true;
-            case BpfOpcodes.Or when fits: code.Ori(rd, rd, (int)imm); return true;
-            case BpfOpcodes.Xor when fits: code.Xori(rd, rd, (int)imm); return true;
-            case BpfOpcodes.Lsh: code.Slli(rd, rd, (int)(imm & 63)); return true;
-            case BpfOpcodes.Rsh: code.Srli(rd, rd, (int)(imm & 63)); return true;
-            case BpfOpcodes.Arsh: code.Srai(rd, rd, (int)(imm & 63)); return true;
+            case BpfOpcodes.Add when code.Decide(fits): code.Addi(rd, rd, imm); return true;
+            case BpfOpcodes.Sub when code.Decide(negatedFits): code.Addi(rd, rd, -imm); return true;
+            case BpfOpcodes.And when code.Decide(fits): code.Andi(rd, rd, imm); return true;
+            case BpfOpcodes.Or when code.Decide(fits): code.Ori(rd, rd, imm); return true;
+            case BpfOpcodes.Xor when code.Decide(fits): code.Xori(rd, rd, imm); return true;
+            case BpfOpcodes.Lsh: code.Slli(rd, rd, imm & 63); return true;
+            case BpfOpcodes.Rsh: code.Srli(rd, rd, imm & 63); return true;
+            case BpfOpcodes.Arsh: code.Srai(rd, rd, imm & 63); return true;
             default: return false;
         }
     }
@@ -212,8 +227,8 @@ public sealed class RiscVJit
         {
             if (op is BpfOpcodes.Lsh or BpfOpcodes.Rsh or BpfOpcodes.Arsh)
             {
-                var amount = i.Imm & 31;
-                if (amount == 0 && Bug == JitBug.Shift32ByZero)
+                var amount = i.ImmValue & 31;
+                if (Bug == JitBug.Shift32ByZero && code.Decide(amount == 0UL))
                 {
                     return;
                 }
@@ -226,13 +241,13 @@ public sealed class RiscVJit
                 ZeroExtend(code, rd);
                 return;
             }
-            if (op == BpfOpcodes.Add && RiscVAssembler.FitsImm12(i.Imm))
+            if (op == BpfOpcodes.Add && code.Decide(RiscVAssembler.FitsImm12(i.ImmValue)))
             {
-                code.Addiw(rd, rd, i.Imm);
+                code.Addiw(rd, rd, i.ImmValue);
                 ZeroExtend(code, rd);
                 return;
             }
-            LoadImmediate(code, T0, i.Imm);
+            LoadImmediate(code, T0, i.ImmValue);
             rs = T0;
         }
         switch (op)
@@ -299,7 +314,7 @@ public sealed class RiscVJit
         }
         if (!i.UsesRegister)
         {
-            LoadImmediate(code, T0, i.Imm);
+            LoadImmediate(code, T0, i.ImmValue);
             rs = T0;
         }
         if (i.Class == BpfClass.Jmp32)
@@ -343,7 +358,8 @@ public sealed class RiscVJit
     private static void Atomic(RiscVAssembler code, BpfInstruction i, int rd, int rs)
     {
         var word = i.AccessSize == 4;
-        code.Addi(T0, Base(code, rd, i.Offset), BaseOffset(i.Offset));
+        var (@base, displacement) = Address(code, rd, i.OffsetValue);
+        code.Addi(T0, @base, displacement);
         if (i.Imm == BpfOpcodes.AtomicCmpXchg)
         {
             // t1 = lr(t0); if (low(t1) != low(r0)) goto done; if (sc(t0, src) failed) retry; done: r0 = low(t1)
@@ -374,19 +390,18 @@ public sealed class RiscVJit
         }
     }
 
-    // The base register of an access at offset `offset` from `register`: itself when the offset fits 12 bits, else t0.
-    private static int Base(RiscVAssembler code, int register, short offset)
+    // The base register and displacement of an access at `offset` from `register`: itself and the offset when it
+    // fits 12 bits, else t0 = register + offset and 0.
+    private static (int Base, BitVec Displacement) Address(RiscVAssembler code, int register, BitVec offset)
     {
-        if (RiscVAssembler.FitsImm12(offset))
+        if (code.Decide(RiscVAssembler.FitsImm12(offset)))
         {
-            return register;
+            return (register, offset);
         }
         LoadImmediate(code, T0, offset);
         code.Add(T0, T0, register);
-        return T0;
+        return (T0, BitVec.Of(0, 64));
     }
-
-    private static int BaseOffset(short offset) => RiscVAssembler.FitsImm12(offset) ? offset : 0;
 
     private static void ZeroExtend(RiscVAssembler code, int rd) => ZeroExtend(code, rd, rd);
 
@@ -396,34 +411,53 @@ public sealed class RiscVJit
         code.Srli(rd, rd, 32);
     }
 
-    /// <summary>Materializes any 64-bit constant: lui/addiw for 32-bit values, else the upper part shifted in and the low 12 bits added.</summary>
-    public static void LoadImmediate(RiscVAssembler code, int rd, long value)
+    /// <summary>
+    /// Materializes any 64-bit value (<see cref="Immediate"/>: a constant, or symbolic when the checker runs the
+    /// JIT): lui/addiw for 32-bit values, else the upper part shifted in and the low 12 bits added.
+    /// </summary>
+    public static void LoadImmediate(RiscVAssembler code, int rd, Immediate immediate)
     {
         ArgumentNullException.ThrowIfNull(code);
-        if (value == (int)value)
+        var value = immediate.Value;
+        var low = value.Extract(11, 0).SignExtendTo(64);
+        if (code.Decide(value == value.Extract(31, 0).SignExtendTo(64)))
         {
-            var low = (int)((value << 52) >> 52);
-            var high = (int)((value - low) >> 12);
-            if (high == 0)
+            var high = (value - low).AShr(BitVec.Of(12, 64));
+            if (code.Decide(high == 0UL))
             {
                 code.Addi(rd, Zero, low);
                 return;
             }
             code.Lui(rd, high);
-            if (low != 0)
+            if (code.Decide(low != 0UL))
             {
                 code.Addiw(rd, rd, low);
             }
             return;
         }
-        var low12 = (value << 52) >> 52;
-        var upper = (value - low12) >> 12;
-        var shift = 12 + System.Numerics.BitOperations.TrailingZeroCount(upper);
-        LoadImmediate(code, rd, ((value - low12) >> shift));
+        var upper = (value - low).AShr(BitVec.Of(12, 64));
+        var shift = TrailingZeroCount(upper) + 12UL;
+        LoadImmediate(code, rd, (value - low).AShr(shift));
         code.Slli(rd, rd, shift);
-        if (low12 != 0)
+        if (code.Decide(low != 0UL))
         {
-            code.Addi(rd, rd, (int)low12);
+            code.Addi(rd, rd, low);
         }
+    }
+
+    // The number of trailing zero bits of a 64-bit value (64 for zero), as a 64-bit value: an if-then-else over the
+    // bits when symbolic.
+    private static BitVec TrailingZeroCount(BitVec value)
+    {
+        if (value.TryGetValue(out var concrete))
+        {
+            return BitVec.Of((ulong)System.Numerics.BitOperations.TrailingZeroCount(concrete), 64);
+        }
+        var count = BitVec.Of(64, 64);
+        for (var bit = 63; bit >= 0; bit--)
+        {
+            count = BitVec.Ite(value.Extract(bit, bit) == 1UL, BitVec.Of((ulong)bit, 64), count);
+        }
+        return count;
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Serval.Symbolic;
 
 namespace Serval.Memory;
@@ -15,6 +16,12 @@ public sealed class FlatMemory : IMemory
     private readonly Model? _model;
     private SymbolicMemory _bytes;
 
+    /// <summary>
+    /// The stores made since this memory was created, in order (address, bytes, value, guard), or null once it has
+    /// been merged with another path's memory. Two memories from the same start with equal store lists are equal.
+    /// </summary>
+    public ImmutableList<(BitVec Address, int Size, BitVec Value, Bool Guard)>? Stores { get; private set; } = [];
+
     /// <summary>A memory whose unwritten bytes are <paramref name="bytes"/> and whose read-only image bytes come from <paramref name="readOnly"/>.</summary>
     public FlatMemory(Function bytes, Func<ulong, int, ulong?> readOnly)
         : this(SymbolicMemory.Uninterpreted(bytes), readOnly, null)
@@ -29,14 +36,14 @@ public sealed class FlatMemory : IMemory
     }
 
     /// <inheritdoc />
-    public IMemory Clone() => new FlatMemory(_bytes, _readOnly, _model);
+    public IMemory Clone() => new FlatMemory(_bytes, _readOnly, _model) { Stores = Stores };
 
     /// <inheritdoc />
-    public IMemory Concretize(Model model) => new FlatMemory(_bytes, _readOnly, model);
+    public IMemory Concretize(Model model) => new FlatMemory(_bytes, _readOnly, model) { Stores = Stores };
 
     /// <inheritdoc />
     public IMemory Merge(Bool condition, IMemory other) => other is FlatMemory flat && flat._model == _model
-        ? new FlatMemory(_bytes.Merge(condition, flat._bytes), _readOnly, _model)
+        ? new FlatMemory(_bytes.Merge(condition, flat._bytes), _readOnly, _model) { Stores = null }
         : throw new MergeException("Cannot merge a flat memory with another kind of memory.");
 
     /// <inheritdoc />
@@ -71,6 +78,7 @@ public sealed class FlatMemory : IMemory
             faults.Add(new MemoryFault(Bool.True, $"store of {size} bytes at 0x{concrete:x}, into the image's read-only bytes"));
             return;
         }
+        Stores = Stores?.Add((address, size, value, guard));
         for (var k = 0; k < size; k++)
         {
             var at = address + (ulong)k;

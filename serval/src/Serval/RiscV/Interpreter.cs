@@ -64,6 +64,13 @@ public sealed class Interpreter
     /// <summary>The symbolic optimizations in force.</summary>
     public SymbolicOptions Options { get; init; } = SymbolicOptions.Default;
 
+    /// <summary>
+    /// Instruction words whose immediate field is symbolic, by address (a JIT's code for instructions whose
+    /// immediates stand for every value): the image holds their other fields (with the immediate's bits zero), and
+    /// the immediate is read from the term. Null for none.
+    /// </summary>
+    public IReadOnlyDictionary<ulong, BitVec>? SymbolicWords { get; init; }
+
     /// <summary>Called after every executed instruction (for traces); null for none.</summary>
     public Action<TraceStep>? OnStep { get; init; }
 
@@ -224,7 +231,9 @@ public sealed class Interpreter
         var w = s.Width;
         BitVec Rs1() => s.Registers[i.Rs1];
         BitVec Rs2() => s.Registers[i.Rs2];
-        BitVec Imm() => BitVec.Of((ulong)i.Imm, 64).Extract(w - 1, 0);
+        var symbolicWord = SymbolicWords is { } words && words.TryGetValue(pc, out var term) && !term.IsConcrete ? term : (BitVec?)null;
+        BitVec Imm() => symbolicWord is { } word ? ImmediateOf(i, word, pc).Extract(w - 1, 0) : BitVec.Of((ulong)i.Imm, 64).Extract(w - 1, 0);
+        long ConcreteOffset() => symbolicWord is { } word ? ImmediateOf(i, word, pc).SignedValue : i.Imm;
         void Set(BitVec value)
         {
             if (i.Rd != 0)
@@ -292,7 +301,7 @@ public sealed class Interpreter
                 break;
             case Opcode.Jal:
                 Set(BitVec.Of(next, w));
-                next = pc + (ulong)i.Imm;
+                next = pc + (ulong)ConcreteOffset();
                 break;
             case Opcode.Jalr:
                 var sum = Rs1() + Imm();
@@ -327,7 +336,7 @@ public sealed class Interpreter
                     Opcode.Bltu => Rs1().Ult(Rs2()),
                     _ => Rs1().Uge(Rs2()),
                 };
-                next = PathSplit.Branch(s, taken, pc + (ulong)i.Imm, next, forks);
+                next = PathSplit.Branch(s, taken, pc + (ulong)ConcreteOffset(), next, forks);
                 break;
             case Opcode.Lb or Opcode.Lh or Opcode.Lw or Opcode.Ld or Opcode.Lbu or Opcode.Lhu or Opcode.Lwu:
                 var size = i.Opcode switch { Opcode.Lb or Opcode.Lbu => 1, Opcode.Lh or Opcode.Lhu => 2, Opcode.Lw or Opcode.Lwu => 4, _ => 8 };
@@ -358,9 +367,9 @@ public sealed class Interpreter
             case Opcode.Or: Set(Rs1() | Rs2()); break;
             case Opcode.And: Set(Rs1() & Rs2()); break;
             case Opcode.Addiw: Set(Word(Rs1() + Imm())); break;
-            case Opcode.Slliw: Set(Word(Low32(Rs1()) << BitVec.Of((ulong)i.Imm, 32))); break;
-            case Opcode.Srliw: Set(Word(Low32(Rs1()) >>> BitVec.Of((ulong)i.Imm, 32))); break;
-            case Opcode.Sraiw: Set(Word(Low32(Rs1()).AShr(BitVec.Of((ulong)i.Imm, 32)))); break;
+            case Opcode.Slliw: Set(Word(Low32(Rs1()) << Imm().Extract(31, 0))); break;
+            case Opcode.Srliw: Set(Word(Low32(Rs1()) >>> Imm().Extract(31, 0))); break;
+            case Opcode.Sraiw: Set(Word(Low32(Rs1()).AShr(Imm().Extract(31, 0)))); break;
             case Opcode.Addw: Set(Word(Rs1() + Rs2())); break;
             case Opcode.Subw: Set(Word(Rs1() - Rs2())); break;
             case Opcode.Sllw: Set(Word(Low32(Rs1()) << Rs2().Extract(4, 0).ZeroExtendTo(32))); break;
@@ -514,6 +523,30 @@ public sealed class Interpreter
     }
 
     private static BitVec Address(BitVec address) => address.ZeroExtendTo(64);
+
+    /// <summary>
+    /// The immediate of <paramref name="i"/> (decoded from the concrete fields of its word) read from the symbolic
+    /// <paramref name="word"/>, 64 bits wide, as the decoder reads it from concrete bits: I, S and U formats sign-extended,
+    /// shift amounts zero-extended, branch and jal offsets sign-extended with their zero low bit.
+    /// </summary>
+    /// <exception cref="UnsupportedInstructionException">A symbolic immediate of another format.</exception>
+    public static BitVec ImmediateOf(Instruction i, BitVec word, ulong pc)
+    {
+        BitVec Field(int high, int low) => word.Extract(high, low);
+        return i.Opcode switch
+        {
+            Opcode.Addi or Opcode.Slti or Opcode.Sltiu or Opcode.Xori or Opcode.Ori or Opcode.Andi or Opcode.Addiw or Opcode.Jalr
+                or Opcode.Lb or Opcode.Lh or Opcode.Lw or Opcode.Ld or Opcode.Lbu or Opcode.Lhu or Opcode.Lwu => Field(31, 20).SignExtendTo(64),
+            Opcode.Sb or Opcode.Sh or Opcode.Sw or Opcode.Sd => Field(31, 25).Concat(Field(11, 7)).SignExtendTo(64),
+            Opcode.Lui or Opcode.Auipc => Field(31, 12).Concat(BitVec.Of(0, 12)).SignExtendTo(64),
+            Opcode.Slli or Opcode.Srli or Opcode.Srai => Field(25, 20).ZeroExtendTo(64),
+            Opcode.Slliw or Opcode.Srliw or Opcode.Sraiw => Field(24, 20).ZeroExtendTo(64),
+            Opcode.Beq or Opcode.Bne or Opcode.Blt or Opcode.Bge or Opcode.Bltu or Opcode.Bgeu =>
+                Field(31, 31).Concat(Field(7, 7)).Concat(Field(30, 25)).Concat(Field(11, 8)).Concat(BitVec.Of(0, 1)).SignExtendTo(64),
+            Opcode.Jal => Field(31, 31).Concat(Field(19, 12)).Concat(Field(20, 20)).Concat(Field(30, 21)).Concat(BitVec.Of(0, 1)).SignExtendTo(64),
+            _ => throw new UnsupportedInstructionException($"'{Disassembler.Format(i, pc)}' at 0x{pc:x} has a symbolic immediate the interpreter does not read"),
+        };
+    }
 
     private static BitVec Flag(Bool condition, int width) => BitVec.Ite(condition, BitVec.Of(1, width), BitVec.Of(0, width));
 

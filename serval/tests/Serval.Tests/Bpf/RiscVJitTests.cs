@@ -56,6 +56,52 @@ public sealed class RiscVJitTests
         }
         var decoded = InstructionDecoder.Decode(Assert.Single(code.Words));
         Assert.Equal((opcode, rd, rs1, rs2, imm), (decoded.Opcode, (int)decoded.Rd, (int)decoded.Rs1, (int)decoded.Rs2, decoded.Imm));
+        if (imm != 0)
+        {
+            // the interpreter's reading of a symbolic word's immediate, applied to this concrete word, agrees with the decoder
+            Assert.Equal((ulong)imm, Interpreter.ImmediateOf(decoded, Assert.Single(code.SymbolicWords), CodeAddress).Value);
+        }
+    }
+
+    [Fact]
+    public void A_symbolic_immediate_is_read_back_from_its_word_as_the_term_it_was()
+    {
+        var x = BitVec.Var("x", 64);
+        var emitters = new (string Name, Action<RiscVAssembler> Emit, BitVec Expected)[]
+        {
+            ("addi", c => c.Addi(10, 11, x), x),
+            ("addiw", c => c.Addiw(10, 11, x), x),
+            ("sd", c => c.Store(8, 15, 21, x), x),
+            ("lwu", c => c.Load(4, false, 15, 21, x), x),
+            ("srai", c => c.Srai(9, 9, x), x),
+            ("slliw", c => c.Slliw(9, 9, x), x),
+            ("lui", c => c.Lui(7, x), (x << 44).AShr(BitVec.Of(32, 64))),
+            ("beq", c => c.Beq(10, 11, x), x),
+            ("jal", c => c.Jal(0, x), x),
+        };
+        foreach (var (name, emit, expected) in emitters)
+        {
+            var code = new RiscVAssembler();
+            Assert.Throws<InvalidOperationException>(() => code.Decide(x == 0UL)); // no symbolic decision outside EmitPaths
+            emit(code);
+            var fits = code.Obligations.Aggregate(Bool.True, (all, o) => all & o.Holds);
+            var read = Interpreter.ImmediateOf(InstructionDecoder.Decode(Assert.Single(code.Words)), Assert.Single(code.SymbolicWords), CodeAddress);
+            Assert.True(Sym.Verify(fits.Implies(read == expected), cancellationToken: TestContext.Current.CancellationToken).Outcome == VerifyOutcome.Proved, name);
+            Assert.True(name == "lui" || code.Obligations.Count == 1, name); // every field but lui's 20 bits has a range to meet
+        }
+    }
+
+    [Fact]
+    public void Code_generation_on_a_symbolic_value_takes_each_feasible_way_once()
+    {
+        var value = BitVec.Var("v", 32).SignExtendTo(64);
+        bool Feasible(Bool c) => Sym.Solve(c, cancellationToken: TestContext.Current.CancellationToken).Status != Serval.Smt.SolverStatus.Unsat;
+        var paths = EmitPaths.Explore(code => RiscVJit.LoadImmediate(code, 5, value), Feasible);
+        // addi alone; lui alone; lui and addiw
+        Assert.Equal([1, 1, 2], paths.Select(p => p.Code.Words.Count).Order());
+        Assert.True(Sym.Verify(paths.Aggregate(Bool.False, (any, p) => any | p.Condition), cancellationToken: TestContext.Current.CancellationToken).Outcome == VerifyOutcome.Proved);
+        var replayed = EmitPaths.Replay(paths[1], code => RiscVJit.LoadImmediate(code, 5, value));
+        Assert.Equal(paths[1].Code.Words, replayed.Code.Words);
     }
 
     [Fact]
