@@ -132,4 +132,8 @@ float log10f(float x);
 float log1pf(float x);
 float cbrtf(float x);
 float hypotf(float x, float y);
+double erf(double x);
+double erfc(double x);
+float erff(float x);
+float erfcf(float x);
 #endif

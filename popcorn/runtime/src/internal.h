@@ -77,6 +77,15 @@ enum {
     CLASS_GRAPH = 32768,
 };
 
+/* fenv.h: the ISA's floating-point flags and rounding mode in x86 glibc's encoding (arch.c), and the translation of
+   register bits through a table of those values (fenv.c). */
+unsigned __pc_fe_flags(void);
+void __pc_fe_set_flags(unsigned flags);
+unsigned __pc_fe_round(void);
+void __pc_fe_set_round(unsigned round);
+unsigned __pc_fe_decode(unsigned long bits, const unsigned *table, int count);
+unsigned long __pc_fe_encode(unsigned value, const unsigned *table, int count);
+
 /* A futex lock for the runtime's own shared state (stdio streams, the heap). */
 void __pc_lock(volatile int *lock);
 void __pc_unlock(volatile int *lock);

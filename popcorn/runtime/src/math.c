@@ -3,6 +3,7 @@
  * multiply, divide, square root, no fused multiply-add), so a program prints the same digits on aarch64 and
  * riscv64. Accuracy is within a few ulps of the exact result for ordinary arguments.
  */
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
@@ -19,8 +20,6 @@ static double from_bits(uint64_t u)
     return v.d;
 }
 
-static const double ln2_hi = 6.93147180369123816490e-01; /* upper bits of ln 2, exact in fewer than 53 bits */
-static const double ln2_lo = 1.90821492927058770002e-10;  /* ln 2 - ln2_hi */
 
 double sqrt(double x) { return __builtin_sqrt(x); }
 float sqrtf(float x) { return __builtin_sqrtf(x); }
@@ -148,28 +147,7 @@ double fmax(double x, double y) { return isnan(x) ? y : isnan(y) ? x : x > y ? x
 
 float expf(float x) { return (float)exp(x); }
 
-double expm1(double x)
-{
-    if (fabs(x) < 0.5) {
-        double term = x, sum = x;
-        for (int n = 2; n < 20; n++) {
-            term = term * x / n;
-            sum += term;
-        }
-        return sum;
-    }
-    return exp(x) - 1;
-}
-
 float logf(float x) { return (float)log(x); }
-
-double log1p(double x)
-{
-    double u = 1 + x;
-    if (u == 1)
-        return x;
-    return log(u) * (x / (u - 1));
-}
 
 float powf(float x, float y) { return (float)pow(x, y); }
 
@@ -776,17 +754,514 @@ double atan2(double y, double x)
     return copysign(hi, y);
 }
 
-double asin(double x) { return fabs(x) > 1 ? __builtin_nan("") : atan2(x, sqrt((1 - x) * (1 + x))); }
-double acos(double x) { return fabs(x) > 1 ? __builtin_nan("") : atan2(sqrt((1 - x) * (1 + x)), x); }
-double sinh(double x) { return fabs(x) < 0.5 ? (expm1(x) - expm1(-x)) / 2 : (exp(x) - exp(-x)) / 2; }
-double cosh(double x) { return (exp(x) + exp(-x)) / 2; }
+/*
+ * asin and acos in double-double arithmetic (the helpers below): the series to 0.5, above it
+ * pi/2 - 2 asin sqrt((1 - |x|)/2) with 1 - |x| exact, each result rounded once, so they are correctly rounded but for
+ * results within about 2^-60 of a tie, as glibc's (IBM's correctly rounded ones) are.
+ */
+static void add_dd(double ah, double al, double bh, double bl, double *h, double *l)
+{
+    double s, e;
+    two_sum(ah, bh, &s, &e);
+    two_sum(s, e + al + bl, h, l);
+}
+
+static void multiply_dd(double ah, double al, double bh, double bl, double *h, double *l)
+{
+    double ph, pl;
+    exact_product(ah, bh, &ph, &pl);
+    two_sum(ph, pl + ah * bl + al * bh, h, l);
+}
+
+static void sqrt_dd(double ah, double al, double *h, double *l)
+{
+    double root = sqrt(ah), ph, pl;
+    if (root == 0) {
+        *h = root;
+        *l = 0;
+        return;
+    }
+    exact_product(root, root, &ph, &pl);
+    two_sum(root, (((ah - ph) - pl) + al) / (2 * root), h, l);
+}
+
+/*
+ * expm1, log1p and the hyperbolic functions are glibc's (fdlibm's, with glibc's polynomial evaluation order) over
+ * this file's exp and log: they are not correctly rounded (an ulp off on 5-25% of arguments) but deterministic, so
+ * a program prints glibc's digits for them wherever exp and log agree with glibc's.
+ */
+static uint32_t high_word(double x) { return (uint32_t)(bits_of(x) >> 32); }
+static uint32_t low_word(double x) { return (uint32_t)bits_of(x); }
+static double with_high_word(double x, uint32_t high) { return from_bits((uint64_t)high << 32 | low_word(x)); }
+
+static const double fd_ln2_hi = 6.93147180369123816490e-01, fd_ln2_lo = 1.90821492927058770002e-10;
+
+double expm1(double x)
+{
+    static const double Q1 = -3.33333333333331316428e-02, Q2 = 1.58730158725481460165e-03,
+                        Q3 = -7.93650757867487942473e-05, Q4 = 4.00821782732936239552e-06,
+                        Q5 = -2.01099218183624371326e-07;
+    uint32_t hx = high_word(x), negative = hx & 0x80000000;
+    double y, hi, lo, c = 0, t, e;
+    int k;
+    hx &= 0x7fffffff;
+    if (hx >= 0x4043687a) { /* |x| >= 56 ln2 */
+        if (hx >= 0x40862e42) {
+            if (hx >= 0x7ff00000)
+                return isnan(x) ? x + x : negative ? -1.0 : x;
+            if (x > 7.09782712893383973096e+02)
+                return HUGE_VAL;
+        }
+        if (negative)
+            return -1.0;
+    }
+    if (hx > 0x3fd62e42) { /* |x| > ln2 / 2 */
+        if (hx < 0x3ff0a2b2) {
+            k = negative ? -1 : 1;
+            hi = negative ? x + fd_ln2_hi : x - fd_ln2_hi;
+            lo = negative ? -fd_ln2_lo : fd_ln2_lo;
+        } else {
+            k = (int)(1.44269504088896338700e+00 * x + (negative ? -0.5 : 0.5));
+            t = k;
+            hi = x - t * fd_ln2_hi;
+            lo = t * fd_ln2_lo;
+        }
+        x = hi - lo;
+        c = (hi - x) - lo;
+    } else if (hx < 0x3c900000) { /* |x| < 2^-54 */
+        return x;
+    } else {
+        k = 0;
+    }
+    double hfx = 0.5 * x, hxs = x * hfx;
+    double R1 = 1.0 + hxs * Q1, h2 = hxs * hxs, R2 = Q2 + hxs * Q3, h4 = h2 * h2, R3 = Q4 + hxs * Q5;
+    double r1 = R1 + h2 * R2 + h4 * R3;
+    t = 3.0 - r1 * hfx;
+    e = hxs * ((r1 - t) / (6.0 - x * t));
+    if (k == 0)
+        return x - (x * e - hxs);
+    e = (x * (e - c) - c);
+    e -= hxs;
+    if (k == -1)
+        return 0.5 * (x - e) - 0.5;
+    if (k == 1)
+        return x < -0.25 ? -2.0 * (e - (x + 0.5)) : 1.0 + 2.0 * (x - e);
+    if (k <= -2 || k > 56) {
+        y = 1.0 - (e - x);
+        y = k == 1024 ? y * 2.0 * 0x1p1023 : with_high_word(y, high_word(y) + ((uint32_t)k << 20));
+        return y - 1.0;
+    }
+    if (k < 20) {
+        t = from_bits((uint64_t)(0x3ff00000 - (0x200000 >> k)) << 32); /* 1 - 2^-k */
+        y = t - (e - x);
+    } else {
+        t = from_bits((uint64_t)((0x3ff - k) << 20) << 32); /* 2^-k */
+        y = x - (e + t);
+        y += 1.0;
+    }
+    return with_high_word(y, high_word(y) + ((uint32_t)k << 20));
+}
+
+double log1p(double x)
+{
+    static const double Lp1 = 6.666666666666735130e-01, Lp2 = 3.999999999940941908e-01,
+                        Lp3 = 2.857142874366239149e-01, Lp4 = 2.222219843214978396e-01,
+                        Lp5 = 1.818357216161805012e-01, Lp6 = 1.531383769920937332e-01,
+                        Lp7 = 1.479819860511658591e-01;
+    int32_t hx = (int32_t)high_word(x), ax = hx & 0x7fffffff, k = 1, hu = 0;
+    double f = 0, c = 0, u;
+    if (hx < 0x3fda827a) { /* x < 0.41422 */
+        if (ax >= 0x3ff00000) /* x <= -1 */
+            return x == -1.0 ? -HUGE_VAL : __builtin_nan("");
+        if (ax < 0x3e200000) /* |x| < 2^-29 */
+            return ax < 0x3c900000 ? x : x - x * x * 0.5;
+        if (hx > 0 || hx <= (int32_t)0xbfd2bec4) { /* -0.2929 < x < 0.41422 */
+            k = 0;
+            f = x;
+            hu = 1;
+        }
+    } else if (hx >= 0x7ff00000) {
+        return x + x;
+    }
+    if (k != 0) {
+        if (hx < 0x43400000) {
+            u = 1.0 + x;
+            hu = (int32_t)high_word(u);
+            k = (hu >> 20) - 1023;
+            c = k > 0 ? 1.0 - (u - x) : x - (u - 1.0);
+            c /= u;
+        } else {
+            u = x;
+            hu = (int32_t)high_word(u);
+            k = (hu >> 20) - 1023;
+            c = 0;
+        }
+        hu &= 0x000fffff;
+        if (hu < 0x6a09e) {
+            u = with_high_word(u, (uint32_t)hu | 0x3ff00000);
+        } else {
+            k += 1;
+            u = with_high_word(u, (uint32_t)hu | 0x3fe00000);
+            hu = (0x00100000 - hu) >> 2;
+        }
+        f = u - 1.0;
+    }
+    double hfsq = 0.5 * f * f, R;
+    if (hu == 0) { /* |f| < 2^-20 */
+        if (f == 0) {
+            if (k == 0)
+                return 0;
+            c += k * fd_ln2_lo;
+            return k * fd_ln2_hi + c;
+        }
+        R = hfsq * (1.0 - 0.66666666666666666 * f);
+        return k == 0 ? f - R : k * fd_ln2_hi - ((R - (k * fd_ln2_lo + c)) - f);
+    }
+    double s = f / (2.0 + f), z = s * s;
+    double R1 = z * Lp1, z2 = z * z, R2 = Lp2 + z * Lp3, z4 = z2 * z2, R3 = Lp4 + z * Lp5, z6 = z4 * z2,
+           R4 = Lp6 + z * Lp7;
+    R = R1 + z2 * R2 + z4 * R3 + z6 * R4;
+    if (k == 0)
+        return f - (hfsq - s * (hfsq + R));
+    return k * fd_ln2_hi - ((hfsq - (s * (hfsq + R) + (k * fd_ln2_lo + c))) - f);
+}
+
+/* h e^|x| near overflow as (h exp(|x| / 2)) exp(|x| / 2), so that it overflows only where sinh and cosh do. */
+static int near_overflow(double x, double h, double *result)
+{
+    uint32_t ix = high_word(x) & 0x7fffffff;
+    if (ix < 0x408633ce || (ix == 0x408633ce && low_word(x) <= 0x8fb9f87du)) {
+        double w = exp(0.5 * fabs(x)), t = h * w;
+        *result = t * w;
+        return 1;
+    }
+    return 0;
+}
+
+/* The sign goes on last (fdlibm multiplies by +-0.5, the same digits): a sign-dependent constant kept across the
+   calls is a value outside the IR that no stack map records, and such a frame could not migrate. */
+double sinh(double x)
+{
+    uint32_t ix = high_word(x) & 0x7fffffff;
+    double a = fabs(x), t, result;
+    if (ix >= 0x7ff00000)
+        return x + x;
+    if (ix < 0x40360000) { /* |x| < 22 */
+        if (ix < 0x3e300000) /* |x| < 2^-28 */
+            return x;
+        t = expm1(a);
+        result = ix < 0x3ff00000 ? 0.5 * (2.0 * t - t * t / (t + 1.0)) : 0.5 * (t + t / (t + 1.0));
+    } else if (ix < 0x40862e42) {
+        result = 0.5 * exp(a);
+    } else if (!near_overflow(x, 0.5, &result)) {
+        result = HUGE_VAL;
+    }
+    return copysign(result, x);
+}
+
+double cosh(double x)
+{
+    uint32_t ix = high_word(x) & 0x7fffffff;
+    double t, result;
+    if (ix >= 0x7ff00000)
+        return x * x;
+    if (ix < 0x3fd62e43) { /* |x| < ln2 / 2 */
+        if (ix < 0x3c800000)
+            return 1.0;
+        t = expm1(fabs(x));
+        double w = 1.0 + t;
+        return 1.0 + (t * t) / (w + w);
+    }
+    if (ix < 0x40360000) { /* |x| < 22 */
+        t = exp(fabs(x));
+        return 0.5 * t + 0.5 / t;
+    }
+    if (ix < 0x40862e42)
+        return 0.5 * exp(fabs(x));
+    if (near_overflow(x, 0.5, &result))
+        return result;
+    return HUGE_VAL;
+}
 
 double tanh(double x)
 {
-    if (fabs(x) > 22)
-        return copysign(1.0, x);
-    double e = expm1(2 * fabs(x));
-    return copysign(e / (e + 2), x);
+    uint32_t jx = high_word(x), ix = jx & 0x7fffffff;
+    double t, z;
+    if (ix >= 0x7ff00000)
+        return (jx & 0x80000000) ? 1.0 / x - 1.0 : 1.0 / x + 1.0;
+    if (ix < 0x40360000) { /* |x| < 22 */
+        if (x == 0)
+            return x;
+        if (ix < 0x3c800000) /* |x| < 2^-55 */
+            return x * (1.0 + x);
+        if (ix >= 0x3ff00000) {
+            t = expm1(2.0 * fabs(x));
+            z = 1.0 - 2.0 / (t + 2.0);
+        } else {
+            t = expm1(-2.0 * fabs(x));
+            z = -t / (t + 2.0);
+        }
+    } else {
+        z = 1.0;
+    }
+    return (jx & 0x80000000) ? -z : z;
+}
+
+static const double fd_ln2 = 6.93147180559945286227e-01;
+
+double asinh(double x)
+{
+    uint32_t ix = high_word(x) & 0x7fffffff;
+    double w, a = fabs(x);
+    if (ix < 0x3e300000) /* |x| < 2^-28 */
+        return x;
+    if (ix > 0x41b00000) { /* |x| > 2^28 */
+        if (ix >= 0x7ff00000)
+            return x + x;
+        w = log(a) + fd_ln2;
+    } else if (ix > 0x40000000) { /* 2 < |x| <= 2^28 */
+        w = log(2.0 * a + 1.0 / (sqrt(a * a + 1.0) + a));
+    } else {
+        double t = a * a;
+        w = log1p(a + t / (1.0 + sqrt(1.0 + t)));
+    }
+    return copysign(w, x);
+}
+
+double acosh(double x)
+{
+    uint32_t hx = high_word(x);
+    if ((int32_t)hx < 0x3ff00000) /* x < 1 */
+        return __builtin_nan("");
+    if (hx >= 0x41b00000) /* x >= 2^28 */
+        return hx >= 0x7ff00000 ? x + x : log(x) + fd_ln2;
+    if (x == 1.0)
+        return 0.0;
+    if (hx > 0x40000000) /* 2 < x < 2^28 */
+        return log(2.0 * x - 1.0 / (x + sqrt(x * x - 1.0)));
+    double t = x - 1.0;
+    return log1p(t + sqrt(2.0 * t + t * t));
+}
+
+double atanh(double x)
+{
+    double a = fabs(x), t;
+    if (isless(a, 0.5)) {
+        if (a < 0x1p-28)
+            return x;
+        t = a + a;
+        t = 0.5 * log1p(t + t * a / (1.0 - a));
+    } else if (isless(a, 1.0)) {
+        t = 0.5 * log1p((a + a) / (1.0 - a));
+    } else if (isgreater(a, 1.0)) {
+        return __builtin_nan("");
+    } else {
+        return isnan(x) ? x : copysign(HUGE_VAL, x);
+    }
+    return copysign(t, x);
+}
+
+/*
+ * erf and erfc are glibc's (fdlibm's rational approximations on [0, 0.84375), [0.84375, 1.25), [1.25, 1/0.35) and
+ * [1/0.35, 28), in glibc's evaluation order) over this file's exp.
+ */
+static const double erx = 8.45062911510467529297e-01, efx = 1.28379167095512586316e-01;
+
+/* r/s of erf(x) = x + x r/s for |x| < 0.84375, z = x^2. */
+static double erf_ratio(double z)
+{
+    static const double pp0 = 1.28379167095512558561e-01, pp1 = -3.25042107247001499370e-01,
+                        pp2 = -2.84817495755985104766e-02, pp3 = -5.77027029648944159157e-03,
+                        pp4 = -2.37630166566501626084e-05, qq1 = 3.97917223959155352819e-01,
+                        qq2 = 6.50222499887672944485e-02, qq3 = 5.08130628187576562776e-03,
+                        qq4 = 1.32494738004321644526e-04, qq5 = -3.96022827877536812320e-06;
+    double r1 = pp0 + z * pp1, z2 = z * z, r2 = pp2 + z * pp3, z4 = z2 * z2;
+    double s1 = 1.0 + z * qq1, s2 = qq2 + z * qq3, s3 = qq4 + z * qq5;
+    double r = r1 + z2 * r2 + z4 * pp4, s = s1 + z2 * s2 + z4 * s3;
+    return r / s;
+}
+
+/* P/Q of erf(|x|) = erx + P/Q for 0.84375 <= |x| < 1.25, s = |x| - 1. */
+static double erf_middle(double s)
+{
+    static const double pa0 = -2.36211856075265944077e-03, pa1 = 4.14856118683748331666e-01,
+                        pa2 = -3.72207876035701323847e-01, pa3 = 3.18346619901161753674e-01,
+                        pa4 = -1.10894694282396677476e-01, pa5 = 3.54783043256182359371e-02,
+                        pa6 = -2.16637559486879084300e-03, qa1 = 1.06420880400844228286e-01,
+                        qa2 = 5.40397917702171048937e-01, qa3 = 7.18286544141962662868e-02,
+                        qa4 = 1.26171219808761642112e-01, qa5 = 1.36370839120290507362e-02,
+                        qa6 = 1.19844998467991074170e-02;
+    double P1 = pa0 + s * pa1, s2 = s * s, Q1 = 1.0 + s * qa1, s4 = s2 * s2, P2 = pa2 + s * pa3, s6 = s4 * s2;
+    double Q2 = qa2 + s * qa3, P3 = pa4 + s * pa5, Q3 = qa4 + s * qa5;
+    double P = P1 + s2 * P2 + s4 * P3 + s6 * pa6, Q = Q1 + s2 * Q2 + s4 * Q3 + s6 * qa6;
+    return P / Q;
+}
+
+/* x erfc(x) e^(x^2) ... as fdlibm: exp(-z^2 - 0.5625) exp((z - x)(z + x) + R/S) for 1.25 <= x < 28, with the first
+   rational approximation below the high word near_limit (erf and erfc cut at 1/0.35 one bit apart). */
+static double erfc_tail(double x, uint32_t ix, uint32_t near_limit)
+{
+    static const double ra0 = -9.86494403484714822705e-03, ra1 = -6.93858572707181764372e-01,
+                        ra2 = -1.05586262253232909814e+01, ra3 = -6.23753324503260060396e+01,
+                        ra4 = -1.62396669462573470355e+02, ra5 = -1.84605092906711035994e+02,
+                        ra6 = -8.12874355063065934246e+01, ra7 = -9.81432934416914548592e+00,
+                        sa1 = 1.96512716674392571292e+01, sa2 = 1.37657754143519042600e+02,
+                        sa3 = 4.34565877475229228821e+02, sa4 = 6.45387271733267880336e+02,
+                        sa5 = 4.29008140027567833386e+02, sa6 = 1.08635005541779435134e+02,
+                        sa7 = 6.57024977031928170135e+00, sa8 = -6.04244152148580987438e-02,
+                        rb0 = -9.86494292470009928597e-03, rb1 = -7.99283237680523006574e-01,
+                        rb2 = -1.77579549177547519889e+01, rb3 = -1.60636384855821916062e+02,
+                        rb4 = -6.37566443368389627722e+02, rb5 = -1.02509513161107724954e+03,
+                        rb6 = -4.83519191608651397019e+02, sb1 = 3.03380607434824582924e+01,
+                        sb2 = 3.25792512996573918826e+02, sb3 = 1.53672958608443695994e+03,
+                        sb4 = 3.19985821950859553908e+03, sb5 = 2.55305040643316442583e+03,
+                        sb6 = 4.74528541206955367215e+02, sb7 = -2.24409524465858183362e+01;
+    double s = 1.0 / (x * x), R, S;
+    double s2 = s * s, s4 = s2 * s2, s6 = s4 * s2;
+    if (ix < near_limit) {
+        double R1 = ra0 + s * ra1, S1 = 1.0 + s * sa1, R2 = ra2 + s * ra3, S2 = sa2 + s * sa3, s8 = s4 * s4;
+        double R3 = ra4 + s * ra5, S3 = sa4 + s * sa5, R4 = ra6 + s * ra7, S4 = sa6 + s * sa7;
+        R = R1 + s2 * R2 + s4 * R3 + s6 * R4;
+        S = S1 + s2 * S2 + s4 * S3 + s6 * S4 + s8 * sa8;
+    } else {
+        double R1 = rb0 + s * rb1, S1 = 1.0 + s * sb1, R2 = rb2 + s * rb3, S2 = sb2 + s * sb3;
+        double R3 = rb4 + s * rb5, S3 = sb4 + s * sb5, S4 = sb6 + s * sb7;
+        R = R1 + s2 * R2 + s4 * R3 + s6 * rb6;
+        S = S1 + s2 * S2 + s4 * S3 + s6 * S4;
+    }
+    double z = from_bits(bits_of(x) & 0xffffffff00000000ULL);
+    return exp(-z * z - 0.5625) * exp((z - x) * (z + x) + R / S);
+}
+
+double erf(double x)
+{
+    uint32_t hx = high_word(x), ix = hx & 0x7fffffff;
+    int negative = (hx & 0x80000000) != 0;
+    if (ix >= 0x7ff00000)
+        return isnan(x) ? x + x : negative ? -1.0 : 1.0;
+    if (ix < 0x3feb0000) { /* |x| < 0.84375 */
+        if (ix < 0x3e300000) /* |x| < 2^-28 */
+            return ix < 0x00800000 ? 0.0625 * (16.0 * x + (16.0 * efx) * x) : x + efx * x;
+        return x + x * erf_ratio(x * x);
+    }
+    if (ix < 0x3ff40000) { /* |x| < 1.25 */
+        double q = erf_middle(fabs(x) - 1.0);
+        return negative ? -erx - q : erx + q;
+    }
+    if (ix >= 0x40180000) /* |x| >= 6 */
+        return negative ? -1.0 : 1.0;
+    double r = erfc_tail(fabs(x), ix, 0x4006db6e);
+    return negative ? r / fabs(x) - 1.0 : 1.0 - r / fabs(x);
+}
+
+double erfc(double x)
+{
+    uint32_t hx = high_word(x), ix = hx & 0x7fffffff;
+    int negative = (hx & 0x80000000) != 0;
+    if (ix >= 0x7ff00000)
+        return isnan(x) ? x + x : negative ? 2.0 : 0.0;
+    if (ix < 0x3feb0000) { /* |x| < 0.84375 */
+        if (ix < 0x3c700000) /* |x| < 2^-56 */
+            return 1.0 - x;
+        double y = erf_ratio(x * x);
+        if ((int32_t)hx < 0x3fd00000) /* x < 1/4 */
+            return 1.0 - (x + x * y);
+        double r = x * y;
+        r += x - 0.5;
+        return 0.5 - r;
+    }
+    if (ix < 0x3ff40000) { /* |x| < 1.25 */
+        double q = erf_middle(fabs(x) - 1.0);
+        return negative ? 1.0 + (erx + q) : (1.0 - erx) - q;
+    }
+    if (ix < 0x403c0000) { /* |x| < 28 */
+        if (negative && ix >= 0x40180000) /* x <= -6 */
+            return 2.0;
+        double r = erfc_tail(fabs(x), ix, 0x4006db6d);
+        if (!negative) {
+            double result = r / fabs(x);
+            if (result == 0)
+                errno = ERANGE;
+            return result;
+        }
+        return 2.0 - r / fabs(x);
+    }
+    if (negative)
+        return 2.0;
+    errno = ERANGE;
+    return 0.0;
+}
+
+float erff(float x) { return (float)erf(x); }
+float erfcf(float x) { return (float)erfc(x); }
+
+/* asin z for 0 <= z <= 0.5 as a double-double: z + z^3/6 + 3z^5/40 double-double, the rest of the series in double. */
+static void asin_small(double zh, double zl, double *h, double *l)
+{
+    double sh, sl, ch, cl, th, tl, fh, fl, uh, ul, ah, al;
+    multiply_dd(zh, zl, zh, zl, &sh, &sl);
+    multiply_dd(sh, sl, zh, zl, &ch, &cl);
+    divide_dd(ch, cl, 6, 0, &th, &tl);
+    multiply_dd(ch, cl, sh, sl, &fh, &fl);
+    divide_dd(3 * fh, 3 * fl, 40, 0, &uh, &ul);
+    /* c_n z^(2n+1), c_n = c_(n-1) (2n-1)^2 / (2n (2n+1)), from n = 3 */
+    double coefficient = 3.0 / 40, power = fh, tail = 0;
+    for (int n = 3; n < 40; n++) {
+        coefficient *= (double)(2 * n - 1) * (2 * n - 1) / ((2.0 * n) * (2 * n + 1));
+        power *= sh;
+        tail += coefficient * power;
+    }
+    add_dd(th, tl, uh, ul + tail, &ah, &al);
+    add_dd(zh, zl, ah, al, h, l);
+}
+
+/* asin |x| for |x| <= 1 as a double-double: the series to 0.5, above it pi/2 - 2 asin sqrt((1 - |x|)/2). */
+static void asin_dd(double a, double *h, double *l)
+{
+    if (a <= 0.5) {
+        asin_small(a, 0, h, l);
+        return;
+    }
+    double zh, zl, sh, sl;
+    sqrt_dd((1 - a) * 0.5, 0, &zh, &zl); /* 1 - a is exact for a >= 0.5 */
+    asin_small(zh, zl, &sh, &sl);
+    add_dd(pi_high / 2, pi_low / 2, -2 * sh, -2 * sl, h, l);
+}
+
+double asin(double x)
+{
+    double a = fabs(x), h, l;
+    if (isnan(x) || a < 0x1p-27)
+        return x;
+    if (a > 1)
+        return __builtin_nan("");
+    asin_dd(a, &h, &l);
+    return copysign(h + l, x);
+}
+
+double acos(double x)
+{
+    double a = fabs(x), h, l;
+    if (isnan(x))
+        return x;
+    if (a > 1)
+        return __builtin_nan("");
+    if (a <= 0.5) { /* pi/2 - asin x */
+        asin_small(a, 0, &h, &l);
+        if (x < 0) {
+            h = -h;
+            l = -l;
+        }
+        add_dd(pi_high / 2, pi_low / 2, -h, -l, &h, &l);
+        return h + l;
+    }
+    double zh, zl, sh, sl; /* 2 asin sqrt((1 - |x|)/2), from pi when x < 0 */
+    sqrt_dd((1 - a) * 0.5, 0, &zh, &zl);
+    asin_small(zh, zl, &sh, &sl);
+    if (x > 0)
+        return 2 * sh + 2 * sl;
+    add_dd(pi_high, pi_low, -2 * sh, -2 * sl, &h, &l);
+    return h + l;
 }
 
 /* Fused multiply-add: one rounding, an instruction on both ISAs (fmadd), so both print the same digits. */
@@ -826,9 +1301,6 @@ long long llround(double x) { return (long long)round(x); }
 long lrint(double x) { return (long)rint(x); }
 long long llrint(double x) { return (long long)rint(x); }
 double nan(const char *tag) { (void)tag; return __builtin_nan(""); }
-double asinh(double x) { return fabs(x) < 0x1p-28 ? x : copysign(log1p(fabs(x) + x * x / (1 + sqrt(1 + x * x))), x); }
-double acosh(double x) { return x < 1 ? __builtin_nan("") : log(x + sqrt((x - 1) * (x + 1))); }
-double atanh(double x) { return fabs(x) > 1 ? __builtin_nan("") : copysign(0.5 * log1p(2 * fabs(x) / (1 - fabs(x))), x); }
 
 /* Single-precision forms: the double function rounded once more, so both ISAs agree bit for bit. */
 float truncf(float x) { return (float)trunc(x); }

@@ -116,3 +116,24 @@ __attribute__((naked, noreturn)) void longjmp(long *env, int value)
         "1:\n"
         "b __pc_longjmp_elsewhere\n");
 }
+
+/* fenv.h: FPSR's cumulative flags IOC, DZC, OFC, UFC, IXC (bits 0-4) and FPCR's RMode (bits 22-23: nearest, +inf,
+   -inf, zero), translated by fenv.c into x86 glibc's values, which <fenv.h> uses on both ISAs. */
+static const unsigned fpsr_flags[5] = {0x01, 0x04, 0x08, 0x10, 0x20}, fpcr_rounds[4] = {0, 0x800, 0x400, 0xc00};
+static unsigned long fpsr(void) { unsigned long v; __asm__ volatile("mrs %0, fpsr" : "=r"(v)); return v; }
+static unsigned long fpcr(void) { unsigned long v; __asm__ volatile("mrs %0, fpcr" : "=r"(v)); return v; }
+
+unsigned __pc_fe_flags(void) { return __pc_fe_decode(fpsr(), fpsr_flags, 5); }
+unsigned __pc_fe_round(void) { return fpcr_rounds[fpcr() >> 22 & 3]; }
+
+void __pc_fe_set_flags(unsigned flags)
+{
+    unsigned long v = (fpsr() & ~0x1fUL) | __pc_fe_encode(flags, fpsr_flags, 5);
+    __asm__ volatile("msr fpsr, %0" : : "r"(v) : "memory");
+}
+
+void __pc_fe_set_round(unsigned round)
+{
+    unsigned long v = (fpcr() & ~(3UL << 22)) | __pc_fe_encode(round, fpcr_rounds, 4) << 22;
+    __asm__ volatile("msr fpcr, %0" : : "r"(v) : "memory");
+}

@@ -149,3 +149,31 @@ __attribute__((naked, noreturn)) void longjmp(long *env, int value)
         "1:\n"
         "tail __pc_longjmp_elsewhere\n");
 }
+
+/* fenv.h: fflags NX, UF, OF, DZ, NV (bits 0-4) and frm (nearest, zero, down, up), translated by fenv.c into x86
+   glibc's values, which <fenv.h> uses on both ISAs. */
+static const unsigned fflags_flags[5] = {0x20, 0x10, 0x08, 0x04, 0x01}, frm_rounds[4] = {0, 0xc00, 0x400, 0x800};
+
+unsigned __pc_fe_flags(void)
+{
+    unsigned long v;
+    __asm__ volatile("frflags %0" : "=r"(v));
+    return __pc_fe_decode(v, fflags_flags, 5);
+}
+
+unsigned __pc_fe_round(void)
+{
+    unsigned long v;
+    __asm__ volatile("frrm %0" : "=r"(v));
+    return v < 4 ? frm_rounds[v] : 0;
+}
+
+void __pc_fe_set_flags(unsigned flags)
+{
+    __asm__ volatile("fsflags %0" : : "r"(__pc_fe_encode(flags, fflags_flags, 5)) : "memory");
+}
+
+void __pc_fe_set_round(unsigned round)
+{
+    __asm__ volatile("fsrm %0" : : "r"(__pc_fe_encode(round, frm_rounds, 4)) : "memory");
+}
