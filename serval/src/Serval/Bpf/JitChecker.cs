@@ -375,6 +375,11 @@ public static class JitChecker
             {
                 var size = measured.Code.Position;
                 var path = EmitPaths.Replay(measured, code => jit.Emit(code, instruction, k => AddressOf(k, size), EpilogueOffset));
+                if (!path.Condition.Equals(measured.Condition))
+                {
+                    // The paths explored cover every value only if the laid-out run decided on the same conditions.
+                    throw new InvalidOperationException($"code generation decided on other conditions once laid out ({measured.Condition} vs {path.Condition})");
+                }
                 var words = path.Code.SymbolicWords;
                 var symbolic = Enumerable.Range(0, words.Count).Where(k => !words[k].IsConcrete).ToDictionary(k => CodeAddress + (ulong)(k * 4), k => words[k]);
                 _paths.Add(new CodePath(path.Condition, path.Code, ElfImage.FromCode(CodeAddress, path.Code.Words, $"<RV64 code of '{instruction}'>"), symbolic));
