@@ -1,8 +1,8 @@
 /* What numeric and sorting code takes from the C library, each printed as glibc prints it: qsort's order of equal
    elements and its comparison sequence (glibc's merge sort, direct and indirect), qsort_r, strtod, strtof, atof and
    scanf's %lf correctly rounded (halfway cases, subnormals, 750-digit inputs, random decimal strings), expm1,
-   log1p, the hyperbolic functions, erf and erfc (glibc's algorithms), asin and acos, fenv.h's rounding modes and
-   flags, complex.h (to 14 digits), the drand48 family and putenv. */
+   log1p, the hyperbolic functions, erf and erfc (glibc's algorithms), asin and acos, tgamma and lgamma (to 12
+   digits), fenv.h's rounding modes and flags, complex.h (to 14 digits), the drand48 family and putenv. */
 #define _GNU_SOURCE
 #include <complex.h>
 #include <errno.h>
@@ -171,6 +171,11 @@ static void functions(void)
         printf("%s: hash of 300 results %016llx\n", names[f], hash);
     }
     printf("%g %g %g %g %g %g\n", expm1(800), expm1(-800), log1p(-1), sinh(710.4), cosh(-710.4), tanh(-30));
+    /* tgamma and lgamma are within about 1e-15 of glibc's (Lanczos, not glibc's algorithm): 12 digits */
+    double half = tgamma(0.5), five = tgamma(5), negative = tgamma(-1.5), large = tgamma(170.5), log_large = lgamma(100.25);
+    double log_negative = lgamma(-0.5);
+    printf("tgamma %.12g %.12g %.12g %.12g, lgamma %.12g %.12g (sign %d)\n", half, five, negative, large, log_large,
+           log_negative, signgam);
 }
 
 static void environment(void)

@@ -3,7 +3,7 @@
    (gmtime, mktime, strftime, asctime), locales and wide characters (setlocale, localeconv, mbstowcs, %ls),
    signals a program raises itself, inttypes.h macros, mkstemp, fdopen, rename and tmpfile, logb, cbrt and hypot
    (correctly rounded: glibc's cbrt(27) is one ulp above 3, the one line where this output is not glibc's),
-   setenv, and read-write locks, recursive mutexes and timed waits. */
+   setenv, read-write locks, recursive mutexes and timed waits, and local time under POSIX TZ strings. */
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -117,6 +117,37 @@ static void calendar(void)
     printf("mktime %lld -> %s", (long long)t, asctime(&date));
     printf("ctime %s", ctime(&moments[2]));
     printf("difftime %.1f, strftime too small %zu\n", difftime(moments[3], moments[2]), strftime(text, 4, "%Y-%m-%d", &date));
+}
+
+/* Local time under POSIX TZ strings with explicit rules (no tzdata file has such a name): northern and southern
+   daylight time, Jn and n rules, a quoted name, no daylight time, a name without an offset (UTC, as glibc), glibc's
+   reading of a rule before 1971, and mktime of a tm_isdst that names the other kind of time. */
+static void zones(void)
+{
+    static const char *const zones[] = {"CET-1CEST,M3.5.0,M10.5.0/3", "NZST-12NZDT,M9.5.0,M4.1.0/3", "<+0330>-3:30",
+                                        "EST+5EDT,J60/1,300/3", "JST-9", "Nowhere/Invalid"};
+    static const time_t moments[] = {1700000000, 1720000000, 1711846800, 1711850400, 1730000000, -1000000000};
+    for (int z = 0; z < 6; z++) {
+        setenv("TZ", zones[z], 1);
+        tzset();
+        printf("TZ=%s: %s/%s timezone %ld daylight %d\n", zones[z], tzname[0], tzname[1], timezone, daylight);
+        for (int i = 0; i < 6; i++) {
+            struct tm tm, back;
+            char text[64];
+            localtime_r(&moments[i], &tm);
+            strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S %Z %z", &tm);
+            back = tm;
+            back.tm_isdst = -1;
+            time_t again = mktime(&back);
+            printf("  %lld %s dst %d, mktime %lld\n", (long long)moments[i], text, tm.tm_isdst, (long long)again);
+        }
+        struct tm noon = {.tm_year = 124, .tm_mon = 6, .tm_mday = 4, .tm_hour = 12, .tm_isdst = 0};
+        time_t t = mktime(&noon);
+        printf("  July noon as standard time: %lld, %02d:%02d dst %d\n", (long long)t, noon.tm_hour, noon.tm_min,
+               noon.tm_isdst);
+    }
+    unsetenv("TZ");
+    tzset();
 }
 
 static void locales(void)
@@ -256,5 +287,6 @@ int main(void)
     signals();
     locks();
     files();
+    zones();
     return 0;
 }

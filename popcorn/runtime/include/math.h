@@ -136,4 +136,10 @@ double erf(double x);
 double erfc(double x);
 float erff(float x);
 float erfcf(float x);
+double tgamma(double x);
+double lgamma(double x);
+double lgamma_r(double x, int *sign);
+float tgammaf(float x);
+float lgammaf(float x);
+extern int signgam;
 #endif

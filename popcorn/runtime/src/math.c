@@ -1264,6 +1264,99 @@ double acos(double x)
     return h + l;
 }
 
+/*
+ * tgamma and lgamma: Lanczos' approximation (g = 7, nine terms) from 0.5 up, Euler's reflection below it, Stirling's
+ * series for lgamma of large arguments, exact products for tgamma of small integers. Within a few ulps; not glibc's
+ * algorithms, so their last digits may differ from glibc's.
+ */
+int signgam;
+
+/* sin(pi x) with x reduced exactly (fmod by 2 is exact) so that integers give exact zeros. */
+static double sin_pi(double x)
+{
+    double r = fmod(x, 2.0);
+    if (r < -1)
+        r += 2;
+    else if (r > 1)
+        r -= 2;
+    if (r == 0 || r == 1 || r == -1)
+        return copysign(0.0, x);
+    if (fabs(r) > 0.5)
+        r = copysign(1.0, r) - r; /* sin(pi (1 - r)) = sin(pi r) */
+    return sin(pi_high * r + pi_low * r);
+}
+
+/* Gamma(x) for x >= 0.5 by Lanczos; scaled as exp(-t) t^(x+0.5) in two halves so that it overflows only at the end. */
+static double gamma_lanczos(double x)
+{
+    static const double p[9] = {0.99999999999980993, 676.5203681218851, -1259.1392167224028,
+                                771.32342877765313, -176.61502916214059, 12.507343278686905,
+                                -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7};
+    double z = x - 1, a = p[0], t = z + 7.5;
+    for (int i = 1; i < 9; i++)
+        a += p[i] / (z + i);
+    double half = pow(t, (z + 0.5) * 0.5);
+    return 2.5066282746310002 * a * (half * exp(-t)) * half;
+}
+
+double tgamma(double x)
+{
+    if (isnan(x))
+        return x;
+    if (x == 0)
+        return copysign(HUGE_VAL, x);
+    if (isinf(x))
+        return x > 0 ? x : __builtin_nan("");
+    if (x < 0 && x == trunc(x))
+        return __builtin_nan("");
+    if (x > 171.7)
+        return HUGE_VAL;
+    if (x == trunc(x) && x <= 23) {
+        double product = 1;
+        for (int i = 2; i < (int)x; i++)
+            product *= i;
+        return product;
+    }
+    if (x < 0.5)
+        return pi_high / (sin_pi(x) * gamma_lanczos(1 - x));
+    return gamma_lanczos(x);
+}
+
+/* lgamma of x < 0.5 (not a pole) by reflection, and of x >= 15 by Stirling's series: out of line, so that what one
+   branch keeps across its calls is not a value of the others that no stack map records. */
+static __attribute__((noinline)) double lgamma_reflected(double x, int *sign)
+{
+    int ignored;
+    double other = lgamma_r(1 - x, &ignored), s = sin_pi(x);
+    *sign = s < 0 ? -1 : 1;
+    return log(pi_high / fabs(s)) - other;
+}
+
+static __attribute__((noinline)) double lgamma_stirling(double x)
+{
+    double inverse = 1 / x, square = inverse * inverse;
+    double series = inverse * (1.0 / 12 - square * (1.0 / 360 - square * (1.0 / 1260 - square / 1680)));
+    return (x - 0.5) * log(x) - x + 0.91893853320467274 + series;
+}
+
+double lgamma_r(double x, int *sign)
+{
+    *sign = 1;
+    if (isnan(x))
+        return x;
+    if (isinf(x) || (x <= 0 && x == trunc(x)))
+        return HUGE_VAL;
+    if (x == 1 || x == 2)
+        return 0;
+    if (x < 0.5)
+        return lgamma_reflected(x, sign);
+    return x < 15 ? log(gamma_lanczos(x)) : lgamma_stirling(x);
+}
+
+double lgamma(double x) { return lgamma_r(x, &signgam); }
+float tgammaf(float x) { return (float)tgamma(x); }
+float lgammaf(float x) { return (float)lgamma(x); }
+
 /* Fused multiply-add: one rounding, an instruction on both ISAs (fmadd), so both print the same digits. */
 double fma(double x, double y, double z) { return __builtin_fma(x, y, z); }
 float fmaf(float x, float y, float z) { return __builtin_fmaf(x, y, z); }

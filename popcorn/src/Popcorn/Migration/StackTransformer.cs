@@ -508,10 +508,37 @@ public static class StackTransformer
 
     private static void CopyFloatingPointControl(ArchitecturalState from, ArchitecturalState to)
     {
-        // Rounding mode: riscv frm 0 (RNE) is aarch64 FPCR.RMode 0; the runtime never changes it.
-        if (to is A64State a && from is A64State b)
+        // fenv.h's rounding mode and accrued flags go with the thread. FPCR.RMode is nearest, +inf, -inf, zero;
+        // frm is nearest-even, zero, down, up (and nearest-max-magnitude, which aarch64 lacks: nearest). FPSR's
+        // IOC, DZC, OFC, UFC, IXC (bits 0-4) are fflags' NV, DZ, OF, UF, NX (bits 4-0), the same five in reverse.
+        switch (from, to)
         {
-            a.Fpcr = b.Fpcr;
+            case (A64State a, A64State b):
+                b.Fpcr = a.Fpcr;
+                b.Fpsr = a.Fpsr;
+                break;
+            case (A64State a, RiscVState r):
+                r.Frm = (a.Fpcr >> 22 & 3) switch { 1 => 3u, 2 => 2u, 3 => 1u, _ => 0u };
+                r.Fflags = ReverseFiveBits((uint)a.Fpsr);
+                break;
+            case (RiscVState r, A64State a):
+                a.Fpcr = (a.Fpcr & ~(3UL << 22)) | (ulong)(r.Frm switch { 3 => 1u, 2 => 2u, 1 => 3u, _ => 0u }) << 22;
+                a.Fpsr = (a.Fpsr & ~0x1FUL) | ReverseFiveBits(r.Fflags);
+                break;
+            case (RiscVState r, RiscVState q):
+                q.Frm = r.Frm;
+                q.Fflags = r.Fflags;
+                break;
         }
+    }
+
+    private static uint ReverseFiveBits(uint bits)
+    {
+        var result = 0u;
+        for (var i = 0; i < 5; i++)
+        {
+            result |= (bits >> i & 1) << (4 - i);
+        }
+        return result;
     }
 }

@@ -225,6 +225,18 @@ public sealed class MigrationTests
             "0 -123456793 21474836475 4294967304\n1 1653656491 13399604975 4294967304\n2 6442450940 17117098411 64\n3 -8589934593 5669356827 4294967290\n");
     }, cancellationToken);
 
+    /// <summary>The rounding mode fesetround chose and the flags an operation raised go with the thread: FPCR's
+    /// RMode and FPSR's flags become frm and fflags and back (a migration once dropped them, so a division after
+    /// fesetround(FE_UPWARD) rounded to nearest on the other node).</summary>
+    [Integration]
+    [Theory(Timeout = 300_000)]
+    [InlineData(1)]
+    public Task The_rounding_mode_and_exception_flags_follow_a_migrating_thread(int level) => Task.Run(() =>
+    {
+        _ = AssertMigratesAtEveryHop("fenv.c", level, 6,
+            "1 0x1.5555555555556p-2\n1 0x1.5555555555555p-2\n1 0x1.5555555555555p-2\n1 0x1.5555555555555p-2\ndivbyzero 1, then cleared 0\n");
+    }, TestContext.Current.CancellationToken);
+
     /// <summary>setjmp and longjmp on both nodes (out of a 200-frame recursion, a parser's error exits through a
     /// jmp_buf in a local struct, longjmp with 0), with migrations between the jumps: a jmp_buf in a migrating frame
     /// moves with it. A longjmp to a buffer setjmp filled on the other node stops the program naming why, instead of
