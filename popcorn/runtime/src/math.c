@@ -788,7 +788,10 @@ static void sqrt_dd(double ah, double al, double *h, double *l)
 /*
  * expm1, log1p and the hyperbolic functions are glibc's (fdlibm's, with glibc's polynomial evaluation order) over
  * this file's exp and log: they are not correctly rounded (an ulp off on 5-25% of arguments) but deterministic, so
- * a program prints glibc's digits for them wherever exp and log agree with glibc's.
+ * a program prints glibc's digits for them wherever exp and log agree with glibc's. Their algorithms and coefficients,
+ * and erf's and erfc's below, are fdlibm's, whose notice reads: "Copyright (C) 1993 by Sun Microsystems, Inc. All
+ * rights reserved. Developed at SunSoft, a Sun Microsystems, Inc. business. Permission to use, copy, modify, and
+ * distribute this software is freely granted, provided that this notice is preserved."
  */
 static uint32_t high_word(double x) { return (uint32_t)(bits_of(x) >> 32); }
 static uint32_t low_word(double x) { return (uint32_t)bits_of(x); }
